@@ -1,0 +1,32 @@
+# SPDX-License-Identifier: MIT
+"""tinytb: PyTorch's TensorBoard writer in the Python standard library alone.
+
+    from tinytb import SummaryWriter      # instead of: from torch.utils.tensorboard import ...
+
+General layout (the layers point one way, downwards; only ``_event_file`` touches files):
+
+    writer.py       SummaryWriter, FileWriter: PyTorch's API, argument checks
+    summary.py      one Summary builder per summary kind (torch.utils.tensorboard.summary)
+    _fast.py        the add_scalar hot path: whole records from a cached template
+    _event_file.py  event files: naming, exclusive open, queue, background writes, fork, exit
+    _convert.py     numbers, numpy arrays and torch tensors -> plain Python values
+    _messages.py    protobuf messages: encoders and schema-driven decoders
+    _tensor.py      TensorProto dtypes and value fields, half floats
+    _record.py      TFRecord framing and its reader
+    _wire.py        protobuf wire format
+    _crc32c.py      CRC-32C and the masked CRC of TFRecords
+    reader.py       reading event files back (public)
+    errors.py       DecodeError
+    __main__.py     python -m tinytb demo | dump
+
+Everything here imports the standard library only, with relative imports, so the folder can be
+copied into another project as it is.
+"""
+
+__version__ = "0.1.0"
+
+from .errors import DecodeError
+from .writer import FileWriter, SummaryToEventTransformer, SummaryWriter
+
+__all__ = ["SummaryWriter", "FileWriter", "SummaryToEventTransformer", "DecodeError",
+           "__version__"]

@@ -1,0 +1,365 @@
+# SPDX-License-Identifier: MIT
+"""Event files on disk: naming, opening, and getting records there without losing any.
+
+This is the only tinytb module that touches the filesystem. What it promises:
+
+* **Naming.** ``events.out.tfevents.<%010d seconds>.<host>.<pid>.<n><suffix>``, TensorBoard's
+  scheme (``event_file_writer.py``), ``n`` a counter shared by the whole process. The file is
+  created with ``O_EXCL``: an existing file is never truncated or appended to; on a clash the
+  counter moves on. The first record is ``Event{wall_time, file_version: "brain.Event:2",
+  source_metadata{writer}}``, written before the constructor returns, as PyTorch's writer does.
+* **One write per record, in order.** Callers hand over whole framed records; they are queued
+  under a lock and leave in ``os.write`` calls that each carry whole records. No user-space file
+  buffer exists, so nothing can be flushed twice or by the wrong process.
+* **Prompt, yet batched.** ``max_queue`` pending records make the adding call write them itself
+  (PyTorch's documented meaning: "size of the queue for pending events ... before one of the
+  'add' calls forces a flush"). Fewer pending records are written by one background thread
+  (shared by every writer in the process) about ``LINGER`` seconds after the first of them was
+  queued, so TensorBoard sees data within milliseconds while a tight loop pays one system call
+  per ``max_queue`` events. ``flush_secs`` is how often that thread also calls ``fsync``.
+* **``flush()``/``close()``** return once every record added before them is written and fsynced.
+  ``close()`` is idempotent.
+* **Exit.** An ``atexit`` hook (and, in ``multiprocessing`` children, which leave through
+  ``os._exit``, a multiprocessing finalizer) writes and closes every open file. The registry is
+  a ``WeakSet``: it does not keep abandoned writers alive; one that is garbage-collected is
+  closed by its finalizer.
+* **fork.** ``os.register_at_fork`` gives the child fresh locks and empty queues (the parent
+  still owns, and writes, what it had queued) and forgets the parent's file: the child's first
+  record opens a file of its own (its pid is in the name). The child never writes into the
+  parent's file and never waits on a lock the parent held.
+* **Errors.** An ``OSError`` met in the background (disk full, file or directory removed) is
+  kept and raised by the next ``add``, ``flush`` or ``close`` of that writer. Records that
+  failed stay queued and are tried again; a partly written batch is cut back (``ftruncate``) to
+  the last whole record so the file stays readable. A file that was deleted under the writer is
+  reported as ``FileNotFoundError`` and the following records go to a new file.
+"""
+
+import atexit
+import errno
+import itertools
+import os
+import sys
+import threading
+import time
+import weakref
+
+from . import _messages
+from ._record import frame
+
+FILE_VERSION = "brain.Event:2"
+WRITER_NAME = "tinytb"
+LINGER = 0.02  # seconds the background thread lets records gather before writing them
+
+_uid = itertools.count()  # TensorBoard's _global_uid: one counter for the whole process
+_sinks = weakref.WeakSet()  # every open event file of this process
+_OPEN_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0) \
+    | getattr(os, "O_CLOEXEC", 0)
+
+
+def hostname():
+    try:
+        return os.uname().nodename  # what socket.gethostname() returns, without importing socket
+    except AttributeError:  # Windows
+        import socket
+        return socket.gethostname()
+
+
+class _Sink:
+    """One event file and the records waiting for it. Shared by the writer that owns it, the
+    background thread and the exit hook; it holds no reference back to the writer."""
+
+    def __init__(self, logdir, max_queue, flush_secs, suffix):
+        self.logdir = logdir
+        self.max_queue = max_queue
+        self.flush_secs = flush_secs
+        self.suffix = suffix
+        self.lock = threading.Lock()
+        self.pending = []
+        self.error = None
+        self.fd = None
+        self.path = None
+        self.offset = 0  # bytes of whole records in the file
+        self.last_sync = time.monotonic()
+        self.unsynced = False
+        self.closed = False
+        self.mp_registered = None
+        self.open_file()
+
+    # Everything below runs with self.lock held, except open_file from __init__.
+
+    def open_file(self):
+        os.makedirs(self.logdir, exist_ok=True)
+        host = hostname()
+        while True:
+            name = "events.out.tfevents.%010d.%s.%s.%s%s" % (
+                time.time(), host, os.getpid(), next(_uid), self.suffix)
+            path = os.path.join(self.logdir, name)
+            try:
+                fd = os.open(path, _OPEN_FLAGS, 0o666)
+            except FileExistsError:
+                continue  # another writer's file: never clobber it, take the next number
+            break
+        header = frame(_messages.event(
+            wall_time=time.time(), file_version=FILE_VERSION,
+            source_metadata=_messages.source_metadata(WRITER_NAME)))
+        try:
+            _write_all(fd, header)
+        except OSError:
+            os.close(fd)
+            raise
+        self.fd, self.path, self.offset = fd, path, len(header)
+        self.unsynced = True
+        _sinks.add(self)
+        _register_mp_finalizer(self)
+
+    def write_pending(self):
+        """Write every queued record; on failure keep them queued and raise."""
+        if not self.pending:
+            return
+        if self.fd is None:
+            self.open_file()  # after fork, or after the file was found deleted
+        elif _is_deleted(self.fd):
+            path = self.path
+            os.close(self.fd)
+            self.fd = None
+            raise FileNotFoundError(errno.ENOENT, "event file was removed while in use; the "
+                                    "records queued for it will go to a new file", path)
+        data = b"".join(self.pending) if len(self.pending) > 1 else self.pending[0]
+        try:
+            _write_all(self.fd, data)
+        except OSError:
+            self._cut_back()
+            raise
+        self.pending.clear()
+        self.offset += len(data)
+        self.unsynced = True
+
+    def _cut_back(self):
+        # Leave the file ending on a whole record, so readers and later writes stay aligned.
+        try:
+            os.ftruncate(self.fd, self.offset)
+            os.lseek(self.fd, self.offset, os.SEEK_SET)
+        except OSError:
+            os.close(self.fd)  # cannot repair it: stop using it, the next write opens a new one
+            self.fd = None
+
+    def sync(self):
+        if self.fd is not None and self.unsynced:
+            os.fsync(self.fd)
+        self.unsynced = False
+        self.last_sync = time.monotonic()
+
+    def raise_error(self):
+        err, self.error = self.error, None
+        raise err
+
+    def shut(self):
+        """Write, fsync and close; leaves the sink closed even if that fails."""
+        try:
+            self.write_pending()
+            self.sync()
+        finally:
+            self.closed = True
+            if self.fd is not None:
+                os.close(self.fd)
+                self.fd = None
+            _sinks.discard(self)
+
+    def forget_after_fork(self):
+        # In a forked child: the parent owns its queue and its file.
+        self.lock = threading.Lock()
+        self.pending = []
+        self.error = None
+        if self.fd is not None:
+            try:
+                os.close(self.fd)  # our copy of the descriptor only
+            except OSError:
+                pass
+            self.fd = None
+        self.unsynced = False
+
+
+def _write_all(fd, data):
+    view = memoryview(data)
+    while view:
+        n = os.write(fd, view)
+        view = view[n:]
+
+
+def _is_deleted(fd):
+    try:
+        return os.fstat(fd).st_nlink == 0
+    except OSError:
+        return False
+
+
+class EventFileWriter:
+    """Writes framed records to a new event file in ``logdir``.
+
+    Args:
+        logdir: the directory (created if missing).
+        max_queue: pending records that make the adding call write them itself (0: every
+            record is written at once).
+        flush_secs: how often the background thread fsyncs a file that has new data.
+        filename_suffix: appended to the file name.
+    """
+
+    def __init__(self, logdir, max_queue=10, flush_secs=120, filename_suffix=""):
+        self._logdir = logdir
+        self._args = (max_queue, flush_secs, filename_suffix)
+        self._sink = _Sink(logdir, max_queue, flush_secs, filename_suffix)
+        self._finalizer = weakref.finalize(self, _close_quietly, self._sink)
+
+    def get_logdir(self):
+        return self._logdir
+
+    @property
+    def path(self):
+        """The file being written (it changes after a fork or a deleted file)."""
+        return self._sink.path
+
+    @property
+    def closed(self):
+        return self._sink.closed
+
+    def add_event(self, event):
+        """Queue one serialized Event."""
+        self.add_record(frame(event))
+
+    def add_record(self, record):
+        """Queue one framed record."""
+        sink = self._sink
+        with sink.lock:
+            if sink.closed:
+                raise OSError("Writer is closed")
+            if sink.fd is None:
+                sink.open_file()  # first record after a fork, or after the file was deleted
+            sink.pending.append(record)
+            if len(sink.pending) > sink.max_queue:
+                sink.write_pending()
+            elif len(sink.pending) == 1:
+                _wake_flusher()
+            if sink.error is not None:
+                sink.raise_error()
+
+    def flush(self):
+        """Return once every record added so far is written and fsynced."""
+        sink = self._sink
+        with sink.lock:
+            if sink.closed:
+                return
+            sink.write_pending()
+            sink.sync()
+            if sink.error is not None:
+                sink.raise_error()
+
+    def close(self):
+        sink = self._sink
+        with sink.lock:
+            if sink.closed:
+                return
+            sink.shut()
+            if sink.error is not None:
+                sink.raise_error()
+
+    def reopen(self):
+        """After ``close()``, start a new event file in the same directory; otherwise do
+        nothing (TensorFlow's ``EventFileWriter.reopen`` contract)."""
+        if not self._sink.closed:
+            return
+        self._finalizer.detach()
+        self._sink = _Sink(self._logdir, *self._args)
+        self._finalizer = weakref.finalize(self, _close_quietly, self._sink)
+
+
+def _close_quietly(sink):
+    with sink.lock:
+        if not sink.closed:
+            try:
+                sink.shut()
+            except OSError:
+                pass  # nobody is left to tell (garbage collection or interpreter exit)
+
+
+# -- the background thread ---------------------------------------------------------------------
+
+class _Flusher:
+    """One daemon thread per process, woken when a sink's queue goes from empty to non-empty."""
+
+    def __init__(self):
+        self.wake = threading.Event()
+        self.thread = None
+        self.start_lock = threading.Lock()
+
+    def kick(self):
+        if not self.wake.is_set():
+            self.wake.set()
+        if self.thread is None:
+            with self.start_lock:
+                if self.thread is None:
+                    self.thread = threading.Thread(target=self.run, name="tinytb-flusher",
+                                                   daemon=True)
+                    self.thread.start()
+
+    def run(self):
+        wake = self.wake
+        while True:
+            wake.wait(self.next_sync_in())
+            wake.clear()  # before writing: a record queued from now on sets it again
+            time.sleep(LINGER)
+            now = time.monotonic()
+            for sink in list(_sinks):
+                with sink.lock:
+                    if sink.closed:
+                        continue
+                    try:
+                        sink.write_pending()
+                        if sink.unsynced and now - sink.last_sync >= sink.flush_secs:
+                            sink.sync()
+                    except Exception as err:  # kept for the writer's next call to raise
+                        sink.error = err
+
+    @staticmethod
+    def next_sync_in():
+        due = [s.last_sync + s.flush_secs for s in list(_sinks) if s.unsynced]
+        return max(0.0, min(due) - time.monotonic()) if due else None
+
+
+_flusher = _Flusher()
+_wake_flusher = _flusher.kick
+
+
+# -- exit and fork ----------------------------------------------------------------------------
+
+def _close_all():
+    for sink in list(_sinks):
+        _close_quietly(sink)
+
+
+atexit.register(_close_all)
+
+
+def _register_mp_finalizer(sink):
+    # multiprocessing children end with os._exit, which skips atexit; when multiprocessing is
+    # loaded, also close everything from its exit function (registered once per process).
+    util = sys.modules.get("multiprocessing.util")
+    pid = os.getpid()
+    if util is None or _mp_registered.get("pid") == pid:
+        return
+    _mp_registered["pid"] = pid
+    util.Finalize(None, _close_all, exitpriority=10)
+
+
+_mp_registered = {}
+
+
+def _after_fork_in_child():
+    global _flusher, _wake_flusher
+    _flusher = _Flusher()
+    _wake_flusher = _flusher.kick
+    for sink in list(_sinks):
+        sink.forget_after_fork()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)

@@ -1,0 +1,453 @@
+# SPDX-License-Identifier: MIT
+"""The protobuf messages an event file holds: one small encoder per message, and the schema
+tables that decode them back.
+
+Field numbers and types are those of TensorBoard's ``tensorboard/compat/proto/*.proto`` (and the
+plugins' ``plugin_data.proto`` / ``layout.proto``); each encoder quotes the ``.proto`` lines it
+implements. Output is *canonical*: byte-identical to what the protobuf runtime serializes for
+the same message, which takes three rules (the encoding guide and proto3's presence rules):
+
+1. fields go out in field-number order;
+2. proto3 singular scalars equal to their default (0, 0.0, "", b"", false) are not written
+   ("implicit presence"), while ``oneof`` members and embedded messages are written whenever
+   they are set, even when empty (``simple_value=0.0`` is ``15 00 00 00 00``, an empty
+   ``tensor_shape {}`` is ``12 00``);
+3. repeated numeric fields are packed, and an empty repeated field is not written.
+
+Encoders take already-encoded sub-messages as ``bytes`` (``None`` meaning "not set") and return
+``bytes``; they trust their inputs, which ``summary``/``writer`` validate. Decoders produce
+:class:`Message` objects whose attributes are the ``.proto`` field names.
+"""
+
+import struct
+
+from . import _wire
+from ._wire import (bytes_field, double_field, float_field, packed_doubles, packed_floats,
+                    packed_varints, string_field, uint_field)
+from .errors import DecodeError
+
+_DOUBLE = struct.Struct("<d")
+_ZERO8 = bytes(8)
+
+
+def _double_if_set(field, value):
+    # proto3 compares the bit pattern with zero, so -0.0 is written and 0.0 is not.
+    raw = _DOUBLE.pack(value)
+    return b"" if raw == _ZERO8 else _wire.key(field, _wire.I64) + raw
+
+
+def _uint_if_set(field, value):
+    return uint_field(field, value) if value else b""
+
+
+def _string_if_set(field, text):
+    return string_field(field, text) if text else b""
+
+
+def _bytes_if_set(field, payload):
+    return bytes_field(field, payload) if payload else b""
+
+
+def _message_if_set(field, payload):
+    return b"" if payload is None else bytes_field(field, payload)
+
+
+# -- event.proto ------------------------------------------------------------------------------
+
+def event(wall_time=0.0, step=0, file_version=None, graph_def=None, summary=None,
+          log_message=None, session_log=None, tagged_run_metadata=None, meta_graph_def=None,
+          source_metadata=None):
+    """message Event {
+      double wall_time = 1; int64 step = 2;
+      oneof what { string file_version = 3; bytes graph_def = 4; Summary summary = 5;
+                   LogMessage log_message = 6; SessionLog session_log = 7;
+                   TaggedRunMetadata tagged_run_metadata = 8; bytes meta_graph_def = 9; }
+      SourceMetadata source_metadata = 10; }
+
+    At most one member of ``what`` may be given (as str/bytes, or the encoded sub-message)."""
+    parts = [_double_if_set(1, wall_time), _uint_if_set(2, step)]
+    if file_version is not None:
+        parts.append(string_field(3, file_version))
+    if graph_def is not None:
+        parts.append(bytes_field(4, graph_def))
+    if summary is not None:
+        parts.append(bytes_field(5, summary))
+    if log_message is not None:
+        parts.append(bytes_field(6, log_message))
+    if session_log is not None:
+        parts.append(bytes_field(7, session_log))
+    if tagged_run_metadata is not None:
+        parts.append(bytes_field(8, tagged_run_metadata))
+    if meta_graph_def is not None:
+        parts.append(bytes_field(9, meta_graph_def))
+    parts.append(_message_if_set(10, source_metadata))
+    return b"".join(parts)
+
+
+def source_metadata(writer):
+    """message SourceMetadata { string writer = 1; }"""
+    return _string_if_set(1, writer)
+
+
+def log_message(level=0, message=""):
+    """message LogMessage { Level level = 1; string message = 2; }
+    (Level: UNKNOWN=0, DEBUGGING=10, INFO=20, WARN=30, ERROR=40, FATAL=50)"""
+    return _uint_if_set(1, level) + _string_if_set(2, message)
+
+
+# enum SessionLog.SessionStatus
+STATUS_UNSPECIFIED, START, STOP, CHECKPOINT = 0, 1, 2, 3
+
+
+def session_log(status=0, checkpoint_path="", msg=""):
+    """message SessionLog { SessionStatus status = 1; string checkpoint_path = 2; string msg = 3; }"""
+    return _uint_if_set(1, status) + _string_if_set(2, checkpoint_path) + _string_if_set(3, msg)
+
+
+def tagged_run_metadata(tag="", run_metadata=b""):
+    """message TaggedRunMetadata { string tag = 1; bytes run_metadata = 2; }"""
+    return _string_if_set(1, tag) + _bytes_if_set(2, run_metadata)
+
+
+# -- summary.proto ----------------------------------------------------------------------------
+
+def summary(values):
+    """message Summary { repeated Value value = 1; }  (``values``: encoded Summary.Value list)"""
+    return b"".join([bytes_field(1, v) for v in values])
+
+
+def summary_value(tag="", simple_value=None, image=None, histo=None, audio=None, node_name="",
+                  tensor=None, metadata=None):
+    """message Summary.Value {
+      string node_name = 7; string tag = 1; SummaryMetadata metadata = 9;
+      oneof value { float simple_value = 2; bytes obsolete_old_style_histogram = 3;
+                    Image image = 4; HistogramProto histo = 5; Audio audio = 6;
+                    TensorProto tensor = 8; } }"""
+    parts = [_string_if_set(1, tag)]
+    if simple_value is not None:
+        parts.append(float_field(2, simple_value))
+    parts.append(_message_if_set(4, image))
+    parts.append(_message_if_set(5, histo))
+    parts.append(_message_if_set(6, audio))
+    parts.append(_string_if_set(7, node_name))
+    parts.append(_message_if_set(8, tensor))
+    parts.append(_message_if_set(9, metadata))
+    return b"".join(parts)
+
+
+def summary_metadata(plugin_name=None, content=b"", display_name="", summary_description="",
+                     data_class=0):
+    """message SummaryMetadata {
+      message PluginData { string plugin_name = 1; bytes content = 2; }
+      PluginData plugin_data = 1; string display_name = 2; string summary_description = 3;
+      DataClass data_class = 4; }
+
+    ``plugin_name=None`` leaves ``plugin_data`` unset; a name (even "") sets it."""
+    parts = []
+    if plugin_name is not None:
+        parts.append(bytes_field(1, plugin_data(plugin_name, content)))
+    parts.append(_string_if_set(2, display_name))
+    parts.append(_string_if_set(3, summary_description))
+    parts.append(_uint_if_set(4, data_class))
+    return b"".join(parts)
+
+
+def plugin_data(plugin_name="", content=b""):
+    return _string_if_set(1, plugin_name) + _bytes_if_set(2, content)
+
+
+def histogram_proto(min=0.0, max=0.0, num=0.0, sum=0.0, sum_squares=0.0, bucket_limit=(),
+                    bucket=()):
+    """message HistogramProto { double min = 1; double max = 2; double num = 3; double sum = 4;
+      double sum_squares = 5; repeated double bucket_limit = 6 [packed = true];
+      repeated double bucket = 7 [packed = true]; }"""
+    return b"".join((
+        _double_if_set(1, min), _double_if_set(2, max), _double_if_set(3, num),
+        _double_if_set(4, sum), _double_if_set(5, sum_squares),
+        packed_doubles(6, bucket_limit) if len(bucket_limit) else b"",
+        packed_doubles(7, bucket) if len(bucket) else b"",
+    ))
+
+
+# -- tensor.proto, tensor_shape.proto ---------------------------------------------------------
+
+def tensor_shape(dims):
+    """message TensorShapeProto { message Dim { int64 size = 1; string name = 2; }
+      repeated Dim dim = 2; bool unknown_rank = 3; }"""
+    return b"".join([bytes_field(2, _uint_if_set(1, size)) for size in dims])
+
+
+def tensor_proto(dtype, shape=None, tensor_content=b"", float_val=(), double_val=(), int_val=(),
+                 string_val=(), scomplex_val=(), int64_val=(), bool_val=(), dcomplex_val=(),
+                 half_val=(), uint32_val=(), uint64_val=()):
+    """message TensorProto {
+      DataType dtype = 1; TensorShapeProto tensor_shape = 2; int32 version_number = 3;
+      bytes tensor_content = 4; repeated float float_val = 5 [packed = true];
+      repeated double double_val = 6; repeated int32 int_val = 7; repeated bytes string_val = 8;
+      repeated float scomplex_val = 9; repeated int64 int64_val = 10;
+      repeated bool bool_val = 11; repeated double dcomplex_val = 12;
+      repeated int32 half_val = 13; ... repeated uint32 uint32_val = 16;
+      repeated uint64 uint64_val = 17; }   (numeric repeated fields are packed)
+
+    ``shape=None`` leaves ``tensor_shape`` unset (how PyTorch writes new-style scalars);
+    ``shape=()`` sets it empty (rank 0, ``12 00``)."""
+    return b"".join((
+        _uint_if_set(1, dtype),
+        b"" if shape is None else bytes_field(2, tensor_shape(shape)),
+        _bytes_if_set(4, tensor_content),
+        packed_floats(5, float_val) if len(float_val) else b"",
+        packed_doubles(6, double_val) if len(double_val) else b"",
+        packed_varints(7, int_val) if len(int_val) else b"",
+        b"".join([bytes_field(8, s) for s in string_val]),
+        packed_floats(9, scomplex_val) if len(scomplex_val) else b"",
+        packed_varints(10, int64_val) if len(int64_val) else b"",
+        packed_varints(11, bool_val) if len(bool_val) else b"",
+        packed_doubles(12, dcomplex_val) if len(dcomplex_val) else b"",
+        packed_varints(13, half_val) if len(half_val) else b"",
+        packed_varints(16, uint32_val) if len(uint32_val) else b"",
+        packed_varints(17, uint64_val) if len(uint64_val) else b"",
+    ))
+
+
+# -- plugins/custom_scalar/layout.proto -------------------------------------------------------
+
+def layout(categories, version=0):
+    """message Layout { int32 version = 1; repeated Category category = 2; }"""
+    return _uint_if_set(1, version) + b"".join([bytes_field(2, c) for c in categories])
+
+
+def category(title, charts, closed=False):
+    """message Category { string title = 1; repeated Chart chart = 2; bool closed = 3; }"""
+    return (_string_if_set(1, title) + b"".join([bytes_field(2, c) for c in charts])
+            + _uint_if_set(3, int(closed)))
+
+
+def chart(title, multiline=None, margin=None):
+    """message Chart { string title = 1;
+      oneof content { MultilineChartContent multiline = 2; MarginChartContent margin = 3; } }"""
+    return _string_if_set(1, title) + _message_if_set(2, multiline) + _message_if_set(3, margin)
+
+
+def multiline_chart_content(tags):
+    """message MultilineChartContent { repeated string tag = 1; }"""
+    return b"".join([string_field(1, t) for t in tags])
+
+
+def margin_chart_content(series):
+    """message MarginChartContent { message Series { string value = 1; string lower = 2;
+      string upper = 3; } repeated Series series = 1; }  (``series``: (value, lower, upper))"""
+    return b"".join([
+        bytes_field(1, _string_if_set(1, v) + _string_if_set(2, lo) + _string_if_set(3, up))
+        for v, lo, up in series])
+
+
+# -- decoding ---------------------------------------------------------------------------------
+
+class Message:
+    """A decoded protobuf message: one attribute per ``.proto`` field.
+
+    Unset fields read as proto3 defaults (0, 0.0, "", b"", False, [] for repeated fields, and
+    ``None`` for embedded messages, so ``event.summary is not None`` says which ``oneof`` member
+    is set). ``repr`` shows only the fields that were on the wire.
+    """
+
+    def __init__(self, schema, fields, present=()):
+        self._schema = schema
+        self._present = frozenset(present)
+        self.__dict__.update(fields)
+
+    @property
+    def type_name(self):
+        return self._schema.name
+
+    def fields(self):
+        """``(name, value)`` for every field that was on the wire, in field-number order."""
+        return [(name, self.__dict__[name])
+                for _, (name, _, _) in sorted(self._schema.fields.items())
+                if name in self._present]
+
+    def __eq__(self, other):
+        if not isinstance(other, Message):
+            return NotImplemented
+        return self._schema is other._schema and self._values() == other._values()
+
+    def _values(self):
+        return [self.__dict__[name] for name, _, _ in self._schema.fields.values()]
+
+    __hash__ = None
+
+    def __repr__(self):
+        inner = ", ".join("%s=%r" % item for item in self.fields())
+        return "%s(%s)" % (self._schema.name, inner)
+
+
+_DEFAULTS = {"double": 0.0, "float": 0.0, "int64": 0, "int32": 0, "uint64": 0, "uint32": 0,
+             "enum": 0, "bool": False, "string": "", "bytes": b""}
+_PACKABLE = {"double", "float", "int64", "int32", "uint64", "uint32", "enum", "bool"}
+
+
+class Schema:
+    """One message type: ``fields`` maps field number -> (name, kind, repeated), where kind is a
+    scalar type name from the ``.proto`` or another Schema. ``oneof``: names of oneof members
+    (they keep explicit presence, so a member set to its default still shows as set)."""
+
+    def __init__(self, name, fields, oneof=()):
+        self.name = name
+        self.fields = fields
+        self.oneof = frozenset(oneof)
+
+    def decode(self, buf, base=0, path=None):
+        """Decode one message. ``base`` is the offset of ``buf`` inside the outermost buffer,
+        so that errors report positions a reader can find; ``path`` names the field."""
+        path = path or self.name
+        values = {}
+        present = set()
+        try:
+            for number, wire_type, raw, offset in _wire.iter_fields(buf):
+                spec = self.fields.get(number)
+                if spec is None:
+                    continue  # unknown fields are skipped, as every protobuf parser does
+                name, kind, repeated = spec
+                value = self._convert(kind, repeated, wire_type, raw, base + offset,
+                                      "%s.%s" % (path, name), len(values.get(name, ())))
+                present.add(name)
+                if repeated:
+                    if isinstance(value, list):
+                        values.setdefault(name, []).extend(value)
+                    else:
+                        values.setdefault(name, []).append(value)
+                else:
+                    values[name] = value
+                    if name in self.oneof:  # setting one member clears the others
+                        for other in self.oneof - {name}:
+                            values.pop(other, None)
+                            present.discard(other)
+        except DecodeError as err:
+            if err.section:  # already placed by a nested decoder
+                raise
+            raise DecodeError(err.msg, base + (err.offset or 0), path) from None
+        for name, kind, repeated in self.fields.values():
+            if name not in values:
+                values[name] = [] if repeated else (None if isinstance(kind, Schema)
+                                                    else _DEFAULTS[kind])
+        return Message(self, values, present)
+
+    @staticmethod
+    def _convert(kind, repeated, wire_type, raw, offset, path, index):
+        if isinstance(kind, Schema):
+            if wire_type != _wire.LEN:
+                raise DecodeError("wire type %d for a message field" % wire_type, offset, path)
+            if repeated:
+                path = "%s[%d]" % (path, index)
+            return kind.decode(raw, offset, path)
+        if repeated and wire_type == _wire.LEN and kind in _PACKABLE:
+            try:
+                if kind == "double":
+                    return _wire.unpack_fixed(raw, "d", 8)
+                if kind == "float":
+                    return _wire.unpack_fixed(raw, "f", 4)
+                return [_scalar(kind, v) for v in _wire.unpack_varints(raw)]
+            except DecodeError as err:
+                raise DecodeError("packed field: " + err.msg, offset, path) from None
+        expected = _WIRE_TYPES[kind]
+        if wire_type != expected:
+            raise DecodeError("wire type %d where %s needs %d" % (wire_type, kind, expected),
+                              offset, path)
+        if kind == "double":
+            return _wire.unpack_double(raw)
+        if kind == "float":
+            return _wire.unpack_float(raw)
+        if kind == "string":
+            try:
+                return raw.decode("utf-8")
+            except UnicodeDecodeError as err:
+                raise DecodeError("string is not UTF-8 (%s)" % err.reason, offset, path) from None
+        if kind == "bytes":
+            return raw
+        return _scalar(kind, raw)
+
+
+_WIRE_TYPES = {"double": _wire.I64, "float": _wire.I32, "string": _wire.LEN, "bytes": _wire.LEN,
+               "int64": _wire.VARINT, "int32": _wire.VARINT, "uint64": _wire.VARINT,
+               "uint32": _wire.VARINT, "enum": _wire.VARINT, "bool": _wire.VARINT}
+
+
+def _scalar(kind, value):
+    if kind == "int64":
+        return _wire.to_int64(value)
+    if kind in ("int32", "enum"):
+        return _wire.to_int32(value)
+    if kind == "uint32":
+        return value & 0xFFFFFFFF
+    if kind == "bool":
+        return bool(value)
+    return value
+
+
+# The schemas mirror TensorBoard 2.21's descriptors (field number: name, type, repeated).
+SOURCE_METADATA = Schema("SourceMetadata", {1: ("writer", "string", False)})
+LOG_MESSAGE = Schema("LogMessage", {1: ("level", "enum", False), 2: ("message", "string", False)})
+SESSION_LOG = Schema("SessionLog", {1: ("status", "enum", False),
+                                    2: ("checkpoint_path", "string", False),
+                                    3: ("msg", "string", False)})
+TAGGED_RUN_METADATA = Schema("TaggedRunMetadata", {1: ("tag", "string", False),
+                                                   2: ("run_metadata", "bytes", False)})
+PLUGIN_DATA = Schema("PluginData", {1: ("plugin_name", "string", False),
+                                    2: ("content", "bytes", False)})
+SUMMARY_METADATA = Schema("SummaryMetadata", {
+    1: ("plugin_data", PLUGIN_DATA, False), 2: ("display_name", "string", False),
+    3: ("summary_description", "string", False), 4: ("data_class", "enum", False)})
+DIM = Schema("Dim", {1: ("size", "int64", False), 2: ("name", "string", False)})
+TENSOR_SHAPE = Schema("TensorShapeProto", {2: ("dim", DIM, True),
+                                           3: ("unknown_rank", "bool", False)})
+TENSOR = Schema("TensorProto", {
+    1: ("dtype", "enum", False), 2: ("tensor_shape", TENSOR_SHAPE, False),
+    3: ("version_number", "int32", False), 4: ("tensor_content", "bytes", False),
+    5: ("float_val", "float", True), 6: ("double_val", "double", True),
+    7: ("int_val", "int32", True), 8: ("string_val", "bytes", True),
+    9: ("scomplex_val", "float", True), 10: ("int64_val", "int64", True),
+    11: ("bool_val", "bool", True), 12: ("dcomplex_val", "double", True),
+    13: ("half_val", "int32", True), 16: ("uint32_val", "uint32", True),
+    17: ("uint64_val", "uint64", True), 18: ("float8_val", "bytes", False)})
+HISTOGRAM = Schema("HistogramProto", {
+    1: ("min", "double", False), 2: ("max", "double", False), 3: ("num", "double", False),
+    4: ("sum", "double", False), 5: ("sum_squares", "double", False),
+    6: ("bucket_limit", "double", True), 7: ("bucket", "double", True)})
+IMAGE = Schema("Image", {1: ("height", "int32", False), 2: ("width", "int32", False),
+                         3: ("colorspace", "int32", False),
+                         4: ("encoded_image_string", "bytes", False)})
+AUDIO = Schema("Audio", {1: ("sample_rate", "float", False), 2: ("num_channels", "int64", False),
+                         3: ("length_frames", "int64", False),
+                         4: ("encoded_audio_string", "bytes", False),
+                         5: ("content_type", "string", False)})
+VALUE = Schema("Value", {
+    1: ("tag", "string", False), 2: ("simple_value", "float", False),
+    3: ("obsolete_old_style_histogram", "bytes", False), 4: ("image", IMAGE, False),
+    5: ("histo", HISTOGRAM, False), 6: ("audio", AUDIO, False),
+    7: ("node_name", "string", False), 8: ("tensor", TENSOR, False),
+    9: ("metadata", SUMMARY_METADATA, False)},
+    oneof=("simple_value", "obsolete_old_style_histogram", "image", "histo", "audio", "tensor"))
+SUMMARY = Schema("Summary", {1: ("value", VALUE, True)})
+EVENT = Schema("Event", {
+    1: ("wall_time", "double", False), 2: ("step", "int64", False),
+    3: ("file_version", "string", False), 4: ("graph_def", "bytes", False),
+    5: ("summary", SUMMARY, False), 6: ("log_message", LOG_MESSAGE, False),
+    7: ("session_log", SESSION_LOG, False), 8: ("tagged_run_metadata", TAGGED_RUN_METADATA, False),
+    9: ("meta_graph_def", "bytes", False), 10: ("source_metadata", SOURCE_METADATA, False)},
+    oneof=("file_version", "graph_def", "summary", "log_message", "session_log",
+           "tagged_run_metadata", "meta_graph_def"))
+
+SERIES = Schema("Series", {1: ("value", "string", False), 2: ("lower", "string", False),
+                           3: ("upper", "string", False)})
+MULTILINE = Schema("MultilineChartContent", {1: ("tag", "string", True)})
+MARGIN = Schema("MarginChartContent", {1: ("series", SERIES, True)})
+CHART = Schema("Chart", {1: ("title", "string", False), 2: ("multiline", MULTILINE, False),
+                         3: ("margin", MARGIN, False)}, oneof=("multiline", "margin"))
+CATEGORY = Schema("Category", {1: ("title", "string", False), 2: ("chart", CHART, True),
+                               3: ("closed", "bool", False)})
+LAYOUT = Schema("Layout", {1: ("version", "int32", False), 2: ("category", CATEGORY, True)})
+
+
+def decode_event(buf, base=0):
+    """Decode one serialized ``Event``; raises DecodeError naming the field path."""
+    return EVENT.decode(buf, base)

@@ -1,0 +1,156 @@
+# SPDX-License-Identifier: MIT
+"""TFRecord framing: how an event file strings its Event messages together.
+
+From TensorBoard's ``tensorboard/summary/writer/record_writer.py``::
+
+    # Format of a single record: (little-endian)
+    # uint64    length
+    # uint32    masked crc of length
+    # byte      data[length]
+    # uint32    masked crc of data
+
+where the masked CRC is ``((crc >> 15) | (crc << 17)) + 0xa282ead8`` (mod 2**32) of the CRC-32C
+(``_crc32c``). An event file is these records back to back, with nothing before, between or
+after them.
+
+:func:`frame` turns a payload into one record (bytes, no I/O: the caller writes it with one
+``write()``). :func:`iter_records` walks the records of a buffer or a binary file, checking both
+CRCs. A record cut short at the end of the input is a file still being written (or a writer
+killed mid-write): iteration just ends there, as TensorBoard's loaders wait for more. Anything
+else that is wrong raises :class:`~tinytb.errors.DecodeError` with the record's byte offset and
+TensorBoard's name for the section that failed: "header", "header crc", "data" or "data crc".
+"""
+
+import struct
+
+from ._crc32c import crc32c, mask, masked_crc32c
+from .errors import DecodeError
+
+_LENGTH = struct.Struct("<Q")  # uint64 length
+_MASKED_CRC = struct.Struct("<I")  # uint32 masked crc of length, and of data
+HEADER_SIZE = 12  # length + its crc
+FOOTER_SIZE = 4  # crc of data
+OVERHEAD = HEADER_SIZE + FOOTER_SIZE
+
+# The header depends on the length alone, and event lengths repeat (every scalar of one tag has
+# one of a few lengths): cache it.
+_headers = {}
+
+
+def record_header(length):
+    """The 12 bytes that open a record of ``length`` payload bytes."""
+    header = _headers.get(length)
+    if header is None:
+        raw = _LENGTH.pack(length)
+        header = raw + _MASKED_CRC.pack(masked_crc32c(raw))
+        if len(_headers) < 4096:
+            _headers[length] = header
+    return header
+
+
+def frame(data):
+    """One whole record: header, ``data``, footer."""
+    return record_header(len(data)) + data + _MASKED_CRC.pack(masked_crc32c(data))
+
+
+def footer_for_crc(crc):
+    """The footer for a payload whose (unmasked) CRC-32C the caller computed another way."""
+    return _MASKED_CRC.pack(mask(crc))
+
+
+def iter_records(source, strict=False):
+    """Yield ``(offset, data)`` for each record of ``source``: a bytes-like object, or a binary
+    file object read from its current position (offsets then count from there).
+
+    A record cut short at the end ends the iteration (``strict=True`` raises DecodeError for it
+    instead). A CRC mismatch raises DecodeError.
+    """
+    if hasattr(source, "read"):
+        return _iter_file(source, strict)
+    return _iter_buffer(memoryview(source), strict)
+
+
+# Protobuf messages are limited to 2 GiB; a longer "length" with a valid CRC is a forged or
+# corrupted header, and reading it would try to allocate that much.
+MAX_LENGTH = 1 << 31
+
+
+def _check_header(header, offset):
+    length, = _LENGTH.unpack_from(header)
+    stored, = _MASKED_CRC.unpack_from(header, 8)
+    computed = masked_crc32c(header[:8])
+    if stored != computed:
+        raise DecodeError("length crc mismatch: stored 0x%08x, computed 0x%08x (length field "
+                          "reads %d)" % (stored, computed, length), offset, "header crc")
+    if length > MAX_LENGTH:
+        raise DecodeError("record length %d is over 2 GiB" % length, offset, "header")
+    return length
+
+
+def _check_data(data, footer, offset):
+    stored, = _MASKED_CRC.unpack_from(footer)
+    computed = mask(crc32c(data))
+    if stored != computed:
+        raise DecodeError("data crc mismatch: stored 0x%08x, computed 0x%08x" % (stored, computed),
+                          offset, "data crc")
+
+
+def _truncated(offset, section, have, need):
+    return DecodeError("truncated record: %d of %d bytes of its %s" % (have, need, section),
+                       offset, section)
+
+
+def _iter_buffer(buf, strict):
+    pos = 0
+    end = len(buf)
+    while pos < end:
+        if end - pos < 8:
+            if strict:
+                raise _truncated(pos, "header", end - pos, 8)
+            return
+        if end - pos < HEADER_SIZE:
+            if strict:
+                raise _truncated(pos, "header crc", end - pos - 8, 4)
+            return
+        length = _check_header(buf[pos:pos + HEADER_SIZE], pos)
+        start = pos + HEADER_SIZE
+        if end - start < length:
+            if strict:
+                raise _truncated(pos, "data", end - start, length)
+            return
+        if end - start - length < FOOTER_SIZE:
+            if strict:
+                raise _truncated(pos, "data crc", end - start - length, 4)
+            return
+        data = buf[start:start + length]
+        _check_data(data, buf[start + length:start + length + FOOTER_SIZE], pos)
+        yield pos, bytes(data)
+        pos = start + length + FOOTER_SIZE
+
+
+def _iter_file(f, strict):
+    pos = 0
+    while True:
+        header = f.read(HEADER_SIZE)
+        if not header:
+            return
+        if len(header) < HEADER_SIZE:
+            if strict:
+                if len(header) < 8:
+                    raise _truncated(pos, "header", len(header), 8)
+                raise _truncated(pos, "header crc", len(header) - 8, 4)
+            return
+        length = _check_header(header, pos)
+        data = f.read(length)
+        if len(data) < length:
+            if strict:
+                raise _truncated(pos, "data", len(data), length)
+            return
+        footer = f.read(FOOTER_SIZE)
+        if len(footer) < FOOTER_SIZE:
+            if strict:
+                raise _truncated(pos, "data crc", len(footer), 4)
+            return
+        _check_data(data, footer, pos)
+        yield pos, data
+        pos += HEADER_SIZE + length + FOOTER_SIZE

@@ -1,0 +1,149 @@
+# SPDX-License-Identifier: MIT
+"""TensorProto contents: which ``DataType`` and which ``*_val`` field each element type uses,
+half-precision bit patterns, and the way back (for the reader).
+
+The conventions are TensorFlow's (``tensor.proto``, ``tensor_util.make_ndarray``, which is what
+TensorBoard decodes with):
+
+    float32 -> DT_FLOAT   float_val         float64 -> DT_DOUBLE   double_val
+    float16 -> DT_HALF    half_val (the 16 IEEE bits in an int32)
+    bfloat16-> DT_BFLOAT16 half_val (the 16 bfloat16 bits)
+    int8/int16/int32/uint8/uint16 -> int_val   int64 -> int64_val
+    uint32  -> uint32_val  uint64 -> uint64_val  bool -> bool_val
+    complex64 -> scomplex_val, complex128 -> dcomplex_val (real, imag interleaved)
+    string  -> string_val
+
+PyTorch's writer departs from this twice, and TensorBoard then shows wrong or no values: it puts
+float32 bit patterns in ``half_val`` and writes uint8 to ``uint32_val``
+(torch-writer-reference.md section 4.2). tinytb follows TensorFlow.
+"""
+
+import struct
+
+# enum DataType (types.proto), the values writers use
+DT_FLOAT = 1
+DT_DOUBLE = 2
+DT_INT32 = 3
+DT_UINT8 = 4
+DT_INT16 = 5
+DT_INT8 = 6
+DT_STRING = 7
+DT_COMPLEX64 = 8
+DT_INT64 = 9
+DT_BOOL = 10
+DT_BFLOAT16 = 14
+DT_UINT16 = 17
+DT_COMPLEX128 = 18
+DT_HALF = 19
+DT_UINT32 = 22
+DT_UINT64 = 23
+
+# element type name -> (DataType, TensorProto field that holds the values)
+DTYPES = {
+    "float32": (DT_FLOAT, "float_val"),
+    "float64": (DT_DOUBLE, "double_val"),
+    "float16": (DT_HALF, "half_val"),
+    "bfloat16": (DT_BFLOAT16, "half_val"),
+    "int8": (DT_INT8, "int_val"),
+    "int16": (DT_INT16, "int_val"),
+    "int32": (DT_INT32, "int_val"),
+    "uint8": (DT_UINT8, "int_val"),
+    "uint16": (DT_UINT16, "int_val"),
+    "int64": (DT_INT64, "int64_val"),
+    "uint32": (DT_UINT32, "uint32_val"),
+    "uint64": (DT_UINT64, "uint64_val"),
+    "bool": (DT_BOOL, "bool_val"),
+    "complex64": (DT_COMPLEX64, "scomplex_val"),
+    "complex128": (DT_COMPLEX128, "dcomplex_val"),
+    "string": (DT_STRING, "string_val"),
+}
+DTYPE_NAMES = {code: name for name, (code, _) in DTYPES.items()}
+
+_HALF = struct.Struct("<e")
+_U16 = struct.Struct("<H")
+_F32 = struct.Struct("<f")
+_U32 = struct.Struct("<I")
+
+
+def half_bits(value):
+    """IEEE binary16 bits of a float, rounded to nearest even; +-inf beyond the range."""
+    try:
+        return _U16.unpack(_HALF.pack(value))[0]
+    except OverflowError:
+        return 0x7C00 if value > 0 else 0xFC00
+
+
+def half_from_bits(bits):
+    return _HALF.unpack(_U16.pack(bits & 0xFFFF))[0]
+
+
+def bfloat16_bits(value):
+    """bfloat16 bits (the top half of the float32), rounded to nearest even."""
+    try:
+        bits = _U32.unpack(_F32.pack(value))[0]
+    except OverflowError:
+        return 0x7F80 if value > 0 else 0xFF80
+    if value != value:
+        return (bits >> 16) | 0x40  # keep NaN a (quiet) NaN after truncation
+    return (bits + 0x7FFF + ((bits >> 16) & 1)) >> 16
+
+
+def bfloat16_from_bits(bits):
+    return _F32.unpack(_U32.pack((bits & 0xFFFF) << 16))[0]
+
+
+def field_values(dtype_name, flat):
+    """The list to put in the dtype's ``*_val`` field for the flat element list ``flat``."""
+    if dtype_name == "float16":
+        return [half_bits(x) for x in flat]
+    if dtype_name == "bfloat16":
+        return [bfloat16_bits(x) for x in flat]
+    if dtype_name in ("complex64", "complex128"):
+        out = []
+        for z in flat:
+            z = complex(z)
+            out.append(z.real)
+            out.append(z.imag)
+        return out
+    if dtype_name == "bool":
+        return [1 if x else 0 for x in flat]
+    return flat
+
+
+# tensor_content layouts, little-endian, as TensorFlow writes them
+_CONTENT_CODES = {"float32": "f", "float64": "d", "float16": "e", "int8": "b", "int16": "h",
+                  "int32": "i", "int64": "q", "uint8": "B", "uint16": "H", "uint32": "I",
+                  "uint64": "Q", "bool": "?", "complex64": "f", "complex128": "d",
+                  "bfloat16": "H"}
+
+
+def decode(tensor):
+    """``(dtype_name, shape, flat_values)`` of a decoded TensorProto Message, as
+    ``tensor_util.make_ndarray`` reads it: ``tensor_content`` if present, else the typed field,
+    whose last value fills the rest when it holds fewer values than the shape has elements."""
+    name = DTYPE_NAMES.get(tensor.dtype, "DT_%d" % tensor.dtype)
+    shape = [d.size for d in tensor.tensor_shape.dim] if tensor.tensor_shape else []
+    count = 1
+    for size in shape:
+        count *= size
+    if tensor.tensor_content:
+        code = _CONTENT_CODES.get(name)
+        if code is None:
+            return name, shape, tensor.tensor_content
+        raw = tensor.tensor_content
+        size = struct.calcsize(code)
+        values = list(struct.unpack("<%d%s" % (len(raw) // size, code), raw[:len(raw) // size * size]))
+        if name == "bfloat16":
+            values = [bfloat16_from_bits(v) for v in values]
+    else:
+        field = DTYPES[name][1] if name in DTYPES else None
+        values = list(getattr(tensor, field)) if field else []
+        if name == "float16":
+            values = [half_from_bits(v) for v in values]
+        elif name == "bfloat16":
+            values = [bfloat16_from_bits(v) for v in values]
+    if name in ("complex64", "complex128"):
+        values = [complex(values[i], values[i + 1]) for i in range(0, len(values) - 1, 2)]
+    if values and len(values) < count:
+        values = values + [values[-1]] * (count - len(values))
+    return name, shape, values

@@ -1,0 +1,182 @@
+# SPDX-License-Identifier: MIT
+"""Summary builders, one per summary kind, as in ``torch.utils.tensorboard.summary``.
+
+Each function takes the same arguments as PyTorch's and returns the serialized ``Summary``
+message as ``bytes`` (PyTorch returns a protobuf object; ``FileWriter.add_summary`` accepts
+either). The layouts are PyTorch's, byte for byte (torch-writer-reference.md sections 3 and 5),
+except where PyTorch's output is a bug TensorBoard cannot read (see ``_tensor``).
+"""
+
+from . import _convert, _messages, _tensor
+
+__all__ = ["scalar", "tensor_proto", "text", "custom_scalars", "hparams", "histogram_raw",
+           "histogram", "make_histogram", "image", "image_boxes", "draw_boxes", "make_image",
+           "video", "make_video", "audio", "pr_curve_raw", "pr_curve", "compute_curve", "mesh"]
+
+# plugin names (tensorboard/plugins/*/metadata.py PLUGIN_NAME)
+SCALARS = "scalars"
+TEXT = "text"
+CUSTOM_SCALARS = "custom_scalars"
+CUSTOM_SCALARS_TAG = "custom_scalars__config__"  # custom_scalar/metadata.py CONFIG_SUMMARY_TAG
+TENSOR = "tensor"  # what PyTorch's add_tensor names; not a TensorBoard plugin
+
+# protobufs cap messages at 2 GiB; PyTorch refuses tensors of that size up front.
+_MAX_TENSOR_BYTES = 1 << 31
+_ITEMSIZE = {"float32": 4, "float64": 8, "float16": 2, "bfloat16": 2, "int8": 1, "int16": 2,
+             "int32": 4, "int64": 8, "uint8": 1, "uint16": 2, "uint32": 4, "uint64": 8,
+             "bool": 1, "complex64": 8, "complex128": 16}
+
+
+def scalar(name, tensor, collections=None, new_style=False, double_precision=False):
+    """A scalar summary. Old style (the default) is ``Value{tag, simple_value}``; ``new_style``
+    is a rank-0 ``DT_FLOAT`` tensor (``DT_DOUBLE`` with ``double_precision``) with plugin
+    ``scalars``. TensorBoard's default data server drops ``DT_DOUBLE`` scalars."""
+    name = _convert.check_tag(name, "name")
+    value = _convert.to_float(tensor, "tensor")
+    return _messages.summary([scalar_value(name, value, new_style, double_precision)])
+
+
+def scalar_value(tag, value, new_style=False, double_precision=False):
+    """The encoded ``Summary.Value`` of one scalar (shared with ``add_scalars``)."""
+    if not new_style:
+        return _messages.summary_value(tag=tag, simple_value=value)
+    if double_precision:
+        proto = _messages.tensor_proto(_tensor.DT_DOUBLE, double_val=[value])
+    else:
+        proto = _messages.tensor_proto(_tensor.DT_FLOAT, float_val=[value])
+    return _messages.summary_value(tag=tag, tensor=proto,
+                                   metadata=_messages.summary_metadata(SCALARS))
+
+
+def tensor_proto(tag, tensor):
+    """A whole tensor, with plugin name ``tensor`` (as PyTorch's ``add_tensor``). ``tensor``:
+    a torch tensor, a numpy array or scalar, a Python number or a nested list."""
+    tag = _convert.check_tag(tag)
+    dtype_name, shape, flat = _convert.to_tensor(tensor, "tensor")
+    if len(flat) * _ITEMSIZE.get(dtype_name, 8) >= _MAX_TENSOR_BYTES:
+        raise ValueError("tensor is bigger than protocol buffer's hard limit of 2GB in size")
+    code, field = _tensor.DTYPES[dtype_name]
+    proto = _messages.tensor_proto(code, shape, **{field: _tensor.field_values(dtype_name, flat)})
+    return _messages.summary([_messages.summary_value(
+        tag=tag, tensor=proto, metadata=_messages.summary_metadata(TENSOR))])
+
+
+def text(tag, text):
+    """Markdown text: a ``DT_STRING`` tensor of shape [1] under ``<tag>/text_summary``, plugin
+    ``text`` (whose ``TextPluginData(version=0)`` content serializes to nothing)."""
+    tag = _convert.check_tag(tag)
+    if not isinstance(text, str):
+        raise TypeError("text_string must be a str, not %s" % type(text).__name__)
+    proto = _messages.tensor_proto(_tensor.DT_STRING, [1], string_val=[text.encode("utf-8")])
+    return _messages.summary([_messages.summary_value(
+        tag=tag + "/text_summary", tensor=proto, metadata=_messages.summary_metadata(TEXT))])
+
+
+def custom_scalars(layout):
+    """The custom-scalars dashboard layout: ``{category: {chart_title: [kind, tags]}}`` where
+    kind ``"Margin"`` takes exactly three tags (value, lower, upper) and any other kind makes a
+    multiline chart of the given tag regexes. Order is kept."""
+    if not hasattr(layout, "items"):
+        raise TypeError("layout must be a dict {category: {title: [kind, tags]}}, not %s"
+                        % type(layout).__name__)
+    categories = []
+    for category_title, charts in layout.items():
+        category_title = _convert.check_tag(category_title, "layout category")
+        if not hasattr(charts, "items"):
+            raise TypeError("layout[%r] must be a dict {title: [kind, tags]}" % category_title)
+        encoded = []
+        for chart_title, spec in charts.items():
+            chart_title = _convert.check_tag(chart_title, "layout chart title")
+            if not isinstance(spec, (list, tuple)) or len(spec) != 2:
+                raise ValueError("layout[%r][%r] must be [kind, tags]"
+                                 % (category_title, chart_title))
+            kind, tags = spec
+            if isinstance(tags, str) or not all(isinstance(t, str) for t in tags):
+                raise TypeError("layout[%r][%r]: tags must be a list of str"
+                                % (category_title, chart_title))
+            tags = list(tags)
+            if kind == "Margin":
+                if len(tags) != 3:
+                    raise ValueError("layout[%r][%r]: a Margin chart takes 3 tags (value, "
+                                     "lower, upper), got %d" % (category_title, chart_title,
+                                                                len(tags)))
+                encoded.append(_messages.chart(
+                    chart_title, margin=_messages.margin_chart_content([tags])))
+            else:
+                encoded.append(_messages.chart(
+                    chart_title, multiline=_messages.multiline_chart_content(tags)))
+        categories.append(_messages.category(category_title, encoded))
+    proto = _messages.tensor_proto(_tensor.DT_STRING, (),
+                                   string_val=[_messages.layout(categories)])
+    return _messages.summary([_messages.summary_value(
+        tag=CUSTOM_SCALARS_TAG, tensor=proto,
+        metadata=_messages.summary_metadata(CUSTOM_SCALARS))])
+
+
+# -- not yet implemented: they exist so the surface matches PyTorch's --------------------------
+
+def _later(name, issue):
+    what = {4: "images, figures and video", 5: "histograms, PR curves, audio, meshes, embeddings "
+            "and hparams", 6: "graphs"}[issue]
+    return NotImplementedError("%s is not implemented yet in tinytb: it lands with the %s issue "
+                               "(#%d)" % (name, what, issue))
+
+
+def hparams(hparam_dict=None, metric_dict=None, hparam_domain_discrete=None):
+    raise _later("hparams", 5)
+
+
+def histogram_raw(name, min, max, num, sum, sum_squares, bucket_limits, bucket_counts):
+    raise _later("histogram_raw", 5)
+
+
+def histogram(name, values, bins, max_bins=None):
+    raise _later("histogram", 5)
+
+
+def make_histogram(values, bins, max_bins=None):
+    raise _later("make_histogram", 5)
+
+
+def image(tag, tensor, rescale=1, dataformats="NCHW"):
+    raise _later("image", 4)
+
+
+def image_boxes(tag, tensor_image, tensor_boxes, rescale=1, dataformats="CHW", labels=None):
+    raise _later("image_boxes", 4)
+
+
+def draw_boxes(disp_image, boxes, labels=None):
+    raise _later("draw_boxes", 4)
+
+
+def make_image(tensor, rescale=1, rois=None, labels=None):
+    raise _later("make_image", 4)
+
+
+def video(tag, tensor, fps=4):
+    raise _later("video", 4)
+
+
+def make_video(tensor, fps):
+    raise _later("make_video", 4)
+
+
+def audio(tag, tensor, sample_rate=44100):
+    raise _later("audio", 5)
+
+
+def pr_curve_raw(tag, tp, fp, tn, fn, precision, recall, num_thresholds=127, weights=None):
+    raise _later("pr_curve_raw", 5)
+
+
+def pr_curve(tag, labels, predictions, num_thresholds=127, weights=None):
+    raise _later("pr_curve", 5)
+
+
+def compute_curve(labels, predictions, num_thresholds=None, weights=None):
+    raise _later("compute_curve", 5)
+
+
+def mesh(tag, vertices, colors, faces, config_dict, display_name=None, description=None):
+    raise _later("mesh", 5)

@@ -1,0 +1,457 @@
+# SPDX-License-Identifier: MIT
+"""``SummaryWriter`` and ``FileWriter``, with the signatures and defaults of
+``torch.utils.tensorboard``.
+
+``SummaryWriter`` turns ``add_*`` calls into ``Summary`` messages (``summary``), wraps them in
+``Event`` messages and hands them to a ``FileWriter``, which owns one event file
+(``_event_file``). ``add_scalars`` keeps one more ``FileWriter`` per sub-run, as PyTorch does.
+"""
+
+import os
+import threading
+import time
+
+from . import _convert, _event_file, _messages, summary as _summary
+from ._fast import ScalarRecords
+from ._record import frame
+from ._wire import VARINT, iter_fields, key, varint
+from .summary import scalar_value as _scalar_value
+
+__all__ = ["FileWriter", "SummaryWriter", "SummaryToEventTransformer"]
+
+_INT64_MIN = -(1 << 63)
+_INT64_MAX = (1 << 63) - 1
+_scalar_records = ScalarRecords()  # shared by all writers: templates depend on the tag only
+_warned = set()
+
+
+def _warn_once(key_, message):
+    if key_ not in _warned:
+        _warned.add(key_)
+        import warnings
+        warnings.warn(message, UserWarning, stacklevel=3)
+
+
+def _serialized(message, what):
+    """bytes of a serialized message: tinytb's bytes, or a protobuf object's serialization."""
+    if isinstance(message, (bytes, bytearray, memoryview)):
+        return bytes(message)
+    serialize = getattr(message, "SerializeToString", None)
+    if serialize is None:
+        raise TypeError("%s must be serialized bytes or a protobuf message, not %s"
+                        % (what, type(message).__name__))
+    return serialize()
+
+
+def _rebuild_event(event, wall_time, step):
+    """The Event ``event`` (bytes) with ``wall_time`` replaced and, unless ``step`` is None,
+    ``step`` replaced. Fields 1 and 2 come first in canonical order, so they are re-encoded
+    in front of the remaining fields, which keep their order."""
+    out_rest = []
+    kept_step = 0
+    for field, wire_type, value, _ in iter_fields(event):
+        if field == 1:
+            continue
+        if field == 2 and wire_type == VARINT:
+            kept_step = value
+            continue
+        if wire_type == VARINT:
+            out_rest.append(key(field, wire_type) + varint(value))
+        elif wire_type == 2:
+            out_rest.append(key(field, 2) + varint(len(value)) + value)
+        else:
+            out_rest.append(key(field, wire_type) + value)
+    step_value = kept_step if step is None else step
+    head = _messages.event(wall_time=wall_time, step=step_value)
+    return head + b"".join(out_rest)
+
+
+class SummaryToEventTransformer:
+    """Wraps summaries, graphs and session logs in ``Event`` messages and passes them to an
+    event writer: any object with ``add_event(event_bytes)``."""
+
+    def __init__(self, event_writer):
+        self.event_writer = event_writer
+
+    def add_event(self, event, step=None, walltime=None):
+        """Add an ``Event`` (serialized bytes, or a protobuf ``Event`` object). Its wall time is
+        set to ``walltime`` (default: now) and, if given, its step to ``step``, as PyTorch's
+        ``FileWriter.add_event`` does (without modifying a protobuf object passed in)."""
+        data = _serialized(event, "event")
+        wall = time.time() if walltime is None else _convert.to_walltime(walltime)
+        step = None if step is None else _convert.to_step(step, "step")
+        self.event_writer.add_event(_rebuild_event(data, wall, step))
+
+    def add_summary(self, summary, global_step=None, walltime=None):
+        """Add a ``Summary`` (bytes from ``tinytb.summary``, or a protobuf object)."""
+        data = _serialized(summary, "summary")
+        wall = time.time() if walltime is None else _convert.to_walltime(walltime)
+        step = 0 if global_step is None else _convert.to_step(global_step)
+        self.event_writer.add_event(_messages.event(wall_time=wall, step=step, summary=data))
+
+    def add_graph(self, graph_profile, walltime=None):
+        """Add ``(GraphDef, RunMetadata)``: two events, the graph and its run metadata tagged
+        ``step1``. Each may be serialized bytes or a protobuf object."""
+        graph, stepstats = graph_profile
+        wall = time.time() if walltime is None else _convert.to_walltime(walltime)
+        graph_event = _messages.event(wall_time=wall, graph_def=_serialized(graph, "graph"))
+        meta_event = _messages.event(wall_time=wall, tagged_run_metadata=(
+            _messages.tagged_run_metadata("step1", _serialized(stepstats, "run metadata"))))
+        self.event_writer.add_event(graph_event)
+        self.event_writer.add_event(meta_event)
+
+    def add_onnx_graph(self, graph, walltime=None):
+        """Add a ``GraphDef`` (bytes or protobuf object) as a graph event."""
+        wall = time.time() if walltime is None else _convert.to_walltime(walltime)
+        self.event_writer.add_event(
+            _messages.event(wall_time=wall, graph_def=_serialized(graph, "graph")))
+
+    def add_session_log(self, session_log, global_step=None, walltime=None):
+        """Add a ``SessionLog`` (bytes from ``_messages.session_log`` or a protobuf object)."""
+        wall = time.time() if walltime is None else _convert.to_walltime(walltime)
+        step = 0 if global_step is None else _convert.to_step(global_step)
+        self.event_writer.add_event(_messages.event(
+            wall_time=wall, step=step, session_log=_serialized(session_log, "session_log")))
+
+
+def _check_options(max_queue, flush_secs, filename_suffix):
+    if type(max_queue) is bool or not isinstance(max_queue, int):
+        try:
+            max_queue = _convert.to_step(max_queue, "max_queue")
+        except ValueError:
+            raise ValueError("max_queue must be a whole number, got %r" % (max_queue,)) from None
+    if max_queue < 0:
+        raise ValueError("max_queue must be >= 0, got %d" % max_queue)
+    if isinstance(flush_secs, (str, bytes)):
+        raise TypeError("flush_secs must be a number of seconds, not %s"
+                        % type(flush_secs).__name__)
+    flush_secs = _convert.to_float(flush_secs, "flush_secs")
+    if not flush_secs >= 0:
+        raise ValueError("flush_secs must be >= 0, got %r" % flush_secs)
+    if not isinstance(filename_suffix, str):
+        raise TypeError("filename_suffix must be a str, not %s" % type(filename_suffix).__name__)
+    if os.sep in filename_suffix or (os.altsep and os.altsep in filename_suffix):
+        raise ValueError("filename_suffix must not contain a path separator: %r"
+                         % filename_suffix)
+    return int(max_queue), flush_secs, filename_suffix
+
+
+class FileWriter(SummaryToEventTransformer):
+    """Writes ``Event`` messages to a new event file in ``log_dir``.
+
+    Args:
+        log_dir: directory for the event file (str or path-like; created if missing).
+        max_queue: how many events may wait in memory before an ``add`` call writes them
+            itself. Fewer are written by a background thread within ~20 ms.
+        flush_secs: how often, in seconds, the file is also ``fsync``-ed while data arrives.
+        filename_suffix: appended to the event file's name.
+
+    Unlike PyTorch's, ``reopen()`` works: after ``close()`` it starts a new event file in the
+    same directory. Adding to a closed ``FileWriter`` raises ``OSError("Writer is closed")``,
+    as PyTorch's does.
+    """
+
+    def __init__(self, log_dir, max_queue=10, flush_secs=120, filename_suffix=""):
+        log_dir = str(os.fspath(log_dir))
+        max_queue, flush_secs, filename_suffix = _check_options(max_queue, flush_secs,
+                                                                filename_suffix)
+        super().__init__(_event_file.EventFileWriter(log_dir, max_queue, flush_secs,
+                                                     filename_suffix))
+
+    def get_logdir(self):
+        """Return the directory where the event file is written."""
+        return self.event_writer.get_logdir()
+
+    def _add_record(self, record):
+        self.event_writer.add_record(record)
+
+    def flush(self):
+        """Return once every event added so far is in the file (written and fsynced)."""
+        self.event_writer.flush()
+
+    def close(self):
+        """Flush and close the event file. Idempotent."""
+        self.event_writer.close()
+
+    def reopen(self):
+        """After ``close()``: continue in a new event file in the same directory."""
+        self.event_writer.reopen()
+
+
+def _default_log_dir(comment):
+    # PyTorch: os.path.join("runs", datetime.now().strftime("%b%d_%H-%M-%S") + "_" + host + comment)
+    return os.path.join("runs", time.strftime("%b%d_%H-%M-%S") + "_" + _event_file.hostname()
+                        + comment)
+
+
+class SummaryWriter:
+    """Writes entries directly to event files in ``log_dir`` for TensorBoard to read.
+
+    Args:
+        log_dir: save directory. Default: ``runs/CURRENT_DATETIME_HOSTNAME`` (plus ``comment``).
+        comment: suffix of the default ``log_dir``; ignored when ``log_dir`` is given.
+        purge_step: when resuming a crashed run at step T+X, events with step >= T are hidden
+            by TensorBoard's Python loader (two events at ``purge_step``, as PyTorch writes).
+        max_queue: events that may wait in memory before an ``add`` call writes them itself.
+        flush_secs: how often the event file is also fsync-ed while data arrives.
+        filename_suffix: suffix added to every event file name in the directory.
+
+    Examples::
+
+        from tinytb import SummaryWriter
+        with SummaryWriter() as writer:
+            for step in range(100):
+                writer.add_scalar("loss", 1.0 / (step + 1), step)
+
+    After ``close()`` the writer is still usable: the next ``add_*`` starts a new event file in
+    the same directory, as PyTorch's does.
+    """
+
+    def __init__(self, log_dir=None, comment="", purge_step=None, max_queue=10, flush_secs=120,
+                 filename_suffix=""):
+        if not isinstance(comment, str):
+            raise TypeError("comment must be a str, not %s" % type(comment).__name__)
+        _check_options(max_queue, flush_secs, filename_suffix)
+        if not log_dir:
+            log_dir = _default_log_dir(comment)
+        if purge_step is not None:
+            purge_step = _convert.to_step(purge_step, "purge_step")
+        self.log_dir = log_dir
+        self.purge_step = purge_step
+        self.max_queue = max_queue
+        self.flush_secs = flush_secs
+        self.filename_suffix = filename_suffix
+        self.file_writer = self.all_writers = None
+        self._lock = threading.Lock()
+        self._get_file_writer()
+
+    def _get_file_writer(self):
+        """The default FileWriter; created again after ``close()``."""
+        with self._lock:
+            if self.all_writers is None or self.file_writer is None:
+                fw = FileWriter(self.log_dir, self.max_queue, self.flush_secs,
+                                self.filename_suffix)
+                if self.purge_step is not None:
+                    step = self.purge_step
+                    fw.add_event(_messages.event(step=step, file_version="brain.Event:2"))
+                    fw.add_event(_messages.event(
+                        step=step, session_log=_messages.session_log(_messages.START)))
+                    self.purge_step = None
+                self.all_writers = {fw.get_logdir(): fw}
+                self.file_writer = fw
+            return self.file_writer
+
+    def get_logdir(self):
+        """Return the directory where event files are written."""
+        return self.log_dir
+
+    def _write(self, event):
+        (self.file_writer or self._get_file_writer())._add_record(frame(event))
+
+    def _add_summary(self, summary, global_step, walltime):
+        wall = time.time() if walltime is None else _convert.to_walltime(walltime)
+        step = 0 if global_step is None else _convert.to_step(global_step)
+        self._write(_messages.event(wall_time=wall, step=step, summary=summary))
+
+    def add_event(self, event, step=None, walltime=None):
+        """Write any ``Event`` (serialized bytes or a protobuf object) to the event file. Its
+        wall time becomes ``walltime`` (default now) and, if given, its step ``step``."""
+        (self.file_writer or self._get_file_writer()).add_event(event, step, walltime)
+
+    def add_scalar(self, tag, scalar_value, global_step=None, walltime=None, new_style=False,
+                   double_precision=False):
+        """Add scalar data to summary.
+
+        Args:
+            tag (str): data identifier.
+            scalar_value (float, int, numpy or torch scalar, decimal, fraction): value to save.
+            global_step (int): global step value to record.
+            walltime (float): seconds after epoch of the event; default ``time.time()``.
+            new_style (bool): write a rank-0 tensor with plugin ``scalars`` instead of the
+                legacy ``simple_value`` (both are float32).
+            double_precision (bool): with ``new_style``, write float64. TensorBoard's default
+                data server (``--load_fast=true``) drops such scalars; tinytb warns once.
+        """
+        value = scalar_value if type(scalar_value) is float else _convert.to_float(scalar_value)
+        if type(tag) is not str:
+            tag = _convert.check_tag(tag)
+        if global_step is None:
+            step = 0
+        elif type(global_step) is int and _INT64_MIN <= global_step <= _INT64_MAX:
+            step = global_step
+        else:
+            step = _convert.to_step(global_step)
+        wall = time.time() if walltime is None else _convert.to_walltime(walltime)
+        if new_style:
+            if double_precision:
+                _warn_once("double", "add_scalar(double_precision=True) writes DT_DOUBLE "
+                           "scalars, which TensorBoard's default data server "
+                           "(--load_fast=true) drops: the tag will not show up there. Use "
+                           "--load_fast=false, or leave double_precision off.")
+            record = frame(_messages.event(
+                wall_time=wall, step=step, summary=_messages.summary(
+                    [_scalar_value(tag, value, True, double_precision)])))
+        else:
+            record = _scalar_records.record(tag, value, step, wall)
+        (self.file_writer or self._get_file_writer())._add_record(record)
+
+    def add_scalars(self, main_tag, tag_scalar_dict, global_step=None, walltime=None):
+        """Add many scalars to one chart: each ``tag`` goes to the sub-run
+        ``<log_dir>/<main_tag with / replaced by _>_<tag>`` under the tag ``main_tag``, as
+        PyTorch does.
+
+        Examples::
+
+            writer.add_scalars("run_14h", {"xsinx": i * np.sin(i / r),
+                                           "xcosx": i * np.cos(i / r)}, i)
+        """
+        main_tag = _convert.check_tag(main_tag, "main_tag")
+        if not hasattr(tag_scalar_dict, "items"):
+            raise TypeError("tag_scalar_dict must be a dict {tag: value}, not %s"
+                            % type(tag_scalar_dict).__name__)
+        wall = time.time() if walltime is None else _convert.to_walltime(walltime)
+        step = 0 if global_step is None else _convert.to_step(global_step)
+        # Check everything before writing anything: a bad value must not leave half the lines.
+        items = [(_convert.check_tag(tag, "tag_scalar_dict key"),
+                  _convert.to_float(value, "tag_scalar_dict[%r]" % (tag,)))
+                 for tag, value in tag_scalar_dict.items()]
+        fw_logdir = self._get_file_writer().get_logdir()
+        for tag, value in items:
+            fw_tag = fw_logdir + "/" + main_tag.replace("/", "_") + "_" + tag
+            with self._lock:
+                fw = self.all_writers.get(fw_tag)
+                if fw is None:
+                    fw = self.all_writers[fw_tag] = FileWriter(
+                        fw_tag, self.max_queue, self.flush_secs, self.filename_suffix)
+            fw._add_record(_scalar_records.record(main_tag, value, step, wall))
+
+    def add_tensor(self, tag, tensor, global_step=None, walltime=None):
+        """Add a tensor (torch tensor, numpy array, number or nested list), with plugin name
+        ``tensor``. Half floats and bfloat16 are written as their real 16-bit patterns and
+        uint8 in ``int_val``, as TensorFlow's ``make_ndarray`` expects.
+
+        Examples::
+
+            writer.add_tensor("my_tensor", torch.tensor([[1, 2], [3, 4]]), global_step=0)
+        """
+        self._add_summary(_summary.tensor_proto(tag, tensor), global_step, walltime)
+
+    def add_text(self, tag, text_string, global_step=None, walltime=None):
+        """Add text (rendered as Markdown by TensorBoard) under ``<tag>/text_summary``.
+
+        Examples::
+
+            writer.add_text("lstm", "This is an lstm", 0)
+            writer.add_text("rnn", "This is an rnn", 10)
+        """
+        self._add_summary(_summary.text(tag, text_string), global_step, walltime)
+
+    def add_custom_scalars(self, layout):
+        """Create the custom-scalars dashboard layout: ``{category: {chart: [kind, tags]}}``,
+        kind ``"Multiline"`` (tags are regexes) or ``"Margin"`` (3 tags: value, lower, upper).
+        Call it once per writer.
+
+        Examples::
+
+            layout = {"Taiwan": {"twse": ["Multiline", ["twse/0050", "twse/2330"]]},
+                      "USA": {"dow": ["Margin", ["dow/aaa", "dow/bbb", "dow/ccc"]],
+                              "nasdaq": ["Margin", ["nasdaq/aaa", "nasdaq/bbb", "nasdaq/ccc"]]}}
+            writer.add_custom_scalars(layout)
+        """
+        self._add_summary(_summary.custom_scalars(layout), None, None)
+
+    def add_custom_scalars_multilinechart(self, tags, category="default", title="untitled"):
+        """Shorthand for a layout with one multiline chart of ``tags``."""
+        self.add_custom_scalars({category: {title: ["Multiline", tags]}})
+
+    def add_custom_scalars_marginchart(self, tags, category="default", title="untitled"):
+        """Shorthand for a layout with one margin chart; ``tags`` is [value, lower, upper]."""
+        if isinstance(tags, str) or len(tags) != 3:
+            raise ValueError("tags must be 3 tags (value, lower, upper), got %r" % (tags,))
+        self.add_custom_scalars({category: {title: ["Margin", tags]}})
+
+    # -- the rest of PyTorch's surface, arriving with later issues ------------------------------
+
+    def add_histogram(self, tag, values, global_step=None, bins="tensorflow", walltime=None,
+                      max_bins=None):
+        raise _summary._later("add_histogram", 5)
+
+    def add_histogram_raw(self, tag, min, max, num, sum, sum_squares, bucket_limits,
+                          bucket_counts, global_step=None, walltime=None):
+        raise _summary._later("add_histogram_raw", 5)
+
+    def add_image(self, tag, img_tensor, global_step=None, walltime=None, dataformats="CHW"):
+        raise _summary._later("add_image", 4)
+
+    def add_images(self, tag, img_tensor, global_step=None, walltime=None, dataformats="NCHW"):
+        raise _summary._later("add_images", 4)
+
+    def add_image_with_boxes(self, tag, img_tensor, box_tensor, global_step=None,
+                             walltime=None, rescale=1, dataformats="CHW", labels=None):
+        raise _summary._later("add_image_with_boxes", 4)
+
+    def add_figure(self, tag, figure, global_step=None, close=True, walltime=None):
+        raise _summary._later("add_figure", 4)
+
+    def add_video(self, tag, vid_tensor, global_step=None, fps=4, walltime=None):
+        raise _summary._later("add_video", 4)
+
+    def add_audio(self, tag, snd_tensor, global_step=None, sample_rate=44100, walltime=None):
+        raise _summary._later("add_audio", 5)
+
+    def add_onnx_graph(self, prototxt):
+        raise _summary._later("add_onnx_graph", 6)
+
+    def add_graph(self, model, input_to_model=None, verbose=False, use_strict_trace=True):
+        raise _summary._later("add_graph", 6)
+
+    def add_embedding(self, mat, metadata=None, label_img=None, global_step=None,
+                      tag="default", metadata_header=None):
+        raise _summary._later("add_embedding", 5)
+
+    def add_pr_curve(self, tag, labels, predictions, global_step=None, num_thresholds=127,
+                     weights=None, walltime=None):
+        raise _summary._later("add_pr_curve", 5)
+
+    def add_pr_curve_raw(self, tag, true_positive_counts, false_positive_counts,
+                         true_negative_counts, false_negative_counts, precision, recall,
+                         global_step=None, num_thresholds=127, weights=None, walltime=None):
+        raise _summary._later("add_pr_curve_raw", 5)
+
+    def add_mesh(self, tag, vertices, colors=None, faces=None, config_dict=None,
+                 global_step=None, walltime=None):
+        raise _summary._later("add_mesh", 5)
+
+    def add_hparams(self, hparam_dict, metric_dict, hparam_domain_discrete=None, run_name=None,
+                    global_step=None):
+        raise _summary._later("add_hparams", 5)
+
+    # -- lifetime ----------------------------------------------------------------------------
+
+    def flush(self):
+        """Return once every event added so far is in its file (written and fsynced)."""
+        with self._lock:
+            writers = list(self.all_writers.values()) if self.all_writers else []
+        for writer in writers:
+            writer.flush()
+
+    def close(self):
+        """Flush and close every event file of this writer. Idempotent; a later ``add_*``
+        starts a new event file."""
+        with self._lock:
+            writers = list(self.all_writers.values()) if self.all_writers else []
+            self.file_writer = self.all_writers = None
+        first_error = None
+        for writer in writers:
+            try:
+                writer.close()
+            except OSError as err:
+                first_error = first_error or err
+        if first_error is not None:
+            raise first_error
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc_val, exc_tb):
+        self.close()
