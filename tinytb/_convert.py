@@ -117,7 +117,8 @@ def _to_number(value, name):
 # -- arrays for add_tensor ---------------------------------------------------------------------
 
 _NUMPY_NAMES = {"float32", "float64", "float16", "int8", "int16", "int32", "int64", "uint8",
-                "uint16", "uint32", "uint64", "bool", "complex64", "complex128"}
+                "uint16", "uint32", "uint64", "bool", "complex64", "complex128",
+                "bfloat16"}  # bfloat16: ml_dtypes' numpy dtype
 
 
 def to_tensor(value, name="tensor"):
@@ -161,7 +162,7 @@ def to_tensor(value, name="tensor"):
 
 
 _COMPLEX_UPCAST = {"complex32": "complex64"}  # torch.chalf: TensorBoard knows no DT_COMPLEX32
-_TORCH_NAMES = _NUMPY_NAMES | {"bfloat16", "complex32"}
+_TORCH_NAMES = _NUMPY_NAMES | {"complex32"}
 
 
 def _torch_tensor(t, dtype_name, name):

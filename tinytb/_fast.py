@@ -13,8 +13,9 @@ CRC-32C is affine in the message bits, so crc(record) = crc(record with the vari
 zeroed) XOR the contribution of each variable byte at its position (``_crc32c.position_tables``).
 That turns the data CRC into ~13 table lookups, while the bytes stay in canonical field order,
 byte-identical to what protobuf and PyTorch's writer produce. The record header depends only on
-the length (``_record.record_header``). Anything unusual (a zero wall time, which proto3 omits,
-or an event over 64 bytes) takes the general path: ``_messages`` + ``_record.frame``.
+the length (``_record.record_header``). Anything unusual (a zero wall time or an empty tag,
+which proto3 leaves out) takes the general path, ``_messages`` + ``_record.frame``; an event over
+64 bytes (a long tag) keeps the cached bytes but computes its CRC in full.
 """
 
 from functools import reduce
@@ -46,11 +47,13 @@ class ScalarRecords:
         self._templates = {}
 
     def record(self, tag, value, step, wall_time):
-        if wall_time == 0.0:
+        if wall_time == 0.0 or not tag:  # proto3 leaves out a zero wall time and an empty tag
             return general_scalar_record(tag, value, step, wall_time)
         step_bytes = b"\x10" + varint(step) if step else b""
         template = self._templates.get((tag, len(step_bytes)))
         if template is None:
+            if len(self._templates) >= 8192:  # a tag per step would grow it without end
+                self._templates.clear()
             template = self._templates[(tag, len(step_bytes))] = _template(tag, len(step_bytes))
         header, middle, k, tables = template
         value_bytes = float32_bytes(value)

@@ -1,0 +1,170 @@
+"""tinytb._messages and tinytb.summary: canonical bytes for every message a writer needs."""
+
+import struct
+
+import pytest
+
+from tinytb import _messages, _tensor, summary
+from tinytb.errors import DecodeError
+
+from vectors import (CUSTOM_MULTILINE_SUMMARY, MARGIN_LAYOUT, PURGE_FILE_VERSION_TAIL,
+                     PURGE_SESSION_LOG_TAIL, SCALAR_DOUBLE, SCALAR_NEW, SCALAR_PLAIN, TEXT,
+                     TENSOR_INT32, FakeArray)
+
+
+def event_with(summary_bytes, wall_time, step):
+    return _messages.event(wall_time=wall_time, step=step, summary=summary_bytes)
+
+
+def test_scalar_old_style_vector():
+    assert event_with(summary.scalar("s/plain", 0.0), 1.5, 0) == SCALAR_PLAIN
+
+
+def test_scalar_new_style_vector():
+    assert event_with(summary.scalar("s/new", 2.5, new_style=True), 2.0, 1) == SCALAR_NEW
+
+
+def test_scalar_double_precision_vector():
+    data = summary.scalar("s/newd", 2.5, new_style=True, double_precision=True)
+    assert event_with(data, 2.0, 2) == SCALAR_DOUBLE
+
+
+def test_tensor_int32_vector():
+    data = summary.tensor_proto("t", FakeArray([1, 2, 3], "int32"))
+    assert event_with(data, 4.0, 4) == TENSOR_INT32
+
+
+def test_text_vector():
+    assert event_with(summary.text("txt", "hello"), 8.0, 8) == TEXT
+
+
+def test_custom_scalars_vectors():
+    layout = {"default": {"untitled": ["Multiline", ["s/plain", "s/new"]]}}
+    assert summary.custom_scalars(layout) == CUSTOM_MULTILINE_SUMMARY
+    margin = summary.custom_scalars({"cat": {"m": ["Margin", ["a", "b", "c"]]}})
+    assert MARGIN_LAYOUT in margin
+    decoded = _messages.SUMMARY.decode(margin).value[0]
+    assert decoded.tensor.string_val == [MARGIN_LAYOUT]
+    assert "tensor_shape" in decoded.tensor._present  # present and empty: 12 00
+
+
+def test_purge_events_vectors():
+    fv = _messages.event(wall_time=1.0, step=5, file_version="brain.Event:2")
+    sl = _messages.event(wall_time=1.0, step=5, session_log=_messages.session_log(_messages.START))
+    assert fv[9:] == PURGE_FILE_VERSION_TAIL
+    assert sl[9:] == PURGE_SESSION_LOG_TAIL
+
+
+def test_proto3_presence_rules():
+    # implicit presence: zero scalars and empty strings are not written
+    assert _messages.event() == b""
+    assert _messages.event(wall_time=0.0, step=0) == b""
+    # -0.0 differs from 0.0 in its bits, and protobuf compares bits
+    assert _messages.event(wall_time=-0.0) == b"\x09" + struct.pack("<d", -0.0)
+    # oneof members are written even when default
+    assert _messages.summary_value(tag="", simple_value=0.0) == bytes.fromhex("1500000000")
+    assert _messages.event(graph_def=b"") == bytes.fromhex("2200")
+    assert _messages.event(summary=b"") == bytes.fromhex("2a00")
+    # embedded messages are written when set, even empty
+    assert _messages.summary_metadata("") == bytes.fromhex("0a00")
+    assert _messages.tensor_proto(0, ()) == bytes.fromhex("1200")
+    assert _messages.tensor_proto(0, None) == b""
+    # a dim of size 0 is an empty Dim message
+    assert _messages.tensor_shape([0, 2]) == bytes.fromhex("1200 12020802".replace(" ", ""))
+
+
+def test_source_metadata_header_event():
+    # The layout of PyTorch's first record with our writer name (reference section 1.3)
+    data = _messages.event(wall_time=1.5, file_version="brain.Event:2",
+                           source_metadata=_messages.source_metadata("tinytb"))
+    assert data == (bytes.fromhex("09000000000000f83f 1a0d".replace(" ", ""))
+                    + b"brain.Event:2" + bytes.fromhex("5208 0a06".replace(" ", "")) + b"tinytb")
+
+
+def test_histogram_proto_field_order():
+    data = _messages.histogram_proto(min=0.0, max=3.5, num=5.0, sum=7.5, sum_squares=18.25,
+                                     bucket_limit=[0.0, 3.5], bucket=[0.0, 5.0])
+    # min=0 omitted (reference section 11, add_histogram vector), then 2,3,4,5,6,7
+    assert [f for f, _, _, _ in __import__("tinytb")._wire.iter_fields(data)] == [2, 3, 4, 5, 6, 7]
+
+
+@pytest.mark.parametrize("dtype,values,field,expected", [
+    ("float32", [1.5, -2.0], "float_val", [1.5, -2.0]),
+    ("float64", [0.1], "double_val", [0.1]),
+    ("float16", [1.0, -2.0, 65504.0], "half_val", [0x3C00, 0xC000, 0x7BFF]),
+    ("bfloat16", [1.0, -2.0, 3.140625], "half_val", [0x3F80, 0xC000, 0x4049]),
+    ("uint8", [0, 255], "int_val", [0, 255]),
+    ("int8", [-128, 127], "int_val", [-128, 127]),
+    ("int16", [-32768], "int_val", [-32768]),
+    ("int64", [-(2 ** 63), 2 ** 63 - 1], "int64_val", [-(2 ** 63), 2 ** 63 - 1]),
+    ("bool", [True, False], "bool_val", [True, False]),
+    ("complex64", [1 + 2j], "scomplex_val", [1.0, 2.0]),
+    ("complex128", [3 - 4j], "dcomplex_val", [3.0, -4.0]),
+    ("uint32", [2 ** 32 - 1], "uint32_val", [2 ** 32 - 1]),
+])
+def test_tensor_dtypes_follow_tensorflow(dtype, values, field, expected):
+    data = summary.tensor_proto("t", FakeArray(values, dtype))
+    tensor = _messages.SUMMARY.decode(data).value[0].tensor
+    assert tensor.dtype == _tensor.DTYPES[dtype][0]
+    assert getattr(tensor, field) == expected
+    name, shape, back = _tensor.decode(tensor)
+    assert (name, shape) == (dtype, [len(values)])
+    assert back == [complex(v) if "complex" in dtype else v for v in values]
+
+
+def test_half_float_bits():
+    # IEEE binary16 vectors (Wikipedia "Half-precision floating-point format" examples)
+    assert _tensor.half_bits(1.0) == 0x3C00
+    assert _tensor.half_bits(65504.0) == 0x7BFF
+    assert _tensor.half_bits(2 ** -24) == 0x0001  # smallest subnormal
+    assert _tensor.half_bits(-0.0) == 0x8000
+    assert _tensor.half_bits(1e6) == 0x7C00  # overflow -> inf
+    assert _tensor.half_bits(float("inf")) == 0x7C00
+    assert _tensor.half_from_bits(0x3555) == pytest.approx(0.333251953125)
+    # bfloat16: the top 16 bits of the float32, rounded to nearest even
+    assert _tensor.bfloat16_bits(1.0) == 0x3F80
+    assert _tensor.bfloat16_bits(1.00390625) == 0x3F80  # halfway, rounds to even
+    assert _tensor.bfloat16_bits(1.01171875) == 0x3F82  # halfway, rounds to even (up)
+    assert _tensor.bfloat16_bits(float("nan")) & 0x7FC0 == 0x7FC0
+
+
+def test_decode_round_trip_event():
+    data = event_with(summary.scalar("s/new", 2.5, new_style=True), 2.0, 1)
+    event = _messages.decode_event(data)
+    assert event.wall_time == 2.0 and event.step == 1
+    value = event.summary.value[0]
+    assert value.tag == "s/new"
+    assert value.tensor.float_val == [2.5]
+    assert value.metadata.plugin_data.plugin_name == "scalars"
+    assert event.file_version == "" and event.session_log is None
+    assert "Event(" in repr(event) and "wall_time=2.0" in repr(event)
+
+
+def test_decode_oneof_presence_and_unknown_fields():
+    value = _messages.VALUE.decode(_messages.summary_value(tag="x", simple_value=0.0))
+    assert "simple_value" in value._present and value.simple_value == 0.0
+    # an unknown field (99) is skipped, as protobuf parsers do
+    data = _messages.summary_value(tag="x") + bytes.fromhex("98060a")
+    assert _messages.VALUE.decode(data).tag == "x"
+
+
+def test_decode_errors_name_the_field_path():
+    good = event_with(summary.scalar("s/new", 2.5, new_style=True), 2.0, 1)
+    bad = bytearray(good)
+    bad[good.index(bytes.fromhex("2a04")) + 1] = 0x09  # float_val length runs past the end
+    with pytest.raises(DecodeError) as info:
+        _messages.decode_event(bytes(bad))
+    assert info.value.section.startswith("Event.summary.value[0].tensor")
+    with pytest.raises(DecodeError, match="UTF-8"):
+        _messages.decode_event(bytes.fromhex("1a02c328"))
+    with pytest.raises(DecodeError, match="wire type"):
+        _messages.decode_event(bytes.fromhex("0801"))  # wall_time as a varint
+
+
+def test_layout_decode():
+    layout = _messages.LAYOUT.decode(MARGIN_LAYOUT)
+    chart = layout.category[0].chart[0]
+    assert layout.category[0].title == "cat" and chart.title == "m"
+    series = chart.margin.series[0]
+    assert (series.value, series.lower, series.upper) == ("a", "b", "c")
+    assert chart.multiline is None
