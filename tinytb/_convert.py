@@ -66,7 +66,7 @@ def to_float(value, name="scalar_value"):
         try:
             return float(value)
         except OverflowError:
-            return math.copysign(math.inf, value)
+            return math.inf if value > 0 else -math.inf
     if isinstance(value, (str, bytes, bytearray)):
         raise TypeError("%s must be a number, not %s" % (name, t.__name__))
     number = _to_number(value, name)
@@ -75,7 +75,7 @@ def to_float(value, name="scalar_value"):
     try:
         return float(number)
     except OverflowError:
-        return math.copysign(math.inf, number)
+        return math.inf if number > 0 else -math.inf
 
 
 def _to_number(value, name):
@@ -105,7 +105,7 @@ def _to_number(value, name):
             try:
                 return float(value)
             except OverflowError:
-                return math.copysign(math.inf, value)
+                return math.inf if value > 0 else -math.inf
             except (TypeError, ValueError) as err:
                 raise TypeError("%s: cannot convert %s to float (%s)"
                                 % (name, type(value).__name__, err)) from None

@@ -1,0 +1,107 @@
+"""House rules checked on the source: standard library only, relative imports, layers pointing
+one way, Python 3.8 syntax, a cheap import, and use without site-packages (``python -S``)."""
+
+import ast
+import os
+import subprocess
+import sys
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+PACKAGE = os.path.join(ROOT, "tinytb")
+MODULES = sorted(f[:-3] for f in os.listdir(PACKAGE) if f.endswith(".py"))
+
+# What each module may import from the package (the layers of style.md, "Module split").
+ALLOWED = {
+    "errors": set(),
+    "_crc32c": set(),
+    "_wire": {"errors"},
+    "_tensor": set(),
+    "_messages": {"_wire", "errors"},
+    "_record": {"_crc32c", "errors"},
+    "_convert": set(),
+    "_fast": {"_messages", "_crc32c", "_record", "_wire"},
+    "_event_file": {"_messages", "_record"},
+    "summary": {"_convert", "_messages", "_tensor"},
+    "writer": {"_convert", "_event_file", "_messages", "summary", "_fast", "_record", "_wire"},
+    "reader": {"_messages", "_record", "_tensor", "errors"},
+    "__init__": {"errors", "writer"},
+    "__main__": {"__init__", "reader", "_messages", "_record", "errors", "writer"},
+}
+# Only the event-file layer touches the filesystem; reader and the CLI read files.
+FILE_USERS = {"_event_file", "reader", "__main__"}
+
+
+def imports(module):
+    with open(os.path.join(PACKAGE, module + ".py"), encoding="utf-8") as f:
+        tree = ast.parse(f.read(), module, feature_version=(3, 8))
+    absolute, relative = set(), set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            absolute.update(a.name.split(".")[0] for a in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                if node.module:
+                    relative.add(node.module.split(".")[0])
+                else:  # from . import x: x is a module, or a name from __init__
+                    relative.update(a.name if a.name in ALLOWED else "__init__"
+                                    for a in node.names)
+            else:
+                absolute.add(node.module.split(".")[0])
+    return absolute, relative, tree
+
+
+def test_every_module_is_listed():
+    assert set(MODULES) == set(ALLOWED)
+
+
+@pytest.mark.parametrize("module", MODULES)
+def test_stdlib_only_and_layers(module):
+    absolute, relative, tree = imports(module)
+    stdlib = getattr(sys, "stdlib_module_names", None)
+    if stdlib is not None:  # Python 3.10+
+        assert absolute <= set(stdlib), absolute - set(stdlib)
+    assert "tinytb" not in absolute, "use relative imports so the package can be vendored"
+    assert relative <= ALLOWED[module], relative - ALLOWED[module]
+    if module not in FILE_USERS:
+        names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+        assert "open" not in names, "only _event_file touches the filesystem"
+
+
+def run(code, *flags):
+    return subprocess.run([sys.executable] + list(flags) + ["-c", code], cwd=ROOT,
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_import_is_light():
+    # No heavy or optional modules at import: numbers are in bench/, this checks the cause.
+    out = run("import sys; before = set(sys.modules); import tinytb; "
+              "print(' '.join(sorted(set(sys.modules) - before)))")
+    assert out.returncode == 0, out.stderr
+    loaded = set(out.stdout.split())
+    assert "tinytb.writer" in loaded
+    for heavy in ("numpy", "torch", "google", "socket", "json", "datetime", "zlib", "wave",
+                  "tinytb.reader", "queue", "multiprocessing", "warnings_extra"):
+        assert heavy not in loaded, heavy
+
+
+def test_works_without_site_packages(tmp_path):
+    code = ("import tinytb, tinytb.reader as r, os, sys; assert 'site' not in sys.modules; "
+            "w = tinytb.SummaryWriter(sys.argv[1]); w.add_scalar('a', 1.0, 1); w.close(); "
+            "f = r.event_files(sys.argv[1])['.'][0]; print(r.scalars(f))")
+    out = subprocess.run([sys.executable, "-S", "-c", code, str(tmp_path)], cwd=ROOT,
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[(1, 'a', 1.0)]"
+
+
+def test_clean_under_warnings_as_errors():
+    out = run("import tinytb, tinytb.reader, tinytb.summary, tinytb.__main__", "-W", "error")
+    assert out.returncode == 0, out.stderr
+
+
+def test_every_file_has_an_spdx_line():
+    for module in MODULES:
+        with open(os.path.join(PACKAGE, module + ".py"), encoding="utf-8") as f:
+            assert f.readline().strip() == "# SPDX-License-Identifier: MIT", module

@@ -1,0 +1,65 @@
+"""python -m tinytb: the demo run and the dump of an event file."""
+
+import io
+import os
+import subprocess
+import sys
+
+from tinytb import SummaryWriter, reader
+from tinytb.__main__ import dump, main
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def test_demo_writes_every_implemented_kind(tmp_path):
+    out = subprocess.run([sys.executable, "-m", "tinytb", "demo", str(tmp_path / "demo")],
+                         cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert "tensorboard --logdir" in out.stdout
+    runs = reader.event_files(tmp_path / "demo")
+    assert set(runs) == {".", "wave_sin", "wave_cos"}
+    events = reader.read_events(runs["."][0])
+    tags = {v.tag for e in events if e.summary for v in e.summary.value}
+    assert {"loss/train", "loss/valid", "lr", "about/text_summary", "notes/text_summary",
+            "tensor/ramp", "custom_scalars__config__"} <= tags
+    steps = [s for s, t, _ in reader.scalars(runs["."][0]) if t == "loss/train"]
+    assert steps == list(range(200))
+
+
+def test_dump_prints_offsets_and_values(tmp_path):
+    with SummaryWriter(tmp_path) as w:
+        w.add_scalar("loss", 0.5, 3, walltime=2.0)
+        w.add_text("note", "hi", 4, walltime=3.0)
+    path = reader.event_files(tmp_path)["."][0]
+    out = io.StringIO()
+    assert dump(path, out) == 0
+    text = out.getvalue()
+    assert "file_version='brain.Event:2'" in text
+    assert "@50       step=3      wall_time=2.000000  summary (1 value)" in text
+    assert "tag='loss'  simple_value=0.5" in text
+    assert "tag='note/text_summary'  tensor string[1]=[b'hi']  plugin='text'" in text
+    assert text.rstrip().endswith("3 records, %d bytes" % os.path.getsize(path))
+
+
+def test_dump_reports_truncation_and_corruption(tmp_path):
+    with SummaryWriter(tmp_path) as w:
+        w.add_scalar("loss", 0.5, 3)
+    path = reader.event_files(tmp_path)["."][0]
+    data = open(path, "rb").read()
+    with open(path, "ab") as f:
+        f.write(data[50:60])
+    out = io.StringIO()
+    assert dump(path, out) == 0
+    assert "the last 10 bytes are an incomplete record" in out.getvalue()
+    bad = bytearray(data)
+    bad[70] ^= 1
+    with open(path, "wb") as f:
+        f.write(bad)
+    out = io.StringIO()
+    assert dump(path, out) == 1
+    assert "data crc mismatch" in out.getvalue() and "at byte 50" in out.getvalue()
+
+
+def test_no_command_prints_help(capsys):
+    assert main([]) == 2
+    assert "demo" in capsys.readouterr().out
