@@ -214,40 +214,52 @@ def _zeros_crc_long(n):
 
 # --- Long inputs: big-int folding ---------------------------------------------
 #
-# R(M) = M * x^32 mod P depends only on M mod P, so any shorter M' with
-# M' == M (mod P) has the same raw CRC.  Split an n-byte message into its first
-# h bytes H and its last k bytes L (n = h + k):
+# R(M) = M * x^32 mod P depends only on M mod P, so any M' with M' == M (mod P)
+# has the same raw CRC, however long it is.  Split an n-byte message into its
+# first h bytes H and its last k bytes L (n = h + k):
 #
-#     M = H * x^(8k) + L  ==  H * c + L   (mod P),   c = x^(8k) mod P.
+#     M = H * x^(8k) + L  ==  H * c + L   (mod P),   c = x^(8k) mod P.          (2)
 #
-# H * c has degree < 8h + 32, so when k >= h + 4 the right-hand side is again a
-# k-byte message: one step turns n bytes into k, about n/2.
+# H * c has degree < 8h + 32, so the right-hand side is a message of
+# max(k, h + 4) bytes: the h bytes in front became 4 bytes of overhang.
 #
 # int.from_bytes(M, "little") puts bit j of byte i at bit 8i+j, and that bit is
 # the coefficient of x^(8n-1-(8i+j)): the int is M(x) with its coefficients in
 # reverse order, which is exactly the register's reflected order, so no bit
-# reversal is ever needed.  In that form:
+# reversal is ever needed.  In that form, for a message of w bytes, the
+# coefficient of x^e sits at bit 8w-1-e.  With c stored reflected (bit b means
+# x^(31-b)), the carry-less product H * c is the XOR of H << b over the set bits
+# b of c: an int of 8h + 31 bits, the x^0 end at the top.
 #
-# * H is the low 8h bits and L is the int shifted right by 8h;
-# * with c stored reflected (bit b means x^(31-b)), the carry-less product is
-#   H * c = XOR of (H << b) over the set bits b of c, an integer of 8h + 31 bits
-#   that stands for a polynomial of degree < 8h + 32;
-# * lining its x^0 end up with L's in a k-byte message shifts it left by
-#   8k - (8h + 31) = 8(k - h) - 31 (at least 1, since k - h >= 4).
+# Each fold is then a few shifts and XORs over whole ints, all in C.  A shift
+# costs about 0.3 ns per byte and an XOR about 0.1, so the work is mostly
+# popcount(c) shift+XOR passes, and the constants below are chosen to have few
+# set bits.  (popcount(c) is always odd: P(1) == 0, so P = (x + 1) * Q, and
+# c(1) == 1.)  Two ways to apply (2), as in the classic CRC folding papers:
 #
-# Each step is then a handful of shifts and XORs over the whole head, all in C.
-# A shift costs about 0.3 ns per byte and an XOR about 0.1, so a step costs
-# roughly (0.4 * popcount(c) + 1) ns per head byte: the fold lengths k below are
-# picked so that c has few set bits.  (popcount(c) is always odd: P(1) == 0, so
-# P = (x + 1) * Q and c(1) == 1^(8k) mod (x + 1) == 1.)
+# 1. Horner, for inputs of 2 * _BLOCK bytes or more.  Read the message as blocks
+#    B_0, B_1, ... of _BLOCK bytes and keep acc == B_0 ... B_i (mod P):
 #
-# _FOLD_TABLE has one (k, c) per octave j = 5, 6, ...: k_j lies in
-# (2^(j-1) + 4, 2^j] and k_j <= 2 * k_(j-1) - 4.  A step on n bytes uses the
-# smallest k_j >= (n + 4) / 2, found from the bit length of that bound; the
-# second condition makes that k_j < n, so every step makes progress.  Folding
-# stops at k_5 = 32 bytes, where the position tables take over.  Within those
-# limits each k_j minimises popcount(c) over a window below 2 * k_(j-1) - 4;
-# _search_fold_table() at the end of this file reproduces the table.
+#        acc' = acc * x^(8 * _BLOCK) + B_(i+1)  ==  acc * c + B_(i+1)
+#
+#    With acc a bytes long, acc * c is (acc << (b + 1)) XORed over the set bits b
+#    of c, an (a + 4)-byte message, and B_(i+1) lines up with its x^0 end after
+#    a + 4 - _BLOCK zero bytes in front.  Each step reads one block and grows
+#    acc by 4 bytes; the ints stay small enough for the CPU caches.
+#
+# 2. Halving, for what is left (under 2 * _BLOCK bytes, or Horner's acc).  Take k
+#    from _FOLD_TABLE with k >= h + 4, so that H * c + L is a k-byte message:
+#    H is the low 8h bits, L is the int shifted right by 8h, and the product is
+#    shifted left by 8k - (8h + 31) = 8(k - h) - 31 to line up with L's x^0 end.
+#    _FOLD_TABLE has one (k, c) per octave j = 5, 6, ...: k_j lies in
+#    (2^(j-1) + 4, 2^j] and k_j <= 2 * k_(j-1) - 4.  A step on n bytes takes the
+#    smallest k_j >= (n + 4) / 2, found from the bit length of that bound; the
+#    second condition makes that k_j < n, so each step roughly halves n.  Within
+#    those limits each k_j minimises popcount(c) (see _search_fold_table at the
+#    end of this file).  Halving stops at k_5 = 32 bytes, where the position
+#    tables take over.
+
+_BLOCK, _BLOCK_CONSTANT = 11188, 0x0020C024  # x^(8 * 11188) mod P: 5 set bits
 
 _FOLD_TABLE = (
     # (k, x^(8k) mod P reflected)     # j: popcount
@@ -271,49 +283,67 @@ _FOLD_TABLE = (
     (3038434, 0x00000871),            # 22: 5
     (6076864, 0x00802A02),            # 23: 5
     (12108904, 0x10822008),           # 24: 5
-    (24214570, 0x00104428),           # 25: 5
-    (48286524, 0x02000005),           # 26: 3
-    (96562125, 0x00103041),           # 27: 5
-    (193117247, 0x20401408),          # 28: 5
-    (386224416, 0x80004580),          # 29: 5
-    (772384999, 0x40000050),          # 30: 3
-    (1544679598, 0x30000004),         # 31: 3
-    (3089208526, 0x00140010),         # 32: 3
-    (6178413618, 0x00058011),         # 33: 5
-    (12356818791, 0x000A2108),        # 34: 5
 )
 _FOLD_FIRST_OCTAVE = 5
-_FOLDED = _FOLD_TABLE[0][0]  # fold until at most this many bytes are left
-_FOLD_LIMIT = 2 * _FOLD_TABLE[-1][0] - 4  # longer inputs are cut in halves first
-_FOLDS = None  # octave j -> (k, first set bit of c, the other set bits)
+_FOLDED = _FOLD_TABLE[0][0]  # halve until at most this many bytes are left
+# Horner's acc grows by 4 bytes per block; past this input length it could
+# outgrow the table, so such inputs (over 64 GiB) are cut in halves first.
+_LONGEST = 1 << 36
+
+_FOLD_STEPS = None  # (Horner step, halving steps by octave), built on first use
+
+
+def _set_bits(c):
+    return [b for b in range(32) if c >> b & 1]
 
 
 def _fold_steps():
-    global _FOLDS
-    folds = [None] * _FOLD_FIRST_OCTAVE
+    global _FOLD_STEPS
+    block_bits = [b + 1 for b in _set_bits(_BLOCK_CONSTANT)]  # b + 1, see 1. above
+    halving = [None] * _FOLD_FIRST_OCTAVE
     for k, c in _FOLD_TABLE:
-        bits = [b for b in range(32) if c >> b & 1]
-        folds.append((k, bits[0], tuple(bits[1:])))
-    _FOLDS = tuple(folds)
-    return _FOLDS
+        bits = _set_bits(c)
+        halving.append((k, bits[0], tuple(bits[1:])))
+    _FOLD_STEPS = ((block_bits[0], tuple(block_bits[1:])), tuple(halving))
+    return _FOLD_STEPS
 
 
 def _crc32c_long(data, crc):
     n = len(data)
-    if n > _FOLD_LIMIT:  # beyond the table (about 24 GB): continue over halves
+    if n > _LONGEST:
         view = memoryview(data)
         half = n // 2
         return crc32c(view[half:], crc32c(view[:half], crc))
-    folds = _FOLDS or _fold_steps()
+    (first, rest), halving = _FOLD_STEPS or _fold_steps()
     # The start register goes into the first four bytes, see (1); from here on
     # only the raw CRC of `message` is wanted.
-    message = int.from_bytes(data, "little") ^ crc ^ 0xFFFFFFFF
+    register = crc ^ 0xFFFFFFFF
+    if n < 2 * _BLOCK:
+        message = int.from_bytes(data, "little") ^ register
+    else:
+        # 1. Horner.  The first block takes the odd bytes (at least 4, for the
+        # register), padded in front with zero bytes, which do not change M.
+        view = memoryview(data)
+        size = _BLOCK
+        first_block = (n - 4) % size + 4
+        pad = max(size - first_block, 0)
+        message = int.from_bytes(bytes(pad) + view[:first_block], "little") ^ (register << (pad << 3))
+        length = n
+        n = pad + first_block
+        for start in range(first_block, length, size):
+            product = message << first
+            for b in rest:
+                product ^= message << b
+            block = bytes(n + 4 - size) + view[start:start + size]
+            message = product ^ int.from_bytes(block, "little")
+            n += 4
+    # 2. Halving.
     while n > _FOLDED:
         low = (n + 5) >> 1  # k >= ceil((n + 4) / 2)
         j = (low - 1).bit_length()  # 2^(j-1) < low <= 2^j
-        k, first, rest = folds[j]
+        k, first, rest = halving[j]
         if k < low:
-            k, first, rest = folds[j + 1]
+            k, first, rest = halving[j + 1]
         head_bits = (n - k) << 3
         head = message & ((1 << head_bits) - 1)
         product = head << first

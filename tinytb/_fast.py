@@ -50,11 +50,12 @@ class ScalarRecords:
         if wall_time == 0.0 or not tag:  # proto3 leaves out a zero wall time and an empty tag
             return general_scalar_record(tag, value, step, wall_time)
         step_bytes = b"\x10" + varint(step) if step else b""
-        template = self._templates.get((tag, len(step_bytes)))
+        key = (tag, len(step_bytes))
+        template = self._templates.get(key)
         if template is None:
             if len(self._templates) >= 8192:  # a tag per step would grow it without end
                 self._templates.clear()
-            template = self._templates[(tag, len(step_bytes))] = _template(tag, len(step_bytes))
+            template = self._templates[key] = _template(tag, len(step_bytes))
         header, middle, k, tables = template
         value_bytes = float32_bytes(value)
         wall = _WALL.pack(9, wall_time)

@@ -293,7 +293,7 @@ class SummaryWriter:
                     [_scalar_value(tag, value, True, double_precision)])))
         else:
             record = _scalar_records.record(tag, value, step, wall)
-        (self.file_writer or self._get_file_writer())._add_record(record)
+        (self.file_writer or self._get_file_writer()).event_writer.add_record(record)
 
     def add_scalars(self, main_tag, tag_scalar_dict, global_step=None, walltime=None):
         """Add many scalars to one chart: each ``tag`` goes to the sub-run
