@@ -7,10 +7,11 @@ Strategy: one definition, three ways to compute it.
   byte).  It is the readable definition that the tests compare everything against.
 - ``crc32c`` is the fast path.  Inputs of up to 64 bytes use one table per byte
   *position*, combined by ``reduce(xor, map(getitem, tables, data))`` so that no
-  Python bytecode runs per byte.  Longer inputs are read as one big ``int`` and
-  *folded*: the first half is multiplied by a constant and XORed onto the second
-  half, in C big-int loops, until 32 bytes or fewer are left for the table path.
-  The maths is written out next to the code below.
+  Python bytecode runs per byte.  Longer inputs are read as big integers and
+  *folded*: a part of the message is multiplied by a constant and XORed onto
+  the rest, in C big-int loops (Horner's rule over 11 KB blocks, then halving),
+  until 32 bytes or fewer are left for the table path.  The maths is written
+  out next to the code below.
 - ``position_tables`` / ``zeros_crc`` expose the per-position tables for the
   writer's **CRC template** trick (below).
 
@@ -37,13 +38,16 @@ value), cache ``K = crc32c(record with the bytes at P set to zero)`` once; then
 for each record ``crc = K ^ XOR(T[i][record[i]] for i in P)``, a dozen lookups
 instead of a full CRC.
 
-Performance (CPython 3.11 on the project's 2-core host; see performance.md Part
-2, section 1): 32 B in about 3 us, 1 KiB in about 14 us, 1 MiB in about 4 ms
-(about 250 MB/s), against about 0.11 s/MiB for the reference loop.  Cost is
-still O(n): roughly 3-4 ns per byte for long inputs, spent in big-int shifts.
+Performance (CPython 3.11 on the project's shared 2-core host, medians; see
+performance.md Part 2, section 1 for the method): 32 B in about 3 us, 130 B in
+7 us, 1 KiB in 14 us, 10 KiB in 56 us, 1 MiB in 2.4 ms (about 430 MB/s); the
+reference loop needs about 0.14 s per MiB.  It is still O(n) in pure Python:
+about 2.3 ns per byte for long inputs, nearly all of it in big-int shifts.
+Import builds only the 256-entry ``TABLE`` (about 20 us); the 64 position
+tables (about 1.5 ms) are built on the first call.
 """
 
-from functools import reduce
+from functools import lru_cache, reduce
 from operator import getitem, xor
 
 __all__ = [
@@ -75,8 +79,8 @@ __all__ = [
 #
 # and crc32c(M, crc) is that with s = crc ^ 0xFFFFFFFF, XORed with 0xFFFFFFFF.
 # Because s * x^(8n) = (s * x^(8n-32)) * x^32, a start register s is the same as
-# XORing s into the first four bytes of the message (when n >= 4), after which
-# only the raw CRC is left.
+# XORing s.to_bytes(4, "little") into the first four bytes of the message (when
+# n >= 4), after which only the raw CRC is left.
 
 POLY = 0x82F63B78  # P(x) reflected
 _MASK_DELTA = 0xA282EAD8  # TensorFlow's kMaskDelta
@@ -110,7 +114,7 @@ def crc32c_reference(data, crc=0):
     """
     table = TABLE
     crc ^= 0xFFFFFFFF
-    for byte in bytes(data):
+    for byte in _as_bytes(data):
         crc = table[(crc ^ byte) & 0xFF] ^ (crc >> 8)
     return crc ^ 0xFFFFFFFF
 
@@ -159,7 +163,7 @@ def _distance_tables():
 
 
 def _advance(register, n):
-    """Return ``register * x^(8n) mod P``: the register after n zero bytes."""
+    """Return ``register * x^(8n) mod P``: the register after n zero bytes (n <= 64)."""
     if n >= 4:
         # XOR the register into the first four bytes of n zero bytes, see (1).
         d = _DISTANCE or _distance_tables()
@@ -200,16 +204,9 @@ def zeros_crc(n):
     return _zeros_crc_long(n)
 
 
-_ZEROS_CRC_LONG = {}
-
-
+@lru_cache(maxsize=256)  # a few record lengths; bounded, so not a leak
 def _zeros_crc_long(n):
-    crc = _ZEROS_CRC_LONG.get(n)
-    if crc is None:
-        crc = crc32c(bytes(n))
-        if len(_ZEROS_CRC_LONG) < 256:  # a few record lengths, not a leak
-            _ZEROS_CRC_LONG[n] = crc
-    return crc
+    return crc32c(bytes(n))
 
 
 # --- Long inputs: big-int folding ---------------------------------------------
@@ -220,8 +217,8 @@ def _zeros_crc_long(n):
 #
 #     M = H * x^(8k) + L  ==  H * c + L   (mod P),   c = x^(8k) mod P.          (2)
 #
-# H * c has degree < 8h + 32, so the right-hand side is a message of
-# max(k, h + 4) bytes: the h bytes in front became 4 bytes of overhang.
+# H * c has degree < 8h + 31, so the right-hand side is a message of
+# max(k, h + 4) bytes: shorter than n as soon as 4 < k < n.
 #
 # int.from_bytes(M, "little") puts bit j of byte i at bit 8i+j, and that bit is
 # the coefficient of x^(8n-1-(8i+j)): the int is M(x) with its coefficients in
@@ -234,11 +231,16 @@ def _zeros_crc_long(n):
 # Each fold is then a few shifts and XORs over whole ints, all in C.  A shift
 # costs about 0.3 ns per byte and an XOR about 0.1, so the work is mostly
 # popcount(c) shift+XOR passes, and the constants below are chosen to have few
-# set bits.  (popcount(c) is always odd: P(1) == 0, so P = (x + 1) * Q, and
-# c(1) == 1.)  Two ways to apply (2), as in the classic CRC folding papers:
+# set bits.  (That count is always odd: P(1) == 0, so x + 1 divides P, and
+# c == x^(8k) (mod x + 1) gives c(1) == 1.)
+#
+# (2) is also the identity behind carry-less-multiply CRC code in C (Intel's
+# white paper "Fast CRC Computation for Generic Polynomials Using PCLMULQDQ
+# Instruction", 2009).  Here it is applied in two ways:
 #
 # 1. Horner, for inputs of 2 * _BLOCK bytes or more.  Read the message as blocks
-#    B_0, B_1, ... of _BLOCK bytes and keep acc == B_0 ... B_i (mod P):
+#    B_0, B_1, ... of _BLOCK bytes and keep acc == (the message B_0 B_1 ... B_i
+#    read so far) (mod P):
 #
 #        acc' = acc * x^(8 * _BLOCK) + B_(i+1)  ==  acc * c + B_(i+1)
 #
@@ -259,6 +261,10 @@ def _zeros_crc_long(n):
 #    end of this file).  Halving stops at k_5 = 32 bytes, where the position
 #    tables take over.
 
+# Block sizes from 1 KB to 256 KB were measured: around 11 KB is fastest, big
+# enough to spread the Python overhead of a step and small enough for the ints to
+# stay in cache.  11188 is one of the few sizes nearby whose constant has only
+# 5 set bits.
 _BLOCK, _BLOCK_CONSTANT = 11188, 0x0020C024  # x^(8 * 11188) mod P: 5 set bits
 
 _FOLD_TABLE = (
@@ -286,9 +292,9 @@ _FOLD_TABLE = (
 )
 _FOLD_FIRST_OCTAVE = 5
 _FOLDED = _FOLD_TABLE[0][0]  # halve until at most this many bytes are left
-# Horner's acc grows by 4 bytes per block; past this input length it could
-# outgrow the table, so such inputs (over 64 GiB) are cut in halves first.
-_LONGEST = 1 << 36
+# Horner's acc grows by 4 bytes per block.  Past this input length (32 GiB) it
+# could outgrow _FOLD_TABLE, so such inputs are cut in halves first.
+_LONGEST = 1 << 35
 
 _FOLD_STEPS = None  # (Horner step, halving steps by octave), built on first use
 
@@ -327,7 +333,8 @@ def _crc32c_long(data, crc):
         size = _BLOCK
         first_block = (n - 4) % size + 4
         pad = max(size - first_block, 0)
-        message = int.from_bytes(bytes(pad) + view[:first_block], "little") ^ (register << (pad << 3))
+        message = int.from_bytes(bytes(pad) + view[:first_block], "little")
+        message ^= register << (pad << 3)
         length = n
         n = pad + first_block
         for start in range(first_block, length, size):
@@ -411,19 +418,18 @@ def _xpow8(k):
     return result
 
 
-def _search_fold_table(last_octave=34, window_divisor=64, max_window=1 << 18):
-    """Rebuild _FOLD_TABLE (about 1.5 s for all octaves).
+def _search_fold_table(last_octave=24, window_divisor=64):
+    """Rebuild _FOLD_TABLE (about 0.3 s).
 
-    For octave j the candidates are k in (2^(j-1) + 4, 2 * k_(j-1) - 4], the
-    top ``max(32, min(2^j / window_divisor, max_window))`` of them; the pick has
-    the fewest set bits in x^(8k) mod P, the largest k on ties.  Windows are
-    kept small next to 2^j so the k_j stay well inside their octaves.
+    For octave j the candidates are the top ``max(32, 2^j // window_divisor)``
+    values of k in (2^(j-1) + 4, 2 * k_(j-1) - 4] (k_5 <= 32); the pick has the
+    fewest set bits in x^(8k) mod P, the largest k on ties.  Small windows keep
+    the k_j well inside their octaves.
     """
     found = []
-    top = 32  # k_5 must not exceed the 32 bytes the table path finishes with
+    top = 32  # k_5: the position tables finish with at most 32 bytes
     for j in range(_FOLD_FIRST_OCTAVE, last_octave + 1):
-        window = max(32, min(2 ** j // window_divisor, max_window))
-        k = max(top - window, 2 ** (j - 1) + 5)
+        k = max(top - max(32, 2 ** j // window_divisor), 2 ** (j - 1) + 5)
         c = _xpow8(k)
         best = None
         while k <= top:
