@@ -49,6 +49,7 @@ from ._record import frame
 FILE_VERSION = "brain.Event:2"
 WRITER_NAME = "tinytb"
 LINGER = 0.02  # seconds the background thread lets records gather before writing them
+RETRY = 1.0  # seconds before the background thread tries again after a failed write
 
 _uid = itertools.count()  # TensorBoard's _global_uid: one counter for the whole process
 _sinks = weakref.WeakSet()  # every open event file of this process
@@ -81,8 +82,9 @@ class _Sink:
         self.offset = 0  # bytes of whole records in the file
         self.last_sync = time.monotonic()
         self.unsynced = False
+        self.retry_at = 0.0
         self.closed = False
-        self.mp_registered = None
+        self.orphaned = False  # its writer was garbage-collected while the lock was taken
         self.open_file()
 
     # Everything below runs with self.lock held, except open_file from __init__.
@@ -208,7 +210,7 @@ class EventFileWriter:
         self._logdir = logdir
         self._args = (max_queue, flush_secs, filename_suffix)
         self._sink = _Sink(logdir, max_queue, flush_secs, filename_suffix)
-        self._finalizer = weakref.finalize(self, _close_quietly, self._sink)
+        self._finalizer = weakref.finalize(self, _collect, self._sink)
 
     def get_logdir(self):
         return self._logdir
@@ -269,16 +271,35 @@ class EventFileWriter:
             return
         self._finalizer.detach()
         self._sink = _Sink(self._logdir, *self._args)
-        self._finalizer = weakref.finalize(self, _close_quietly, self._sink)
+        self._finalizer = weakref.finalize(self, _collect, self._sink)
 
 
 def _close_quietly(sink):
+    """Close a sink whose writer is gone (interpreter exit, or garbage collection)."""
     with sink.lock:
-        if not sink.closed:
-            try:
-                sink.shut()
-            except OSError:
-                pass  # nobody is left to tell (garbage collection or interpreter exit)
+        _shut_quietly(sink)
+
+
+def _shut_quietly(sink):
+    if not sink.closed:
+        try:
+            sink.shut()
+        except Exception:
+            pass  # nobody is left to tell
+
+
+def _collect(sink):
+    # The garbage-collection finalizer of an EventFileWriter. A collection can start in any
+    # thread at any allocation, including one that holds this very lock (the background thread
+    # in write_pending): never wait for it here. If it is taken, mark the sink orphaned and let
+    # the background thread (or the exit hook) close it.
+    if sink.lock.acquire(blocking=False):
+        try:
+            _shut_quietly(sink)
+        finally:
+            sink.lock.release()
+    else:
+        sink.orphaned = True
 
 
 # -- the background thread ---------------------------------------------------------------------
@@ -304,12 +325,14 @@ class _Flusher:
     def run(self):
         wake = self.wake
         while True:
-            wake.wait(self.next_sync_in())
+            wake.wait(self.next_wake_in())
             wake.clear()  # before writing: a record queued from now on sets it again
             time.sleep(LINGER)
             now = time.monotonic()
             for sink in list(_sinks):
                 with sink.lock:
+                    if sink.orphaned:
+                        _shut_quietly(sink)
                     if sink.closed:
                         continue
                     try:
@@ -318,10 +341,18 @@ class _Flusher:
                             sink.sync()
                     except Exception as err:  # kept for the writer's next call to raise
                         sink.error = err
+                        sink.retry_at = now + RETRY
 
     @staticmethod
-    def next_sync_in():
-        due = [s.last_sync + s.flush_secs for s in list(_sinks) if s.unsynced]
+    def next_wake_in():
+        """Seconds until a file is due for fsync, or records that failed are due for another
+        try; None (sleep until woken) when there is neither."""
+        due = []
+        for s in list(_sinks):
+            if s.unsynced:
+                due.append(s.last_sync + s.flush_secs)
+            if s.pending or s.orphaned:
+                due.append(s.retry_at)
         return max(0.0, min(due) - time.monotonic()) if due else None
 
 

@@ -10,6 +10,7 @@
 import os
 import threading
 import time
+import weakref
 
 from . import _convert, _event_file, _messages, summary as _summary
 from ._fast import ScalarRecords
@@ -23,6 +24,7 @@ _INT64_MIN = -(1 << 63)
 _INT64_MAX = (1 << 63) - 1
 _scalar_records = ScalarRecords()  # shared by all writers: templates depend on the tag only
 _warned = set()
+_summary_writers = weakref.WeakSet()  # for the fork handler at the end of this module
 
 
 def _warn_once(key_, message):
@@ -223,6 +225,7 @@ class SummaryWriter:
         self.filename_suffix = filename_suffix
         self.file_writer = self.all_writers = None
         self._lock = threading.Lock()
+        _summary_writers.add(self)
         self._get_file_writer()
 
     def _get_file_writer(self):
@@ -455,3 +458,14 @@ class SummaryWriter:
 
     def __exit__(self, exc_type, exc_val, exc_tb):
         self.close()
+
+
+def _after_fork_in_child():
+    # Another thread of the parent may have held a writer's lock at the fork; in the child that
+    # thread does not exist, so the lock would never be released.
+    for w in list(_summary_writers):
+        w._lock = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
