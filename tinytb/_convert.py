@@ -92,7 +92,12 @@ def _to_number(value, name):
                              % (name, tuple(shape)))
         if hasattr(value, "detach"):  # torch: item() also handles bfloat16 and requires_grad
             value = value.detach()
-        return _to_number(value.item(), name) if hasattr(value, "item") else float(value)
+        if not hasattr(value, "item"):
+            return float(value)
+        item = value.item()
+        if type(item) is type(value):  # numpy's longdouble/clongdouble item() is itself
+            return complex(item) if getattr(value.dtype, "kind", "") == "c" else float(item)
+        return _to_number(item, name)
     if isinstance(value, (list, tuple)):
         if len(value) != 1:
             raise ValueError("%s must hold exactly one value, got a %s of %d"

@@ -1,0 +1,870 @@
+"""The case table: writer calls with fixed arguments and walltimes.
+
+Each case is a small scenario for one summary kind.  It writes into its own run
+directory (``<slot root>/<case name>``) of one logdir per writer "slot": the
+``target`` slot (tinytb, or whatever ``target.py`` imports) and the ``torch``
+slot (``torch.utils.tensorboard``).  The same calls go to both slots in lock
+step, so the two logdirs are directly comparable.
+
+A case is a list of *phases*; a phase is a list of :class:`Call`.  Between two
+phases the executor waits for the next whole second, so an event file created
+in a later phase has a later ``%010d`` timestamp in its name and sorts after the
+earlier files of the same run: the readers read a run's files in name order,
+and a process-wide counter (``...<pid>.9`` vs ``...<pid>.10``) does not sort
+numerically.
+
+Where PyTorch refuses an input that tinytb accepts (numpy arrays for
+``add_tensor``, ``decimal``/``fractions`` numbers, ``torch.complex32``), the call
+carries ``torch=`` - the equivalent input PyTorch accepts - and parity compares
+tinytb's output for the original input with PyTorch's for the equivalent one.
+
+The table is also the source of the *expected reader view*: ``model_points``
+turns every call into the points a TensorBoard reader should show (tag,
+plugin, step, wall time, value), computed from the inputs independently of
+both writers.
+"""
+
+import copy
+import decimal
+import fractions
+import math
+import os
+import struct
+import time
+import traceback
+import warnings
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+# numpy and torch are imported by build_cases() (see _import_libs), so that this
+# module - and every test module - imports without them: the tests then skip
+# with an install hint instead of failing to collect.
+np = torch = None
+
+
+def _import_libs():
+    global np, torch
+    if torch is None:
+        import numpy
+        import torch as torch_module
+
+        np, torch = numpy, torch_module
+
+# Fixed wall times are far in the past, so that a wall time inside the writing
+# window can only be one the writer took from the clock ("now").
+W0 = 1_600_000_000.0
+
+# Calls that are not writer methods.
+OPEN_SUMMARY_WRITER = "SummaryWriter"
+OPEN_FILE_WRITER = "FileWriter"
+CLOSE = "close"
+
+
+@dataclass
+class Call:
+    """One writer call (or ``SummaryWriter(...)``/``FileWriter(...)``/``close``).
+
+    ``run`` is only used by the two constructors: the run directory relative to
+    the case directory ("" = the case directory itself).  ``torch`` is
+    ``(args, kwargs)`` for PyTorch when it refuses ``args``/``kwargs``;
+    ``divergence`` names the ``KNOWN_DIVERGENCES`` entry that explains it.
+    """
+
+    method: str
+    args: tuple = ()
+    kwargs: dict = field(default_factory=dict)
+    run: str = ""
+    torch: Optional[tuple] = None
+    divergence: Optional[str] = None
+
+    def for_slot(self, slot):
+        """(args, kwargs) to use for ``slot`` ("torch" or "target"), fresh copies."""
+        if slot == "torch" and self.torch is not None:
+            args, kwargs = self.torch
+        else:
+            args, kwargs = self.args, self.kwargs
+        # Writers may mutate what they are given (PyTorch's FileWriter.add_event
+        # sets wall_time/step on the Event), so each slot gets its own copy.
+        return copy.deepcopy(tuple(args)), copy.deepcopy(dict(kwargs))
+
+    def reference(self):
+        """(args, kwargs) in the form PyTorch accepts: what the model reads."""
+        return self.torch if self.torch is not None else (self.args, self.kwargs)
+
+
+@dataclass
+class Case:
+    name: str
+    doc: str
+    phases: list
+
+    def calls(self):
+        for phase in self.phases:
+            yield from phase
+
+
+def _wt(k):
+    return W0 + 0.25 * k
+
+
+def sw(run="", **kwargs):
+    return Call(OPEN_SUMMARY_WRITER, kwargs=kwargs, run=run)
+
+
+def fw(run="", **kwargs):
+    return Call(OPEN_FILE_WRITER, kwargs=kwargs, run=run)
+
+
+def close():
+    return Call(CLOSE)
+
+
+def call(method, *args, torch=None, divergence=None, **kwargs):
+    return Call(method, args, kwargs, torch=torch, divergence=divergence)
+
+
+# ---------------------------------------------------------------------------
+# Values
+
+SCALAR_VALUES = [
+    0.0,
+    -0.0,
+    1.5,
+    float("nan"),
+    float("inf"),
+    float("-inf"),
+    1e-45,  # float32 denormal (the smallest, 2**-149)
+    1e39,  # beyond float32: becomes +inf
+    -1e39,  # ... and -inf
+    3.4028235e38,  # float32 max
+    0.1,  # rounded to float32
+    123456789.0,
+]
+
+STEPS = [0, 1, 127, 128, 2**31 - 1, 2**31, 2**32, 2**33]
+
+MARKDOWN = """# Results 📈
+
+Some *emphasis*, **bold**, `code` and a [link](https://example.com).
+
+## Table
+
+| metric | value |
+|--------|------:|
+| loss   | 0.25  |
+| 精度    | 0.97  |
+
+- item one
+- item two
+
+```
+code block
+```
+"""
+
+LAYOUT = {
+    "Losses": {
+        "train vs val": ["Multiline", ["loss/train", "loss/val"]],
+        "loss margin": ["Margin", ["loss/mean", "loss/lower", "loss/upper"]],
+    },
+    "Accuracy": {
+        "acc": ["Multiline", [r"acc/.*"]],
+    },
+    "Ünïcode категория": {
+        "empty": ["Multiline", []],
+    },
+}
+
+
+def _tensor_values():
+    """(tag, tensor) for every dtype PyTorch's add_tensor maps, 0-d, 1-d and 2-d."""
+    data = {
+        torch.float32: ([1.5, -2.25, float("inf"), float("nan"), 1e-40, 3e38], 0.1),
+        torch.float64: ([1.5, -2.25, float("inf"), float("nan"), 5e-324, 1e300], 0.1),
+        torch.float16: ([1.5, -2.25, float("inf"), float("nan"), 65504.0, 6e-8], 0.1),
+        torch.bfloat16: ([1.5, -2.25, float("inf"), float("nan"), 3e38, 1e-40], 0.1),
+        torch.int8: ([0, -1, 127, -128, 5, 6], -7),
+        torch.int16: ([0, -1, 32767, -32768, 5, 6], -300),
+        torch.int32: ([0, -1, 2**31 - 1, -(2**31), 5, 6], 70000),
+        torch.int64: ([0, -1, 2**63 - 1, -(2**63), 2**40, 6], -(2**40)),
+        torch.uint8: ([0, 1, 127, 128, 255, 6], 200),
+        torch.bool: ([True, False, True, True, False, False], True),
+        torch.complex64: ([1 + 2j, -0.5j, complex("inf+nanj"), 3, 4 - 4j, 1e-3], 2 - 1j),
+        torch.complex128: ([1 + 2j, -0.5j, complex("inf+nanj"), 3, 4 - 4j, 1e-300], 2 - 1j),
+    }
+    out = []
+    for dtype, (six, scalar) in data.items():
+        name = str(dtype).replace("torch.", "")
+        out.append(("tensor/%s/0d" % name, torch.tensor(scalar, dtype=dtype)))
+        out.append(("tensor/%s/1d" % name, torch.tensor(six[:3], dtype=dtype)))
+        out.append(("tensor/%s/2d" % name, torch.tensor(six, dtype=dtype).reshape(2, 3)))
+    # Packed fields longer than 127 bytes (multi-byte length varints).
+    gen = torch.Generator().manual_seed(0)
+    out.append(("tensor/float32/big", torch.arange(300, dtype=torch.float32) / 7))
+    out.append(("tensor/float16/big", torch.randn(200, generator=gen).to(torch.float16)))
+    out.append(("tensor/bfloat16/big", (torch.randn(200, generator=gen) * 1e30).to(torch.bfloat16)))
+    out.append(("tensor/int64/big", torch.arange(-150, 150, dtype=torch.int64) * 2**40))
+    out.append(("tensor/uint8/big", torch.arange(256, dtype=torch.int64).to(torch.uint8)))
+    out.append(("tensor/float32/empty", torch.zeros(0, dtype=torch.float32)))
+    out.append(("tensor/float32/2x0", torch.zeros((2, 0), dtype=torch.float32)))
+    return out
+
+
+def _tensor_divergence(tensor):
+    return {
+        torch.float16: "tensor_float16_bits",
+        torch.bfloat16: "tensor_bfloat16_bits",
+        torch.uint8: "tensor_uint8_int_val",
+    }.get(tensor.dtype)
+
+
+def _raw_events():
+    from tensorboard.compat.proto import event_pb2, summary_pb2
+
+    Event, Summary = event_pb2.Event, summary_pb2.Summary
+    plain = Summary(value=[Summary.Value(tag="raw/summary", simple_value=0.5)])
+    return [
+        # add_event sets wall_time and step from its arguments.
+        call(
+            "add_event",
+            Event(summary=Summary(value=[Summary.Value(tag="raw/event", simple_value=1.25)])),
+            step=3,
+            walltime=_wt(1),
+        ),
+        # An event with its own wall_time: FileWriter overwrites it (walltime=None: now).
+        call(
+            "add_event",
+            Event(
+                wall_time=5.0,
+                step=4,
+                summary=Summary(value=[Summary.Value(tag="raw/event", simple_value=2.5)]),
+            ),
+        ),
+        call("add_summary", plain, global_step=7, walltime=_wt(2)),
+        call("add_summary", plain, global_step=-2, walltime=_wt(3)),
+        call(
+            "add_event",
+            Event(log_message=event_pb2.LogMessage(level=event_pb2.LogMessage.WARN, message="hi")),
+            step=8,
+            walltime=_wt(4),
+        ),
+        call(
+            "add_event",
+            Event(session_log=event_pb2.SessionLog(status=event_pb2.SessionLog.CHECKPOINT,
+                                                   checkpoint_path="/tmp/ck", msg="ok")),
+            walltime=_wt(5),
+        ),
+        # tinytb also takes serialized bytes (PyTorch: only protobuf objects).
+        call(
+            "add_event",
+            Event(summary=Summary(value=[Summary.Value(tag="raw/bytes", simple_value=3.5)]))
+            .SerializeToString(),
+            step=10,
+            walltime=_wt(7),
+            torch=((Event(summary=Summary(value=[Summary.Value(tag="raw/bytes", simple_value=3.5)])),),
+                   {"step": 10, "walltime": _wt(7)}),
+            divergence="extra_inputs",
+        ),
+        call(
+            "add_summary",
+            Summary(value=[Summary.Value(tag="raw/bytes", simple_value=4.5)]).SerializeToString(),
+            global_step=11,
+            walltime=_wt(8),
+            torch=((Summary(value=[Summary.Value(tag="raw/bytes", simple_value=4.5)]),),
+                   {"global_step": 11, "walltime": _wt(8)}),
+            divergence="extra_inputs",
+        ),
+        call(
+            "add_summary",
+            Summary(value=[
+                Summary.Value(tag="raw/multi_a", simple_value=1.0),
+                Summary.Value(tag="raw/multi_b", simple_value=-1.0),
+            ]),
+            global_step=9,
+            walltime=_wt(6),
+        ),
+    ]
+
+
+# The case names, known without numpy/torch (pytest parametrizes with them at collection).
+CASE_NAMES = (
+    "scalar_values", "scalar_double", "scalar_steps", "scalar_inputs", "scalar_edges",
+    "scalar_longdouble", "scalar_bfloat16", "scalar_now", "tags", "add_scalars", "text",
+    "tensor_dtypes", "custom_scalars", "custom_scalars_multiline", "custom_scalars_margin",
+    "purge", "purge_once", "filename_suffix", "multi", "filewriter", "close_then_add",
+)
+
+
+def build_cases():
+    """The case table (a list of Case, in CASE_NAMES order)."""
+    _import_libs()
+    cases = []
+
+    def add(name, doc, *phases):
+        cases.append(Case(name, doc, [list(p) for p in phases]))
+
+    add(
+        "scalar_values",
+        "add_scalar old style (simple_value) and new_style (DT_FLOAT tensor): zero, "
+        "negative zero, NaN, +-inf, a float32 denormal, values beyond float32 "
+        "(become +-inf), float32 max, float32 rounding.",
+        [sw()]
+        + [call("add_scalar", "scalar/old", v, i, walltime=_wt(i)) for i, v in enumerate(SCALAR_VALUES)]
+        + [
+            call("add_scalar", "scalar/new", v, i, walltime=_wt(i), new_style=True)
+            for i, v in enumerate(SCALAR_VALUES)
+        ]
+        + [close()],
+    )
+    add(
+        "scalar_double",
+        "add_scalar(new_style=True, double_precision=True): DT_DOUBLE; rustboard drops it "
+        "(a reader fact, for both writers); tinytb warns once.",
+        [sw()]
+        + [
+            call("add_scalar", "scalar/double", v, i, walltime=_wt(i), new_style=True,
+                 double_precision=True)
+            for i, v in enumerate([0.1, -0.0, 1e39, float("nan"), 1 / 3])
+        ]
+        # double_precision has no effect without new_style.
+        + [call("add_scalar", "scalar/double_old_style", 0.1, 0, walltime=_wt(0),
+                double_precision=True)]
+        + [close()],
+    )
+    add(
+        "scalar_steps",
+        "global_step: 0, 1, 127/128 (varint boundary), 2**31-1 .. 2**33, negative (-1: a "
+        "10-byte varint), omitted (step 0), int-likes (numpy, 0-d tensor).",
+        [sw()]
+        + [call("add_scalar", "steps/int", float(i), s, walltime=_wt(i)) for i, s in enumerate(STEPS)]
+        + [
+            call("add_scalar", "steps/negative", -1.0, -1, walltime=_wt(0)),
+            call("add_scalar", "steps/very_negative", -2.0, -(2**40), walltime=_wt(0)),
+            call("add_scalar", "steps/omitted", 7.0, walltime=_wt(0)),
+            call("add_scalar", "steps/intlike", 1.0, np.int64(3), walltime=_wt(1)),
+            call("add_scalar", "steps/intlike", 2.0, torch.tensor(4), walltime=_wt(2)),
+            call("add_scalar", "steps/intlike", 3.0, np.int32(5), walltime=_wt(3)),
+            close(),
+        ],
+    )
+    add(
+        "scalar_inputs",
+        "scalar_value as Python int/float/bool, numpy scalars, 0-d and 1-element tensors; "
+        "decimal.Decimal and fractions.Fraction (tinytb only: compared with PyTorch's "
+        "output for float(value)).",
+        [
+            sw(),
+            call("add_scalar", "in/int", 3, 0, walltime=_wt(0)),
+            call("add_scalar", "in/float", 2.5, 0, walltime=_wt(0)),
+            call("add_scalar", "in/bool", True, 0, walltime=_wt(0)),
+            call("add_scalar", "in/np_float32", np.float32(0.1), 0, walltime=_wt(0)),
+            call("add_scalar", "in/np_float64", np.float64(0.1), 0, walltime=_wt(0)),
+            call("add_scalar", "in/np_int64", np.int64(-5), 0, walltime=_wt(0)),
+            call("add_scalar", "in/np_0d", np.array(1.25), 0, walltime=_wt(0)),
+            call("add_scalar", "in/torch_0d", torch.tensor(0.1), 0, walltime=_wt(0)),
+            call("add_scalar", "in/torch_1elem", torch.tensor([0.75], dtype=torch.float64), 0,
+                 walltime=_wt(0)),
+            call("add_scalar", "in/torch_int", torch.tensor(9), 0, walltime=_wt(0)),
+            call("add_scalar", "in/decimal", decimal.Decimal("0.1"), 0, walltime=_wt(0),
+                 torch=(("in/decimal", 0.1, 0), {"walltime": _wt(0)}), divergence="extra_inputs"),
+            call("add_scalar", "in/fraction", fractions.Fraction(1, 3), 0, walltime=_wt(0),
+                 torch=(("in/fraction", 1 / 3, 0), {"walltime": _wt(0)}),
+                 divergence="extra_inputs"),
+            call("add_scalar", "in/new_decimal", decimal.Decimal("2.5"), 0, walltime=_wt(0),
+                 new_style=True,
+                 torch=(("in/new_decimal", 2.5, 0), {"walltime": _wt(0), "new_style": True}),
+                 divergence="extra_inputs"),
+            close(),
+        ],
+    )
+    long_tags = ["long/" + "x" * 60, "y" * 130, "z/" + "é" * 150]
+    add(
+        "scalar_edges",
+        "Record-size edges of add_scalar: tags making the event longer than 64 bytes and "
+        "tag lengths needing 2-byte varints, with 1- to 10-byte step varints; wall times "
+        "0.0 (omitted by proto3), an int, 1e10; an empty tag (omitted by proto3).",
+        [sw()]
+        + [call("add_scalar", t, float(i), s, walltime=_wt(i))
+           for t in long_tags for i, s in enumerate([0, 5, 300, 2**40, -1])]
+        + [
+            call("add_scalar", "wall/zero", 1.0, 0, walltime=0.0),
+            call("add_scalar", "wall/zero", 2.0, 1, walltime=0.0, new_style=True),
+            call("add_scalar", "wall/int", 3.0, 0, walltime=7),
+            call("add_scalar", "wall/far", 4.0, 0, walltime=1e10),
+            call("add_scalar", "", 5.0, 3, walltime=_wt(3)),
+            call("add_text", "wall/zero_text", "t", 0, walltime=0.0),
+            close(),
+        ],
+    )
+    add(
+        "scalar_longdouble",
+        "numpy long double scalar values (np.longdouble.item() returns a np.longdouble).",
+        [
+            sw(),
+            call("add_scalar", "ld/old", np.longdouble("0.1"), 0, walltime=_wt(0)),
+            call("add_scalar", "ld/new", np.longdouble("-2.5"), 0, walltime=_wt(0), new_style=True),
+            close(),
+        ],
+    )
+    def bf16(method, tag, value, **kwargs):
+        # tinytb keeps the exact bfloat16 value; PyTorch's make_np goes through float16, so
+        # 1e5 becomes inf and 1e-10 becomes 0. PyTorch gets the same value as float32.
+        exact = value.float() if hasattr(value, "float") else {
+            k: v.float() for k, v in value.items()}
+        return call(method, tag, value, 0, torch=((tag, exact, 0), dict(kwargs)),
+                    divergence="scalar_bfloat16_exact", **kwargs)
+
+    add(
+        "scalar_bfloat16",
+        "bfloat16 tensors as scalar values keep their exact value (PyTorch converts them "
+        "through float16 in torch.utils.tensorboard._convert_np, so values beyond float16's "
+        "range become inf and tiny ones 0): compared with PyTorch's output for the same "
+        "value as float32.",
+        [
+            sw(),
+            call("add_scalar", "bf16/in_range", torch.tensor(0.5, dtype=torch.bfloat16), 0,
+                 walltime=_wt(0)),
+            bf16("add_scalar", "bf16/big", torch.tensor(1e5, dtype=torch.bfloat16),
+                 walltime=_wt(0)),
+            bf16("add_scalar", "bf16/tiny", torch.tensor(1e-10, dtype=torch.bfloat16),
+                 walltime=_wt(0)),
+            bf16("add_scalar", "bf16/new_style", torch.tensor([1e5], dtype=torch.bfloat16),
+                 walltime=_wt(0), new_style=True),
+            bf16("add_scalars", "bf16", {"s": torch.tensor(-1e5, dtype=torch.bfloat16)},
+                 walltime=_wt(0)),
+            call("add_scalar", "f16/np", np.float16(0.1), 0, walltime=_wt(0)),
+            close(),
+        ],
+    )
+    add(
+        "scalar_now",
+        "add_scalar without walltime: the writer's clock ('now').",
+        [sw(), call("add_scalar", "scalar/now", 4.0, 1), close()],
+    )
+    add(
+        "tags",
+        "Unicode and spaced tags are written verbatim.",
+        [
+            sw(),
+            call("add_scalar", "损失/训练 loss", 0.5, 0, walltime=_wt(0)),
+            call("add_scalar", "损失/训练 loss", 0.25, 1, walltime=_wt(1)),
+            call("add_scalar", "a b/c d", 1.0, 0, walltime=_wt(0)),
+            call("add_scalar", "emoji/🙂", 2.0, 0, walltime=_wt(0), new_style=True),
+            call("add_text", "ü tag", "x", 0, walltime=_wt(0)),
+            close(),
+        ],
+    )
+    add(
+        "add_scalars",
+        "add_scalars: one sub-run per key, <run>/<main_tag with / replaced by _>_<key>, "
+        "tag = main_tag.",
+        [sw()]
+        + [
+            call("add_scalars", "loss/train", {"a": 1.0 + i, "b": -1.0 - i, "c d": 0.5 * i}, i,
+                 walltime=_wt(i))
+            for i in range(3)
+        ]
+        + [call("add_scalars", "acc", {"x": 0.9}, 0, walltime=_wt(0)), close()],
+    )
+    add(
+        "text",
+        "add_text: markdown (headers, a table, lists, code), Unicode, empty text; tag gets "
+        "/text_summary.",
+        [
+            sw(),
+            call("add_text", "notes", MARKDOWN, 0, walltime=_wt(0)),
+            call("add_text", "notes", "second *step* — ünïcödé 日本語", 1, walltime=_wt(1)),
+            call("add_text", "plain", "hello", 5, walltime=_wt(2)),
+            call("add_text", "long", "line of text\n" * 1700, 0, walltime=_wt(2)),
+            call("add_text", "empty", "", 0, walltime=_wt(3)),
+            call("add_text", "html", "<script>alert(1)</script> & <b>bold</b>", 0,
+                 walltime=_wt(4)),
+            close(),
+        ],
+    )
+    tensor_calls = []
+    for tag, tensor in _tensor_values():
+        tensor_calls.append(
+            call("add_tensor", tag, tensor, 1, walltime=_wt(1), divergence=_tensor_divergence(tensor))
+        )
+    # complex32: PyTorch raises; tinytb writes DT_COMPLEX64.
+    for tag, values in [
+        ("tensor/complex32/1d", [1 + 2j, -0.5j, 3]),
+        ("tensor/complex32/0d", 2 - 1j),
+    ]:
+        with warnings.catch_warnings():  # "ComplexHalf support is experimental"
+            warnings.simplefilter("ignore", UserWarning)
+            t32 = torch.tensor(values, dtype=torch.complex64).to(torch.complex32)
+        tensor_calls.append(
+            call("add_tensor", tag, t32, 1, walltime=_wt(1),
+                 torch=((tag, t32.to(torch.complex64), 1), {"walltime": _wt(1)}),
+                 divergence="tensor_complex32")
+        )
+    # numpy arrays: PyTorch requires a torch.Tensor.
+    for tag, arr in [
+        ("np/float32", np.arange(6, dtype=np.float32).reshape(2, 3) / 4),
+        ("np/float64", np.array(0.1)),
+        ("np/int64", np.array([-(2**62), 0, 5], dtype=np.int64)),
+        ("np/int32", np.array([[1], [-2]], dtype=np.int32)),
+        ("np/bool", np.array([True, False])),
+        ("np/uint8", np.array([0, 255], dtype=np.uint8)),
+        ("np/float16", np.array([0.5, -1.0, 65504.0], dtype=np.float16)),
+        ("np/complex128", np.array([1 + 1j])),
+    ]:
+        equivalent = torch.from_numpy(arr.copy())
+        tensor_calls.append(
+            call("add_tensor", tag, arr, 2, walltime=_wt(2),
+                 torch=((tag, equivalent, 2), {"walltime": _wt(2)}),
+                 divergence=_tensor_divergence(equivalent) or "extra_inputs")
+        )
+    add(
+        "tensor_dtypes",
+        "add_tensor for every dtype (float32/64, float16, bfloat16, int8/16/32/64, uint8, "
+        "bool, complex64/128; 0-d, 1-d, 2-d, empty), complex32 and numpy arrays (tinytb "
+        "only).",
+        [sw()] + tensor_calls + [close()],
+    )
+    add(
+        "custom_scalars",
+        "add_custom_scalars: a layout with Multiline and Margin charts in several "
+        "categories (one of them Unicode, one chart with no tags).",
+        [sw(), call("add_custom_scalars", LAYOUT), close()],
+    )
+    add(
+        "custom_scalars_multiline",
+        "add_custom_scalars_multilinechart with the default category and title.",
+        [sw(), call("add_custom_scalars_multilinechart", ["scalar/old", "scalar/new"]), close()],
+    )
+    add(
+        "custom_scalars_margin",
+        "add_custom_scalars_marginchart with a category and title.",
+        [
+            sw(),
+            call("add_custom_scalars_marginchart", ["m/v", "m/lo", "m/hi"], category="margins",
+                 title="band"),
+            close(),
+        ],
+    )
+    add(
+        "purge",
+        "A run written, resumed with purge_step=4, then with purge_step=2: each resumed "
+        "session writes file_version + SessionLog(START) at step=purge_step.  The Python "
+        "loader ignores the first START and purges at the second; rustboard ignores "
+        "SessionLog and preempts by step.",
+        [sw()] + [call("add_scalar", "loss", float(s), s, walltime=_wt(s)) for s in range(6)]
+        + [close()],
+        [sw(purge_step=4)]
+        + [call("add_scalar", "loss", 10.0 + s, s, walltime=_wt(10 + s)) for s in (4, 5, 6)]
+        + [close()],
+        [sw(purge_step=2)]
+        + [call("add_scalar", "loss", 20.0 + s, s, walltime=_wt(20 + s)) for s in (2, 3)]
+        + [close()],
+    )
+    add(
+        "purge_once",
+        "A run written without purge_step, resumed once with purge_step=4: the Python "
+        "loader treats that START as the first session start and purges nothing (steps "
+        "4 and 5 appear twice); rustboard preempts steps >= 4.",
+        [sw()] + [call("add_scalar", "loss", float(s), s, walltime=_wt(s)) for s in range(6)]
+        + [close()],
+        [sw(purge_step=4)]
+        + [call("add_scalar", "loss", 10.0 + s, s, walltime=_wt(10 + s)) for s in (4, 5, 6)]
+        + [close()],
+    )
+    add(
+        "filename_suffix",
+        "filename_suffix on the main file and the add_scalars sub-writers.",
+        [
+            sw(filename_suffix=".sfx"),
+            call("add_scalar", "x", 1.0, 0, walltime=_wt(0)),
+            call("add_scalars", "m", {"k": 2.0}, 0, walltime=_wt(0)),
+            close(),
+        ],
+    )
+    add(
+        "multi",
+        "Several runs (and a nested run) in one logdir.",
+        [
+            sw("run_a"), call("add_scalar", "shared", 1.0, 0, walltime=_wt(0)), close(),
+            sw("run_b"), call("add_scalar", "shared", 2.0, 0, walltime=_wt(1)), close(),
+            sw("nested/run_c"), call("add_scalar", "shared", 3.0, 0, walltime=_wt(2)),
+            call("add_text", "about", "run c", 0, walltime=_wt(2)), close(),
+        ],
+    )
+    add(
+        "filewriter",
+        "FileWriter.add_event / add_summary with raw Events and Summaries (step and "
+        "walltime from the arguments; a LogMessage and a SessionLog event).",
+        [fw()] + _raw_events() + [close()],
+    )
+    add(
+        "close_then_add",
+        "close() then add again: a new event file in the same run.",
+        [sw(), call("add_scalar", "x", 1.0, 0, walltime=_wt(0)), close()],
+        [call("add_scalar", "x", 2.0, 1, walltime=_wt(1)),
+         call("add_text", "t", "after close", 1, walltime=_wt(1)), close()],
+    )
+    assert tuple(c.name for c in cases) == CASE_NAMES, [c.name for c in cases]
+    return cases
+
+
+# ---------------------------------------------------------------------------
+# Executor
+
+
+@dataclass
+class SlotResult:
+    """What writing the case table into one slot produced."""
+
+    name: str
+    root: str
+    module_name: str
+    window: tuple = (0.0, 0.0)  # (start, end) of the writing, for "now" wall times
+    errors: dict = field(default_factory=dict)  # case name -> traceback text
+    warnings: dict = field(default_factory=dict)  # (case, call index) -> [(category, message)]
+
+
+def _sleep_to_next_second():
+    now = time.time()
+    time.sleep(math.floor(now) + 1.0 - now + 0.01)
+
+
+def write_cases(cases, slots):
+    """Write every case into every slot, calls in lock step.
+
+    ``slots`` maps a slot name to ``(module, root)``; the module provides
+    ``SummaryWriter`` and ``FileWriter``.  A module from ``torch.`` gets the
+    inputs PyTorch accepts (``Call.torch``).  Returns ``{name: SlotResult}``.
+    A call that raises is recorded (the case then fails in the checks), and the
+    rest of that case is skipped for that slot.
+    """
+    results = {name: SlotResult(name, root, module.__name__) for name, (module, root) in slots.items()}
+    writers = {(name, case.name): None for name in slots for case in cases}
+    start = time.time()
+    n_phases = max(len(case.phases) for case in cases)
+    for p in range(n_phases):
+        if p:
+            _sleep_to_next_second()
+        for case in cases:
+            if p >= len(case.phases):
+                continue
+            base = sum(len(ph) for ph in case.phases[:p])
+            for i, c in enumerate(case.phases[p]):
+                for name, (module, root) in slots.items():
+                    result = results[name]
+                    if case.name in result.errors:
+                        continue
+                    key = (name, case.name)
+                    try:
+                        with warnings.catch_warnings(record=True) as caught:
+                            warnings.simplefilter("always")
+                            writers[key] = _apply(module, root, case, c, writers[key], name)
+                        own = [
+                            (w.category.__name__, str(w.message))
+                            for w in caught
+                            if not issubclass(w.category, (DeprecationWarning, PendingDeprecationWarning))
+                        ]
+                        if own:
+                            result.warnings[(case.name, base + i)] = own
+                    except Exception:
+                        result.errors[case.name] = "call #%d %s%r raised:\n%s" % (
+                            base + i, c.method, c.for_slot(name)[0], traceback.format_exc())
+    # Close anything a failed case left open.
+    for key, writer in writers.items():
+        if writer is not None:
+            try:
+                writer.close()
+            except Exception:
+                results[key[0]].errors.setdefault(key[1], "close() raised:\n" + traceback.format_exc())
+    end = time.time()
+    for result in results.values():
+        result.window = (start - 1.0, end + 1.0)
+    return results
+
+
+def _apply(module, root, case, c, writer, slot):
+    if c.method in (OPEN_SUMMARY_WRITER, OPEN_FILE_WRITER):
+        log_dir = os.path.join(root, case.name, c.run) if c.run else os.path.join(root, case.name)
+        cls = getattr(module, c.method)
+        return cls(log_dir, **copy.deepcopy(c.kwargs))
+    if c.method == CLOSE:
+        writer.close()
+        return writer
+    args, kwargs = c.for_slot("torch" if module.__name__.startswith("torch.") else slot)
+    getattr(writer, c.method)(*args, **kwargs)
+    return writer
+
+
+# ---------------------------------------------------------------------------
+# The expected reader view
+
+
+@dataclass
+class Point:
+    """One value a reader should show.
+
+    ``plugin`` is "scalars", "text", "tensor", "custom_scalars", or "START" (a
+    SessionLog.START at ``step``: no value, acts on the Python loader only).
+    ``wall_time`` None means "now" (inside the writing window).  ``double``
+    marks a DT_DOUBLE scalar (rustboard drops it).
+    """
+
+    run: str
+    plugin: str
+    tag: str
+    step: int
+    wall_time: Optional[float]
+    value: Any
+    double: bool = False
+
+
+def f32(x):
+    """x rounded to float32 the way protobuf stores a float field (overflow -> inf)."""
+    x = float(x)
+    try:
+        return struct.unpack("<f", struct.pack("<f", x))[0]
+    except OverflowError:
+        return math.copysign(math.inf, x)
+
+
+def _number(x):
+    """The Python number PyTorch's make_np(x) ends up with (scalar_value)."""
+    if isinstance(x, torch.Tensor):
+        if x.dtype == torch.bfloat16:  # _prepare_pytorch: bfloat16 goes through float16
+            x = x.to(torch.float16)
+        return float(x.detach().numpy().reshape(()).item()) if x.dtype.is_floating_point else x.item()
+    if isinstance(x, (np.ndarray, np.generic)):
+        return x.reshape(()).item() if isinstance(x, np.ndarray) else x
+    return x
+
+
+def _expected_array(value):
+    """A numpy array of what a reader should decode (bfloat16 as float32)."""
+    if isinstance(value, torch.Tensor):
+        if value.dtype == torch.bfloat16:
+            return value.float().numpy()
+        if value.dtype == torch.complex32:
+            return value.to(torch.complex64).numpy()
+        return value.numpy()
+    return np.asarray(value)
+
+
+def expected_layout(layout):
+    """A layout_pb2.Layout built from PyTorch's dict form, independently of both writers."""
+    from tensorboard.plugins.custom_scalar import layout_pb2
+
+    categories = []
+    for category_title, charts in layout.items():
+        chart_protos = []
+        for title, (kind, tags) in charts.items():
+            if kind == "Margin":
+                content = layout_pb2.MarginChartContent(
+                    series=[layout_pb2.MarginChartContent.Series(value=tags[0], lower=tags[1], upper=tags[2])]
+                )
+                chart_protos.append(layout_pb2.Chart(title=title, margin=content))
+            else:
+                content = layout_pb2.MultilineChartContent(tag=tags)
+                chart_protos.append(layout_pb2.Chart(title=title, multiline=content))
+        categories.append(layout_pb2.Category(title=category_title, chart=chart_protos))
+    return layout_pb2.Layout(category=categories)
+
+
+def _run_path(case, run):
+    return "/".join(p for p in (case.name, run) if p)
+
+
+def model_points(case):
+    """The points of ``case`` in the order a reader meets them."""
+    _import_libs()
+    points = []
+    run = None
+    for c in case.calls():
+        args, kwargs = c.reference()
+        if c.method in (OPEN_SUMMARY_WRITER, OPEN_FILE_WRITER):
+            run = _run_path(case, c.run)
+            if c.kwargs.get("purge_step") is not None:
+                points.append(Point(run, "START", "", c.kwargs["purge_step"], None, None))
+            continue
+        if c.method == CLOSE:
+            continue
+        bound = _bind(c.method, args, kwargs)
+        step = bound.get("global_step", bound.get("step"))
+        if step is None and c.method == "add_event":
+            step = args[0].step  # FileWriter.add_event keeps the Event's own step
+        step = 0 if step is None else int(step)
+        wall = bound.get("walltime")
+        if c.method == "add_scalar":
+            v = _number(bound["scalar_value"])
+            double = bool(bound.get("new_style") and bound.get("double_precision"))
+            points.append(Point(run, "scalars", bound["tag"], step, wall,
+                                float(v) if double else f32(v), double))
+        elif c.method == "add_scalars":
+            for key, v in bound["tag_scalar_dict"].items():
+                sub = run + "/" + bound["main_tag"].replace("/", "_") + "_" + key
+                points.append(Point(sub, "scalars", bound["main_tag"], step, wall, f32(_number(v))))
+        elif c.method == "add_text":
+            points.append(Point(run, "text", bound["tag"] + "/text_summary", step, wall,
+                                bound["text_string"]))
+        elif c.method == "add_tensor":
+            points.append(Point(run, "tensor", bound["tag"], step, wall, _expected_array(bound["tensor"])))
+        elif c.method == "add_custom_scalars":
+            points.append(Point(run, "custom_scalars", "custom_scalars__config__", 0, None,
+                                expected_layout(bound["layout"])))
+        elif c.method == "add_custom_scalars_multilinechart":
+            layout = {bound.get("category", "default"): {
+                bound.get("title", "untitled"): ["Multiline", bound["tags"]]}}
+            points.append(Point(run, "custom_scalars", "custom_scalars__config__", 0, None,
+                                expected_layout(layout)))
+        elif c.method == "add_custom_scalars_marginchart":
+            layout = {bound.get("category", "default"): {
+                bound.get("title", "untitled"): ["Margin", bound["tags"]]}}
+            points.append(Point(run, "custom_scalars", "custom_scalars__config__", 0, None,
+                                expected_layout(layout)))
+        elif c.method in ("add_event", "add_summary"):
+            event_or_summary = args[0]  # the protobuf object (reference form)
+            summary = event_or_summary if c.method == "add_summary" else (
+                event_or_summary.summary if event_or_summary.HasField("summary") else None)
+            if summary is None:
+                continue
+            for v in summary.value:
+                if v.HasField("simple_value"):
+                    points.append(Point(run, "scalars", v.tag, step, wall, f32(v.simple_value)))
+                else:  # pragma: no cover - the table has none
+                    raise NotImplementedError("model for raw %s" % v)
+        else:  # pragma: no cover
+            raise NotImplementedError("no model for %s" % c.method)
+    return points
+
+
+_SIGNATURES = {
+    "add_scalar": ("tag", "scalar_value", "global_step", "walltime", "new_style", "double_precision"),
+    "add_scalars": ("main_tag", "tag_scalar_dict", "global_step", "walltime"),
+    "add_text": ("tag", "text_string", "global_step", "walltime"),
+    "add_tensor": ("tag", "tensor", "global_step", "walltime"),
+    "add_custom_scalars": ("layout",),
+    "add_custom_scalars_multilinechart": ("tags", "category", "title"),
+    "add_custom_scalars_marginchart": ("tags", "category", "title"),
+    "add_event": ("event", "step", "walltime"),
+    "add_summary": ("summary", "global_step", "walltime"),
+}
+
+
+def _bind(method, args, kwargs):
+    names = _SIGNATURES[method]
+    bound = dict(zip(names, args))
+    bound.update(kwargs)
+    return bound
+
+
+def run_dirs(case):
+    """Every run directory (relative to the slot root) the case writes event files into."""
+    runs = []
+    for c in case.calls():
+        if c.method in (OPEN_SUMMARY_WRITER, OPEN_FILE_WRITER):
+            r = _run_path(case, c.run)
+            if r not in runs:
+                runs.append(r)
+    for p in model_points(case):
+        if p.run not in runs:
+            runs.append(p.run)
+    return runs

@@ -1,0 +1,193 @@
+"""Fixtures of the conformance suite, and "no skips in CI".
+
+Session fixtures:
+  written  - every case of cases.py written, in lock step, by the target
+             (tinytb) and by torch.utils.tensorboard into two logdirs of one
+             temporary directory;
+  servers  - four TensorBoard servers ({--load_fast=true, --load_fast=false} x
+             {target logdir, torch logdir}), started together once, stopped by pid.
+
+Under CI (environment variable CI set, as .ci/run does) a skipped test is a
+failed test: the reference stack must be complete there.
+"""
+
+import os
+import sys
+
+import pytest
+
+from . import deps, target
+
+# ---------------------------------------------------------------------------
+# No skips in CI
+
+
+def _in_ci():
+    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    if _in_ci() and report.skipped:
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        report.outcome = "failed"
+        report.longrepr = "skipped under CI, which must run every conformance check: %s" % reason
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_make_collect_report(collector):
+    outcome = yield
+    report = outcome.get_result()
+    if _in_ci() and report.skipped:
+        report.outcome = "failed"
+        report.longrepr = "collection skipped under CI: %s" % (report.longrepr,)
+
+
+def pytest_report_header(config):
+    lines = ["conformance target: %s%s" % (
+        target.MODULE_NAME, (" (from %s)" % target.EXTRA_PATH) if target.EXTRA_PATH else "")]
+    found = deps.installed_versions()
+    parts = []
+    for name, pinned in deps.PINNED.items():
+        have = found[name]
+        mark = "" if have and have.split("+")[0] == pinned else " (pinned %s)" % pinned
+        parts.append("%s %s%s" % (name, have or "MISSING", mark))
+    lines.append("reference stack: " + ", ".join(parts))
+    if _in_ci():
+        lines.append("CI is set: skips fail")
+    return lines
+
+
+# ---------------------------------------------------------------------------
+# Writing the cases
+
+
+class Written:
+    """The two logdirs and what writing them produced."""
+
+    def __init__(self, root, cases, results, module):
+        self.root = root
+        self.cases = cases
+        self.results = results  # {"torch": SlotResult, "target": SlotResult}
+        self.module = module
+        self.torch = results["torch"]
+        self.target = results["target"]
+
+    def case(self, name):
+        return next(c for c in self.cases if c.name == name)
+
+
+@pytest.fixture(scope="session")
+def written(tmp_path_factory):
+    deps.need("numpy")
+    deps.need("tensorboard")
+    deps.need("torch")
+    from torch.utils import tensorboard as torch_tb
+
+    from . import cases as cases_mod
+
+    module = target.load()  # an ImportError here is an error, never a skip
+    root = str(tmp_path_factory.mktemp("logdirs"))
+    slots = {
+        "torch": (torch_tb, os.path.join(root, "torch")),
+        "target": (module, os.path.join(root, "target")),
+    }
+    table = cases_mod.build_cases()
+    results = cases_mod.write_cases(table, slots)
+    if results["torch"].errors:  # the suite's own mistake, not the target's
+        raise RuntimeError("PyTorch's writer failed on the case table: %s" % results["torch"].errors)
+    return Written(root, table, results, module)
+
+
+@pytest.fixture(scope="session")
+def servers(written, tmp_path_factory):
+    """{(load_fast, slot): Server}, all four ready."""
+    deps.need("tensorboard")
+    from . import servers as servers_mod
+
+    if not _has_data_server():
+        pytest.skip("tensorboard-data-server (rustboard, --load_fast=true) is not installed; "
+                    + deps.INSTALL_HINT)
+    logs = tmp_path_factory.mktemp("server-logs")
+    started = {}
+    try:
+        for load_fast in (True, False):
+            for slot in ("target", "torch"):
+                started[(load_fast, slot)] = servers_mod.Server(
+                    written.results[slot].root, load_fast,
+                    str(logs / ("%s-%s.log" % (slot, "fast" if load_fast else "slow"))))
+        for server in started.values():
+            server.wait_ready(timeout=60.0)
+        servers_mod.wait_loaded(
+            started, _loaded_predicate(written), _snapshot,
+            reference=[(True, "torch"), (False, "torch")], timeout=60.0)
+        yield started
+    finally:
+        for server in started.values():
+            server.stop()
+
+
+def _loaded_predicate(written):
+    """A server has loaded the logdir when it lists every expected scalar and text tag
+    and a custom-scalars layout."""
+    from . import cases as cases_mod
+    from . import checks
+
+    points = [p for case in written.cases for p in cases_mod.model_points(case)]
+    want = {}
+    for load_fast, semantics in ((True, checks.rustboard_semantics), (False, checks.python_semantics)):
+        tags = {"scalars": {}, "text": {}}
+        for (run, tag), pts in semantics(points).items():
+            if pts[0].plugin in tags:
+                tags[pts[0].plugin].setdefault(run, set()).add(tag)
+        want[load_fast] = tags
+
+    def loaded(key, server):
+        tags = want[key[0]]
+        scalars = server.get("/data/plugin/scalars/tags")
+        text = server.get("/data/plugin/text/tags")
+        return (
+            {r: set(t) for r, t in scalars.items() if t} == tags["scalars"]
+            and {r: set(t) for r, t in text.items() if t} == tags["text"]
+            and bool(server.get("/data/plugin/custom_scalars/layout"))
+        )
+
+    return loaded
+
+
+def _snapshot(server):
+    return (
+        server.get("/data/runs"),
+        server.get("/data/plugin/scalars/tags"),
+        server.get("/data/plugin/text/tags"),
+        server.get("/data/plugin/custom_scalars/layout"),
+    )
+
+
+def _has_data_server():
+    try:
+        from tensorboard_data_server import server_binary
+    except ImportError:
+        return False
+    return bool(server_binary())
+
+
+def pytest_configure(config):
+    # TensorBoard's text plugin imports its vendored bleach, which warns on import.
+    config.addinivalue_line(
+        "filterwarnings", "ignore:html5lib's sanitizer is deprecated:DeprecationWarning")
+    # Importing the suite's modules from a subprocess (test_vendored) needs the
+    # repository root on sys.path, as pytest puts it for this package.
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    if root not in sys.path:
+        sys.path.insert(0, root)
+
+
+def pytest_generate_tests(metafunc):
+    """Parametrize ``case_name`` with the case table (one test per case)."""
+    if "case_name" in metafunc.fixturenames:
+        from .cases import CASE_NAMES  # no numpy/torch needed to name the cases
+
+        metafunc.parametrize("case_name", CASE_NAMES)

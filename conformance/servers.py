@@ -1,0 +1,159 @@
+"""Real TensorBoard servers on 127.0.0.1, queried through the JSON API the web page uses.
+
+``--load_fast=true`` runs the Rust data server (rustboard, TensorBoard's
+default); ``--load_fast=false`` the Python loader.  Each server is started once
+per run of the suite (session fixtures in conftest.py), on a port the OS picks
+(``--port 0``; the URL is read from TensorBoard's log), and stopped by its pid.
+
+Routes (tensorboard 2.21, ``tensorboard/plugins/*/..._plugin.py``):
+  /data/runs, /data/plugins_listing (core),
+  /data/plugin/scalars/tags, /data/plugin/scalars/scalars?run=&tag= (scalars_plugin.py),
+  /data/plugin/text/tags, /data/plugin/text/text?run=&tag= (text_plugin.py),
+  /data/plugin/custom_scalars/layout, /data/plugin/custom_scalars/scalars?run=&tag=<regex>
+  (custom_scalars_plugin.py).
+"""
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+
+_URL = re.compile(r"TensorBoard \S+ at (http://127\.0\.0\.1:(\d+)/)")
+
+
+class ServerError(RuntimeError):
+    pass
+
+
+class Server:
+    """One ``tensorboard`` process."""
+
+    def __init__(self, logdir, load_fast, log_path):
+        self.logdir = logdir
+        self.load_fast = load_fast
+        self.log_path = log_path
+        self.base = None
+        self._log = open(log_path, "wb")
+        env = dict(os.environ)
+        env.setdefault("PYTHONUNBUFFERED", "1")
+        self.process = subprocess.Popen(
+            [
+                sys.executable, "-m", "tensorboard.main",
+                "--logdir", logdir,
+                "--host", "127.0.0.1",
+                "--port", "0",
+                "--load_fast=%s" % ("true" if load_fast else "false"),
+            ],
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            env=env,
+        )
+
+    @property
+    def name(self):
+        return "tensorboard --load_fast=%s" % ("true" if self.load_fast else "false")
+
+    def log(self):
+        try:
+            with open(self.log_path, "rb") as f:
+                return f.read().decode("utf-8", "replace")
+        except OSError:
+            return ""
+
+    def wait_ready(self, timeout=60.0):
+        """Wait (bounded) until the server answers /data/runs."""
+        deadline = time.monotonic() + timeout
+        while self.base is None:
+            if self.process.poll() is not None:
+                raise ServerError("%s exited with %s:\n%s" % (self.name, self.process.returncode, self.log()))
+            m = _URL.search(self.log())
+            if m:
+                self.base = m.group(1)
+                break
+            if time.monotonic() > deadline:
+                raise ServerError("%s did not start in %ss:\n%s" % (self.name, timeout, self.log()))
+            time.sleep(0.1)
+        while True:
+            try:
+                self.get("/data/runs")
+                return self
+            except (OSError, ServerError):
+                if time.monotonic() > deadline or self.process.poll() is not None:
+                    raise ServerError("%s does not answer /data/runs:\n%s" % (self.name, self.log()))
+                time.sleep(0.1)
+
+    def get(self, route, **params):
+        url = self.base.rstrip("/") + route
+        if params:
+            url += "?" + urllib.parse.urlencode(params)
+        try:
+            with urllib.request.urlopen(url, timeout=30) as response:
+                body = response.read()
+        except urllib.error.HTTPError as e:
+            raise ServerError("%s: GET %s -> HTTP %s: %s" % (self.name, url, e.code, e.read()[:500]))
+        return json.loads(body.decode("utf-8"))
+
+    def stop(self):
+        if self.process.poll() is None:
+            os.kill(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.kill(self.process.pid, signal.SIGKILL)
+                self.process.wait(timeout=10)
+        self._log.close()
+
+
+def wait_loaded(servers, loaded, snapshot, reference, timeout=60.0, settle=3.0):
+    """Wait (bounded) until the servers have loaded the logdirs.
+
+    Both loaders read the logdir asynchronously after the server answers /data/runs.
+    A server is done when ``loaded(key, server)`` is true (it shows every expected
+    tag).  A server that never gets there - the writer under test lost or renamed a
+    tag - is done once the ``reference`` servers (PyTorch's logdir) are done and its
+    ``snapshot(server)`` has not changed for ``settle`` seconds; the tests then say
+    precisely what is missing.  Returns the servers still pending at ``timeout``.
+    """
+    deadline = time.monotonic() + timeout
+    pending = dict(servers)
+    last = {}
+    while pending and time.monotonic() < deadline:
+        now = time.monotonic()
+        for key, server in list(pending.items()):
+            try:
+                if loaded(key, server):
+                    del pending[key]
+                    continue
+                snap = snapshot(server)
+            except (OSError, ServerError, ValueError, KeyError):
+                continue
+            if last.get(key, (None,))[0] != snap:
+                last[key] = (snap, now)
+            elif not any(k in pending for k in reference) and now - last[key][1] >= settle:
+                del pending[key]
+        if pending:
+            time.sleep(0.25)
+    return pending
+
+
+def eventually(check, timeout=5.0, interval=0.25):
+    """Run ``check()`` until it passes or ``timeout`` expires (servers load asynchronously).
+
+    Only a failure waits: a passing check returns at once.  The last failure is
+    re-raised.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return check()
+        except (AssertionError, ServerError):
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(interval)

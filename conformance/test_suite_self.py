@@ -1,0 +1,186 @@
+"""Tests of the suite itself: corrupted copies of a good file make the checks fail.
+
+Each corruption is applied to a copy of one of the target's files, then the
+check functions the suite uses (records, parity, Python loader) are run on it
+and must raise.  Records are re-framed with TensorBoard's own RecordWriter
+where the corruption is meant to get past the CRCs.
+"""
+
+import io
+import os
+import shutil
+import struct
+import subprocess
+import sys
+
+import pytest
+
+from . import cases as cases_mod
+from . import checks, deps, target
+
+RUN = "scalar_values"
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def _frame(payloads):
+    from tensorboard.summary.writer.record_writer import RecordWriter
+
+    buf = io.BytesIO()
+    writer = RecordWriter(buf)
+    for p in payloads:
+        writer.write(p)
+    return buf.getvalue()
+
+
+@pytest.fixture
+def good(written, tmp_path):
+    """A copy of the target's 'scalar_values' run: (slot root, run dir, file, records)."""
+    root = tmp_path / "slot"
+    shutil.copytree(os.path.join(written.target.root, RUN), root / RUN)
+    (path,) = checks.event_files(str(root / RUN))
+    records = [d for _, d in checks.read_records(path)]
+    return str(root), path, records
+
+
+def _write(path, blob):
+    with open(path, "wb") as f:
+        f.write(blob)
+
+
+def _record_with_step(records, step):
+    from tensorboard.compat.proto import event_pb2
+
+    for i, data in enumerate(records):
+        if event_pb2.Event.FromString(data).step == step:
+            return i
+    raise AssertionError("no record at step %d" % step)
+
+
+def test_good_copy_passes(good, written):
+    """The control: the uncorrupted copy passes every check used below."""
+    root, path, _ = good
+    checks.check_event_file(path)
+    checks.check_parity(written.torch.root, written.torch.window, root, written.target.window, [RUN],
+                        target_is_torch=target.is_torch())
+    view, _ = checks.loader_view(root)
+    expected = checks.python_semantics(cases_mod.model_points(written.case(RUN)))
+    checks.check_view(view, expected, written.target.window)
+
+
+@pytest.mark.parametrize("where", ["length", "length crc", "data", "data crc"])
+def test_flipped_byte(good, where):
+    _, path, records = good
+    blob = bytearray(open(path, "rb").read())
+    start = 12 + len(records[0]) + 4  # the second record
+    offset = {"length": 0, "length crc": 9, "data": 12 + 5, "data crc": 12 + len(records[1]) + 2}[where]
+    blob[start + offset] ^= 0x20
+    _write(path, bytes(blob))
+    with pytest.raises(checks.ConformanceError, match="crc"):
+        checks.check_event_file(path)
+
+
+def test_truncated(good):
+    _, path, _ = good
+    blob = open(path, "rb").read()
+    _write(path, blob[:-3])
+    with pytest.raises(checks.ConformanceError, match="truncated"):
+        checks.check_event_file(path)
+
+
+def test_non_minimal_varint(good):
+    """step 1 encoded as the 2-byte varint 81 00 instead of 01: valid protobuf, valid CRCs,
+    not canonical."""
+    _, path, records = good
+    i = _record_with_step(records, 1)
+    assert records[i][9:11] == b"\x10\x01"
+    records[i] = records[i][:9] + b"\x10\x81\x00" + records[i][11:]
+    _write(path, _frame(records))
+    with pytest.raises(checks.ConformanceError, match="not canonically encoded"):
+        checks.check_event_file(path)
+
+
+def test_fields_out_of_order(good):
+    """step (field 2) before wall_time (field 1): the same message, not canonical."""
+    _, path, records = good
+    i = _record_with_step(records, 1)
+    data = records[i]
+    records[i] = data[9:11] + data[:9] + data[11:]
+    _write(path, _frame(records))
+    with pytest.raises(checks.ConformanceError, match="not canonically encoded"):
+        checks.check_event_file(path)
+
+
+def test_unknown_field(good):
+    """An extra field (number 99) that TensorBoard's Event does not define."""
+    _, path, records = good
+    records[1] = records[1] + b"\x98\x06\x01"  # key (99 << 3 | 0) = 792, value 1
+    _write(path, _frame(records))
+    with pytest.raises(checks.ConformanceError, match="unknown fields"):
+        checks.check_event_file(path)
+
+
+def test_changed_value(good, written):
+    """simple_value 1.5 -> 2.5 with valid CRCs: the record checks pass, parity and the
+    Python loader check fail."""
+    root, path, records = good
+    i = _record_with_step(records, 2)
+    old, new = struct.pack("<f", 1.5), struct.pack("<f", 2.5)
+    assert records[i].count(old) == 1
+    records[i] = records[i].replace(old, new)
+    _write(path, _frame(records))
+    checks.check_event_file(path)  # still a perfectly valid file
+    with pytest.raises(checks.ConformanceError, match="differs from PyTorch"):
+        checks.check_parity(written.torch.root, written.torch.window, root, written.target.window,
+                            [RUN], target_is_torch=target.is_torch())
+    view, _ = checks.loader_view(root)
+    expected = checks.python_semantics(cases_mod.model_points(written.case(RUN)))
+    with pytest.raises(checks.ConformanceError, match="value"):
+        checks.check_view(view, expected, written.target.window)
+
+
+def test_changed_wall_time(good, written):
+    """A fixed walltime replaced by a clock reading: parity notices."""
+    root, path, records = good
+    i = _record_with_step(records, 3)
+    records[i] = b"\x09" + struct.pack("<d", sum(written.target.window) / 2) + records[i][9:]
+    _write(path, _frame(records))
+    with pytest.raises(checks.ConformanceError, match="wall_time"):
+        checks.check_parity(written.torch.root, written.torch.window, root, written.target.window,
+                            [RUN], target_is_torch=target.is_torch())
+
+
+def test_dropped_record(good, written):
+    root, path, records = good
+    del records[3]
+    _write(path, _frame(records))
+    with pytest.raises(checks.ConformanceError, match="records"):
+        checks.check_parity(written.torch.root, written.torch.window, root, written.target.window,
+                            [RUN], target_is_torch=target.is_torch())
+    view, _ = checks.loader_view(root)
+    expected = checks.python_semantics(cases_mod.model_points(written.case(RUN)))
+    with pytest.raises(checks.ConformanceError, match="steps"):
+        checks.check_view(view, expected, written.target.window)
+
+
+def test_skip_probe():
+    """Passes normally; with CONFORMANCE_SKIP_PROBE set it skips as a missing requirement
+    would (used by test_ci_turns_skips_into_failures)."""
+    if os.environ.get("CONFORMANCE_SKIP_PROBE"):
+        deps.need("a_module_that_is_not_installed_anywhere")
+
+
+@pytest.mark.parametrize("ci", ["", "true"])
+def test_ci_turns_skips_into_failures(ci):
+    """A missing requirement skips with the install hint; with CI set the skip fails."""
+    env = dict(os.environ, CONFORMANCE_SKIP_PROBE="1", CI=ci)
+    env.pop("PYTEST_ADDOPTS", None)  # e.g. a --junitxml of the outer run must not be overwritten
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-rs", "-q",
+         "conformance/test_suite_self.py::test_skip_probe"],
+        cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
+    out = proc.stdout + proc.stderr
+    assert "pip install -r conformance/requirements.txt" in out, out
+    if ci:
+        assert proc.returncode == 1 and "1 failed" in out and "skipped under CI" in out, out
+    else:
+        assert proc.returncode == 0 and "1 skipped" in out, out
