@@ -238,7 +238,7 @@ class EventFileWriter:
                 sink.open_file()  # first record after a fork, or after the file was deleted
             sink.pending.append(record)
             if len(sink.pending) > sink.max_queue:
-                sink.write_pending()
+                _write_now(sink)
             elif len(sink.pending) == 1:
                 _wake_flusher()
             if sink.error is not None:
@@ -250,7 +250,7 @@ class EventFileWriter:
         with sink.lock:
             if sink.closed:
                 return
-            sink.write_pending()
+            _write_now(sink)
             sink.sync()
             if sink.error is not None:
                 sink.raise_error()
@@ -272,6 +272,14 @@ class EventFileWriter:
         self._finalizer.detach()
         self._sink = _Sink(self._logdir, *self._args)
         self._finalizer = weakref.finalize(self, _collect, self._sink)
+
+
+def _write_now(sink):
+    try:
+        sink.write_pending()
+    except OSError:
+        sink.error = None  # this error supersedes one kept from the background
+        raise
 
 
 def _close_quietly(sink):
@@ -342,6 +350,8 @@ class _Flusher:
                     except Exception as err:  # kept for the writer's next call to raise
                         sink.error = err
                         sink.retry_at = now + RETRY
+                    if sink.orphaned:  # collected while we were writing it
+                        _shut_quietly(sink)
 
     @staticmethod
     def next_wake_in():
