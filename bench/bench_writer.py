@@ -1,0 +1,895 @@
+"""Benchmarks of tinytb's writer, side by side with PyTorch's and tensorboardX's.
+
+    python bench/bench_writer.py            # full run, a few minutes
+    python bench/bench_writer.py --quick    # smoke run, well under a minute
+    python bench/bench_writer.py --list     # the registered benchmarks
+
+Run it with an interpreter that has torch and/or tensorboardX installed to get
+the comparison; whatever is not importable is skipped with a note.  tinytb is
+always imported from this checkout (the directory above bench/).
+
+Method (../shared/spec/performance.md, Part 1):
+
+- every figure is a median over rounds;
+- in each round every library runs once, in an order that rotates from round
+  to round, each with a fresh writer in a fresh temporary directory;
+- ratios against PyTorch are taken per round, then their median;
+- the garbage collector is disabled while timing;
+- import time is measured in fresh processes, each paired with a bare
+  ``python -c pass``; peak RSS is the child's own VmHWM (``ru_maxrss`` cannot
+  be used: a forked child inherits the parent's high-water mark).
+
+Benchmarks are reported, not asserted: the exit status is 0 whatever the
+timings, and 1 only if a correctness check fails (an event file that does not
+hold every event that was added) or a benchmark crashes.
+
+Adding a benchmark: write ``def bench_x(ctx): ... return Section(...)`` and
+decorate it with ``@benchmark('x', 'one-line description')``.  ``ctx`` gives the
+libraries (``ctx.libs``, each with ``.writer_class``), the mode (``ctx.quick``),
+``ctx.interleave`` (rotating rounds) and ``ctx.count_events`` (the framing
+check).  The Section carries tables, notes, verdicts and failures; the driver
+prints them.
+"""
+
+from __future__ import print_function
+
+import argparse
+import gc
+import math
+import os
+import platform
+import random
+import resource
+import shutil
+import statistics
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(HERE)
+
+# Figures from ../shared/spec/performance.md, used only when PyTorch's writer
+# cannot be run here (they are printed as references, never as a measurement).
+REFERENCE_TORCH_EVENTS_PER_S = 17132.0
+REFERENCE_TORCH_IMPORT_S = (1.5, 2.3)
+
+# Targets of issue 2.
+TARGET_IMPORT_MS = 30.0
+TARGET_SCALAR_SPEEDUP = 10.0
+TARGET_P50_US = 10.0
+
+
+# --------------------------------------------------------------------------
+# Libraries under test
+
+
+class Lib(object):
+    """One SummaryWriter implementation.
+
+    ``import_stmt`` is what a fresh process runs in the import benchmark: the
+    line a user writes.  ``load()`` imports it in this process and returns the
+    SummaryWriter class, or raises.
+    """
+
+    def __init__(self, name, label, import_stmt, loader):
+        self.name = name
+        self.label = label
+        self.import_stmt = import_stmt
+        self._loader = loader
+        self.writer_class = None
+        self.version = None
+        self.error = None
+
+    def load(self):
+        try:
+            self.writer_class, self.version = self._loader()
+        except Exception as exc:  # ImportError, or a package that is mid-edit
+            self.error = '%s: %s' % (type(exc).__name__, exc)
+            self.writer_class = None
+        return self.writer_class is not None
+
+
+def _load_tinytb():
+    if sys.path[0] != REPO:
+        sys.path.insert(0, REPO)
+    import tinytb
+
+    if getattr(tinytb, '__file__', None) is None:
+        raise ImportError('tinytb/ has no __init__.py yet')
+    where = os.path.dirname(os.path.abspath(tinytb.__file__))
+    if os.path.dirname(where) != REPO:
+        raise ImportError('tinytb was imported from %s, not from this checkout' % where)
+    return tinytb.SummaryWriter, getattr(tinytb, '__version__', '?')
+
+
+def _load_torch():
+    import torch
+    from torch.utils.tensorboard import SummaryWriter
+
+    return SummaryWriter, torch.__version__
+
+
+def _load_tbx():
+    import tensorboardX
+    from tensorboardX import SummaryWriter
+
+    return SummaryWriter, getattr(tensorboardX, '__version__', '?')
+
+
+def all_libs():
+    return [
+        Lib('tinytb', 'tinytb', 'from tinytb import SummaryWriter', _load_tinytb),
+        Lib('torch', 'torch.utils.tensorboard',
+            'from torch.utils.tensorboard import SummaryWriter', _load_torch),
+        Lib('tbx', 'tensorboardX', 'from tensorboardX import SummaryWriter', _load_tbx),
+    ]
+
+
+BASELINE = 'torch'  # ratios are against PyTorch's writer
+
+
+# --------------------------------------------------------------------------
+# Statistics and formatting
+
+
+def median(xs):
+    xs = [x for x in xs if x is not None]
+    return statistics.median(xs) if xs else None
+
+
+def percentile(sorted_xs, q):
+    """Nearest-rank percentile of an already sorted list (q in 0..100)."""
+    if not sorted_xs:
+        return None
+    k = max(0, int(math.ceil(q / 100.0 * len(sorted_xs))) - 1)
+    return sorted_xs[min(k, len(sorted_xs) - 1)]
+
+
+def fmt_time(seconds):
+    if seconds is None:
+        return '-'
+    a = abs(seconds)
+    if a >= 1:
+        return '%.3f s' % seconds
+    if a >= 1e-3:
+        return '%.1f ms' % (seconds * 1e3)
+    if a >= 1e-6:
+        return '%.2f µs' % (seconds * 1e6)
+    return '%.0f ns' % (seconds * 1e9)
+
+
+def fmt_ms(seconds):
+    return '-' if seconds is None else '%.1f ms' % (seconds * 1e3)
+
+
+def fmt_rate(x):
+    return '-' if x is None else '{:,.0f}/s'.format(x)
+
+
+def fmt_ratio(x):
+    if x is None:
+        return '-'
+    if x >= 100 or x < 0.01:
+        return '%.3gx' % x
+    return '%.2fx' % x
+
+
+def fmt_mib(kib):
+    return '-' if kib is None else '%.1f MiB' % (kib / 1024.0)
+
+
+def render_table(headers, rows, markdown=False):
+    rows = [[str(c) for c in r] for r in rows]
+    if markdown:
+        out = ['| ' + ' | '.join(headers) + ' |', '|' + '---|' * len(headers)]
+        out += ['| ' + ' | '.join(r) + ' |' for r in rows]
+        return '\n'.join(out)
+    widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h)
+              for i, h in enumerate(headers)]
+    line = lambda cells: '  '.join(  # noqa: E731
+        (c.ljust(w) if i == 0 else c.rjust(w)) for i, (c, w) in enumerate(zip(cells, widths)))
+    out = [line(headers), '  '.join('-' * w for w in widths)]
+    out += [line(r) for r in rows]
+    return '\n'.join(out)
+
+
+class Section(object):
+    """What a benchmark reports: tables, notes, verdicts, correctness failures."""
+
+    def __init__(self, title):
+        self.title = title
+        self.tables = []    # (headers, rows)
+        self.notes = []     # strings
+        self.verdicts = []  # (target, 'PASS'|'FAIL'|'SKIP', detail)
+        self.failures = []  # correctness failures: strings
+        self.raw = {}
+
+    def table(self, headers, rows):
+        self.tables.append((headers, rows))
+
+    def note(self, text):
+        self.notes.append(text)
+
+    def verdict(self, target, ok, detail):
+        status = 'SKIP' if ok is None else ('PASS' if ok else 'FAIL')
+        self.verdicts.append((target, status, detail))
+
+
+# --------------------------------------------------------------------------
+# Event-file check: count records by walking the TFRecord framing
+
+
+def count_records(path):
+    """Count the records of one event file, reading lengths only.
+
+    A record is: u64 length, u32 masked CRC of the length, data, u32 masked
+    CRC of the data.  Returns (records, bytes, header_ok, problem) where
+    header_ok says whether the first record looks like the file_version event
+    and problem is None or says why the framing does not end cleanly.
+    """
+    size = os.path.getsize(path)
+    n = 0
+    off = 0
+    header_ok = False
+    unpack_q = struct.Struct('<Q').unpack
+    with open(path, 'rb') as f:
+        while off < size:
+            f.seek(off)
+            head = f.read(8)
+            if len(head) < 8:
+                return n, size, header_ok, 'truncated length at byte %d' % off
+            (length,) = unpack_q(head)
+            end = off + 12 + length + 4
+            if end > size:
+                return n, size, header_ok, 'truncated record at byte %d' % off
+            if n == 0:
+                f.seek(off + 12)
+                header_ok = b'brain.Event:' in f.read(min(length, 256))
+            n += 1
+            off = end
+    return n, size, header_ok, None
+
+
+def count_events(log_dir):
+    """Events (records other than each file's file_version header) under log_dir.
+
+    Returns (events, bytes, problems).
+    """
+    events = 0
+    nbytes = 0
+    problems = []
+    for root, _dirs, files in os.walk(log_dir):
+        for name in sorted(files):
+            if 'tfevents' not in name:
+                continue
+            path = os.path.join(root, name)
+            n, size, header_ok, problem = count_records(path)
+            nbytes += size
+            events += n - (1 if header_ok else 0)
+            if problem:
+                problems.append('%s: %s' % (name, problem))
+            if n and not header_ok:
+                problems.append('%s: first record is not a file_version event' % name)
+    return events, nbytes, problems
+
+
+# --------------------------------------------------------------------------
+# The harness
+
+
+class Context(object):
+    def __init__(self, libs, quick, rounds_override=None, markdown=False):
+        self.libs = libs          # loaded (in-process) libraries, in display order
+        self.quick = quick
+        self.rounds_override = rounds_override
+        self.markdown = markdown
+        self.all_libs = []        # every library, loaded or not (for the import bench)
+        self.crashes = []         # (lib label, traceback) from interleave()
+
+    def rounds(self, full, quick):
+        if self.rounds_override:
+            return self.rounds_override
+        return quick if self.quick else full
+
+    def interleave(self, libs, rounds, fn, progress=''):
+        """Run fn(lib, round_index) for every lib, `rounds` times.
+
+        The order rotates each round.  GC is collected before and disabled
+        during each call.  Returns {lib.name: [result per round]}.  A library
+        whose call raises is recorded in self.crashes (a correctness failure)
+        and dropped from the results.
+        """
+        results = {lib.name: [] for lib in libs}
+        crashed = set()
+        k = len(libs)
+        progress = progress if sys.stderr.isatty() else ''
+        for r in range(rounds):
+            order = libs[r % k:] + libs[:r % k] if k else []
+            for lib in order:
+                if lib.name in crashed:
+                    continue
+                gc.collect()
+                was_enabled = gc.isenabled()
+                gc.disable()
+                try:
+                    results[lib.name].append(fn(lib, r))
+                except Exception:
+                    crashed.add(lib.name)
+                    self.crashes.append((lib.label, traceback.format_exc()))
+                finally:
+                    if was_enabled:
+                        gc.enable()
+            if progress:
+                sys.stderr.write('\r  %s: round %d/%d ' % (progress, r + 1, rounds))
+                sys.stderr.flush()
+        if progress:
+            sys.stderr.write('\n')
+        for name in crashed:
+            del results[name]
+        return results
+
+    count_events = staticmethod(count_events)
+
+
+BENCHMARKS = []  # (name, description, function), in run order
+
+
+def benchmark(name, description):
+    def register(fn):
+        BENCHMARKS.append((name, description, fn))
+        return fn
+    return register
+
+
+def paired_ratios(results, key, baseline=BASELINE):
+    """{lib: median over rounds of result[key] / baseline_result[key]}."""
+    base = results.get(baseline)
+    out = {}
+    for name, rs in results.items():
+        if base is None:
+            out[name] = None
+            continue
+        rat = [r[key] / b[key] for r, b in zip(rs, base)
+               if r.get(key) is not None and b.get(key)]
+        out[name] = median(rat)
+    return out
+
+
+def medians(results, key):
+    return {name: median([r.get(key) for r in rs]) for name, rs in results.items()}
+
+
+def _unmeasured(ctx, name='tinytb'):
+    """(status, detail) for a target whose library produced no result."""
+    if any(lib.name == name for lib in ctx.libs):
+        return False, '%s crashed (see below)' % name
+    return None, '%s not importable' % name
+
+
+def temp_logdir():
+    return tempfile.mkdtemp(prefix='tinytb-bench-')
+
+
+# --------------------------------------------------------------------------
+# 1. Import time and peak RSS, in fresh processes
+
+_CHILD_TAIL = '''
+try:
+    with open('/proc/self/status') as _f:
+        for _l in _f:
+            if _l.startswith('VmHWM:'):
+                print(_l.split()[1])
+except OSError:
+    print(-1)
+'''
+
+
+def _run_child(stmt, env, cwd):
+    """Run `python -c stmt` in a fresh process.
+
+    Returns (wall seconds, cpu seconds, VmHWM KiB or None, error or None).
+    """
+    code = stmt + '\n' + _CHILD_TAIL
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.perf_counter()
+    p = subprocess.Popen([sys.executable, '-c', code], cwd=cwd, env=env,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    out, err = p.communicate()
+    wall = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    if p.returncode != 0:
+        msg = err.decode('utf-8', 'replace').strip().splitlines()
+        return wall, cpu, None, 'exit %d: %s' % (p.returncode, msg[-1] if msg else '')
+    try:
+        hwm = int(out.split()[-1])
+    except (ValueError, IndexError):
+        hwm = None
+    return wall, cpu, (hwm if hwm and hwm > 0 else None), None
+
+
+class ImportVariant(object):
+    """One command measured in fresh processes, with the environment it runs in.
+
+    Its paired `python -c pass` runs in the same environment and directory.
+    """
+
+    def __init__(self, name, label, stmt, env, cwd):
+        self.name, self.label, self.stmt, self.env, self.cwd = name, label, stmt, env, cwd
+
+
+def _child_env(pythonpath, **changes):
+    env = dict(os.environ)
+    env.pop('PYTHONSTARTUP', None)
+    env['PYTHONPATH'] = pythonpath + (os.pathsep + env['PYTHONPATH'] if env.get('PYTHONPATH') else '')
+    for k, v in changes.items():
+        if v is None:
+            env.pop(k, None)
+        else:
+            env[k] = v
+    return env
+
+
+def _import_variants(ctx, scratch):
+    """The commands to time.
+
+    torch and tensorboardX are measured as installed: their site-packages hold
+    compiled bytecode.  tinytb is measured the same way, with its bytecode
+    cached under a private PYTHONPYCACHEPREFIX in `scratch` (so nothing is
+    written into the checkout, and PYTHONDONTWRITEBYTECODE in the caller's
+    environment does not make it recompile every time); and once more as
+    source only (a copy without __pycache__ and PYTHONDONTWRITEBYTECODE=1),
+    the cost of a vendored copy that never gets its .pyc files.
+    """
+    out = []
+    for lib in ctx.all_libs:
+        if lib.writer_class is None:
+            continue
+        if lib.name == 'tinytb':
+            env = _child_env(REPO, PYTHONDONTWRITEBYTECODE=None,
+                             PYTHONPYCACHEPREFIX=os.path.join(scratch, 'pycache'))
+            out.append(ImportVariant('tinytb', 'tinytb', lib.import_stmt, env, REPO))
+            src = os.path.join(scratch, 'src')
+            shutil.copytree(os.path.join(REPO, 'tinytb'), os.path.join(src, 'tinytb'),
+                            ignore=shutil.ignore_patterns('__pycache__', '*.pyc'))
+            env = _child_env(src, PYTHONDONTWRITEBYTECODE='1', PYTHONPYCACHEPREFIX=None)
+            out.append(ImportVariant('tinytb-nopyc', 'tinytb, no .pyc', lib.import_stmt, env, src))
+        else:
+            env = _child_env(REPO)
+            out.append(ImportVariant(lib.name, lib.label, lib.import_stmt, env, REPO))
+    return out
+
+
+@benchmark('import', 'import time over bare Python and peak RSS, fresh processes')
+def bench_import(ctx):
+    sec = Section('1. Import time: `python -c "<import>"` minus `python -c pass`, fresh processes')
+    target = 'tinytb import <= %g ms over bare Python' % TARGET_IMPORT_MS
+    for lib in ctx.all_libs:
+        if lib.writer_class is None:
+            sec.note('%s: not importable here (%s), skipped' % (lib.label, lib.error))
+    scratch = tempfile.mkdtemp(prefix='tinytb-bench-import-')
+    try:
+        return _bench_import(ctx, sec, target, scratch)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _bench_import(ctx, sec, target, scratch):
+    variants = []
+    for v in _import_variants(ctx, scratch):
+        _run_child('pass', v.env, v.cwd)  # warm-up, and compiles into the cache prefix
+        _w, _c, _h, error = _run_child(v.stmt, v.env, v.cwd)
+        if error:
+            sec.note('%s: imports in-process but not in a fresh process (%s), skipped'
+                     % (v.label, error))
+            continue
+        variants.append(v)
+    if not variants:
+        sec.verdict(target, None, 'no library to measure')
+        return sec
+
+    rounds = ctx.rounds(15, 3)
+
+    def one(v, r):
+        # Pair the import with `pass`, alternating which goes first.
+        first = (r + variants.index(v)) % 2 == 0
+        runs = {}
+        for which in ((v.stmt, 'pass') if first else ('pass', v.stmt)):
+            runs[which] = _run_child(which, v.env, v.cwd)
+        w, c, h, err = runs[v.stmt]
+        pw, pc, ph, perr = runs['pass']
+        if err or perr:
+            return {'error': err or perr}
+        return {'wall': w, 'cpu': c, 'hwm': h, 'pass_wall': pw, 'pass_hwm': ph,
+                'inc': w - pw, 'cpu_inc': c - pc}
+
+    # GC state does not matter for a child process; interleave for the rotation.
+    res = ctx.interleave(variants, rounds, one, progress='import')
+    for name, rs in res.items():
+        errs = [r['error'] for r in rs if 'error' in r]
+        if errs:
+            sec.note('%s: %d child import(s) failed, e.g. %s' % (name, len(errs), errs[0]))
+        res[name] = [r for r in rs if 'error' not in r]
+    sec.raw = res
+
+    inc = medians(res, 'inc')
+    ratio = paired_ratios(res, 'inc')
+    rows = []
+    for v in variants:
+        rs = res.get(v.name)
+        if not rs:
+            continue
+        walls = [r['wall'] for r in rs]
+        rows.append([
+            v.label,
+            '%s [%.0f-%.0f]' % (fmt_ms(median(walls)), min(walls) * 1e3, max(walls) * 1e3),
+            fmt_ms(median([r['pass_wall'] for r in rs])),
+            fmt_ms(inc[v.name]),
+            fmt_ms(median([r['cpu_inc'] for r in rs])),
+            fmt_mib(median([r['hwm'] for r in rs])),
+            fmt_mib(median([r['pass_hwm'] for r in rs])),
+            fmt_ratio(ratio[v.name]),
+        ])
+    sec.table(['library', 'wall [min-max]', 'bare python', 'wall minus bare',
+               'cpu minus bare', 'peak RSS', 'bare RSS', "increment / torch's"], rows)
+    sec.note('%d rounds, each import paired with `python -c pass` in the same environment '
+             '(order alternating); the line is the drop-in one, `from X import SummaryWriter`; '
+             'peak RSS is the child\'s VmHWM.' % rounds)
+    sec.note('Bytecode: torch and tensorboardX use their installed .pyc files; "tinytb" uses '
+             'cached bytecode (a private PYTHONPYCACHEPREFIX, as after pip install); '
+             '"tinytb, no .pyc" compiles tinytb from source on every import '
+             '(PYTHONDONTWRITEBYTECODE=1, as a vendored copy in a read-only place).')
+    if inc.get('tinytb') is not None:
+        t = inc['tinytb'] * 1e3
+        detail = 'tinytb %.1f ms over bare Python' % t
+        if inc.get('tinytb-nopyc') is not None:
+            detail += ' (%.1f ms without .pyc)' % (inc['tinytb-nopyc'] * 1e3)
+        if inc.get(BASELINE) is not None and ratio.get('tinytb'):
+            detail += '; torch %.0f ms, %s as long' % (inc[BASELINE] * 1e3, fmt_ratio(1.0 / ratio['tinytb']))
+        elif inc.get(BASELINE) is None:
+            detail += '; torch not run, spec reference %.1f-%.1f s' % REFERENCE_TORCH_IMPORT_S
+        sec.verdict(target, t <= TARGET_IMPORT_MS, detail)
+    else:
+        sec.verdict(target, None, 'tinytb not measured')
+    return sec
+
+
+# --------------------------------------------------------------------------
+# 2. add_scalar throughput: N calls then close(), end to end
+
+SCALAR_TAG = 'train/loss'
+
+
+def _values(n):
+    rnd = random.Random(0)
+    return [rnd.random() * 2.0 for _ in range(n)]
+
+
+@benchmark('scalar', 'add_scalar throughput: N calls then close(), events/s end to end')
+def bench_scalar(ctx):
+    n = 10000 if ctx.quick else 100000
+    rounds = ctx.rounds(5, 3)
+    sec = Section('2. add_scalar throughput: %s x add_scalar(%r, float, step) then close()'
+                  % ('{:,}'.format(n), SCALAR_TAG))
+    values = _values(n)
+
+    def one(lib, r):
+        d = temp_logdir()
+        try:
+            w = lib.writer_class(d)
+            add = w.add_scalar
+            tag = SCALAR_TAG
+            vals = values
+            c0 = time.process_time()
+            t0 = time.perf_counter()
+            for i in range(n):
+                add(tag, vals[i], i)
+            t1 = time.perf_counter()
+            w.close()
+            t2 = time.perf_counter()
+            c2 = time.process_time()
+            events, nbytes, problems = count_events(d)
+            return {'e2e': t2 - t0, 'calls': t1 - t0, 'close': t2 - t1, 'cpu': c2 - c0,
+                    'rate': n / (t2 - t0), 'events': events, 'bytes': nbytes,
+                    'problems': problems}
+        finally:
+            shutil.rmtree(d, ignore_errors=True)
+
+    res = ctx.interleave(ctx.libs, rounds, one, progress='add_scalar x %d' % n)
+    sec.raw = res
+    rate = medians(res, 'rate')
+    ratio = paired_ratios(res, 'rate')
+    rows = []
+    lossy = set()
+    for lib in ctx.libs:
+        if lib.name not in res:
+            continue
+        rs = res[lib.name]
+        for r in rs:
+            if r['events'] != n or r['problems']:
+                lossy.add(lib.name)
+                sec.failures.append('%s: event file holds %d events, expected %d %s'
+                                    % (lib.label, r['events'], n, '; '.join(r['problems'])))
+        rows.append([
+            lib.label + (' (LOSSY)' if lib.name in lossy else ''),
+            fmt_rate(rate[lib.name]),
+            fmt_time(median([r['e2e'] / n for r in rs])),
+            fmt_time(median([r['cpu'] / n for r in rs])),
+            fmt_time(median([r['close'] for r in rs])),
+            '%.1f' % median([r['bytes'] / float(n) for r in rs]),
+            '%d/%d' % (sum(r['events'] == n and not r['problems'] for r in rs), len(rs)),
+            fmt_ratio(ratio[lib.name]),
+        ])
+    sec.table(['library', 'events/s', 'e2e/event', 'process CPU/event', 'close()',
+               'file bytes/event', 'count ok', "events/s / torch's"], rows)
+    sec.note('%d rounds; fresh writer in a fresh directory each round; e2e = (calls + close()) / N; '
+             'after each run the event files are walked record by record and must hold '
+             'exactly N events besides the file_version header.' % rounds)
+    target = 'tinytb add_scalar events/s >= %gx PyTorch' % TARGET_SCALAR_SPEEDUP
+    if rate.get('tinytb') is None:
+        sec.verdict(target, *_unmeasured(ctx))
+    elif 'tinytb' in lossy:
+        sec.verdict(target, False, 'tinytb %s, but its event files lost events (see below)'
+                    % fmt_rate(rate['tinytb']))
+    elif ratio.get('tinytb') is not None:
+        sec.verdict(target, ratio['tinytb'] >= TARGET_SCALAR_SPEEDUP,
+                    'tinytb %s vs torch %s: %s (median of per-round ratios)'
+                    % (fmt_rate(rate['tinytb']), fmt_rate(rate[BASELINE]), fmt_ratio(ratio['tinytb'])))
+    else:
+        ref = rate['tinytb'] / REFERENCE_TORCH_EVENTS_PER_S
+        sec.verdict(target, ref >= TARGET_SCALAR_SPEEDUP,
+                    'tinytb %s; torch not run here, against the spec reference %s: %s'
+                    % (fmt_rate(rate['tinytb']), fmt_rate(REFERENCE_TORCH_EVENTS_PER_S), fmt_ratio(ref)))
+    return sec
+
+
+# --------------------------------------------------------------------------
+# 3. Caller latency of one add_scalar
+
+
+@benchmark('latency', 'caller latency of one add_scalar: p50, p99, max')
+def bench_latency(ctx):
+    n = 5000 if ctx.quick else 20000
+    warm = 1000 if ctx.quick else 2000
+    rounds = ctx.rounds(5, 3)
+    sec = Section('3. add_scalar latency seen by the caller: %s timed calls after %s warm-up'
+                  % ('{:,}'.format(n), '{:,}'.format(warm)))
+    values = _values(warm + n)
+
+    pc = time.perf_counter_ns
+    gc.disable()
+    xs = []
+    for _ in range(5):
+        lat = [0] * 20000
+        for i in range(20000):
+            t0 = pc()
+            t1 = pc()
+            lat[i] = t1 - t0
+        xs.append(statistics.median(lat))
+    gc.enable()
+    timer_ns = statistics.median(xs)
+
+    def one(lib, r):
+        d = temp_logdir()
+        try:
+            w = lib.writer_class(d)
+            add = w.add_scalar
+            tag = SCALAR_TAG
+            vals = values
+            for i in range(warm):
+                add(tag, vals[i], i)
+            lat = [0] * n
+            for j in range(n):
+                i = warm + j
+                v = vals[i]
+                t0 = pc()
+                add(tag, v, i)
+                t1 = pc()
+                lat[j] = t1 - t0
+            w.close()
+            events, _nbytes, problems = count_events(d)
+            lat.sort()
+            return {'p50': percentile(lat, 50) * 1e-9, 'p90': percentile(lat, 90) * 1e-9,
+                    'p99': percentile(lat, 99) * 1e-9, 'p999': percentile(lat, 99.9) * 1e-9,
+                    'max': lat[-1] * 1e-9, 'events': events, 'problems': problems}
+        finally:
+            shutil.rmtree(d, ignore_errors=True)
+
+    res = ctx.interleave(ctx.libs, rounds, one, progress='latency x %d' % n)
+    sec.raw = res
+    p50 = medians(res, 'p50')
+    ratio = paired_ratios(res, 'p50')
+    rows = []
+    lossy = set()
+    for lib in ctx.libs:
+        if lib.name not in res:
+            continue
+        rs = res[lib.name]
+        for r in rs:
+            if r['events'] != warm + n or r['problems']:
+                lossy.add(lib.name)
+                sec.failures.append('%s: event file holds %d events, expected %d %s'
+                                    % (lib.label, r['events'], warm + n, '; '.join(r['problems'])))
+        if lib.name in lossy:
+            row_label = lib.label + ' (LOSSY)'
+        else:
+            row_label = lib.label
+        rows.append([row_label, fmt_time(p50[lib.name]),
+                     fmt_time(medians(res, 'p90')[lib.name]),
+                     fmt_time(medians(res, 'p99')[lib.name]),
+                     fmt_time(medians(res, 'p999')[lib.name]),
+                     fmt_time(medians(res, 'max')[lib.name]),
+                     fmt_ratio(ratio[lib.name])])
+    sec.table(['library', 'p50', 'p90', 'p99', 'p99.9', 'max', "p50 / torch's"], rows)
+    sec.note('%d rounds; each figure is the median over rounds of that round\'s percentile; '
+             'GC off; includes ~%d ns of perf_counter_ns overhead per call (not subtracted).'
+             % (rounds, timer_ns))
+    target = 'tinytb add_scalar caller p50 < %g µs' % TARGET_P50_US
+    if p50.get('tinytb') is None:
+        sec.verdict(target, *_unmeasured(ctx))
+    elif 'tinytb' in lossy:
+        sec.verdict(target, False, 'tinytb p50 %s, but its event files lost events (see below)'
+                    % fmt_time(p50['tinytb']))
+    else:
+        detail = 'tinytb p50 %s, p99 %s, max %s' % (
+            fmt_time(p50['tinytb']), fmt_time(medians(res, 'p99')['tinytb']),
+            fmt_time(medians(res, 'max')['tinytb']))
+        if p50.get(BASELINE) is not None:
+            detail += ' (torch p50 %s)' % fmt_time(p50[BASELINE])
+        sec.verdict(target, p50['tinytb'] < TARGET_P50_US * 1e-6, detail)
+    return sec
+
+
+# Later issues register add_image, add_histogram, add_audio benchmarks here in
+# the same way: @benchmark('image', '...') def bench_image(ctx): ...
+
+
+# --------------------------------------------------------------------------
+# Driver
+
+
+def profile_scalar(lib, n=20000, top=15):
+    """Print where one library's add_scalar loop spends its time."""
+    import cProfile
+    import io
+    import pstats
+
+    values = _values(n)
+    d = temp_logdir()
+    try:
+        w = lib.writer_class(d)
+        prof = cProfile.Profile()
+        prof.enable()
+        for i in range(n):
+            w.add_scalar(SCALAR_TAG, values[i], i)
+        w.close()
+        prof.disable()
+        events, _b, problems = count_events(d)
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+    out = io.StringIO()
+    pstats.Stats(prof, stream=out).sort_stats('tottime').print_stats(top)
+    print()
+    print('### profile: %s, %d x add_scalar + close() (events in file: %d%s)'
+          % (lib.label, n, events, '; ' + '; '.join(problems) if problems else ''))
+    print('    (cProfile sees the calling thread only; a background writer thread is not profiled)')
+    print(out.getvalue())
+
+
+def print_section(sec, markdown):
+    print()
+    print(('### ' if markdown else '') + sec.title)
+    print()
+    for headers, rows in sec.tables:
+        print(render_table(headers, rows, markdown))
+        print()
+    for note in sec.notes:
+        print(('- ' if markdown else '  ') + note)
+
+
+def main(argv=None):
+    names = [b[0] for b in BENCHMARKS]
+    ap = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    ap.add_argument('--quick', action='store_true',
+                    help='smoke run: 3 rounds, fewer calls (well under a minute)')
+    ap.add_argument('--only', metavar='NAMES',
+                    help='comma-separated benchmarks to run (%s)' % ', '.join(names))
+    ap.add_argument('--libs', metavar='NAMES', default='tinytb,torch,tbx',
+                    help='comma-separated libraries to compare (default: %(default)s)')
+    ap.add_argument('--rounds', type=int, help='override the number of rounds')
+    ap.add_argument('--markdown', action='store_true', help='print tables as Markdown')
+    ap.add_argument('--list', action='store_true', help='list the benchmarks and exit')
+    ap.add_argument('--json', metavar='PATH',
+                    help='also write every per-round measurement to PATH as JSON')
+    ap.add_argument('--profile', action='store_true',
+                    help='instead of benchmarking, profile 20,000 add_scalar + close() '
+                         'of each library with cProfile and print the top functions')
+    args = ap.parse_args(argv)
+
+    if args.list:
+        for name, desc, _fn in BENCHMARKS:
+            print('%-10s %s' % (name, desc))
+        return 0
+    selected = names if not args.only else [s.strip() for s in args.only.split(',') if s.strip()]
+    unknown = [s for s in selected if s not in names]
+    if unknown:
+        ap.error('unknown benchmark(s): %s' % ', '.join(unknown))
+    wanted = [s.strip() for s in args.libs.split(',') if s.strip()]
+
+    print('tinytb writer benchmarks (%s)%s' % ('profile' if args.profile else 'quick' if args.quick else 'full',
+                                               '' if args.rounds is None else ', rounds=%d' % args.rounds))
+    print('date %s · python %s (%s) · %s · %d cores · %s'
+          % (time.strftime('%Y-%m-%d %H:%M:%S %Z'), platform.python_version(), sys.executable,
+             platform.platform(terse=True), os.cpu_count() or 0, platform.processor() or platform.machine()))
+    if hasattr(os, 'getloadavg'):
+        print('load average at start %.2f %.2f %.2f (other work on the machine skews timings; '
+              'the per-round ratios are the most robust figures)' % os.getloadavg())
+
+    libs = [lib for lib in all_libs() if lib.name in wanted]
+    loaded = []
+    for lib in libs:
+        t0 = time.perf_counter()
+        if lib.load():
+            print('  %-24s %-10s loaded in %s' % (lib.label, lib.version, fmt_time(time.perf_counter() - t0)))
+            loaded.append(lib)
+        else:
+            print('  %-24s skipped: not importable (%s)' % (lib.label, lib.error))
+    if not any(l.name == BASELINE for l in loaded):
+        print('  note: PyTorch\'s writer is not available; ratios against it are not measured')
+
+    if args.profile:
+        for lib in loaded:
+            profile_scalar(lib)
+        return 0
+
+    ctx = Context(loaded, args.quick, args.rounds, args.markdown)
+    ctx.all_libs = libs
+
+    sections = []
+    started = time.perf_counter()
+    for name, _desc, fn in BENCHMARKS:
+        if name not in selected:
+            continue
+        try:
+            sec = fn(ctx)
+        except Exception:
+            sec = Section('%s: crashed' % name)
+            sec.failures.append('benchmark %r raised:\n%s' % (name, traceback.format_exc()))
+        sections.append(sec)
+        print_section(sec, args.markdown)
+
+    if args.json:
+        import json
+        with open(args.json, 'w') as f:
+            json.dump({
+                'date': time.strftime('%Y-%m-%dT%H:%M:%S%z'),
+                'python': platform.python_version(),
+                'quick': args.quick,
+                'libs': {lib.name: lib.version for lib in loaded},
+                'sections': [{'title': sec.title, 'rounds': sec.raw,
+                              'verdicts': sec.verdicts, 'failures': sec.failures}
+                             for sec in sections],
+            }, f, indent=1, default=str)
+    print()
+    print('Verdicts (elapsed %.0f s):' % (time.perf_counter() - started))
+    failures = []
+    failures.extend('%s crashed:\n%s' % c for c in ctx.crashes)
+    for sec in sections:
+        for target, status, detail in sec.verdicts:
+            print('  %-4s %s: %s' % (status, target, detail))
+        failures.extend(sec.failures)
+    if failures:
+        print()
+        print('CORRECTNESS FAILURES:')
+        for f in failures:
+            print('  - ' + f)
+        return 1
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
