@@ -114,13 +114,15 @@ class _Sink:
         _sinks.add(self)
         _register_mp_finalizer(self)
 
-    def write_pending(self):
-        """Write every queued record; on failure keep them queued and raise."""
+    def write_pending(self, check_deleted=True):
+        """Write every queued record; on failure keep them queued and raise. The check for a
+        deleted file (an fstat) is left to the background thread, flush and close, off the
+        adding call's path."""
         if not self.pending:
             return
         if self.fd is None:
             self.open_file()  # after fork, or after the file was found deleted
-        elif _is_deleted(self.fd):
+        elif check_deleted and _is_deleted(self.fd):
             path = self.path
             os.close(self.fd)
             self.fd = None
@@ -238,7 +240,7 @@ class EventFileWriter:
                 sink.open_file()  # first record after a fork, or after the file was deleted
             sink.pending.append(record)
             if len(sink.pending) > sink.max_queue:
-                _write_now(sink)
+                _write_now(sink, False)
             elif len(sink.pending) == 1:
                 _wake_flusher()
             if sink.error is not None:
@@ -274,9 +276,9 @@ class EventFileWriter:
         self._finalizer = weakref.finalize(self, _collect, self._sink)
 
 
-def _write_now(sink):
+def _write_now(sink, check_deleted=True):
     try:
-        sink.write_pending()
+        sink.write_pending(check_deleted)
     except OSError:
         sink.error = None  # this error supersedes one kept from the background
         raise

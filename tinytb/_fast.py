@@ -45,6 +45,7 @@ class ScalarRecords:
 
     def __init__(self):
         self._templates = {}
+        self._high = {}  # key -> (top 4 wall-time bytes, k with their contribution)
 
     def record(self, tag, value, step, wall_time):
         if wall_time == 0.0 or not tag:  # proto3 leaves out a zero wall time and an empty tag
@@ -55,15 +56,23 @@ class ScalarRecords:
         if template is None:
             if len(self._templates) >= 8192:  # a tag per step would grow it without end
                 self._templates.clear()
+                self._high.clear()
             template = self._templates[key] = _template(tag, len(step_bytes))
-        header, middle, k, tables = template
+        header, middle, k, tables, high_tables = template
         value_bytes = float32_bytes(value)
         wall = _WALL.pack(9, wall_time)
         data = wall + step_bytes + middle + value_bytes
         if tables is None:
             crc = crc32c(data)
         else:
-            crc = reduce(xor, map(getitem, tables, wall[1:] + step_bytes[1:] + value_bytes), k)
+            # The top four bytes of the wall time (sign, exponent, high mantissa) change only
+            # every few minutes: keep their contribution folded into the start value.
+            high = wall[5:]
+            start = self._high.get(key)
+            if start is None or start[0] != high:
+                start = self._high[key] = (high, reduce(xor, map(getitem, high_tables, high), k))
+            crc = reduce(xor, map(getitem, tables, wall[1:5] + step_bytes[1:] + value_bytes),
+                         start[1])
         crc = ((crc >> 15) | (crc << 17)) & 0xFFFFFFFF
         return header + data + _MASKED.pack((crc + 0xA282EAD8) & 0xFFFFFFFF)
 
@@ -77,9 +86,12 @@ def _template(tag, step_len):
     n = 9 + step_len + len(middle) + 4
     header = record_header(n)
     if n > _SHORT:
-        return header, middle, None, None
+        return header, middle, None, None, None
     zeroed = bytes(9) + (b"\x10" + bytes(step_len - 1) if step_len else b"") + middle + bytes(4)
     zeroed = b"\x09" + zeroed[1:]
     tabs = position_tables(n)
-    variable = list(range(1, 9)) + list(range(10, 9 + step_len)) + list(range(n - 4, n))
-    return header, middle, crc32c(zeroed), tuple(tabs[i] for i in variable)
+    # Variable bytes: the wall time at 1..8 (its high half, 5..8, gets tables of its own), the
+    # step varint after its key at 9, and the value in the last four bytes.
+    variable = list(range(1, 5)) + list(range(10, 9 + step_len)) + list(range(n - 4, n))
+    return (header, middle, crc32c(zeroed), tuple(tabs[i] for i in variable),
+            tuple(tabs[i] for i in range(5, 9)))

@@ -40,12 +40,15 @@ _FLOAT_NINF = _FLOAT.pack(float("-inf"))
 
 # One-byte varints are by far the most common (tags, small lengths, small enums): precompute them.
 _SMALL = tuple(bytes((i,)) for i in range(128))
+_PAIR = struct.Struct("<BB")
 
 
 def varint(value):
     """The base-128 varint of an integer; negative values as 64-bit two's complement."""
     if 0 <= value < 128:
         return _SMALL[value]
+    if 0 < value < 16384:  # two bytes: steps and lengths up to 16k, the next most common
+        return _PAIR.pack((value & 127) | 128, value >> 7)
     if value < 0:
         value += _UINT64
     out = bytearray()
