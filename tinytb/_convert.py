@@ -11,8 +11,8 @@ of thing) or ``ValueError`` (right kind, wrong value or shape), as PyTorch's wri
 import math
 import operator
 
-_INT64_MIN = -(1 << 63)
-_INT64_MAX = (1 << 63) - 1
+INT64_MIN = -(1 << 63)
+INT64_MAX = (1 << 63) - 1
 
 
 def check_tag(tag, name="tag"):
@@ -37,7 +37,7 @@ def to_step(step, name="global_step"):
             if isinstance(value, complex) or not math.isfinite(value) or value != int(value):
                 raise ValueError("%s must be a whole number, got %r" % (name, step)) from None
             value = int(value)
-    if not _INT64_MIN <= value <= _INT64_MAX:
+    if not INT64_MIN <= value <= INT64_MAX:
         raise ValueError("%s=%d does not fit in int64" % (name, value))
     return value
 
@@ -161,7 +161,7 @@ def to_tensor(value, name="tensor"):
     else:
         bad = next(k for k in kinds if k not in (bool, int, float, complex))
         raise TypeError("%s: elements must be numbers, found %s" % (name, bad.__name__))
-    if dtype_name == "int64" and flat and not all(_INT64_MIN <= x <= _INT64_MAX for x in flat):
+    if dtype_name == "int64" and flat and not all(INT64_MIN <= x <= INT64_MAX for x in flat):
         raise ValueError("%s: an integer does not fit in int64" % name)
     return dtype_name, shape, flat
 

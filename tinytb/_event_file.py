@@ -112,7 +112,7 @@ class _Sink:
         self.fd, self.path, self.offset = fd, path, len(header)
         self.unsynced = True
         _sinks.add(self)
-        _register_mp_finalizer(self)
+        _register_mp_finalizer()
 
     def write_pending(self, check_deleted=True):
         """Write every queued record; on failure keep them queued and raise. The check for a
@@ -382,7 +382,7 @@ def _close_all():
 atexit.register(_close_all)
 
 
-def _register_mp_finalizer(sink):
+def _register_mp_finalizer():
     # multiprocessing children end with os._exit, which skips atexit; when multiprocessing is
     # loaded, also close everything from its exit function (registered once per process).
     util = sys.modules.get("multiprocessing.util")

@@ -48,7 +48,9 @@ def _bytes_if_set(field, payload):
     return bytes_field(field, payload) if payload else b""
 
 
-def _message_if_set(field, payload):
+def _explicit(field, payload):
+    """A LEN field with explicit presence (an embedded message, or a oneof member): written
+    whenever it is set, even empty; ``None`` means not set."""
     return b"" if payload is None else bytes_field(field, payload)
 
 
@@ -65,23 +67,13 @@ def event(wall_time=0.0, step=0, file_version=None, graph_def=None, summary=None
       SourceMetadata source_metadata = 10; }
 
     At most one member of ``what`` may be given (as str/bytes, or the encoded sub-message)."""
-    parts = [_double_if_set(1, wall_time), _uint_if_set(2, step)]
-    if file_version is not None:
-        parts.append(string_field(3, file_version))
-    if graph_def is not None:
-        parts.append(bytes_field(4, graph_def))
-    if summary is not None:
-        parts.append(bytes_field(5, summary))
-    if log_message is not None:
-        parts.append(bytes_field(6, log_message))
-    if session_log is not None:
-        parts.append(bytes_field(7, session_log))
-    if tagged_run_metadata is not None:
-        parts.append(bytes_field(8, tagged_run_metadata))
-    if meta_graph_def is not None:
-        parts.append(bytes_field(9, meta_graph_def))
-    parts.append(_message_if_set(10, source_metadata))
-    return b"".join(parts)
+    return b"".join((
+        _double_if_set(1, wall_time), _uint_if_set(2, step),
+        b"" if file_version is None else string_field(3, file_version),
+        _explicit(4, graph_def), _explicit(5, summary), _explicit(6, log_message),
+        _explicit(7, session_log), _explicit(8, tagged_run_metadata),
+        _explicit(9, meta_graph_def), _explicit(10, source_metadata),
+    ))
 
 
 def source_metadata(writer):
@@ -123,16 +115,12 @@ def summary_value(tag="", simple_value=None, image=None, histo=None, audio=None,
       oneof value { float simple_value = 2; bytes obsolete_old_style_histogram = 3;
                     Image image = 4; HistogramProto histo = 5; Audio audio = 6;
                     TensorProto tensor = 8; } }"""
-    parts = [_string_if_set(1, tag)]
-    if simple_value is not None:
-        parts.append(float_field(2, simple_value))
-    parts.append(_message_if_set(4, image))
-    parts.append(_message_if_set(5, histo))
-    parts.append(_message_if_set(6, audio))
-    parts.append(_string_if_set(7, node_name))
-    parts.append(_message_if_set(8, tensor))
-    parts.append(_message_if_set(9, metadata))
-    return b"".join(parts)
+    return b"".join((
+        _string_if_set(1, tag),
+        b"" if simple_value is None else float_field(2, simple_value),
+        _explicit(4, image), _explicit(5, histo), _explicit(6, audio),
+        _string_if_set(7, node_name), _explicit(8, tensor), _explicit(9, metadata),
+    ))
 
 
 def summary_metadata(plugin_name=None, content=b"", display_name="", summary_description="",
@@ -143,13 +131,11 @@ def summary_metadata(plugin_name=None, content=b"", display_name="", summary_des
       DataClass data_class = 4; }
 
     ``plugin_name=None`` leaves ``plugin_data`` unset; a name (even "") sets it."""
-    parts = []
-    if plugin_name is not None:
-        parts.append(bytes_field(1, plugin_data(plugin_name, content)))
-    parts.append(_string_if_set(2, display_name))
-    parts.append(_string_if_set(3, summary_description))
-    parts.append(_uint_if_set(4, data_class))
-    return b"".join(parts)
+    return b"".join((
+        b"" if plugin_name is None else bytes_field(1, plugin_data(plugin_name, content)),
+        _string_if_set(2, display_name), _string_if_set(3, summary_description),
+        _uint_if_set(4, data_class),
+    ))
 
 
 def plugin_data(plugin_name="", content=b""):
@@ -225,7 +211,7 @@ def category(title, charts, closed=False):
 def chart(title, multiline=None, margin=None):
     """message Chart { string title = 1;
       oneof content { MultilineChartContent multiline = 2; MarginChartContent margin = 3; } }"""
-    return _string_if_set(1, title) + _message_if_set(2, multiline) + _message_if_set(3, margin)
+    return _string_if_set(1, title) + _explicit(2, multiline) + _explicit(3, margin)
 
 
 def multiline_chart_content(tags):

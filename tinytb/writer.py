@@ -20,8 +20,8 @@ from .summary import scalar_value as _scalar_value
 
 __all__ = ["FileWriter", "SummaryWriter", "SummaryToEventTransformer"]
 
-_INT64_MIN = -(1 << 63)
-_INT64_MAX = (1 << 63) - 1
+_INT64_MIN = _convert.INT64_MIN
+_INT64_MAX = _convert.INT64_MAX
 _scalar_records = ScalarRecords()  # shared by all writers: templates depend on the tag only
 _warned = set()
 _summary_writers = weakref.WeakSet()  # for the fork handler at the end of this module
