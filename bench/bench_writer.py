@@ -254,6 +254,20 @@ def count_records(path):
     return n, size, header_ok, None
 
 
+def check_counts(ctx, sec, res, expected):
+    """Names of the libraries whose event files did not hold ``expected`` events in some
+    round; each such round is recorded as a correctness failure of ``sec``."""
+    lossy = set()
+    for lib in ctx.libs:
+        for r in res.get(lib.name, ()):
+            if r['events'] != expected or r['problems']:
+                lossy.add(lib.name)
+                sec.failures.append('%s: event file holds %d events, expected %d %s'
+                                    % (lib.label, r['events'], expected,
+                                       '; '.join(r['problems'])))
+    return lossy
+
+
 def count_events(log_dir):
     """Events (records other than each file's file_version header) under log_dir.
 
@@ -604,16 +618,11 @@ def bench_scalar(ctx):
     rate = medians(res, 'rate')
     ratio = paired_ratios(res, 'rate')
     rows = []
-    lossy = set()
+    lossy = check_counts(ctx, sec, res, n)
     for lib in ctx.libs:
         if lib.name not in res:
             continue
         rs = res[lib.name]
-        for r in rs:
-            if r['events'] != n or r['problems']:
-                lossy.add(lib.name)
-                sec.failures.append('%s: event file holds %d events, expected %d %s'
-                                    % (lib.label, r['events'], n, '; '.join(r['problems'])))
         rows.append([
             lib.label + (' (LOSSY)' if lib.name in lossy else ''),
             fmt_rate(rate[lib.name]),
@@ -704,16 +713,10 @@ def bench_latency(ctx):
     p50 = medians(res, 'p50')
     ratio = paired_ratios(res, 'p50')
     rows = []
-    lossy = set()
+    lossy = check_counts(ctx, sec, res, warm + n)
     for lib in ctx.libs:
         if lib.name not in res:
             continue
-        rs = res[lib.name]
-        for r in rs:
-            if r['events'] != warm + n or r['problems']:
-                lossy.add(lib.name)
-                sec.failures.append('%s: event file holds %d events, expected %d %s'
-                                    % (lib.label, r['events'], warm + n, '; '.join(r['problems'])))
         if lib.name in lossy:
             row_label = lib.label + ' (LOSSY)'
         else:
