@@ -24,10 +24,12 @@ def demo(logdir):
             w.add_scalars("wave", {"sin": math.sin(t), "cos": math.cos(t)}, step)
         w.add_text("about", "# tinytb demo\n\nWritten by `python -m tinytb demo` with the "
                    "standard library alone.\n\n| kind | tag |\n|---|---|\n| scalars | "
-                   "`loss/*`, `lr` |\n| scalars (sub-runs) | `wave` |\n| text | `about` |", 0)
+                   "`loss/*`, `lr` |\n| scalars (sub-runs) | `wave` |\n| text | `about` |\n"
+                   "| images | `images/*` |\n| video | `video/orbit` |", 0)
         for step in (0, 100, 199):
             w.add_text("notes", "checkpoint at step **%d**" % step, step)
         w.add_tensor("tensor/ramp", [[i * 0.5 for i in range(4)] for _ in range(3)], 0)
+        _demo_media(w)
         w.add_custom_scalars({
             "losses": {"train vs valid": ["Multiline", ["loss/train", "loss/valid"]]},
             "waves": {"sin and cos": ["Multiline", ["wave"]]},
@@ -35,11 +37,68 @@ def demo(logdir):
     return w.get_logdir()
 
 
+def _chart(width=240, height=140):
+    """A small line chart drawn into an RGB array by hand: the training curve of the demo."""
+    px = bytearray(b"\xff" * (width * height * 3))
+
+    def dot(x, y, rgb):
+        if 0 <= x < width and 0 <= y < height:
+            i = (y * width + x) * 3
+            px[i:i + 3] = bytes(rgb)
+
+    for x in range(20, width - 10):  # axes
+        dot(x, height - 20, (0, 0, 0))
+    for y in range(10, height - 19):
+        dot(20, y, (0, 0, 0))
+    previous = None
+    for x in range(21, width - 10):  # the curve, joined point to point
+        t = (x - 21) / (width - 31) * 10.0
+        loss = math.exp(-t / 3) + 0.05 * math.sin(3 * t)
+        y = int(height - 21 - loss * (height - 40))
+        if previous is not None:
+            for yy in range(min(previous, y), max(previous, y) + 1):
+                dot(x, yy, (31, 119, 180))
+                dot(x, yy + 1, (31, 119, 180))
+        previous = y
+    return memoryview(bytes(px)).cast("B", (height, width, 3))
+
+
+def _demo_media(w):
+    size = 64
+    gradient = [[[x / (size - 1) for x in range(size)] for _ in range(size)],
+                [[y / (size - 1) for _ in range(size)] for y in range(size)],
+                [[0.5] * size for _ in range(size)]]
+    w.add_image("images/gradient", gradient, 0)  # CHW floats in [0, 1]
+    w.add_image("images/chart", _chart(), 0, dataformats="HWC")
+    tiles = [[[[((x // 4 + y // 4 + n) % 2) * (40 + 17 * n) for x in range(16)]
+               for y in range(16)]] for n in range(12)]
+    w.add_images("images/batch", tiles, 0)  # 12 grey NCHW tiles: an 8-column grid
+    w.add_image_with_boxes("images/boxes", gradient, [[8, 8, 40, 30], [30, 36, 60, 60]], 0,
+                           labels=["cat", "dog"])
+    frames = []
+    for t in range(16):
+        frame = [[[0.0] * 32 for _ in range(32)] for _ in range(3)]
+        cx = 16 + int(10 * math.cos(t / 16 * 2 * math.pi))
+        cy = 16 + int(10 * math.sin(t / 16 * 2 * math.pi))
+        for y in range(cy - 3, cy + 4):
+            for x in range(cx - 3, cx + 4):
+                frame[0][y][x], frame[1][y][x], frame[2][y][x] = 1.0, 0.6, 0.1
+        frames.append(frame)
+    w.add_video("video/orbit", [frames], 0, fps=8)  # (N=1, T=16, C=3, H=32, W=32)
+
+
 def _value_line(value):
     kinds = [name for name, _ in value.fields() if name not in ("tag", "metadata", "node_name")]
     parts = ["tag=%r" % value.tag]
     if "simple_value" in kinds:
         parts.append("simple_value=%r" % value.simple_value)
+    elif value.image is not None:
+        img = value.image
+        blob = img.encoded_image_string
+        kind = "PNG" if blob[:8] == b"\x89PNG\r\n\x1a\n" else "GIF" if blob[:4] == b"GIF8" \
+            else "image"
+        parts.append("image %dx%d colorspace=%d %s (%d bytes)"
+                     % (img.width, img.height, img.colorspace, kind, len(blob)))
     elif value.tensor is not None:
         dtype, shape, flat = reader.tensor_values(value.tensor)
         shown = flat[:8] if isinstance(flat, list) else flat[:32]

@@ -155,6 +155,13 @@ def histogram_proto(min=0.0, max=0.0, num=0.0, sum=0.0, sum_squares=0.0, bucket_
     ))
 
 
+def image(height, width, colorspace, encoded_image_string):
+    """message Summary.Image { int32 height = 1; int32 width = 2; int32 colorspace = 3;
+      bytes encoded_image_string = 4; }  (colorspace: 1 grey, 2 grey+alpha, 3 RGB, 4 RGBA)"""
+    return b"".join((_uint_if_set(1, height), _uint_if_set(2, width),
+                     _uint_if_set(3, colorspace), _bytes_if_set(4, encoded_image_string)))
+
+
 # -- tensor.proto, tensor_shape.proto ---------------------------------------------------------
 
 def tensor_shape(dims):

@@ -7,7 +7,7 @@ either). The layouts are PyTorch's, byte for byte (torch-writer-reference.md sec
 except where PyTorch's output is a bug TensorBoard cannot read (see ``_tensor``).
 """
 
-from . import _convert, _messages, _tensor
+from . import _arrays, _convert, _image, _messages, _tensor
 
 __all__ = ["scalar", "tensor_proto", "text", "custom_scalars", "hparams", "histogram_raw",
            "histogram", "make_histogram", "image", "image_boxes", "draw_boxes", "make_image",
@@ -139,27 +139,113 @@ def make_histogram(values, bins, max_bins=None):
 
 
 def image(tag, tensor, rescale=1, dataformats="NCHW"):
-    raise _later("image", 4)
+    """An image summary: ``tensor`` in ``dataformats`` (HW, CHW, HWC, NCHW, NHWC or any order;
+    4 letters make PyTorch's 8-column grid), uint8 as is, every other dtype scaled by 255 in
+    float32, clipped and truncated, as PyTorch does; encoded as PNG."""
+    tag = _convert.check_tag(tag)
+    h, w, c, pixels = _image.image_hwc(tensor, dataformats, "tensor")
+    return _messages.summary([_messages.summary_value(
+        tag=tag, image=_make_image(pixels, h, w, c, rescale))])
 
 
 def image_boxes(tag, tensor_image, tensor_boxes, rescale=1, dataformats="CHW", labels=None):
-    raise _later("image_boxes", 4)
+    """An image with boxes ``(xmin, ymin, xmax, ymax)`` drawn on it in red, 2 pixels wide, each
+    with an optional label (tinytb's built-in bitmap font), as PyTorch draws them."""
+    tag = _convert.check_tag(tag)
+    h, w, c, pixels = _image.image_hwc(tensor_image, dataformats, "tensor_image")
+    boxes = _boxes(tensor_boxes)
+    if labels is not None:
+        if isinstance(labels, str):
+            labels = [labels]
+        labels = [str(label) for label in labels]
+    return _messages.summary([_messages.summary_value(
+        tag=tag, image=_make_image(pixels, h, w, c, rescale, boxes, labels))])
+
+
+def _boxes(tensor_boxes):
+    arr = _arrays.as_array(tensor_boxes, "box_tensor")
+    if len(arr.shape) != 2 or arr.shape[1] != 4:
+        raise ValueError("box_tensor must have shape (N, 4) of (xmin, ymin, xmax, ymax), got "
+                         "shape %s" % (arr.shape,))
+    values = list(arr.data)
+    return [tuple(values[i * 4:i * 4 + 4]) for i in range(arr.shape[0])]
 
 
 def draw_boxes(disp_image, boxes, labels=None):
-    raise _later("draw_boxes", 4)
+    """``disp_image`` (HWC uint8, 3 or 4 channels) with ``boxes`` drawn, as a ``memoryview``
+    of shape (H, W, C) (``numpy.asarray`` takes it without a copy)."""
+    arr = _arrays.as_array(disp_image, "disp_image")
+    if len(arr.shape) != 3 or arr.dtype != "uint8" or arr.shape[2] not in (3, 4):
+        raise ValueError("disp_image must be uint8 of shape (H, W, 3 or 4), got %s %s"
+                         % (arr.dtype, arr.shape))
+    h, w, c = arr.shape
+    pixels = bytearray(arr.data)
+    from . import _draw
+    _draw.draw_boxes(pixels, w, h, c, _boxes(boxes), labels)
+    return memoryview(pixels).cast("B", (h, w, c))
 
 
 def make_image(tensor, rescale=1, rois=None, labels=None):
-    raise _later("make_image", 4)
+    """The serialized ``Summary.Image`` of an HWC uint8 image (optionally with boxes ``rois``),
+    resized by ``rescale`` (Lanczos, as Pillow's); height and width stay the original ones,
+    as in PyTorch."""
+    arr = _arrays.as_array(tensor, "tensor")
+    if len(arr.shape) != 3 or arr.shape[2] not in (1, 2, 3, 4) or 0 in arr.shape:
+        raise ValueError("tensor must have shape (H, W, C) with C in 1..4, got %s"
+                         % (arr.shape,))
+    h, w, c = arr.shape
+    pixels = _image.to_uint8(arr)
+    return _make_image(pixels, h, w, c, rescale, None if rois is None else _boxes(rois),
+                       labels)
+
+
+def _make_image(pixels, h, w, c, rescale=1, boxes=None, labels=None):
+    rescale = _convert.to_float(rescale, "rescale")
+    new_w, new_h = int(w * rescale), int(h * rescale)
+    if new_w < 1 or new_h < 1:
+        raise ValueError("rescale=%r makes the %dx%d image empty" % (rescale, w, h))
+    if boxes or new_w != w or new_h != h:
+        from . import _draw
+        pixels = bytearray(pixels)
+        if boxes:
+            if labels is not None and len(labels) != len(boxes):
+                labels = None  # PyTorch drops labels whose count does not match the boxes
+            _draw.draw_boxes(pixels, w, h, c, boxes, labels)
+        if new_w != w or new_h != h:
+            pixels = _draw.resize(pixels, w, h, c, new_w, new_h)
+    from . import _png
+    return _messages.image(h, w, c, _png.encode_png(pixels, new_w, new_h, c))
 
 
 def video(tag, tensor, fps=4):
-    raise _later("video", 4)
+    """A video summary: ``tensor`` of shape (N, T, C, H, W), the batch tiled into PyTorch's
+    grid, encoded as an animated GIF (frame delay ``round(100 / fps)`` centiseconds, looping
+    forever). Unlike PyTorch's, it needs no moviepy and always writes the video."""
+    tag = _convert.check_tag(tag)
+    h, w, c, frames = _image.video_frames(tensor, "tensor")
+    return _messages.summary([_messages.summary_value(
+        tag=tag, image=_make_video(frames, h, w, c, fps))])
 
 
 def make_video(tensor, fps):
-    raise _later("make_video", 4)
+    """The serialized ``Summary.Image`` holding a GIF of ``tensor``: (T, H, W, C) uint8."""
+    arr = _arrays.as_array(tensor, "tensor")
+    if len(arr.shape) != 4 or arr.shape[3] not in (1, 2, 3, 4) or 0 in arr.shape:
+        raise ValueError("tensor must have shape (T, H, W, C) with C in 1..4, got %s"
+                         % (arr.shape,))
+    t, h, w, c = arr.shape
+    data = _image.to_uint8(arr)
+    size = h * w * c
+    return _make_video([data[i * size:(i + 1) * size] for i in range(t)], h, w, c, fps)
+
+
+def _make_video(frames, h, w, c, fps):
+    fps = _convert.to_float(fps, "fps")
+    if not fps > 0 or fps == float("inf"):
+        raise ValueError("fps must be a positive number, got %r" % fps)
+    from . import _gif
+    gif = _gif.encode_gif([_image.to_rgb(f, c) for f in frames], w, h, fps)
+    return _messages.image(h, w, c, gif)
 
 
 def audio(tag, tensor, sample_rate=44100):

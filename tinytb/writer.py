@@ -384,20 +384,89 @@ class SummaryWriter:
         raise _summary._later("add_histogram_raw", 5)
 
     def add_image(self, tag, img_tensor, global_step=None, walltime=None, dataformats="CHW"):
-        raise _summary._later("add_image", 4)
+        """Add image data to summary.
+
+        Args:
+            tag (str): data identifier.
+            img_tensor (torch.Tensor, numpy.ndarray, array.array, memoryview, nested list):
+                the image, in ``dataformats`` order. uint8 data is taken as 0-255; every
+                other type is scaled by 255 (as float32, then clipped and truncated, exactly
+                as PyTorch does). In plain lists, Python ints are uint8 values and Python
+                floats are [0, 1] values.
+            global_step (int): global step value to record.
+            walltime (float): seconds after epoch of the event; default ``time.time()``.
+            dataformats (str): ``CHW`` (default), ``HWC``, ``HW``, ``WH``... any order of the
+                letters, upper or lower case. 1 channel is repeated to RGB; 4 is RGBA.
+
+        Examples::
+
+            img = [[[i / 100, j / 100, 0.5] for j in range(100)] for i in range(100)]
+            writer.add_image("gradient", img, 0, dataformats="HWC")
+        """
+        self._add_summary(_summary.image(tag, img_tensor, dataformats=dataformats),
+                          global_step, walltime)
 
     def add_images(self, tag, img_tensor, global_step=None, walltime=None, dataformats="NCHW"):
-        raise _summary._later("add_images", 4)
+        """Add a batch of images as one grid image, 8 per row (PyTorch's ``make_grid``).
+
+        Args:
+            img_tensor: the batch, in ``dataformats`` order (``NCHW`` by default, ``NHWC``...).
+            Other arguments as in :meth:`add_image`.
+        """
+        self._add_summary(_summary.image(tag, img_tensor, dataformats=dataformats),
+                          global_step, walltime)
 
     def add_image_with_boxes(self, tag, img_tensor, box_tensor, global_step=None,
                              walltime=None, rescale=1, dataformats="CHW", labels=None):
-        raise _summary._later("add_image_with_boxes", 4)
+        """Add an image and draw boxes on it.
+
+        Args:
+            box_tensor: (N, 4) boxes ``(xmin, ymin, xmax, ymax)`` in pixels.
+            rescale (float): resize the image (Lanczos, as Pillow) after drawing; the summary
+                keeps the original height and width, as PyTorch's does.
+            labels (list of str, or str): one label per box, drawn at the box's bottom left
+                with tinytb's built-in bitmap font; ignored if their number differs from the
+                number of boxes (as in PyTorch).
+            Other arguments as in :meth:`add_image`.
+        """
+        self._add_summary(_summary.image_boxes(tag, img_tensor, box_tensor, rescale=rescale,
+                                               dataformats=dataformats, labels=labels),
+                          global_step, walltime)
 
     def add_figure(self, tag, figure, global_step=None, close=True, walltime=None):
-        raise _summary._later("add_figure", 4)
+        """Render a matplotlib figure (or a list of them, as a grid) into an image.
+
+        The figure is drawn with matplotlib's Agg canvas into RGBA, as PyTorch does; tinytb
+        itself never imports matplotlib (only this method does, because it is handed a figure).
+
+        Args:
+            figure (matplotlib.figure.Figure or list of them): figure(s) to render.
+            close (bool): close the figure(s) afterwards (``plt.close``).
+            Other arguments as in :meth:`add_image`.
+        """
+        if isinstance(figure, list):
+            images = [_render_figure(f, close) for f in figure]
+            if not images:
+                raise ValueError("figure is an empty list")
+            h, w = images[0][0], images[0][1]
+            if any((img[0], img[1]) != (h, w) for img in images):
+                raise ValueError("the figures in the list must all have the same size in "
+                                 "pixels")
+            batch = memoryview(b"".join(img[2] for img in images)).cast(
+                "B", (len(images), h, w, 3))
+            self.add_images(tag, batch, global_step, walltime, dataformats="NHWC")
+        else:
+            h, w, pixels = _render_figure(figure, close)
+            self.add_image(tag, memoryview(pixels).cast("B", (h, w, 3)), global_step, walltime,
+                           dataformats="HWC")
 
     def add_video(self, tag, vid_tensor, global_step=None, fps=4, walltime=None):
-        raise _summary._later("add_video", 4)
+        """Add a video: ``vid_tensor`` of shape (N, T, C, H, W), uint8 or [0, 1] floats. The
+        batch is tiled into PyTorch's grid and written as an animated GIF (frame delay
+        ``round(100 / fps)`` centiseconds, looping forever). PyTorch needs moviepy < 2 for this
+        and otherwise silently writes nothing; tinytb always writes the video.
+        """
+        self._add_summary(_summary.video(tag, vid_tensor, fps), global_step, walltime)
 
     def add_audio(self, tag, snd_tensor, global_step=None, sample_rate=44100, walltime=None):
         raise _summary._later("add_audio", 5)
@@ -458,6 +527,26 @@ class SummaryWriter:
 
     def __exit__(self, exc_type, exc_val, exc_tb):
         self.close()
+
+
+def _render_figure(figure, close):
+    """``(height, width, rgb_bytes)`` of a matplotlib figure, drawn as PyTorch draws it
+    (``figure_to_image``: a ``FigureCanvasAgg`` on the figure, ``buffer_rgba()``, alpha
+    dropped)."""
+    if not hasattr(figure, "get_size_inches"):
+        raise TypeError("figure must be a matplotlib Figure (or a list of them), not %s"
+                        % type(figure).__name__)
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    canvas = FigureCanvasAgg(figure)
+    canvas.draw()
+    rgba = memoryview(canvas.buffer_rgba()).cast("B")
+    w, h = figure.canvas.get_width_height()
+    rgb = bytearray(w * h * 3)
+    rgb[0::3], rgb[1::3], rgb[2::3] = rgba[0::4], rgba[1::4], rgba[2::4]
+    if close:
+        import matplotlib.pyplot as plt
+        plt.close(figure)
+    return h, w, bytes(rgb)
 
 
 def _after_fork_in_child():

@@ -1,0 +1,771 @@
+# SPDX-License-Identifier: MIT
+"""Animated GIF89a: the encoder behind ``add_video``, and a small decoder for tests and readers.
+
+Spec: CompuServe's "Graphics Interchange Format, Version 89a" (31 July 1990),
+https://www.w3.org/Graphics/GIF/spec-gif89a.txt; section numbers below are that document's.
+The looping block is not in it: it is Netscape Navigator 2.0's Application Extension, which every
+browser and Pillow read.
+
+What :func:`encode_gif` writes, block by block (Appendix B's grammar,
+``<GIF Data Stream> ::= Header <Logical Screen> <Data>* Trailer``)::
+
+    Header                     "GIF89a"                          (s17: Signature, Version)
+    Logical Screen Descriptor  width, height, packed, bg 0, aspect 0           (s18)
+    Global Color Table         3 x 2^(Size of Global Color Table+1) bytes      (s19)
+    Application Extension      21 FF 0B "NETSCAPE2.0" 03 01 <loop u16 = 0> 00  (s26, Netscape)
+    for each frame:
+      Graphic Control Extension  21 F9 04 packed <delay u16> 00 00            (s23)
+      Image Descriptor           2C 0 0 width height packed                   (s20)
+      [Local Color Table]                                                     (s21)
+      Table Based Image Data     LZW Minimum Code Size, data sub-blocks, 00   (s22, s15, s16)
+    Trailer                    3B                                             (s27)
+
+Decisions, and why:
+
+- **Delay.** ``round(100 / fps)`` centiseconds (Python's ``round``, so halves go to even), the
+  "Delay Time" of s23: "If not 0, this field specifies the number of hundredths (1/100) of a
+  second to wait". It is raised to 1 when it rounds to 0 (fps above 200): 0 is not a shorter
+  delay but *no* delay time at all, which viewers treat as "as fast as I like" or, in browsers,
+  as 10 cs, so 1 cs is the representable value nearest to what was asked. Browsers also stretch
+  1 cs to 10 cs (fps above 66 play at 10 fps there); we still write what was asked, as the file
+  is read by TensorBoard and by other tools too. fps so low that the delay would pass 65535 cs
+  (about 11 minutes) is a ValueError.
+- **Disposal method 1, "Do not dispose. The graphic is to be left in place"** (s23), no
+  transparency: every frame covers the whole logical screen, so what is on screen after frame
+  *k* is exactly frame *k* in every viewer, whatever it does with the background.
+- **Loop forever**: NETSCAPE2.0 loop count 0.
+- **Colour.** Frames are indexed colour (s22: "an index into the active color table, for each
+  pixel"), at most 256 entries. Exact whenever it can be:
+    1. all frames together use at most 256 colours: one Global Color Table, every frame exact;
+    2. otherwise each frame gets its own table, exact for each frame that has at most 256
+       colours; a frame with more is quantized with **median cut** (Heckbert 1982) over its
+       pixels: repeatedly split the box with the widest channel range at the pixel median of
+       that channel, up to 256 boxes, each colour mapped to its box's mean (see
+       :func:`median_cut`). No dithering. Deterministic: the result depends on the frame's
+       colours alone (no randomness, no str/bytes hashing, no dependence on pixel order).
+       Per-frame tables cost at most 768 bytes a frame (under 3% of a 3x64x64 frame's data
+       for noise), fit each frame better than one table for the whole video would, and keep
+       every <= 256-colour frame lossless. Frame 0's table is written as the Global Color
+       Table and any frame whose table is identical omits its Local Color Table.
+  Tables are padded with black to the power of two s18/s20 require; entries are sorted by
+  (R, G, B).
+- **LZW** (Appendix F): variable code size from ``LZW Minimum Code Size + 1`` up to 12 bits, a
+  Clear code first ("Encoders should output a Clear code as the first code of each image data
+  stream"), and a Clear code as soon as the table is full (code 4095 assigned), not a deferred
+  clear (the cover sheet asks encoders not to rely on decoders handling one; the decoder below
+  does handle it, as the cover sheet requires of decoders).
+
+Performance: the per-pixel work outside LZW runs in C (``bytes`` slicing, ``set``/``Counter``
+over a ``memoryview`` of packed 24-bit colours, ``bytes(map(dict.__getitem__, ...))``). The LZW
+compressor is one Python loop iteration per pixel (a dict probe) plus a little per emitted code;
+the decoder one iteration per code. See ``encode_gif``'s docstring for measured times.
+"""
+
+import struct
+import sys
+from array import array
+from bisect import bisect_left, bisect_right
+from collections import Counter
+from heapq import heappop, heappush
+from itertools import accumulate, compress
+from operator import itemgetter
+
+from .errors import DecodeError
+
+__all__ = ["encode_gif", "decode_gif"]
+
+# s17 Header: Signature "GIF", Version "89a" (87a is read too).
+SIGNATURE = b"GIF89a"
+_VERSIONS = (b"GIF87a", b"GIF89a")
+
+# s18 Logical Screen Descriptor: Logical Screen Width, Logical Screen Height (Unsigned, LSB first),
+# <Packed Fields>, Background Color Index, Pixel Aspect Ratio.
+_LOGICAL_SCREEN = struct.Struct("<HHBBB")
+# <Packed Fields> = Global Color Table Flag 1 Bit, Color Resolution 3 Bits, Sort Flag 1 Bit,
+# Size of Global Color Table 3 Bits.
+GLOBAL_COLOR_TABLE_FLAG = 0x80
+# "Color Resolution - Number of bits per primary color available to the original image, minus 1":
+# our frames are 8 bits per primary.
+COLOR_RESOLUTION_8_BITS = 7 << 4
+
+# s20 Image Descriptor: Image Separator (0x2C), Image Left Position, Image Top Position,
+# Image Width, Image Height, <Packed Fields>.
+IMAGE_SEPARATOR = 0x2C
+_IMAGE_DESCRIPTOR = struct.Struct("<BHHHHB")
+# <Packed Fields> = Local Color Table Flag 1 Bit, Interlace Flag 1 Bit, Sort Flag 1 Bit,
+# Reserved 2 Bits, Size of Local Color Table 3 Bits.
+LOCAL_COLOR_TABLE_FLAG = 0x80
+INTERLACE_FLAG = 0x40
+
+# Extensions: Extension Introducer 0x21, then a label (s23, s24, s25, s26).
+EXTENSION_INTRODUCER = 0x21
+GRAPHIC_CONTROL_LABEL = 0xF9
+COMMENT_LABEL = 0xFE
+PLAIN_TEXT_LABEL = 0x01
+APPLICATION_LABEL = 0xFF
+TRAILER = 0x3B  # s27
+BLOCK_TERMINATOR = b"\x00"  # s16
+
+# s23 Graphic Control Extension, whole: Extension Introducer, Graphic Control Label,
+# Block Size (4), <Packed Fields>, Delay Time (Unsigned), Transparent Color Index,
+# Block Terminator.
+_GRAPHIC_CONTROL = struct.Struct("<BBBBHBB")
+GRAPHIC_CONTROL_BLOCK_SIZE = 4
+# <Packed Fields> = Reserved 3 Bits, Disposal Method 3 Bits, User Input Flag 1 Bit,
+# Transparent Color Flag 1 Bit.
+DISPOSAL_UNSPECIFIED = 0  # "No disposal specified"
+DISPOSAL_NONE = 1  # "Do not dispose. The graphic is to be left in place."
+DISPOSAL_BACKGROUND = 2  # "Restore to background color."
+DISPOSAL_PREVIOUS = 3  # "Restore to previous."
+TRANSPARENT_COLOR_FLAG = 0x01
+MAX_DELAY = 0xFFFF  # Delay Time is an Unsigned (16-bit) field
+
+# s26 Application Extension: Block Size 11 = Application Identifier (8 bytes) + Authentication
+# Code (3 bytes). Netscape's looping block: identifier "NETSCAPE", code "2.0", one 3-byte data
+# sub-block: sub-block ID 1, loop count (Unsigned, 0 = forever); then the Block Terminator.
+APPLICATION_BLOCK_SIZE = 11
+NETSCAPE_IDENTIFIER = b"NETSCAPE2.0"
+ANIMEXTS_IDENTIFIER = b"ANIMEXTS1.0"  # the same block under another name, read too
+NETSCAPE_LOOP_SUB_BLOCK_ID = 1
+LOOP_FOREVER = 0
+_U16 = struct.Struct("<H")
+NETSCAPE_LOOP_FOREVER = (bytes((EXTENSION_INTRODUCER, APPLICATION_LABEL, APPLICATION_BLOCK_SIZE))
+                         + NETSCAPE_IDENTIFIER + bytes((3, NETSCAPE_LOOP_SUB_BLOCK_ID))
+                         + _U16.pack(LOOP_FOREVER) + BLOCK_TERMINATOR)
+
+# s15 Data Sub-blocks: "A data sub-block may contain from 0 to 255 data bytes."
+MAX_SUB_BLOCK = 255
+# Appendix F: "The output codes are of variable length, starting at <code size>+1 bits per code,
+# up to 12 bits per code. This defines a maximum code value of 4095 (0xFFF)."
+MAX_CODE_BITS = 12
+TABLE_SIZE = 1 << MAX_CODE_BITS  # 4096 codes, 0..4095
+# "black & white images which have one color bit must be indicated as having a code size of 2";
+# colour tables hold at most 256 entries (s19: "Blue 255"), so indices need at most 8 bits.
+MIN_CODE_SIZE = 2
+MAX_CODE_SIZE = 8
+MAX_COLORS = 256
+
+MAX_DIMENSION = 0xFFFF  # Logical Screen Width/Height are Unsigned (16-bit)
+FRAME_CHANNELS = 3  # RGB, row-major, 8 bits a sample
+
+# Colours are handled as one int each, R << 16 | G << 8 | B, read 4 bytes at a time through a
+# memoryview: the native 32-bit unsigned format, its byte order, and where R, G, B go in it.
+_U32 = next(code for code in "IL" if struct.calcsize(code) == 4)
+if sys.byteorder == "little":
+    _R_AT, _G_AT, _B_AT = 2, 1, 0
+else:
+    _R_AT, _G_AT, _B_AT = 1, 2, 3
+
+
+# --------------------------------------------------------------------------------------------
+# LZW (Appendix F)
+
+_FLUSH_BITS = 256  # the encoder's bit accumulator is written out in 32-byte pieces
+_FLUSH_MASK = (1 << _FLUSH_BITS) - 1
+
+def lzw_encode(indices, min_code_size):
+    """Compress a sequence of colour indices (each < 2**min_code_size) to the packed code
+    bytes of Appendix F ("packed right to left and then picked off 8 bits at a time"), not yet
+    cut into sub-blocks. Clear code first, End of Information last.
+
+    Code size: a decoder reading code *j* has added one entry per code read before it but the
+    first after a Clear, and widens when its next free code reaches ``2**size``. The encoder adds
+    its entry one code earlier, so it widens when the code it just assigned *is* ``2**size``.
+    At the end, the decoder still adds an entry for the last data code, so the End of
+    Information code is written at the width that entry would give.
+    """
+    clear = 1 << min_code_size
+    end = clear + 1
+    first_free = clear + 2
+    out = bytearray()
+    # Bits are gathered in ``acc``, least significant first, and written out 32 bytes at a time.
+    acc = clear
+    nbits = size = min_code_size + 1
+    if not indices:
+        return (acc | end << nbits).to_bytes((nbits + size + 7) >> 3, "little")
+    table = {}
+    get = table.get
+    next_code = first_free
+    limit = 1 << size  # when next_code passes this, the code just assigned was 2**size
+    it = iter(indices)
+    prefix = next(it)
+    for pixel in it:
+        # HACK: hand-optimized loop. The table maps (prefix code << 8 | pixel) to a code;
+        # a hit only extends the current string.
+        code = get(prefix << 8 | pixel)
+        if code is not None:
+            prefix = code
+            continue
+        acc |= prefix << nbits
+        nbits += size
+        if next_code < TABLE_SIZE:
+            table[prefix << 8 | pixel] = next_code
+            next_code += 1
+            if next_code > limit:
+                size += 1
+                limit <<= 1
+        else:  # the table is full: Clear, at the current (maximum) width
+            acc |= clear << nbits
+            nbits += size
+            table.clear()
+            next_code = first_free
+            size = min_code_size + 1
+            limit = 1 << size
+        if nbits >= _FLUSH_BITS:
+            out += (acc & _FLUSH_MASK).to_bytes(_FLUSH_BITS >> 3, "little")
+            acc >>= _FLUSH_BITS
+            nbits -= _FLUSH_BITS
+        prefix = pixel
+    acc |= prefix << nbits
+    nbits += size
+    if next_code == limit and size < MAX_CODE_BITS:
+        size += 1
+    acc |= end << nbits
+    nbits += size
+    out += acc.to_bytes((nbits + 7) >> 3, "little")
+    return bytes(out)
+
+
+def lzw_decode(data, min_code_size, npixels):
+    """Expand packed LZW codes (sub-blocks already joined) to exactly ``npixels`` indices.
+
+    Raises DecodeError, its offset counted in ``data``, for a code not yet in the table, fewer
+    than ``npixels`` indices before the data runs out, or more before End of Information.
+    Handles a deferred clear (a full table is left as it is, at 12 bits, until a Clear), as the
+    spec's cover sheet requires of decoders. Reading stops at End of Information or as soon as
+    the image is full, so a missing End of Information code is tolerated, as common decoders
+    do."""
+    clear = 1 << min_code_size
+    end = clear + 1
+    roots = [bytes((i,)) for i in range(clear)] + [b"", b""]
+    table = list(roots)
+    size = min_code_size + 1
+    mask = (1 << size) - 1
+    total_bits = len(data) << 3
+    from_bytes = int.from_bytes
+    out = bytearray()
+    prev = None
+    pos = 0
+    while pos + size <= total_bits:
+        start = pos >> 3
+        code = (from_bytes(data[start:start + 3], "little") >> (pos & 7)) & mask
+        pos += size
+        if code == clear:
+            table[:] = roots
+            size = min_code_size + 1
+            mask = (1 << size) - 1
+            prev = None
+            continue
+        if code == end:
+            break
+        next_code = len(table)
+        if code < next_code:
+            entry = table[code]
+            if prev is not None and next_code < TABLE_SIZE:
+                table.append(prev + entry[:1])
+        elif code == next_code and prev is not None and next_code < TABLE_SIZE:
+            entry = prev + prev[:1]  # the KwKwK case: the string being defined right now
+            table.append(entry)
+        else:
+            raise DecodeError("LZW code %d is not in the table (next free code %d)"
+                              % (code, next_code), (pos - size) >> 3, "image data")
+        if len(table) == 1 << size and size < MAX_CODE_BITS:
+            size += 1
+            mask = (1 << size) - 1
+        out += entry
+        prev = entry
+        if len(out) >= npixels:
+            if len(out) > npixels:
+                raise DecodeError("image data holds more than the %d pixels of the image"
+                                  % npixels, (pos - size) >> 3, "image data")
+            break
+    if len(out) < npixels:
+        raise DecodeError("image data ends after %d of %d pixels" % (len(out), npixels),
+                          len(data), "image data")
+    return bytes(out)
+
+
+def sub_blocks(data):
+    """``data`` cut into Data Sub-blocks (s15), then the Block Terminator (s16)."""
+    full = len(data) // MAX_SUB_BLOCK * MAX_SUB_BLOCK
+    parts = [b"\xff" + data[i:i + MAX_SUB_BLOCK] for i in range(0, full, MAX_SUB_BLOCK)]
+    if full < len(data):
+        parts.append(bytes((len(data) - full,)) + data[full:])
+    parts.append(BLOCK_TERMINATOR)
+    return b"".join(parts)
+
+
+# --------------------------------------------------------------------------------------------
+# Colour: frame bytes -> packed colours -> palette + indices
+
+def _colours(frame):
+    """The pixels of an RGB frame as a memoryview of ints R << 16 | G << 8 | B (all C loops)."""
+    wide = bytearray(len(frame) // 3 * 4)
+    wide[_R_AT::4] = frame[0::3]
+    wide[_G_AT::4] = frame[1::3]
+    wide[_B_AT::4] = frame[2::3]
+    return memoryview(wide).cast(_U32)
+
+
+def _table_bytes(palette):
+    """A colour table (s19/s21) for ``palette`` (packed colours), padded with black to a power of
+    two of at least 2 entries, and the value of its "Size of ... Color Table" field."""
+    entries = max(2, 1 << (len(palette) - 1).bit_length())
+    table = b"".join([c.to_bytes(3, "big") for c in palette])
+    return table + bytes(3 * entries - len(table)), entries.bit_length() - 2
+
+
+def _box(serial, colours, lows, highs):
+    """A median-cut box of ``colours`` (packed, one per pixel), whose channel ranges lie within
+    ``lows``..``highs`` (its parent's, narrowed on the cut channel): a heap entry
+    ``[-widest range, serial, channel of that range, colours, planes, lows, highs]`` with the
+    three channels as ``bytes`` planes and the exact ranges."""
+    wide = array(_U32, colours).tobytes()
+    planes = (wide[_R_AT::4], wide[_G_AT::4], wide[_B_AT::4])
+    if len(colours) < 1024:
+        lows = [min(plane) for plane in planes]
+        highs = [max(plane) for plane in planes]
+    else:
+        lows, highs = list(lows), list(highs)
+        for channel, plane in enumerate(planes):
+            # Narrow the known bounds with ``in`` (memchr, a C scan that stops at the first
+            # hit) rather than min()/max(), which step through every byte as a Python int.
+            while lows[channel] not in plane:
+                lows[channel] += 1
+            while highs[channel] not in plane:
+                highs[channel] -= 1
+    spreads = [high - low for low, high in zip(lows, highs)]
+    widest = max(spreads)
+    return [-widest, serial, spreads.index(widest), colours, planes, lows, highs]
+
+
+# Below this many pixels a box's median is found by sorting its plane, above it from a Counter.
+_SORT_BELOW = 4096
+
+
+def _median_cut_value(plane):
+    """The value ``v`` such that cutting ``plane`` (bytes, at least two distinct values) into
+    values < v and values >= v leaves a pixel count on the left nearest half (the smaller on a
+    tie), neither side empty."""
+    n = len(plane)
+    half = n / 2
+    if n < _SORT_BELOW:
+        ordered = sorted(plane)
+        # the run of the median value: every other cut lies farther from half
+        median = ordered[n // 2]
+        cuts = (bisect_left(ordered, median), bisect_right(ordered, median))
+    else:
+        weights = Counter(plane)
+        values = sorted(weights)
+        below = list(accumulate(map(weights.__getitem__, values)))
+        i = bisect_left(below, half)  # below[i - 1] < half <= below[i]
+        cuts = (below[i - 1] if i else 0, below[i])
+        ordered = None
+    left = min((c for c in cuts if 0 < c < n), key=lambda c: (abs(c - half), c))
+    if ordered is not None:
+        return ordered[left]
+    return values[below.index(left) + 1]
+
+
+def median_cut(colours, max_colors=MAX_COLORS):
+    """Median cut (Heckbert, "Color image quantization for frame buffer display", 1982) of the
+    pixels ``colours`` (packed R << 16 | G << 8 | B) into at most ``max_colors`` boxes.
+
+    Returns ``(palette, lookup)``: the boxes' mean colours (rounded), sorted, and a dict from
+    each colour present to its palette index.
+
+    Each step takes the box with the widest range in any one channel (ties: the box made
+    first; then R before G before B) and cuts it across that channel between two adjacent
+    values present, where the pixel counts on either side come closest to half. Boxes are
+    lists of pixels rather than of distinct colours, so counts need no bookkeeping: weighing a
+    channel is ``Counter`` over a ``bytes`` plane, cutting is ``bytes.translate`` (value ->
+    keep or not) and ``itertools.compress``, ranges are memchr scans: C loops throughout, about
+    10 passes over the pixels per level of the tree (8 levels for 256 boxes). The result
+    depends on the multiset of colours only, not on the pixel order.
+    """
+    colours = list(colours)
+    heap = [_box(0, colours, (0, 0, 0), (255, 255, 255))]
+    done = []
+    serial = 1
+    while heap and len(heap) + len(done) < max_colors:
+        box = heappop(heap)
+        negative_spread, _, channel, colours, planes, lows, highs = box
+        if negative_spread == 0:  # a single colour: every box left is one
+            done.append(box)
+            break
+        plane = planes[channel]
+        cut = _median_cut_value(plane)
+        left_highs = list(highs)
+        left_highs[channel] = cut - 1
+        right_lows = list(lows)
+        right_lows[channel] = cut
+        keep_left = b"\x01" * cut + bytes(256 - cut)
+        keep_right = bytes(cut) + b"\x01" * (256 - cut)
+        heappush(heap, _box(serial, list(compress(colours, plane.translate(keep_left))),
+                            lows, left_highs))
+        heappush(heap, _box(serial + 1, list(compress(colours, plane.translate(keep_right))),
+                            right_lows, highs))
+        serial += 2
+    means = []
+    for _, _, _, colours, planes, _, _ in done + heap:
+        pixels = len(colours)
+        red, green, blue = [(sum(plane) + pixels // 2) // pixels for plane in planes]
+        means.append((red << 16 | green << 8 | blue, colours))
+    means.sort(key=itemgetter(0))
+    palette = []
+    lookup = {}
+    for index, (mean, colours) in enumerate(means):
+        palette.append(mean)
+        lookup.update(dict.fromkeys(colours, index))
+    return palette, lookup
+
+
+# --------------------------------------------------------------------------------------------
+# Encoder
+
+def frame_delay(fps):
+    """The Delay Time (centiseconds) written for ``fps``: ``round(100 / fps)``, at least 1."""
+    if not isinstance(fps, (int, float)) or isinstance(fps, bool):
+        # numpy and torch scalars convert; text and bools are mistakes
+        if isinstance(fps, (str, bytes, bytearray, bool)):
+            raise TypeError("fps must be a number, not %s" % type(fps).__name__)
+        try:
+            fps = float(fps)
+        except (TypeError, ValueError):
+            raise TypeError("fps must be a number, not %s" % type(fps).__name__) from None
+    if not fps > 0 or fps == float("inf"):
+        raise ValueError("fps must be a positive, finite number of frames per second, got %r"
+                         % (fps,))
+    delay = max(1, round(100 / fps))
+    if delay > MAX_DELAY:
+        raise ValueError("fps=%r gives a frame delay of %d cs, over the GIF maximum of %d cs"
+                         % (fps, delay, MAX_DELAY))
+    return delay
+
+
+def _check_dimension(name, value):
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError("%s must be an int, not %s" % (name, type(value).__name__))
+    if not 1 <= value <= MAX_DIMENSION:
+        raise ValueError("%s must be between 1 and %d pixels, got %d"
+                         % (name, MAX_DIMENSION, value))
+
+
+def _frame_bytes(frames, width, height):
+    if isinstance(frames, (bytes, bytearray, memoryview, str)):
+        raise TypeError("frames must be a list of frames (bytes-like objects), not a single %s"
+                        % type(frames).__name__)
+    try:
+        frames = list(frames)
+    except TypeError:
+        raise TypeError("frames must be a list of bytes-like objects, not %s"
+                        % type(frames).__name__) from None
+    if not frames:
+        raise ValueError("frames is empty: a GIF needs at least one frame")
+    expected = width * height * FRAME_CHANNELS
+    checked = []
+    for i, frame in enumerate(frames):
+        try:
+            view = memoryview(frame)
+        except TypeError:
+            raise TypeError("frames[%d] must be a bytes-like object, not %s"
+                            % (i, type(frame).__name__)) from None
+        if view.itemsize != 1:
+            raise ValueError("frames[%d] must hold 8-bit samples, not items of %d bytes "
+                             "(format %r)" % (i, view.itemsize, view.format))
+        if view.nbytes != expected:
+            raise ValueError("frames[%d] has %d bytes; width=%d x height=%d x 3 (RGB) is %d"
+                             % (i, view.nbytes, width, height, expected))
+        checked.append(view.tobytes())
+    return checked
+
+
+def encode_gif(frames, width, height, fps=4):
+    """An animated GIF89a of ``frames``, looping forever, each shown ``round(100 / fps)``
+    centiseconds (at least 1).
+
+    ``frames`` is a list of bytes-like objects, each ``width * height * 3`` uint8 samples, RGB,
+    row-major (HWC). Frames are exact when the video has at most 256 colours, or frame by frame
+    when a frame has at most 256; other frames are median-cut to 256 colours without dithering.
+
+    Measured (CPython 3.11, one core): 16 frames of 64x64 in about 25 ms (random noise over 256
+    colours) and 16 frames of 256x256 in about 2 s (random 24-bit noise, quantized) or
+    0.6 s (smooth gradients).
+    """
+    _check_dimension("width", width)
+    _check_dimension("height", height)
+    delay = frame_delay(fps)
+    frames = _frame_bytes(frames, width, height)
+
+    # Pass 1: which frames have at most 256 colours (their palettes), and does the whole video?
+    # Only small sets are kept, so memory stays at about one frame's worth of working data.
+    palettes = []
+    union = set()
+    for frame in frames:
+        distinct = set(_colours(frame))
+        palettes.append(sorted(distinct) if len(distinct) <= MAX_COLORS else None)
+        if union is not None:
+            union |= distinct
+            if len(union) > MAX_COLORS:
+                union = None
+    if union is not None:
+        palettes = [sorted(union)] * len(frames)
+
+    # Pass 2: index, compress and frame each image.
+    control = _GRAPHIC_CONTROL.pack(EXTENSION_INTRODUCER, GRAPHIC_CONTROL_LABEL,
+                                    GRAPHIC_CONTROL_BLOCK_SIZE, DISPOSAL_NONE << 2, delay, 0, 0)
+    parts = []
+    global_table = global_size = shared_lookup = None
+    for frame, palette in zip(frames, palettes):
+        colours = _colours(frame)
+        if palette is None:
+            palette, lookup = median_cut(colours)
+        elif union is not None:  # one palette for all frames: one lookup
+            if shared_lookup is None:
+                shared_lookup = {colour: index for index, colour in enumerate(palette)}
+            lookup = shared_lookup
+        else:
+            lookup = {colour: index for index, colour in enumerate(palette)}
+        table, size_field = _table_bytes(palette)
+        indices = bytes(map(lookup.__getitem__, colours))
+        if global_table is None:  # frame 0's table is the Global Color Table
+            global_table, global_size = table, size_field
+        parts.append(control)
+        if table == global_table:
+            parts.append(_IMAGE_DESCRIPTOR.pack(IMAGE_SEPARATOR, 0, 0, width, height, 0))
+        else:
+            parts.append(_IMAGE_DESCRIPTOR.pack(IMAGE_SEPARATOR, 0, 0, width, height,
+                                                LOCAL_COLOR_TABLE_FLAG | size_field))
+            parts.append(table)
+        min_code_size = max(MIN_CODE_SIZE, size_field + 1)
+        parts.append(bytes((min_code_size,)))
+        parts.append(sub_blocks(lzw_encode(indices, min_code_size)))
+    head = [
+        SIGNATURE,
+        _LOGICAL_SCREEN.pack(width, height,
+                             GLOBAL_COLOR_TABLE_FLAG | COLOR_RESOLUTION_8_BITS | global_size,
+                             0, 0),
+        global_table,
+        NETSCAPE_LOOP_FOREVER,
+    ]
+    parts.append(bytes((TRAILER,)))
+    return b"".join(head + parts)
+
+
+# --------------------------------------------------------------------------------------------
+# Decoder
+
+def _need(data, pos, n, what):
+    if pos + n > len(data):
+        raise DecodeError("truncated %s: %d of its %d bytes" % (what, max(0, len(data) - pos), n),
+                          pos, what)
+
+
+def _read_sub_blocks(data, pos, what, starts=None):
+    """Join the Data Sub-blocks starting at ``pos``; returns (data, position after the Block
+    Terminator). ``starts``, if given, receives each sub-block's data offset in the file."""
+    chunks = []
+    end = len(data)
+    while True:
+        if pos >= end:
+            raise DecodeError("truncated %s: no Block Terminator" % what, pos, what)
+        n = data[pos]
+        if n == 0:
+            return b"".join(chunks), pos + 1
+        if pos + 1 + n > end:
+            raise DecodeError("truncated %s: a sub-block of %d bytes has %d"
+                              % (what, n, end - pos - 1), pos, what)
+        chunks.append(data[pos + 1:pos + 1 + n])
+        if starts is not None:
+            starts.append(pos + 1)
+        pos += 1 + n
+
+
+def _file_offset(joined, starts, lengths):
+    """Where byte ``joined`` of joined sub-blocks is in the file."""
+    for start, n in zip(starts, lengths):
+        if joined < n:
+            return start + joined
+        joined -= n
+    return starts[-1] + lengths[-1] if starts else None  # the Block Terminator
+
+
+def _deinterlace(indices, width, height):
+    """Appendix E: rows stored as every 8th from 0, every 8th from 4, every 4th from 2, every
+    2nd from 1."""
+    order = (list(range(0, height, 8)) + list(range(4, height, 8)) + list(range(2, height, 4))
+             + list(range(1, height, 2)))
+    rows = [None] * height
+    for stored, row in enumerate(order):
+        rows[row] = indices[stored * width:(stored + 1) * width]
+    return b"".join(rows)
+
+
+def _expand(indices, table):
+    """Colour indices -> RGB bytes through a colour table, with three C-level translations."""
+    n = len(table) // 3
+    planes = []
+    for channel in range(3):
+        lut = table[channel::3] + bytes(256 - n)
+        planes.append(indices.translate(lut))
+    rgb = bytearray(len(indices) * 3)
+    rgb[0::3], rgb[1::3], rgb[2::3] = planes
+    return rgb
+
+
+def decode_gif(gif):
+    """Decode a GIF (87a or 89a) to ``(width, height, frames, delays, loop)``.
+
+    ``frames`` are the logical screen after each image as a viewer shows it: RGB bytes, row-major,
+    ``width * height * 3`` each, with transparency, disposal methods (s23) and interlacing
+    (Appendix E) applied. The screen starts as the Background Color (s18: "the color used for
+    those pixels on the screen that are not covered by an image"), black without a Global Color
+    Table; disposal 2 restores an image's area to it. ``delays`` are each image's Delay Time in
+    centiseconds (0 without a Graphic Control Extension). ``loop`` is the NETSCAPE2.0 loop count
+    (0 = forever), or None when the block is absent (play once).
+
+    Malformed input raises :class:`~tinytb.errors.DecodeError` with the byte offset.
+    """
+    try:
+        data = bytes(memoryview(gif))
+    except TypeError:
+        raise TypeError("gif must be a bytes-like object, not %s" % type(gif).__name__) from None
+    _need(data, 0, 6, "header")
+    if data[:6] not in _VERSIONS:
+        raise DecodeError("not a GIF: signature and version are %r" % data[:6], 0, "header")
+    _need(data, 6, _LOGICAL_SCREEN.size, "logical screen descriptor")
+    width, height, packed, background, _ = _LOGICAL_SCREEN.unpack_from(data, 6)
+    if width == 0 or height == 0:
+        raise DecodeError("logical screen is %dx%d" % (width, height), 6,
+                          "logical screen descriptor")
+    pos = 6 + _LOGICAL_SCREEN.size
+    global_table = None
+    background_rgb = b"\x00\x00\x00"
+    if packed & GLOBAL_COLOR_TABLE_FLAG:
+        n = 3 << ((packed & 7) + 1)
+        _need(data, pos, n, "global color table")
+        global_table = data[pos:pos + n]
+        pos += n
+        if background * 3 < n:
+            background_rgb = global_table[background * 3:background * 3 + 3]
+    canvas = bytearray(background_rgb * (width * height))
+    row_bytes = width * 3
+    frames, delays = [], []
+    loop = None
+    control = None  # (disposal, delay, transparent index or None) for the next image
+    pending_disposal = None  # (disposal, left, top, w, h, saved rows or None) of the last image
+
+    while True:
+        if pos >= len(data):
+            raise DecodeError("truncated GIF: no Trailer", pos, "trailer")
+        block = data[pos]
+        if block == TRAILER:
+            break
+        if block == EXTENSION_INTRODUCER:
+            _need(data, pos, 2, "extension")
+            label = data[pos + 1]
+            if label == GRAPHIC_CONTROL_LABEL:
+                what = "graphic control extension"
+                _need(data, pos, _GRAPHIC_CONTROL.size, what)
+                _, _, block_size, flags, delay, transparent, terminator = \
+                    _GRAPHIC_CONTROL.unpack_from(data, pos)
+                if block_size != GRAPHIC_CONTROL_BLOCK_SIZE or terminator != 0:
+                    raise DecodeError("graphic control extension with block size %d and "
+                                      "terminator %d (want 4 and 0)" % (block_size, terminator),
+                                      pos, what)
+                control = ((flags >> 2) & 7, delay,
+                           transparent if flags & TRANSPARENT_COLOR_FLAG else None)
+                pos += _GRAPHIC_CONTROL.size
+            elif label == APPLICATION_LABEL:
+                what = "application extension"
+                _need(data, pos + 2, 1 + APPLICATION_BLOCK_SIZE, what)
+                if data[pos + 2] != APPLICATION_BLOCK_SIZE:
+                    raise DecodeError("application extension block size %d (want 11)"
+                                      % data[pos + 2], pos, what)
+                identifier = data[pos + 3:pos + 3 + APPLICATION_BLOCK_SIZE]
+                start = pos + 3 + APPLICATION_BLOCK_SIZE
+                payload, pos = _read_sub_blocks(data, start, what)
+                if (identifier in (NETSCAPE_IDENTIFIER, ANIMEXTS_IDENTIFIER)
+                        and payload[:1] == bytes((NETSCAPE_LOOP_SUB_BLOCK_ID,))):
+                    if len(payload) < 3:
+                        raise DecodeError("NETSCAPE2.0 loop sub-block has %d bytes (want 3)"
+                                          % len(payload), start, what)
+                    loop, = _U16.unpack_from(payload, 1)
+            else:  # Comment, Plain Text (its fixed fields are its first sub-block), unknown
+                _, pos = _read_sub_blocks(data, pos + 2, "extension 0x%02x" % label)
+                if label == PLAIN_TEXT_LABEL:
+                    control = None  # a Plain Text Extension is the GCE's graphic (not drawn)
+            continue
+        if block != IMAGE_SEPARATOR:
+            raise DecodeError("unknown block introducer 0x%02x" % block, pos, "block")
+
+        index = len(frames)
+        what = "image descriptor (frame %d)" % index
+        _need(data, pos, _IMAGE_DESCRIPTOR.size, what)
+        _, left, top, w, h, flags = _IMAGE_DESCRIPTOR.unpack_from(data, pos)
+        if w == 0 or h == 0 or left + w > width or top + h > height:
+            # s20: "Each image must fit within the boundaries of the Logical Screen"
+            raise DecodeError("image %dx%d at (%d, %d) does not fit the %dx%d logical screen"
+                              % (w, h, left, top, width, height), pos, what)
+        start = pos
+        pos += _IMAGE_DESCRIPTOR.size
+        table = global_table
+        if flags & LOCAL_COLOR_TABLE_FLAG:
+            n = 3 << ((flags & 7) + 1)
+            _need(data, pos, n, "local color table (frame %d)" % index)
+            table = data[pos:pos + n]
+            pos += n
+        if table is None:
+            raise DecodeError("frame %d has no color table (no global or local table)" % index,
+                              start, what)
+        what = "image data (frame %d)" % index
+        _need(data, pos, 1, what)
+        min_code_size = data[pos]
+        if not MIN_CODE_SIZE <= min_code_size <= MAX_CODE_SIZE:
+            raise DecodeError("LZW minimum code size %d (want 2 to 8)" % min_code_size, pos, what)
+        starts = []
+        compressed, after = _read_sub_blocks(data, pos + 1, what, starts)
+        try:
+            indices = lzw_decode(compressed, min_code_size, w * h)
+        except DecodeError as err:
+            lengths = [data[start - 1] for start in starts]
+            offset = _file_offset(err.offset, starts, lengths)
+            raise DecodeError(err.msg, after - 1 if offset is None else offset, what) from None
+        pos = after
+        if flags & INTERLACE_FLAG:
+            indices = _deinterlace(indices, w, h)
+        colors = len(table) // 3
+        if max(indices) >= colors:
+            raise DecodeError("frame %d uses color index %d of a %d-entry color table"
+                              % (index, max(indices), colors), start, what)
+
+        # Dispose of the previous image, then draw this one.
+        if pending_disposal is not None:
+            disposal, pl, pt, pw, ph, saved = pending_disposal
+            for y in range(ph):
+                at = (pt + y) * row_bytes + pl * 3
+                canvas[at:at + pw * 3] = (saved[y] if disposal == DISPOSAL_PREVIOUS
+                                          else background_rgb * pw)
+        disposal, delay, transparent = control if control is not None else (0, 0, None)
+        control = None
+        if disposal in (DISPOSAL_BACKGROUND, DISPOSAL_PREVIOUS):
+            saved = None
+            if disposal == DISPOSAL_PREVIOUS:
+                saved = [bytes(canvas[(top + y) * row_bytes + left * 3:
+                                      (top + y) * row_bytes + (left + w) * 3]) for y in range(h)]
+            pending_disposal = (disposal, left, top, w, h, saved)
+        else:
+            pending_disposal = None
+        rgb = _expand(indices, table)
+        for y in range(h):
+            at = (top + y) * row_bytes + left * 3
+            row = rgb[y * w * 3:(y + 1) * w * 3]
+            if transparent is not None and transparent in indices[y * w:(y + 1) * w]:
+                for x, i in enumerate(indices[y * w:(y + 1) * w]):
+                    if i != transparent:
+                        canvas[at + 3 * x:at + 3 * x + 3] = row[3 * x:3 * x + 3]
+            else:
+                canvas[at:at + w * 3] = row
+        frames.append(bytes(canvas))
+        delays.append(delay)
+    return width, height, frames, delays, loop

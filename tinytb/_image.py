@@ -1,0 +1,249 @@
+# SPDX-License-Identifier: MIT
+"""From an array-like to the pixels of one image: PyTorch's scaling, ``convert_to_HWC`` and
+``make_grid``, on flat ``bytes``.
+
+PyTorch (``torch/utils/tensorboard/summary.py`` ``image``, ``_utils.py``) does::
+
+    tensor = convert_to_HWC(make_np(tensor), dataformats)      # make_grid for 4 letters
+    scale = 1 if tensor.dtype == np.uint8 else 255
+    tensor = (tensor.astype(np.float32) * scale).clip(0, 255).astype(np.uint8)
+
+Scaling is elementwise and ``make_grid`` pads with zeros (which scale to zero), so tinytb scales
+first, on the flat data, and then moves bytes around with slice assignments: a uint8 image never
+goes through a Python int per pixel.
+
+The float path must give PyTorch's pixels exactly. numpy multiplies in float32: the product
+``x * 255`` is rounded to float32 before it is truncated. For a float32 ``x`` the double product
+is exact (24 + 8 bits), so storing it into an ``array("f")`` rounds it exactly as numpy does, at
+C speed, and ``int`` truncates. (For x in [0, 1] that rounding never moves a product across an
+integer, but the construction is exact for every input, so nothing rests on that.) float64
+inputs are first rounded to float32 (``astype(np.float32)``), as PyTorch does: 1 - 2**-30 is
+1.0 in float32, pixel 255, where float64 arithmetic would give 254.
+"""
+
+from array import array
+from itertools import repeat
+from operator import mul
+
+from ._arrays import as_array
+
+
+def to_uint8(arr):
+    """Flat uint8 ``bytes`` of an :class:`~tinytb._arrays.Array`, scaled as PyTorch scales."""
+    if arr.dtype == "uint8":
+        return bytes(arr.data)
+    values = arr.data
+    if arr.dtype in ("float32", "float16", "bfloat16"):
+        pass  # already exact float32 values
+    elif arr.dtype == "float64":
+        values = array("f", values)  # astype(np.float32): round, beyond range -> inf
+    else:
+        # ints and bools: float32(x) * 255 is >= 255 for x >= 1 and <= 0 for x <= 0
+        return bytes([255 if x >= 1 else 0 for x in values])
+    products = array("f", map(mul, values, repeat(255.0)))  # rounded to float32, as numpy
+    if len(products) and 0.0 <= min(products) and max(products) <= 255.0:
+        try:
+            return bytes(map(int, products))  # truncation; all in range: the common case
+        except ValueError:
+            pass  # a NaN hid from min() and max()
+    return bytes([
+        int(p) if 0.0 <= p <= 255.0
+        else (255 if p > 255.0 else 0)  # clip; NaN becomes 0 (numpy's cast on x86 does)
+        for p in products])
+
+
+def image_hwc(value, dataformats, name="img_tensor"):
+    """``(height, width, channels, pixels)`` of one image (or a grid of a batch), as PyTorch's
+    ``convert_to_HWC`` (with ``make_grid(ncols=8)`` for 4-letter formats) lays it out."""
+    if not isinstance(dataformats, str):
+        raise TypeError("dataformats must be a str such as 'CHW', not %s"
+                        % type(dataformats).__name__)
+    fmt = dataformats.upper()
+    arr = as_array(value, name)
+    if len(set(fmt)) != len(fmt):
+        raise ValueError("dataformats=%r repeats a letter" % dataformats)
+    letters = {2: "HW", 3: "HWC", 4: "NCHW"}.get(len(fmt))
+    if letters is None or set(fmt) != set(letters):
+        raise ValueError("dataformats=%r must be an order of HW, CHW or NCHW" % dataformats)
+    if len(arr.shape) != len(fmt):
+        raise ValueError("%s has shape %s, which does not match dataformats=%r"
+                         % (name, arr.shape, dataformats))
+    if 0 in arr.shape:
+        raise ValueError("%s is empty: shape %s" % (name, arr.shape))
+    data = to_uint8(arr)
+    sizes = dict(zip(fmt, arr.shape))
+    if len(fmt) == 2:
+        h, w = sizes["H"], sizes["W"]
+        plane = transpose(data, arr.shape, [fmt.index(c) for c in "HW"])
+        out = bytearray(h * w * 3)
+        out[0::3] = out[1::3] = out[2::3] = plane
+        return h, w, 3, bytes(out)
+    if len(fmt) == 3:
+        h, w, c = sizes["H"], sizes["W"], sizes["C"]
+        _check_channels(c, name, arr.shape)
+        hwc = transpose(data, arr.shape, [fmt.index(ch) for ch in "HWC"])
+        if c == 1:
+            out = bytearray(h * w * 3)
+            out[0::3] = out[1::3] = out[2::3] = hwc
+            return h, w, 3, bytes(out)
+        return h, w, c, hwc
+    n, c, h, w = sizes["N"], sizes["C"], sizes["H"], sizes["W"]
+    _check_channels(c, name, arr.shape)
+    nhwc = transpose(data, arr.shape, [fmt.index(ch) for ch in "NHWC"])
+    return make_grid(nhwc, n, h, w, c)
+
+
+def _check_channels(c, name, shape):
+    if c not in (1, 2, 3, 4):
+        raise ValueError("%s has %d channels (shape %s): images take 1 (grey), 2 (grey and "
+                         "alpha), 3 (RGB) or 4 (RGBA)" % (name, c, shape))
+
+
+def make_grid(nhwc, n, h, w, c, ncols=8):
+    """PyTorch's ``make_grid``: ``min(n, ncols)`` columns, row-major, zero padding; grey is
+    repeated to RGB. Returns ``(height, width, channels, pixels)``."""
+    out_c = 3 if c == 1 else c
+    ncols = min(n, ncols)
+    nrows = -(-n // ncols)
+    width = w * ncols
+    canvas = bytearray(h * nrows * width * out_c)
+    row = w * c
+    out_row = w * out_c
+    for i in range(n):
+        y0, x0 = (i // ncols) * h, (i % ncols) * w
+        image = nhwc[i * h * row:(i + 1) * h * row]
+        if c == 1:
+            rgb = bytearray(h * w * 3)
+            rgb[0::3] = rgb[1::3] = rgb[2::3] = image
+            image = rgb
+        for y in range(h):
+            start = ((y0 + y) * width + x0) * out_c
+            canvas[start:start + out_row] = image[y * out_row:(y + 1) * out_row]
+    return h * nrows, width, out_c, bytes(canvas)
+
+
+def transpose(data, shape, perm):
+    """``data`` (bytes, C order, ``shape``) with its axes permuted: axis k of the result is
+    axis ``perm[k]`` of the input (numpy's ``transpose(perm)``)."""
+    perm = list(perm)
+    if perm == sorted(perm):
+        return bytes(data)
+    shape = list(shape)
+    data = bytes(data)
+    # Bubble the axes into place with adjacent swaps; each swap moves whole runs with strided
+    # slice assignments (one per element of the smaller swapped axis times the run count).
+    order = list(range(len(shape)))  # order[k]: the input axis now at position k
+    target = perm
+    for i in range(len(target)):
+        j = order.index(target[i])
+        while j > i:
+            data = _swap_adjacent(data, shape, j - 1)
+            shape[j - 1], shape[j] = shape[j], shape[j - 1]
+            order[j - 1], order[j] = order[j], order[j - 1]
+            j -= 1
+    return data
+
+
+def _swap_adjacent(data, shape, k):
+    """Swap axes k and k+1 of C-order ``data``."""
+    outer = _prod(shape[:k])
+    a, b = shape[k], shape[k + 1]
+    inner = _prod(shape[k + 2:])
+    out = bytearray(len(data))
+    block = a * b * inner
+    for o in range(outer):
+        base = o * block
+        src = data[base:base + block]
+        dst = bytearray(block)
+        if inner == 1:
+            if a <= b:
+                for i in range(a):  # row i of (a, b) becomes column i of (b, a)
+                    dst[i::a] = src[i * b:(i + 1) * b]
+            else:
+                for j in range(b):
+                    dst[j * a:(j + 1) * a] = src[j::b]
+        else:
+            for i in range(a):
+                for j in range(b):
+                    s = (i * b + j) * inner
+                    d = (j * a + i) * inner
+                    dst[d:d + inner] = src[s:s + inner]
+        out[base:base + block] = dst
+    return bytes(out)
+
+
+def _prod(values):
+    n = 1
+    for v in values:
+        n *= v
+    return n
+
+
+# -- video -------------------------------------------------------------------------------------
+
+_U8_VIDEO = None
+
+
+def _video_u8_table():
+    # PyTorch's _prepare_video divides uint8 video by 255 in float32, and video() multiplies
+    # by 255 again in float32 and truncates: not every value comes back unchanged. A float32
+    # quotient or product computed in double and then rounded to float32 is the correctly
+    # rounded float32 result (53 >= 2 * 24 + 2 bits), so this table is exact.
+    global _U8_VIDEO
+    if _U8_VIDEO is None:
+        quotients = array("f", [u / 255.0 for u in range(256)])
+        products = array("f", [q * 255.0 for q in quotients])
+        _U8_VIDEO = bytes(min(255, int(p)) for p in products)
+    return _U8_VIDEO
+
+
+def video_frames(value, name="vid_tensor"):
+    """``(height, width, channels, frames)`` of an (N, T, C, H, W) video, the batch tiled into
+    PyTorch's grid (``_prepare_video``): N padded with empty videos to a power of two,
+    ``2 ** ((N.bit_length() - 1) // 2)`` rows. ``frames``: one HWC ``bytes`` per time step."""
+    arr = as_array(value, name)
+    if len(arr.shape) != 5:
+        raise ValueError("%s must have 5 dimensions (N, T, C, H, W), got shape %s"
+                         % (name, arr.shape))
+    if 0 in arr.shape:
+        raise ValueError("%s is empty: shape %s" % (name, arr.shape))
+    n, t, c, h, w = arr.shape
+    _check_channels(c, name, arr.shape)
+    if arr.dtype == "uint8":
+        data = bytes(arr.data).translate(_video_u8_table())
+    else:
+        data = to_uint8(arr)
+    padded = n if n & (n - 1) == 0 else 1 << n.bit_length()
+    n_rows = 2 ** ((n.bit_length() - 1) // 2)
+    n_cols = padded // n_rows
+    height, width = n_rows * h, n_cols * w
+    plane = h * w
+    frames = []
+    for ti in range(t):
+        canvas = bytearray(height * width * c)
+        for b in range(n):
+            base = (b * t + ti) * c * plane  # video b, frame ti: (C, H, W)
+            chw = data[base:base + c * plane]
+            hwc = bytearray(plane * c)
+            for ch in range(c):
+                hwc[ch::c] = chw[ch * plane:(ch + 1) * plane]
+            y0, x0 = (b // n_cols) * h, (b % n_cols) * w
+            for y in range(h):
+                start = ((y0 + y) * width + x0) * c
+                canvas[start:start + w * c] = hwc[y * w * c:(y + 1) * w * c]
+        frames.append(bytes(canvas))
+    return height, width, c, frames
+
+
+def to_rgb(pixels, channels):
+    """RGB bytes from grey (repeated), grey+alpha or RGBA (alpha dropped), or RGB."""
+    if channels == 3:
+        return bytes(pixels)
+    n = len(pixels) // channels
+    out = bytearray(n * 3)
+    if channels in (1, 2):
+        grey = pixels[0::channels]
+        out[0::3] = out[1::3] = out[2::3] = grey
+    else:
+        out[0::3], out[1::3], out[2::3] = pixels[0::4], pixels[1::4], pixels[2::4]
+    return bytes(out)
