@@ -747,8 +747,154 @@ def bench_latency(ctx):
     return sec
 
 
-# Later issues register add_image, add_histogram, add_audio benchmarks here in
-# the same way: @benchmark('image', '...') def bench_image(ctx): ...
+# --------------------------------------------------------------------------
+# 4. add_image of a 3x512x512 "photo", uint8 and float32; 5. add_video
+
+TARGET_IMAGE_U8_RATIO = 0.5   # tinytb's time per call at most half of PyTorch's
+TARGET_IMAGE_F32_RATIO = 1.0  # no slower than PyTorch
+
+
+def _photo(np, size=512):
+    """performance.md's 'photo': sinusoids plus gaussian noise (sigma 6), CHW uint8."""
+    rng = np.random.default_rng(0)
+    y, x = np.mgrid[0:size, 0:size].astype(np.float64)
+    planes = [128 + 60 * np.sin(x / (17 + 9 * c)) * np.cos(y / (23 + 5 * c)) for c in range(3)]
+    img = np.stack(planes) + rng.normal(0, 6, (3, size, size))
+    return img.clip(0, 255).astype(np.uint8)
+
+
+def _image_blob_sizes(log_dir):
+    """Sizes of the encoded images in the event files of log_dir (read with tinytb's reader)."""
+    from tinytb import reader
+    sizes = []
+    for files in reader.event_files(log_dir).values():
+        for path in files:
+            for event in reader.read_events(path):
+                for value in (event.summary.value if event.summary else ()):
+                    if value.image is not None:
+                        sizes.append(len(value.image.encoded_image_string))
+    return sizes
+
+
+@benchmark('image', 'add_image of a 3x512x512 photo, uint8 and float32: time per call, PNG size')
+def bench_image(ctx):
+    sec = Section('4. add_image: 3x512x512 CHW "photo" (sinusoids + noise), k calls then close()')
+    try:
+        import numpy as np
+    except ImportError:
+        sec.note('numpy is not installed: skipped (the inputs are numpy arrays).')
+        return sec
+    k = 2 if ctx.quick else 5
+    rounds = ctx.rounds(5, 2)
+    u8 = _photo(np)
+    inputs = {'uint8': u8, 'float32': u8.astype(np.float32) / 255.0}
+    pillow = None
+    try:
+        import io
+        from PIL import Image
+        buf = io.BytesIO()
+        Image.fromarray(np.ascontiguousarray(u8.transpose(1, 2, 0))).save(buf, format='PNG')
+        pillow = len(buf.getvalue())
+    except ImportError:
+        pass
+    rows, verdicts = [], []
+    for kind, img in inputs.items():
+        def one(lib, r, img=img):
+            d = temp_logdir()
+            try:
+                w = lib.writer_class(d)
+                t0 = time.perf_counter()
+                for i in range(k):
+                    w.add_image('photo', img, i)
+                t1 = time.perf_counter()
+                w.close()
+                t2 = time.perf_counter()
+                events, _nbytes, problems = count_events(d)
+                sizes = _image_blob_sizes(d)
+                return {'e2e': (t2 - t0) / k, 'caller': (t1 - t0) / k, 'events': events,
+                        'problems': problems, 'png': median(sizes) if sizes else None}
+            finally:
+                shutil.rmtree(d, ignore_errors=True)
+
+        res = ctx.interleave(ctx.libs, rounds, one, progress='add_image %s' % kind)
+        lossy = check_counts(ctx, sec, res, k)
+        ratio = paired_ratios(res, 'e2e')
+        for lib in ctx.libs:
+            if lib.name not in res:
+                continue
+            rows.append([kind, lib.label + (' (LOSSY)' if lib.name in lossy else ''),
+                         fmt_time(medians(res, 'caller')[lib.name]),
+                         fmt_time(medians(res, 'e2e')[lib.name]),
+                         '{:,}'.format(int(medians(res, 'png')[lib.name] or 0)),
+                         fmt_ratio(ratio[lib.name])])
+        limit = TARGET_IMAGE_U8_RATIO if kind == 'uint8' else TARGET_IMAGE_F32_RATIO
+        target = 'tinytb add_image %s e2e <= %gx PyTorch' % (kind, limit)
+        if ratio.get('tinytb') is None or 'tinytb' in lossy:
+            verdicts.append((target,) + _unmeasured(ctx))
+        else:
+            verdicts.append((target, ratio['tinytb'] <= limit, 'tinytb %s vs torch %s: %.2fx' % (
+                fmt_time(medians(res, 'e2e')['tinytb']),
+                fmt_time(medians(res, 'e2e').get(BASELINE)), ratio['tinytb'])))
+        if kind == 'uint8' and pillow and 'tinytb' in res:
+            size = medians(res, 'png')['tinytb']
+            verdicts.append(('tinytb PNG no larger than Pillow\'s', size <= pillow,
+                             'tinytb %s bytes, Pillow %s bytes (%.3fx)'
+                             % ('{:,}'.format(int(size)), '{:,}'.format(pillow), size / pillow)))
+    sec.table(['input', 'library', 'caller/call', 'e2e/call', 'PNG bytes', "e2e / torch's"],
+              rows)
+    sec.note('%d rounds of %d calls; e2e = (calls + close()) / k; PNG bytes are read back from '
+             'the event file; Pillow alone makes %s bytes for this image.'
+             % (rounds, k, '{:,}'.format(pillow) if pillow else '?'))
+    for v in verdicts:
+        sec.verdict(*v)
+    return sec
+
+
+@benchmark('video', 'add_video of 16 frames 3x64x64: time and GIF size')
+def bench_video(ctx):
+    sec = Section('5. add_video: one video of 16 frames, 3x64x64 (a moving gradient + noise), '
+                  'fps=4')
+    try:
+        import numpy as np
+    except ImportError:
+        sec.note('numpy is not installed: skipped.')
+        return sec
+    rng = np.random.default_rng(1)
+    t = np.arange(16)[:, None, None, None]
+    y, x = np.mgrid[0:64, 0:64]
+    base = np.stack([(x + 4 * t[:, 0]) % 64 * 4, (y + 2 * t[:, 0]) % 64 * 4,
+                     np.full((16, 64, 64), 128)], axis=1)
+    vid = (base + rng.normal(0, 3, base.shape)).clip(0, 255).astype(np.uint8)[None]
+    rounds = ctx.rounds(5, 2)
+
+    def one(lib, r):
+        d = temp_logdir()
+        try:
+            w = lib.writer_class(d)
+            t0 = time.perf_counter()
+            w.add_video('clip', vid, 0, fps=4)
+            w.close()
+            t1 = time.perf_counter()
+            sizes = _image_blob_sizes(d)
+            return {'e2e': t1 - t0, 'gif': sizes[0] if sizes else 0}
+        finally:
+            shutil.rmtree(d, ignore_errors=True)
+
+    import contextlib
+    import io
+    with contextlib.redirect_stdout(io.StringIO()):  # PyTorch prints "add_video needs moviepy"
+        res = ctx.interleave(ctx.libs, rounds, one, progress='add_video')
+    rows = []
+    for lib in ctx.libs:
+        if lib.name not in res:
+            continue
+        gif = medians(res, 'gif')[lib.name]
+        rows.append([lib.label, fmt_time(medians(res, 'e2e')[lib.name]),
+                     '{:,}'.format(int(gif)) if gif else 'no video written'])
+    sec.table(['library', 'e2e (call + close)', 'GIF bytes'], rows)
+    sec.note('PyTorch and tensorboardX need moviepy (PyTorch: < 2) and write a value-less '
+             'summary without it; %d rounds.' % rounds)
+    return sec
 
 
 # --------------------------------------------------------------------------

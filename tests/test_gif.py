@@ -428,8 +428,9 @@ def test_quantized_colours_stay_within_their_box():
     rng = random.Random(11)
     frame = random_bytes(rng, 3 * 48 * 48)
     colours = _gif._colours(frame)
-    palette, lookup = _gif.median_cut(colours)
+    palette, lookup, tree = _gif.median_cut(colours)
     assert len(palette) == 256 and set(lookup) == set(colours)
+    assert _gif.classify(colours, tree) == lookup
     boxes = {}
     for colour in lookup:
         boxes.setdefault(lookup[colour], []).append(colour)
@@ -471,8 +472,7 @@ def test_quantization_is_deterministic_and_order_free():
     pixels = [frame[i:i + 3] for i in range(0, len(frame), 3)]
     rng.shuffle(pixels)
     shuffled = b"".join(pixels)
-    palette, lookup = _gif.median_cut(_gif._colours(frame))
-    assert _gif.median_cut(_gif._colours(shuffled)) == (palette, lookup)
+    assert _gif.median_cut(_gif._colours(shuffled)) == _gif.median_cut(_gif._colours(frame))
 
 
 def test_quantization_same_bytes_in_every_process():
@@ -507,8 +507,26 @@ def test_small_box_median_equals_counter_median(monkeypatch):
 
 
 def test_fewer_colours_than_boxes_stop_early():
-    palette, lookup = _gif.median_cut(_gif._colours(BLACK * 5 + WHITE * 3), max_colors=256)
+    palette, lookup, tree = _gif.median_cut(_gif._colours(BLACK * 5 + WHITE * 3))
     assert palette == [0, 0xFFFFFF] and lookup == {0: 0, 0xFFFFFF: 1}
+    assert tree == ({0: (0, 255, 1, 2)}, {1: 0, 2: 1})  # one cut: red below 255, or not
+
+
+def test_classify_places_unseen_colours_in_the_box_around_them():
+    # The cuts partition the whole cube: a colour never seen lands in the box whose region
+    # holds it, the same box as any seen colour on the same side of every cut.
+    rng = random.Random(31)
+    seen = _gif._colours(random_bytes(rng, 3 * 2000))
+    palette, lookup, tree = _gif.median_cut(seen, max_colors=64)
+    unseen = _gif._colours(random_bytes(rng, 3 * 3000))
+    placed = _gif.classify(unseen, tree)
+    splits, leaves = tree
+    for colour, index in placed.items():
+        node = 0
+        while node not in leaves:
+            channel, cut, below, rest = splits[node]
+            node = below if (colour >> (16 - 8 * channel) & 255) < cut else rest
+        assert leaves[node] == index
 
 
 # --- Timing and looping ---------------------------------------------------------------------

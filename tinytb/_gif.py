@@ -145,6 +145,12 @@ MIN_CODE_SIZE = 2
 MAX_CODE_SIZE = 8
 MAX_COLORS = 256
 
+# Frames that need quantizing share one palette when, on average, at most this share of a
+# frame's colours is new relative to the frame before (see "Colour" above), and that palette is
+# cut from at most this many of their pixels (every k-th pixel beyond it).
+SHARED_PALETTE_MAX_NEW = 0.5
+SHARED_PALETTE_SAMPLE = 1 << 18
+
 MAX_DIMENSION = 0xFFFF  # Logical Screen Width/Height are Unsigned (16-bit)
 FRAME_CHANNELS = 3  # RGB, row-major, 8 bits a sample
 
@@ -367,29 +373,41 @@ def _median_cut_value(plane):
     return values[below.index(left) + 1]
 
 
+def _keep_below(cut):
+    """A ``bytes.translate`` table: channel values below ``cut`` -> 1, the others -> 0."""
+    return b"\x01" * cut + bytes(256 - cut)
+
+
+def _keep_from(cut):
+    return bytes(cut) + b"\x01" * (256 - cut)
+
+
 def median_cut(colours, max_colors=MAX_COLORS):
     """Median cut (Heckbert, "Color image quantization for frame buffer display", 1982) of the
     pixels ``colours`` (packed R << 16 | G << 8 | B) into at most ``max_colors`` boxes.
 
-    Returns ``(palette, lookup)``: the boxes' mean colours (rounded), sorted, and a dict from
-    each colour present to its palette index.
+    Returns ``(palette, lookup, tree)``: the boxes' mean colours (rounded), sorted; a dict from
+    each colour present to its palette index; and the cuts, for :func:`classify` to place
+    colours that were not in ``colours``.
 
     Each step takes the box with the widest range in any one channel (ties: the box made
     first; then R before G before B) and cuts it across that channel between two adjacent
-    values present, where the pixel counts on either side come closest to half. Boxes are
-    lists of pixels rather than of distinct colours, so counts need no bookkeeping: weighing a
-    channel is ``Counter`` over a ``bytes`` plane, cutting is ``bytes.translate`` (value ->
-    keep or not) and ``itertools.compress``, ranges are memchr scans: C loops throughout, about
-    10 passes over the pixels per level of the tree (8 levels for 256 boxes). The result
-    depends on the multiset of colours only, not on the pixel order.
+    values present, where the pixel counts on either side come closest to half. The cuts
+    partition the whole RGB cube, so every colour, seen or not, has a box. Boxes are lists of
+    pixels rather than of distinct colours, so counts need no bookkeeping: weighing a channel
+    is ``Counter`` over a ``bytes`` plane, cutting is ``bytes.translate`` (value -> keep or
+    not) and ``itertools.compress``, ranges are memchr scans: C loops throughout, about 10
+    passes over the pixels per level of the tree (8 levels for 256 boxes). The result depends
+    on the multiset of colours only, not on the pixel order.
     """
     colours = list(colours)
     heap = [_box(0, colours, (0, 0, 0), (255, 255, 255))]
     done = []
+    splits = {}  # box serial -> (channel, cut, serial of the part below cut, of the rest)
     serial = 1
     while heap and len(heap) + len(done) < max_colors:
         box = heappop(heap)
-        negative_spread, _, channel, colours, planes, lows, highs = box
+        negative_spread, node, channel, colours, planes, lows, highs = box
         if negative_spread == 0:  # a single colour: every box left is one
             done.append(box)
             break
@@ -399,25 +417,49 @@ def median_cut(colours, max_colors=MAX_COLORS):
         left_highs[channel] = cut - 1
         right_lows = list(lows)
         right_lows[channel] = cut
-        keep_left = b"\x01" * cut + bytes(256 - cut)
-        keep_right = bytes(cut) + b"\x01" * (256 - cut)
-        heappush(heap, _box(serial, list(compress(colours, plane.translate(keep_left))),
+        heappush(heap, _box(serial, list(compress(colours, plane.translate(_keep_below(cut)))),
                             lows, left_highs))
-        heappush(heap, _box(serial + 1, list(compress(colours, plane.translate(keep_right))),
+        heappush(heap, _box(serial + 1, list(compress(colours, plane.translate(_keep_from(cut)))),
                             right_lows, highs))
+        splits[node] = (channel, cut, serial, serial + 1)
         serial += 2
     means = []
-    for _, _, _, colours, planes, _, _ in done + heap:
+    for _, node, _, colours, planes, _, _ in done + heap:
         pixels = len(colours)
         red, green, blue = [(sum(plane) + pixels // 2) // pixels for plane in planes]
-        means.append((red << 16 | green << 8 | blue, colours))
+        means.append((red << 16 | green << 8 | blue, node, colours))
     means.sort(key=itemgetter(0))
     palette = []
     lookup = {}
-    for index, (mean, colours) in enumerate(means):
+    leaves = {}
+    for index, (mean, node, colours) in enumerate(means):
         palette.append(mean)
         lookup.update(dict.fromkeys(colours, index))
-    return palette, lookup
+        leaves[node] = index
+    return palette, lookup, (splits, leaves)
+
+
+_CHANNEL_AT = (_R_AT, _G_AT, _B_AT)
+
+
+def classify(colours, tree):
+    """A dict from each colour in ``colours`` to its palette index under ``tree`` (from
+    :func:`median_cut`): the distinct colours are sent down the cuts, a partition per node."""
+    splits, leaves = tree
+    lookup = {}
+    pending = [(0, array(_U32, set(colours)))]
+    while pending:
+        node, members = pending.pop()
+        if node in leaves:
+            lookup.update(dict.fromkeys(members, leaves[node]))
+            continue
+        channel, cut, below, rest = splits[node]
+        plane = members.tobytes()[_CHANNEL_AT[channel]::4]
+        for child, keep in ((below, _keep_below(cut)), (rest, _keep_from(cut))):
+            part = array(_U32, compress(members, plane.translate(keep)))
+            if part:
+                pending.append((child, part))
+    return lookup
 
 
 # --------------------------------------------------------------------------------------------
@@ -497,50 +539,66 @@ def encode_gif(frames, width, height, fps=4):
     delay = frame_delay(fps)
     frames = _frame_bytes(frames, width, height)
 
-    # Pass 1: which frames have at most 256 colours (their palettes), and does the whole video?
-    # Only small sets are kept, so memory stays at about one frame's worth of working data.
+    # Pass 1: which frames have at most 256 colours (their exact palettes), does the whole video,
+    # and how many colours do consecutive frames that need quantizing share? Only small sets
+    # outlive a frame, so memory stays at about two frames' worth of working data.
     palettes = []
     union = set()
+    previous = None
+    new_fractions = []  # per consecutive pair of frames to quantize: share of colours not in
+    quantized_pixels = 0  # the frame before
     for frame in frames:
         distinct = set(_colours(frame))
-        palettes.append(sorted(distinct) if len(distinct) <= MAX_COLORS else None)
+        if len(distinct) <= MAX_COLORS:
+            palettes.append(sorted(distinct))
+            previous = None
+        else:
+            palettes.append(None)
+            quantized_pixels += width * height
+            if previous is not None:
+                new_fractions.append(len(distinct - previous) / len(distinct))
+            previous = distinct
         if union is not None:
             union |= distinct
             if len(union) > MAX_COLORS:
                 union = None
+    del previous
     if union is not None:
         palettes = [sorted(union)] * len(frames)
+    shared = None
+    if new_fractions and sum(new_fractions) / len(new_fractions) <= SHARED_PALETTE_MAX_NEW:
+        shared = _shared_palette(frames, palettes, quantized_pixels)
 
-    # Pass 2: index, compress and frame each image.
-    control = _GRAPHIC_CONTROL.pack(EXTENSION_INTRODUCER, GRAPHIC_CONTROL_LABEL,
-                                    GRAPHIC_CONTROL_BLOCK_SIZE, DISPOSAL_NONE << 2, delay, 0, 0)
-    parts = []
-    global_table = global_size = shared_lookup = None
+    # Pass 2: index and compress each image.
+    images = []  # (colour table, its size field, LZW minimum code size, compressed data)
+    common_lookup = None
     for frame, palette in zip(frames, palettes):
         colours = _colours(frame)
-        if palette is None:
-            palette, lookup = median_cut(colours)
-        elif union is not None:  # one palette for all frames: one lookup
-            if shared_lookup is None:
-                shared_lookup = {colour: index for index, colour in enumerate(palette)}
-            lookup = shared_lookup
+        if palette is None and shared is None:
+            palette, lookup, _ = median_cut(colours)
+        elif palette is None:
+            palette, lookup, tree = shared
+            if lookup is None:  # the palette came from a sample: place this frame's colours
+                lookup = classify(colours, tree)
+        elif union is not None:  # one exact palette for the whole video
+            if common_lookup is None:
+                common_lookup = {colour: index for index, colour in enumerate(palette)}
+            lookup = common_lookup
         else:
             lookup = {colour: index for index, colour in enumerate(palette)}
         table, size_field = _table_bytes(palette)
-        indices = bytes(map(lookup.__getitem__, colours))
-        if global_table is None:  # frame 0's table is the Global Color Table
-            global_table, global_size = table, size_field
-        parts.append(control)
-        if table == global_table:
-            parts.append(_IMAGE_DESCRIPTOR.pack(IMAGE_SEPARATOR, 0, 0, width, height, 0))
-        else:
-            parts.append(_IMAGE_DESCRIPTOR.pack(IMAGE_SEPARATOR, 0, 0, width, height,
-                                                LOCAL_COLOR_TABLE_FLAG | size_field))
-            parts.append(table)
         min_code_size = max(MIN_CODE_SIZE, size_field + 1)
-        parts.append(bytes((min_code_size,)))
-        parts.append(sub_blocks(lzw_encode(indices, min_code_size)))
-    head = [
+        data = lzw_encode(bytes(map(lookup.__getitem__, colours)), min_code_size)
+        images.append((table, size_field, min_code_size, data))
+
+    # The table most frames use is the Global Color Table (ties: the earliest); the others
+    # travel as Local Color Tables.
+    uses = Counter(table for table, _, _, _ in images)
+    global_table = max(uses, key=uses.__getitem__)
+    global_size = next(size for table, size, _, _ in images if table == global_table)
+    control = _GRAPHIC_CONTROL.pack(EXTENSION_INTRODUCER, GRAPHIC_CONTROL_LABEL,
+                                    GRAPHIC_CONTROL_BLOCK_SIZE, DISPOSAL_NONE << 2, delay, 0, 0)
+    parts = [
         SIGNATURE,
         _LOGICAL_SCREEN.pack(width, height,
                              GLOBAL_COLOR_TABLE_FLAG | COLOR_RESOLUTION_8_BITS | global_size,
@@ -548,8 +606,34 @@ def encode_gif(frames, width, height, fps=4):
         global_table,
         NETSCAPE_LOOP_FOREVER,
     ]
+    for table, size_field, min_code_size, data in images:
+        parts.append(control)
+        if table == global_table:
+            parts.append(_IMAGE_DESCRIPTOR.pack(IMAGE_SEPARATOR, 0, 0, width, height, 0))
+        else:
+            parts.append(_IMAGE_DESCRIPTOR.pack(IMAGE_SEPARATOR, 0, 0, width, height,
+                                                LOCAL_COLOR_TABLE_FLAG | size_field))
+            parts.append(table)
+        parts.append(bytes((min_code_size,)))
+        parts.append(sub_blocks(data))
     parts.append(bytes((TRAILER,)))
-    return b"".join(head + parts)
+    return b"".join(parts)
+
+
+def _shared_palette(frames, palettes, quantized_pixels):
+    """One median cut for all the frames that need quantizing (``palettes[i] is None``): over
+    all their pixels, or over every k-th pixel when there are more than SHARED_PALETTE_SAMPLE.
+    Returns ``(palette, lookup or None if sampled, tree)``."""
+    stride = -(-quantized_pixels // SHARED_PALETTE_SAMPLE)
+    sample = array(_U32)
+    position = 0
+    for frame, palette in zip(frames, palettes):
+        if palette is None:
+            colours = _colours(frame)
+            sample.extend(colours[-position % stride::stride])
+            position += len(colours)
+    palette, lookup, tree = median_cut(sample)
+    return palette, (lookup if stride == 1 else None), tree
 
 
 # --------------------------------------------------------------------------------------------

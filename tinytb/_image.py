@@ -14,11 +14,13 @@ goes through a Python int per pixel.
 
 The float path must give PyTorch's pixels exactly. numpy multiplies in float32: the product
 ``x * 255`` is rounded to float32 before it is truncated. For a float32 ``x`` the double product
-is exact (24 + 8 bits), so storing it into an ``array("f")`` rounds it exactly as numpy does, at
-C speed, and ``int`` truncates. (For x in [0, 1] that rounding never moves a product across an
-integer, but the construction is exact for every input, so nothing rests on that.) float64
-inputs are first rounded to float32 (``astype(np.float32)``), as PyTorch does: 1 - 2**-30 is
-1.0 in float32, pixel 255, where float64 arithmetic would give 254.
+is exact (24 + 8 bits), and for every float32 in [0, 1] its float32 rounding never carries it
+across an integer: all 1,065,353,217 of them were checked against numpy (``(x *
+np.float32(255)).astype(np.uint8) == floor(float64(x) * 255)``, numpy 2.4.6); outside [0, 1]
+both clip to 0 or 255. So one C-speed pass, ``int(x * 255.0)``, gives PyTorch's pixels; values
+that fall outside 0..255 (or NaN) send the whole image through a slower pass that clips.
+float64 inputs are first rounded to float32 (``astype(np.float32)``), as PyTorch does: 1 -
+2**-30 is 1.0 in float32, pixel 255, where float64 arithmetic would give 254.
 """
 
 from array import array
@@ -40,16 +42,15 @@ def to_uint8(arr):
     else:
         # ints and bools: float32(x) * 255 is >= 255 for x >= 1 and <= 0 for x <= 0
         return bytes([255 if x >= 1 else 0 for x in values])
-    products = array("f", map(mul, values, repeat(255.0)))  # rounded to float32, as numpy
-    if len(products) and 0.0 <= min(products) and max(products) <= 255.0:
-        try:
-            return bytes(map(int, products))  # truncation; all in range: the common case
-        except ValueError:
-            pass  # a NaN hid from min() and max()
-    return bytes([
-        int(p) if 0.0 <= p <= 255.0
-        else (255 if p > 255.0 else 0)  # clip; NaN becomes 0 (numpy's cast on x86 does)
-        for p in products])
+    try:
+        # int() truncates toward zero: (-1, 0) gives 0 and [255, 256) gives 255, as clipping
+        # would; anything further out, NaN or inf makes bytes() or int() raise.
+        return bytes(map(int, map(mul, values, repeat(255.0))))
+    except (ValueError, OverflowError):
+        return bytes([
+            int(p) if 0.0 <= p <= 255.0
+            else (255 if p > 255.0 else 0)  # clip; NaN becomes 0 (numpy's cast on x86 does)
+            for p in map(mul, values, repeat(255.0))])
 
 
 def image_hwc(value, dataformats, name="img_tensor"):

@@ -103,6 +103,7 @@ _WBITS = 15
 _MEMLEVEL = 9
 _Z_DEFAULT_STRATEGY, _Z_FILTERED, _Z_RLE = 0, 1, 3  # zlib.h; zlib names them the same
 
+_MATCHES_PAY = 0.97  # level 6 must beat Z_RLE by 3% to be tried on every filter
 _STRIP_BYTES = 1 << 16  # rows per strip: as many as fit in 64 KB (at least one)
 _SAMPLE_FRACTION = 16  # the trials deflate about 1/16 of the image
 _SAMPLE_BANDS = 4  # ... in this many bands of rows spread over it
@@ -162,11 +163,7 @@ def encode_png(data, width, height, channels, fast=False):
     zlib = _zlib()
     stride = width * channels
     padded = _padded_rows(view, height, stride)
-    if fast:
-        stream = _deflate(zlib, _filtered_strips(padded, height, stride, channels, PAETH),
-                          _Z_RLE)
-    else:
-        stream = _deflate_best(zlib, padded, height, stride, channels)
+    stream = _deflate_best(zlib, padded, height, stride, channels, fast)
     ihdr = _IHDR.pack(width, height, BIT_DEPTH, COLOUR_TYPE_OF_CHANNELS[channels], 0, 0, 0)
     parts = [SIGNATURE, _chunk(zlib, b"IHDR", ihdr)]
     for start in range(0, len(stream), _IDAT_BYTES):
@@ -248,24 +245,38 @@ def _sample_bands(height, line):
     return bands
 
 
-def _deflate_best(zlib, padded, height, stride, bpp):
-    """Try every filter type on a sample of the rows, then both zlib strategies for the best
-    filter; deflate the whole image with the winner."""
+def _deflate_best(zlib, padded, height, stride, bpp, fast):
+    """Pick the filter type and the zlib settings by trying them on a sample of the rows;
+    then deflate the whole image with them."""
     line = stride + 1
     bands = _sample_bands(height, line)
+    whole = sum(end - first for first, end in bands) == height
     kinds = (NONE, SUB, UP, AVERAGE, PAETH)
     outputs = [_filter_strip(padded, stride, bpp, first, end, kinds) for first, end in bands]
     trials = {}
-    for kind in kinds:
-        trials[kind, _Z_DEFAULT_STRATEGY] = _deflate(
-            zlib, [out[kind] for out in outputs], _Z_DEFAULT_STRATEGY)
-    best = min(kinds, key=lambda k: len(trials[k, _Z_DEFAULT_STRATEGY]))
-    trials[best, _Z_FILTERED] = _deflate(zlib, [out[best] for out in outputs], _Z_FILTERED)
-    strategy = min((_Z_DEFAULT_STRATEGY, _Z_FILTERED), key=lambda s: len(trials[best, s]))
-    if bands[0] == (0, height) or sum(end - first for first, end in bands) == height:
-        return trials[best, strategy]
+
+    def trial(kind, strategy, level=_LEVEL):
+        key = kind, strategy, level
+        if key not in trials:
+            trials[key] = _deflate(zlib, [out[kind] for out in outputs], strategy, level)
+        return len(trials[key])
+
+    # Z_RLE first: it is fast, and on noisy data (photographs) as good as anything.
+    best = min(kinds, key=lambda kind: trial(kind, _Z_RLE, 1))
+    if fast:
+        trial(best, _Z_DEFAULT_STRATEGY, 1)
+    elif trial(best, _Z_FILTERED) < trial(best, _Z_RLE, 1) * _MATCHES_PAY:
+        # Long matches pay (flat areas, repeated shapes): try every filter at level 6.
+        best = min(kinds, key=lambda kind: trial(kind, _Z_DEFAULT_STRATEGY))
+        trial(best, _Z_FILTERED)
+    _TRACE.append({key: len(value) for key, value in trials.items()})
+    choice = min(trials, key=lambda key: (len(trials[key]), key[1] != _Z_RLE))
+    if whole:
+        return trials[choice]
     del outputs, trials
-    return _deflate(zlib, _filtered_strips(padded, height, stride, bpp, best), strategy)
+    kind, strategy, level = choice
+    return _deflate(zlib, _filtered_strips(padded, height, stride, bpp, kind), strategy, level)
+_TRACE = []
 
 
 # Per strip geometry: the masks and lane constants, cached (a writer logs the same sizes).
