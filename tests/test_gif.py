@@ -210,7 +210,7 @@ def test_lzw_matches_reference_on_random_data(min_code_size):
 def test_lzw_every_code_size_step_and_widened_end(min_code_size, alphabet):
     # Find, in one pass of the reference, every prefix length at which the stream would end in
     # a widened End of Information code (the decoder's entry for the last code reaches 2**n),
-    # then check the encoder there and one pixel either side: each width 3..12 is crossed.
+    # then check the encoder there and one pixel either side, for every width up to 12.
     rng = random.Random(alphabet)
     indices = [rng.randrange(alphabet) for _ in range(40000 if alphabet < 4 else 12000)]
     states = EndStates(indices, min_code_size)
@@ -527,6 +527,123 @@ def test_classify_places_unseen_colours_in_the_box_around_them():
             channel, cut, below, rest = splits[node]
             node = below if (colour >> (16 - 8 * channel) & 255) < cut else rest
         assert leaves[node] == index
+
+
+def gradient_with_disc(size, frames):
+    """A static gradient (more than 256 colours) with a disc moving across it."""
+    background = gradient(size, size)
+    video = []
+    for t in range(frames):
+        frame = bytearray(background)
+        cx, cy, radius = size * (0.2 + 0.6 * t / frames), size / 2, size / 6
+        for y in range(size):
+            for x in range(size):
+                if (x - cx) ** 2 + (y - cy) ** 2 < radius ** 2:
+                    frame[(y * size + x) * 3:(y * size + x) * 3 + 3] = bytes((230, 40 + t, 40))
+        video.append(bytes(frame))
+    return video
+
+
+def tables(gif):
+    """Each frame's colour table: the global one, or its local one."""
+    global_table = gif[13:13 + (3 << ((gif[10] & 7) + 1))]
+    found = []
+    for kind, offset, fields in blocks(gif):
+        if kind == "image":
+            flags = fields[5]
+            found.append(gif[offset + 10:offset + 10 + (3 << ((flags & 7) + 1))]
+                         if flags & 0x80 else global_table)
+    return found
+
+
+def test_static_content_shares_one_palette_and_does_not_flicker():
+    # A palette per frame would move box boundaries every frame and re-colour the static
+    # background; one palette for the run keeps every unchanged pixel the same in every frame.
+    video = gradient_with_disc(40, 8)
+    gif = encode_gif(video, 40, 40)
+    assert len(set(tables(gif))) == 1 and b"\x2c\x00\x00\x00\x00\x28\x00\x28\x00\x00" in gif
+    decoded = decode_gif(gif)[2]
+    for before, after, shown_before, shown_after in zip(video, video[1:], decoded, decoded[1:]):
+        for i in range(0, len(before), 3):
+            if before[i:i + 3] == after[i:i + 3]:
+                assert shown_before[i:i + 3] == shown_after[i:i + 3]
+    assert max(max_error(a, b) for a, b in zip(decoded, video)) <= 16
+
+
+def test_noise_frames_share_one_palette():
+    rng = random.Random(41)
+    video = [random_bytes(rng, 3 * 64 * 64) for _ in range(4)]
+    gif = encode_gif(video, 64, 64)
+    assert len(set(tables(gif))) == 1
+    assert max(max_error(a, b) for a, b in zip(decode_gif(gif)[2], video)) <= 48
+
+
+def test_a_scene_cut_starts_a_new_palette():
+    # 3 frames of a gradient scene, a cut, 3 frames of a mostly red noise scene, then an exact
+    # frame: three tables, the first scene's is global (ties: the earliest), the rest local.
+    rng = random.Random(43)
+    scene = gradient(32, 32)
+    red = [bytes(b"".join(bytes((200 + rng.randrange(56), rng.randrange(40), rng.randrange(40)))
+                          for _ in range(32 * 32))) for _ in range(3)]
+    exact = BLACK * (32 * 32)
+    video = [scene] * 3 + red + [exact]
+    gif = encode_gif(video, 32, 32)
+    found = tables(gif)
+    assert found[0] == found[1] == found[2] != found[3] == found[4] == found[5] != found[6]
+    assert gif[13:13 + 768] == found[0]
+    decoded = decode_gif(gif)[2]
+    assert decoded[6] == exact and decoded[0] == decoded[1] == decoded[2]
+    assert max(max_error(a, b) for a, b in zip(decoded, video)) <= 48
+
+
+def test_drifting_colours_get_a_palette_each():
+    # frames whose colours lie far from each other (the R-G, G-B and B-R planes): each run is
+    # one frame long
+    video = []
+    for t in range(3):
+        frame = bytearray(3 * 32 * 32)
+        frame[t::3] = bytes(x * 8 for y in range(32) for x in range(32))
+        frame[(t + 1) % 3::3] = bytes(y * 8 for y in range(32) for x in range(32))
+        video.append(bytes(frame))
+    gif = encode_gif(video, 32, 32)
+    assert len(set(tables(gif))) == 3
+    assert max(max_error(a, b) for a, b in zip(decode_gif(gif)[2], video)) <= 16
+
+
+def test_runs_stop_at_max_pixels(monkeypatch):
+    # A run's palette is cut from all of its pixels, so runs are capped: here at 3 frames.
+    monkeypatch.setattr(_gif, "RUN_MAX_PIXELS", 3 * 40 * 40)
+    video = gradient_with_disc(40, 7)
+    gif = encode_gif(video, 40, 40)
+    found = tables(gif)
+    assert found[0] == found[1] == found[2] != found[3] == found[4] == found[5] != found[6]
+    decoded = decode_gif(gif)[2]
+    assert max(max_error(a, b) for a, b in zip(decoded, video)) <= 16
+
+
+def test_a_small_object_keeps_its_colour_and_its_box():
+    # A small object on a static gradient in one frame of a run: it keeps its colour, and no
+    # background colour is pulled into its box (a sampled palette did that: error 86).
+    background = gradient(48, 48)
+    video = [background] * 6
+    frame = bytearray(background)
+    for y in range(20, 23):
+        frame[(y * 48 + 20) * 3:(y * 48 + 23) * 3] = b"\xff\x00\xff" * 3
+    video[2] = bytes(frame)
+    decoded = decode_gif(encode_gif(video, 48, 48))[2]
+    assert decoded[2][(21 * 48 + 21) * 3:(21 * 48 + 22) * 3] == b"\xff\x00\xff"
+    assert max(max_error(a, b) for a, b in zip(decoded, video)) <= 16
+
+
+def test_colour_shape_distance():
+    red, blue = RED * 100, BLUE * 100
+    half = RED * 50 + BLUE * 50
+    shape = _gif._colour_shape
+    assert sum(shape(half)) == pytest.approx(1)
+    assert _gif._distance(shape(red), shape(red)) == 0
+    assert _gif._distance(shape(red), shape(blue)) == 1
+    assert _gif._distance(shape(half), [a + b for a, b in zip(shape(red), shape(blue))]) == 0
+    assert _gif._distance(shape(red), shape(half)) == pytest.approx(0.5)
 
 
 # --- Timing and looping ---------------------------------------------------------------------
