@@ -851,3 +851,10 @@ def test_argument_errors(args, kwargs, error, message):
     with pytest.raises(error) as info:
         encode_gif(*args, **kwargs)
     assert message in str(info.value)
+
+
+def test_decoder_refuses_a_huge_screen_without_allocating_it():
+    import struct
+    header = b"GIF89a" + struct.pack("<HHBBB", 65535, 65535, 0, 0, 0) + b";"
+    with pytest.raises(DecodeError, match="over this decoder"):
+        _gif.decode_gif(header)

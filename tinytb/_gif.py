@@ -747,6 +747,9 @@ def _expand(indices, table):
     return rgb
 
 
+MAX_DECODE_PIXELS = 1 << 26  # 64 Mpixels: 192 MiB per RGB canvas
+
+
 def decode_gif(gif):
     """Decode a GIF (87a or 89a) to ``(width, height, frames, delays, loop)``.
 
@@ -772,6 +775,10 @@ def decode_gif(gif):
     if width == 0 or height == 0:
         raise DecodeError("logical screen is %dx%d" % (width, height), 6,
                           "logical screen descriptor")
+    if width * height > MAX_DECODE_PIXELS:
+        # a 13-byte header can claim 65535 x 65535 (12.9 GB of RGB): refuse, don't allocate
+        raise DecodeError("logical screen %dx%d is over this decoder's %d pixels"
+                          % (width, height, MAX_DECODE_PIXELS), 6, "logical screen descriptor")
     pos = 6 + _LOGICAL_SCREEN.size
     global_table = None
     background_rgb = b"\x00\x00\x00"
