@@ -18,10 +18,17 @@ Where PyTorch refuses an input that tinytb accepts (numpy arrays for
 carries ``torch=`` - the equivalent input PyTorch accepts - and parity compares
 tinytb's output for the original input with PyTorch's for the equivalent one.
 
+Arguments a deep copy would change (numpy views with negative or step strides)
+or cannot give each writer (matplotlib figures, which the writer closes) are
+:class:`Fresh`: built anew for each slot by the same function.
+
 The table is also the source of the *expected reader view*: ``model_points``
 turns every call into the points a TensorBoard reader should show (tag,
 plugin, step, wall time, value), computed from the inputs independently of
-both writers.
+both writers; for images that is an ``ImageModel`` (header and decoded size
+from the input's shape and arguments).  ``media_expectations`` adds what the
+parity check needs for images and videos (label text boxes, the video input
+and fps; see media.py).
 """
 
 import copy
@@ -77,19 +84,63 @@ class Call:
     torch: Optional[tuple] = None
     divergence: Optional[str] = None
 
-    def for_slot(self, slot):
-        """(args, kwargs) to use for ``slot`` ("torch" or "target"), fresh copies."""
+    def for_slot(self, slot, owner=None):
+        """(args, kwargs) to use for ``slot`` ("torch" or "target"), fresh copies.
+
+        :class:`Fresh` arguments are built anew, on behalf of ``owner`` (the slot
+        writing; ``slot`` by default)."""
         if slot == "torch" and self.torch is not None:
             args, kwargs = self.torch
         else:
             args, kwargs = self.args, self.kwargs
         # Writers may mutate what they are given (PyTorch's FileWriter.add_event
         # sets wall_time/step on the Event), so each slot gets its own copy.
-        return copy.deepcopy(tuple(args)), copy.deepcopy(dict(kwargs))
+        args, kwargs = copy.deepcopy(tuple(args)), copy.deepcopy(dict(kwargs))
+        owner = owner or slot
+        return (tuple(_build(a, owner) for a in args),
+                {k: _build(v, owner) for k, v in kwargs.items()})
 
     def reference(self):
         """(args, kwargs) in the form PyTorch accepts: what the model reads."""
-        return self.torch if self.torch is not None else (self.args, self.kwargs)
+        args, kwargs = self.torch if self.torch is not None else (self.args, self.kwargs)
+        return (tuple(_model_value(a) for a in args),
+                {k: _model_value(v) for k, v in kwargs.items()})
+
+
+class Fresh:
+    """An argument built anew for each slot by ``make()``, where a deep copy would not do:
+    a numpy view with negative or step strides (``deepcopy`` makes it contiguous), a
+    matplotlib figure (each writer renders and closes its own).
+
+    ``model`` is what the expected view reads instead (``None``: a fresh ``make()``).
+    Every object built for a slot is kept in ``built`` as ``(slot, object)``, so that
+    tests can look at it afterwards (was the figure closed?)."""
+
+    def __init__(self, make, model=None):
+        self.make = make
+        self.model = model
+        self.built = []
+
+    def __deepcopy__(self, memo):
+        return self  # built per slot by for_slot, never copied
+
+    def build(self, owner):
+        obj = self.make()
+        self.built.append((owner, obj))
+        return obj
+
+    def __repr__(self):
+        return "Fresh(%r)" % (self.model,)
+
+
+def _build(value, owner):
+    return value.build(owner) if isinstance(value, Fresh) else value
+
+
+def _model_value(value):
+    if isinstance(value, Fresh):
+        return value.model if value.model is not None else value.make()
+    return value
 
 
 @dataclass
@@ -292,7 +343,15 @@ CASE_NAMES = (
     "scalar_longdouble", "scalar_bfloat16", "scalar_now", "tags", "add_scalars", "text",
     "tensor_dtypes", "custom_scalars", "custom_scalars_multiline", "custom_scalars_margin",
     "purge", "purge_once", "filename_suffix", "multi", "filewriter", "close_then_add",
+    "image_formats", "image_dtypes", "image_lists", "images_grid", "image_boxes",
+    "image_boxes_grey_alpha", "figure", "video",
 )
+
+# Labels measured pixel for pixel against PyTorch's (Pillow's font) by test_media.py, on a
+# white 120x40 uint8 HWC image with the box (5, 5, 110, 35): label -> tag.
+GLYPH_LABELS = {"cat": "glyphs/cat", "person": "glyphs/person",
+                "traffic light": "glyphs/traffic light"}
+GLYPH_BOX = (5, 5, 110, 35)
 
 
 def build_cases():
@@ -604,8 +663,340 @@ def build_cases():
         [call("add_scalar", "x", 2.0, 1, walltime=_wt(1)),
          call("add_text", "t", "after close", 1, walltime=_wt(1)), close()],
     )
+    _media_cases(add)
     assert tuple(c.name for c in cases) == CASE_NAMES, [c.name for c in cases]
     return cases
+
+
+# ---------------------------------------------------------------------------
+# Images, figures and video
+
+
+def _nested(a):
+    """``a`` as nested lists of Python ints (uint8) or floats (float32)."""
+    return a.tolist()
+
+
+def _figure(seed, model):
+    """A Fresh matplotlib figure (Agg), the same drawing for every slot."""
+
+    def make():
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+
+        fig = plt.figure(figsize=(model.width / 40, model.height / 40), dpi=40)
+        ax = fig.add_subplot()
+        xs = list(range(12))
+        ax.plot(xs, [((x * (seed + 3)) % 7) / 7 for x in xs], color="C%d" % seed)
+        ax.fill_between(xs, 0, [x / 24 for x in xs], alpha=0.3)
+        ax.set_title("figure %d" % seed)
+        return fig
+
+    return make
+
+
+def _media_cases(add):
+    rng = np.random.RandomState(2024)
+
+    def rand(*shape, dtype=np.float32):
+        return rng.rand(*shape).astype(dtype)
+
+    def u8(*shape):
+        return rng.randint(0, 256, shape).astype(np.uint8)
+
+    def img(tag, value, step=0, **kwargs):
+        return call("add_image", tag, value, step, walltime=_wt(step), **kwargs)
+
+    # -- add_image: data formats, channels, sizes ------------------------------------------
+    smooth = np.linspace(0, 1, 96 * 128, dtype=np.float32).reshape(96, 128)
+    large = np.stack([smooth, smooth.T.reshape(96, 128), 0.5 + 0.1 * np.sin(smooth * 40)])
+    large = (large + 0.05 * rng.rand(3, 96, 128)).astype(np.float32)
+    alpha = u8(6, 8, 4)
+    alpha[0, :, 3], alpha[1, :, 3], alpha[2, :, 3] = 0, 255, 128
+    add(
+        "image_formats",
+        "add_image in every data format (CHW default, HWC, HW, WH, unusual orders WCH and "
+        "HCW, lower case), 1 (grey, repeated to RGB), 2 (grey + alpha), 3 and 4 (RGBA "
+        "kept) channels, sizes from 1x1 to 128x96.",
+        [sw()]
+        + [img("fmt/CHW", rand(3, 6, 8), step) for step in range(3)]
+        + [
+            img("fmt/HWC", rand(6, 8, 3), dataformats="HWC"),
+            img("fmt/HW", rand(6, 8), dataformats="HW"),
+            img("fmt/WH", rand(8, 6), dataformats="WH"),
+            img("fmt/WCH", rand(8, 3, 6), dataformats="WCH"),
+            img("fmt/HCW", rand(6, 3, 8), dataformats="HCW"),
+            img("fmt/chw", rand(3, 6, 8), dataformats="chw"),
+            img("fmt/hwc", rand(6, 8, 3), dataformats="hwc"),
+            img("fmt/wh", rand(8, 6), dataformats="wh"),
+            img("ch/1_CHW", rand(1, 6, 8)),
+            img("ch/1_HWC", u8(6, 8, 1), dataformats="HWC"),
+            img("ch/2_HWC", rand(6, 8, 2), dataformats="HWC"),
+            img("ch/4_CHW", rand(4, 6, 8)),
+            img("ch/4_HWC_alpha", alpha, dataformats="HWC"),
+            img("size/1x1", rand(3, 1, 1)),
+            img("size/1x300", rand(1, 1, 300)),
+            img("size/200x2", rand(200, 2), dataformats="HW"),
+            img("size/128x96", large),
+            close(),
+        ],
+    )
+
+    # -- add_image: element types and array kinds --------------------------------------------
+    levels = np.arange(256, dtype=np.float64) / 255  # k/255: products right at the integers
+    levels32 = np.stack([levels, (np.arange(256) + 0.5) / 255, levels[::-1]]).astype(np.float32)
+    levels64 = np.stack([levels, np.nextafter(levels, 2.0), np.nextafter(levels, -1.0)])
+    levels64[:, -1] = 1 - 2.0**-30  # 1.0 in float32: pixel 255 (254 in float64 arithmetic)
+    special = [-1.0, -0.0, 0.0, 1.5, float("nan"), float("inf"), float("-inf"), 1e30, -1e-45,
+               1.0000001, 255.0, 0.999, 1e-3, 2.5e-3, 0.5, 0.25]
+    special = np.array(special * 6).reshape(3, 4, 8)
+    with np.errstate(over="ignore"):  # 1e30 is inf in float16
+        special16 = special.astype(np.float16)
+    ints = np.array([-(2**62), -5, -1, 0, 1, 2, 127, 255, 256, 2**40, 7, 0] * 2).reshape(3, 2, 4)
+    gen = torch.Generator().manual_seed(7)
+    base_view = rand(3, 12, 16)
+    base_hwc = rand(6, 8, 3)
+    base_u8 = u8(3, 10, 12)
+    add(
+        "image_dtypes",
+        "add_image for float32/float64/float16 in [0, 1] (every k/255 level) and out of "
+        "range (negative, > 1, NaN, +-inf), uint8, int8..int64 and uint16 (PyTorch scales "
+        "them by 255 too: they saturate), bool; numpy arrays (contiguous, Fortran order, "
+        "negative and step strides) and torch tensors (float32/64, float16, bfloat16, "
+        "uint8, int64, bool; transposed, sliced, channels_last, requiring grad).",
+        [
+            sw(),
+            img("dtype/float32_levels", levels32.reshape(3, 16, 16)),
+            img("dtype/float64_levels", levels64.reshape(3, 16, 16)),
+            img("dtype/float32_special", special.astype(np.float32)),
+            img("dtype/float64_special", special),
+            img("dtype/float16_special", special16),
+            img("dtype/float16_levels", levels32.astype(np.float16).reshape(3, 16, 16)),
+            img("dtype/uint8", np.arange(768).reshape(3, 16, 16).astype(np.uint8)),
+            img("dtype/int64", ints.astype(np.int64)),
+            img("dtype/int32", np.clip(ints, -(2**31), 2**31 - 1).astype(np.int32)),
+            img("dtype/int8", np.clip(ints, -128, 127).astype(np.int8)),
+            img("dtype/uint16", np.clip(ints, 0, 65535).astype(np.uint16)),
+            img("dtype/bool", rng.rand(3, 5, 7) > 0.5),
+            img("numpy/fortran", Fresh(lambda: np.asfortranarray(base_view))),
+            img("numpy/reversed", Fresh(lambda: base_view[:, ::-1, ::2])),
+            img("numpy/transposed", Fresh(lambda: base_hwc.transpose(2, 0, 1))),
+            img("numpy/uint8_reversed", Fresh(lambda: base_u8[:, ::-1, ::2])),
+            img("torch/float32", torch.rand(3, 6, 8, generator=gen)),
+            img("torch/float64", torch.tensor(special)),
+            img("torch/float16", torch.tensor(special).half()),
+            img("torch/bfloat16", torch.rand(3, 6, 8, generator=gen).to(torch.bfloat16)),
+            img("torch/bfloat16_special", torch.tensor(special).to(torch.bfloat16)),
+            img("torch/uint8_HWC", torch.randint(0, 256, (6, 8, 3), generator=gen,
+                                                 dtype=torch.uint8), dataformats="HWC"),
+            img("torch/int64", torch.tensor(ints)),
+            img("torch/bool", torch.rand(3, 5, 7, generator=gen) > 0.5),
+            img("torch/transposed", torch.rand(3, 8, 6, generator=gen).transpose(1, 2)),
+            img("torch/sliced", torch.rand(3, 12, 16, generator=gen)[:, ::2, 1::2]),
+            img("torch/uint8_sliced", torch.randint(0, 256, (3, 10, 12), generator=gen,
+                                                    dtype=torch.uint8)[:, 1::2, ::3]),
+            img("torch/channels_last", torch.rand(1, 3, 6, 8, generator=gen).to(
+                memory_format=torch.channels_last)[0]),
+            img("torch/requires_grad", torch.rand(3, 6, 8, generator=gen).requires_grad_()),
+            close(),
+        ],
+    )
+
+    # -- add_image / add_images: nested lists (tinytb only) ----------------------------------
+    def listed(method, tag, array, dataformats, values=None):
+        # Python ints are uint8 values, Python floats float32 values: PyTorch gets that array.
+        values = _nested(array) if values is None else values
+        return call(method, tag, values, 0, walltime=_wt(0), dataformats=dataformats,
+                    torch=((tag, array, 0), {"walltime": _wt(0), "dataformats": dataformats}),
+                    divergence="extra_inputs")
+
+    hwc_bytes = u8(4, 5, 3)
+    float_values = (np.arange(12, dtype=np.float64).reshape(3, 4) / 255 + 1 / 3e3).tolist()
+
+    def tupled(c):
+        c.args = (c.args[0], tuple(tuple(row) for row in c.args[1])) + c.args[2:]
+        return c
+
+    add(
+        "image_lists",
+        "Nested lists and tuples (tinytb only): Python ints are uint8 values, Python floats "
+        "float32 values in [0, 1]; compared with PyTorch's output for the numpy array "
+        "(uint8 or float32).  And a uint8 memoryview with a shape.",
+        [
+            sw(),
+            listed("add_image", "list/int_CHW", u8(3, 4, 5), "CHW"),
+            listed("add_image", "list/float_HWC", rand(4, 5, 3), "HWC"),
+            listed("add_image", "list/float_HW", rand(4, 5), "HW"),
+            listed("add_image", "list/float_out_of_range",
+                   np.array([[-0.5, 2.0, 0.1, 1 / 3], [0.7, 1e-9, 1.0, 0.0]], np.float32), "HW"),
+            listed("add_image", "list/int_RGBA", u8(3, 4, 4), "HWC"),
+            tupled(listed("add_image", "list/tuples_HW", rand(3, 4), "HW")),
+            listed("add_images", "list/images_NCHW", rand(2, 3, 4, 5), "NCHW"),
+            # A buffer with a shape (tinytb only, as a list): uint8 HWC.
+            call("add_image", "buffer/memoryview_HWC",
+                 Fresh(lambda: memoryview(hwc_bytes.tobytes()).cast("B", hwc_bytes.shape)), 0,
+                 walltime=_wt(0), dataformats="HWC",
+                 torch=(("buffer/memoryview_HWC", hwc_bytes, 0),
+                        {"walltime": _wt(0), "dataformats": "HWC"}),
+                 divergence="extra_inputs"),
+            # Python floats that float32 rounds (k/255 and thirds in float64).
+            listed("add_image", "list/float64_values",
+                   np.array(float_values, np.float32), "HW", values=float_values),
+            close(),
+        ],
+    )
+
+    # -- add_images: grids -------------------------------------------------------------------
+    grid_calls = []
+    for n in (1, 3, 8, 9, 17):
+        grid_calls.append(call("add_images", "grid/NCHW_3ch_N%d" % n, rand(n, 3, 4, 5), 0,
+                               walltime=_wt(0)))
+        grid_calls.append(call("add_images", "grid/NHWC_1ch_N%d" % n, u8(n, 4, 5, 1), 0,
+                               walltime=_wt(0), dataformats="NHWC"))
+    grid_calls += [
+        call("add_images", "grid/NCHW_1ch_N9", rand(9, 1, 4, 5), 0, walltime=_wt(0),
+             dataformats="NCHW"),
+        call("add_images", "grid/NHWC_3ch_N17", u8(17, 4, 5, 3), 0, walltime=_wt(0),
+             dataformats="NHWC"),
+        call("add_images", "grid/nchw_lower_N9", rand(9, 3, 3, 2), 0, walltime=_wt(0),
+             dataformats="nchw"),
+        call("add_images", "grid/CNHW_N3", rand(3, 3, 4, 5), 0, walltime=_wt(0),
+             dataformats="CNHW"),
+        call("add_images", "grid/torch_N10", torch.rand(10, 3, 4, 5, generator=gen), 0,
+             walltime=_wt(0)),
+    ]
+    grid_calls += [call("add_images", "grid/steps", rand(3, 3, 4, 5), s, walltime=_wt(s))
+                   for s in (1, 2)]
+    add(
+        "images_grid",
+        "add_images: NCHW and NHWC batches of N = 1, 3, 8, 9, 17 (8 columns; the last row "
+        "partial and zero-padded), 1 and 3 channels, float and uint8, lower case and an "
+        "unusual order (CNHW), a torch batch.",
+        [sw()] + grid_calls + [close()],
+    )
+
+    # -- add_image_with_boxes ------------------------------------------------------------------
+    scene = (0.2 + 0.6 * rng.rand(3, 40, 60)).astype(np.float32)  # no pure black or red
+    two = np.array([[5, 5, 30, 30], [20, 10, 55, 38]], dtype=np.float64)
+    white = np.full((40, 120, 3), 255, np.uint8)
+
+    def boxes(tag, image, box_tensor, step=0, **kwargs):
+        return call("add_image_with_boxes", tag, image, box_tensor, step, walltime=_wt(step),
+                    **kwargs)
+
+    box_calls = [
+        boxes("boxes/no_labels", scene, two),
+        boxes("boxes/labels", scene, two, labels=["cat", "person"]),
+        boxes("boxes/label_count_mismatch", scene, two, labels=["cat"]),  # dropped
+        boxes("boxes/label_str", scene, two[:1], labels="dog 0.93"),
+        boxes("boxes/empty_label", scene, two, labels=["", "car: 87%"]),
+        boxes("boxes/partly_outside", scene,
+              np.array([[-10, -5, 20, 25], [45, 30, 80, 50], [-20, -20, 100, 100]], np.float64),
+              labels=["a", "Label_12", "0.99"]),
+        boxes("boxes/fractional", scene, np.array([[3.5, 4.25, 30.75, 20.5]])),
+        boxes("boxes/int64", scene, two.astype(np.int64)),
+        boxes("boxes/none", scene, np.zeros((0, 4))),
+        boxes("boxes/torch", torch.tensor(scene), torch.tensor(two), labels=["x", "y"]),
+        boxes("boxes/HWC_uint8", u8(30, 50, 3), np.array([[2, 3, 40, 25]]), dataformats="HWC",
+              labels=["hwc"]),
+        boxes("boxes/RGBA", rand(4, 30, 40), np.array([[2, 3, 35, 25]]), labels=["rgba"]),
+        boxes("boxes/rescale_0.5", scene, two, rescale=0.5, labels=["cat", "person"]),
+        boxes("boxes/rescale_2", scene, two, rescale=2, labels=["cat", "person"]),
+        boxes("boxes/rescale_0.5_no_labels", scene, two, rescale=0.5),
+        boxes("boxes/steps", scene, two, 1, labels=["a", "b"]),
+        boxes("boxes/steps", scene[:, ::-1].copy(), two, 2, labels=["c", "d"]),
+    ]
+    box_calls += [
+        boxes(tag, white, np.array([GLYPH_BOX], np.float64), dataformats="HWC", labels=[label])
+        for label, tag in GLYPH_LABELS.items()
+    ]
+    for c in box_calls:
+        if _drawn_labels(c.kwargs.get("labels"), c.args[2]):
+            c.divergence = "label_glyphs"
+    add(
+        "image_boxes",
+        "add_image_with_boxes with and without labels, a label count mismatch (labels "
+        "dropped, as PyTorch does), a str label, an empty label, boxes partly outside the "
+        "image, fractional, int64 and torch boxes, no boxes, HWC uint8 and RGBA images, "
+        "rescale 0.5 and 2 (Summary.Image keeps the original height and width); three "
+        "labels on a white image whose glyph differences are measured (test_media.py).",
+        [sw()] + box_calls + [close()],
+    )
+
+    # Grey + alpha (2 channels, Pillow's "LA"): PyTorch draws boxes on it and resizes it.
+    grey_alpha = rand(30, 40, 2)
+    grey_box = np.array([[2, 3, 35, 25]], np.float64)
+    add(
+        "image_boxes_grey_alpha",
+        "add_image_with_boxes on a 2-channel (grey + alpha) HWC image: a box, a labelled "
+        "box, rescale 0.5 (PyTorch: an LA PNG, colorspace 2; Pillow's 'Red' is grey 76 "
+        "there).",
+        [
+            sw(),
+            boxes("la/box", grey_alpha, grey_box, dataformats="HWC"),
+            boxes("la/label", grey_alpha, grey_box, dataformats="HWC", labels=["la"],
+                  divergence="label_glyphs"),
+            boxes("la/rescale_0.5", grey_alpha, grey_box, dataformats="HWC", rescale=0.5),
+            close(),
+        ],
+    )
+
+    # -- add_figure ----------------------------------------------------------------------------
+    size = FigureModel(width=160, height=120)
+    pair = FigureModel(width=160, height=120, count=2)
+    add(
+        "figure",
+        "add_figure: a matplotlib figure (Agg canvas), a list of two figures (a grid), "
+        "close=True (the default, checked: the figures are closed) and close=False.",
+        [
+            sw(),
+            call("add_figure", "figure/single", Fresh(_figure(0, size), size), 0,
+                 walltime=_wt(0)),
+            call("add_figure", "figure/list",
+                 Fresh(lambda: [_figure(1, size)(), _figure(2, size)()], pair), 0,
+                 walltime=_wt(0), close=True),
+            call("add_figure", "figure/kept_open", Fresh(_figure(3, size), size), 0,
+                 walltime=_wt(0), close=False),
+            close(),
+        ],
+    )
+
+    # -- add_video -----------------------------------------------------------------------------
+    def video(tag, value, step=0, **kwargs):
+        return call("add_video", tag, value, step, walltime=_wt(step), **kwargs)
+
+    odd = rand(1, 3, 3, 6, 6, dtype=np.float64) * 1.6 - 0.3
+    odd[0, 0, 0, 0, :3] = [float("nan"), float("inf"), float("-inf")]
+    add(
+        "video",
+        "add_video: N = 1, 2, 3 (a 1x4 grid, padded), 4 (2x2), 5 (2x4, padded), 16 (4x4); "
+        "T = 1 to 5; C = 1 and 3; uint8 (every level), float32/float64 (out of range, NaN, "
+        "inf) and torch tensors (float32, bfloat16); "
+        "fps 1, 2.5, 4 (default), 10, 30; a video with more than 256 colours per frame.",
+        [
+            sw(),
+            video("video/n1_t3_c3_uint8_fps4", u8(1, 3, 3, 8, 10), fps=4),
+            video("video/n3_t2_c3_float_fps10", rand(3, 2, 3, 6, 8), fps=10),
+            video("video/n4_t4_c1_uint8_fps1", u8(4, 4, 1, 6, 6), fps=1),
+            video("video/n2_t5_c1_float_fps30", rand(2, 5, 1, 8, 8), fps=30),
+            video("video/n1_t1_default_fps", rand(1, 1, 3, 8, 8)),
+            video("video/fps_2.5", u8(1, 2, 3, 6, 6), fps=2.5),
+            video("video/uint8_levels", np.arange(2 * 3 * 256).reshape(1, 2, 3, 16, 16)
+                  .astype(np.uint8), fps=4),
+            video("video/float64_special", odd, fps=4),
+            video("video/torch", torch.rand(3, 2, 3, 6, 6, generator=gen), fps=4),
+            video("video/torch_bfloat16", torch.rand(2, 2, 3, 4, 4, generator=gen).to(
+                torch.bfloat16), fps=4),
+            video("video/n5_grid_2x4", u8(5, 2, 3, 4, 4), fps=4),
+            video("video/n16_grid_4x4", rand(16, 1, 1, 4, 4), fps=4),
+            video("video/many_colours", rand(4, 2, 3, 16, 16), fps=4),
+            video("video/steps", u8(1, 2, 3, 6, 6), 1, fps=4),
+            video("video/steps", u8(1, 2, 3, 6, 6), 2, fps=4),
+            close(),
+        ],
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -668,7 +1059,7 @@ def write_cases(cases, slots):
                             result.warnings[(case.name, base + i)] = own
                     except Exception:
                         result.errors[case.name] = "call #%d %s%r raised:\n%s" % (
-                            base + i, c.method, c.for_slot(name)[0], traceback.format_exc())
+                            base + i, c.method, _short(c.reference()[0]), traceback.format_exc())
     # Close anything a failed case left open.
     for key, writer in writers.items():
         if writer is not None:
@@ -682,6 +1073,11 @@ def write_cases(cases, slots):
     return results
 
 
+def _short(args, limit=300):
+    text = repr(args)
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
 def _apply(module, root, case, c, writer, slot):
     if c.method in (OPEN_SUMMARY_WRITER, OPEN_FILE_WRITER):
         log_dir = os.path.join(root, case.name, c.run) if c.run else os.path.join(root, case.name)
@@ -690,7 +1086,7 @@ def _apply(module, root, case, c, writer, slot):
     if c.method == CLOSE:
         writer.close()
         return writer
-    args, kwargs = c.for_slot("torch" if module.__name__.startswith("torch.") else slot)
+    args, kwargs = c.for_slot("torch" if module.__name__.startswith("torch.") else slot, owner=slot)
     getattr(writer, c.method)(*args, **kwargs)
     return writer
 
@@ -703,8 +1099,9 @@ def _apply(module, root, case, c, writer, slot):
 class Point:
     """One value a reader should show.
 
-    ``plugin`` is "scalars", "text", "tensor", "custom_scalars", or "START" (a
-    SessionLog.START at ``step``: no value, acts on the Python loader only).
+    ``plugin`` is "scalars", "text", "tensor", "custom_scalars", "images" (an
+    ImageModel: images, figures and videos), or "START" (a SessionLog.START at
+    ``step``: no value, acts on the Python loader only).
     ``wall_time`` None means "now" (inside the writing window).  ``double``
     marks a DT_DOUBLE scalar (rustboard drops it).
     """
@@ -716,6 +1113,85 @@ class Point:
     wall_time: Optional[float]
     value: Any
     double: bool = False
+
+
+@dataclass
+class FigureModel:
+    """What the model knows of a matplotlib figure argument (``count`` figures in a list)."""
+
+    width: int
+    height: int
+    count: Optional[int] = None  # None: one figure, not a list
+
+
+@dataclass
+class ImageModel:
+    """What a reader should show for one image or video: the ``Summary.Image`` header
+    (``width``, ``height``, ``colorspace``) and what the blob decodes to (Pillow's
+    ``format``, ``size`` = (width, height), ``mode`` (PNG only), ``frames``)."""
+
+    width: int
+    height: int
+    colorspace: int
+    format: str  # "PNG" or "GIF"
+    size: tuple
+    mode: Optional[str] = None
+    frames: int = 1
+
+    @property
+    def video(self):
+        return self.format == "GIF"
+
+
+_MODES = {2: "LA", 3: "RGB", 4: "RGBA"}
+
+
+def _shape(value):
+    return tuple(value.shape) if hasattr(value, "shape") else np.shape(value)
+
+
+def _grid(n, h, w, ncols=8):
+    """make_grid's (height, width) for n images of h x w."""
+    ncols = min(n, ncols)
+    return h * -(-n // ncols), w * ncols
+
+
+def image_model(method, bound):
+    """The ImageModel of one image call, from the input's shape and the arguments alone."""
+    if method == "add_video":
+        n, t, c, h, w = _shape(bound["vid_tensor"])
+        padded = n if n & (n - 1) == 0 else 2 ** n.bit_length()
+        rows = 2 ** ((n.bit_length() - 1) // 2)
+        cols = padded // rows
+        return ImageModel(cols * w, rows * h, c, "GIF", (cols * w, rows * h), None, t)
+    if method == "add_figure":
+        fig = bound["figure"]
+        h, w = (fig.height, fig.width) if fig.count is None else _grid(fig.count, fig.height,
+                                                                       fig.width)
+        return ImageModel(w, h, 3, "PNG", (w, h), "RGB")
+    default = "NCHW" if method == "add_images" else "CHW"
+    fmt = bound.get("dataformats", default).upper()
+    sizes = dict(zip(fmt, _shape(bound["img_tensor"])))
+    c = 3 if sizes.get("C", 1) == 1 else sizes["C"]
+    if "N" in fmt:
+        h, w = _grid(sizes["N"], sizes["H"], sizes["W"])
+    else:
+        h, w = sizes["H"], sizes["W"]
+    rescale = bound.get("rescale", 1)
+    size = (int(w * rescale), int(h * rescale))
+    return ImageModel(w, h, c, "PNG", size, _MODES[c])
+
+
+def _drawn_labels(labels, box_tensor):
+    """The labels PyTorch's add_image_with_boxes draws (a str is one label; a count that
+    differs from the number of boxes drops them all), or None."""
+    if labels is None:
+        return None
+    if isinstance(labels, str):
+        labels = [labels]
+    if len(labels) != _shape(box_tensor)[0] or not any(labels):
+        return None
+    return list(labels)
 
 
 def f32(x):
@@ -820,6 +1296,9 @@ def model_points(case):
                 bound.get("title", "untitled"): ["Margin", bound["tags"]]}}
             points.append(Point(run, "custom_scalars", "custom_scalars__config__", 0, None,
                                 expected_layout(layout)))
+        elif c.method in _IMAGE_METHODS:
+            points.append(Point(run, "images", bound["tag"], step, wall,
+                                image_model(c.method, bound)))
         elif c.method in ("add_event", "add_summary"):
             event_or_summary = args[0]  # the protobuf object (reference form)
             summary = event_or_summary if c.method == "add_summary" else (
@@ -846,7 +1325,70 @@ _SIGNATURES = {
     "add_custom_scalars_marginchart": ("tags", "category", "title"),
     "add_event": ("event", "step", "walltime"),
     "add_summary": ("summary", "global_step", "walltime"),
+    "add_image": ("tag", "img_tensor", "global_step", "walltime", "dataformats"),
+    "add_images": ("tag", "img_tensor", "global_step", "walltime", "dataformats"),
+    "add_image_with_boxes": ("tag", "img_tensor", "box_tensor", "global_step", "walltime",
+                             "rescale", "dataformats", "labels"),
+    "add_figure": ("tag", "figure", "global_step", "close", "walltime"),
+    "add_video": ("tag", "vid_tensor", "global_step", "fps", "walltime"),
 }
+_IMAGE_METHODS = ("add_image", "add_images", "add_image_with_boxes", "add_figure", "add_video")
+
+
+def bind(call_):
+    """The reference arguments of an image call by name."""
+    return _bind(call_.method, *call_.reference())
+
+
+@dataclass
+class MediaExpectation:
+    """What parity needs beyond PyTorch's record for one image or video (see media.py).
+
+    ``model``: the ImageModel.  ``glyphs``: the label text boxes PyTorch draws, in pixels
+    of the un-rescaled image ((x0, y0, x1, y1), ends exclusive), where tinytb's glyphs may
+    differ.  Video: ``tensor`` (the reference input) and ``fps``."""
+
+    model: ImageModel
+    glyphs: list = field(default_factory=list)
+    tensor: Any = None
+    fps: float = 4
+
+
+def media_expectations(cases):
+    """{(run, tag, step): MediaExpectation} for every image call of ``cases``."""
+    from . import media
+
+    out = {}
+    for case in cases:
+        run = None
+        for c in case.calls():
+            if c.method in (OPEN_SUMMARY_WRITER, OPEN_FILE_WRITER):
+                run = _run_path(case, c.run)
+            if c.method not in _IMAGE_METHODS:
+                continue
+            bound = bind(c)
+            step = int(bound.get("global_step") or 0)
+            exp = MediaExpectation(image_model(c.method, bound))
+            if c.method == "add_video":
+                exp.tensor, exp.fps = bound["vid_tensor"], bound.get("fps", 4)
+            if c.method == "add_image_with_boxes":
+                labels = _drawn_labels(bound.get("labels"), bound["box_tensor"])
+                if labels:
+                    exp.glyphs = media.label_text_boxes(_float_boxes(bound["box_tensor"]), labels)
+            out[(run, bound["tag"], step)] = exp
+    return out
+
+
+def _float_boxes(box_tensor):
+    if hasattr(box_tensor, "detach"):
+        box_tensor = box_tensor.detach().numpy()
+    return [[float(v) for v in row] for row in np.asarray(box_tensor).reshape(-1, 4)]
+
+
+def pytorch_writes(point):
+    """Whether PyTorch's writer (without moviepy) shows ``point`` at all: its add_video
+    writes a value-less Summary.Value that no reader shows."""
+    return not (point.plugin == "images" and point.value.video)
 
 
 def _bind(method, args, kwargs):

@@ -230,17 +230,21 @@ def _describe(event):
 
 
 def check_parity(torch_root, torch_window, target_root, target_window, runs,
-                 target_is_torch=False, suffixes=None):
+                 target_is_torch=False, suffixes=None, media=None):
     """Check 2 for ``runs`` (relative run paths).  Returns the set of divergence names used.
 
     Files are paired in name order (creation order: the case table waits for a
     new second between a run's files).  A record whose wall time PyTorch took
     from the clock must have a clock wall time in tinytb's file too; those 8
-    bytes are the only ones masked.
+    bytes are the only ones masked.  ``media``: ``{(run, tag, step):
+    MediaExpectation}`` (``cases.media_expectations``) for the image and video
+    records (see ``media.py``).
     """
     used = set()
     suffixes = suffixes or {}
+    media = media or {}
     for run in runs:
+        run_media = {(tag, step): e for (r, tag, step), e in media.items() if r == run}
         a_files = event_files(os.path.join(torch_root, run))
         b_files = event_files(os.path.join(target_root, run))
         if len(a_files) != len(b_files) or not a_files:
@@ -265,7 +269,8 @@ def check_parity(torch_root, torch_window, target_root, target_window, runs,
                 if target_is_torch:
                     want, names = a_ev, []
                 else:
-                    want, names = divergences.expected_target_event(a_ev, header=(i == 0))
+                    want, names = divergences.expected_target_event(
+                        a_ev, header=(i == 0), target_event=b_ev, media=run_media, where=where)
                 want_data = want.SerializeToString()
                 a_now = _in(torch_window, a_ev.wall_time)
                 b_now = _in(target_window, b_ev.wall_time)
@@ -404,8 +409,51 @@ def check_wall_time(where, got, want, window):
         raise ConformanceError("%s: wall time %r, expected %r" % (where, got, want))
 
 
-def check_view(view, expected, window, skip_tags=()):
-    """Check 3: the loader's view against ``python_semantics(model points)``."""
+def image_blobs(root, run):
+    """{(tag, step): Summary.Image} of every image value in ``run``'s event files."""
+    from tensorboard.compat.proto import event_pb2
+
+    out = {}
+    for path in event_files(os.path.join(root, run)):
+        for _, data in read_records(path):
+            event = event_pb2.Event.FromString(data)
+            for value in event.summary.value:
+                if value.HasField("image"):
+                    out[(value.tag, event.step)] = value.image
+    return out
+
+
+def check_image_point(where, value, model, blob=None):
+    """An image as a reader shows it: [width, height, blob] strings (the images plugin's
+    blob sequence), the header the model says, the blob decoding (Pillow) to the model's
+    format, size, mode and frame count, and equal to the event file's bytes."""
+    from . import media
+
+    if value.shape != (3,):
+        raise ConformanceError("%s: %d blobs, expected 3 (width, height, image)"
+                               % (where, len(value)))
+    width, height, data = (bytes(v) for v in value)
+    if (width, height) != (str(model.width).encode(), str(model.height).encode()):
+        raise ConformanceError("%s: width, height %r, %r; expected %d, %d"
+                               % (where, width, height, model.width, model.height))
+    if blob is not None and data != blob:
+        raise ConformanceError("%s: the image blob differs from the event file's "
+                               "encoded_image_string" % where)
+    try:
+        image = media.decode(data)
+    except Exception as e:
+        raise ConformanceError("%s: Pillow cannot decode the image (%s)" % (where, e))
+    got = (image.format, image.size, getattr(image, "n_frames", 1))
+    want = (model.format, model.size, model.frames)
+    if got != want or (model.mode is not None and image.mode != model.mode):
+        raise ConformanceError("%s: a %s %s image of %d frame(s), mode %s; expected %s %s, %d, %s"
+                               % ((where,) + got + (image.mode,) + want + (model.mode,)))
+
+
+def check_view(view, expected, window, skip_tags=(), blobs=None):
+    """Check 3: the loader's view against ``python_semantics(model points)``.
+
+    ``blobs``: ``{(run, tag, step): bytes}``, the images' bytes in the event files."""
     import numpy as np
     from tensorboard.compat.proto import summary_pb2
     from tensorboard.plugins.custom_scalar import layout_pb2
@@ -421,6 +469,7 @@ def check_view(view, expected, window, skip_tags=()):
         "text": summary_pb2.DATA_CLASS_TENSOR,
         "custom_scalars": summary_pb2.DATA_CLASS_TENSOR,
         "tensor": summary_pb2.DATA_CLASS_UNKNOWN,
+        "images": summary_pb2.DATA_CLASS_BLOB_SEQUENCE,
     }
     for key, points in expected.items():
         if key[1] in skip_tags:
@@ -464,5 +513,8 @@ def check_view(view, expected, window, skip_tags=()):
                 layout = layout_pb2.Layout.FromString(value.item())
                 if layout != p.value:
                     raise ConformanceError("%s: layout\n%s\nexpected\n%s" % (w, layout, p.value))
+            elif plugin == "images":
+                check_image_point(w, value, p.value,
+                                  None if blobs is None else blobs[(key[0], key[1], p.step)])
             else:  # pragma: no cover
                 raise ConformanceError("%s: unexpected plugin %r" % (w, plugin))

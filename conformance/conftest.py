@@ -84,6 +84,8 @@ def written(tmp_path_factory):
     deps.need("numpy")
     deps.need("tensorboard")
     deps.need("torch")
+    deps.need("PIL")  # PyTorch's images, and decoding both writers' PNG and GIF
+    deps.need("matplotlib")  # add_figure
     from torch.utils import tensorboard as torch_tb
 
     from . import cases as cases_mod
@@ -130,29 +132,30 @@ def servers(written, tmp_path_factory):
 
 
 def _loaded_predicate(written):
-    """A server has loaded the logdir when it lists every expected scalar and text tag
-    and a custom-scalars layout."""
+    """A server has loaded the logdir when it lists every expected scalar, text and image
+    tag (PyTorch's logdir: no videos) and a custom-scalars layout."""
     from . import cases as cases_mod
-    from . import checks
+    from . import checks, target
 
     points = [p for case in written.cases for p in cases_mod.model_points(case)]
     want = {}
     for load_fast, semantics in ((True, checks.rustboard_semantics), (False, checks.python_semantics)):
-        tags = {"scalars": {}, "text": {}}
-        for (run, tag), pts in semantics(points).items():
-            if pts[0].plugin in tags:
-                tags[pts[0].plugin].setdefault(run, set()).add(tag)
-        want[load_fast] = tags
+        for slot in ("target", "torch"):
+            tags = {"scalars": {}, "text": {}, "images": {}}
+            for (run, tag), pts in semantics(points).items():
+                if slot == "torch" or target.is_torch():
+                    pts = [p for p in pts if cases_mod.pytorch_writes(p)]
+                if pts and pts[0].plugin in tags:
+                    tags[pts[0].plugin].setdefault(run, set()).add(tag)
+            want[(load_fast, slot)] = tags
 
     def loaded(key, server):
-        tags = want[key[0]]
-        scalars = server.get("/data/plugin/scalars/tags")
-        text = server.get("/data/plugin/text/tags")
-        return (
-            {r: set(t) for r, t in scalars.items() if t} == tags["scalars"]
-            and {r: set(t) for r, t in text.items() if t} == tags["text"]
-            and bool(server.get("/data/plugin/custom_scalars/layout"))
-        )
+        tags = want[key]
+        return all(
+            {r: set(t) for r, t in server.get("/data/plugin/%s/tags" % plugin).items() if t}
+            == tags[plugin]
+            for plugin in ("scalars", "text", "images")
+        ) and bool(server.get("/data/plugin/custom_scalars/layout"))
 
     return loaded
 
@@ -162,6 +165,7 @@ def _snapshot(server):
         server.get("/data/runs"),
         server.get("/data/plugin/scalars/tags"),
         server.get("/data/plugin/text/tags"),
+        server.get("/data/plugin/images/tags"),
         server.get("/data/plugin/custom_scalars/layout"),
     )
 

@@ -20,6 +20,8 @@ PINNED = {
     "tensorboard_data_server": "0.7.2",
     "numpy": "2.4.6",
     "google.protobuf": "7.36.2",
+    "PIL": "13.0.0",
+    "matplotlib": "3.11.2",
 }
 
 

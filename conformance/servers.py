@@ -10,7 +10,10 @@ Routes (tensorboard 2.21, ``tensorboard/plugins/*/..._plugin.py``):
   /data/plugin/scalars/tags, /data/plugin/scalars/scalars?run=&tag= (scalars_plugin.py),
   /data/plugin/text/tags, /data/plugin/text/text?run=&tag= (text_plugin.py),
   /data/plugin/custom_scalars/layout, /data/plugin/custom_scalars/scalars?run=&tag=<regex>
-  (custom_scalars_plugin.py).
+  (custom_scalars_plugin.py),
+  /data/plugin/images/tags, /data/plugin/images/images?run=&tag=&sample=,
+  /data/plugin/images/individualImage?blob_key= (images_plugin.py; the blob key comes from
+  the "query" of the images route; sample -2 and -1 address the width and height blobs).
 """
 
 import json
@@ -90,15 +93,21 @@ class Server:
                 time.sleep(0.1)
 
     def get(self, route, **params):
+        """The JSON answer of ``route``."""
+        return json.loads(self.get_bytes(route, **params)[1].decode("utf-8"))
+
+    def get_bytes(self, route, query=None, **params):
+        """(Content-Type, body) of ``route``; ``query`` is an already encoded query string."""
         url = self.base.rstrip("/") + route
         if params:
-            url += "?" + urllib.parse.urlencode(params)
+            query = urllib.parse.urlencode(params)
+        if query:
+            url += "?" + query
         try:
             with urllib.request.urlopen(url, timeout=30) as response:
-                body = response.read()
+                return response.headers.get("Content-Type"), response.read()
         except urllib.error.HTTPError as e:
             raise ServerError("%s: GET %s -> HTTP %s: %s" % (self.name, url, e.code, e.read()[:500]))
-        return json.loads(body.decode("utf-8"))
 
     def stop(self):
         if self.process.poll() is None:

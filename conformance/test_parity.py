@@ -7,7 +7,7 @@ import pytest
 
 from . import cases as cases_mod
 from . import checks, target
-from .divergences import BYTE_DIVERGENCES, KNOWN_DIVERGENCES
+from .divergences import BYTE_DIVERGENCES, KNOWN_DIVERGENCES, METHOD_DIVERGENCES
 
 _APPLIED = {}  # case name -> divergences the parity check applied
 
@@ -25,10 +25,13 @@ def test_parity(written, case_name):
     case = written.case(case_name)
     used = checks.check_parity(
         written.torch.root, written.torch.window, written.target.root, written.target.window,
-        cases_mod.run_dirs(case), target_is_torch=target.is_torch(), suffixes=_suffixes(case))
+        cases_mod.run_dirs(case), target_is_torch=target.is_torch(), suffixes=_suffixes(case),
+        media=cases_mod.media_expectations([case]))
     _APPLIED[case_name] = used
-    # A byte divergence may only appear where the case table declares it.
+    # A byte divergence may only appear where the case table declares it (or its method
+    # implies it: a PNG from tinytb's encoder, a GIF where PyTorch writes none).
     declared = {"header_writer"} | {c.divergence for c in case.calls() if c.divergence}
+    declared |= {d for c in case.calls() for d in METHOD_DIVERGENCES.get(c.method, ())}
     assert used <= declared, "undeclared divergences %s in case %s" % (used - declared, case_name)
     if not target.is_torch():
         assert "header_writer" in used
@@ -59,6 +62,8 @@ def test_divergences_declared_and_used(written):
     named = {c.divergence for case in written.cases for c in case.calls() if c.divergence}
     assert named <= set(KNOWN_DIVERGENCES), named - set(KNOWN_DIVERGENCES)
     implicit = {"header_writer", "double_precision_warning"}
+    implicit |= {d for case in written.cases for c in case.calls()
+                 for d in METHOD_DIVERGENCES.get(c.method, ())}
     assert set(KNOWN_DIVERGENCES) == named | implicit
     readme = open(os.path.join(os.path.dirname(__file__), "README.md"), encoding="utf-8").read()
     for name, reason in KNOWN_DIVERGENCES.items():
@@ -110,3 +115,19 @@ def test_purge_events(written):
         assert start.step == k and start.session_log.status == event_pb2.SessionLog.START
         assert lo <= version.wall_time <= hi and lo <= start.wall_time <= hi
         assert all(e.HasField("summary") for e in events[3:])
+
+
+def test_media_divergences_applied(written):
+    """The implied media divergences are exercised: tinytb's PNGs replaced PyTorch's (after
+    the pixel check) and its GIFs filled PyTorch's value-less videos, in every case with
+    images or videos (runs after test_parity; a case whose parity failed is left out)."""
+    if target.is_torch():
+        return
+    for case in written.cases:
+        if case.name not in _APPLIED:
+            continue
+        methods = {c.method for c in case.calls()}
+        if methods & {"add_image", "add_images", "add_image_with_boxes", "add_figure"}:
+            assert "png_encoder" in _APPLIED[case.name], case.name
+        if "add_video" in methods:
+            assert "video_gif" in _APPLIED[case.name], case.name

@@ -11,7 +11,7 @@ import math
 import pytest
 
 from . import cases as cases_mod
-from . import checks
+from . import checks, target
 from .servers import eventually
 
 LOADERS = [pytest.param(True, id="load_fast=true"), pytest.param(False, id="load_fast=false")]
@@ -69,7 +69,7 @@ def test_plugins_listing(servers, load_fast):
 
     def check():
         got = target.get("/data/plugins_listing")
-        for plugin in ("scalars", "text", "custom_scalars"):
+        for plugin in ("scalars", "text", "custom_scalars", "images"):
             assert got[plugin]["enabled"], (plugin, got[plugin])
         assert got == torch.get("/data/plugins_listing")
 
@@ -244,3 +244,128 @@ def test_reader_fact_tensor_plugin_not_served(servers):
     either writer (its data is only reachable through the Python loader, test_loader)."""
     for server in servers.values():
         assert "tensor" not in server.get("/data/plugins_listing")
+
+
+def _image_series(expected, load_fast, slot):
+    """{(run, tag): [Point]} of the images a server shows for ``slot``'s logdir (PyTorch's
+    has no videos)."""
+    series = _series(expected, load_fast, "images")
+    if slot == "torch" or target.is_torch():
+        series = {k: v for k, v in series.items() if cases_mod.pytorch_writes(v[0])}
+    return series
+
+
+@pytest.mark.parametrize("load_fast", LOADERS)
+def test_image_tags(servers, expected, load_fast):
+    """/data/plugin/images/tags lists every image, figure and video tag, one sample each;
+    PyTorch's logdir gives the same answer without the videos."""
+    target_server, torch_server = _pair(servers, load_fast)
+    want = {}
+    for run, tag in _image_series(expected, load_fast, "target"):
+        want.setdefault(run, set()).add(tag)
+    videos = set(_image_series(expected, load_fast, "target")) - set(
+        _image_series(expected, load_fast, "torch"))
+
+    def check():
+        got = target_server.get("/data/plugin/images/tags")
+        assert {r: set(t) for r, t in got.items() if t} == want
+        for run, tags in got.items():
+            for tag, info in tags.items():
+                assert info["samples"] == 1, (run, tag, info)
+                assert info["displayName"] in ("", tag) and info["description"] == "", info
+        without_videos = {r: {t: i for t, i in tags.items() if (r, t) not in videos}
+                          for r, tags in got.items()}
+        # (a run with nothing but PyTorch's value-less videos has no images: not listed)
+        assert {r: t for r, t in without_videos.items() if t} == torch_server.get(
+            "/data/plugin/images/tags")
+
+    eventually(check)
+
+
+def _served_images(server, written, slot, series, dims=True):
+    """Check every image the server gives for ``series`` against the event files (and the
+    width and height blobs if ``dims``); returns {(run, tag): [(wall_time, step)]}.  Tags
+    are queried in parallel: each images route costs rustboard ~45 ms (a gRPC round trip
+    to the data server)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    root = written.results[slot].root
+    files = {run: checks.image_blobs(root, run) for run, _ in series}
+    with ThreadPoolExecutor(8) as pool:
+        done = pool.map(lambda item: _served_series(server, written, slot, files, dims, *item),
+                        series.items())
+        return dict(zip(series, done))
+
+
+def _served_series(server, written, slot, files, dims, key, points):
+    run, tag = key
+    where = "%s (%s logdir) run %r tag %r" % (server.name, slot, run, tag)
+    entries = server.get("/data/plugin/images/images", run=run, tag=tag)
+    assert [e["step"] for e in entries] == [p.step for p in points], (where, entries)
+    window = written.results[slot].window
+    for e, p in zip(entries, points):
+        checks.check_wall_time(where, e["wall_time"], p.wall_time, window)
+    # sample -2 and -1 address the blob sequence's width and height
+    dims = [server.get("/data/plugin/images/images", run=run, tag=tag, sample=k)
+            for k in (-2, -1)] if dims else []
+    for i, (e, p) in enumerate(zip(entries, points)):
+        image = files[run][(tag, p.step)]
+        w = "%s step %d" % (where, p.step)
+        ctype, body = server.get_bytes("/data/plugin/images/individualImage",
+                                       query=e["query"])
+        assert body == image.encoded_image_string, (
+            w, "served %d bytes, the event file has %d" % (len(body),
+                                                            len(image.encoded_image_string)))
+        assert ctype == "image/%s" % p.value.format.lower(), (w, ctype)
+        for sample, want in zip(dims, (p.value.width, p.value.height)):
+            _, body = server.get_bytes("/data/plugin/images/individualImage",
+                                       query=sample[i]["query"])
+            assert body == str(want).encode(), (w, body, want)
+        assert (image.width, image.height) == (p.value.width, p.value.height), w
+    return [(e["wall_time"], e["step"]) for e in entries]
+
+
+@pytest.mark.parametrize("load_fast", LOADERS)
+def test_images(servers, written, expected, load_fast):
+    """/data/plugin/images/images?run=&tag= lists every step of every image series with its
+    wall time; /data/plugin/images/individualImage?blob_key= serves each PNG and GIF byte
+    for byte as in the event file (Content-Type image/png, image/gif), and the width and
+    height blobs (sample -2, -1) as the case table says.  The same for PyTorch's logdir
+    (without the width and height blobs), with the same steps and wall times."""
+    target_server, torch_server = _pair(servers, load_fast)
+    series = {slot: _image_series(expected, load_fast, slot) for slot in ("target", "torch")}
+    assert target.is_torch() or any(
+        p.value.format == "GIF" for pts in series["target"].values() for p in pts)
+
+    def check():
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(2) as pool:  # the two servers are separate processes
+            mine = pool.submit(_served_images, target_server, written, "target",
+                               series["target"])
+            # PyTorch's logdir, the control: steps, wall times and blobs
+            theirs = pool.submit(_served_images, torch_server, written, "torch",
+                                 series["torch"], dims=False)
+            mine, theirs = mine.result(), theirs.result()
+        for key, entries in theirs.items():
+            _same_walls(written, [w for w, _ in mine[key]], [w for w, _ in entries], key)
+            assert [s for _, s in mine[key]] == [s for _, s in entries], key
+
+    eventually(check)
+
+
+@pytest.mark.parametrize("load_fast", LOADERS)
+def test_reader_fact_torch_video_not_served(servers, expected, load_fast):
+    """Documented reader fact behind video_gif, for both loaders: PyTorch's value-less video
+    summaries (no moviepy) are not served at all (no tag; the images route answers 404)."""
+    from .servers import ServerError
+
+    torch_server = servers[(load_fast, "torch")]
+    videos = set(_image_series(expected, load_fast, "target")) - set(
+        _image_series(expected, load_fast, "torch"))
+    assert videos or target.is_torch()
+    tags = torch_server.get("/data/plugin/images/tags")
+    for run, tag in videos:
+        assert tag not in tags.get(run, {}), (run, tag)
+        with pytest.raises(ServerError, match="404"):
+            torch_server.get("/data/plugin/images/images", run=run, tag=tag)

@@ -16,7 +16,7 @@ import sys
 import pytest
 
 from . import cases as cases_mod
-from . import checks, deps, target
+from . import checks, deps, media, target
 
 RUN = "scalar_values"
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -184,3 +184,81 @@ def test_ci_turns_skips_into_failures(ci):
         assert proc.returncode == 1 and "1 failed" in out and "skipped under CI" in out, out
     else:
         assert proc.returncode == 0 and "1 skipped" in out, out
+
+
+def _with_image(written, tmp_path, run, tag, change):
+    """A copy of the target's ``run`` whose image ``tag`` (step 0) has ``change(bytes)`` as
+    its encoded_image_string, re-framed with valid CRCs.  Returns the copy's slot root."""
+    from tensorboard.compat.proto import event_pb2
+
+    root = tmp_path / "slot"
+    shutil.copytree(os.path.join(written.target.root, run), root / run)
+    (path,) = checks.event_files(str(root / run))
+    records = [d for _, d in checks.read_records(path)]
+    changed = 0
+    for i, data in enumerate(records):
+        event = event_pb2.Event.FromString(data)
+        for value in event.summary.value:
+            if value.tag == tag and event.step == 0:
+                value.image.encoded_image_string = change(value.image.encoded_image_string)
+                changed += 1
+        records[i] = event.SerializeToString()
+    assert changed == 1
+    _write(path, _frame(records))
+    return str(root)
+
+
+def _parity(written, root, run):
+    checks.check_parity(written.torch.root, written.torch.window, root, written.target.window,
+                        [run], target_is_torch=target.is_torch(),
+                        media=cases_mod.media_expectations([written.case(run)]))
+
+
+# PyTorch as the target (debugging the suite) compares PNG bytes, not pixels.
+_PIXELS = "differs from PyTorch" if target.is_torch() else "pixels differ"
+
+
+def _repainted(x, y, colour):
+    def change(png):
+        import numpy as np
+        from PIL import Image
+
+        pixels = np.asarray(Image.open(io.BytesIO(png))).copy()
+        pixels[y, x, :3] = colour
+        out = io.BytesIO()
+        Image.fromarray(pixels).save(out, format="PNG")
+        return out.getvalue()
+
+    return change
+
+
+def test_changed_pixel(written, tmp_path):
+    """One pixel of a PNG changed (a valid PNG, valid records): parity fails."""
+    root = _with_image(written, tmp_path, "image_formats", "fmt/HWC", _repainted(3, 2, (1, 2, 3)))
+    with pytest.raises(checks.ConformanceError, match=_PIXELS):
+        _parity(written, root, "image_formats")
+
+
+def test_changed_pixel_near_a_label(written, tmp_path):
+    """A pixel changed just outside the text box of a label: the glyph allowance does not
+    cover it."""
+    (x0, y0, x1, y1), = media.label_text_boxes([cases_mod.GLYPH_BOX], ["cat"])
+    root = _with_image(written, tmp_path, "image_boxes", "glyphs/cat",
+                       _repainted(x1, y0 + 2, (0, 0, 0)))
+    with pytest.raises(checks.ConformanceError,
+                       match=_PIXELS if target.is_torch() else "outside the label text boxes"):
+        _parity(written, root, "image_boxes")
+
+
+def test_changed_gif_delay(written, tmp_path):
+    """A video's first frame delay 25 cs -> 26 cs: parity fails (fps 4 means 25 cs)."""
+    if target.is_torch():
+        return  # PyTorch wrote no GIF
+    def change(gif):
+        at = gif.index(b"\x21\xf9\x04")  # the first Graphic Control Extension
+        assert struct.unpack("<H", gif[at + 4:at + 6])[0] == 25
+        return gif[:at + 4] + struct.pack("<H", 26) + gif[at + 6:]
+
+    root = _with_image(written, tmp_path, "video", "video/n1_t3_c3_uint8_fps4", change)
+    with pytest.raises(checks.ConformanceError, match="duration"):
+        _parity(written, root, "video")

@@ -52,10 +52,13 @@ def test_vendored_parity(vendored, written):
     window = tuple(report["window"])
     runs = [r for case in written.cases for r in cases_mod.run_dirs(case)]
     checks.check_parity(written.torch.root, written.torch.window, out, window, runs,
-                        suffixes={r: ".sfx" for r in runs if r.startswith("filename_suffix")})
+                        suffixes={r: ".sfx" for r in runs if r.startswith("filename_suffix")},
+                        media=cases_mod.media_expectations(written.cases))
     view, _ = checks.loader_view(out)
     points = [p for case in written.cases for p in cases_mod.model_points(case)]
-    checks.check_view(view, checks.python_semantics(points), window)
+    blobs = {(run, tag, step): image.encoded_image_string for run in runs
+             for (tag, step), image in checks.image_blobs(out, run).items()}
+    checks.check_view(view, checks.python_semantics(points), window, blobs=blobs)
 
 
 def test_double_precision_warns_once(vendored, written):

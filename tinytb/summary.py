@@ -206,15 +206,46 @@ def _make_image(pixels, h, w, c, rescale=1, boxes=None, labels=None):
         raise ValueError("rescale=%r makes the %dx%d image empty" % (rescale, w, h))
     if boxes or new_w != w or new_h != h:
         from . import _draw
-        pixels = bytearray(pixels)
+        # A grey+alpha ("LA") image: Pillow draws on it in the luma of the colour (red is
+        # 76) and resamples it as it would the RGBA image (L, L, L, A). So draw on that RGBA
+        # image and take the luma with Pillow's formula; resample it as (L, L, L, A) too.
+        grey_alpha = c == 2
         if boxes:
             if labels is not None and len(labels) != len(boxes):
                 labels = None  # PyTorch drops labels whose count does not match the boxes
-            _draw.draw_boxes(pixels, w, h, c, boxes, labels)
+            if grey_alpha:
+                work = _grey_alpha_to_rgba(pixels)
+                _draw.draw_boxes(work, w, h, 4, boxes, labels)
+                pixels = _rgba_to_grey_alpha(work)
+            else:
+                pixels = bytearray(pixels)
+                _draw.draw_boxes(pixels, w, h, c, boxes, labels)
         if new_w != w or new_h != h:
-            pixels = _draw.resize(pixels, w, h, c, new_w, new_h)
+            if grey_alpha:
+                work = _draw.resize(_grey_alpha_to_rgba(pixels), w, h, 4, new_w, new_h)
+                pixels = bytearray(len(work) // 2)
+                pixels[0::2], pixels[1::2] = work[0::4], work[3::4]
+            else:
+                pixels = _draw.resize(pixels, w, h, c, new_w, new_h)
     from . import _png
     return _messages.image(h, w, c, _png.encode_png(pixels, new_w, new_h, c))
+
+
+def _grey_alpha_to_rgba(pixels):
+    out = bytearray(len(pixels) * 2)
+    grey = pixels[0::2]
+    out[0::4] = out[1::4] = out[2::4] = grey
+    out[3::4] = pixels[1::2]
+    return out
+
+
+def _rgba_to_grey_alpha(pixels):
+    # Pillow's rgb2l: L = (R * 19595 + G * 38470 + B * 7471 + 0x8000) >> 16 (ITU-R 601 luma)
+    out = bytearray(len(pixels) // 2)
+    out[0::2] = bytes([(r * 19595 + g * 38470 + b * 7471 + 0x8000) >> 16 for r, g, b in
+                       zip(pixels[0::4], pixels[1::4], pixels[2::4])])
+    out[1::2] = pixels[3::4]
+    return out
 
 
 def video(tag, tensor, fps=4):
