@@ -142,8 +142,12 @@ def image(tag, tensor, rescale=1, dataformats="NCHW"):
     """An image summary: ``tensor`` in ``dataformats`` (HW, CHW, HWC, NCHW, NHWC or any order;
     4 letters make PyTorch's 8-column grid), uint8 as is, every other dtype scaled by 255 in
     float32, clipped and truncated, as PyTorch does; encoded as PNG."""
+    return _image_summary(tag, tensor, rescale, dataformats, "tensor")
+
+
+def _image_summary(tag, tensor, rescale, dataformats, name):
     tag = _convert.check_tag(tag)
-    h, w, c, pixels = _image.image_hwc(tensor, dataformats, "tensor")
+    h, w, c, pixels = _image.image_hwc(tensor, dataformats, name)
     return _messages.summary([_messages.summary_value(
         tag=tag, image=_make_image(pixels, h, w, c, rescale))])
 
@@ -151,9 +155,14 @@ def image(tag, tensor, rescale=1, dataformats="NCHW"):
 def image_boxes(tag, tensor_image, tensor_boxes, rescale=1, dataformats="CHW", labels=None):
     """An image with boxes ``(xmin, ymin, xmax, ymax)`` drawn on it in red, 2 pixels wide, each
     with an optional label (tinytb's built-in bitmap font), as PyTorch draws them."""
+    return _image_boxes_summary(tag, tensor_image, tensor_boxes, rescale, dataformats, labels,
+                                ("tensor_image", "tensor_boxes"))
+
+
+def _image_boxes_summary(tag, tensor_image, tensor_boxes, rescale, dataformats, labels, names):
     tag = _convert.check_tag(tag)
-    h, w, c, pixels = _image.image_hwc(tensor_image, dataformats, "tensor_image")
-    boxes = _boxes(tensor_boxes)
+    h, w, c, pixels = _image.image_hwc(tensor_image, dataformats, names[0])
+    boxes = _boxes(tensor_boxes, names[1])
     if labels is not None:
         if isinstance(labels, str):
             labels = [labels]
@@ -162,11 +171,11 @@ def image_boxes(tag, tensor_image, tensor_boxes, rescale=1, dataformats="CHW", l
         tag=tag, image=_make_image(pixels, h, w, c, rescale, boxes, labels))])
 
 
-def _boxes(tensor_boxes):
-    arr = _arrays.as_array(tensor_boxes, "box_tensor")
+def _boxes(tensor_boxes, name="boxes"):
+    arr = _arrays.as_array(tensor_boxes, name)
     if len(arr.shape) != 2 or arr.shape[1] != 4:
-        raise ValueError("box_tensor must have shape (N, 4) of (xmin, ymin, xmax, ymax), got "
-                         "shape %s" % (arr.shape,))
+        raise ValueError("%s must have shape (N, 4) of (xmin, ymin, xmax, ymax), got shape %s"
+                         % (name, arr.shape))
     values = list(arr.data)
     return [tuple(values[i * 4:i * 4 + 4]) for i in range(arr.shape[0])]
 
@@ -195,7 +204,7 @@ def make_image(tensor, rescale=1, rois=None, labels=None):
                          % (arr.shape,))
     h, w, c = arr.shape
     pixels = _image.to_uint8(arr)
-    return _make_image(pixels, h, w, c, rescale, None if rois is None else _boxes(rois),
+    return _make_image(pixels, h, w, c, rescale, None if rois is None else _boxes(rois, "rois"),
                        labels)
 
 
@@ -252,8 +261,12 @@ def video(tag, tensor, fps=4):
     """A video summary: ``tensor`` of shape (N, T, C, H, W), the batch tiled into PyTorch's
     grid, encoded as an animated GIF (frame delay ``round(100 / fps)`` centiseconds, looping
     forever). Unlike PyTorch's, it needs no moviepy and always writes the video."""
+    return _video_summary(tag, tensor, fps, "tensor")
+
+
+def _video_summary(tag, tensor, fps, name):
     tag = _convert.check_tag(tag)
-    h, w, c, frames = _image.video_frames(tensor, "tensor")
+    h, w, c, frames = _image.video_frames(tensor, name)
     return _messages.summary([_messages.summary_value(
         tag=tag, image=_make_video(frames, h, w, c, fps))])
 

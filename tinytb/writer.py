@@ -403,7 +403,7 @@ class SummaryWriter:
             img = [[[i / 100, j / 100, 0.5] for j in range(100)] for i in range(100)]
             writer.add_image("gradient", img, 0, dataformats="HWC")
         """
-        self._add_summary(_summary.image(tag, img_tensor, dataformats=dataformats),
+        self._add_summary(_summary._image_summary(tag, img_tensor, 1, dataformats, "img_tensor"),
                           global_step, walltime)
 
     def add_images(self, tag, img_tensor, global_step=None, walltime=None, dataformats="NCHW"):
@@ -413,7 +413,7 @@ class SummaryWriter:
             img_tensor: the batch, in ``dataformats`` order (``NCHW`` by default, ``NHWC``...).
             Other arguments as in :meth:`add_image`.
         """
-        self._add_summary(_summary.image(tag, img_tensor, dataformats=dataformats),
+        self._add_summary(_summary._image_summary(tag, img_tensor, 1, dataformats, "img_tensor"),
                           global_step, walltime)
 
     def add_image_with_boxes(self, tag, img_tensor, box_tensor, global_step=None,
@@ -429,9 +429,9 @@ class SummaryWriter:
                 number of boxes (as in PyTorch).
             Other arguments as in :meth:`add_image`.
         """
-        self._add_summary(_summary.image_boxes(tag, img_tensor, box_tensor, rescale=rescale,
-                                               dataformats=dataformats, labels=labels),
-                          global_step, walltime)
+        self._add_summary(_summary._image_boxes_summary(
+            tag, img_tensor, box_tensor, rescale, dataformats, labels,
+            ("img_tensor", "box_tensor")), global_step, walltime)
 
     def add_figure(self, tag, figure, global_step=None, close=True, walltime=None):
         """Render a matplotlib figure (or a list of them, as a grid) into an image.
@@ -466,7 +466,8 @@ class SummaryWriter:
         ``round(100 / fps)`` centiseconds, looping forever). PyTorch needs moviepy < 2 for this
         and otherwise silently writes nothing; tinytb always writes the video.
         """
-        self._add_summary(_summary.video(tag, vid_tensor, fps), global_step, walltime)
+        self._add_summary(_summary._video_summary(tag, vid_tensor, fps, "vid_tensor"),
+                          global_step, walltime)
 
     def add_audio(self, tag, snd_tensor, global_step=None, sample_rate=44100, walltime=None):
         raise _summary._later("add_audio", 5)
