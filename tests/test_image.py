@@ -167,3 +167,20 @@ def test_to_rgb():
     assert _image.to_rgb(bytes([5]), 1) == bytes([5, 5, 5])
     assert _image.to_rgb(bytes([5, 9]), 2) == bytes([5, 5, 5])
     assert _image.to_rgb(bytes([1, 2, 3, 4]), 4) == bytes([1, 2, 3])
+
+
+def test_normalised_8bit_images_take_the_level_path_and_agree_with_the_general_one():
+    levels = array("f", [k / 255.0 for k in range(256)] * 3)
+    arr = _arrays.Array("float32", (len(levels),), levels)
+    fast = _image._from_8bit_levels(levels)
+    assert fast == bytes(range(256)) * 3
+    assert _image.to_uint8(arr) == fast
+    # general path on the same values (a list is not an array: no level path)
+    assert _image.to_uint8(_arrays.Array("float32", (len(levels),), list(levels))) == fast
+    # one value a float32 ulp off a level: not all levels, and the general path decides
+    off = array("f", levels)
+    off[-1] = struct.unpack("<f", struct.pack("<I", struct.unpack("<I", struct.pack("<f", off[-1]))[0] - 1))[0]
+    assert _image._from_8bit_levels(off) is None
+    assert _image.to_uint8(_arrays.Array("float32", (len(off),), off))[-1] == 254
+    # a value outside [0, 1]
+    assert _image._from_8bit_levels(array("f", [0.0, 2.0])) is None

@@ -18,11 +18,14 @@ is exact (24 + 8 bits), and for every float32 in [0, 1] its float32 rounding nev
 across an integer: all 1,065,353,217 of them were checked against numpy (``(x *
 np.float32(255)).astype(np.uint8) == floor(float64(x) * 255)``, numpy 2.4.6); outside [0, 1]
 both clip to 0 or 255. So one C-speed pass, ``int(x * 255.0)``, gives PyTorch's pixels; values
-that fall outside 0..255 (or NaN) send the whole image through a slower pass that clips.
+that fall outside 0..255 (or NaN) send the whole image through a slower pass that clips. Images
+normalised from 8 bits (every value exactly k / 255, as torchvision's ToTensor makes them) are
+recognised and mapped back to k with table lookups instead (``_from_8bit_levels``).
 float64 inputs are first rounded to float32 (``astype(np.float32)``), as PyTorch does: 1 -
 2**-30 is 1.0 in float32, pixel 255, where float64 arithmetic would give 254.
 """
 
+import sys
 from array import array
 from itertools import repeat
 from operator import mul
@@ -35,6 +38,10 @@ def to_uint8(arr):
     if arr.dtype == "uint8":
         return bytes(arr.data)
     values = arr.data
+    if arr.dtype == "float32" and isinstance(values, array):
+        pixels = _from_8bit_levels(values)
+        if pixels is not None:
+            return pixels
     if arr.dtype in ("float32", "float16", "bfloat16"):
         pass  # already exact float32 values
     elif arr.dtype == "float64":
@@ -51,6 +58,45 @@ def to_uint8(arr):
             int(p) if 0.0 <= p <= 255.0
             else (255 if p > 255.0 else 0)  # clip; NaN becomes 0 (numpy's cast on x86 does)
             for p in map(mul, values, repeat(255.0))])
+
+
+# Normalised 8-bit images (torchvision's ToTensor, ``u8 / 255``) hold only the 256 float32
+# values k / 255, whose pixels are k. Their upper 16 bits alone tell them apart, so one table
+# lookup per pixel finds k, and two bytes.translate comparisons check the lower bytes: C speed
+# for the whole check, and the general path for any other value.
+_LEVELS = None
+
+
+def _level_tables():
+    global _LEVELS
+    if _LEVELS is None:
+        levels = array("f", [k / 255.0 for k in range(256)])
+        if sys.byteorder != "little":
+            _LEVELS = False
+            return _LEVELS
+        raw = levels.tobytes()
+        high = [256] * 65536  # 256: not a level, bytes() refuses it
+        for k, h in enumerate(memoryview(raw).cast("H")[1::2]):
+            high[h] = k
+        _LEVELS = (high, bytes(raw[0::4]), bytes(raw[1::4]))
+    return _LEVELS
+
+
+def _from_8bit_levels(values):
+    """The pixels of float32 ``values`` if every one is exactly k / 255 (then pixel k, which is
+    what ``floor(float32(k / 255) * 255)`` gives), else None."""
+    tables = _level_tables()
+    if not tables or len(values) == 0:
+        return None
+    high, byte0, byte1 = tables
+    raw = values.tobytes()
+    try:
+        pixels = bytes(map(high.__getitem__, memoryview(raw).cast("H")[1::2]))
+    except ValueError:  # a value that is no level
+        return None
+    if raw[0::4] != pixels.translate(byte0) or raw[1::4] != pixels.translate(byte1):
+        return None
+    return pixels
 
 
 def image_hwc(value, dataformats, name="img_tensor"):
