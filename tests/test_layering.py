@@ -20,7 +20,7 @@ ALLOWED = {
     "_tensor": set(),
     "_messages": {"_wire", "errors"},
     "_record": {"_crc32c", "errors"},
-    "_convert": set(),
+    "_convert": {"_arrays"},
     "_fast": {"_messages", "_crc32c", "_record", "_wire"},
     "_event_file": {"_messages", "_record"},
     "summary": {"_arrays", "_convert", "_draw", "_gif", "_image", "_messages", "_png",

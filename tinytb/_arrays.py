@@ -176,7 +176,7 @@ def _from_buffer(view, name):
 
 
 def _from_nested(value, name):
-    shape, flat = _nested(value, name)
+    shape, flat = nested(value, name)
     kinds = {type(x) for x in flat}
     if kinds <= {bool}:
         return Array("bool", shape, flat)
@@ -190,19 +190,19 @@ def _from_nested(value, name):
     return Array("float32", shape, array("f", flat).tolist())
 
 
-def _nested(value, name):
+def nested(value, name, complex_ok=False):
     """Shape and flat element list of a number or a rectangular nest of lists/tuples."""
     if isinstance(value, (list, tuple)):
         if not value:
             return (0,), []
-        parts = [_nested(v, name) for v in value]
+        parts = [nested(v, name, complex_ok) for v in value]
         inner = parts[0][0]
         for shape, _ in parts:
             if shape != inner:
                 raise ValueError("%s is ragged: it holds rows of shapes %s and %s"
                                  % (name, inner, shape))
         return (len(value),) + inner, [x for _, flat in parts for x in flat]
-    if isinstance(value, (bool, int, float)):
+    if isinstance(value, (bool, int, float)) or (complex_ok and isinstance(value, complex)):
         return (), [value]
     if hasattr(value, "item") and hasattr(value, "dtype"):  # a numpy scalar inside a list
         return (), [value.item()]

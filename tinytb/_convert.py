@@ -11,6 +11,8 @@ of thing) or ``ValueError`` (right kind, wrong value or shape), as PyTorch's wri
 import math
 import operator
 
+from ._arrays import nested
+
 INT64_MIN = -(1 << 63)
 INT64_MAX = (1 << 63) - 1
 
@@ -146,7 +148,7 @@ def to_tensor(value, name="tensor"):
         return dtype_name, shape, flat
     if isinstance(value, (str, bytes, bytearray)):
         raise TypeError("%s must be an array or a number, not %s" % (name, type(value).__name__))
-    shape, flat = _nested(value, name)
+    shape, flat = nested(value, name, complex_ok=True)
     kinds = {type(x) for x in flat}
     if kinds <= {bool}:
         dtype_name = "bool"
@@ -184,22 +186,3 @@ def _torch_tensor(t, dtype_name, name):
         dtype_name = "complex64"
     flat = t.reshape(-1).tolist()  # bfloat16 and float16 values come out as exact floats
     return dtype_name, shape, flat
-
-
-def _nested(value, name):
-    """Shape and flat element list of a number or a rectangular nest of lists/tuples."""
-    if isinstance(value, (list, tuple)):
-        if not value:
-            return (0,), []
-        parts = [_nested(v, name) for v in value]
-        inner = parts[0][0]
-        for shape, _ in parts:
-            if shape != inner:
-                raise ValueError("%s is ragged: rows of shapes %s and %s"
-                                 % (name, inner, shape))
-        return (len(value),) + inner, [x for _, flat in parts for x in flat]
-    if isinstance(value, (bool, int, float, complex)):
-        return (), [value]
-    if hasattr(value, "dtype") and hasattr(value, "item"):  # numpy scalar inside a list
-        return (), [value.item()]
-    raise TypeError("%s: elements must be numbers, found %s" % (name, type(value).__name__))
