@@ -118,3 +118,34 @@ def test_bad_media_input_writes_nothing(tmp_path, call, error, match):
     w.add_image("after", [[[1]]], 0)
     w.close()
     assert "after" in images_of(tmp_path)
+
+
+def test_add_audio_matches_pytorchs_bytes(tmp_path):
+    # torch-writer-reference.md 3.2.4 / 11: add_audio([0, .5, -.5, 1], sample_rate=8000)
+    wav = bytes.fromhex("524946462c000000 57415645 666d7420 10000000 0100 0100 401f0000"
+                        " 803e0000 0200 1000 64617461 08000000 0000 ff3f 01c0 ff7f"
+                        .replace(" ", ""))
+    with SummaryWriter(tmp_path) as w:
+        w.add_audio("a", [0.0, 0.5, -0.5, 1.0], 2, sample_rate=8000, walltime=3.0)
+    events = reader.read_events(reader.event_files(tmp_path)["."][0])
+    audio = events[1].summary.value[0].audio
+    assert (audio.sample_rate, audio.num_channels, audio.length_frames) == (8000.0, 1, 4)
+    assert audio.encoded_audio_string == wav and audio.content_type == "audio/wav"
+
+
+def test_audio_squeezes_clips_and_takes_stereo():
+    import io
+    import wave
+    mono = _messages.SUMMARY.decode(summary.audio("m", [[0.25], [0.5]], 100)).value[0].audio
+    assert mono.length_frames == 2 and mono.num_channels == 1
+    with pytest.warns(UserWarning, match="clipped"):
+        loud = summary.audio("l", [2.0, -3.0, 0.0], 100)
+    with wave.open(io.BytesIO(_messages.SUMMARY.decode(loud).value[0].audio
+                             .encoded_audio_string)) as wav:
+        assert wav.readframes(3) == bytes.fromhex("ff7f 0180 0000".replace(" ", ""))
+    stereo = _messages.SUMMARY.decode(summary.audio("s", [[0.5, -0.5]] * 3, 100)).value[0].audio
+    assert (stereo.num_channels, stereo.length_frames) == (2, 3)
+    with pytest.raises(ValueError, match="mono"):
+        summary.audio("x", [[0.1] * 3] * 3, 100)
+    with pytest.raises(ValueError, match="sample_rate"):
+        summary.audio("x", [0.1], 0)

@@ -25,7 +25,7 @@ def demo(logdir):
         w.add_text("about", "# tinytb demo\n\nWritten by `python -m tinytb demo` with the "
                    "standard library alone.\n\n| kind | tag |\n|---|---|\n| scalars | "
                    "`loss/*`, `lr` |\n| scalars (sub-runs) | `wave` |\n| text | `about` |\n"
-                   "| images | `images/*` |\n| video | `video/orbit` |", 0)
+                   "| images | `images/*` |\n| video | `video/orbit` |\n| audio | `audio/chirp` |", 0)
         for step in (0, 100, 199):
             w.add_text("notes", "checkpoint at step **%d**" % step, step)
         w.add_tensor("tensor/ramp", [[i * 0.5 for i in range(4)] for _ in range(3)], 0)
@@ -85,6 +85,10 @@ def _demo_media(w):
                 frame[0][y][x], frame[1][y][x], frame[2][y][x] = 1.0, 0.6, 0.1
         frames.append(frame)
     w.add_video("video/orbit", [frames], 0, fps=8)  # (N=1, T=16, C=3, H=32, W=32)
+    rate = 16000
+    chirp = [0.5 * math.sin(2 * math.pi * (220 + 440 * i / rate) * i / rate)
+             for i in range(rate)]  # one second rising from 220 Hz
+    w.add_audio("audio/chirp", chirp, 0, sample_rate=rate)
 
 
 def _value_line(value):
@@ -99,6 +103,11 @@ def _value_line(value):
             else "image"
         parts.append("image %dx%d colorspace=%d %s (%d bytes)"
                      % (img.width, img.height, img.colorspace, kind, len(blob)))
+    elif value.audio is not None:
+        a = value.audio
+        parts.append("audio %s %d Hz, %d channel(s), %d frames (%d bytes)" % (
+            a.content_type, a.sample_rate, a.num_channels, a.length_frames,
+            len(a.encoded_audio_string)))
     elif value.tensor is not None:
         dtype, shape, flat = reader.tensor_values(value.tensor)
         shown = flat[:8] if isinstance(flat, list) else flat[:32]

@@ -162,6 +162,15 @@ def image(height, width, colorspace, encoded_image_string):
                      _uint_if_set(3, colorspace), _bytes_if_set(4, encoded_image_string)))
 
 
+def audio(sample_rate, num_channels, length_frames, encoded_audio_string, content_type):
+    """message Summary.Audio { float sample_rate = 1; int64 num_channels = 2;
+      int64 length_frames = 3; bytes encoded_audio_string = 4; string content_type = 5; }"""
+    return b"".join((
+        float_field(1, sample_rate) if sample_rate else b"", _uint_if_set(2, num_channels),
+        _uint_if_set(3, length_frames), _bytes_if_set(4, encoded_audio_string),
+        _string_if_set(5, content_type)))
+
+
 # -- tensor.proto, tensor_shape.proto ---------------------------------------------------------
 
 def tensor_shape(dims):

@@ -7,6 +7,8 @@ either). The layouts are PyTorch's, byte for byte (torch-writer-reference.md sec
 except where PyTorch's output is a bug TensorBoard cannot read (see ``_tensor``).
 """
 
+import sys
+
 from . import _arrays, _convert, _image, _messages, _tensor
 
 __all__ = ["scalar", "tensor_proto", "text", "custom_scalars", "hparams", "histogram_raw",
@@ -293,7 +295,77 @@ def _make_video(frames, h, w, c, fps):
 
 
 def audio(tag, tensor, sample_rate=44100):
-    raise _later("audio", 5)
+    """An audio clip: ``tensor`` of shape (L,) (any size-1 dimensions are squeezed, as PyTorch
+    does) or (L, 2) for stereo (as tensorboardX accepts; PyTorch refuses it), values in
+    [-1, 1]. Louder input is clipped, with a warning. Samples become 16-bit PCM as PyTorch
+    computes them (``x * 32767`` in the input's float type, truncated), in a WAV file written
+    by the standard ``wave`` module."""
+    return _audio_summary(tag, tensor, sample_rate, "tensor")
+
+
+def _audio_summary(tag, tensor, sample_rate, name):
+    tag = _convert.check_tag(tag)
+    rate = _convert.to_float(sample_rate, "sample_rate")
+    if not rate > 0 or rate == float("inf"):
+        raise ValueError("sample_rate must be a positive number, got %r" % (sample_rate,))
+    arr = _arrays.as_array(tensor, name)
+    shape = [n for n in arr.shape if n != 1]
+    if len(shape) == 1 or (len(shape) == 2 and shape[1] == 2):
+        channels = 1 if len(shape) == 1 else 2
+    elif not shape and arr.size == 1:
+        channels = 1  # one sample
+    else:
+        raise ValueError("%s must be mono (L,) or stereo (L, 2) audio; got shape %s"
+                         % (name, arr.shape))
+    values = arr.data
+    if arr.dtype == "uint8":
+        values = list(values)
+    if values and (max(values) > 1 or min(values) < -1):
+        # (PyTorch skips clipping altogether when the clip holds a NaN, since abs(x).max() is
+        # then NaN; tinytb clips the loud samples anyway: NaN stays NaN and is written as 0.)
+        import warnings
+        warnings.warn("%s: audio amplitude out of range [-1, 1], clipped" % name, UserWarning,
+                      stacklevel=3)
+        values = [v if -1 <= v <= 1 else (1 if v > 1 else (-1 if v < -1 else v))
+                  for v in values]
+    samples = _pcm16(values, arr.dtype)
+    frames = len(samples) // channels
+    import io
+    import wave
+    buf = io.BytesIO()
+    with wave.open(buf, "wb") as wav:
+        wav.setnchannels(channels)
+        wav.setsampwidth(2)
+        wav.setframerate(rate)
+        wav.writeframes(samples.tobytes() if sys.byteorder == "little"
+                        else _swapped(samples))
+    return _messages.summary([_messages.summary_value(tag=tag, audio=_messages.audio(
+        rate, channels, frames, buf.getvalue(), "audio/wav"))])
+
+
+def _pcm16(values, dtype):
+    """``(x * 32767).astype('<i2')`` as numpy computes it: the product in float32 for float32
+    (and narrower) input, in float64 otherwise, then truncated toward zero; NaN gives 0."""
+    from array import array
+    from itertools import repeat
+    from operator import mul
+    if dtype in ("float32", "float16", "bfloat16"):
+        products = array("f", map(mul, values, repeat(32767.0)))  # float32 rounding, exact
+    else:
+        products = map(mul, values, repeat(32767.0))
+    try:
+        return array("h", map(int, products))
+    except ValueError:  # NaN
+        return array("h", [int(p) if p == p else 0 for p in
+                           (array("f", map(mul, values, repeat(32767.0)))
+                            if dtype in ("float32", "float16", "bfloat16")
+                            else map(mul, values, repeat(32767.0)))])
+
+
+def _swapped(samples):
+    samples = samples.__copy__()
+    samples.byteswap()
+    return samples.tobytes()
 
 
 def pr_curve_raw(tag, tp, fp, tn, fn, precision, recall, num_thresholds=127, weights=None):

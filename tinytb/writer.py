@@ -470,7 +470,18 @@ class SummaryWriter:
                           global_step, walltime)
 
     def add_audio(self, tag, snd_tensor, global_step=None, sample_rate=44100, walltime=None):
-        raise _summary._later("add_audio", 5)
+        """Add audio data to summary.
+
+        Args:
+            tag (str): data identifier.
+            snd_tensor: the clip, shape (L,) (size-1 dimensions are squeezed) or (L, 2) for
+                stereo; values in [-1, 1] (louder samples are clipped, with a warning).
+            global_step (int): global step value to record.
+            sample_rate (int): sample rate in Hz.
+            walltime (float): seconds after epoch of the event; default ``time.time()``.
+        """
+        self._add_summary(_summary._audio_summary(tag, snd_tensor, sample_rate, "snd_tensor"),
+                          global_step, walltime)
 
     def add_onnx_graph(self, prototxt):
         raise _summary._later("add_onnx_graph", 6)
