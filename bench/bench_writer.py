@@ -908,6 +908,59 @@ def bench_video(ctx):
     return sec
 
 
+TARGET_AUDIO_RATIO = 1.0  # add_audio of 10 s at 44.1 kHz: no slower than PyTorch
+
+
+@benchmark('audio', 'add_audio of 10 s mono at 44.1 kHz, float32: time per call')
+def bench_audio(ctx):
+    sec = Section('6. add_audio: 10 s mono at 44.1 kHz, float32 in [-1, 1], k calls then close()')
+    try:
+        import numpy as np
+    except ImportError:
+        sec.note('numpy is not installed: skipped.')
+        return sec
+    clip = np.random.default_rng(3).uniform(-1, 1, 441000).astype(np.float32)
+    k = 2 if ctx.quick else 5
+    rounds = ctx.rounds(5, 2)
+
+    def one(lib, r):
+        d = temp_logdir()
+        try:
+            w = lib.writer_class(d)
+            t0 = time.perf_counter()
+            for i in range(k):
+                w.add_audio('clip', clip, i, sample_rate=44100)
+            w.close()
+            t1 = time.perf_counter()
+            events, _nbytes, problems = count_events(d)
+            return {'e2e': (t1 - t0) / k, 'events': events, 'problems': problems}
+        finally:
+            shutil.rmtree(d, ignore_errors=True)
+
+    libs = list(ctx.libs)
+    try:
+        import soundfile  # noqa: F401  (tensorboardX's add_audio needs it)
+    except ImportError:
+        libs = [lib for lib in libs if lib.name != 'tbx']
+    res = ctx.interleave(libs, rounds, one, progress='add_audio')
+    lossy = check_counts(ctx, sec, res, k)
+    ratio = paired_ratios(res, 'e2e')
+    rows = [[lib.label + (' (LOSSY)' if lib.name in lossy else ''),
+             fmt_time(medians(res, 'e2e')[lib.name]), fmt_ratio(ratio[lib.name])]
+            for lib in ctx.libs if lib.name in res]
+    sec.table(['library', 'e2e/call', "e2e / torch's"], rows)
+    sec.note('%d rounds of %d calls; tensorboardX is left out unless soundfile, which its '
+             'add_audio needs, is installed.' % (rounds, k))
+    target = 'tinytb add_audio 10 s e2e <= %gx PyTorch' % TARGET_AUDIO_RATIO
+    if ratio.get('tinytb') is None or 'tinytb' in lossy:
+        sec.verdict(target, *_unmeasured(ctx))
+    else:
+        sec.verdict(target, ratio['tinytb'] <= TARGET_AUDIO_RATIO, 'tinytb %s vs torch %s: %.2fx'
+                    % (fmt_time(medians(res, 'e2e')['tinytb']),
+                       fmt_time(medians(res, 'e2e').get(BASELINE)), ratio['tinytb']))
+    return sec
+
+
 # --------------------------------------------------------------------------
 # Driver
 
