@@ -30,6 +30,7 @@ ALLOWED = {
     "_png": {"errors"},
     "_gif": {"errors"},
     "_draw": set(),
+    "_histogram": set(),
     "writer": {"_convert", "_event_file", "_messages", "summary", "_fast", "_record", "_wire"},
     "reader": {"_messages", "_record", "_tensor", "errors"},
     "__init__": {"errors", "writer"},

@@ -1,0 +1,293 @@
+"""tinytb._histogram: PyTorch's make_histogram and numpy's bin edges, without numpy.
+
+Expected values are the verified examples of torch-writer-reference.md section 6.2
+("Verified examples", torch 2.13 / numpy 2.4.6) and 6.3 ("Example counts"), and 6.1 for the
+default edges; conformance/test_histogram_numpy.py compares against numpy and PyTorch on
+random data.
+"""
+
+import math
+import warnings
+from array import array
+
+import pytest
+
+from tinytb import _histogram
+from tinytb._histogram import bin_edges, default_bins, make_histogram
+
+SPEC_X = [0, 1, 1, 2, 3.5, 7.25, 7.5, 10]  # 6.3 "Example counts"
+
+
+def _reference_counts(values, edges):
+    """numpy's counting rule written plainly: [e_i, e_i+1), last bin closed."""
+    counts = [0] * (len(edges) - 1)
+    for x in values:
+        for i in range(len(edges) - 1):
+            last = i == len(edges) - 2
+            if edges[i] <= x < edges[i + 1] or (last and x == edges[-1]):
+                # numpy's searchsorted puts x in the last of equal-edged bins
+                j = i
+                while j + 1 < len(edges) - 1 and edges[j + 1] == x:
+                    j += 1
+                counts[j] += 1
+                break
+    return counts
+
+
+# ---------------------------------------------------------------------------
+# 6.1 default edges
+
+
+def test_default_bins_running_product():
+    edges = default_bins()
+    assert len(edges) == 1549
+    assert edges[774] == 0.0
+    assert edges[775] == 1e-12 and edges[-1] == 9.920775621859783e+19
+    assert edges[773] == -1e-12 and edges[0] == -9.920775621859783e+19
+    assert edges[:774] == [-e for e in reversed(edges[775:])]
+    assert all(a < b for a, b in zip(edges, edges[1:]))
+    # a running product, not powers: most edges differ from 1e-12 * 1.1**i
+    differ = sum(e != 1e-12 * 1.1 ** i for i, e in enumerate(edges[775:]))
+    assert differ == 731
+    assert default_bins() is edges  # cached
+
+
+# ---------------------------------------------------------------------------
+# 6.2 verified examples
+
+
+def test_auto_example():
+    h = make_histogram([0, 1, 1, 2, 3.5], "auto")
+    assert h == {"min": 0.0, "max": 3.5, "num": 5, "sum": 7.5, "sum_squares": 18.25,
+                 "bucket_limit": [0.0, 0.875, 1.75, 2.625, 3.5], "bucket": [0, 1, 2, 1, 1],
+                 "nonfinite": 0}
+
+
+def test_tensorflow_example():
+    h = make_histogram([0, 1, 1, 2, 3.5], "tensorflow")
+    assert h["bucket"] == make_histogram([0, 1, 1, 2, 3.5], default_bins())["bucket"]
+    limits, counts = h["bucket_limit"], h["bucket"]
+    assert len(limits) == len(counts) == 306
+    assert (limits[0], counts[0]) == (0.0, 0)
+    assert (limits[1], counts[1]) == (1e-12, 1)  # the value 0.0
+    assert {i: c for i, c in enumerate(counts) if c} == {1: 1, 291: 2, 299: 1, 305: 1}
+    assert limits[-1] == 3.8315657995195243
+    assert (h["min"], h["max"], h["num"], h["sum"], h["sum_squares"]) == (
+        0.0, 3.5, 5, 7.5, 18.25)
+
+
+def test_single_value_tensorflow():
+    h = make_histogram([5.0], "tensorflow")
+    assert h["bucket_limit"] == [4.636194617418625, 5.099814079160488]
+    assert h["bucket"] == [0, 1]
+    assert (h["min"], h["max"], h["num"], h["sum"], h["sum_squares"]) == (
+        5.0, 5.0, 1, 5.0, 25.0)
+
+
+@pytest.mark.parametrize("bins,limits", [
+    ("auto", [1.5, 2.5]), ("fd", [1.5, 2.5]), ("stone", [1.5, 2.5]),
+    (10, [2.0, 2.1]),
+])
+def test_constant_values_widened(bins, limits):
+    h = make_histogram([2.0, 2.0, 2.0], bins)
+    assert h["bucket_limit"] == limits
+    assert h["bucket"] == [0, 3]
+
+
+def test_max_bins_regrouping_is_not_an_upper_bound():
+    h = make_histogram([float(i) for i in range(10)], 10, max_bins=3)
+    assert h["bucket_limit"] == [0.0, 2.7, 5.4, 8.1, 9.0]
+    assert h["bucket"] == [0, 3, 3, 3, 1]
+
+
+def test_max_bins_pads_modulo_the_step():
+    # 7 bins, max_bins=3: step 2, 7 % 2 = 1 -> one zero appended, 4 groups
+    values = [float(i) for i in range(7)]
+    h = make_histogram(values, 7, max_bins=3)
+    edges = bin_edges(values, 7)
+    assert h["bucket_limit"] == [edges[0], edges[2], edges[4], edges[6], edges[7]]
+    assert h["bucket"] == [0, 2, 2, 2, 1]
+    assert make_histogram(values, 7, max_bins=7) == make_histogram(values, 7)
+    with pytest.raises(ValueError, match="max_bins"):
+        make_histogram(values, 7, max_bins=0)
+
+
+# ---------------------------------------------------------------------------
+# 6.3 estimators
+
+
+@pytest.mark.parametrize("name,count", [
+    ("auto", 4), ("fd", 2), ("doane", 5), ("sturges", 4), ("sqrt", 3), ("scott", 2),
+    ("rice", 4), ("stone", 1),
+])
+def test_estimator_bin_counts(name, count):
+    edges = bin_edges(sorted(SPEC_X), name)
+    assert len(edges) == count + 1
+    assert edges[0] == 0 and edges[-1] == 10  # linspace ends exactly at the data range
+    assert make_histogram(SPEC_X, name)["bucket"][1:] == _reference_counts(SPEC_X, edges)
+
+
+def test_percentile_is_numpys_linear_lerp():
+    s = sorted(SPEC_X)
+    # (n-1)*q = 5.25 -> 7.25 + 0.25*0.25; 1.75 -> g >= 0.5: 1 - (1-1)*0.25
+    assert _histogram._percentile(s, 0.75) == 7.3125
+    assert _histogram._percentile(s, 0.25) == 1.0
+    assert _histogram._percentile([3.0], 0.75) == 3.0
+
+
+def test_linspace():
+    assert _histogram._linspace(0.0, 3.5, 5) == [0.0, 0.875, 1.75, 2.625, 3.5]
+    edges = _histogram._linspace(0.0, 1.0, 11)
+    assert edges[3] == 3 * 0.1 and edges[-1] == 1.0
+    # denormal step: i / div * delta
+    tiny = _histogram._linspace(0.0, 5e-324, 2)
+    assert tiny == [0.0, 5e-324]
+
+
+def test_int_bins_edges():
+    assert bin_edges([1.0, 3.0], 4) == [1.0, 1.5, 2.0, 2.5, 3.0]
+    assert bin_edges([], 2) == [0.0, 0.5, 1.0]  # numpy's range for no data
+    assert bin_edges([], "auto") == [0.0, 1.0]
+
+
+def test_explicit_edges():
+    values = [-1.0, 0.0, 0.5, 1.0, 1.0, 2.0, 5.0]
+    edges = [0, 1, 2]
+    assert bin_edges(values, edges) == [0.0, 1.0, 2.0]
+    h = make_histogram(values, edges)
+    # [0, 1): 0, 0.5; [1, 2]: 1, 1, 2 (last bin closed); -1 and 5 not counted
+    assert h["bucket_limit"] == [0.0, 1.0, 2.0]
+    assert h["bucket"] == [0, 2, 3]
+    assert (h["min"], h["max"], h["num"]) == (-1.0, 5.0, 7)  # stats keep every value
+    # equal edges (numpy allows non-decreasing): the value goes to the later bin
+    edges = [0.0, 1.0, 1.0, 2.0]
+    assert _histogram._counts_sparse(sorted(values), edges) == [2, 0, 3]
+    assert _histogram._counts(sorted(values), edges) == [2, 0, 3]
+
+
+@pytest.mark.parametrize("bins,error,match", [
+    ("nope", ValueError, "not a valid estimator"),
+    (0, ValueError, "must be positive"),
+    (2.5, TypeError, "an integer, a string, or an array"),
+    ([2.0, 1.0], ValueError, "increase monotonically"),
+    ([1.0], ValueError, "at least 2 edges"),
+    ([0.0, float("nan")], ValueError, "NaN"),
+    ([[0.0, 1.0]], ValueError, "1d"),
+])
+def test_bins_errors(bins, error, match):
+    with pytest.raises(error, match=match):
+        make_histogram([1.0, 2.0], bins)
+
+
+def test_too_many_bins():
+    with pytest.raises(ValueError, match="Too many bins for data range. Cannot create 10 "):
+        bin_edges([1.0, 1.0 + 2.0 ** -52], 10)
+    with pytest.raises(ValueError, match="too large"):
+        bin_edges([-1e308, 1e308], 3)
+
+
+def test_stone_exact_ties_go_to_the_first():
+    # counts 4 bins [2, 0, 0, 3] and 7 bins [1, 1, 0, 0, 0, 0, 3] cost exactly the same;
+    # tinytb takes the first (numpy 2.4 with its BLAS rounding takes 7 here; documented)
+    assert len(bin_edges(sorted([8.0, 9.0, 8.5, 3.5, 2.0]), "stone")) == 5
+
+
+def test_stone_warns_at_its_upper_bound():
+    values = [0.0, 0.0, 1.0]  # J(nb) decreases with nb: stone picks 100 bins and warns
+    with pytest.warns(RuntimeWarning, match="suboptimal"):
+        edges = bin_edges(values, "stone")
+    assert len(edges) == 101
+
+
+# ---------------------------------------------------------------------------
+# counting rule and trimming, against a plain reference
+
+
+@pytest.mark.parametrize("bins", ["auto", "fd", "doane", "scott", "stone", "rice", "sturges",
+                                  "sqrt", 1, 3, 17, "tensorflow"])
+def test_counts_follow_numpys_rule(bins):
+    values = [((i * 7919) % 101 - 50) / 7.0 for i in range(203)] + [0.0, -0.0, 1e-13]
+    s = sorted(values)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        edges = bin_edges(s, bins)
+        h = make_histogram(values, bins)
+    counts = _reference_counts(values, edges)
+    assert _histogram._counts(s, edges) == counts
+    assert _histogram._counts_sparse(s, edges) == counts
+    assert sum(h["bucket"]) == len(values)
+    first = next(i for i, c in enumerate(counts) if c)
+    last = max(i for i, c in enumerate(counts) if c)
+    if first:
+        assert h["bucket"] == counts[first - 1:last + 1]
+    else:
+        assert h["bucket"] == [0] + counts[:last + 1]
+    assert h["bucket_limit"] == edges[first:last + 2]
+
+
+def test_nothing_in_range():
+    with pytest.raises(ValueError, match="histogram is empty"):
+        make_histogram([1e25], "tensorflow")
+    # PyTorch's trim keeps one empty bucket when there is a single bin
+    assert make_histogram([5.0], [0.0, 1.0])["bucket"] == [0]
+
+
+def test_value_on_last_default_edge_counts():
+    top = default_bins()[-1]
+    h = make_histogram([top], "tensorflow")
+    assert h["bucket"] == [0, 1] and h["bucket_limit"][-1] == top
+
+
+# ---------------------------------------------------------------------------
+# input, statistics, non-finite values
+
+
+def test_empty_input():
+    with pytest.raises(ValueError, match="The input has no element."):
+        make_histogram([], "tensorflow")
+
+
+def test_input_kinds():
+    expected = make_histogram([0.5, 1.5, -2.0], "auto")
+    assert make_histogram(array("d", [0.5, 1.5, -2.0]), "auto") == expected
+    assert make_histogram((0.5, 1.5, -2.0), "auto") == expected
+    assert make_histogram(iter([0.5, 1.5, -2.0]), "auto") == expected
+    h = make_histogram([1, 2, 3], "auto")  # ints: the statistics are floats
+    assert type(h["min"]) is float and h["sum"] == 6.0 and type(h["sum"]) is float
+
+
+def test_sums_are_exactly_rounded():
+    values = [1e16, 1.0, -1e16, 1.0]
+    h = make_histogram(values, 3)
+    assert h["sum"] == 2.0  # plain left-to-right summation gives 0.0 or 1.0
+    assert h["sum_squares"] == math.fsum(v * v for v in values)
+
+
+def test_sum_overflow_is_infinite():
+    h = make_histogram([1e308, 1.5e308], 2)
+    assert h["sum"] == math.inf and h["sum_squares"] == math.inf and h["nonfinite"] == 0
+    assert h["num"] == 2 and h["bucket"] == [0, 1, 1]
+
+
+@pytest.mark.parametrize("bad", [[math.nan], [math.inf], [-math.inf], [math.inf, -math.inf],
+                                 [math.nan, math.inf, -math.inf]])
+@pytest.mark.parametrize("bins", ["tensorflow", "auto", 5, [0.0, 1.0, 4.0]])
+def test_nonfinite_values_are_skipped_and_counted(bad, bins):
+    finite = [0.0, 1.0, 1.0, 2.0, 3.5]
+    h = make_histogram(finite[:2] + bad + finite[2:], bins)
+    expected = make_histogram(finite, bins)
+    assert h.pop("nonfinite") == len(bad)
+    assert expected.pop("nonfinite") == 0
+    assert h == expected
+
+
+def test_all_nonfinite_input():
+    with pytest.raises(ValueError, match=r"no finite element \(3 NaN or infinite values\)"):
+        make_histogram([math.nan, math.inf, -math.inf], "tensorflow")
+
+
+def test_default_bins_not_modified_by_results():
+    before = list(default_bins())
+    h = make_histogram([0.0, 1.0], "tensorflow")
+    h["bucket_limit"].append(1.0)
+    assert default_bins() == before
