@@ -3,6 +3,7 @@
 import decimal
 import fractions
 import os
+import struct
 import warnings
 
 import pytest
@@ -208,6 +209,46 @@ def test_not_yet_implemented_methods_name_their_issue(tmp_path):
         with pytest.raises(NotImplementedError, match="histograms"):
             w.add_pr_curve("p", [1], [0.5])
         with pytest.raises(NotImplementedError, match="histograms"):
-            w.add_histogram("h", [1.0])
+            w.add_mesh("m", [[[0.0, 0.0, 0.0]]])
         with pytest.raises(NotImplementedError, match="graphs"):
             w.add_graph(None)
+
+
+def test_add_histogram_vector(tmp_path):
+    # torch-writer-reference.md section 11: add_histogram('h_auto', [0,1,1,2,3.5], 5,
+    # bins='auto', walltime=5.0), as torch 2.13 wrote it
+    def doubles(*values):
+        return struct.pack("<%dd" % len(values), *values).hex()
+
+    expected = bytes.fromhex(
+        "0900000000000014401005 2a8501 0a8201 0a06 685f6175746f 2a78"  # wall 5.0, step 5, tag
+        " 11 000000000000 0c40 19 0000000000001440 21 0000000000001e40 29 0000000000403240"
+        .replace(" ", "")  # max 3.5, num 5, sum 7.5, sum_squares 18.25 (min 0 left out)
+        + "3228" + doubles(0, .875, 1.75, 2.625, 3.5) + "3a28" + doubles(0, 1, 2, 1, 1))
+    with SummaryWriter(tmp_path) as w:
+        w.add_histogram("h_auto", [0, 1, 1, 2, 3.5], 5, bins="auto", walltime=5.0)
+    assert payloads(tmp_path)[1] == expected
+
+
+def test_histogram_inputs_and_errors(tmp_path):
+    with SummaryWriter(tmp_path) as w:
+        with pytest.warns(UserWarning, match="1 NaN or infinite"):
+            w.add_histogram("nan", [1.0, float("nan"), 2.0], 0, bins=4)
+        w.add_histogram("tf", [5.0], 1)  # PyTorch's default 'tensorflow' edges
+        w.add_histogram_raw("raw", 0, 2, 3, 3, 5, [1, 2], [1, 2], 2)
+        with pytest.raises(ValueError, match="no element"):
+            w.add_histogram("empty", [], 3)
+        with pytest.raises(ValueError, match="len"):
+            w.add_histogram_raw("bad", 0, 1, 1, 1, 1, [1, 2], [1], 3)
+        with pytest.raises(ValueError, match="increasing"):
+            w.add_histogram_raw("bad", 0, 1, 1, 1, 1, [2, 1], [1, 1], 3)
+        with pytest.raises(ValueError, match="negative"):
+            w.add_histogram_raw("bad", 0, 1, 1, 1, 1, [1, 2], [1, -1], 3)
+    events = reader.read_events(reader.event_files(tmp_path)["."][0])
+    histos = {e.summary.value[0].tag: e.summary.value[0].histo for e in events if e.summary}
+    assert histos["nan"].num == 2.0 and histos["nan"].max == 2.0
+    # [5.0] with 'tensorflow' bins: limits [4.636194617418625, 5.099814079160488], counts [0, 1]
+    assert histos["tf"].bucket_limit == [4.636194617418625, 5.099814079160488]
+    assert histos["tf"].bucket == [0.0, 1.0]
+    assert histos["raw"].bucket == [1.0, 2.0] and histos["raw"].sum_squares == 5.0
+    assert set(histos) == {"nan", "tf", "raw"}

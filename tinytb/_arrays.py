@@ -60,8 +60,10 @@ _FORMATS = {"B": "uint8", "b": "int8", "H": "uint16", "h": "int16", "I": "uint32
             "f": "float32", "d": "float64", "?": "bool", "c": "uint8"}
 
 
-def as_array(value, name):
-    """The :class:`Array` for ``value``; ``TypeError``/``ValueError`` naming ``name``."""
+def as_array(value, name, pixels=True):
+    """The :class:`Array` for ``value``; ``TypeError``/``ValueError`` naming ``name``.
+    ``pixels``: Python ints in nested lists are uint8 pixel values (0..255); otherwise they
+    are int64 numbers (histogram values, edges, audio samples)."""
     dtype = getattr(value, "dtype", None)
     if dtype is not None and str(dtype).startswith("torch."):
         return _from_torch(value, name)
@@ -72,7 +74,7 @@ def as_array(value, name):
     if isinstance(value, (bytes, bytearray, memoryview, array)):
         return _from_buffer(memoryview(value), name)
     if isinstance(value, (list, tuple, int, float)) or _is_number(value):
-        return _from_nested(value, name)
+        return _from_nested(value, name, pixels)
     try:
         view = memoryview(value)
     except TypeError:
@@ -175,11 +177,13 @@ def _from_buffer(view, name):
     return Array(dtype, shape, _unpack(raw, fmt, big))
 
 
-def _from_nested(value, name):
+def _from_nested(value, name, pixels=True):
     shape, flat = nested(value, name)
     kinds = {type(x) for x in flat}
     if kinds <= {bool}:
         return Array("bool", shape, flat)
+    if kinds <= {int, bool} and not pixels:
+        return Array("int64", shape, flat)
     if kinds <= {int, bool}:
         if flat and (min(flat) < 0 or max(flat) > 255):
             raise ValueError("%s: Python ints are uint8 values and must be in 0..255, found "

@@ -129,15 +129,65 @@ def hparams(hparam_dict=None, metric_dict=None, hparam_domain_discrete=None):
 
 
 def histogram_raw(name, min, max, num, sum, sum_squares, bucket_limits, bucket_counts):
-    raise _later("histogram_raw", 5)
+    """A histogram from its statistics: ``bucket_limits[k]`` is the right edge of bucket k
+    (increasing), ``bucket_counts[k]`` its count (not negative); equal lengths."""
+    name = _convert.check_tag(name, "name")
+    stats = [_convert.to_float(v, n) for v, n in ((min, "min"), (max, "max"), (num, "num"),
+                                                  (sum, "sum"), (sum_squares, "sum_squares"))]
+    limits = [_convert.to_float(v, "bucket_limits") for v in _flat(bucket_limits,
+                                                                  "bucket_limits")]
+    counts = [_convert.to_float(v, "bucket_counts") for v in _flat(bucket_counts,
+                                                                  "bucket_counts")]
+    if len(limits) != len(counts):
+        raise ValueError("len(bucket_limits) != len(bucket_counts): %d and %d"
+                         % (len(limits), len(counts)))
+    if any(b < a for a, b in zip(limits, limits[1:])):
+        raise ValueError("bucket_limits must be increasing")
+    if any(not c >= 0 for c in counts):
+        raise ValueError("bucket_counts must not be negative")
+    proto = _messages.histogram_proto(*stats, bucket_limit=limits, bucket=counts)
+    return _messages.summary([_messages.summary_value(tag=name, histo=proto)])
+
+
+def _flat(value, name):
+    return list(_arrays.as_array(value, name, pixels=False).data)
 
 
 def histogram(name, values, bins, max_bins=None):
-    raise _later("histogram", 5)
+    """A histogram of ``values`` (any array-like; flattened), binned as PyTorch does:
+    ``bins`` is 'tensorflow' (PyTorch's default edges), an int, a numpy estimator name or an
+    edge list. NaN and infinite values are left out of the buckets and the statistics (with a
+    warning); PyTorch lets them turn min, max and sum into NaN."""
+    return _histogram_summary(name, values, bins, max_bins, "values")
+
+
+def _histogram_summary(tag, values, bins, max_bins, name):
+    tag = _convert.check_tag(tag)
+    return _messages.summary([_messages.summary_value(
+        tag=tag, histo=_histogram_proto(values, bins, max_bins, name))])
 
 
 def make_histogram(values, bins, max_bins=None):
-    raise _later("make_histogram", 5)
+    """The serialized ``HistogramProto`` of ``values`` (see :func:`histogram`)."""
+    return _histogram_proto(values, bins, max_bins, "values")
+
+
+def _histogram_proto(values, bins, max_bins, name):
+    from . import _histogram
+    arr = _arrays.as_array(values, name, pixels=False)
+    data = list(arr.data) if arr.dtype == "uint8" else arr.data
+    if max_bins is not None:
+        max_bins = _convert.to_step(max_bins, "max_bins")
+    if not isinstance(bins, (str, int)):
+        bins = [_convert.to_float(v, "bins") for v in _flat(bins, "bins")]
+    h = _histogram.make_histogram([float(v) for v in data], bins, max_bins)
+    if h.get("nonfinite"):
+        import warnings
+        warnings.warn("%s: %d NaN or infinite values were left out of the histogram"
+                      % (name, h["nonfinite"]), UserWarning, stacklevel=4)
+    return _messages.histogram_proto(
+        min=h["min"], max=h["max"], num=h["num"], sum=h["sum"], sum_squares=h["sum_squares"],
+        bucket_limit=h["bucket_limit"], bucket=[float(c) for c in h["bucket"]])
 
 
 def image(tag, tensor, rescale=1, dataformats="NCHW"):
@@ -308,7 +358,7 @@ def _audio_summary(tag, tensor, sample_rate, name):
     rate = _convert.to_float(sample_rate, "sample_rate")
     if not rate > 0 or rate == float("inf"):
         raise ValueError("sample_rate must be a positive number, got %r" % (sample_rate,))
-    arr = _arrays.as_array(tensor, name)
+    arr = _arrays.as_array(tensor, name, pixels=False)
     shape = [n for n in arr.shape if n != 1]
     if len(shape) == 1 or (len(shape) == 2 and shape[1] == 2):
         channels = 1 if len(shape) == 1 else 2

@@ -377,11 +377,30 @@ class SummaryWriter:
 
     def add_histogram(self, tag, values, global_step=None, bins="tensorflow", walltime=None,
                       max_bins=None):
-        raise _summary._later("add_histogram", 5)
+        """Add a histogram of ``values`` (any array-like, flattened).
+
+        Args:
+            bins: 'tensorflow' (PyTorch's default: 1549 exponential edges), an int, one of
+                numpy's estimators ('auto', 'fd', 'doane', 'scott', 'stone', 'rice',
+                'sturges', 'sqrt') or an increasing list of edges.
+            max_bins (int): merge neighbouring bins as PyTorch does when there are more.
+            NaN and infinite values are left out (with a warning); an empty input raises
+            ``ValueError``.
+
+        Examples::
+
+            writer.add_histogram("weights", [random.gauss(0, 1) for _ in range(1000)], step)
+        """
+        self._add_summary(_summary._histogram_summary(tag, values, bins, max_bins, "values"),
+                          global_step, walltime)
 
     def add_histogram_raw(self, tag, min, max, num, sum, sum_squares, bucket_limits,
                           bucket_counts, global_step=None, walltime=None):
-        raise _summary._later("add_histogram_raw", 5)
+        """Add a histogram from its statistics (see ``summary.histogram_raw``): equal-length
+        ``bucket_limits`` (right edges, increasing) and ``bucket_counts`` (not negative)."""
+        self._add_summary(_summary.histogram_raw(tag, min, max, num, sum, sum_squares,
+                                                 bucket_limits, bucket_counts),
+                          global_step, walltime)
 
     def add_image(self, tag, img_tensor, global_step=None, walltime=None, dataformats="CHW"):
         """Add image data to summary.
