@@ -4,6 +4,7 @@
 import argparse
 import math
 import os
+import random
 import sys
 
 from . import __version__, reader
@@ -25,7 +26,8 @@ def demo(logdir):
         w.add_text("about", "# tinytb demo\n\nWritten by `python -m tinytb demo` with the "
                    "standard library alone.\n\n| kind | tag |\n|---|---|\n| scalars | "
                    "`loss/*`, `lr` |\n| scalars (sub-runs) | `wave` |\n| text | `about` |\n"
-                   "| images | `images/*` |\n| video | `video/orbit` |\n| audio | `audio/chirp` |", 0)
+                   "| images | `images/*` |\n| video | `video/orbit` |\n| audio | `audio/chirp` |\n"
+                   "| histograms | `weights/layer1` |", 0)
         for step in (0, 100, 199):
             w.add_text("notes", "checkpoint at step **%d**" % step, step)
         w.add_tensor("tensor/ramp", [[i * 0.5 for i in range(4)] for _ in range(3)], 0)
@@ -89,6 +91,11 @@ def _demo_media(w):
     chirp = [0.5 * math.sin(2 * math.pi * (220 + 440 * i / rate) * i / rate)
              for i in range(rate)]  # one second rising from 220 Hz
     w.add_audio("audio/chirp", chirp, 0, sample_rate=rate)
+    rng = random.Random(0)
+    for step in range(0, 200, 20):  # a distribution that narrows and drifts while "training"
+        spread = 1.0 / (1 + step / 50)
+        w.add_histogram("weights/layer1", [rng.gauss(step / 200, spread) for _ in range(2000)],
+                        step)
 
 
 def _value_line(value):
@@ -103,6 +110,10 @@ def _value_line(value):
             else "image"
         parts.append("image %dx%d colorspace=%d %s (%d bytes)"
                      % (img.width, img.height, img.colorspace, kind, len(blob)))
+    elif value.histo is not None:
+        h = value.histo
+        parts.append("histo %d buckets, num=%g min=%g max=%g" % (len(h.bucket), h.num, h.min,
+                                                                 h.max))
     elif value.audio is not None:
         a = value.audio
         parts.append("audio %s %d Hz, %d channel(s), %d frames (%d bytes)" % (
