@@ -23,7 +23,7 @@ TensorBoard's name for the section that failed: "header", "header crc", "data" o
 
 import struct
 
-from ._crc32c import crc32c, mask, masked_crc32c
+from ._crc32c import masked_crc32c
 from .errors import DecodeError
 
 _LENGTH = struct.Struct("<Q")  # uint64 length
@@ -51,11 +51,6 @@ def record_header(length):
 def frame(data):
     """One whole record: header, ``data``, footer."""
     return record_header(len(data)) + data + _MASKED_CRC.pack(masked_crc32c(data))
-
-
-def footer_for_crc(crc):
-    """The footer for a payload whose (unmasked) CRC-32C the caller computed another way."""
-    return _MASKED_CRC.pack(mask(crc))
 
 
 def iter_records(source, strict=False):
@@ -89,7 +84,7 @@ def _check_header(header, offset):
 
 def _check_data(data, footer, offset):
     stored, = _MASKED_CRC.unpack_from(footer)
-    computed = mask(crc32c(data))
+    computed = masked_crc32c(data)
     if stored != computed:
         raise DecodeError("data crc mismatch: stored 0x%08x, computed 0x%08x" % (stored, computed),
                           offset, "data crc")
