@@ -168,3 +168,56 @@ def test_layout_decode():
     series = chart.margin.series[0]
     assert (series.value, series.lower, series.upper) == ("a", "b", "c")
     assert chart.multiline is None
+
+
+# -- plugin data of PR curves, meshes and hparams ----------------------------------------------
+
+def test_pr_curve_plugin_data_vector():
+    # torch-writer-reference.md section 11: add_pr_curve(..., num_thresholds=5) metadata
+    # "4a.. 0a.. 0a09 'pr_curves' 1202 1005"
+    assert _messages.pr_curve_plugin_data(5) == bytes.fromhex("1005")
+    assert _messages.summary_metadata("pr_curves", _messages.pr_curve_plugin_data(5)) == \
+        bytes.fromhex("0a0f0a09") + b"pr_curves" + bytes.fromhex("12021005")
+
+
+def test_mesh_plugin_data_vector():
+    # section 3.2.6: vertices [1,3,3] with faces and colors, as torch 2.13 wrote it
+    expected = bytes.fromhex("12046d65736818012a027b7d3203010303380e")
+    assert _messages.mesh_plugin_data("mesh", _messages.MESH_VERTEX, "{}", [1, 3, 3], 14) \
+        == expected
+    decoded = _messages.MESH_PLUGIN_DATA.decode(expected)
+    assert (decoded.name, decoded.content_type, decoded.shape, decoded.components) == \
+        ("mesh", 1, [1, 3, 3], 14)
+
+
+def test_hparams_session_end_vector():
+    # section 3.2.5: session_end content "22 02 08 01"
+    assert _messages.hparams_plugin_data(
+        session_end_info=_messages.session_end_info(_messages.STATUS_SUCCESS)) == \
+        bytes.fromhex("22020801")
+
+
+def test_hparams_session_start_vector():
+    # captured from protobuf 7.36 (upb): HParamsPluginData(session_start_info=ssi) with
+    # ssi.hparams[''].string_value = '', ['a'].number_value = 0.0, ['b'].bool_value = False:
+    # map entries always carry key and value, and oneof members keep explicit presence
+    expected = bytes.fromhex("1a210a060a0012021a000a0e0a016112091100000000000000000a070a0162"
+                             "12022000")
+    ssi = _messages.session_start_info([("", ""), ("a", 0.0), ("b", False)])
+    assert _messages.hparams_plugin_data(session_start_info=ssi) == expected
+    decoded = _messages.HPARAMS_PLUGIN_DATA.decode(expected).session_start_info
+    assert [(e.key, e.value.fields()) for e in decoded.hparams] == [
+        ("", [("string_value", "")]), ("a", [("number_value", 0.0)]),
+        ("b", [("bool_value", False)])]
+
+
+def test_hparam_info_and_experiment_vectors():
+    # captured from protobuf 7.36: HParamInfo(name='x', type=DATA_TYPE_BOOL,
+    # domain_discrete=ListValue([True, False])); MetricInfo(name=MetricName(tag='m'));
+    # HParamsPluginData(experiment=Experiment()) keeps the empty experiment: "12 00"
+    assert _messages.hparam_info("x", _messages.DATA_TYPE_BOOL, [True, False]) == \
+        bytes.fromhex("0a017820022a080a0220010a022000")
+    assert _messages.metric_info("m") == bytes.fromhex("0a0312016d")
+    assert _messages.hparams_plugin_data(experiment=_messages.experiment()) == b"\x12\x00"
+    assert _messages.struct_value(None) == b"\x08\x00"
+    assert _messages.struct_value(1.5) == b"\x11" + struct.pack("<d", 1.5)

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: MIT
-"""Command line: ``python -m tinytb demo [LOGDIR]`` and ``python -m tinytb dump FILE``."""
+"""Command line: ``python -m tinytb demo [LOGDIR]`` and ``python -m tinytb dump FILE|DIR``."""
 
 import argparse
 import math
@@ -7,7 +7,7 @@ import os
 import random
 import sys
 
-from . import __version__, reader
+from . import __version__, _messages, reader
 from ._messages import decode_event
 from ._record import HEADER_SIZE, OVERHEAD, iter_records
 from .errors import DecodeError
@@ -98,6 +98,12 @@ def _demo_media(w):
                         step)
 
 
+# Plugins whose SummaryMetadata.plugin_data.content is a message dump can show decoded.
+_PLUGIN_CONTENT = {"pr_curves": _messages.PR_CURVE_PLUGIN_DATA,
+                   "mesh": _messages.MESH_PLUGIN_DATA,
+                   "hparams": _messages.HPARAMS_PLUGIN_DATA}
+
+
 def _value_line(value):
     kinds = [name for name, _ in value.fields() if name not in ("tag", "metadata", "node_name")]
     parts = ["tag=%r" % value.tag]
@@ -131,12 +137,24 @@ def _value_line(value):
         if plugin is not None:
             parts.append("plugin=%r" % plugin.plugin_name)
             if plugin.content:
-                parts.append("content=%s" % plugin.content.hex())
+                schema = _PLUGIN_CONTENT.get(plugin.plugin_name)
+                try:
+                    parts.append("content=%r" % schema.decode(plugin.content))
+                except (AttributeError, DecodeError):  # no schema, or not what we expect
+                    parts.append("content=%s" % plugin.content.hex())
     return "  ".join(parts)
 
 
 def dump(path, out=sys.stdout):
-    """Print every record of an event file, decoded, with its offset. Returns an exit code."""
+    """Print every record of an event file, decoded, with its offset; for a directory, every
+    event file below it, run by run. Returns an exit code."""
+    if os.path.isdir(path):
+        status = 0
+        for run, files in sorted(reader.event_files(path).items()):
+            for name in files:
+                print("== run %s: %s" % (run, name), file=out)
+                status = dump(name, out) or status
+        return status
     with open(path, "rb") as f:
         data = f.read()
     tail = 0
@@ -178,7 +196,8 @@ def main(argv=None):
     sub = parser.add_subparsers(dest="command")
     p = sub.add_parser("demo", help="write a demo run and say how to view it")
     p.add_argument("logdir", nargs="?", default=os.path.join("runs", "tinytb-demo"))
-    p = sub.add_parser("dump", help="print every record of an event file, decoded")
+    p = sub.add_parser("dump", help="print every record of an event file (or of every event "
+                       "file under a directory), decoded")
     p.add_argument("file")
     args = parser.parse_args(argv)
     if args.command == "demo":

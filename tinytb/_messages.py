@@ -243,6 +243,107 @@ def margin_chart_content(series):
         for v, lo, up in series])
 
 
+# -- plugins/pr_curve/plugin_data.proto, plugins/mesh/plugin_data.proto -----------------------
+
+def pr_curve_plugin_data(num_thresholds, version=0):
+    """message PrCurvePluginData { int32 version = 1; uint32 num_thresholds = 2; }"""
+    return _uint_if_set(1, version) + _uint_if_set(2, num_thresholds)
+
+
+# enum MeshPluginData.ContentType
+MESH_VERTEX, MESH_FACE, MESH_COLOR = 1, 2, 3
+
+
+def mesh_plugin_data(name, content_type, json_config, shape, components, version=0):
+    """message MeshPluginData { int32 version = 1; string name = 2;
+      ContentType content_type = 3; string json_config = 5; repeated int32 shape = 6;
+      uint32 components = 7; }   (ContentType: UNDEFINED=0, VERTEX=1, FACE=2, COLOR=3)"""
+    return b"".join((
+        _uint_if_set(1, version), _string_if_set(2, name), _uint_if_set(3, content_type),
+        _string_if_set(5, json_config), packed_varints(6, shape) if len(shape) else b"",
+        _uint_if_set(7, components)))
+
+
+# -- google/protobuf/struct.proto, plugins/hparams/{api,plugin_data}.proto -------------------
+
+def struct_value(value):
+    """message Value { oneof kind { NullValue null_value = 1; double number_value = 2;
+      string string_value = 3; bool bool_value = 4; Struct struct_value = 5;
+      ListValue list_value = 6; } }
+
+    ``value``: ``None``, a bool, a float or a str. Members of a ``oneof`` keep explicit
+    presence, so ``False``, ``0.0`` and ``""`` are written (``20 00``, ``11 00..00``, ``1a 00``)."""
+    if value is None:
+        return uint_field(1, 0)
+    if value is True or value is False:
+        return uint_field(4, int(value))
+    if isinstance(value, str):
+        return string_field(3, value)
+    return double_field(2, value)
+
+
+def list_value(values):
+    """message ListValue { repeated Value values = 1; }  (``values``: Python values)"""
+    return b"".join([bytes_field(1, struct_value(v)) for v in values])
+
+
+# enum DataType; enum Status
+DATA_TYPE_UNSET, DATA_TYPE_STRING, DATA_TYPE_BOOL, DATA_TYPE_FLOAT64 = 0, 1, 2, 3
+STATUS_UNKNOWN, STATUS_SUCCESS, STATUS_FAILURE, STATUS_RUNNING = 0, 1, 2, 3
+
+
+def hparam_info(name, type=0, domain_discrete=None, display_name="", description=""):
+    """message HParamInfo { string name = 1; string display_name = 2; string description = 3;
+      DataType type = 4; oneof domain { ListValue domain_discrete = 5;
+      Interval domain_interval = 6; } bool differs = 7; }  (``domain_discrete``: values)"""
+    return b"".join((
+        _string_if_set(1, name), _string_if_set(2, display_name),
+        _string_if_set(3, description), _uint_if_set(4, type),
+        b"" if domain_discrete is None else bytes_field(5, list_value(domain_discrete))))
+
+
+def metric_info(tag, group=""):
+    """message MetricInfo { MetricName name = 1; ... }
+    message MetricName { string group = 1; string tag = 2; }"""
+    return bytes_field(1, _string_if_set(1, group) + _string_if_set(2, tag))
+
+
+def experiment(hparam_infos=(), metric_infos=()):
+    """message Experiment { string description = 1; string user = 2;
+      double time_created_secs = 3; repeated HParamInfo hparam_infos = 4;
+      repeated MetricInfo metric_infos = 5; string name = 6; }"""
+    return (b"".join([bytes_field(4, h) for h in hparam_infos])
+            + b"".join([bytes_field(5, m) for m in metric_infos]))
+
+
+def session_start_info(hparams=(), group_name="", start_time_secs=0.0):
+    """message SessionStartInfo { map<string, google.protobuf.Value> hparams = 1;
+      string model_uri = 2; string monitor_url = 3; string group_name = 4;
+      double start_time_secs = 5; }
+
+    ``hparams``: ``(name, python value)`` pairs. A map entry is the message
+    ``{ string key = 1; Value value = 2; }`` with both fields always written (the runtime
+    writes ``0a 00`` for an empty key). Entries go out in the order given (the protobuf
+    runtime uses its hash order; readers do not care)."""
+    return b"".join(
+        [bytes_field(1, string_field(1, k) + bytes_field(2, struct_value(v)))
+         for k, v in hparams]
+        + [_string_if_set(4, group_name), _double_if_set(5, start_time_secs)])
+
+
+def session_end_info(status=STATUS_SUCCESS, end_time_secs=0.0):
+    """message SessionEndInfo { Status status = 1; double end_time_secs = 2; }"""
+    return _uint_if_set(1, status) + _double_if_set(2, end_time_secs)
+
+
+def hparams_plugin_data(experiment=None, session_start_info=None, session_end_info=None,
+                        version=0):
+    """message HParamsPluginData { int32 version = 1; oneof data { Experiment experiment = 2;
+      SessionStartInfo session_start_info = 3; SessionEndInfo session_end_info = 4; } }"""
+    return (_uint_if_set(1, version) + _explicit(2, experiment)
+            + _explicit(3, session_start_info) + _explicit(4, session_end_info))
+
+
 # -- decoding ---------------------------------------------------------------------------------
 
 class Message:
@@ -448,6 +549,49 @@ CHART = Schema("Chart", {1: ("title", "string", False), 2: ("multiline", MULTILI
 CATEGORY = Schema("Category", {1: ("title", "string", False), 2: ("chart", CHART, True),
                                3: ("closed", "bool", False)})
 LAYOUT = Schema("Layout", {1: ("version", "int32", False), 2: ("category", CATEGORY, True)})
+
+PR_CURVE_PLUGIN_DATA = Schema("PrCurvePluginData", {1: ("version", "int32", False),
+                                                    2: ("num_thresholds", "uint32", False)})
+MESH_PLUGIN_DATA = Schema("MeshPluginData", {
+    1: ("version", "int32", False), 2: ("name", "string", False),
+    3: ("content_type", "enum", False), 5: ("json_config", "string", False),
+    6: ("shape", "int32", True), 7: ("components", "uint32", False)})
+STRUCT_VALUE = Schema("Value", {})  # recursive: filled in below
+LIST_VALUE = Schema("ListValue", {1: ("values", STRUCT_VALUE, True)})
+STRUCT = Schema("Struct", {})
+STRUCT_VALUE.fields.update({
+    1: ("null_value", "enum", False), 2: ("number_value", "double", False),
+    3: ("string_value", "string", False), 4: ("bool_value", "bool", False),
+    5: ("struct_value", STRUCT, False), 6: ("list_value", LIST_VALUE, False)})
+STRUCT_VALUE.oneof = frozenset(("null_value", "number_value", "string_value", "bool_value",
+                                "struct_value", "list_value"))
+MAP_ENTRY = Schema("HparamsEntry", {1: ("key", "string", False), 2: ("value", STRUCT_VALUE, False)})
+STRUCT.fields[1] = ("fields", MAP_ENTRY, True)
+INTERVAL = Schema("Interval", {1: ("min_value", "double", False), 2: ("max_value", "double", False)})
+HPARAM_INFO = Schema("HParamInfo", {
+    1: ("name", "string", False), 2: ("display_name", "string", False),
+    3: ("description", "string", False), 4: ("type", "enum", False),
+    5: ("domain_discrete", LIST_VALUE, False), 6: ("domain_interval", INTERVAL, False),
+    7: ("differs", "bool", False)}, oneof=("domain_discrete", "domain_interval"))
+METRIC_NAME = Schema("MetricName", {1: ("group", "string", False), 2: ("tag", "string", False)})
+METRIC_INFO = Schema("MetricInfo", {
+    1: ("name", METRIC_NAME, False), 3: ("display_name", "string", False),
+    4: ("description", "string", False), 5: ("dataset_type", "enum", False)})
+EXPERIMENT = Schema("Experiment", {
+    1: ("description", "string", False), 2: ("user", "string", False),
+    3: ("time_created_secs", "double", False), 4: ("hparam_infos", HPARAM_INFO, True),
+    5: ("metric_infos", METRIC_INFO, True), 6: ("name", "string", False)})
+SESSION_START_INFO = Schema("SessionStartInfo", {
+    1: ("hparams", MAP_ENTRY, True), 2: ("model_uri", "string", False),
+    3: ("monitor_url", "string", False), 4: ("group_name", "string", False),
+    5: ("start_time_secs", "double", False)})
+SESSION_END_INFO = Schema("SessionEndInfo", {1: ("status", "enum", False),
+                                             2: ("end_time_secs", "double", False)})
+HPARAMS_PLUGIN_DATA = Schema("HParamsPluginData", {
+    1: ("version", "int32", False), 2: ("experiment", EXPERIMENT, False),
+    3: ("session_start_info", SESSION_START_INFO, False),
+    4: ("session_end_info", SESSION_END_INFO, False)},
+    oneof=("experiment", "session_start_info", "session_end_info"))
 
 
 def decode_event(buf, base=0):

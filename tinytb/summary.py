@@ -124,8 +124,107 @@ def _later(name, issue):
                                "(#%d)" % (name, what, issue))
 
 
+# hparams/metadata.py: PLUGIN_NAME and the three summary tags
+HPARAMS = "hparams"
+EXPERIMENT_TAG = "_hparams_/experiment"
+SESSION_START_INFO_TAG = "_hparams_/session_start_info"
+SESSION_END_INFO_TAG = "_hparams_/session_end_info"
+
+
 def hparams(hparam_dict=None, metric_dict=None, hparam_domain_discrete=None):
-    raise _later("hparams", 5)
+    """The three summaries of one hyperparameter session, ``(experiment, session_start_info,
+    session_end_info)``, as PyTorch builds them (value-less ``Summary.Value`` s carrying
+    ``HParamsPluginData``), except that:
+
+    * ``hparam_dict`` and ``metric_dict`` may be any mapping (PyTorch: ``dict`` only);
+    * values may be bool, int, float, str, ``None`` (skipped) or a numpy/torch scalar or
+      one-element array; booleans are written as ``bool_value`` of type ``DATA_TYPE_BOOL``
+      (PyTorch writes them as the number 1.0);
+    * ``hparam_domain_discrete`` maps a name to the list of values it can take.
+
+    The experiment lists ``metric_dict``'s keys as the session's metric tags."""
+    hparam_dict = _mapping(hparam_dict, "hparam_dict")
+    metric_dict = _mapping(metric_dict, "metric_dict")
+    domains = _mapping(hparam_domain_discrete, "hparam_domain_discrete")
+    session, infos = [], []
+    values = {}
+    for key, value in hparam_dict.items():
+        key = _convert.check_tag(key, "hparam_dict key")
+        value = _hparam_value(value, "hparam_dict[%r]" % key)
+        values[key] = value
+    for key, domain in domains.items():
+        if key not in values:
+            raise TypeError("parameter: hparam_domain_discrete[%r] names no entry of "
+                            "hparam_dict" % (key,))
+        if isinstance(domain, (str, bytes)) or not hasattr(domain, "__iter__"):
+            raise TypeError("parameter: hparam_domain_discrete[%r] should be a list of values"
+                            % (key,))
+    for key, value in values.items():
+        if value is None:
+            continue  # as PyTorch: a None hyperparameter is left out
+        kind = _hparam_kind(value)
+        domain = None
+        if key in domains:
+            domain = [_hparam_value(d, "hparam_domain_discrete[%r]" % key)
+                      for d in domains[key]]
+            if any(d is None or _hparam_kind(d) != kind for d in domain):
+                raise TypeError("parameter: hparam_domain_discrete[%r] should be a list of "
+                                "the same type as hparam_dict[%r]" % (key, key))
+        session.append((key, value))
+        infos.append(_messages.hparam_info(key, kind, domain))
+    metrics = [_messages.metric_info(_convert.check_tag(k, "metric_dict key"))
+               for k in metric_dict]
+    return tuple(_hparams_summary(tag, _messages.hparams_plugin_data(**{field: content}))
+                 for tag, field, content in (
+                     (EXPERIMENT_TAG, "experiment", _messages.experiment(infos, metrics)),
+                     (SESSION_START_INFO_TAG, "session_start_info",
+                      _messages.session_start_info(session)),
+                     (SESSION_END_INFO_TAG, "session_end_info",
+                      _messages.session_end_info(_messages.STATUS_SUCCESS))))
+
+
+def _mapping(value, name):
+    if value is None:
+        return {}
+    if not hasattr(value, "items"):
+        raise TypeError("parameter: %s should be a dictionary, not %s"
+                        % (name, type(value).__name__))
+    return value
+
+
+def _hparam_value(value, name):
+    """A hyperparameter as a Python bool, float, str or None."""
+    if value is None or isinstance(value, (bool, str)):
+        return value if not isinstance(value, str) else str(value)
+    if isinstance(value, (int, float)):
+        return float(value)
+    if hasattr(value, "item") and hasattr(value, "dtype"):  # numpy/torch scalar or 1-element
+        shape = tuple(getattr(value, "shape", ()))
+        size = 1
+        for n in shape:
+            size *= int(n)
+        if size != 1:
+            raise ValueError("%s must hold one value, not an array of shape %s" % (name, shape))
+        item = value.item()
+        if isinstance(item, (bool, int, float, str)):
+            return _hparam_value(item, name)
+    if hasattr(type(value), "__float__") and not isinstance(value, complex):
+        return float(value)  # Decimal, Fraction
+    raise ValueError("%s must be a bool, number, str or None, not %s (pass str(value) to log "
+                     "it as text)" % (name, type(value).__name__))
+
+
+def _hparam_kind(value):
+    if isinstance(value, bool):
+        return _messages.DATA_TYPE_BOOL
+    if isinstance(value, str):
+        return _messages.DATA_TYPE_STRING
+    return _messages.DATA_TYPE_FLOAT64
+
+
+def _hparams_summary(tag, content):
+    return _messages.summary([_messages.summary_value(
+        tag=tag, metadata=_messages.summary_metadata(HPARAMS, content))])
 
 
 def histogram_raw(name, min, max, num, sum, sum_squares, bucket_limits, bucket_counts):
@@ -418,17 +517,134 @@ def _swapped(samples):
     return samples.tobytes()
 
 
+PR_CURVES = "pr_curves"
+_MAX_THRESHOLDS = 127  # PyTorch's cap ("value > 127 breaks protobuf", which it does not)
+
+
 def pr_curve_raw(tag, tp, fp, tn, fn, precision, recall, num_thresholds=127, weights=None):
-    raise _later("pr_curve_raw", 5)
+    """A PR curve from its six rows (equal lengths): true/false positive/negative counts,
+    precision and recall, one column per threshold. ``num_thresholds`` goes to the plugin
+    data, capped at 127 as PyTorch caps it; ``weights`` is ignored, as in PyTorch."""
+    tag = _convert.check_tag(tag)
+    names = ("true_positive_counts", "false_positive_counts", "true_negative_counts",
+             "false_negative_counts", "precision", "recall")
+    rows = [_floats(v, n) for v, n in zip((tp, fp, tn, fn, precision, recall), names)]
+    width = len(rows[0])
+    for row, n in zip(rows, names):
+        if len(row) != width:
+            raise ValueError("%s has %d values where %s has %d: the six rows must have "
+                             "equal lengths" % (n, len(row), names[0], width))
+    num_thresholds = _thresholds(num_thresholds)
+    if width != num_thresholds:
+        import warnings
+        warnings.warn("add_pr_curve_raw: the rows have %d values but num_thresholds is %d; "
+                      "TensorBoard places the thresholds by num_thresholds"
+                      % (width, num_thresholds), UserWarning, stacklevel=3)
+    return _pr_curve_value(tag, rows, num_thresholds)
 
 
 def pr_curve(tag, labels, predictions, num_thresholds=127, weights=None):
-    raise _later("pr_curve", 5)
+    """A PR curve of ``predictions`` (probabilities in [0, 1]) against ``labels`` (true/false,
+    or 1/0), optionally weighted, at ``num_thresholds`` evenly spaced thresholds (capped at
+    127, as PyTorch does); the data are PyTorch's ``compute_curve`` exactly."""
+    tag = _convert.check_tag(tag)
+    num_thresholds = _thresholds(num_thresholds)
+    return _pr_curve_value(tag, compute_curve(labels, predictions, num_thresholds, weights),
+                           num_thresholds)
 
 
 def compute_curve(labels, predictions, num_thresholds=None, weights=None):
-    raise _later("compute_curve", 5)
+    """The six rows (tp, fp, tn, fn, precision, recall) of a PR curve, as lists of floats
+    (PyTorch returns them as one (6, num_thresholds) float64 array); column i counts the
+    predictions >= i / (num_thresholds - 1). ``num_thresholds=None`` means 127."""
+    from . import _pr_curve
+    if num_thresholds is None:
+        num_thresholds = _MAX_THRESHOLDS
+    num_thresholds = _convert.to_step(num_thresholds, "num_thresholds")
+    labels = _arrays.as_array(labels, "labels", pixels=False)
+    predictions = _arrays.as_array(predictions, "predictions", pixels=False)
+    if weights is not None:
+        if isinstance(weights, (int, float)) or not hasattr(weights, "__len__") and \
+                getattr(weights, "shape", None) in (None, ()):
+            weights = _convert.to_float(weights, "weights")
+        else:
+            weights = _numbers(_arrays.as_array(weights, "weights", pixels=False))
+    return _pr_curve.compute_curve(_numbers(labels), _numbers(predictions), num_thresholds,
+                                   weights, float32=predictions.dtype == "float32")
+
+
+def _numbers(arr):
+    return list(arr.data) if arr.dtype == "uint8" else arr.data
+
+
+def _floats(value, name):
+    return [float(v) for v in _numbers(_arrays.as_array(value, name, pixels=False))]
+
+
+def _thresholds(num_thresholds):
+    num_thresholds = _convert.to_step(num_thresholds, "num_thresholds")
+    if num_thresholds < 2:
+        raise ValueError("num_thresholds must be at least 2, not %d" % num_thresholds)
+    return min(num_thresholds, _MAX_THRESHOLDS)
+
+
+def _pr_curve_value(tag, rows, num_thresholds):
+    flat = [v for row in rows for v in row]
+    proto = _messages.tensor_proto(_tensor.DT_FLOAT, [len(rows), len(rows[0])], float_val=flat)
+    return _messages.summary([_messages.summary_value(
+        tag=tag, tensor=proto, metadata=_messages.summary_metadata(
+            PR_CURVES, _messages.pr_curve_plugin_data(num_thresholds)))])
+
+
+MESH = "mesh"
+_MESH_PARTS = (("vertices", _messages.MESH_VERTEX, "VERTEX"), ("faces", _messages.MESH_FACE, "FACE"),
+               ("colors", _messages.MESH_COLOR, "COLOR"))
 
 
 def mesh(tag, vertices, colors, faces, config_dict, display_name=None, description=None):
-    raise _later("mesh", 5)
+    """A 3D mesh: one ``Summary`` holding up to three ``DT_FLOAT`` tensors, in the order
+    vertices, faces, colors (those given), tagged ``<tag>_VERTEX``, ``<tag>_FACE`` and
+    ``<tag>_COLOR`` with plugin ``mesh``, as PyTorch writes them.
+
+    ``vertices``: (B, N, 3) coordinates; ``colors``: (B, N, 3) RGB 0-255 or ``None``;
+    ``faces``: (B, F, 3) vertex indices or ``None``; ``config_dict``: the three.js scene
+    settings (JSON-serialisable dict, or ``None``)."""
+    import json
+    tag = _convert.check_tag(tag)
+    if vertices is None:
+        raise ValueError("vertices is required")
+    try:
+        json_config = "{}" if config_dict is None else json.dumps(config_dict, sort_keys=True)
+    except (TypeError, ValueError) as err:
+        raise TypeError("config_dict must be JSON-serialisable: %s" % err) from None
+    given = {"vertices": vertices, "faces": faces, "colors": colors}
+    parts = []
+    for name, content_type, suffix in _MESH_PARTS:
+        if given[name] is None:
+            continue
+        arr = _arrays.as_array(given[name], name, pixels=False)
+        if len(arr.shape) != 3 or arr.shape[2] != 3:
+            raise ValueError("%s must have shape (B, N, 3), not %s" % (name, arr.shape))
+        parts.append((name, content_type, suffix, arr))
+    shape = parts[0][3].shape
+    for name, _, _, arr in parts[1:]:
+        if arr.shape[0] != shape[0] or (name == "colors" and arr.shape != shape):
+            raise ValueError("%s has shape %s, which does not fit vertices of shape %s"
+                             % (name, arr.shape, shape))
+        if name == "faces" and arr.size and not 0 <= min(_numbers(arr)) <= max(
+                _numbers(arr)) < shape[1]:
+            raise ValueError("faces must hold vertex indices in [0, %d)" % shape[1])
+    components = 0
+    for _, content_type, _, _ in parts:
+        components |= 1 << content_type
+    values = []
+    for _, content_type, suffix, arr in parts:
+        proto = _messages.tensor_proto(_tensor.DT_FLOAT, arr.shape,
+                                       float_val=[float(v) for v in _numbers(arr)])
+        metadata = _messages.summary_metadata(
+            MESH, _messages.mesh_plugin_data(tag, content_type, json_config, arr.shape,
+                                             components),
+            display_name=display_name or "", summary_description=description or "")
+        values.append(_messages.summary_value(tag="%s_%s" % (tag, suffix), tensor=proto,
+                                              metadata=metadata))
+    return _messages.summary(values)

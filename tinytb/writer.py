@@ -514,20 +514,106 @@ class SummaryWriter:
 
     def add_pr_curve(self, tag, labels, predictions, global_step=None, num_thresholds=127,
                      weights=None, walltime=None):
-        raise _summary._later("add_pr_curve", 5)
+        """Add a precision-recall curve.
+
+        Args:
+            tag (str): data identifier.
+            labels: ground truth, true/false or 1/0 (any array-like; flattened).
+            predictions: the probability that each element is true, in [0, 1].
+            global_step (int): global step value to record.
+            num_thresholds (int): thresholds the curve is computed at (at most 127, as
+                PyTorch caps it).
+            weights: an optional weight per element (or one number for all).
+            walltime (float): seconds after epoch of the event; default ``time.time()``.
+
+        Examples::
+
+            writer.add_pr_curve("pr_curve", labels, predictions, 0)
+        """
+        self._add_summary(_summary.pr_curve(tag, labels, predictions, num_thresholds, weights),
+                          global_step, walltime)
 
     def add_pr_curve_raw(self, tag, true_positive_counts, false_positive_counts,
                          true_negative_counts, false_negative_counts, precision, recall,
                          global_step=None, num_thresholds=127, weights=None, walltime=None):
-        raise _summary._later("add_pr_curve_raw", 5)
+        """Add a precision-recall curve from its six rows of equal length (one value per
+        threshold). ``weights`` is not used (as in PyTorch); ``num_thresholds`` is written to
+        the plugin data, capped at 127, and should equal the rows' length."""
+        self._add_summary(_summary.pr_curve_raw(
+            tag, true_positive_counts, false_positive_counts, true_negative_counts,
+            false_negative_counts, precision, recall, num_thresholds, weights),
+            global_step, walltime)
 
     def add_mesh(self, tag, vertices, colors=None, faces=None, config_dict=None,
                  global_step=None, walltime=None):
-        raise _summary._later("add_mesh", 5)
+        """Add a 3D mesh or point cloud (TensorBoard's mesh dashboard).
+
+        Args:
+            tag (str): data identifier.
+            vertices: (B, N, 3) vertex coordinates.
+            colors: (B, N, 3) RGB values 0-255 per vertex, or ``None``.
+            faces: (B, F, 3) indices of the vertices of each triangle, or ``None``.
+            config_dict (dict): three.js settings (camera, lights, material), or ``None``.
+            global_step (int): global step value to record.
+            walltime (float): seconds after epoch of the event; default ``time.time()``.
+
+        Examples::
+
+            writer.add_mesh("my_mesh", vertices=v, colors=c, faces=f)
+        """
+        self._add_summary(_summary.mesh(tag, vertices, colors, faces, config_dict),
+                          global_step, walltime)
 
     def add_hparams(self, hparam_dict, metric_dict, hparam_domain_discrete=None, run_name=None,
                     global_step=None):
-        raise _summary._later("add_hparams", 5)
+        """Add a set of hyperparameters to be compared in TensorBoard's HPARAMS dashboard.
+
+        Args:
+            hparam_dict (dict): name -> bool, number, str or ``None`` (left out); numpy and
+                torch scalars are read as numbers (or bools). Booleans are written as
+                booleans (PyTorch writes 1.0).
+            metric_dict (dict): metric tag -> value. Each value is also logged with
+                ``add_scalar(tag, value, global_step)``, as PyTorch does; a value of ``None``
+                only names the metric, for tags that are already logged as scalars.
+            hparam_domain_discrete (dict): name -> the list of values it can take.
+            run_name (str): the run of this session, a sub-directory of ``log_dir``
+                (PyTorch's default: ``str(time.time())``). ``run_name="."`` writes the
+                session into this writer's own run and file instead, so the curves already
+                logged here with ``add_scalar`` become the session's metrics::
+
+                    writer.add_scalar("loss", loss, step)  # during training
+                    ...
+                    writer.add_hparams({"lr": 0.1, "bsize": 32}, {"loss": None},
+                                       run_name=".")
+
+                (The hparams plugin takes metric values from scalars in the session's run
+                or below it; a sub-run cannot see the curves of its parent.)
+            global_step (int): step of the three hparams events and of the metric scalars.
+        """
+        summaries = _summary.hparams(hparam_dict, metric_dict, hparam_domain_discrete)
+        metrics = [(_convert.check_tag(k, "metric_dict key"),
+                    None if v is None else _convert.to_float(v, "metric_dict[%r]" % (k,)))
+                   for k, v in _summary._mapping(metric_dict, "metric_dict").items()]
+        if global_step is not None:
+            global_step = _convert.to_step(global_step)
+        if run_name is not None and not isinstance(run_name, str):
+            raise TypeError("run_name must be a str, not %s" % type(run_name).__name__)
+        if run_name and os.path.normpath(run_name) == os.curdir:
+            self._write_session(self, summaries, metrics, global_step)
+            return
+        logdir = os.path.join(self._get_file_writer().get_logdir(),
+                              run_name or str(time.time()))
+        with SummaryWriter(logdir, max_queue=self.max_queue, flush_secs=self.flush_secs,
+                           filename_suffix=self.filename_suffix) as w_hp:
+            self._write_session(w_hp, summaries, metrics, global_step)
+
+    @staticmethod
+    def _write_session(writer, summaries, metrics, global_step):
+        for summary in summaries:
+            writer._add_summary(summary, global_step, None)
+        for tag, value in metrics:
+            if value is not None:
+                writer.add_scalar(tag, value, global_step)
 
     # -- lifetime ----------------------------------------------------------------------------
 
