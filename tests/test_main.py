@@ -17,13 +17,33 @@ def test_demo_writes_every_implemented_kind(tmp_path):
     assert out.returncode == 0, out.stderr
     assert "tensorboard --logdir" in out.stdout
     runs = reader.event_files(tmp_path / "demo")
-    assert set(runs) == {".", "wave_sin", "wave_cos"}
+    assert set(runs) == {".", "wave_sin", "wave_cos", "trial-lr0.3", "trial-lr0.03"}
     events = reader.read_events(runs["."][0])
-    tags = {v.tag for e in events if e.summary for v in e.summary.value}
+    values = [v for e in events if e.summary for v in e.summary.value]
+    tags = {v.tag for v in values}
+    # one tag of every dashboard: scalars, text, tensor, custom scalars, images, video, audio,
+    # histograms, PR curves, mesh, hparams
     assert {"loss/train", "loss/valid", "lr", "about/text_summary", "notes/text_summary",
-            "tensor/ramp", "custom_scalars__config__"} <= tags
+            "tensor/ramp", "custom_scalars__config__", "images/gradient", "images/boxes",
+            "video/orbit", "audio/chirp", "weights/layer1", "pr/classifier",
+            "mesh/octahedron_VERTEX", "mesh/octahedron_FACE", "mesh/octahedron_COLOR",
+            "_hparams_/experiment", "_hparams_/session_start_info",
+            "_hparams_/session_end_info"} <= tags
+    kinds = {name for v in values for name, _ in v.fields() if name not in ("tag", "metadata")}
+    assert kinds == {"simple_value", "tensor", "image", "audio", "histo"}
     steps = [s for s, t, _ in reader.scalars(runs["."][0]) if t == "loss/train"]
     assert steps == list(range(200))
+    for trial in ("trial-lr0.3", "trial-lr0.03"):
+        trial_tags = {v.tag for e in reader.read_events(runs[trial][0]) if e.summary
+                      for v in e.summary.value}
+        assert trial_tags == {"loss/valid", "_hparams_/experiment",
+                              "_hparams_/session_start_info", "_hparams_/session_end_info"}
+    # the projector's files
+    with open(tmp_path / "demo" / "projector_config.pbtxt", encoding="utf-8") as f:
+        config = f.read()
+    assert 'tensor_name: "embedding/clusters:00000"' in config
+    for name in ("tensors.tsv", "metadata.tsv", "sprite.png"):
+        assert (tmp_path / "demo" / "00000" / "embedding%2fclusters" / name).is_file()
 
 
 def test_dump_prints_offsets_and_values(tmp_path):
@@ -63,3 +83,18 @@ def test_dump_reports_truncation_and_corruption(tmp_path):
 def test_no_command_prints_help(capsys):
     assert main([]) == 2
     assert "demo" in capsys.readouterr().out
+
+
+def test_dump_of_a_directory_shows_every_run_and_decodes_plugin_data(tmp_path):
+    with SummaryWriter(tmp_path) as w:
+        w.add_scalar("loss", 0.5, 3, walltime=2.0)
+        w.add_hparams({"lr": 0.1, "aug": True}, {"loss": None}, run_name="trial")
+        w.add_pr_curve("pr", [1, 0], [0.75, 0.25], 0, num_thresholds=3)
+    out = io.StringIO()
+    assert dump(str(tmp_path), out) == 0
+    text = out.getvalue()
+    assert text.count("== run ") == 2
+    assert "== run trial: " in text
+    assert "content=PrCurvePluginData(num_thresholds=3)" in text
+    assert "HparamsEntry(key='aug', value=Value(bool_value=True))" in text
+    assert "tensor float32[6, 3]=" in text

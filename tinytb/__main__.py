@@ -27,11 +27,15 @@ def demo(logdir):
                    "standard library alone.\n\n| kind | tag |\n|---|---|\n| scalars | "
                    "`loss/*`, `lr` |\n| scalars (sub-runs) | `wave` |\n| text | `about` |\n"
                    "| images | `images/*` |\n| video | `video/orbit` |\n| audio | `audio/chirp` |\n"
-                   "| histograms | `weights/layer1` |", 0)
+                   "| histograms, distributions | `weights/layer1` |\n| pr curves | `pr/classifier` |\n"
+                   "| mesh | `mesh/octahedron` |\n| hparams | this run and `trial-*` |\n"
+                   "| projector | `embedding/clusters` |\n| tensor (not shown by TensorBoard) | "
+                   "`tensor/ramp` |", 0)
         for step in (0, 100, 199):
             w.add_text("notes", "checkpoint at step **%d**" % step, step)
         w.add_tensor("tensor/ramp", [[i * 0.5 for i in range(4)] for _ in range(3)], 0)
         _demo_media(w)
+        _demo_plugins(w)
         w.add_custom_scalars({
             "losses": {"train vs valid": ["Multiline", ["loss/train", "loss/valid"]]},
             "waves": {"sin and cos": ["Multiline", ["wave"]]},
@@ -102,6 +106,44 @@ def _demo_media(w):
 _PLUGIN_CONTENT = {"pr_curves": _messages.PR_CURVE_PLUGIN_DATA,
                    "mesh": _messages.MESH_PLUGIN_DATA,
                    "hparams": _messages.HPARAMS_PLUGIN_DATA}
+
+
+def _demo_plugins(w):
+    rng = random.Random(1)
+    for step in (0, 100, 199):  # a classifier that separates the classes better over time
+        labels = [rng.random() < 0.4 for _ in range(500)]
+        margin = 0.1 + 0.3 * step / 199
+        preds = [min(1.0, max(0.0, rng.gauss(0.5 + (margin if y else -margin), 0.2)))
+                 for y in labels]
+        w.add_pr_curve("pr/classifier", labels, preds, step)
+    # an octahedron, one colour per vertex (mesh: vertices, colours and faces, batch of 1)
+    vertices = [[1, 0, 0], [-1, 0, 0], [0, 1, 0], [0, -1, 0], [0, 0, 1], [0, 0, -1]]
+    colors = [[230, 60, 60], [60, 200, 60], [60, 90, 230], [230, 200, 40], [200, 60, 200],
+              [40, 200, 200]]
+    faces = [[0, 2, 4], [2, 1, 4], [1, 3, 4], [3, 0, 4], [2, 0, 5], [1, 2, 5], [3, 1, 5],
+             [0, 3, 5]]
+    w.add_mesh("mesh/octahedron", [vertices], colors=[colors], faces=[faces], global_step=0)
+    # hparams: this run is a session (run_name="." keeps it in this run, so its loss/valid
+    # curve is the session's metric), and two short trials in sub-runs to compare it with
+    metric = {"loss/valid": None}
+    w.add_hparams({"lr": 0.1, "optimizer": "sgd", "augment": True}, metric, run_name=".")
+    for lr, opt, augment in ((0.3, "adam", False), (0.03, "sgd", False)):
+        with SummaryWriter(os.path.join(w.get_logdir(), "trial-lr%g" % lr)) as trial:
+            for step in range(0, 200, 10):
+                t = step / 20.0
+                trial.add_scalar("loss/valid", math.exp(-t * lr * 3) + 0.1, step)
+            trial.add_hparams({"lr": lr, "optimizer": opt, "augment": augment}, metric,
+                              run_name=".")
+    points, names, sprites = [], [], []
+    palette = [(230, 60, 60), (60, 90, 230), (60, 200, 60)]
+    for i in range(150):  # three clusters in 5-D, each point with a label and a sprite
+        k = i % 3
+        points.append([rng.gauss(3.0 * (j == k), 0.6) for j in range(5)])
+        names.append(["point %d" % i, "cluster %s" % "abc"[k]])
+        sprites.append([[[palette[k][c] for _ in range(8)] for _ in range(8)]
+                        for c in range(3)])
+    w.add_embedding(points, metadata=names, label_img=sprites, global_step=0,
+                    tag="embedding/clusters", metadata_header=["name", "cluster"])
 
 
 def _value_line(value):

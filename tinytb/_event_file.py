@@ -406,3 +406,137 @@ def _after_fork_in_child():
 
 if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
+# -- the embedding projector's files ----------------------------------------------------------
+# add_embedding writes no events: it writes files next to them (tinytb/_projector.py says which
+# and why). Each file is replaced atomically (a temporary file, then os.replace), so
+# TensorBoard never reads half a file, and projector_config.pbtxt is read, merged and rewritten
+# under a lock: a process-wide one, and on POSIX also flock() on the log directory itself (no
+# lock file is left behind), so writers in other processes wait their turn instead of losing
+# each other's entries. Where flock() is missing (Windows) or refused (some network file
+# systems), only the threads of one process are ordered: two processes adding embeddings to one
+# log dir at the same moment can then still lose one entry of the config (never a data file).
+
+import contextlib
+import warnings
+
+try:
+    import fcntl
+except ImportError:  # Windows
+    fcntl = None
+
+_embedding_lock = threading.Lock()
+_tmp_uid = itertools.count()
+PROJECTOR_CONFIG = "projector_config.pbtxt"
+
+
+def _new_embedding_lock():
+    global _embedding_lock
+    _embedding_lock = threading.Lock()  # a fork may copy it held by another thread
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_new_embedding_lock)
+
+
+@contextlib.contextmanager
+def _projector_lock(log_dir):
+    with _embedding_lock:
+        fd = None
+        if fcntl is not None:
+            try:
+                fd = os.open(log_dir, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+                fcntl.flock(fd, fcntl.LOCK_EX)
+            except OSError:  # e.g. NFS without lock support: the process lock must do
+                if fd is not None:
+                    os.close(fd)
+                fd = None
+        try:
+            yield
+        finally:
+            if fd is not None:
+                os.close(fd)  # closing the descriptor releases the flock
+
+
+def replace_file(path, data):
+    """Write ``data`` to ``path`` atomically: a temporary file in the same directory, fsynced,
+    then ``os.replace``. A reader sees the old file or the new one, never a mix."""
+    directory, name = os.path.split(path)
+    tmp = os.path.join(directory, ".%s.%d.%d.tmp" % (name, os.getpid(), next(_tmp_uid)))
+    fd = os.open(tmp, _OPEN_FLAGS, 0o666)
+    try:
+        try:
+            _write_all(fd, data)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def _read_if_exists(path):
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+    except FileNotFoundError:
+        return None
+    try:
+        chunks = []
+        while True:
+            chunk = os.read(fd, 1 << 20)
+            if not chunk:
+                return b"".join(chunks)
+            chunks.append(chunk)
+    finally:
+        os.close(fd)
+
+
+def _inside(path, root):
+    try:
+        return os.path.commonpath([path, root]) == root and path != root
+    except ValueError:  # different drives (Windows)
+        return False
+
+
+def write_embedding(log_dir, subdir, files, update_config):
+    """Write one embedding: ``files`` (``{name: bytes}``) into ``<log_dir>/<subdir>``, then
+    ``projector_config.pbtxt`` as ``update_config(current bytes or None)`` returns it.
+
+    ``subdir`` is relative and '/'-separated; a directory that would resolve outside
+    ``log_dir`` (through ``..`` or a symbolic link; TensorBoard refuses to serve such assets
+    anyway) raises ``ValueError``, and a file in its place ``NotADirectoryError`` (PyTorch's
+    type). The config is read and ``update_config`` called first: if it raises (a config it
+    cannot read), nothing has been written. An existing directory is reused with a warning, as
+    PyTorch prints one. Returns the directory's path.
+    """
+    log_dir = os.fspath(log_dir)
+    parts = [p for p in subdir.split("/") if p]
+    target = os.path.join(log_dir, *parts)
+    os.makedirs(log_dir, exist_ok=True)
+    with _projector_lock(log_dir):
+        root = os.path.realpath(log_dir)
+        if any(p in (".", "..") for p in parts) or not _inside(os.path.realpath(target), root):
+            raise ValueError("embedding directory %r is not inside log_dir %r"
+                             % (subdir, log_dir))
+        config_path = os.path.join(log_dir, PROJECTOR_CONFIG)
+        config = update_config(_read_if_exists(config_path))
+        if os.path.isdir(target):
+            warnings.warn("Embedding dir %s exists, did you set global_step for "
+                          "add_embedding()?" % target, stacklevel=3)
+        elif os.path.lexists(target):
+            raise NotADirectoryError("Path: `%s` exists, but is a file. Cannot proceed."
+                                     % target)
+        else:
+            os.makedirs(target)
+            if not _inside(os.path.realpath(target), root):  # a link swapped in meanwhile
+                raise ValueError("embedding directory %r is not inside log_dir %r"
+                                 % (subdir, log_dir))
+        for name, data in files.items():
+            replace_file(os.path.join(target, name), data)
+        replace_file(config_path, config)
+    return target

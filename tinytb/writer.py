@@ -510,7 +510,31 @@ class SummaryWriter:
 
     def add_embedding(self, mat, metadata=None, label_img=None, global_step=None,
                       tag="default", metadata_header=None):
-        raise _summary._later("add_embedding", 5)
+        """Add embedding projector data (no event: files for TensorBoard's projector).
+
+        Writes ``<log_dir>/<global_step:05d>/<tag, '/' '\\' '%' encoded>/`` ``tensors.tsv``,
+        ``metadata.tsv``, ``sprite.png``, and an entry into ``<log_dir>/projector_config.pbtxt``,
+        which keeps the entries of earlier calls and of other writers (PyTorch's drops them).
+
+        Args:
+            mat: array-like (N, D), one row per point.
+            metadata (list): N labels, or with metadata_header N rows of len(header) cells.
+                Tabs, line breaks, blank labels and one-column headers raise ValueError.
+            label_img: array-like (N, C, H, W), C 1 or 3; uint8 as 0-255, floats as [0, 1].
+            global_step (int): global step value to record (default 0).
+            tag (str): name for the embedding.
+            metadata_header (list): column names for multi-column metadata.
+
+        Examples::
+
+            writer.add_embedding(features, metadata=labels, label_img=images, global_step=0)
+        """
+        from . import _projector  # sprites need the PNG encoder: loaded on first use
+        step = 0 if global_step is None else _convert.to_step(global_step)
+        subdir, files, entry = _projector.embedding_files(
+            mat, metadata, label_img, step, _convert.check_tag(tag), metadata_header)
+        _event_file.write_embedding(self._get_file_writer().get_logdir(), subdir, files,
+                                    lambda existing: _projector.update_config(existing, entry))
 
     def add_pr_curve(self, tag, labels, predictions, global_step=None, num_thresholds=127,
                      weights=None, walltime=None):

@@ -1,0 +1,184 @@
+"""tinytb._event_file.write_embedding and replace_file: the embedding projector's files on disk.
+
+The bytes come from tinytb._projector (tests/test_projector.py); here: where they land, that no
+tag writes outside the log dir, that projector_config.pbtxt keeps every writer's entries (also
+across threads and processes), and that a refused call writes nothing.
+"""
+
+import os
+import subprocess
+import sys
+import threading
+import warnings
+
+import pytest
+
+from tinytb import _event_file, _projector
+
+from helpers import REPO_ROOT
+
+CONFIG = "projector_config.pbtxt"
+
+
+def add(log_dir, mat=((1.0, 2.0),), metadata=None, label_img=None, step=0, tag="default",
+        header=None):
+    """What SummaryWriter.add_embedding does, minus the argument normalisation."""
+    subdir, files, entry = _projector.embedding_files(mat, metadata, label_img, step, tag, header)
+    return _event_file.write_embedding(str(log_dir), subdir, files,
+                                       lambda old: _projector.update_config(old, entry))
+
+
+def read(path):
+    with open(path, "rb") as f:
+        return f.read()
+
+
+def config(log_dir):
+    return _projector.parse_config(read(os.path.join(str(log_dir), CONFIG)).decode("utf-8"))
+
+
+def names(log_dir):
+    return [e["tensor_name"] for e in config(log_dir)["embeddings"]]
+
+
+def all_files(root):
+    root = str(root)
+    return sorted(os.path.relpath(os.path.join(d, f), root).replace(os.sep, "/")
+                  for d, _, fs in os.walk(root) for f in fs)
+
+
+def test_writes_the_files_and_the_config(tmp_path):
+    target = add(tmp_path, [[0.5, 1.5], [2.5, 3.5]], ["a", "b"], [[[[0]]], [[[255]]]], 12,
+                 "emb/a b")
+    assert target == os.path.join(str(tmp_path), "00012", "emb%2fa b")
+    assert all_files(tmp_path) == [
+        "00012/emb%2fa b/metadata.tsv", "00012/emb%2fa b/sprite.png",
+        "00012/emb%2fa b/tensors.tsv", CONFIG]
+    subdir, files, entry = _projector.embedding_files(
+        [[0.5, 1.5], [2.5, 3.5]], ["a", "b"], [[[[0]]], [[[255]]]], 12, "emb/a b")
+    for name, data in files.items():
+        assert read(os.path.join(target, name)) == data
+    assert read(tmp_path / CONFIG) == _projector.update_config(None, entry)
+
+
+def test_config_keeps_earlier_calls_and_other_writers(tmp_path):
+    add(tmp_path, tag="a")
+    add(tmp_path, tag="b", step=1)
+    # another writer (here: PyTorch's file, as a fresh SummaryWriter would leave it)
+    with open(os.path.join(str(tmp_path), CONFIG), "a") as f:
+        f.write('embeddings {\n  tensor_name: "torch:00005"\n'
+                '  tensor_path: "00005/torch/tensors.tsv"\n}\n')
+    add(tmp_path, tag="c")
+    add(tmp_path, tag="a", metadata=["x"])  # the same name again: replaced in place
+    assert names(tmp_path) == ["a:00000", "b:00001", "torch:00005", "c:00000"]
+    assert config(tmp_path)["embeddings"][0]["metadata_path"] == "00000/a/metadata.tsv"
+
+
+def test_a_reused_directory_warns_and_a_file_in_the_way_is_refused(tmp_path):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        add(tmp_path, tag="t")
+    with pytest.warns(UserWarning, match="did you set global_step for add_embedding"):
+        add(tmp_path, tag="t")
+    os.makedirs(os.path.join(str(tmp_path), "00001"))
+    with open(os.path.join(str(tmp_path), "00001", "f"), "wb"):
+        pass
+    with pytest.raises(NotADirectoryError, match="exists, but is a file"):
+        add(tmp_path, tag="f", step=1)
+    assert names(tmp_path) == ["t:00000"]
+
+
+@pytest.mark.parametrize("tag", ["..", ".", "/", "/etc/passwd", "../../escape", "..\\..\\x",
+                                 "\\", "%2e%2e", "a/../../b", "C:\\x", "~", ""])
+def test_no_tag_writes_outside_its_step_directory(tmp_path, tag):
+    log_dir = tmp_path / "log"
+    log_dir.mkdir()
+    add(log_dir, tag=tag, step=3)
+    files = all_files(tmp_path)
+    assert "log/" + CONFIG in files
+    files.remove("log/" + CONFIG)
+    assert files and all(f.startswith("log/00003/") for f in files), files
+    depth = {f.count("/") for f in files}
+    assert depth == ({2} if tag == "" else {3}), files  # "" is PyTorch's: the step directory
+    assert names(log_dir) == [tag + ":00003"]
+
+
+def test_a_subdir_outside_log_dir_is_refused_and_nothing_written(tmp_path):
+    log_dir = tmp_path / "log"
+    log_dir.mkdir()
+    for subdir in ("../x", "00000/..", "00000/../../x", "."):
+        with pytest.raises(ValueError, match="not inside log_dir"):
+            _event_file.write_embedding(str(log_dir), subdir, {"tensors.tsv": b"1\n"},
+                                        lambda old: b"")
+    assert all_files(tmp_path) == []
+
+
+@pytest.mark.skipif(not hasattr(os, "symlink") or sys.platform == "win32",
+                    reason="needs symbolic links")
+def test_a_step_directory_linked_outside_is_refused(tmp_path):
+    log_dir = tmp_path / "log"
+    outside = tmp_path / "outside"
+    log_dir.mkdir()
+    outside.mkdir()
+    os.symlink(str(outside), str(log_dir / "00000"))
+    with pytest.raises(ValueError, match="not inside log_dir"):
+        add(log_dir, tag="t")
+    assert all_files(outside) == [] and not os.path.exists(str(log_dir / CONFIG))
+
+
+def test_an_unreadable_config_stops_the_call_before_any_write(tmp_path):
+    path = os.path.join(str(tmp_path), CONFIG)
+    with open(path, "wb") as f:
+        f.write(b"embeddings { future_field: 1 }\n")
+    with pytest.raises(ValueError, match='no field named "future_field"'):
+        add(tmp_path, tag="t")
+    assert all_files(tmp_path) == [CONFIG]
+    assert read(path) == b"embeddings { future_field: 1 }\n"
+
+
+def test_replace_file_is_atomic_and_leaves_no_temporary_file(tmp_path):
+    path = os.path.join(str(tmp_path), "f")
+    _event_file.replace_file(path, b"old")
+    _event_file.replace_file(path, b"new")
+    assert read(path) == b"new" and os.listdir(str(tmp_path)) == ["f"]
+    with pytest.raises(TypeError):
+        _event_file.replace_file(path, 12345)  # fails while writing the temporary file
+    assert read(path) == b"new" and os.listdir(str(tmp_path)) == ["f"]
+
+
+def test_threads_do_not_lose_entries(tmp_path):
+    errors = []
+
+    def work(i):
+        try:
+            for j in range(5):
+                add(tmp_path, tag="t%d_%d" % (i, j))
+        except Exception as e:  # pragma: no cover - reported below
+            errors.append(e)
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert sorted(names(tmp_path)) == sorted("t%d_%d:00000" % (i, j)
+                                             for i in range(8) for j in range(5))
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="flock() is POSIX; Windows orders threads only")
+def test_processes_do_not_lose_entries(tmp_path):
+    code = (
+        "import sys\n"
+        "sys.path.insert(0, sys.argv[1])\n"
+        "from tinytb import _event_file, _projector\n"
+        "for j in range(10):\n"
+        "    subdir, files, entry = _projector.embedding_files([[1.0, 2.0]], None, None, 0,\n"
+        "                                                      'p%s_%d' % (sys.argv[3], j))\n"
+        "    _event_file.write_embedding(sys.argv[2], subdir, files,\n"
+        "                                lambda old: _projector.update_config(old, entry))\n")
+    procs = [subprocess.Popen([sys.executable, "-c", code, REPO_ROOT, str(tmp_path), str(i)])
+             for i in range(4)]
+    assert [p.wait(timeout=120) for p in procs] == [0] * 4
+    assert sorted(names(tmp_path)) == sorted("p%d_%d:00000" % (i, j)
+                                             for i in range(4) for j in range(10))
