@@ -9,7 +9,13 @@ General layout (the layers point one way, downwards; only ``_event_file`` touche
     summary.py      one Summary builder per summary kind (torch.utils.tensorboard.summary)
     _fast.py        the add_scalar hot path: whole records from a cached template
     _event_file.py  event files: naming, exclusive open, queue, background writes, fork, exit
-    _convert.py     numbers, numpy arrays and torch tensors -> plain Python values
+    _convert.py     numbers, steps, wall times, tags -> plain Python values; to_tensor
+    _arrays.py      array-likes (numpy, torch, buffers, nested lists) -> dtype, shape, data
+    _image.py       PyTorch's image scaling, HWC conversion, grids, video frames
+    _png.py, _gif.py, _draw.py   PNG and GIF codecs, boxes/labels/resize as Pillow draws them
+    _histogram.py   PyTorch's and numpy's histogram binning
+    _pr_curve.py    PyTorch's compute_curve
+    _projector.py   the embedding projector's files (tsv, sprite, projector_config.pbtxt)
     _messages.py    protobuf messages: encoders and schema-driven decoders
     _tensor.py      TensorProto dtypes and value fields, half floats
     _record.py      TFRecord framing and its reader

@@ -1,34 +1,53 @@
 # SPDX-License-Identifier: MIT
-"""Array-likes without numpy: one conversion layer for every media method.
+"""Array-likes without numpy: the one conversion layer for every method that takes an array
+(images, video, audio, histograms, PR curves, ``add_tensor``).
 
 :func:`as_array` turns what a caller passes into an :class:`Array` (element type name, shape,
 flat C-order data) without importing numpy or torch. It reads:
 
 * torch tensors through their own methods (``detach().cpu()``, then ``numpy()`` when numpy is
-  there, else ``tolist()``); bfloat16 through ``float()``, which is exact;
-* numpy arrays and anything else with ``__array_interface__`` through ``tobytes()`` (one C-order
-  copy) and the ``typestr``; half floats with ``struct``'s ``e`` format; other array objects
-  with ``shape``, ``dtype`` and ``tolist()`` through those;
-* the buffer protocol (``bytes``, ``bytearray``, ``memoryview`` with a shape and format,
-  ``array.array``), which gives shape and element format;
-* nested lists and tuples, and Python numbers. Python ints are uint8 values (0-255, as in an
-  image), Python floats are float32 values (as ``torch.tensor`` would make them), bools are
-  bools.
+  there, else ``tolist()``); bfloat16 through ``float()`` and complex32 through ``cfloat()``,
+  both exact;
+* numpy arrays and scalars, and anything else with ``__array_interface__``, through
+  ``tobytes()`` (one C-order copy) and the ``typestr``; half floats with ``struct``'s ``e``
+  format; ml_dtypes' bfloat16 (``V2``) from its bits; other array objects with ``shape``,
+  ``dtype`` and ``tolist()`` through those;
+* the buffer protocol (``bytes`` as a uint8 vector, ``bytearray``, ``memoryview`` with a shape
+  and format, ``array.array`` of any numeric typecode), which gives shape and element format;
+  integer sizes come from the buffer's item size, not from the C type's name;
+* nested lists and tuples, and Python numbers, typed as ``torch.tensor`` would type them:
+  floats are float32, complex numbers complex64, bools bool, ints int64 (``pixels=False``)
+  or uint8 pixel values 0-255 (``pixels=True``, images), and an empty list is float32.
 
-``data`` is ``bytes`` for uint8 (so images never go through one Python int per pixel) and a
-sequence of Python numbers otherwise.
+Complex values are refused unless the caller passes ``allow_complex=True`` (only ``add_tensor``
+can write them). An element type that cannot be used raises ``TypeError``, or the built-in
+exception the caller names in ``dtype_error`` (``add_tensor`` raises ``ValueError`` there, as
+PyTorch's does).
+
+``data`` is ``bytes`` for uint8 (so images never go through one Python int per pixel), a
+:class:`ComplexValues` (interleaved parts) for complex64/complex128, and a sequence of Python
+numbers otherwise (an ``array.array`` when the input was a typed array: a C-speed copy, no
+Python object per element until someone iterates).
 """
 
 import struct
 import sys
 from array import array
 
-__all__ = ["Array", "as_array"]
+__all__ = ["Array", "ComplexValues", "as_array", "nested"]
+
+_LITTLE = sys.byteorder == "little"
+
+
+class _DtypeError(TypeError):
+    """An element type that cannot be used; :func:`as_array` re-raises it as the built-in
+    exception its caller asked for."""
 
 
 class Array:
-    """``dtype``: an element type name (``"uint8"``, ``"float32"``...); ``shape``: a tuple;
-    ``data``: ``bytes`` for uint8, else a flat sequence of numbers in C order."""
+    """``dtype``: an element type name (``"uint8"``, ``"float32"``, ``"complex64"``...);
+    ``shape``: a tuple; ``data``: ``bytes`` for uint8, else a flat sequence of numbers in C
+    order (a :class:`ComplexValues` of Python ``complex`` for the complex types)."""
 
     __slots__ = ("dtype", "shape", "data")
 
@@ -48,154 +67,248 @@ class Array:
         return "Array(%s, shape=%s)" % (self.dtype, self.shape)
 
 
-# numpy typestr kind+size -> (dtype name, struct format character)
+class ComplexValues:
+    """A flat sequence of complex numbers kept as interleaved (real, imag) parts in ``parts``,
+    an ``array.array`` ("f" for complex64, "d" for complex128): the memory layout of numpy and
+    torch, and the layout of tensor.proto's ``scomplex_val``/``dcomplex_val``, so neither
+    reading nor writing makes one Python object per element."""
+
+    __slots__ = ("parts",)
+
+    def __init__(self, parts):
+        self.parts = parts
+
+    @classmethod
+    def of(cls, numbers, dtype):
+        """From Python numbers; complex64 parts are rounded to float32 (beyond its range:
+        infinities, as a C cast)."""
+        code = "f" if dtype == "complex64" else "d"
+        parts = array(code, [0.0]) * (2 * len(numbers))
+        parts[0::2] = array(code, [z.real for z in numbers])
+        parts[1::2] = array(code, [z.imag for z in numbers])
+        return cls(parts)
+
+    def __len__(self):
+        return len(self.parts) // 2
+
+    def __iter__(self):
+        return map(complex, self.parts[0::2], self.parts[1::2])
+
+    def __getitem__(self, index):
+        index = range(len(self))[index]
+        return complex(self.parts[2 * index], self.parts[2 * index + 1])
+
+    def __repr__(self):
+        return "ComplexValues(%r)" % (list(self),)
+
+
+COMPLEX = ("complex64", "complex128")
+# every element type an Array can hold
+DTYPES = frozenset(("uint8", "int8", "uint16", "int16", "uint32", "int32", "uint64", "int64",
+                    "float16", "bfloat16", "float32", "float64", "bool") + COMPLEX)
+
+# numpy typestr kind+size -> dtype name
 _TYPESTR = {
-    "u1": ("uint8", "B"), "i1": ("int8", "b"), "u2": ("uint16", "H"), "i2": ("int16", "h"),
-    "u4": ("uint32", "I"), "i4": ("int32", "i"), "u8": ("uint64", "Q"), "i8": ("int64", "q"),
-    "f2": ("float16", "e"), "f4": ("float32", "f"), "f8": ("float64", "d"), "b1": ("bool", "?"),
+    "u1": "uint8", "i1": "int8", "u2": "uint16", "i2": "int16", "u4": "uint32", "i4": "int32",
+    "u8": "uint64", "i8": "int64", "f2": "float16", "f4": "float32", "f8": "float64",
+    "b1": "bool", "c8": "complex64", "c16": "complex128",
 }
-# buffer-protocol format character -> dtype name
-_FORMATS = {"B": "uint8", "b": "int8", "H": "uint16", "h": "int16", "I": "uint32", "i": "int32",
-            "L": "uint64", "l": "int64", "Q": "uint64", "q": "int64", "e": "float16",
-            "f": "float32", "d": "float64", "?": "bool", "c": "uint8"}
+# torch dtype names (str(dtype) without "torch.") that are aliases
+_TORCH_ALIASES = {"half": "float16", "float": "float32", "double": "float64", "short": "int16",
+                  "int": "int32", "long": "int64", "cfloat": "complex64",
+                  "cdouble": "complex128", "chalf": "complex32"}
+# array typecode of each fixed-size element type (C int sizes vary by platform: look them up);
+# complex numbers are read as interleaved (real, imag) floats
+_TYPECODES = {}
+for _dtype, _size, _codes in (
+        ("int8", 1, "b"), ("int16", 2, "h"), ("uint16", 2, "H"), ("int32", 4, "il"),
+        ("uint32", 4, "IL"), ("int64", 8, "ql"), ("uint64", 8, "QL"), ("float32", 4, "f"),
+        ("float64", 8, "d"), ("complex64", 4, "f"), ("complex128", 8, "d")):
+    _TYPECODES[_dtype] = next(c for c in _codes if array(c).itemsize == _size)
+del _dtype, _size, _codes
+_ITEMSIZES = {"uint8": 1, "int8": 1, "bool": 1, "uint16": 2, "int16": 2, "float16": 2,
+              "bfloat16": 2, "uint32": 4, "int32": 4, "float32": 4, "uint64": 8, "int64": 8,
+              "float64": 8, "complex64": 8, "complex128": 16}
 
 
-def as_array(value, name, pixels=True):
+def as_array(value, name, pixels=True, allow_complex=False, dtype_error=TypeError):
     """The :class:`Array` for ``value``; ``TypeError``/``ValueError`` naming ``name``.
     ``pixels``: Python ints in nested lists are uint8 pixel values (0..255); otherwise they
-    are int64 numbers (histogram values, edges, audio samples)."""
+    are int64 numbers (histogram values, edges, audio samples, tensors). ``allow_complex``:
+    accept complex element types. ``dtype_error``: the exception class for an element type
+    that cannot be used (complex ones included when refused)."""
+    try:
+        return _as_array(value, name, pixels, allow_complex)
+    except _DtypeError as err:
+        raise dtype_error(str(err)) from None
+
+
+def _as_array(value, name, pixels, allow_complex):
     dtype = getattr(value, "dtype", None)
     if dtype is not None and str(dtype).startswith("torch."):
-        return _from_torch(value, name)
+        return _from_torch(value, name, allow_complex)
     if hasattr(value, "__array_interface__"):
-        return _from_array_interface(value, name)
+        return _from_array_interface(value, name, allow_complex)
     if dtype is not None and hasattr(value, "shape") and hasattr(value, "tolist"):
-        return _from_tolist(value, name)  # other array libraries: shape, dtype, tolist()
+        return _from_tolist(value, name, allow_complex)  # other libraries: shape, dtype, tolist
     if isinstance(value, (bytes, bytearray, memoryview, array)):
-        return _from_buffer(memoryview(value), name)
-    if isinstance(value, (list, tuple, int, float)) or _is_number(value):
-        return _from_nested(value, name, pixels)
+        return _from_buffer(memoryview(value), name, allow_complex)
+    if isinstance(value, (list, tuple, int, float, complex)) or _is_number(value):
+        return _from_nested(value, name, pixels, allow_complex)
     try:
         view = memoryview(value)
     except TypeError:
         raise TypeError("%s must be an array (numpy, torch, array.array, buffer) or a nested "
                         "list of numbers, not %s" % (name, type(value).__name__)) from None
-    return _from_buffer(view, name)
+    return _from_buffer(view, name, allow_complex)
 
 
 def _is_number(value):
     return hasattr(type(value), "__float__") and not isinstance(value, (str, bytes))
 
 
-def _from_torch(t, name):
+def _check(dtype, name, allow_complex, described=None):
+    """``dtype`` if an Array may hold it here, else ``_DtypeError``."""
+    if dtype in DTYPES and (allow_complex or dtype not in COMPLEX):
+        return dtype
+    why = ": complex values cannot be used here" if dtype in COMPLEX else ""
+    raise _DtypeError("%s has an unsupported element type %s%s"
+                      % (name, described or dtype, why))
+
+
+def _from_torch(t, name, allow_complex):
     t = t.detach().cpu()
     kind = str(t.dtype)[6:]
+    kind = _TORCH_ALIASES.get(kind, kind)
+    if kind == "complex32":  # numpy has no complex32; every value is exact in complex64
+        _check("complex64", name, allow_complex, "torch.complex32")
+        t = t.cfloat()
+        kind = "complex64"
     if kind == "bfloat16":
         # every bfloat16 is exact in float32; the values stay those of the bfloat16 tensor
-        arr = _from_torch(t.float(), name)
+        arr = _from_torch(t.float(), name, allow_complex)
         return Array("bfloat16", arr.shape, arr.data)
-    if kind.startswith("complex") or kind in ("cfloat", "cdouble", "chalf"):
-        raise TypeError("%s has complex dtype torch.%s" % (name, kind))
+    _check(kind, name, allow_complex, "torch." + kind)
+    for method in ("resolve_conj", "resolve_neg"):  # numpy() refuses lazily conjugated views
+        if hasattr(t, method):
+            t = getattr(t, method)()
     try:
-        return _from_array_interface(t.numpy(), name)
+        host = t.numpy()
     except (RuntimeError, TypeError, AttributeError):  # no numpy, or a dtype numpy lacks
         shape = tuple(int(s) for s in t.shape)
         flat = t.reshape(-1).tolist()
-        aliases = {"float": "float32", "double": "float64", "half": "float16", "long": "int64",
-                   "int": "int32", "short": "int16"}
-        kind = aliases.get(kind, kind)
-        if kind == "uint8":
-            return Array("uint8", shape, bytes(flat))
-        return Array(kind, shape, flat)
+        if kind in COMPLEX:
+            flat = ComplexValues.of(flat, kind)
+        return Array(kind, shape, bytes(flat) if kind == "uint8" else flat)
+    return _from_array_interface(host, name, allow_complex)
 
 
-def _from_array_interface(arr, name):
+def _from_array_interface(arr, name, allow_complex):
     info = arr.__array_interface__
     typestr = info["typestr"]
     shape = tuple(int(s) for s in info["shape"])
-    entry = _TYPESTR.get(typestr[1:])
-    if entry is None:
-        raise TypeError("%s has an unsupported element type %r (numpy dtype %s)"
-                        % (name, typestr, getattr(arr, "dtype", "?")))
-    dtype, code = entry
-    raw = arr.tobytes()  # C order, whatever the strides
+    dtype = _TYPESTR.get(typestr[1:])
+    if dtype is None and typestr[1:] == "V2" and _dtype_name(arr) == "bfloat16":
+        dtype = "bfloat16"  # ml_dtypes' bfloat16: numpy sees 2 opaque bytes
+    if dtype is None:
+        raise _DtypeError("%s has an unsupported element type %r (dtype %s)"
+                          % (name, typestr, _dtype_name(arr) or "?"))
+    _check(dtype, name, allow_complex)
+    big = typestr[0] == ">" or (typestr[0] == "=" and not _LITTLE)
+    return Array(dtype, shape, _values(arr.tobytes(), dtype, big))  # tobytes: C order
+
+
+def _dtype_name(arr):
+    dtype = getattr(arr, "dtype", None)
+    return None if dtype is None else getattr(dtype, "name", str(dtype))
+
+
+def _values(raw, dtype, big_endian):
+    """The elements of ``dtype`` packed in ``raw`` (``big_endian`` or little-endian), at C
+    speed: ``bytes`` for uint8, an ``array.array`` where one has this element type."""
     if dtype == "uint8":
-        return Array(dtype, shape, raw)
-    return Array(dtype, shape, _unpack(raw, code, typestr[0] == ">"))
-
-
-def _unpack(raw, code, big_endian):
-    """The numbers in ``raw``: an ``array.array`` (a C-speed copy) where one has this element
-    type, else a tuple from ``struct``."""
-    typecode = _ARRAY_CODES.get(code)
-    if typecode is not None:
-        values = array(typecode)
-        values.frombytes(raw)
-        if big_endian != (sys.byteorder == "big"):
-            values.byteswap()
+        return bytes(raw)
+    if dtype == "bool":
+        return list(map(bool, raw))
+    if dtype == "float16":
+        return struct.unpack("%s%de" % (">" if big_endian else "<", len(raw) // 2), raw)
+    if dtype == "bfloat16":
+        # the top half of a float32: put the 16 bits above two zero bytes
+        wide = bytearray(2 * len(raw))
+        high = 2 if _LITTLE else 0  # where a native float32 keeps its top two bytes
+        native = big_endian != _LITTLE  # raw is in the host's byte order
+        wide[high::4] = raw[0::2] if native else raw[1::2]
+        wide[high + 1::4] = raw[1::2] if native else raw[0::2]
+        values = array("f")
+        values.frombytes(wide)
         return values
-    n = len(raw) // struct.calcsize(code)
-    return struct.unpack("%s%d%s" % (">" if big_endian else "<", n, code), raw)
+    values = array(_TYPECODES[dtype])
+    values.frombytes(raw)
+    if big_endian == _LITTLE:
+        values.byteswap()
+    return ComplexValues(values) if dtype in COMPLEX else values
 
 
-# struct format -> array typecode of the same size (the C int types vary by platform)
-_ARRAY_CODES = {code: tc for code, tc in (
-    ("b", "b"), ("h", "h"), ("H", "H"), ("f", "f"), ("d", "d"),
-    ("i", "i" if array("i").itemsize == 4 else "l"), ("I", "I" if array("I").itemsize == 4 else "L"),
-    ("q", "q"), ("Q", "Q"))}
+# buffer-protocol format characters (struct module syntax)
+_SIGNED = "bhilqn"
+_UNSIGNED = "BHILQN"
+_FORMATS = {"e": "float16", "f": "float32", "d": "float64", "?": "bool", "c": "uint8",
+            "Zf": "complex64", "Zd": "complex128"}
 
 
-def _from_tolist(value, name):
-    dtype = getattr(value.dtype, "name", str(value.dtype))
-    if dtype not in _TYPESTR_NAMES:
-        raise TypeError("%s has an unsupported element type %s" % (name, dtype))
+def _from_buffer(view, name, allow_complex):
+    prefix = view.format[:1] if view.format[:1] in "@=<>!" else ""
+    fmt = view.format[len(prefix):]
+    if len(fmt) == 1 and fmt in _SIGNED:
+        dtype = "int%d" % (8 * view.itemsize)
+    elif len(fmt) == 1 and fmt in _UNSIGNED:
+        dtype = "uint%d" % (8 * view.itemsize)
+    else:
+        dtype = _FORMATS.get(fmt)
+    if dtype not in _ITEMSIZES or _ITEMSIZES[dtype] != view.itemsize:
+        raise _DtypeError("%s has an unsupported element type: buffer format %r"
+                          % (name, view.format))
+    _check(dtype, name, allow_complex)
+    shape = tuple(view.shape) if view.shape is not None else (view.nbytes,)
+    big = prefix in (">", "!") or (prefix in ("", "@", "=") and not _LITTLE)
+    return Array(dtype, shape, _values(view.tobytes(), dtype, big))
+
+
+def _from_tolist(value, name, allow_complex):
+    dtype = _check(_dtype_name(value), name, allow_complex)
     shape = tuple(int(s) for s in value.shape)
     flat = value.reshape(-1).tolist() if shape else [value.tolist()]
+    if dtype in COMPLEX:
+        return Array(dtype, shape, ComplexValues.of(flat, dtype))
     return Array(dtype, shape, bytes(flat) if dtype == "uint8" else flat)
 
 
-_TYPESTR_NAMES = {dtype for dtype, _ in _TYPESTR.values()} | {"bfloat16"}
-
-
-def _from_buffer(view, name):
-    fmt = view.format.lstrip("@=<>!")
-    dtype = _FORMATS.get(fmt)
-    if dtype is None or len(fmt) != 1:
-        raise TypeError("%s: unsupported buffer format %r" % (name, view.format))
-    shape = tuple(view.shape) if view.shape is not None else (view.nbytes,)
-    if dtype == "uint8":
-        return Array(dtype, shape, view.tobytes())
-    raw = view.tobytes()
-    if view.format[:1] not in ("<", ">", "!"):  # native: array.array's own element sizes
-        values = array(view.format[-1]) if fmt not in ("e", "?", "c") else None
-        if values is not None and values.itemsize == view.itemsize:
-            values.frombytes(raw)
-            return Array(dtype, shape, values)
-        big = sys.byteorder == "big"
-    else:
-        big = view.format[0] in (">", "!")
-    return Array(dtype, shape, _unpack(raw, fmt, big))
-
-
-def _from_nested(value, name, pixels=True):
-    shape, flat = nested(value, name)
-    kinds = {type(x) for x in flat}
-    if kinds <= {bool}:
+def _from_nested(value, name, pixels, allow_complex):
+    shape, flat = nested(value, name, allow_complex)
+    kinds = set(map(type, flat))
+    if not flat:
+        return Array("float32", shape, [])  # torch.tensor([]) is float32
+    if kinds == {bool}:
         return Array("bool", shape, flat)
     if kinds <= {int, bool} and not pixels:
         return Array("int64", shape, flat)
     if kinds <= {int, bool}:
-        if flat and (min(flat) < 0 or max(flat) > 255):
+        if min(flat) < 0 or max(flat) > 255:
             raise ValueError("%s: Python ints are uint8 values and must be in 0..255, found "
                              "%d..%d (use floats in [0, 1], or a typed array)"
                              % (name, min(flat), max(flat)))
         return Array("uint8", shape, bytes(flat))
+    if complex in kinds:
+        # complex64 values, as torch.tensor would make them: both parts rounded to float32
+        return Array("complex64", shape, ComplexValues.of(flat, "complex64"))
     # floats (with ints or bools among them): float32 values, as torch.tensor would make
     return Array("float32", shape, array("f", flat).tolist())
 
 
 def nested(value, name, complex_ok=False):
-    """Shape and flat element list of a number or a rectangular nest of lists/tuples."""
+    """Shape and flat element list of a number or a rectangular nest of lists/tuples; the
+    elements become Python bool, int, float (also Decimal, Fraction) or complex (only when
+    ``complex_ok``). Arrays inside the nest are read as their ``tolist()``."""
     if isinstance(value, (list, tuple)):
         if not value:
             return (0,), []
@@ -206,12 +319,27 @@ def nested(value, name, complex_ok=False):
                 raise ValueError("%s is ragged: it holds rows of shapes %s and %s"
                                  % (name, inner, shape))
         return (len(value),) + inner, [x for _, flat in parts for x in flat]
-    if isinstance(value, (bool, int, float)) or (complex_ok and isinstance(value, complex)):
+    kind = type(value)
+    if kind is float or kind is int or kind is bool:
         return (), [value]
-    if hasattr(value, "item") and hasattr(value, "dtype"):  # a numpy scalar inside a list
-        return (), [value.item()]
+    if hasattr(value, "dtype") and hasattr(value, "tolist"):  # numpy/torch inside a list
+        if getattr(value, "shape", ()):
+            return nested(value.tolist(), name, complex_ok)
+        item = value.tolist()
+        if type(item) is kind:  # numpy's longdouble and clongdouble stay themselves
+            is_complex = getattr(value.dtype, "kind", "") == "c"
+            item = complex(item) if is_complex else float(item)
+        value = item
+    if isinstance(value, bool):
+        return (), [bool(value)]
+    if isinstance(value, int):
+        return (), [int(value)]
+    if isinstance(value, float):
+        return (), [float(value)]
     if isinstance(value, complex):
-        raise TypeError("%s: complex values cannot be used here" % name)
+        if not complex_ok:
+            raise _DtypeError("%s: complex values cannot be used here" % name)
+        return (), [complex(value)]
     if _is_number(value):  # Decimal, Fraction
         return (), [float(value)]
     raise TypeError("%s: elements must be numbers, found %s" % (name, type(value).__name__))

@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: MIT
-"""Turning what callers pass (Python numbers, numpy arrays and scalars, torch tensors, decimal
-and fractions numbers, nested lists) into plain Python values, without importing numpy or torch.
+"""Turning what callers pass (Python numbers, numpy and torch scalars, decimal and fractions
+numbers) into plain Python values (tags, steps, wall times, scalars), without importing numpy or
+torch. Whole arrays are read by ``_arrays``; :func:`to_tensor` is ``add_tensor``'s view of it.
 
 numpy and torch objects are recognised by what they offer, never by importing their modules:
 ``shape`` and ``dtype`` attributes, ``tolist()``/``item()``, and torch's ``detach()``/``cpu()``.
@@ -11,7 +12,7 @@ of thing) or ``ValueError`` (right kind, wrong value or shape), as PyTorch's wri
 import math
 import operator
 
-from ._arrays import nested
+from ._arrays import as_array
 
 INT64_MIN = -(1 << 63)
 INT64_MAX = (1 << 63) - 1
@@ -123,66 +124,14 @@ def _to_number(value, name):
 
 # -- arrays for add_tensor ---------------------------------------------------------------------
 
-_NUMPY_NAMES = {"float32", "float64", "float16", "int8", "int16", "int32", "int64", "uint8",
-                "uint16", "uint32", "uint64", "bool", "complex64", "complex128",
-                "bfloat16"}  # bfloat16: ml_dtypes' numpy dtype
-
-
 def to_tensor(value, name="tensor"):
-    """``(dtype_name, shape, flat_values)`` of a torch tensor, numpy array/scalar, Python
-    number or (nested) list. Element types follow the object's dtype; for Python values they
-    follow ``torch.tensor``: float -> float32, int -> int64, bool -> bool, complex -> complex64.
-    """
-    dtype = getattr(value, "dtype", None)
-    shape = getattr(value, "shape", None)
-    if dtype is not None and shape is not None:
-        dtype_name = str(dtype)
-        if dtype_name.startswith("torch."):
-            return _torch_tensor(value, dtype_name[6:], name)
-        dtype_name = getattr(dtype, "name", dtype_name)
-        if dtype_name not in _NUMPY_NAMES:
-            raise ValueError("%s has unsupported dtype %s" % (name, dtype_name))
-        shape = tuple(int(n) for n in shape)
-        flat = value.reshape(-1).tolist() if shape else [value.item() if hasattr(value, "item")
-                                                          else value.tolist()]
-        return dtype_name, shape, flat
-    if isinstance(value, (str, bytes, bytearray)):
-        raise TypeError("%s must be an array or a number, not %s" % (name, type(value).__name__))
-    shape, flat = nested(value, name, complex_ok=True)
-    kinds = {type(x) for x in flat}
-    if kinds <= {bool}:
-        dtype_name = "bool"
-    elif kinds <= {bool, int}:
-        dtype_name = "int64"
-    elif kinds <= {bool, int, float}:
-        dtype_name = "float32"
-        flat = [float(x) for x in flat]
-    elif kinds <= {bool, int, float, complex}:
-        dtype_name = "complex64"
-        flat = [complex(x) for x in flat]
-    else:
-        bad = next(k for k in kinds if k not in (bool, int, float, complex))
-        raise TypeError("%s: elements must be numbers, found %s" % (name, bad.__name__))
-    if dtype_name == "int64" and flat and not all(INT64_MIN <= x <= INT64_MAX for x in flat):
-        raise ValueError("%s: an integer does not fit in int64" % name)
-    return dtype_name, shape, flat
-
-
-_COMPLEX_UPCAST = {"complex32": "complex64"}  # torch.chalf: TensorBoard knows no DT_COMPLEX32
-_TORCH_NAMES = _NUMPY_NAMES | {"complex32"}
-
-
-def _torch_tensor(t, dtype_name, name):
-    aliases = {"half": "float16", "float": "float32", "double": "float64", "short": "int16",
-               "int": "int32", "long": "int64", "cfloat": "complex64", "cdouble": "complex128",
-               "chalf": "complex32"}
-    dtype_name = aliases.get(dtype_name, dtype_name)
-    if dtype_name not in _TORCH_NAMES:
-        raise ValueError("%s has unsupported tensor dtype torch.%s" % (name, dtype_name))
-    t = t.detach().cpu()
-    shape = tuple(int(n) for n in t.shape)
-    if dtype_name == "complex32":
-        t = t.cfloat()  # every complex32 value is exact in complex64
-        dtype_name = "complex64"
-    flat = t.reshape(-1).tolist()  # bfloat16 and float16 values come out as exact floats
-    return dtype_name, shape, flat
+    """``(dtype_name, shape, flat_values)`` of anything :func:`~tinytb._arrays.as_array` reads
+    (torch tensors, numpy arrays and scalars, buffers, ``array.array``, Python numbers, nested
+    lists), complex types included; Python ints are int64. An element type TensorBoard has no
+    ``DataType`` for raises ``ValueError``, as PyTorch's ``add_tensor`` does."""
+    arr = as_array(value, name, pixels=False, allow_complex=True, dtype_error=ValueError)
+    flat = arr.data
+    if arr.dtype == "int64" and type(flat) is list and flat:  # Python ints: any size
+        if min(flat) < INT64_MIN or max(flat) > INT64_MAX:
+            raise ValueError("%s: an integer does not fit in int64" % name)
+    return arr.dtype, arr.shape, flat

@@ -21,8 +21,12 @@ let ``struct.error`` or ``IndexError`` escape.
 """
 
 import struct
+import sys
+from array import array
 
 from .errors import DecodeError
+
+_BIG_ENDIAN_HOST = sys.byteorder == "big"
 
 # Wire types, named as in the encoding guide's table.
 VARINT = 0
@@ -101,10 +105,22 @@ def packed_varints(field, values):
 
 
 def packed_floats(field, values):
-    return bytes_field(field, b"".join(map(float32_bytes, values)))
+    # array('f') converts with a C cast, as protobuf's runtimes do: round to nearest, and
+    # beyond the float32 range +-inf (what float32_bytes does one value at a time).
+    try:
+        packed = values if type(values) is array and values.typecode == "f" \
+            else array("f", values)
+    except (OverflowError, TypeError):  # ints beyond a double's range; odd number types
+        return bytes_field(field, b"".join(map(float32_bytes, values)))
+    if _BIG_ENDIAN_HOST:
+        packed = array("f", packed)
+        packed.byteswap()
+    return bytes_field(field, packed.tobytes())
 
 
 def packed_doubles(field, values):
+    if type(values) is array and values.typecode == "d" and not _BIG_ENDIAN_HOST:
+        return bytes_field(field, values.tobytes())
     values = list(values)
     return bytes_field(field, struct.pack("<%dd" % len(values), *values))
 

@@ -569,8 +569,10 @@ def compute_curve(labels, predictions, num_thresholds=None, weights=None):
             weights = _convert.to_float(weights, "weights")
         else:
             weights = _numbers(_arrays.as_array(weights, "weights", pixels=False))
+    # numpy computes predictions * (T - 1) in the predictions' own float type
     return _pr_curve.compute_curve(_numbers(labels), _numbers(predictions), num_thresholds,
-                                   weights, float32=predictions.dtype == "float32")
+                                   weights, float32=predictions.dtype in ("float32", "bfloat16"),
+                                   float16=predictions.dtype == "float16")
 
 
 def _numbers(arr):

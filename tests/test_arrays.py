@@ -1,0 +1,169 @@
+"""tinytb._arrays beyond images: complex numbers (for add_tensor only), element types from buffer
+item sizes, Python values typed as torch.tensor types them, and the refusals media methods keep.
+
+Expected values are written out by hand: IEEE binary32/64 and bfloat16 bit patterns (bfloat16 is
+the top half of a binary32), and torch.tensor's type inference (float -> float32, int -> int64,
+bool -> bool, complex -> complex64, [] -> float32).
+"""
+
+import enum
+import struct
+from array import array
+
+import pytest
+
+from tinytb import SummaryWriter, _arrays
+
+from vectors import FakeArray
+
+
+class Interface:
+    """numpy's duck type: ``__array_interface__``, ``tobytes`` and a ``dtype`` with a name."""
+
+    class _DType:
+        def __init__(self, name):
+            self.name = name
+
+    def __init__(self, raw, typestr, shape, dtype_name="?"):
+        self._raw = raw
+        self.__array_interface__ = {"typestr": typestr, "shape": shape, "version": 3}
+        self.dtype = self._DType(dtype_name)
+
+    def tobytes(self):
+        return self._raw
+
+
+class NumpyScalar:
+    """A numpy scalar inside a list: shape (), dtype, tolist() -> a Python number."""
+
+    class _DType:
+        kind = "c"
+
+    def __init__(self, value):
+        self._value = value
+        self.shape = ()
+        self.dtype = self._DType()
+
+    def tolist(self):
+        return self._value
+
+
+def test_complex_from_every_kind_of_input():
+    c8 = Interface(struct.pack("<4f", 1.0, 2.0, 0.0, -0.5), "<c8", (2,))
+    c16 = Interface(struct.pack(">2d", 3.0, -4.0), ">c16", (1, 1))
+    for value, dtype, shape, numbers in [
+        (c8, "complex64", (2,), [1 + 2j, -0.5j]),
+        (c16, "complex128", (1, 1), [3 - 4j]),
+        (FakeArray([1 + 2j], "complex128"), "complex128", (1,), [1 + 2j]),
+        ([[1, 2j], [0.5, True]], "complex64", (2, 2), [1, 2j, 0.5, 1]),
+        (1j, "complex64", (), [1j]),
+        ([NumpyScalar(2 - 1j)], "complex64", (1,), [2 - 1j]),
+    ]:
+        arr = _arrays.as_array(value, "t", pixels=False, allow_complex=True)
+        assert (arr.dtype, arr.shape, list(arr.data)) == (dtype, shape, numbers)
+        assert isinstance(arr.data, _arrays.ComplexValues) and len(arr.data) == len(numbers)
+
+
+def test_complex64_parts_are_float32():
+    # 0.1 is 0x3dcccccd in binary32: a complex64 keeps float32 parts, as torch.tensor does
+    arr = _arrays.as_array([0.1 + 0.1j], "t", pixels=False, allow_complex=True)
+    assert arr.data.parts.tobytes() == struct.pack("=2f", 0.1, 0.1)
+    assert arr.data[0] == arr.data[-1] == complex(struct.unpack("=f", struct.pack("=f", 0.1))[0],
+                                                  struct.unpack("=f", struct.pack("=f", 0.1))[0])
+    with pytest.raises(IndexError):
+        arr.data[1]
+
+
+@pytest.mark.parametrize("value", [
+    Interface(b"", "<c8", (0,)),
+    Interface(b"", "<c16", (0,)),
+    FakeArray([1j], "complex64"),
+    [1, 2j],
+    1j,
+    [NumpyScalar(1j)],
+])
+def test_complex_is_refused_unless_allowed(value):
+    for pixels in (True, False):
+        with pytest.raises(TypeError, match="img_tensor.*complex values cannot be used here"):
+            _arrays.as_array(value, "img_tensor", pixels=pixels)
+
+
+def test_unsupported_element_types_raise_the_builtin_the_caller_names():
+    for kwargs, error in (({}, TypeError), ({"dtype_error": ValueError}, ValueError)):
+        for value in (Interface(b"", "<M8", (0,)), [1j]):
+            with pytest.raises(error, match="x") as info:
+                _arrays.as_array(value, "x", **kwargs)
+            assert type(info.value) is error  # the built-in itself, no subclass
+    with pytest.raises(TypeError, match="x has an unsupported element type '<M8'"):
+        _arrays.as_array(Interface(b"", "<M8", (0,)), "x")
+
+
+@pytest.mark.parametrize("call,name", [
+    (lambda w, v: w.add_image("i", v, 0), "img_tensor"),
+    (lambda w, v: w.add_images("i", v, 0), "img_tensor"),
+    (lambda w, v: w.add_histogram("h", v, 0), "values"),
+    (lambda w, v: w.add_audio("a", v, 0), "snd_tensor"),
+])
+def test_media_methods_refuse_complex(tmp_path, call, name):
+    with SummaryWriter(tmp_path) as w:
+        for value in ([[[0.5j]]], [[[[1j]]]], Interface(b"\0" * 8, "<c8", (1, 1, 1))):
+            with pytest.raises(TypeError, match=name):
+                call(w, value)
+
+
+@pytest.mark.parametrize("typecode", "bBhHiIlLqQfd")
+def test_buffer_dtype_follows_the_item_size(typecode):
+    values = array(typecode, [1, 2, 3])
+    kind = {"f": "float", "d": "float"}.get(typecode, "int" if typecode.islower() else "uint")
+    arr = _arrays.as_array(values, "x")
+    assert arr.dtype == "%s%d" % (kind, 8 * values.itemsize)
+    assert (arr.shape, list(arr.data)) == ((3,), [1, 2, 3])
+    # the same buffer through a memoryview with a shape
+    view = memoryview(values).cast("B").cast(typecode, (3, 1))
+    arr = _arrays.as_array(view, "x")
+    assert (arr.shape, list(arr.data)) == ((3, 1), [1, 2, 3])
+
+
+def test_buffer_formats():
+    assert _arrays.as_array(b"\x01\x00", "x").dtype == "uint8"
+    arr = _arrays.as_array(memoryview(b"\x01\x00").cast("?"), "x")
+    assert (arr.dtype, list(arr.data)) == ("bool", [True, False])
+    arr = _arrays.as_array(memoryview(b"ab").cast("c"), "x")
+    assert (arr.dtype, arr.data) == ("uint8", b"ab")
+    for bad in (array("u", "ab"), memoryview(b"\0" * 8).cast("P")):
+        with pytest.raises(TypeError, match="x has an unsupported element type: buffer format"):
+            _arrays.as_array(bad, "x")
+
+
+def test_bfloat16_bits_as_ml_dtypes_stores_them():
+    # 0x3f80 is 1.0, 0xc049 is -3.140625, 0x7f80 is inf
+    for order, fmt in (("<", "<3H"), (">", ">3H")):
+        raw = struct.pack(fmt, 0x3F80, 0xC049, 0x7F80)
+        arr = _arrays.as_array(Interface(raw, order + "V2", (3,), "bfloat16"), "x")
+        assert (arr.dtype, list(arr.data)) == ("bfloat16", [1.0, -3.140625, float("inf")])
+    with pytest.raises(TypeError, match="unsupported element type"):
+        _arrays.as_array(Interface(b"\0\0", "|V2", (1,), "void16"), "x")
+
+
+def test_python_values_are_typed_as_torch_tensor_types_them():
+    class Level(enum.IntEnum):
+        LOW = 1
+
+    cases = [
+        ([], "float32", (0,)),
+        ([[], []], "float32", (2, 0)),
+        ([True, False], "bool", (2,)),
+        ([True, 2], "int64", (2,)),
+        ([Level.LOW, 2], "int64", (2,)),
+        ([1, 2.5], "float32", (2,)),
+        ([True, 2.5], "float32", (2,)),
+        (3, "int64", ()),
+        (2.5, "float32", ()),
+        ([[1, 2], FakeArray([3, 4], "int8")], "int64", (2, 2)),  # an array inside a list
+    ]
+    for value, dtype, shape in cases:
+        arr = _arrays.as_array(value, "x", pixels=False)
+        assert (arr.dtype, arr.shape) == (dtype, shape), value
+    assert type(_arrays.as_array([Level.LOW], "x", pixels=False).data[0]) is int
+    # images keep Python ints as uint8 pixels
+    assert _arrays.as_array([1, 2], "x").dtype == "uint8"
