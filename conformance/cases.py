@@ -26,9 +26,14 @@ The table is also the source of the *expected reader view*: ``model_points``
 turns every call into the points a TensorBoard reader should show (tag,
 plugin, step, wall time, value), computed from the inputs independently of
 both writers; for images that is an ``ImageModel`` (header and decoded size
-from the input's shape and arguments).  ``media_expectations`` adds what the
-parity check needs for images and videos (label text boxes, the video input
-and fps; see media.py).
+from the input's shape and arguments); for histograms, audio, PR curves, meshes
+and hparams a ``HistogramModel``, ``AudioModel``, ``PrCurveModel``,
+``MeshModel`` or ``HparamsModel`` computed with numpy (and TensorBoard's message
+classes) from the call's input.  ``media_expectations`` adds what the parity
+check needs for images and videos (label text boxes, the video input and fps;
+see media.py), ``summary_expectations`` what the histogram and hparams
+divergences need from the call.  ``same_run_cases`` is tinytb's same-run
+hparams mode, written outside the lock-step table.
 """
 
 import copy
@@ -75,6 +80,9 @@ class Call:
     the case directory ("" = the case directory itself).  ``torch`` is
     ``(args, kwargs)`` for PyTorch when it refuses ``args``/``kwargs``;
     ``divergence`` names the ``KNOWN_DIVERGENCES`` entry that explains it.
+    ``warns`` is a regular expression: the target must emit exactly one warning
+    for this call, matching it (PyTorch prints its own warning for the same
+    input); a call without ``warns`` must not warn.
     """
 
     method: str
@@ -83,6 +91,7 @@ class Call:
     run: str = ""
     torch: Optional[tuple] = None
     divergence: Optional[str] = None
+    warns: Optional[str] = None
 
     def for_slot(self, slot, owner=None):
         """(args, kwargs) to use for ``slot`` ("torch" or "target"), fresh copies.
@@ -170,8 +179,8 @@ def close():
     return Call(CLOSE)
 
 
-def call(method, *args, torch=None, divergence=None, **kwargs):
-    return Call(method, args, kwargs, torch=torch, divergence=divergence)
+def call(method, *args, torch=None, divergence=None, warns=None, **kwargs):
+    return Call(method, args, kwargs, torch=torch, divergence=divergence, warns=warns)
 
 
 # ---------------------------------------------------------------------------
@@ -345,6 +354,7 @@ CASE_NAMES = (
     "purge", "purge_once", "filename_suffix", "multi", "filewriter", "close_then_add",
     "image_formats", "image_dtypes", "image_lists", "images_grid", "image_boxes",
     "image_boxes_grey_alpha", "figure", "video",
+    "histograms", "histogram_raw", "audio", "pr_curves", "pr_curve_raw", "mesh", "hparams",
 )
 
 # Labels measured pixel for pixel against PyTorch's (Pillow's font) by test_media.py, on a
@@ -664,6 +674,7 @@ def build_cases():
          call("add_text", "t", "after close", 1, walltime=_wt(1)), close()],
     )
     _media_cases(add)
+    _summary_cases(add)
     assert tuple(c.name for c in cases) == CASE_NAMES, [c.name for c in cases]
     return cases
 
@@ -1000,6 +1011,316 @@ def _media_cases(add):
 
 
 # ---------------------------------------------------------------------------
+# Histograms, audio, PR curves, meshes and hparams (issue 5)
+
+# PyTorch's test_tensorboard.py (TestTensorBoardWriter.test_writer): add_pr_curve_raw rows.
+PR_RAW_ROWS = (
+    [75, 64, 21, 5, 0],  # true positive counts
+    [150, 105, 18, 0, 0],  # false positive counts
+    [0, 45, 132, 150, 150],  # true negative counts
+    [0, 11, 54, 70, 75],  # false negative counts
+    [0.3333333, 0.3786982, 0.5384616, 1.0, 0.0],  # precision
+    [1.0, 0.8533334, 0.28, 0.0666667, 0.0],  # recall
+)
+
+# The hparams runs of the table all report (a subset of) these metric tags, as PyTorch's own
+# tests and docstring do: the hparams plugin shows one experiment per logdir (see
+# test_servers.py), so every session's metrics are visible through it.
+HPARAM_METRICS = ("hparam/accuracy", "hparam/loss")
+
+# The mesh dashboard's scene settings, as in TensorBoard's mesh demo.
+MESH_CONFIG = {
+    "camera": {"cls": "PerspectiveCamera", "fov": 75},
+    "lights": [{"cls": "AmbientLight", "color": "#ffffff", "intensity": 0.75},
+               {"cls": "DirectionalLight", "color": "#ffffff", "intensity": 0.75,
+                "position": [0, -1, 2]}],
+    "material": {"cls": "MeshStandardMaterial", "roughness": 1, "metalness": 0},
+}
+
+
+def _tetrahedron():
+    """PyTorch's test mesh (test_tensorboard.py test_writer/test_mesh): vertices, colors,
+    faces, numpy float64/int64 of shape (1, 4, 3)."""
+    v = np.array([[[1, 1, 1], [-1, -1, 1], [1, -1, -1], [-1, 1, -1]]], dtype=float)
+    c = np.array([[[255, 0, 0], [0, 255, 0], [0, 0, 255], [255, 0, 255]]], dtype=int)
+    f = np.array([[[0, 2, 3], [0, 3, 1], [0, 1, 2], [1, 3, 2]]], dtype=int)
+    return v, c, f
+
+
+def _summary_cases(add):
+    rng = np.random.RandomState(5)
+    gen = torch.Generator().manual_seed(5)
+
+    # -- add_histogram ---------------------------------------------------------------------
+    def hist(tag, values, step=0, **kwargs):
+        return call("add_histogram", tag, values, step, walltime=_wt(step), **kwargs)
+
+    add(
+        "histograms",
+        "add_histogram: PyTorch's own test calls (a 100x100 np.random.rand matrix; torch.rand, "
+        "torch.randint and bfloat16 vectors), the default 'tensorflow' bins over four steps of "
+        "a narrowing normal distribution, the estimators 'auto', 'fd', 'doane' (PyTorch's "
+        "arange(1024) with max_bins=5), 'sturges', an int, an edge list (values outside it "
+        "not counted), max_bins with the default bins, a constant input, negative and "
+        "integer inputs.",
+        [sw()]
+        + [
+            hist("hist", rng.rand(100, 100)),
+            hist("float histogram", torch.rand(50, generator=gen)),
+            hist("int histogram", torch.randint(0, 100, (50,), generator=gen)),
+            hist("bfloat16 histogram", torch.rand(50, generator=gen).to(torch.bfloat16)),
+        ]
+        + [hist("normal/default", rng.normal(0.5 * s, 1.0 / (s + 1), 1000), s) for s in range(4)]
+        + [
+            hist("bins/auto", rng.normal(size=500), bins="auto"),
+            hist("bins/fd", rng.exponential(size=(20, 30)), bins="fd"),
+            hist("bins/doane_max5", np.arange(1024, dtype=float), bins="doane", max_bins=5),
+            hist("bins/auto_max5", np.arange(1024, dtype=float), bins="auto", max_bins=5),
+            hist("bins/sturges", torch.randn(300, generator=gen, dtype=torch.float64),
+                 bins="sturges"),
+            hist("bins/int10", rng.uniform(-3, 7, 400), bins=10),
+            hist("bins/edges", rng.normal(size=200), bins=[-1.0, -0.5, 0.0, 0.5, 1.0]),
+            hist("bins/tensorflow_max50", rng.normal(size=2000), max_bins=50),
+            hist("input/constant", np.full(7, 2.0), bins="auto"),
+            hist("input/negative", -rng.gamma(2.0, size=300)),
+            hist("input/int64", np.arange(-20, 30, dtype=np.int64)),
+            hist("input/float32_torch", torch.randn(4, 25, generator=gen) * 1e-3),
+            close(),
+        ],
+    )
+
+    # -- add_histogram_raw -----------------------------------------------------------------
+    # The docstring example of add_histogram_raw.
+    dummy = []
+    for idx, value in enumerate(range(50)):
+        dummy += [idx + 0.001] * value
+    values = np.array(dummy).astype(float).reshape(-1)
+    counts, limits = np.histogram(values, bins=np.array(list(range(50 + 2))))
+    raw_calls = [call(
+        "add_histogram_raw", tag="histogram_with_raw_data", min=values.min(),
+        max=values.max(), num=len(values), sum=values.sum(), sum_squares=values.dot(values),
+        bucket_limits=limits[1:].tolist(), bucket_counts=counts.tolist(), global_step=0,
+        walltime=_wt(0))]
+    # PyTorch's test_pytorch_histogram_raw: no step and no wall time (clock); its third call
+    # repeats the second one's tag at step 0 (num=50 for 100 values, as in the test).
+    num = 50
+    floats = torch.rand((num,), generator=gen).numpy()
+    counts, limits = np.histogram(floats, [0.0, 0.25, 0.5, 0.75, 1.0])
+    raw_calls.append(call(
+        "add_histogram_raw", "float histogram raw", min=floats.min().item(),
+        max=floats.max().item(), num=num, sum=floats.sum().item(),
+        sum_squares=floats.dot(floats).item(), bucket_limits=limits[1:].tolist(),
+        bucket_counts=counts.tolist()))
+    ints = torch.randint(0, 100, (num,), generator=gen).numpy()
+    counts, limits = np.histogram(ints, [0, 25, 50, 75, 100])
+    raw_calls.append(call(
+        "add_histogram_raw", "int histogram raw", min=ints.min().item(), max=ints.max().item(),
+        num=num, sum=ints.sum().item(), sum_squares=ints.dot(ints).item(),
+        bucket_limits=limits[1:].tolist(), bucket_counts=counts.tolist()))
+    ints = torch.tensor(range(100)).float()
+    raw_calls.append(call(
+        "add_histogram_raw", "int histogram raw", min=ints.min().item(), max=ints.max().item(),
+        num=num, sum=ints.sum().item(), sum_squares=ints.dot(ints).item(),
+        bucket_limits=torch.tensor(range(100)).tolist(),
+        bucket_counts=torch.histc(ints, bins=100, min=0, max=99).tolist()))
+    # numpy and torch arrays as arguments, several steps.
+    for s in (1, 2, 3):
+        edges = np.linspace(-1.0, 1.0, 5 + s)
+        raw_calls.append(call(
+            "add_histogram_raw", "raw/arrays", -0.9, 0.95, 10 * s, 0.5 * s, 2.5 * s,
+            torch.tensor(edges[1:]), np.arange(len(edges) - 1, dtype=np.int64) * s,
+            global_step=s, walltime=_wt(s)))
+    add(
+        "histogram_raw",
+        "add_histogram_raw: its docstring example (right edges limits[1:] of np.histogram), "
+        "PyTorch's test_pytorch_histogram_raw calls (no step, clock wall time, a tag repeated "
+        "at step 0, torch.histc counts), numpy and torch arrays over three steps.",
+        [sw()] + raw_calls + [close()],
+    )
+
+    # -- add_audio -------------------------------------------------------------------------
+    def audio(tag, clip, step=0, **kwargs):
+        return call("add_audio", tag, clip, step, walltime=_wt(step), **kwargs)
+
+    t8k = np.arange(4000) / 8000.0
+    add(
+        "audio",
+        "add_audio: PyTorch's test clip (two seconds of silence at the default 44100 Hz), its "
+        "summary test clip arange(42) (loud: clipped, with a warning), a 440 Hz tone at "
+        "8000 Hz over three steps (float32), float64 noise at 16000 Hz, a torch tensor at "
+        "22050 Hz, a (L, 1) column at 48000 Hz and a fractional rate (11025.5: the WAV header "
+        "rounds it, Summary.Audio keeps it).",
+        [
+            sw(),
+            audio("myAudio", np.zeros(44100 * 2)),
+            audio("dummy", np.arange(42, dtype=float), sample_rate=44100,
+                  warns="out of range"),
+        ]
+        + [audio("tone", (np.sin(2 * np.pi * 440 * t8k) * (0.3 + 0.3 * s)).astype(np.float32),
+                 s, sample_rate=8000) for s in range(3)]
+        + [
+            audio("noise_f64", rng.uniform(-1, 1, 8000), sample_rate=16000),
+            audio("torch", torch.rand(2205, generator=gen) * 2 - 1, sample_rate=22050),
+            audio("column", rng.uniform(-0.5, 0.5, (4800, 1)).astype(np.float32),
+                  sample_rate=48000),
+            audio("fractional_rate", rng.uniform(-1, 1, 1000).astype(np.float32),
+                  sample_rate=11025.5),
+            close(),
+        ],
+    )
+
+    # -- add_pr_curve ----------------------------------------------------------------------
+    def pr(tag, labels, predictions, step=0, **kwargs):
+        return call("add_pr_curve", tag, labels, predictions, step, walltime=_wt(step), **kwargs)
+
+    prs = [
+        # test_writer and the docstring example
+        pr("xoxo", rng.randint(2, size=100), rng.rand(100)),
+        pr("pr_curve", rng.randint(2, size=100), rng.rand(100)),
+        # the spec's worked example (torch-writer-reference.md 7)
+        pr("small/5", np.array([1, 0, 1, 1]), np.array([0.9, 0.2, 0.6, 0.4]),
+           num_thresholds=5),
+        pr("small/2", np.array([True, False, True]), np.array([0.0, 0.5, 1.0]),
+           num_thresholds=2),
+        pr("weights/array", rng.randint(2, size=60), rng.rand(60), num_thresholds=10,
+           weights=rng.choice([0.25, 0.5, 1.0, 2.0], 60)),
+        pr("weights/scalar", rng.randint(2, size=60), rng.rand(60), num_thresholds=10,
+           weights=2.0),
+        pr("capped/200", rng.randint(2, size=80), rng.rand(80), num_thresholds=200),
+        pr("edges/0_and_1", np.array([0, 1, 1, 0, 1]), np.array([0.0, 1.0, 1.0, 0.0, 0.5]),
+           num_thresholds=11),
+    ]
+    prs += [pr("torch/float32", torch.randint(0, 2, (200,), generator=gen),
+               (torch.rand(200, generator=gen) + 0.1 * s).clamp(0, 1), s) for s in range(3)]
+    add(
+        "pr_curves",
+        "add_pr_curve: PyTorch's test call and docstring example (np.random labels and "
+        "predictions, 127 thresholds), the worked example with 5 thresholds, 2 thresholds "
+        "with bool labels, per-element and scalar weights, num_thresholds=200 (capped to 127), "
+        "predictions of exactly 0 and 1, float32 torch tensors over three steps.",
+        [sw()] + prs + [close()],
+    )
+    add(
+        "pr_curve_raw",
+        "add_pr_curve_raw: PyTorch's test call (5-column rows with the default "
+        "num_thresholds=127: tinytb warns that TensorBoard places thresholds by the rows' "
+        "width), the same with num_thresholds=5, torch and numpy rows.",
+        [
+            sw(),
+            call("add_pr_curve_raw", "prcurve with raw data", *PR_RAW_ROWS, 0,
+                 walltime=_wt(0), warns="num_thresholds"),
+            call("add_pr_curve_raw", "raw/5", *PR_RAW_ROWS, 1, num_thresholds=5,
+                 walltime=_wt(1)),
+            call("add_pr_curve_raw", "raw/arrays", *[torch.tensor(r, dtype=torch.float64)
+                                                     for r in PR_RAW_ROWS[:4]],
+                 *[np.array(r, dtype=np.float32) for r in PR_RAW_ROWS[4:]], 2,
+                 num_thresholds=5, walltime=_wt(2)),
+            close(),
+        ],
+    )
+
+    # -- add_mesh --------------------------------------------------------------------------
+    v, c, f = _tetrahedron()
+    cube = np.array([[[x, y, z] for x in (0, 1) for y in (0, 1) for z in (0, 1)]], float)
+    points = rng.normal(size=(2, 50, 3))
+    add(
+        "mesh",
+        "add_mesh: PyTorch's tetrahedron with colors and faces (numpy, its test; torch "
+        "float/int tensors, its docstring; no step and no wall time), vertices only with a "
+        "config_dict over two steps, a batch of two point clouds with colors, vertices and "
+        "faces without colors.",
+        [
+            sw(),
+            call("add_mesh", "my_mesh", vertices=v, colors=c, faces=f),
+            call("add_mesh", "docstring_mesh",
+                 vertices=torch.as_tensor(v[0], dtype=torch.float).unsqueeze(0),
+                 colors=torch.as_tensor(c[0], dtype=torch.int).unsqueeze(0),
+                 faces=torch.as_tensor(f[0], dtype=torch.int).unsqueeze(0),
+                 global_step=0, walltime=_wt(0)),
+            call("add_mesh", "points", vertices=cube, config_dict=MESH_CONFIG,
+                 global_step=1, walltime=_wt(1)),
+            call("add_mesh", "points", vertices=cube * 2, config_dict=MESH_CONFIG,
+                 global_step=2, walltime=_wt(2)),
+            call("add_mesh", "clouds", vertices=points,
+                 colors=rng.randint(0, 256, (2, 50, 3)).astype(np.uint8),
+                 global_step=0, walltime=_wt(0)),
+            call("add_mesh", "faces_only", torch.tensor(v, dtype=torch.float64),
+                 faces=torch.tensor(f), global_step=3, walltime=_wt(3)),
+            close(),
+        ],
+    )
+
+    # -- add_hparams -----------------------------------------------------------------------
+    def hp(run_name, hparam_dict, metric_dict, **kwargs):
+        return call("add_hparams", hparam_dict, metric_dict, run_name=run_name, **kwargs)
+
+    accuracy, loss = HPARAM_METRICS
+    many = {"k%02d" % i: (i * 0.5 if i % 3 else "v%d" % i) for i in range(10)}
+    hparam_calls = [
+        # test_writer
+        hp("test_writer", {"lr": 0.1, "bsize": 1}, {accuracy: 10, loss: 10}),
+    ]
+    # the add_hparams docstring example (run_name given: PyTorch's default is time.time())
+    hparam_calls += [hp("docstring_%d" % i, {"lr": 0.1 * i, "bsize": i},
+                        {accuracy: 10 * i, loss: 10 * i}) for i in range(3)]
+    hparam_calls += [
+        hp("types", {"opt": "adam", "layers": 3, "dropout": 0.25, "name": "ünï cödé",
+                     "tensor_lr": torch.tensor([0.001]), "skipped": None},
+           {accuracy: torch.tensor(0.75), loss: np.float64(0.125)}, global_step=7),
+        hp("bools", {"use_bn": True, "shuffle": False, "lr": 0.01}, {accuracy: 0.5, loss: 0.5},
+           global_step=2, divergence="hparams_bool"),
+        hp("domains", {"lr": 0.01, "opt": "sgd", "use_bn": True},
+           {accuracy: 0.5, loss: 1.5},
+           hparam_domain_discrete={"lr": [0.1, 0.01], "opt": ["adam", "sgd"],
+                                   "use_bn": [True, False]},
+           global_step=3, divergence="hparams_bool"),
+        hp("many", many, {accuracy: 0.25, loss: -1.0}),
+        hp("numpy_int", {"bsize": np.int64(32), "lr": np.float64(0.5)},
+           {accuracy: 2.0, loss: 2.0},
+           torch=(({"bsize": 32, "lr": np.float64(0.5)}, {accuracy: 2.0, loss: 2.0}),
+                  {"run_name": "numpy_int"}),
+           divergence="extra_inputs"),
+        hp("empty", {}, {accuracy: 1.0, loss: 0.0}, global_step=1),
+    ]
+    add(
+        "hparams",
+        "add_hparams: PyTorch's test call and docstring example (numbers, metrics "
+        "hparam/accuracy and hparam/loss), strings, ints, a 1-element tensor, a None value "
+        "(left out), tensor and numpy metric values, global_step; booleans (tinytb writes "
+        "bool_value/DATA_TYPE_BOOL, PyTorch 1.0/FLOAT64), discrete domains, ten hparams "
+        "(session_start_info's map order), a numpy int (tinytb only), no hparams. Each call "
+        "writes the sub-run <case>/<run_name>; every session reports both metrics (the "
+        "dashboard takes its metric columns from one session's experiment).",
+        [sw()] + hparam_calls + [close()],
+    )
+
+
+def same_run_cases():
+    """tinytb's same-run hparams mode (``add_hparams(..., run_name=".")``), which PyTorch has
+    no counterpart of: the session is the writer's own run, so the scalars already logged
+    there are its metrics.  Written by the target alone into a logdir of its own (not part of
+    the lock-step table): 'declared' names its metrics with value None (declare only),
+    'valued' gives values, logged at global_step 3 after steps 0-2."""
+    _import_libs()
+    accuracy, loss = HPARAM_METRICS
+
+    def curves(scale):
+        return [call("add_scalar", tag, scale * (s + 1) * k, s, walltime=_wt(s))
+                for s in range(3) for tag, k in ((accuracy, 0.25), (loss, -0.5))]
+
+    return [
+        Case("declared", "metrics declared (None): the run's own curves", [
+            [sw()] + curves(1.0)
+            + [call("add_hparams", {"lr": 0.1, "opt": "adam", "use_bn": True},
+                    {accuracy: None, loss: None}, run_name="."), close()]]),
+        Case("valued", "metric values given at global_step 3, after the run's curves", [
+            [sw()] + curves(2.0)
+            + [call("add_hparams", {"lr": 0.2, "opt": "sgd", "use_bn": False},
+                    {accuracy: 0.875, loss: 0.0625}, run_name=".", global_step=3), close()]]),
+    ]
+
+
+# ---------------------------------------------------------------------------
 # Executor
 
 
@@ -1299,6 +1620,32 @@ def model_points(case):
         elif c.method in _IMAGE_METHODS:
             points.append(Point(run, "images", bound["tag"], step, wall,
                                 image_model(c.method, bound)))
+        elif c.method == "add_histogram":
+            points.append(Point(run, "histograms", bound["tag"], step, wall, reference_histogram(
+                bound["values"], bound.get("bins", "tensorflow"), bound.get("max_bins"))))
+        elif c.method == "add_histogram_raw":
+            points.append(Point(run, "histograms", bound["tag"], step, wall,
+                                _raw_histogram(bound)))
+        elif c.method == "add_audio":
+            points.append(Point(run, "audio", bound["tag"], step, wall, reference_audio(
+                bound["snd_tensor"], bound.get("sample_rate", 44100))))
+        elif c.method == "add_pr_curve":
+            points.append(Point(run, "pr_curves", bound["tag"], step, wall, reference_pr_curve(
+                bound["labels"], bound["predictions"], bound.get("num_thresholds", 127),
+                bound.get("weights"))))
+        elif c.method == "add_pr_curve_raw":
+            rows = [_float64(bound[k]) for k in _SIGNATURES["add_pr_curve_raw"][1:7]]
+            points.append(Point(run, "pr_curves", bound["tag"], step, wall, PrCurveModel(
+                np.stack(rows).astype(np.float32), min(bound.get("num_thresholds", 127), 127))))
+        elif c.method == "add_mesh":
+            points += [Point(run, "mesh", tag, step, wall, model)
+                       for tag, model in reference_mesh(bound)]
+        elif c.method == "add_hparams":
+            sub = hparams_run(run, bound)
+            points += [Point(sub, "hparams", m.tag, step, None, m)
+                       for m in reference_hparams(bound)]
+            points += [Point(sub, "scalars", k, step, None, f32(_number(v)))
+                       for k, v in bound["metric_dict"].items() if v is not None]
         elif c.method in ("add_event", "add_summary"):
             event_or_summary = args[0]  # the protobuf object (reference form)
             summary = event_or_summary if c.method == "add_summary" else (
@@ -1313,6 +1660,269 @@ def model_points(case):
         else:  # pragma: no cover
             raise NotImplementedError("no model for %s" % c.method)
     return points
+
+
+# ---------------------------------------------------------------------------
+# The expected reader view of histograms, audio, PR curves, meshes and hparams, computed
+# from the inputs with numpy (and TensorBoard's own message classes for hparams), never
+# with either writer.
+
+
+def _float64(values):
+    """A flat float64 numpy array of ``values`` (torch bfloat16 read exactly)."""
+    if isinstance(values, torch.Tensor):
+        values = values.detach()
+        if values.dtype in (torch.bfloat16, torch.float16):
+            values = values.float()
+        values = values.numpy()
+    return np.asarray(values, dtype=np.float64).reshape(-1)
+
+
+def default_bins():
+    """PyTorch's 'tensorflow' edges: a running product (torch-writer-reference.md 6.1)."""
+    v, pos, neg = 1e-12, [], []
+    while v < 1e20:
+        pos.append(v)
+        neg.append(-v)
+        v *= 1.1
+    return neg[::-1] + [0.0] + pos
+
+
+@dataclass
+class HistogramModel:
+    """A ``HistogramProto``: ``limits[k]`` is the right edge of bucket k."""
+
+    min: float
+    max: float
+    num: float
+    sum: float
+    sum_squares: float
+    limits: list
+    counts: list
+
+    def python_buckets(self):
+        """The Python loader's (left, right, count) float32 triples (data_compat.py
+        _migrate_histogram_value: empty outer buckets dropped, outer edges min and max)."""
+        nz = [i for i, c in enumerate(self.counts) if c > 0]
+        if not nz:
+            return np.zeros((0, 3), np.float32)
+        start, end = nz[0], nz[-1]
+        inner = list(self.limits[start:end])
+        return np.array([[self.min] + inner, inner + [self.max], self.counts[start:end + 1]],
+                        dtype=np.float32).transpose()
+
+    def rust_buckets(self):
+        """Rustboard's (left, right, count) float64 triples: every bucket kept, left edges
+        [min] + limits[:-1], right edges limits[:-1] + [max]."""
+        inner = list(self.limits[:-1])
+        return np.array([[self.min] + inner, inner + [self.max], self.counts],
+                        dtype=np.float64).transpose()
+
+
+def reference_histogram(values, bins="tensorflow", max_bins=None):
+    """PyTorch's make_histogram (torch-writer-reference.md 6.2) on numpy's np.histogram, with
+    correctly rounded sums (math.fsum, what tinytb writes; see histogram_sums)."""
+    a = _float64(values)
+    counts, limits = np.histogram(a, bins=default_bins() if bins == "tensorflow" else bins)
+    if max_bins is not None and len(counts) > max_bins:
+        sub = len(counts) // max_bins
+        rem = len(counts) % sub  # sic (PyTorch)
+        if rem:
+            counts = np.pad(counts, (0, sub - rem))
+        counts = counts.reshape(-1, sub).sum(axis=-1)
+        limits = np.concatenate([limits[:-1:sub], limits[-1:]])
+    nz = np.nonzero(counts)[0]
+    start, end = int(nz[0]), int(nz[-1]) + 1
+    counts = counts[start - 1:end] if start > 0 else np.concatenate([[0], counts[:end]])
+    return HistogramModel(float(a.min()), float(a.max()), float(a.size), math.fsum(a),
+                          math.fsum(a * a), [float(x) for x in limits[start:end + 1]],
+                          [float(c) for c in counts])
+
+
+def _raw_histogram(bound):
+    return HistogramModel(*(float(_number(bound[k])) for k in (
+        "min", "max", "num", "sum", "sum_squares")),
+        [float(x) for x in _float64(bound["bucket_limits"])],
+        [float(x) for x in _float64(bound["bucket_counts"])])
+
+
+@dataclass
+class AudioModel:
+    """``Summary.Audio`` (``sample_rate`` float32) and its WAV: 16-bit mono ``samples`` at the
+    header rate ``wav_rate`` (the wave module rounds the rate)."""
+
+    sample_rate: float
+    wav_rate: int
+    samples: Any
+
+    @property
+    def frames(self):
+        return len(self.samples)
+
+
+def reference_audio(tensor, sample_rate=44100):
+    """PyTorch's formula: squeeze, clip to [-1, 1] when louder, ``x * 32767`` in the input's
+    float type, truncated toward zero."""
+    a = tensor.detach().numpy() if isinstance(tensor, torch.Tensor) else np.asarray(tensor)
+    a = a.squeeze()
+    if np.abs(a).max() > 1:
+        a = np.clip(a, -1, 1)
+    product = a * (np.float32(32767) if a.dtype == np.float32 else 32767.0)
+    return AudioModel(f32(sample_rate), int(round(sample_rate)),
+                      np.trunc(product).astype(np.int16))
+
+
+@dataclass
+class PrCurveModel:
+    """The (6, T) float32 tensor (tp, fp, tn, fn, precision, recall) and the plugin data's
+    ``num_thresholds``."""
+
+    data: Any
+    num_thresholds: int
+
+
+def reference_pr_curve(labels, predictions, num_thresholds=127, weights=None):
+    """Column i counts the predictions p with i <= floor(p * (T - 1)) <= T - 1 (computed in
+    the predictions' float type); TensorBoard's pr_curve summary definition, written as sums
+    rather than reversed cumulative histograms."""
+    t = min(int(num_thresholds), 127)
+    p = predictions.numpy() if isinstance(predictions, torch.Tensor) else np.asarray(predictions)
+    lab = (labels.numpy() if isinstance(labels, torch.Tensor) else np.asarray(labels))
+    lab = lab.astype(np.float64).reshape(-1)
+    k = np.floor(p * (t - 1)).reshape(-1)
+    w = np.broadcast_to(np.asarray(1.0 if weights is None else weights, np.float64), lab.shape)
+    ok = (k >= 0) & (k <= t - 1)
+    tp = np.array([np.sum((w * lab)[ok & (k >= i)]) for i in range(t)])
+    fp = np.array([np.sum((w * (1 - lab))[ok & (k >= i)]) for i in range(t)])
+    tn, fn = fp[0] - fp, tp[0] - tp
+    precision = tp / np.maximum(1e-7, tp + fp)
+    recall = tp / np.maximum(1e-7, tp + fn)
+    return PrCurveModel(np.stack([tp, fp, tn, fn, precision, recall]).astype(np.float32), t)
+
+
+_MESH_PARTS = (("vertices", 1, "VERTEX"), ("faces", 2, "FACE"), ("colors", 3, "COLOR"))
+
+
+@dataclass
+class MeshModel:
+    """One tensor of a mesh summary: ``data`` (float32, (B, N, 3)) and its MeshPluginData."""
+
+    name: str
+    content_type: int  # 1 VERTEX, 2 FACE, 3 COLOR
+    json_config: str
+    components: int
+    data: Any
+
+    @property
+    def shape(self):
+        return list(self.data.shape)
+
+    def plugin_data(self):
+        from tensorboard.plugins.mesh import plugin_data_pb2
+
+        return plugin_data_pb2.MeshPluginData(
+            name=self.name, content_type=self.content_type, json_config=self.json_config,
+            shape=self.shape, components=self.components)
+
+
+def reference_mesh(bound):
+    """[(tag, MeshModel)] in the order PyTorch writes them (vertices, faces, colors)."""
+    import json
+
+    config = bound.get("config_dict")
+    json_config = "{}" if config is None else json.dumps(config, sort_keys=True)
+    parts = [(suffix, ct, bound[name]) for name, ct, suffix in _MESH_PARTS
+             if bound.get(name) is not None]
+    components = 0
+    for _, ct, _ in parts:
+        components |= 1 << ct
+    return [("%s_%s" % (bound["tag"], suffix),
+             MeshModel(bound["tag"], ct, json_config, components,
+                       _float64(value).astype(np.float32).reshape(_shape(value))))
+            for suffix, ct, value in parts]
+
+
+HPARAMS_TAGS = ("_hparams_/experiment", "_hparams_/session_start_info",
+                "_hparams_/session_end_info")
+
+
+def _hparam(value):
+    """An hparam value as the model keeps it: bool, float or str."""
+    if isinstance(value, (bool, str)):
+        return value
+    if isinstance(value, torch.Tensor):
+        return float(value.detach().reshape(-1)[0].item())
+    return float(value)
+
+
+@dataclass
+class HparamsModel:
+    """One of the three hparams summaries of a session (``tag``), from the call's dicts:
+    ``hparams`` [(name, value)] in hparam_dict order (None left out), ``domains`` {name:
+    [values]}, ``metrics`` [tag]."""
+
+    tag: str
+    hparams: list
+    domains: dict
+    metrics: list
+
+    @property
+    def bools(self):
+        return {k for k, v in self.hparams if isinstance(v, bool)}
+
+    def content(self, bools=True):
+        """The ``HParamsPluginData`` a reader should find.  ``bools=False``: as PyTorch writes
+        booleans (number_value 1.0/0.0, DATA_TYPE_FLOAT64)."""
+        from google.protobuf import struct_pb2
+        from tensorboard.plugins.hparams import api_pb2, plugin_data_pb2
+
+        def value(v):
+            if isinstance(v, str):
+                return struct_pb2.Value(string_value=v)
+            if isinstance(v, bool) and bools:
+                return struct_pb2.Value(bool_value=v)
+            return struct_pb2.Value(number_value=float(v))
+
+        def kind(v):
+            if isinstance(v, str):
+                return api_pb2.DATA_TYPE_STRING
+            return api_pb2.DATA_TYPE_BOOL if isinstance(v, bool) and bools else \
+                api_pb2.DATA_TYPE_FLOAT64
+
+        data = plugin_data_pb2.HParamsPluginData(version=0)
+        if self.tag == HPARAMS_TAGS[0]:
+            data.experiment.SetInParent()
+            for k, v in self.hparams:
+                info = api_pb2.HParamInfo(name=k, type=kind(v))
+                if k in self.domains:
+                    info.domain_discrete.values.extend(value(d) for d in self.domains[k])
+                data.experiment.hparam_infos.append(info)
+            data.experiment.metric_infos.extend(
+                api_pb2.MetricInfo(name=api_pb2.MetricName(tag=t)) for t in self.metrics)
+        elif self.tag == HPARAMS_TAGS[1]:
+            data.session_start_info.SetInParent()
+            for k, v in self.hparams:
+                data.session_start_info.hparams[k].CopyFrom(value(v))
+        else:
+            data.session_end_info.status = api_pb2.STATUS_SUCCESS
+        return data
+
+
+def reference_hparams(bound):
+    """The three HparamsModel of an add_hparams call."""
+    hparams = [(k, _hparam(v)) for k, v in bound["hparam_dict"].items() if v is not None]
+    domains = {k: [_hparam(d) for d in ds]
+               for k, ds in (bound.get("hparam_domain_discrete") or {}).items()}
+    metrics = list(bound["metric_dict"])
+    return [HparamsModel(tag, hparams, domains, metrics) for tag in HPARAMS_TAGS]
+
+
+def hparams_run(run, bound):
+    """The run an add_hparams call writes its session into (run_name '.': tinytb's same-run
+    mode, the writer's own run)."""
+    if os.path.normpath(bound["run_name"]) == os.curdir:
+        return run
+    return run + "/" + bound["run_name"]
 
 
 _SIGNATURES = {
@@ -1331,6 +1941,18 @@ _SIGNATURES = {
                              "rescale", "dataformats", "labels"),
     "add_figure": ("tag", "figure", "global_step", "close", "walltime"),
     "add_video": ("tag", "vid_tensor", "global_step", "fps", "walltime"),
+    "add_histogram": ("tag", "values", "global_step", "bins", "walltime", "max_bins"),
+    "add_histogram_raw": ("tag", "min", "max", "num", "sum", "sum_squares", "bucket_limits",
+                          "bucket_counts", "global_step", "walltime"),
+    "add_audio": ("tag", "snd_tensor", "global_step", "sample_rate", "walltime"),
+    "add_pr_curve": ("tag", "labels", "predictions", "global_step", "num_thresholds", "weights",
+                     "walltime"),
+    "add_pr_curve_raw": ("tag", "true_positive_counts", "false_positive_counts",
+                         "true_negative_counts", "false_negative_counts", "precision", "recall",
+                         "global_step", "num_thresholds", "weights", "walltime"),
+    "add_mesh": ("tag", "vertices", "colors", "faces", "config_dict", "global_step", "walltime"),
+    "add_hparams": ("hparam_dict", "metric_dict", "hparam_domain_discrete", "run_name",
+                    "global_step"),
 }
 _IMAGE_METHODS = ("add_image", "add_images", "add_image_with_boxes", "add_figure", "add_video")
 
@@ -1376,6 +1998,33 @@ def media_expectations(cases):
                 if labels:
                     exp.glyphs = media.label_text_boxes(_float_boxes(bound["box_tensor"]), labels)
             out[(run, bound["tag"], step)] = exp
+    return out
+
+
+def summary_expectations(cases):
+    """{(run, tag, step): model} of the add_histogram and add_hparams calls of ``cases``: what
+    the histogram_sums, hparams_bool and hparams_map_order divergences need from the call
+    (a HistogramModel, an HparamsModel)."""
+    out = {}
+    for case in cases:
+        run = None
+        for c in case.calls():
+            if c.method in (OPEN_SUMMARY_WRITER, OPEN_FILE_WRITER):
+                run = _run_path(case, c.run)
+            if c.method not in ("add_histogram", "add_hparams"):
+                continue
+            bound = bind(c)
+            step = int(bound.get("global_step") or 0)
+            if c.method == "add_histogram":
+                key = (run, bound["tag"], step)
+                assert key not in out, key
+                out[key] = reference_histogram(bound["values"], bound.get("bins", "tensorflow"),
+                                               bound.get("max_bins"))
+            else:
+                for model in reference_hparams(bound):
+                    key = (hparams_run(run, bound), model.tag, step)
+                    assert key not in out, key
+                    out[key] = model
     return out
 
 

@@ -162,10 +162,97 @@ def _check_canonical(cls, data, where):
 
 # Plugin content messages, parsed and checked for canonical encoding.
 def _plugin_content_classes():
+    from tensorboard.plugins.mesh import plugin_data_pb2 as mesh_pb2
+    from tensorboard.plugins.pr_curve import plugin_data_pb2 as pr_pb2
     from tensorboard.plugins.scalar import plugin_data_pb2 as scalar_pb2
     from tensorboard.plugins.text import plugin_data_pb2 as text_pb2
 
-    return {"scalars": scalar_pb2.ScalarPluginData, "text": text_pb2.TextPluginData}
+    return {"scalars": scalar_pb2.ScalarPluginData, "text": text_pb2.TextPluginData,
+            "pr_curves": pr_pb2.PrCurvePluginData, "mesh": mesh_pb2.MeshPluginData}
+
+
+def _read_varint(data, pos, where):
+    shift = value = 0
+    while True:
+        if pos >= len(data):
+            raise ConformanceError("%s: truncated varint" % where)
+        byte = data[pos]
+        pos += 1
+        value |= (byte & 0x7F) << shift
+        shift += 7
+        if not byte & 0x80:
+            return value, pos
+
+
+def _fields(data, where):
+    """[(field number, the field's bytes: key, length and payload)] of a protobuf message in
+    wire order (the hparams messages use varint and length-delimited fields only)."""
+    out = []
+    pos = 0
+    while pos < len(data):
+        start = pos
+        key, pos = _read_varint(data, pos, where)
+        if key & 7 == 0:
+            _, pos = _read_varint(data, pos, where)
+        elif key & 7 == 2:
+            length, pos = _read_varint(data, pos, where)
+            pos += length
+        else:
+            raise ConformanceError("%s: wire type %d in hparams data" % (where, key & 7))
+        if pos > len(data):
+            raise ConformanceError("%s: truncated field %d" % (where, key >> 3))
+        out.append((key >> 3, data[start:pos]))
+    return out
+
+
+def _payload(field, where):
+    """The payload of a length-delimited field's bytes (from ``_fields``)."""
+    _, pos = _read_varint(field, 0, where)
+    _, pos = _read_varint(field, pos, where)
+    return field[pos:]
+
+
+def _check_canonical_hparams(data, where):
+    """HParamsPluginData is canonical but for its one map (SessionStartInfo.hparams), whose
+    entry order protobuf leaves free (PyTorch's upb writes its hash order): with the entries
+    kept in their written order, each one encoded canonically on its own, the message must
+    re-serialize to the same bytes."""
+    from tensorboard.plugins.hparams import plugin_data_pb2
+
+    message = plugin_data_pb2.HParamsPluginData.FromString(data)
+    _check_no_unknown_fields(message, where)
+    if message.WhichOneof("data") != "session_start_info":
+        _check_canonical(plugin_data_pb2.HParamsPluginData, data, where)
+        return
+    top = _fields(data, where)
+    if [n for n, _ in top] != ([1] if message.version else []) + [3]:
+        raise ConformanceError("%s: HParamsPluginData fields in the order %s"
+                               % (where, [n for n, _ in top]))
+    entries = _fields(_payload(top[-1][1], where), where)
+    hparams = [raw for n, raw in entries if n == 1]
+    rest = plugin_data_pb2.SessionStartInfo()
+    rest.CopyFrom(message.session_start_info)
+    rest.ClearField("hparams")
+    for raw in hparams:
+        if plugin_data_pb2.SessionStartInfo.FromString(raw).SerializeToString() != raw:
+            raise ConformanceError("%s: hparams map entry %s is not canonically encoded"
+                                   % (where, raw.hex()))
+    body = b"".join(hparams) + rest.SerializeToString()
+    again = plugin_data_pb2.HParamsPluginData(version=message.version).SerializeToString()
+    again += b"\x1a" + _encode_varint(len(body)) + body
+    if again != data:
+        raise ConformanceError(
+            "%s: HParamsPluginData is not canonically encoded (map entries in written "
+            "order):\n  written:    %s\n  re-encoded: %s" % (where, data.hex(), again.hex()))
+
+
+def _encode_varint(n):
+    out = bytearray()
+    while n > 0x7F:
+        out.append(n & 0x7F | 0x80)
+        n >>= 7
+    out.append(n)
+    return bytes(out)
 
 
 def check_payload(data, where):
@@ -184,6 +271,8 @@ def check_payload(data, where):
             plugin = value.metadata.plugin_data
             if plugin.plugin_name in contents:
                 _check_canonical(contents[plugin.plugin_name], plugin.content, where)
+            if plugin.plugin_name == "hparams":
+                _check_canonical_hparams(plugin.content, where)
             if plugin.plugin_name == "custom_scalars":
                 for s in value.tensor.string_val:
                     _check_canonical(layout_pb2.Layout, s, where)
@@ -230,7 +319,7 @@ def _describe(event):
 
 
 def check_parity(torch_root, torch_window, target_root, target_window, runs,
-                 target_is_torch=False, suffixes=None, media=None):
+                 target_is_torch=False, suffixes=None, media=None, summaries=None):
     """Check 2 for ``runs`` (relative run paths).  Returns the set of divergence names used.
 
     Files are paired in name order (creation order: the case table waits for a
@@ -238,13 +327,16 @@ def check_parity(torch_root, torch_window, target_root, target_window, runs,
     from the clock must have a clock wall time in tinytb's file too; those 8
     bytes are the only ones masked.  ``media``: ``{(run, tag, step):
     MediaExpectation}`` (``cases.media_expectations``) for the image and video
-    records (see ``media.py``).
+    records (see ``media.py``); ``summaries``: ``{(run, tag, step): model}``
+    (``cases.summary_expectations``) for the histogram and hparams records.
     """
     used = set()
     suffixes = suffixes or {}
     media = media or {}
+    summaries = summaries or {}
     for run in runs:
         run_media = {(tag, step): e for (r, tag, step), e in media.items() if r == run}
+        run_summaries = {(tag, step): m for (r, tag, step), m in summaries.items() if r == run}
         a_files = event_files(os.path.join(torch_root, run))
         b_files = event_files(os.path.join(target_root, run))
         if len(a_files) != len(b_files) or not a_files:
@@ -270,7 +362,8 @@ def check_parity(torch_root, torch_window, target_root, target_window, runs,
                     want, names = a_ev, []
                 else:
                     want, names = divergences.expected_target_event(
-                        a_ev, header=(i == 0), target_event=b_ev, media=run_media, where=where)
+                        a_ev, header=(i == 0), target_event=b_ev, media=run_media, where=where,
+                        summaries=run_summaries)
                 want_data = want.SerializeToString()
                 a_now = _in(torch_window, a_ev.wall_time)
                 b_now = _in(target_window, b_ev.wall_time)
@@ -423,6 +516,100 @@ def image_blobs(root, run):
     return out
 
 
+def audio_blobs(root, run):
+    """{(tag, step): Summary.Audio} of every audio value in ``run``'s event files."""
+    from tensorboard.compat.proto import event_pb2
+
+    out = {}
+    for path in event_files(os.path.join(root, run)):
+        for _, data in read_records(path):
+            event = event_pb2.Event.FromString(data)
+            for value in event.summary.value:
+                if value.HasField("audio"):
+                    out[(value.tag, event.step)] = value.audio
+    return out
+
+
+def check_wav(where, data, model):
+    """A WAV blob as a reader plays it: 16-bit mono PCM at the model's header rate, the
+    model's samples exactly (Python's wave module reads it)."""
+    import io
+    import wave
+
+    import numpy as np
+
+    try:
+        with wave.open(io.BytesIO(data)) as wav:
+            params = (wav.getnchannels(), wav.getsampwidth(), wav.getframerate(), wav.getnframes())
+            frames = wav.readframes(wav.getnframes())
+    except Exception as e:
+        raise ConformanceError("%s: the wave module cannot read the audio (%s)" % (where, e))
+    want = (1, 2, model.wav_rate, model.frames)
+    if params != want:
+        raise ConformanceError("%s: WAV (channels, sample width, rate, frames) %s, expected %s"
+                               % (where, params, want))
+    samples = np.frombuffer(frames, dtype="<i2")
+    if not np.array_equal(samples, model.samples):
+        bad = np.nonzero(samples != model.samples)[0]
+        raise ConformanceError("%s: %d samples differ, first at %d: %d, expected %d"
+                               % (where, len(bad), bad[0], samples[bad[0]],
+                                  model.samples[bad[0]]))
+
+
+def check_summary_point(where, plugin, metadata, value, model, blob=None, bools=True):
+    """One point of the issue-5 plugins as the Python loader shows it (``value``: the
+    decoded tensor; ``metadata``: the series' SummaryMetadata) against the case table's
+    model.  ``bools=False``: hparams booleans as PyTorch writes them (numbers)."""
+    import numpy as np
+
+    content = metadata.plugin_data.content
+    if plugin == "histograms":
+        want = model.python_buckets()
+        if not same_array(value, want):
+            raise ConformanceError("%s: buckets (left, right, count)\n%r\nexpected\n%r"
+                                   % (where, value, want))
+    elif plugin == "audio":
+        if value.shape != (1,):
+            raise ConformanceError("%s: %d audio blobs, expected 1" % (where, len(value)))
+        data = bytes(value[0])
+        if blob is not None and data != blob:
+            raise ConformanceError("%s: the audio blob differs from the event file's "
+                                   "encoded_audio_string" % where)
+        check_wav(where, data, model)
+    elif plugin == "pr_curves":
+        from tensorboard.plugins.pr_curve import plugin_data_pb2
+
+        if not same_array(value, model.data):
+            raise ConformanceError("%s: PR data\n%r\nexpected\n%r" % (where, value, model.data))
+        got = plugin_data_pb2.PrCurvePluginData.FromString(content).num_thresholds
+        if got != model.num_thresholds:
+            raise ConformanceError("%s: num_thresholds %d, expected %d"
+                                   % (where, got, model.num_thresholds))
+    elif plugin == "mesh":
+        from tensorboard.plugins.mesh import plugin_data_pb2
+
+        if not same_array(value, model.data):
+            raise ConformanceError("%s: mesh tensor\n%r\nexpected\n%r" % (where, value, model.data))
+        got = plugin_data_pb2.MeshPluginData.FromString(content)
+        if got != model.plugin_data():
+            raise ConformanceError("%s: MeshPluginData\n%s\nexpected\n%s"
+                                   % (where, got, model.plugin_data()))
+    elif plugin == "hparams":
+        from tensorboard.plugins.hparams import plugin_data_pb2
+
+        if value.dtype != np.float32 or value.shape != (0,):
+            raise ConformanceError("%s: %r, expected the null tensor" % (where, value))
+        got = plugin_data_pb2.HParamsPluginData.FromString(content)
+        if got != model.content(bools):
+            raise ConformanceError("%s: HParamsPluginData\n%s\nexpected\n%s"
+                                   % (where, got, model.content(bools)))
+    else:  # pragma: no cover
+        raise ConformanceError("%s: unexpected plugin %r" % (where, plugin))
+
+
+SUMMARY_PLUGINS = ("histograms", "audio", "pr_curves", "mesh", "hparams")
+
+
 def check_image_point(where, value, model, blob=None):
     """An image as a reader shows it: [width, height, blob] strings (the images plugin's
     blob sequence), the header the model says, the blob decoding (Pillow) to the model's
@@ -450,10 +637,11 @@ def check_image_point(where, value, model, blob=None):
                                % ((where,) + got + (image.mode,) + want + (model.mode,)))
 
 
-def check_view(view, expected, window, skip_tags=(), blobs=None):
+def check_view(view, expected, window, skip_tags=(), blobs=None, hparams_bools=True):
     """Check 3: the loader's view against ``python_semantics(model points)``.
 
-    ``blobs``: ``{(run, tag, step): bytes}``, the images' bytes in the event files."""
+    ``blobs``: ``{(run, tag, step): bytes}``, the images' and audio clips' bytes in the
+    event files.  ``hparams_bools=False``: boolean hparams as PyTorch writes them."""
     import numpy as np
     from tensorboard.compat.proto import summary_pb2
     from tensorboard.plugins.custom_scalar import layout_pb2
@@ -470,6 +658,11 @@ def check_view(view, expected, window, skip_tags=(), blobs=None):
         "custom_scalars": summary_pb2.DATA_CLASS_TENSOR,
         "tensor": summary_pb2.DATA_CLASS_UNKNOWN,
         "images": summary_pb2.DATA_CLASS_BLOB_SEQUENCE,
+        "histograms": summary_pb2.DATA_CLASS_TENSOR,
+        "audio": summary_pb2.DATA_CLASS_BLOB_SEQUENCE,
+        "pr_curves": summary_pb2.DATA_CLASS_TENSOR,
+        "mesh": summary_pb2.DATA_CLASS_TENSOR,
+        "hparams": summary_pb2.DATA_CLASS_TENSOR,
     }
     for key, points in expected.items():
         if key[1] in skip_tags:
@@ -516,5 +709,9 @@ def check_view(view, expected, window, skip_tags=(), blobs=None):
             elif plugin == "images":
                 check_image_point(w, value, p.value,
                                   None if blobs is None else blobs[(key[0], key[1], p.step)])
+            elif plugin in SUMMARY_PLUGINS:
+                check_summary_point(w, plugin, got["metadata"], value, p.value,
+                                    None if blobs is None else blobs.get((key[0], key[1], p.step)),
+                                    bools=hparams_bools)
             else:  # pragma: no cover
                 raise ConformanceError("%s: unexpected plugin %r" % (w, plugin))

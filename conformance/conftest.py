@@ -104,8 +104,29 @@ def written(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def servers(written, tmp_path_factory):
-    """{(load_fast, slot): Server}, all four ready."""
+def same_run(written, tmp_path_factory):
+    """The target's same-run hparams logdir (``cases.same_run_cases``): root, cases,
+    window, errors, warnings; None when the target is PyTorch's writer (it has no
+    same-run mode)."""
+    from . import cases as cases_mod
+
+    if target.is_torch():
+        return None
+    import types
+
+    root = str(tmp_path_factory.mktemp("same-run"))
+    table = cases_mod.same_run_cases()
+    result = cases_mod.write_cases(table, {"target": (written.module, root)})["target"]
+    return types.SimpleNamespace(root=root, cases=table, window=result.window,
+                                 errors=result.errors, warnings=result.warnings)
+
+
+@pytest.fixture(scope="session")
+def servers(written, same_run, tmp_path_factory):
+    """{(load_fast, slot): Server}: slot "target" and "torch" (the case table's logdirs), all
+    four ready; and, unless the target is PyTorch's writer, slot "same_run" (the target's
+    same-run hparams logdir), started once the four are ready and left to boot while the
+    other tests run: use them through the ``same_run_servers`` fixture, which waits."""
     deps.need("tensorboard")
     from . import servers as servers_mod
 
@@ -113,27 +134,57 @@ def servers(written, tmp_path_factory):
         pytest.skip("tensorboard-data-server (rustboard, --load_fast=true) is not installed; "
                     + deps.INSTALL_HINT)
     logs = tmp_path_factory.mktemp("server-logs")
+
+    def start(load_fast, slot, root):
+        started[(load_fast, slot)] = servers_mod.Server(
+            root, load_fast, str(logs / ("%s-%s.log" % (slot, "fast" if load_fast else "slow"))))
+
     started = {}
     try:
         for load_fast in (True, False):
             for slot in ("target", "torch"):
-                started[(load_fast, slot)] = servers_mod.Server(
-                    written.results[slot].root, load_fast,
-                    str(logs / ("%s-%s.log" % (slot, "fast" if load_fast else "slow"))))
+                start(load_fast, slot, written.results[slot].root)
         for server in started.values():
             server.wait_ready(timeout=60.0)
         servers_mod.wait_loaded(
             started, _loaded_predicate(written), _snapshot,
             reference=[(True, "torch"), (False, "torch")], timeout=60.0)
+        if same_run is not None:
+            for load_fast in (True, False):
+                start(load_fast, "same_run", same_run.root)
         yield started
     finally:
         for server in started.values():
             server.stop()
 
 
+@pytest.fixture(scope="session")
+def same_run_servers(servers, same_run):
+    """{load_fast: Server} on the same-run logdir, ready and loaded (every session listed)."""
+    from . import servers as servers_mod
+
+    if same_run is None:
+        pytest.skip("PyTorch's writer (TINYTB_MODULE=torch...) has no same-run hparams mode")
+    mine = {key: servers[key] for key in ((True, "same_run"), (False, "same_run"))}
+    for server in mine.values():
+        server.wait_ready(timeout=60.0)
+    sessions = len(same_run.cases)
+
+    def loaded(key, server):
+        return server.post("/data/plugin/hparams/session_groups", {
+            "allowedStatuses": ["STATUS_SUCCESS"], "sliceSize": 100})["totalSize"] == sessions
+
+    servers_mod.wait_loaded(mine, loaded, _snapshot, reference=[], timeout=60.0)
+    return {load_fast: server for (load_fast, _), server in mine.items()}
+
+
+_TAGGED_PLUGINS = ("scalars", "text", "images", "histograms", "audio", "pr_curves", "mesh")
+
+
 def _loaded_predicate(written):
-    """A server has loaded the logdir when it lists every expected scalar, text and image
-    tag (PyTorch's logdir: no videos) and a custom-scalars layout."""
+    """A server has loaded the logdir when it lists every expected scalar, text, image,
+    histogram, audio, PR curve and mesh tag (PyTorch's logdir: no videos) and a
+    custom-scalars layout."""
     from . import cases as cases_mod
     from . import checks, target
 
@@ -141,12 +192,13 @@ def _loaded_predicate(written):
     want = {}
     for load_fast, semantics in ((True, checks.rustboard_semantics), (False, checks.python_semantics)):
         for slot in ("target", "torch"):
-            tags = {"scalars": {}, "text": {}, "images": {}}
+            tags = {plugin: {} for plugin in _TAGGED_PLUGINS}
             for (run, tag), pts in semantics(points).items():
                 if slot == "torch" or target.is_torch():
                     pts = [p for p in pts if cases_mod.pytorch_writes(p)]
                 if pts and pts[0].plugin in tags:
-                    tags[pts[0].plugin].setdefault(run, set()).add(tag)
+                    name = pts[0].value.name if pts[0].plugin == "mesh" else tag
+                    tags[pts[0].plugin].setdefault(run, set()).add(name)
             want[(load_fast, slot)] = tags
 
     def loaded(key, server):
@@ -154,20 +206,15 @@ def _loaded_predicate(written):
         return all(
             {r: set(t) for r, t in server.get("/data/plugin/%s/tags" % plugin).items() if t}
             == tags[plugin]
-            for plugin in ("scalars", "text", "images")
+            for plugin in _TAGGED_PLUGINS
         ) and bool(server.get("/data/plugin/custom_scalars/layout"))
 
     return loaded
 
 
 def _snapshot(server):
-    return (
-        server.get("/data/runs"),
-        server.get("/data/plugin/scalars/tags"),
-        server.get("/data/plugin/text/tags"),
-        server.get("/data/plugin/images/tags"),
-        server.get("/data/plugin/custom_scalars/layout"),
-    )
+    return tuple(server.get("/data/plugin/%s/tags" % plugin) for plugin in _TAGGED_PLUGINS) + (
+        server.get("/data/runs"), server.get("/data/plugin/custom_scalars/layout"))
 
 
 def _has_data_server():

@@ -55,9 +55,10 @@ KNOWN_DIVERGENCES = {
         "tinytb accepts inputs PyTorch refuses: numpy arrays in add_tensor, "
         "decimal.Decimal and fractions.Fraction scalar values, serialized bytes in "
         "FileWriter.add_event/add_summary, nested lists and tuples as images (Python ints "
-        "are uint8 values, Python floats float32 values).  Compared with PyTorch's output "
-        "for the equivalent accepted input (torch.from_numpy(a), float(value), the "
-        "protobuf object, the uint8 or float32 numpy array)."
+        "are uint8 values, Python floats float32 values), numpy integers as add_hparams "
+        "values.  Compared with PyTorch's output for the equivalent accepted input "
+        "(torch.from_numpy(a), float(value), the protobuf object, the uint8 or float32 "
+        "numpy array, the Python int)."
     ),
     "png_encoder": (
         "Summary.Image.encoded_image_string is a PNG from tinytb's own encoder (stdlib zlib, "
@@ -88,13 +89,40 @@ KNOWN_DIVERGENCES = {
         "frame equal to PyTorch's own _prepare_video + scaling when it has at most 256 "
         "colours)."
     ),
+    "histogram_sums": (
+        "add_histogram: HistogramProto.sum and sum_squares are correctly rounded "
+        "(math.fsum of the values and of their float64 squares), where PyTorch takes numpy's "
+        "pairwise sum and BLAS dot product; the two differ in the last bits for most inputs "
+        "of more than a few values (about half the histograms of the case table, by 1 "
+        "ulp). Parity recomputes both sums from the call's input with math.fsum, requires "
+        "PyTorch's to agree with them to a relative 1e-12, and puts them in place of "
+        "PyTorch's; every other field (buckets, limits, min, max, num) must be identical. "
+        "No reader shows sum or sum_squares."
+    ),
+    "hparams_map_order": (
+        "add_hparams: the entries of SessionStartInfo.hparams (a protobuf map) are written "
+        "in hparam_dict's order. PyTorch's protobuf runtime (upb) writes them in its hash "
+        "table's order, which changes from one process to the next, so PyTorch's own bytes "
+        "are not reproducible. Parity re-encodes PyTorch's entries, each unchanged, in the "
+        "order of the call's hparam_dict and then compares bytes; readers parse the map "
+        "and never see the order."
+    ),
+    "hparams_bool": (
+        "add_hparams with a bool value: tinytb writes it as a boolean (Value.bool_value, "
+        "HParamInfo type DATA_TYPE_BOOL, bool discrete domains), as TensorBoard's own "
+        "hparams API does. PyTorch tests isinstance(v, (int, float)) first, which bool "
+        "passes, so its bool branch is dead code: it writes number_value 1.0/0.0 and "
+        "DATA_TYPE_FLOAT64, and the dashboard shows a numeric column with an interval "
+        "filter. Parity turns exactly those hparams (the call's bools) of PyTorch's "
+        "experiment and session_start_info into booleans and compares bytes."
+    ),
 }
 
 # Divergences that change bytes (applied by expected_target_event); the others
 # are about inputs (the case table gives PyTorch an equivalent call) or
 # behaviour (warnings).
 BYTE_DIVERGENCES = ("header_writer", "tensor_float16_bits", "tensor_bfloat16_bits",
-                    "tensor_uint8_int_val", "label_glyphs")
+                    "tensor_uint8_int_val", "label_glyphs", "hparams_bool")
 
 # Divergences every call of a method implies (the case table need not name them).
 METHOD_DIVERGENCES = {
@@ -103,6 +131,8 @@ METHOD_DIVERGENCES = {
     "add_image_with_boxes": ("png_encoder",),
     "add_figure": ("png_encoder",),
     "add_video": ("video_gif",),
+    "add_histogram": ("histogram_sums",),
+    "add_hparams": ("hparams_map_order",),
 }
 
 TINYTB_WRITER_NAME = "tinytb"
@@ -116,7 +146,8 @@ def _float32_bits_to_values(bits):
     return np.array([b & 0xFFFFFFFF for b in bits], dtype=np.uint32).view(np.float32)
 
 
-def expected_target_event(torch_event, header, target_event=None, media=None, where=""):
+def expected_target_event(torch_event, header, target_event=None, media=None, where="",
+                          summaries=None):
     """The Event tinytb must write where PyTorch wrote ``torch_event``.
 
     Returns ``(event, names)``: a modified copy and the divergences applied.
@@ -124,7 +155,9 @@ def expected_target_event(torch_event, header, target_event=None, media=None, wh
     videos need tinytb's record (``target_event``): its PNG replaces PyTorch's
     once the pixels are equal, its GIF fills PyTorch's value-less video once it
     passes the GIF checks (``media``: ``{(tag, step): MediaExpectation}`` of the
-    run, from the case table).
+    run, from the case table).  Histograms and hparams need the call's input
+    (``summaries``: ``{(tag, step): model}`` of the run, from
+    ``cases.summary_expectations``).
     """
     import numpy as np
     from tensorboard.compat.proto import event_pb2
@@ -159,7 +192,109 @@ def expected_target_event(torch_event, header, target_event=None, media=None, wh
                 t.ClearField("uint32_val")
                 t.int_val.extend(vals)
                 names.append("tensor_uint8_int_val")
+        for value in event.summary.value:
+            model = (summaries or {}).get((value.tag, event.step))
+            if model is None:
+                continue
+            w = "%s tag %r step %d" % (where, value.tag, event.step)
+            if value.HasField("histo"):
+                names += _histogram_sums(value.histo, model, w)
+            elif value.metadata.plugin_data.plugin_name == "hparams":
+                names += _hparams(value.metadata.plugin_data, model, w)
     return event, names
+
+
+def _divergence_error(message):
+    from .checks import ConformanceError
+
+    return ConformanceError(message)
+
+
+def _histogram_sums(histo, model, where):
+    """histogram_sums: PyTorch's sum and sum_squares -> the correctly rounded ones."""
+    import math
+
+    names = []
+    for field in ("sum", "sum_squares"):
+        theirs, exact = getattr(histo, field), getattr(model, field)
+        if theirs == exact:
+            continue
+        if not (math.isfinite(theirs) and abs(theirs - exact) <= 1e-12 * abs(exact)):
+            raise _divergence_error("%s: PyTorch's %s %r is not math.fsum's %r to a relative "
+                                    "1e-12" % (where, field, theirs, exact))
+        setattr(histo, field, exact)
+        names.append("histogram_sums")
+    return names
+
+
+def _hparams(plugin_data, model, where):
+    """hparams_bool and hparams_map_order on one hparams summary (``model``: the call's
+    cases.HparamsModel)."""
+    from google.protobuf import struct_pb2
+    from tensorboard.plugins.hparams import api_pb2, plugin_data_pb2
+
+    names = []
+    data = plugin_data_pb2.HParamsPluginData.FromString(plugin_data.content)
+    bools = model.bools
+
+    def to_bool(value, name):
+        if value.WhichOneof("kind") != "number_value" or value.number_value not in (0.0, 1.0):
+            raise _divergence_error("%s: PyTorch's value of bool hparam %r is %s, expected "
+                                    "number_value 1.0 or 0.0" % (where, name, value))
+        return struct_pb2.Value(bool_value=bool(value.number_value))
+
+    kind = data.WhichOneof("data")
+    if bools and kind == "experiment":
+        for info in data.experiment.hparam_infos:
+            if info.name not in bools:
+                continue
+            if info.type != api_pb2.DATA_TYPE_FLOAT64:
+                raise _divergence_error("%s: PyTorch's type of bool hparam %r is %s"
+                                        % (where, info.name, info.type))
+            info.type = api_pb2.DATA_TYPE_BOOL
+            if info.HasField("domain_discrete"):
+                values = [to_bool(v, info.name) for v in info.domain_discrete.values]
+                del info.domain_discrete.values[:]
+                info.domain_discrete.values.extend(values)
+        names.append("hparams_bool")
+    if bools and kind == "session_start_info":
+        for name in bools:
+            data.session_start_info.hparams[name].CopyFrom(
+                to_bool(data.session_start_info.hparams[name], name))
+        names.append("hparams_bool")
+    content = data.SerializeToString()
+    if kind == "session_start_info":
+        start = data.session_start_info
+        order = [k for k, _ in model.hparams]
+        if sorted(order) != sorted(start.hparams):
+            raise _divergence_error("%s: PyTorch's session_start_info has the hparams %s, the "
+                                    "call %s" % (where, sorted(start.hparams), order))
+        rest = plugin_data_pb2.SessionStartInfo()
+        rest.CopyFrom(start)
+        rest.ClearField("hparams")
+        if data.version or rest.ListFields():
+            raise _divergence_error("%s: unexpected fields in PyTorch's hparams data %s"
+                                    % (where, data))
+        # each entry encoded on its own (a one-entry map), concatenated in the call's order
+        entries = b"".join(plugin_data_pb2.SessionStartInfo(hparams={k: start.hparams[k]})
+                           .SerializeToString() for k in order)
+        content = b"\x1a" + _varint(len(entries)) + entries  # field 3, length-delimited
+        if len(order) > 1:
+            names.append("hparams_map_order")
+    plugin_data.content = content
+    return names
+
+
+def _varint(n):
+    out = bytearray()
+    while True:
+        byte = n & 0x7F
+        n >>= 7
+        if n:
+            out.append(byte | 0x80)
+        else:
+            out.append(byte)
+            return bytes(out)
 
 
 def _media(event, target_event, media, where):

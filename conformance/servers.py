@@ -13,7 +13,22 @@ Routes (tensorboard 2.21, ``tensorboard/plugins/*/..._plugin.py``):
   (custom_scalars_plugin.py),
   /data/plugin/images/tags, /data/plugin/images/images?run=&tag=&sample=,
   /data/plugin/images/individualImage?blob_key= (images_plugin.py; the blob key comes from
-  the "query" of the images route; sample -2 and -1 address the width and height blobs).
+  the "query" of the images route; sample -2 and -1 address the width and height blobs),
+  /data/plugin/histograms/tags, /data/plugin/histograms/histograms?run=&tag=
+  (histograms_plugin.py: [wall_time, step, [[left, right, count], ...]]),
+  /data/plugin/distributions/tags, /data/plugin/distributions/distributions?run=&tag=
+  (distributions_plugin.py: [wall_time, step, [[basis_point, value], ...]]),
+  /data/plugin/audio/tags, /data/plugin/audio/audio?run=&tag=,
+  /data/plugin/audio/individualAudio?blob_key=&content_type= (audio_plugin.py; the query
+  comes from the audio route),
+  /data/plugin/pr_curves/tags, /data/plugin/pr_curves/pr_curves?run=&tag= (pr_curves_plugin.py:
+  {run: [{wall_time, step, precision, recall, true_positives, ..., thresholds}]}),
+  /data/plugin/mesh/tags, /data/plugin/mesh/meshes?run=&tag=<name>,
+  /data/plugin/mesh/data?run=&tag=&content_type=VERTEX|FACE|COLOR&sample=&step= (mesh_plugin.py:
+  float32, int32 or uint8 bytes),
+  POST /data/plugin/hparams/experiment and /data/plugin/hparams/session_groups with the
+  request protobuf as JSON (hparams_plugin.py: GetExperimentRequest,
+  ListSessionGroupsRequest; an empty allowedStatuses matches no session).
 """
 
 import json
@@ -103,11 +118,23 @@ class Server:
             query = urllib.parse.urlencode(params)
         if query:
             url += "?" + query
+        return self._fetch(urllib.request.Request(url))
+
+    def post(self, route, body):
+        """The JSON answer of ``route`` to a POST of the JSON ``body`` (the hparams routes:
+        the web page POSTs its request protobuf as JSON)."""
+        url = self.base.rstrip("/") + route
+        request = urllib.request.Request(url, data=json.dumps(body).encode("utf-8"),
+                                         headers={"Content-Type": "application/json"})
+        return json.loads(self._fetch(request)[1].decode("utf-8"))
+
+    def _fetch(self, request):
         try:
-            with urllib.request.urlopen(url, timeout=30) as response:
+            with urllib.request.urlopen(request, timeout=30) as response:
                 return response.headers.get("Content-Type"), response.read()
         except urllib.error.HTTPError as e:
-            raise ServerError("%s: GET %s -> HTTP %s: %s" % (self.name, url, e.code, e.read()[:500]))
+            raise ServerError("%s: %s %s -> HTTP %s: %s" % (
+                self.name, request.get_method(), request.full_url, e.code, e.read()[:500]))
 
     def stop(self):
         if self.process.poll() is None:

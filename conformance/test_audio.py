@@ -74,6 +74,7 @@ def test_readers_see_the_clip():
 
 def test_stereo_is_accepted_as_tensorboardx_does():
     np = deps.need("numpy")
+    deps.need("tensorboard")
     from tensorboard.compat.proto import summary_pb2
     import wave
     tb = target.load()

@@ -1,5 +1,5 @@
 """Histograms through the writer: tinytb's ``summary.histogram`` against PyTorch's, and through
-TensorBoard's ``data_compat`` (issue 5, ahead of its case-table entry).
+TensorBoard's ``data_compat``, beyond the case table's ``histograms`` case.
 
 For every input kind (numpy float64/float32 arrays, torch tensors, integer arrays) and every
 ``bins`` form ('tensorflow', estimators, an int, explicit edges) with and without
@@ -7,8 +7,8 @@ For every input kind (numpy float64/float32 arrays, torch tensors, integer array
 exactly. ``sum`` and ``sum_squares`` may differ in the last bits: tinytb adds with
 ``math.fsum`` (correctly rounded), numpy with pairwise summation and a BLAS dot product; they
 must agree to a relative 1e-12, and the whole Summary is byte-identical whenever they agree
-exactly (most cases). A divergence of precision, not of value: not in KNOWN_DIVERGENCES, which
-lists the case table's byte divergences.
+exactly (most cases). In the case table the same difference is the ``histogram_sums``
+divergence (the parity check recomputes PyTorch's sums with ``math.fsum``).
 """
 
 import importlib

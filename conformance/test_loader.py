@@ -25,10 +25,14 @@ def _expected(case):
 
 
 def _blobs(root, case):
-    """{(run, tag, step): bytes} of the case's images in the event files."""
-    return {(run, tag, step): image.encoded_image_string
-            for run in cases_mod.run_dirs(case)
-            for (tag, step), image in checks.image_blobs(root, run).items()}
+    """{(run, tag, step): bytes} of the case's images and audio clips in the event files."""
+    out = {(run, tag, step): image.encoded_image_string
+           for run in cases_mod.run_dirs(case)
+           for (tag, step), image in checks.image_blobs(root, run).items()}
+    out.update({(run, tag, step): audio.encoded_audio_string
+                for run in cases_mod.run_dirs(case)
+                for (tag, step), audio in checks.audio_blobs(root, run).items()})
+    return out
 
 
 @pytest.fixture(scope="session")
@@ -52,13 +56,26 @@ def test_loader_values(written, views, case_name):
     if target.is_torch():
         skip = tuple(t for (_, t) in mine if any("/%s/" % d in t or t.endswith("/" + d) for d in _TORCH_BUGGY))
     checks.check_view(mine, _expected(case), written.target.window, skip_tags=skip,
-                      blobs=_blobs(written.target.root, case))
+                      blobs=_blobs(written.target.root, case), hparams_bools=not target.is_torch())
+
+
+def _as_target_writes(metadata, model):
+    """PyTorch's hparams metadata with the hparams divergences applied (map order, bools)."""
+    from tensorboard.compat.proto import summary_pb2
+
+    from . import divergences
+
+    out = summary_pb2.SummaryMetadata()
+    out.CopyFrom(metadata)
+    divergences._hparams(out.plugin_data, model, "PyTorch's metadata")
+    return out
 
 
 def test_loader_parity(views, written, pytorch_invisible):
     """The loader's whole view of the target equals its view of PyTorch's files
     (metadata, steps, tensors), apart from the divergent tensors, the image blobs (the
-    same pixels in other PNG bytes: test_parity), tinytb's videos (PyTorch writes none)
+    same pixels in other PNG bytes: test_parity), tinytb's videos (PyTorch writes none),
+    the hparams metadata (equal once the hparams divergences are applied to PyTorch's)
     and clock wall times."""
     a, a_runs = views["torch"]
     b, b_runs = views["target"]
@@ -66,8 +83,14 @@ def test_loader_parity(views, written, pytorch_invisible):
     videos = set() if target.is_torch() else pytorch_invisible
     assert videos and videos <= set(b) or target.is_torch()
     assert sorted(a) == sorted(set(b) - videos)
+    models = cases_mod.summary_expectations(written.cases)
     for key in a:
-        assert a[key]["metadata"] == b[key]["metadata"], key
+        if a[key]["plugin"] == "hparams" and not target.is_torch():
+            step = a[key]["points"][0][1]
+            assert _as_target_writes(a[key]["metadata"], models[key + (step,)]) == \
+                b[key]["metadata"], key
+        else:
+            assert a[key]["metadata"] == b[key]["metadata"], key
         pa, pb = a[key]["points"], b[key]["points"]
         assert [s for _, s, _ in pa] == [s for _, s, _ in pb], key
         divergent = any(d in key[1] for d in _TORCH_BUGGY + ("complex32",))

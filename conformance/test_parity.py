@@ -2,6 +2,7 @@
 except for the documented KNOWN_DIVERGENCES."""
 
 import os
+import re
 
 import pytest
 
@@ -26,7 +27,8 @@ def test_parity(written, case_name):
     used = checks.check_parity(
         written.torch.root, written.torch.window, written.target.root, written.target.window,
         cases_mod.run_dirs(case), target_is_torch=target.is_torch(), suffixes=_suffixes(case),
-        media=cases_mod.media_expectations([case]))
+        media=cases_mod.media_expectations([case]),
+        summaries=cases_mod.summary_expectations([case]))
     _APPLIED[case_name] = used
     # A byte divergence may only appear where the case table declares it (or its method
     # implies it: a PNG from tinytb's encoder, a GIF where PyTorch writes none).
@@ -77,20 +79,33 @@ def _double_calls(written):
             if c.method == "add_scalar" and c.kwargs.get("new_style") and c.kwargs.get("double_precision")]
 
 
-def test_double_precision_warning(written):
-    """The target warns about double_precision at most once and about nothing else.
+def test_warnings(written):
+    """The target warns where the case table says (``Call.warns``: exactly one UserWarning
+    matching it, for input PyTorch prints its own warning about: a clipped audio clip, PR
+    rows narrower than num_thresholds), about double_precision at most once, and about
+    nothing else.
 
-    (Exactly once is checked in a fresh interpreter by test_vendored: here an
-    earlier test in the same process may have used up the one-time warning.)"""
+    (Exactly once for double_precision is checked in a fresh interpreter by test_vendored:
+    here an earlier test in the same process may have used up the one-time warning.)"""
     if target.is_torch():
         return  # debugging the suite with PyTorch in both slots: nothing to check
-    doubles = set(_double_calls(written))
-    other = {k: v for k, v in written.target.warnings.items()
-             if not (k[0] == "scalar_double" and k[1] in doubles)}
-    assert not other, "unexpected warnings from the target: %s" % other
-    got = [w for k, ws in written.target.warnings.items() for w in ws]
-    assert len(got) <= 1, got
-    for category, message in got:
+    declared = {(case.name, i): c.warns for case in written.cases
+                for i, c in enumerate(case.calls()) if c.warns}
+    assert declared
+    doubles = {("scalar_double", i) for i in _double_calls(written)}
+    double_warnings = []
+    for key, warned in written.target.warnings.items():
+        if key in doubles:
+            double_warnings += warned
+            continue
+        assert key in declared, "unexpected warnings from the target: %s %s" % (key, warned)
+        assert len(warned) == 1, (key, warned)
+        category, message = warned[0]
+        assert category == "UserWarning" and re.search(declared[key], message), (key, warned)
+    missing = set(declared) - set(written.target.warnings)
+    assert not missing, "the target did not warn for %s" % sorted(missing)
+    assert len(double_warnings) <= 1, double_warnings
+    for category, message in double_warnings:
         assert category == "UserWarning" and "double" in message.lower(), (category, message)
 
 
@@ -131,3 +146,15 @@ def test_media_divergences_applied(written):
             assert "png_encoder" in _APPLIED[case.name], case.name
         if "add_video" in methods:
             assert "video_gif" in _APPLIED[case.name], case.name
+
+
+def test_summary_divergences_applied(written):
+    """The implied divergences of histograms and hparams are exercised: parity replaced
+    PyTorch's sums by correctly rounded ones in 'histograms' (most random inputs differ in
+    the last bit) and re-ordered the session_start_info maps in 'hparams' (every session with
+    two or more hparams); 'hparams_bool' is declared and checked by test_parity."""
+    if target.is_torch():
+        return
+    for case, name in (("histograms", "histogram_sums"), ("hparams", "hparams_map_order")):
+        if case in _APPLIED:  # (a case whose parity failed is left out)
+            assert name in _APPLIED[case], (case, _APPLIED[case])

@@ -3,7 +3,9 @@
 target's logdir and on PyTorch's), queried through the JSON routes the web page
 uses.  Every answer must equal the expected view of the case table (with the
 loader's semantics: rustboard's step preemption and DT_DOUBLE drop, the Python
-loader's START purge) and the same server's answer for PyTorch's files."""
+loader's START purge) and the same server's answer for PyTorch's files.  Two more
+(one per loader) serve the target's same-run hparams logdir, which has no
+PyTorch counterpart (test_hparams_same_run)."""
 
 import json
 import math
@@ -69,7 +71,8 @@ def test_plugins_listing(servers, load_fast):
 
     def check():
         got = target.get("/data/plugins_listing")
-        for plugin in ("scalars", "text", "custom_scalars", "images"):
+        for plugin in ("scalars", "text", "custom_scalars", "images", "histograms",
+                       "distributions", "audio", "pr_curves", "mesh", "hparams"):
             assert got[plugin]["enabled"], (plugin, got[plugin])
         assert got == torch.get("/data/plugins_listing")
 
@@ -242,8 +245,9 @@ def test_reader_fact_purge(servers, slot):
 def test_reader_fact_tensor_plugin_not_served(servers):
     """'tensor' (add_tensor) is not a TensorBoard plugin: no dashboard lists it, for
     either writer (its data is only reachable through the Python loader, test_loader)."""
-    for server in servers.values():
-        assert "tensor" not in server.get("/data/plugins_listing")
+    for (_, slot), server in servers.items():
+        if slot in ("target", "torch"):
+            assert "tensor" not in server.get("/data/plugins_listing")
 
 
 def _image_series(expected, load_fast, slot):
@@ -369,3 +373,382 @@ def test_reader_fact_torch_video_not_served(servers, expected, load_fast):
         assert tag not in tags.get(run, {}), (run, tag)
         with pytest.raises(ServerError, match="404"):
             torch_server.get("/data/plugin/images/images", run=run, tag=tag)
+
+
+# ---------------------------------------------------------------------------
+# Histograms, distributions, audio, PR curves, meshes, hparams
+
+
+def _tags_by_run(series):
+    want = {}
+    for run, tag in series:
+        want.setdefault(run, set()).add(tag)
+    return want
+
+
+def _listed(answer):
+    """A /tags answer ({run: {tag: info}}) as {run: set(tags)}, runs without tags left out."""
+    return {r: set(t) for r, t in answer.items() if t}
+
+
+def _parallel(check_one, items):
+    """``check_one(*item)`` for every item, 8 at a time (each route costs rustboard ~45 ms,
+    a gRPC round trip to the data server); the first failure is raised."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(8) as pool:
+        for future in [pool.submit(check_one, *item) for item in items]:
+            future.result()
+
+
+def _slots(servers, load_fast, series):
+    """[(slot, server, key, points)] for both logdirs and every series."""
+    target_server, torch_server = _pair(servers, load_fast)
+    return [(slot, server, key, points)
+            for slot, server in (("target", target_server), ("torch", torch_server))
+            for key, points in series.items()]
+
+
+def _walls_and_steps(written, slot, where, got, points):
+    """[(wall_time, step)] served against the model's points (steps in order, fixed wall
+    times equal, clock ones inside the slot's writing window)."""
+    assert [s for _, s in got] == [p.step for p in points], (where, got)
+    for (wall, _), p in zip(got, points):
+        checks.check_wall_time(where, wall, p.wall_time, written.results[slot].window)
+
+
+@pytest.mark.parametrize("load_fast", LOADERS)
+def test_histograms(servers, written, expected, load_fast):
+    """/data/plugin/histograms/tags lists every histogram tag (the same answer for PyTorch's
+    logdir); /data/plugin/histograms/histograms?run=&tag= serves every step with its wall time
+    and the buckets the loader makes of the model's HistogramProto: rustboard every bucket,
+    float64, edges [min] + limits[:-1] | limits[:-1] + [max]; the Python loader float32
+    without the empty outer buckets (reader facts, the same for both writers);
+    /data/plugin/distributions/distributions?run=&tag= the compression of those buckets
+    (TensorBoard's compressor on the model's buckets)."""
+    import numpy as np
+    from tensorboard.plugins.distribution import compressor
+
+    target_server, torch_server = _pair(servers, load_fast)
+    series = _series(expected, load_fast, "histograms")
+    assert len(series) > 20
+
+    def buckets(model):
+        return model.rust_buckets() if load_fast else model.python_buckets()
+
+    def check_one(slot, server, key, points):
+        run, tag = key
+        where = "%s (%s logdir) run %r tag %r" % (server.name, slot, run, tag)
+        got = server.get("/data/plugin/histograms/histograms", run=run, tag=tag)
+        _walls_and_steps(written, slot, where, [(w, s) for w, s, _ in got], points)
+        for (_, step, served), p in zip(got, points):
+            want = buckets(p.value)
+            assert checks.same_array(np.array(served, dtype=np.float64).reshape(-1, 3),
+                                     want.astype(np.float64)), (where, step, served, want)
+        dist = server.get("/data/plugin/distributions/distributions", run=run, tag=tag)
+        _walls_and_steps(written, slot, where, [(w, s) for w, s, _ in dist], points)
+        for (_, step, served), p in zip(dist, points):
+            want = compressor.compress_histogram(buckets(p.value).tolist())
+            assert served == [list(x) for x in want], (where, step, served, want)
+
+    def check():
+        tags = target_server.get("/data/plugin/histograms/tags")
+        assert _listed(tags) == _tags_by_run(series)
+        assert tags == torch_server.get("/data/plugin/histograms/tags")
+        assert _listed(target_server.get("/data/plugin/distributions/tags")) == _listed(tags)
+        _parallel(check_one, _slots(servers, load_fast, series))
+
+    eventually(check)
+
+
+@pytest.mark.parametrize("load_fast", LOADERS)
+def test_audio(servers, written, expected, load_fast):
+    """/data/plugin/audio/tags lists every clip tag (one sample each; the same answer for
+    PyTorch's logdir); /data/plugin/audio/audio?run=&tag= every step with its wall time;
+    /data/plugin/audio/individualAudio serves each WAV byte for byte as in the event file,
+    identical to PyTorch's, which Python's wave module reads back to the model's samples.
+    Reader fact (both writers): rustboard labels legacy audio 'application/octet-stream', the
+    Python loader 'audio/wav'."""
+    target_server, torch_server = _pair(servers, load_fast)
+    series = _series(expected, load_fast, "audio")
+    assert series
+    files = {slot: {run: checks.audio_blobs(written.results[slot].root, run)
+                    for run, _ in series} for slot in ("target", "torch")}
+    mime = "application/octet-stream" if load_fast else "audio/wav"
+
+    def check_one(slot, server, key, points):
+        run, tag = key
+        where = "%s (%s logdir) run %r tag %r" % (server.name, slot, run, tag)
+        entries = server.get("/data/plugin/audio/audio", run=run, tag=tag)
+        _walls_and_steps(written, slot, where,
+                         [(e["wall_time"], e["step"]) for e in entries], points)
+        for e, p in zip(entries, points):
+            assert e["contentType"] == mime, (where, e)
+            ctype, body = server.get_bytes("/data/plugin/audio/individualAudio",
+                                           query=e["query"])
+            assert ctype == mime, (where, ctype)
+            assert body == files[slot][run][(tag, p.step)].encoded_audio_string, where
+            assert body == files["torch"][run][(tag, p.step)].encoded_audio_string, (
+                where, "the WAV differs from PyTorch's")
+            checks.check_wav("%s step %d" % (where, p.step), body, p.value)
+
+    def check():
+        tags = target_server.get("/data/plugin/audio/tags")
+        assert _listed(tags) == _tags_by_run(series)
+        assert all(i["samples"] == 1 for t in tags.values() for i in t.values()), tags
+        assert tags == torch_server.get("/data/plugin/audio/tags")
+        _parallel(check_one, _slots(servers, load_fast, series))
+
+    eventually(check)
+
+
+def _pr_entry(model):
+    """What pr_curves_plugin.py makes of a (6, T) tensor: counts truncated to ints, the tail
+    where tp + fp == 0 cut (but never the first column), thresholds linspace(0, 1, T)."""
+    import numpy as np
+
+    data = model.data
+    positives = data[0].astype(int) + data[1].astype(int)
+    end = len(positives) - 1
+    while end > 0 and positives[end] == 0:
+        end -= 1
+    end += 1
+    names = ("true_positives", "false_positives", "true_negatives", "false_negatives")
+    out = {name: [int(v) for v in data[i][:end]] for i, name in enumerate(names)}
+    out["precision"] = [float(v) for v in data[4][:end]]
+    out["recall"] = [float(v) for v in data[5][:end]]
+    out["thresholds"] = np.linspace(0.0, 1.0, data.shape[1])[:end].tolist()
+    return out
+
+
+@pytest.mark.parametrize("load_fast", LOADERS)
+def test_pr_curves(servers, written, expected, load_fast):
+    """/data/plugin/pr_curves/tags lists every PR curve tag (the same answer for PyTorch's
+    logdir); /data/plugin/pr_curves/pr_curves?run=&tag= serves every step with its wall time
+    and the model's counts, precision, recall and thresholds (as the plugin trims them)."""
+    target_server, torch_server = _pair(servers, load_fast)
+    series = _series(expected, load_fast, "pr_curves")
+    assert series
+
+    def check_one(slot, server, key, points):
+        run, tag = key
+        where = "%s (%s logdir) run %r tag %r" % (server.name, slot, run, tag)
+        got = server.get("/data/plugin/pr_curves/pr_curves", run=run, tag=tag)[run]
+        _walls_and_steps(written, slot, where, [(e["wall_time"], e["step"]) for e in got], points)
+        for e, p in zip(got, points):
+            want = _pr_entry(p.value)
+            assert {k: e[k] for k in want} == want, (where, e, want)
+
+    def check():
+        tags = target_server.get("/data/plugin/pr_curves/tags")
+        assert _listed(tags) == _tags_by_run(series)
+        assert tags == torch_server.get("/data/plugin/pr_curves/tags")
+        _parallel(check_one, _slots(servers, load_fast, series))
+
+    eventually(check)
+
+
+_MESH_DTYPES = {"VERTEX": "float32", "FACE": "int32", "COLOR": "uint8"}
+
+
+@pytest.mark.parametrize("load_fast", LOADERS)
+def test_mesh(servers, written, expected, load_fast):
+    """/data/plugin/mesh/tags lists every mesh by its name with the batch size as samples;
+    /data/plugin/mesh/meshes?run=&tag= every part of every step (content type, components,
+    config, shape, wall time); /data/plugin/mesh/data?run=&tag=&content_type=&sample=&step=
+    each sample's vertices (float32), faces (int32) and colors (uint8) as the model says;
+    the same answers for PyTorch's logdir."""
+    import numpy as np
+
+    target_server, torch_server = _pair(servers, load_fast)
+    series = _series(expected, load_fast, "mesh")
+    meshes = {}
+    for (run, _), points in series.items():
+        for p in points:
+            meshes.setdefault((run, p.value.name), []).append(p)
+    assert meshes
+    types = {1: "VERTEX", 2: "FACE", 3: "COLOR"}
+
+    def check_one(slot, server, key, points):
+        run, name = key
+        points = sorted(points, key=lambda p: (p.step, p.value.content_type))
+        where = "%s (%s logdir) run %r mesh %r" % (server.name, slot, run, name)
+        got = sorted(server.get("/data/plugin/mesh/meshes", run=run, tag=name),
+                     key=lambda e: (e["step"], e["content_type"]))
+        _walls_and_steps(written, slot, where, [(e["wall_time"], e["step"]) for e in got], points)
+        for e, p in zip(got, points):
+            m = p.value
+            assert (e["content_type"], e["components"], e["config"], e["data_shape"]) == (
+                m.content_type, m.components, m.json_config, m.shape), (where, e)
+
+    def check_data(slot, server, run, name, p, sample):
+        kind = types[p.value.content_type]
+        _, body = server.get_bytes("/data/plugin/mesh/data", run=run, tag=name,
+                                   content_type=kind, sample=sample, step=p.step)
+        data = p.value.data[sample].astype(_MESH_DTYPES[kind]).tobytes()
+        assert body == data, (server.name, slot, run, name, p.step, kind, sample)
+
+    def check():
+        tags = target_server.get("/data/plugin/mesh/tags")
+        want = {}
+        for (run, name), points in meshes.items():
+            want.setdefault(run, {})[name] = {"samples": points[-1].value.data.shape[0]}
+        assert {r: t for r, t in tags.items() if t} == want
+        assert tags == torch_server.get("/data/plugin/mesh/tags")
+        items = _slots(servers, load_fast, meshes)
+        _parallel(check_one, items)
+        _parallel(check_data, [(slot, server, run, name, p, sample)
+                               for slot, server, (run, name), points in items
+                               for p in points for sample in range(p.value.data.shape[0])])
+
+    eventually(check)
+
+
+_ALL_STATUSES = ["STATUS_UNKNOWN", "STATUS_SUCCESS", "STATUS_FAILURE", "STATUS_RUNNING"]
+_SESSION_GROUPS = {"experimentName": "", "allowedStatuses": _ALL_STATUSES, "colParams": [],
+                   "startIndex": 0, "sliceSize": 1000}
+
+
+def _hparams_sessions(points):
+    """{session run: {"experiment", "start": HparamsModel, "metrics": {tag: Point}}} of the
+    model points (the metrics' last points)."""
+    sessions = {}
+    names = dict(zip(cases_mod.HPARAMS_TAGS, ("experiment", "start", "end")))
+    for p in points:
+        if p.plugin == "hparams":
+            s = sessions.setdefault(p.run, {"metrics": {}})
+            s[names[p.tag]] = p.value
+    for p in points:
+        if p.run in sessions and p.plugin == "scalars":
+            sessions[p.run]["metrics"][p.tag] = p
+    return sessions
+
+
+def _experiment_json(model, bools):
+    """The /experiment answer for a session's experiment summary: hparams sorted by name
+    (backend_context._sort_and_reduce_to_hparams_limit), as TensorBoard serializes it."""
+    from tensorboard import plugin_util
+    from tensorboard.plugins.hparams import api_pb2
+
+    exp = api_pb2.Experiment()
+    exp.CopyFrom(model.content(bools).experiment)
+    infos = sorted(exp.hparam_infos, key=lambda i: (not i.differs, i.name))
+    del exp.hparam_infos[:]
+    exp.hparam_infos.extend(infos)
+    return json.loads(plugin_util.proto_to_json(exp))
+
+
+def _hparam_json(value, bools):
+    if isinstance(value, bool):
+        return value if bools else float(value)
+    return value
+
+
+def _check_experiment(server, sessions, bools, where):
+    """The hparams dashboard's experiment: with one experiment summary per session (PyTorch's
+    layout), TensorBoard takes the first one its data provider lists (reader fact: which one
+    varies from server to server), so the answer must be one of the sessions' experiments."""
+    got = _typed(server.post("/data/plugin/hparams/experiment", {"experimentName": ""}))
+    candidates = {run: _typed(_experiment_json(s["experiment"], bools))
+                  for run, s in sessions.items()}
+    assert got in candidates.values(), (where, got, candidates)
+    return [run for run, c in candidates.items() if c == got]
+
+
+def _typed(answer):
+    """A JSON answer in a form where true != 1.0 (Python's True == 1.0)."""
+    return json.dumps(answer, sort_keys=True)
+
+
+def _check_session_groups(server, sessions, bools, window, where):
+    """/data/plugin/hparams/session_groups: one group per session run, sorted by name, with
+    the session's hparams and, for each metric of the experiment, the metric's last scalar
+    (value, step, wall time) in the session's run."""
+    got = server.post("/data/plugin/hparams/session_groups", _SESSION_GROUPS)
+    assert got["totalSize"] == len(sessions), (where, got["totalSize"], sorted(sessions))
+    groups = got["sessionGroups"]
+    assert [g["name"] for g in groups] == sorted(sessions), (where, [g["name"] for g in groups])
+    for g in groups:
+        s = sessions[g["name"]]
+        w = "%s session %r" % (where, g["name"])
+        want = {k: _hparam_json(v, bools) for k, v in s["start"].hparams}
+        assert _typed(g["hparams"]) == _typed(want), (w, g["hparams"], want)
+        (session,) = g["sessions"]
+        assert session["name"] == g["name"] and session["status"] == "STATUS_SUCCESS", (w, session)
+        metrics = s["experiment"].metrics
+        values = session["metricValues"]
+        want = [{"tag": t, "group": ""} for t in metrics]
+        assert [v["name"] for v in values] == want, (w, values)
+        for v in values:
+            p = s["metrics"][v["name"]["tag"]]
+            assert (v["value"], v["trainingStep"]) == (p.value, p.step), (w, v, p)
+            checks.check_wall_time(w, v["wallTimeSecs"], p.wall_time, window)
+        assert g["metricValues"] == values, (w, g["metricValues"])  # a group of one session
+
+
+@pytest.mark.parametrize("load_fast", LOADERS)
+def test_hparams(servers, written, expected, load_fast):
+    """The hparams dashboard (POST /data/plugin/hparams/experiment and /session_groups with
+    the JSON bodies the web page sends): the experiment is one of the sessions'; every
+    session (a sub-run <case>/<run_name>) is a group with its hparams (tinytb's booleans as
+    booleans, PyTorch's as numbers: hparams_bool) and its metrics' last values."""
+    points = [p for pts in expected[load_fast].values() for p in pts]
+    for slot, server in zip(("target", "torch"), _pair(servers, load_fast)):
+        bools = slot == "target" and not target.is_torch()
+        sessions = _hparams_sessions(points)
+        assert len(sessions) >= 8
+        where = "%s (%s logdir)" % (server.name, slot)
+
+        def check():
+            _check_experiment(server, sessions, bools, where)
+            _check_session_groups(server, sessions, bools, written.results[slot].window, where)
+
+        eventually(check)
+
+
+@pytest.mark.parametrize("load_fast", LOADERS)
+def test_hparams_same_run(same_run_servers, same_run, load_fast):
+    """tinytb's same-run mode (add_hparams(..., run_name='.'), no PyTorch counterpart), in a
+    logdir of its own: each session is the writer's own run, and its metric values are the
+    last values of the scalars logged in that run: the curves logged before add_hparams when
+    the metrics are only declared (value None), the values add_hparams logs at its
+    global_step otherwise.  The runs hold nothing else: no sub-run."""
+    assert not same_run.errors, same_run.errors
+    assert not same_run.warnings, same_run.warnings
+    server = same_run_servers[load_fast]
+    points = [p for case in same_run.cases for p in cases_mod.model_points(case)]
+    semantics = checks.rustboard_semantics if load_fast else checks.python_semantics
+    points = [p for pts in semantics(points).values() for p in pts]
+    sessions = _hparams_sessions(points)
+    assert sorted(sessions) == ["declared", "valued"]
+    declared = sessions["declared"]["metrics"]
+    assert {t: p.step for t, p in declared.items()} == {t: 2 for t in cases_mod.HPARAM_METRICS}
+    valued = sessions["valued"]["metrics"]
+    assert {t: p.step for t, p in valued.items()} == {t: 3 for t in cases_mod.HPARAM_METRICS}
+    where = "%s (same-run logdir)" % server.name
+
+    def check():
+        assert sorted(server.get("/data/runs")) == ["declared", "valued"]
+        _check_experiment(server, sessions, True, where)
+        _check_session_groups(server, sessions, True, same_run.window, where)
+
+    eventually(check)
+
+
+@pytest.mark.parametrize("slot", ["target", "torch"])
+def test_reader_fact_histogram_buckets(servers, slot):
+    """Documented reader fact, for both writers: PyTorch's histogram layout keeps one empty
+    bucket on the left (its right edge is the left edge of the data).  Rustboard serves every
+    bucket with edges [min] + limits[:-1] | limits[:-1] + [max] in float64, so that empty
+    bucket runs backwards (from min to a smaller edge); the Python loader drops empty outer
+    buckets and serves float32 edges.  A constant input (7 x 2.0, bins='auto': limits
+    [1.5, 2.5], counts [0, 7])."""
+    fast, slow = servers[(True, slot)], servers[(False, slot)]
+
+    def check():
+        f = fast.get("/data/plugin/histograms/histograms", run="histograms", tag="input/constant")
+        s = slow.get("/data/plugin/histograms/histograms", run="histograms", tag="input/constant")
+        assert [b for _, _, b in f] == [[[2.0, 1.5, 0.0], [1.5, 2.0, 7.0]]]
+        assert [b for _, _, b in s] == [[[2.0, 2.0, 7.0]]]
+
+    eventually(check)

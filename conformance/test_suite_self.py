@@ -262,3 +262,148 @@ def test_changed_gif_delay(written, tmp_path):
     root = _with_image(written, tmp_path, "video", "video/n1_t3_c3_uint8_fps4", change)
     with pytest.raises(checks.ConformanceError, match="duration"):
         _parity(written, root, "video")
+
+
+# ---------------------------------------------------------------------------
+# Histograms, audio, PR curves, meshes, hparams
+
+
+def _with_value(written, tmp_path, run, tag, step, change):
+    """A copy of the target's ``run`` in which ``change(value)`` has modified the
+    Summary.Value ``tag`` at ``step`` (in place), re-framed with valid CRCs.  Returns the
+    copy's slot root."""
+    from tensorboard.compat.proto import event_pb2
+
+    root = tmp_path / "slot"
+    shutil.copytree(os.path.join(written.target.root, run), root / run)
+    (path,) = checks.event_files(str(root / run))
+    records = [d for _, d in checks.read_records(path)]
+    changed = 0
+    for i, data in enumerate(records):
+        event = event_pb2.Event.FromString(data)
+        for value in event.summary.value:
+            if value.tag == tag and event.step == step:
+                change(value)
+                changed += 1
+                records[i] = event.SerializeToString()
+    assert changed == 1
+    _write(path, _frame(records))
+    return str(root)
+
+
+def _loader(written, root, case_name, run):
+    view, _ = checks.loader_view(root)
+    case = written.case(case_name)
+    expected = {k: v for k, v in checks.python_semantics(cases_mod.model_points(case)).items()
+                if k[0] == run}
+    checks.check_view({k: v for k, v in view.items() if k[0] == run}, expected,
+                      written.target.window,
+                      blobs={(run, t, s): a.encoded_audio_string
+                             for (t, s), a in checks.audio_blobs(root, run).items()})
+
+
+def _summary_parity(written, root, case_name, run):
+    checks.check_parity(written.torch.root, written.torch.window, root, written.target.window,
+                        [run], target_is_torch=target.is_torch(),
+                        summaries=cases_mod.summary_expectations([written.case(case_name)]))
+
+
+def _bump_bucket(value):
+    value.histo.bucket[2] += 1
+
+
+def _flip_sample(value):
+    wav = bytearray(value.audio.encoded_audio_string)
+    wav[44 + 2 * 100] ^= 0x01  # the 101st sample's low byte (after the 44-byte header)
+    value.audio.encoded_audio_string = bytes(wav)
+
+
+def _nudge_recall(value):
+    t = value.tensor
+    i = 5 * (len(t.float_val) // 6) + 1  # recall at the second threshold
+    t.float_val[i] = struct.unpack("<f", struct.pack("<I", struct.unpack(
+        "<I", struct.pack("<f", t.float_val[i]))[0] - 1))[0]
+
+
+def _move_vertex(value):
+    value.tensor.float_val[0] += 0.5
+
+
+@pytest.mark.parametrize("table_case,run,tag,step,change,loader_error", [
+    ("histograms", "histograms", "bins/int10", 0, _bump_bucket, "buckets"),
+    ("audio", "audio", "tone", 1, _flip_sample, "samples differ"),
+    ("pr_curves", "pr_curves", "small/5", 0, _nudge_recall, "PR data"),
+    ("mesh", "mesh", "points_VERTEX", 2, _move_vertex, "mesh tensor"),
+], ids=["histogram bucket", "audio sample", "pr recall 1 ulp", "mesh vertex"])
+def test_changed_summary(written, tmp_path, table_case, run, tag, step, change, loader_error):
+    """A bucket count, one bit of one audio sample, a recall value by one float32 ulp, a
+    vertex coordinate: valid files, parity and the Python loader check fail."""
+    root = _with_value(written, tmp_path, run, tag, step, change)
+    checks.check_event_file(checks.event_files(os.path.join(root, run))[0])
+    with pytest.raises(checks.ConformanceError, match="differs from PyTorch"):
+        _summary_parity(written, root, table_case, run)
+    with pytest.raises(checks.ConformanceError, match=loader_error):
+        _loader(written, root, table_case, run)
+
+
+def test_changed_histogram_sum(written, tmp_path):
+    """sum off by one ulp from the correctly rounded one: parity fails (histogram_sums is an
+    exact statement), although no reader shows it (the loader check passes)."""
+    import math
+
+    def change(value):
+        value.histo.sum = math.nextafter(value.histo.sum, math.inf)
+
+    root = _with_value(written, tmp_path, "histograms", "normal/default", 1, change)
+    with pytest.raises(checks.ConformanceError, match="differs from PyTorch"):
+        _summary_parity(written, root, "histograms", "histograms")
+    _loader(written, root, "histograms", "histograms")
+
+
+def _hparams_content(value, change):
+    from tensorboard.plugins.hparams import plugin_data_pb2
+
+    data = plugin_data_pb2.HParamsPluginData.FromString(value.metadata.plugin_data.content)
+    value.metadata.plugin_data.content = change(data)
+
+
+def test_hparams_bool_as_number(written, tmp_path):
+    """tinytb's booleans written as PyTorch writes them (number_value 1.0/0.0): parity
+    (hparams_bool) and the Python loader check fail."""
+    from google.protobuf import struct_pb2
+
+    if target.is_torch():
+        return  # PyTorch wrote no booleans
+
+    def change(data):
+        for name, v in data.session_start_info.hparams.items():
+            if v.WhichOneof("kind") == "bool_value":
+                data.session_start_info.hparams[name].CopyFrom(
+                    struct_pb2.Value(number_value=float(v.bool_value)))
+        return data.SerializeToString()
+
+    root = _with_value(written, tmp_path, "hparams/bools", "_hparams_/session_start_info", 2,
+                       lambda value: _hparams_content(value, change))
+    checks.check_event_file(checks.event_files(os.path.join(root, "hparams/bools"))[0])
+    with pytest.raises(checks.ConformanceError, match="differs from PyTorch"):
+        _summary_parity(written, root, "hparams", "hparams/bools")
+    with pytest.raises(checks.ConformanceError, match="HParamsPluginData"):
+        _loader(written, root, "hparams", "hparams/bools")
+
+
+def test_hparams_map_reordered(written, tmp_path):
+    """session_start_info's map entries in reverse order: a valid, canonical (any entry order)
+    file that every reader shows the same, but not hparam_dict's order: parity fails."""
+    def change(data):
+        content = data.SerializeToString()
+        ((_, field),) = checks._fields(content, "test")
+        entries = checks._fields(checks._payload(field, "test"), "test")
+        body = b"".join(raw for _, raw in reversed(entries))
+        return b"\x1a" + checks._encode_varint(len(body)) + body
+
+    root = _with_value(written, tmp_path, "hparams/many", "_hparams_/session_start_info", 0,
+                       lambda value: _hparams_content(value, change))
+    checks.check_event_file(checks.event_files(os.path.join(root, "hparams/many"))[0])
+    _loader(written, root, "hparams", "hparams/many")
+    with pytest.raises(checks.ConformanceError, match="differs from PyTorch"):
+        _summary_parity(written, root, "hparams", "hparams/many")

@@ -1,0 +1,419 @@
+# SPDX-License-Identifier: MIT
+"""PR-curve data as PyTorch's ``add_pr_curve`` computes it, without numpy.
+
+PyTorch (``torch/utils/tensorboard/summary.py`` ``compute_curve``, a port of TensorBoard's
+``plugins/pr_curve/summary.py``; torch-writer-reference.md section 7) does, with
+``T = min(num_thresholds, 127)``::
+
+    bucket_indices = np.int32(np.floor(predictions * (T - 1)))
+    float_labels = labels.astype(np.float64)
+    tp_buckets, _ = np.histogram(bucket_indices, bins=T, range=(0, T - 1),
+                                 weights=float_labels * weights)         # weights=1.0 if None
+    fp_buckets, _ = np.histogram(bucket_indices, bins=T, range=(0, T - 1),
+                                 weights=(1.0 - float_labels) * weights)
+    tp = np.cumsum(tp_buckets[::-1])[::-1]                               # and fp alike
+    tn, fn = fp[0] - fp, tp[0] - tp
+    precision = tp / np.maximum(1e-7, tp + fp)
+    recall = tp / np.maximum(1e-7, tp + fn)
+    return np.stack((tp, fp, tn, fn, precision, recall))                 # float64, (6, T)
+
+:func:`compute_curve` returns the same six rows, equal bit for bit, as lists of Python floats.
+What "the same arithmetic" takes:
+
+* ``predictions * (T - 1)`` is computed in the predictions' own type: a float32 array times
+  a Python int stays float32 (numpy's promotion rules), float16 stays float16, so
+  ``floor(float32(p * (T - 1)))`` can exceed ``floor(p * (T - 1))`` by one. The caller says
+  which type with ``float32=True`` / ``float16=True``; see :func:`_rounded_thresholds`.
+* Bucket k of ``np.histogram(range=(0, T-1), bins=T)`` receives exactly the integer index k
+  (index T-1 falls on the closed last edge), so a bucket is the weights of the items whose
+  index is k, added as numpy adds them: ``np.bincount`` in item order, one block of 65536
+  items at a time, each block's sums added to the running totals.
+* The cumulative sums run from the last bucket down, one addition at a time; ``np.maximum``
+  keeps a NaN (so does this module).
+
+Strategy. Two paths, one arithmetic:
+
+* Labels all 0 or 1 (bools, 0/1 ints or floats) and ``weights`` None or a finite number
+  (the usual call): every weight added is ``w`` or a zero, so a bucket is ``w`` added to
+  itself once per item of its class; with ``w == 1`` that is the item count. One loop
+  computes each item's bucket and counts it in its class's list. 0/1 labels in an ``array``
+  are recognised from their bytes, without a Python object per label.
+* Otherwise (fractional labels, per-item weights, non-finite weights) the bucket indices
+  are made first (one list comprehension into a ``bytes``), then a plain loop adds each
+  item's two weights to its buckets, block by block as numpy does.
+
+Validation (tinytb's rules, issue 5): ``predictions`` must be in [0, 1] (NaN, values below 0
+and above 1 raise ``ValueError``; PyTorch silently drops or misfiles them); ``labels`` must be
+finite numbers (any value, as in PyTorch: 0/1 and bools are usual, fractions count
+fractionally); ``weights`` may be any numbers (NaN and infinities give what numpy gives).
+The range checks ride on the bucket computation: ``floor`` raises on NaN and infinities,
+negative values are found from the sign bits of a float ``array`` (``min`` otherwise) or
+refused by ``bytes``, and only ``p >= 1`` gives an index of T-1 or more, which triggers an
+exact check (``max``); valid input below 1 costs no extra pass over the values.
+
+Speed (10,000 items, this project's 2-core box): about 2x PyTorch's numpy ``compute_curve``
+(0.9-1.0 ms against 0.45-0.5 ms; float32 predictions about 0.3 ms more), which
+``add_pr_curve``'s other costs (PyTorch's pure-Python CRC and protobuf) make up for.
+
+:func:`raw_curve` checks and converts the six rows of ``add_pr_curve_raw`` (PyTorch stacks
+them, so they must have equal lengths).
+"""
+
+import struct
+import sys
+from array import array
+from functools import reduce
+from itertools import accumulate, islice, repeat
+from math import floor, isfinite
+from operator import add, index, mul, sub
+
+__all__ = ["compute_curve", "raw_curve", "RAW_NAMES"]
+
+_MINIMUM_COUNT = 1e-7  # PyTorch's _MINIMUM_COUNT: the floor of precision's and recall's divisor
+_BLOCK = 65536         # np.histogram sums weights this many items at a time (its BLOCK)
+
+# Python-number label -> 0/1 byte; a miss (KeyError) means "not a binary label". -0.0, 0.0,
+# False hash and compare equal to 0, so they take the count path too (their weights are zeros).
+_BINARY = {0: 0, 1: 1}
+
+RAW_NAMES = ("true_positive_counts", "false_positive_counts", "true_negative_counts",
+             "false_negative_counts", "precision", "recall")
+
+
+def compute_curve(labels, predictions, num_thresholds=127, weights=None, float32=False,
+                  float16=False):
+    """The six rows ``[tp, fp, tn, fn, precision, recall]`` of a PR curve, each a list of
+    ``num_thresholds`` Python floats, equal to PyTorch's ``compute_curve`` on the same
+    arrays.
+
+    ``labels``, ``predictions``: flat sequences of Python numbers of equal length (lists,
+    tuples, ``array.array``, ``bytes``); bools are fine. ``num_thresholds``: T, already capped
+    at 127 by the caller (PyTorch's ``min(T, 127)``), at least 2. ``weights``: None, a number,
+    or a flat sequence of the labels' length (a length-1 sequence broadcasts, as in numpy).
+    ``float32`` / ``float16``: the predictions were a float32 / float16 array, so
+    ``predictions * (T - 1)`` is rounded to that type, as numpy computes it (a float64,
+    integer or bool array: leave both False; the arithmetic is then exact float64).
+
+    Raises ValueError for predictions outside [0, 1] or NaN, non-finite labels, lengths that
+    differ and ``num_thresholds < 2``; TypeError for items that are not numbers.
+    """
+    try:
+        thresholds = index(num_thresholds)
+    except TypeError:
+        raise TypeError("num_thresholds must be an int, not %s"
+                        % type(num_thresholds).__name__) from None
+    if thresholds < 2:
+        raise ValueError("num_thresholds must be at least 2, got %r" % (num_thresholds,))
+    n = len(labels)
+    if len(predictions) != n:
+        raise ValueError("labels and predictions must have the same length, got %d labels and "
+                         "%d predictions" % (n, len(predictions)))
+    scalar, per_item = _weights(weights, n)
+
+    rounding = "f" if float32 else "e" if float16 else None
+    binary = None
+    if per_item is None and isfinite(scalar):
+        binary = _binary_labels(labels)
+    if binary is not None:
+        tp_buckets, fp_buckets = _count_buckets(predictions, binary, scalar, thresholds,
+                                                rounding)
+    else:
+        idx = _bucket_indices(predictions, thresholds, rounding)
+        if idx and isinstance(idx, list) and min(idx) < 0:  # T > 256: negatives are not refused
+            _check_predictions(predictions)
+        if idx and max(idx) >= thresholds - 1:
+            _check_not_above_one(predictions)
+        tp_buckets, fp_buckets = _sum_buckets(idx, _floats(labels, "labels", True),
+                                              scalar, per_item, thresholds)
+    return _curve(tp_buckets, fp_buckets)
+
+
+def raw_curve(rows):
+    """``add_pr_curve_raw``'s six rows (tp, fp, tn, fn, precision, recall counts) as six lists
+    of Python floats. Each row: a flat sequence of numbers; all must have the same length
+    (PyTorch stacks them). ValueError/TypeError name the argument (see ``RAW_NAMES``)."""
+    rows = list(rows)
+    if len(rows) != 6:
+        raise ValueError("a raw PR curve has 6 rows (%s), got %d" % (", ".join(RAW_NAMES),
+                                                                    len(rows)))
+    out = [_floats(row, name, False) for name, row in zip(RAW_NAMES, rows)]
+    lengths = [len(row) for row in out]
+    if len(set(lengths)) > 1:
+        raise ValueError("%s must have the same length, got %s" % (
+            ", ".join(RAW_NAMES), ", ".join("%s=%d" % p for p in zip(RAW_NAMES, lengths))))
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Inputs
+
+
+def _weights(weights, n):
+    """(scalar weight, None) or (None, per-item float list) for ``weights``."""
+    if weights is None:
+        return 1.0, None
+    if isinstance(weights, (int, float)):
+        return float(weights), None
+    if not hasattr(weights, "__len__"):  # a number of another type (a numpy scalar, ...)
+        try:
+            return float(weights), None
+        except (TypeError, ValueError):
+            raise TypeError("weights must be None, a number or a sequence of numbers, not %s"
+                            % type(weights).__name__) from None
+    if len(weights) == 1:  # numpy broadcasts a single weight over the labels
+        return _floats(weights, "weights", False)[0], None
+    if len(weights) != n:
+        raise ValueError("weights must have the labels' length (%d), got %d"
+                         % (n, len(weights)))
+    return None, _floats(weights, "weights", False)
+
+
+def _floats(values, name, finite):
+    """``values`` as a list of Python floats (``x * 1.0`` refuses strings, which ``float()``
+    would parse); ``finite``: refuse NaN and infinities."""
+    try:
+        out = list(map(float, map(mul, values, repeat(1.0))))
+        if finite and not all(map(isfinite, out)):
+            bad = next(x for x in out if not isfinite(x))
+            raise ValueError("%s must be finite numbers, found %r" % (name, bad))
+    except TypeError:
+        raise TypeError("%s must be a sequence of numbers" % name) from None
+    except OverflowError:  # an int too large for a float
+        raise ValueError("%s holds a number too large for a float" % name) from None
+    return out
+
+
+def _bucket_indices(predictions, thresholds, rounding):
+    """``floor(predictions * (T - 1))`` as ``bytes`` (a list when T > 256), the product in
+    float64, or rounded once to ``rounding`` ("f": float32, "e": float16) as numpy's
+    multiply in that type does. Raises the predictions' error for NaN and infinities
+    (``floor`` fails) and for negative values (``bytes`` refuses them); values above 1 are
+    caught later, from the indices.
+
+    The rounded product moves an item up one bucket exactly when the prediction reaches the
+    first value of its grid that lands there (:func:`_rounded_thresholds`), so the rounding
+    costs one comparison per item rather than a conversion."""
+    scale = float(thresholds - 1)
+    try:
+        # comprehensions: the multiply runs inline, faster than map(mul, ...) on 3.11+
+        if rounding is None:
+            indices = [floor(p * scale) for p in predictions]
+        else:
+            up = _rounded_thresholds(thresholds, rounding)
+            # the condition runs first and binds k (a compare-and-jump: cheaper than k + bool)
+            indices = [k if p < up[(k := floor(p * scale))] else k + 1 for p in predictions]
+        return bytes(indices) if thresholds <= 256 else indices
+    except (TypeError, ValueError, OverflowError, IndexError):
+        _check_predictions(predictions)
+        raise  # not reached: _check_predictions raised the precise error
+
+
+_GRIDS = {"f": ("<f", "<I"), "e": ("<e", "<H")}  # value format, same-size bits format
+_UP = {}  # (T, rounding) -> thresholds
+
+
+def _rounded_thresholds(thresholds, rounding):
+    """``up[k]``: the smallest float32 (or float16) value q with
+    ``floor(round(q * (T - 1))) >= k + 1``; a value of that grid with float64 bucket k is in
+    bucket k + 1 once the product is rounded iff it is ``>= up[k]`` (rounding to nearest is
+    monotonic and never crosses an integer downwards). ``up[T - 1]`` is 2.0: bucket T-1 is
+    the last. A few struct round trips per bucket, once per (T, grid)."""
+    key = (thresholds, rounding)
+    if key not in _UP:
+        value, bits = _GRIDS[rounding]
+        scale = float(thresholds - 1)
+
+        def grid(x):
+            return struct.unpack(value, struct.pack(value, x))[0]
+
+        def step(q, by):
+            n = struct.unpack(bits, struct.pack(value, q))[0] + by
+            return struct.unpack(value, struct.pack(bits, n))[0]
+
+        up = []
+        for m in range(1, thresholds):
+            q = grid(m / scale)
+            while q > 0.0 and floor(grid(step(q, -1) * scale)) >= m:
+                q = step(q, -1)
+            while floor(grid(q * scale)) < m:
+                q = step(q, 1)
+            up.append(q)
+        _UP[key] = up + [2.0]
+    return _UP[key]
+
+
+def _check_predictions(predictions):
+    """Raise the error for predictions that are not all numbers in [0, 1]."""
+    try:
+        for p in predictions:
+            if not 0.0 <= p <= 1.0:  # also NaN
+                raise ValueError("predictions must be in [0, 1], found %r" % (p,))
+    except TypeError:
+        raise TypeError("predictions must be a sequence of numbers") from None
+
+
+def _check_not_above_one(predictions):
+    """After the indices were made (so no NaN and nothing negative): raise if a prediction
+    is above 1. ``max`` is a C loop; the precise error comes from the slow check."""
+    if max(predictions) > 1.0:
+        _check_predictions(predictions)
+
+
+def _binary_labels(labels):
+    """``bytes`` of 0/1, one per label, if every label is 0 or 1 (or False/True, 0.0/1.0,
+    -0.0), else None."""
+    if isinstance(labels, array):
+        found = _binary_array(labels)
+        if found is not None:
+            return found
+    elif isinstance(labels, (bytes, bytearray)):
+        found = bytes(labels)
+        return None if found.translate(None, b"\x00\x01") else found
+    elif isinstance(labels, (list, tuple)):
+        try:
+            found = bytes(labels)  # ints and bools: C speed; floats raise TypeError
+        except (TypeError, ValueError):
+            pass
+        else:
+            return None if found.translate(None, b"\x00\x01") else found
+    try:
+        return bytes(map(_BINARY.__getitem__, labels))
+    except (KeyError, TypeError):
+        return None
+
+
+def _binary_array(labels):
+    """``_binary_labels`` for an ``array.array``, from its bytes: every item must be the
+    bytes of 0 or of 1 in its type (-0.0 is left to the caller's fallback)."""
+    size = labels.itemsize
+    try:
+        one = array(labels.typecode, [1]).tobytes()
+    except TypeError:  # 'u' / 'w' arrays
+        return None
+    raw = labels.tobytes()
+    lane = next(i for i, c in enumerate(one) if c)  # a byte where 1 differs from 0
+    found = raw[lane::size]
+    if one[lane] != 1:  # floats: 0x3f or 0x80 there
+        table = bytearray(b"\x02") * 256
+        table[0], table[one[lane]] = 0, 1
+        found = found.translate(table)
+    if found.translate(None, b"\x00\x01"):
+        return None
+    if size == 1:
+        return found
+    expected = bytearray(len(raw))  # the bytes of those 0s and 1s in the array's type
+    for i, c in enumerate(one):
+        if c:
+            expected[i::size] = found if c == 1 else found.translate(
+                bytes.maketrans(b"\x01", bytes((c,))))
+    return found if expected == raw else None
+
+
+# --------------------------------------------------------------------------------------------
+# Buckets
+
+
+def _count_buckets(predictions, positive, weight, thresholds, rounding):
+    """Buckets for 0/1 labels (``positive``: bytes of 0/1) and one finite weight: a bucket is
+    ``weight`` added to itself once per item of its class (the other class's items add
+    zeros, which change nothing). With weight 1 that is the count, whatever numpy's block
+    structure; otherwise the counts are taken per block of 65536 items.
+
+    One loop indexes a count list per class (faster than making the indices first). Lists
+    take negative indices, so negative predictions are refused before (:func:`_negative`);
+    NaN and infinities make ``floor`` raise, indices of 2T or more ``IndexError``, and only
+    ``p >= 1`` reaches bucket T-1 or above, checked after."""
+    if _negative(predictions):
+        _check_predictions(predictions)  # raises, unless all of them are -0.0
+    scale = float(thresholds - 1)
+    up = None if rounding is None else _rounded_thresholds(thresholds, rounding)
+    n = len(positive)
+    size = 2 * thresholds  # p in [1, 2) lands in [T - 1, size) and is checked after
+    step = n if weight == 1.0 else _BLOCK
+    items = zip(predictions, positive)
+    tp = [0.0] * thresholds
+    fp = [0.0] * thresholds
+    top = 0  # items in bucket T-1 or above: only p == 1 is valid there
+    try:
+        for _ in range(0, n, step or 1):
+            counts = ([0] * size, [0] * size)  # by label: negatives, positives
+            block = items if step == n else islice(items, step)
+            if up is None:
+                for p, label in block:
+                    counts[label][floor(p * scale)] += 1
+            else:
+                # the condition runs first and binds k (see _bucket_indices)
+                for p, label in block:
+                    counts[label][k if p < up[(k := floor(p * scale))] else k + 1] += 1
+            negatives, positives = counts
+            top += sum(negatives[thresholds - 1:]) + sum(positives[thresholds - 1:])
+            if weight == 1.0:
+                fp = list(map(float, negatives[:thresholds]))
+                tp = list(map(float, positives[:thresholds]))
+            else:
+                # numpy's block sums: the weight added once per item, then into the totals
+                for k in range(thresholds):
+                    fp[k] += reduce(add, repeat(weight, negatives[k]), 0.0)
+                    tp[k] += reduce(add, repeat(weight, positives[k]), 0.0)
+    except (TypeError, ValueError, OverflowError, IndexError):
+        _check_predictions(predictions)
+        raise  # not reached: _check_predictions raised the precise error
+    if top:
+        _check_not_above_one(predictions)
+    return tp, fp
+
+
+def _negative(predictions):
+    """Whether a prediction may be negative: the sign bits of a float ``array`` (so -0.0
+    counts: the caller's exact check lets it pass), else ``min``. NaN is left to ``floor``."""
+    if isinstance(predictions, array) and predictions.typecode in "fd":
+        size = predictions.itemsize
+        raw = predictions.tobytes()
+        signs = raw[size - 1::size] if sys.byteorder == "little" else raw[::size]
+        return not signs.isascii()  # a byte >= 0x80: a sign bit
+    try:
+        return len(predictions) > 0 and min(predictions) < 0
+    except TypeError:  # not numbers: the exact check says so
+        return True
+
+
+def _sum_buckets(idx, labels, weight, weights, thresholds):
+    """Buckets by adding each item's weights in item order, one block at a time: numpy's
+    ``bincount`` per block, then the block added to the running totals."""
+    one_minus = list(map(sub, repeat(1.0), labels))
+    each = repeat(weight) if weights is None else weights
+    tp_weights = list(map(mul, labels, each))
+    each = repeat(weight) if weights is None else weights
+    fp_weights = list(map(mul, one_minus, each))
+    tp = [0.0] * thresholds
+    fp = [0.0] * thresholds
+    for start in range(0, len(idx), _BLOCK):
+        stop = start + _BLOCK
+        block_tp = [0.0] * thresholds
+        block_fp = [0.0] * thresholds
+        for k, t, f in zip(idx[start:stop], tp_weights[start:stop], fp_weights[start:stop]):
+            block_tp[k] += t
+            block_fp[k] += f
+        tp = list(map(add, tp, block_tp))
+        fp = list(map(add, fp, block_fp))
+    return tp, fp
+
+
+def _curve(tp_buckets, fp_buckets):
+    """Reverse cumulative sums, then tn, fn, precision and recall, in numpy's arithmetic."""
+    tp = list(accumulate(reversed(tp_buckets)))
+    tp.reverse()
+    fp = list(accumulate(reversed(fp_buckets)))
+    fp.reverse()
+    tp0, fp0, least = tp[0], fp[0], _MINIMUM_COUNT
+    tn, fn, precision, recall = [], [], [], []
+    for t, f in zip(tp, fp):
+        n = tp0 - t
+        tn.append(fp0 - f)
+        fn.append(n)
+        # np.maximum(1e-7, s) is s unless 1e-7 >= s: a NaN s stays NaN
+        s = t + f
+        precision.append(t / (least if least >= s else s))
+        s = t + n
+        recall.append(t / (least if least >= s else s))
+    return [tp, fp, tn, fn, precision, recall]
