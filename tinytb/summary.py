@@ -274,12 +274,15 @@ def make_histogram(values, bins, max_bins=None):
 def _histogram_proto(values, bins, max_bins, name):
     from . import _histogram
     arr = _arrays.as_array(values, name, pixels=False)
-    data = list(arr.data) if arr.dtype == "uint8" else arr.data
+    data = arr.data
     if max_bins is not None:
         max_bins = _convert.to_step(max_bins, "max_bins")
     if not isinstance(bins, (str, int)):
         bins = [_convert.to_float(v, "bins") for v in _flat(bins, "bins")]
-    h = _histogram.make_histogram([float(v) for v in data], bins, max_bins)
+    # floats of a float array come out of tolist() at C speed; other types through float()
+    values = data.tolist() if getattr(data, "typecode", "") in ("f", "d") \
+        else list(map(float, data))
+    h = _histogram.make_histogram(values, bins, max_bins)
     if h.get("nonfinite"):
         import warnings
         warnings.warn("%s: %d NaN or infinite values were left out of the histogram"
