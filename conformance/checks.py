@@ -504,20 +504,15 @@ def check_wall_time(where, got, want, window):
 
 def image_blobs(root, run):
     """{(tag, step): Summary.Image} of every image value in ``run``'s event files."""
-    from tensorboard.compat.proto import event_pb2
-
-    out = {}
-    for path in event_files(os.path.join(root, run)):
-        for _, data in read_records(path):
-            event = event_pb2.Event.FromString(data)
-            for value in event.summary.value:
-                if value.HasField("image"):
-                    out[(value.tag, event.step)] = value.image
-    return out
+    return _values_with(root, run, "image")
 
 
 def audio_blobs(root, run):
     """{(tag, step): Summary.Audio} of every audio value in ``run``'s event files."""
+    return _values_with(root, run, "audio")
+
+
+def _values_with(root, run, field):
     from tensorboard.compat.proto import event_pb2
 
     out = {}
@@ -525,8 +520,8 @@ def audio_blobs(root, run):
         for _, data in read_records(path):
             event = event_pb2.Event.FromString(data)
             for value in event.summary.value:
-                if value.HasField("audio"):
-                    out[(value.tag, event.step)] = value.audio
+                if value.HasField(field):
+                    out[(value.tag, event.step)] = getattr(value, field)
     return out
 
 

@@ -5,7 +5,7 @@ import os
 import subprocess
 import sys
 
-from tinytb import SummaryWriter, reader
+from tinytb import FileWriter, SummaryWriter, _messages, reader
 from tinytb.__main__ import dump, main
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -33,6 +33,8 @@ def test_demo_writes_every_implemented_kind(tmp_path):
     assert kinds == {"simple_value", "tensor", "image", "audio", "histo"}
     steps = [s for s, t, _ in reader.scalars(runs["."][0]) if t == "loss/train"]
     assert steps == list(range(200))
+    (graph,) = [e.graph_def for e in events if e.graph_def]  # the graphs dashboard
+    assert len(_messages.GRAPH_DEF.decode(graph).node) == 7
     for trial in ("trial-lr0.3", "trial-lr0.03"):
         trial_tags = {v.tag for e in reader.read_events(runs[trial][0]) if e.summary
                       for v in e.summary.value}
@@ -98,3 +100,16 @@ def test_dump_of_a_directory_shows_every_run_and_decodes_plugin_data(tmp_path):
     assert "content=PrCurvePluginData(num_thresholds=3)" in text
     assert "HparamsEntry(key='aug', value=Value(bool_value=True))" in text
     assert "tensor float32[6, 3]=" in text
+
+
+def test_dump_shows_graph_nodes_and_run_metadata(tmp_path):
+    fw = FileWriter(tmp_path)
+    fw.add_graph((_messages.graph_def([_messages.node_def("net/fc", "Linear", ["x"])], 22),
+                  _messages.run_metadata(["/device:CPU:0"])))
+    fw.close()
+    out = io.StringIO()
+    assert dump(str(tmp_path), out) == 0
+    text = out.getvalue()
+    assert "graph_def (1 nodes, " in text
+    assert "node 'net/fc' op='Linear'  inputs=['x']" in text
+    assert "tagged_run_metadata tag='step1' devices=['/device:CPU:0']" in text

@@ -204,12 +204,6 @@ def test_protobuf_like_objects_are_accepted(tmp_path):
         FileWriter(tmp_path).add_summary(object())
 
 
-def test_not_yet_implemented_methods_name_their_issue(tmp_path):
-    with SummaryWriter(tmp_path) as w:
-        with pytest.raises(NotImplementedError, match="graphs"):
-            w.add_graph(None)
-
-
 def test_add_histogram_vector(tmp_path):
     # torch-writer-reference.md section 11: add_histogram('h_auto', [0,1,1,2,3.5], 5,
     # bins='auto', walltime=5.0), as torch 2.13 wrote it

@@ -29,7 +29,8 @@ def demo(logdir):
                    "| images | `images/*` |\n| video | `video/orbit` |\n| audio | `audio/chirp` |\n"
                    "| histograms, distributions | `weights/layer1` |\n| pr curves | `pr/classifier` |\n"
                    "| mesh | `mesh/octahedron` |\n| hparams | this run and `trial-*` |\n"
-                   "| projector | `embedding/clusters` |\n| tensor (not shown by TensorBoard) | "
+                   "| projector | `embedding/clusters` |\n| graphs | a small classifier |\n"
+                   "| tensor (not shown by TensorBoard) | "
                    "`tensor/ramp` |", 0)
         for step in (0, 100, 199):
             w.add_text("notes", "checkpoint at step **%d**" % step, step)
@@ -108,6 +109,25 @@ _PLUGIN_CONTENT = {"pr_curves": _messages.PR_CURVE_PLUGIN_DATA,
                    "hparams": _messages.HPARAMS_PLUGIN_DATA}
 
 
+# The graphs dashboard from a plain description (no torch): a small image classifier. Names
+# with "/" make the boxes TensorBoard folds; shapes label the edges.
+_DEMO_GRAPH = [
+    {"name": "input/images", "op": "Placeholder", "shape": [None, 1, 28, 28]},
+    {"name": "features/conv1", "op": "Conv2d", "inputs": ["input/images"],
+     "attrs": {"out_channels": 16, "kernel_size": [3, 3]}, "shape": [None, 16, 26, 26]},
+    {"name": "features/relu1", "op": "ReLU", "inputs": ["features/conv1"],
+     "shape": [None, 16, 26, 26]},
+    {"name": "features/pool1", "op": "MaxPool2d", "inputs": ["features/relu1"],
+     "attrs": {"kernel_size": [2, 2]}, "shape": [None, 16, 13, 13]},
+    {"name": "classifier/flatten", "op": "Flatten", "inputs": ["features/pool1"],
+     "shape": [None, 2704]},
+    {"name": "classifier/fc", "op": "Linear", "inputs": ["classifier/flatten"],
+     "attrs": {"in_features": 2704, "out_features": 10}, "shape": [None, 10]},
+    {"name": "output/logits", "op": "Identity", "inputs": ["classifier/fc"],
+     "shape": [None, 10]},
+]
+
+
 def _demo_plugins(w):
     rng = random.Random(1)
     for step in (0, 100, 199):  # a classifier that separates the classes better over time
@@ -134,6 +154,7 @@ def _demo_plugins(w):
                 trial.add_scalar("loss/valid", math.exp(-t * lr * 3) + 0.1, step)
             trial.add_hparams({"lr": lr, "optimizer": opt, "augment": augment}, metric,
                               run_name=".")
+    w.add_graph(_DEMO_GRAPH)
     points, names, sprites = [], [], []
     palette = [(230, 60, 60), (60, 90, 230), (60, 200, 60)]
     for i in range(150):  # three clusters in 5-D, each point with a label and a sprite
@@ -187,6 +208,22 @@ def _value_line(value):
     return "  ".join(parts)
 
 
+def _node_line(node):
+    parts = ["node %r op=%r" % (node.name, node.op)]
+    if node.input:
+        parts.append("inputs=%r" % (node.input,))
+    if node.device:
+        parts.append("device=%r" % node.device)
+    for entry in node.attr:
+        value = entry.value
+        if value.list is not None and value.list.shape:
+            shown = "shapes=%s" % [[d.size for d in s.dim] for s in value.list.shape]
+        else:
+            shown = "%s=%r" % next(iter(value.fields()), ("?", None))
+        parts.append("%s:%s" % (entry.key, shown if len(shown) <= 80 else shown[:77] + "..."))
+    return "  ".join(parts)
+
+
 def dump(path, out=sys.stdout):
     """Print every record of an event file, decoded, with its offset; for a directory, every
     event file below it, run by run. Returns an exit code."""
@@ -215,7 +252,16 @@ def dump(path, out=sys.stdout):
                     n = len(value.value)
                     head += "  summary (%d value%s)" % (n, "" if n == 1 else "s")
                     lines.extend("    " + _value_line(v) for v in value.value)
-                elif name in ("graph_def", "meta_graph_def"):
+                elif name == "graph_def":
+                    graph = _messages.GRAPH_DEF.decode(value, offset + HEADER_SIZE)
+                    head += "  graph_def (%d nodes, %d bytes)" % (len(graph.node), len(value))
+                    lines.extend("    " + _node_line(n) for n in graph.node)
+                elif name == "tagged_run_metadata":
+                    meta = _messages.RUN_METADATA.decode(value.run_metadata)
+                    devices = [d.device for d in meta.step_stats.dev_stats] \
+                        if meta.step_stats is not None else []
+                    head += "  tagged_run_metadata tag=%r devices=%r" % (value.tag, devices)
+                elif name == "meta_graph_def":
                     head += "  %s (%d bytes)" % (name, len(value))
                 else:
                     head += "  %s=%r" % (name, value)

@@ -344,6 +344,84 @@ def hparams_plugin_data(experiment=None, session_start_info=None, session_end_in
             + _explicit(3, session_start_info) + _explicit(4, session_end_info))
 
 
+# -- graph.proto, node_def.proto, attr_value.proto, versions.proto, config.proto ---------------
+
+def graph_def(nodes, producer=0):
+    """message GraphDef { repeated NodeDef node = 1; FunctionDefLibrary library = 2;
+      int32 version = 3 [deprecated = true]; VersionDef versions = 4; ... }
+
+    ``nodes``: encoded NodeDefs; ``versions`` is written when ``producer`` is given
+    (PyTorch writes ``versions { producer: 22 }``)."""
+    return (b"".join([bytes_field(1, n) for n in nodes])
+            + (bytes_field(4, version_def(producer)) if producer is not None else b""))
+
+
+def version_def(producer=0, min_consumer=0):
+    """message VersionDef { int32 producer = 1; int32 min_consumer = 2;
+      repeated int32 bad_consumers = 3; }"""
+    return _uint_if_set(1, producer) + _uint_if_set(2, min_consumer)
+
+
+def node_def(name, op, inputs=(), device="", attr=()):
+    """message NodeDef { string name = 1; string op = 2; repeated string input = 3;
+      string device = 4; map<string, AttrValue> attr = 5; ... }
+
+    ``attr``: ``(key, encoded AttrValue)`` pairs, written in the order given (map entries
+    always carry key and value)."""
+    return b"".join(
+        [_string_if_set(1, name), _string_if_set(2, op)]
+        + [string_field(3, i) for i in inputs] + [_string_if_set(4, device)]
+        + [bytes_field(5, string_field(1, k) + bytes_field(2, v)) for k, v in attr])
+
+
+def attr_value(s=None, i=None, f=None, b=None, type=None, shape=None, list=None):
+    """message AttrValue { oneof value { ListValue list = 1; bytes s = 2; int64 i = 3;
+      float f = 4; bool b = 5; DataType type = 6; TensorShapeProto shape = 7;
+      TensorProto tensor = 8; string placeholder = 9; NameAttrList func = 10; } }
+
+    Exactly one member: ``s`` (bytes or str), ``i``, ``f``, ``b``, ``type`` (a DataType
+    number), ``shape`` (dims; -1 unknown) or ``list`` (an encoded AttrValue.ListValue)."""
+    if list is not None:
+        return bytes_field(1, list)
+    if s is not None:
+        return bytes_field(2, s.encode("utf-8") if isinstance(s, str) else s)
+    if i is not None:
+        return uint_field(3, i)
+    if f is not None:
+        return float_field(4, f)
+    if b is not None:
+        return uint_field(5, int(b))
+    if type is not None:
+        return uint_field(6, type)
+    if shape is not None:
+        return bytes_field(7, tensor_shape(shape))
+    raise ValueError("attr_value needs one value")
+
+
+def attr_list(s=(), i=(), f=(), b=(), type=(), shape=()):
+    """message AttrValue.ListValue { repeated bytes s = 2; repeated int64 i = 3 [packed];
+      repeated float f = 4 [packed]; repeated bool b = 5 [packed];
+      repeated DataType type = 6 [packed]; repeated TensorShapeProto shape = 7; ... }
+
+    ``shape``: a list of dims lists (each one TensorShapeProto)."""
+    return b"".join(
+        [bytes_field(2, v.encode("utf-8") if isinstance(v, str) else v) for v in s]
+        + [packed_varints(3, i) if len(i) else b"", packed_floats(4, f) if len(f) else b"",
+           packed_varints(5, [int(v) for v in b]) if len(b) else b"",
+           packed_varints(6, type) if len(type) else b""]
+        + [bytes_field(7, tensor_shape(dims)) for dims in shape])
+
+
+def run_metadata(devices=()):
+    """message RunMetadata { StepStats step_stats = 1; ... }
+    message StepStats { repeated DeviceStepStats dev_stats = 1; }
+    message DeviceStepStats { string device = 1; repeated NodeExecStats node_stats = 2; ... }
+
+    ``devices``: device names, one DeviceStepStats each without node stats (what PyTorch's
+    add_graph writes: ``step_stats { dev_stats { device: "/device:CPU:0" } }``)."""
+    return bytes_field(1, b"".join([bytes_field(1, _string_if_set(1, d)) for d in devices]))
+
+
 # -- decoding ---------------------------------------------------------------------------------
 
 class Message:
@@ -592,6 +670,30 @@ HPARAMS_PLUGIN_DATA = Schema("HParamsPluginData", {
     3: ("session_start_info", SESSION_START_INFO, False),
     4: ("session_end_info", SESSION_END_INFO, False)},
     oneof=("experiment", "session_start_info", "session_end_info"))
+
+ATTR_LIST = Schema("ListValue", {
+    2: ("s", "bytes", True), 3: ("i", "int64", True), 4: ("f", "float", True),
+    5: ("b", "bool", True), 6: ("type", "enum", True), 7: ("shape", TENSOR_SHAPE, True),
+    8: ("tensor", TENSOR, True)})
+ATTR_VALUE = Schema("AttrValue", {
+    1: ("list", ATTR_LIST, False), 2: ("s", "bytes", False), 3: ("i", "int64", False),
+    4: ("f", "float", False), 5: ("b", "bool", False), 6: ("type", "enum", False),
+    7: ("shape", TENSOR_SHAPE, False), 8: ("tensor", TENSOR, False),
+    9: ("placeholder", "string", False)},
+    oneof=("list", "s", "i", "f", "b", "type", "shape", "tensor", "placeholder"))
+ATTR_ENTRY = Schema("AttrEntry", {1: ("key", "string", False), 2: ("value", ATTR_VALUE, False)})
+NODE_DEF = Schema("NodeDef", {
+    1: ("name", "string", False), 2: ("op", "string", False), 3: ("input", "string", True),
+    4: ("device", "string", False), 5: ("attr", ATTR_ENTRY, True)})
+VERSION_DEF = Schema("VersionDef", {1: ("producer", "int32", False),
+                                    2: ("min_consumer", "int32", False),
+                                    3: ("bad_consumers", "int32", True)})
+GRAPH_DEF = Schema("GraphDef", {1: ("node", NODE_DEF, True), 3: ("version", "int32", False),
+                                4: ("versions", VERSION_DEF, False)})
+DEVICE_STEP_STATS = Schema("DeviceStepStats", {1: ("device", "string", False)})
+STEP_STATS = Schema("StepStats", {1: ("dev_stats", DEVICE_STEP_STATS, True)})
+RUN_METADATA = Schema("RunMetadata", {1: ("step_stats", STEP_STATS, False),
+                                      3: ("partition_graphs", GRAPH_DEF, True)})
 
 
 def decode_event(buf, base=0):

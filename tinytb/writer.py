@@ -8,6 +8,7 @@
 """
 
 import os
+import sys
 import threading
 import time
 import weakref
@@ -92,11 +93,18 @@ class SummaryToEventTransformer:
         self.event_writer.add_event(_messages.event(wall_time=wall, step=step, summary=data))
 
     def add_graph(self, graph_profile, walltime=None):
-        """Add ``(GraphDef, RunMetadata)``: two events, the graph and its run metadata tagged
-        ``step1``. Each may be serialized bytes or a protobuf object."""
-        graph, stepstats = graph_profile
+        """Add ``(GraphDef, RunMetadata)`` as PyTorch does: two events, the graph and its run
+        metadata tagged ``step1``; or a ``GraphDef`` alone (one event). Each may be serialized
+        bytes or a protobuf object."""
+        if isinstance(graph_profile, (tuple, list)):
+            graph, stepstats = graph_profile
+        else:
+            graph, stepstats = graph_profile, None
         wall = time.time() if walltime is None else _convert.to_walltime(walltime)
         graph_event = _messages.event(wall_time=wall, graph_def=_serialized(graph, "graph"))
+        if stepstats is None:
+            self.event_writer.add_event(graph_event)
+            return
         meta_event = _messages.event(wall_time=wall, tagged_run_metadata=(
             _messages.tagged_run_metadata("step1", _serialized(stepstats, "run metadata"))))
         self.event_writer.add_event(graph_event)
@@ -506,7 +514,40 @@ class SummaryWriter:
         raise _summary._later("add_onnx_graph", 6)
 
     def add_graph(self, model, input_to_model=None, verbose=False, use_strict_trace=True):
-        raise _summary._later("add_graph", 6)
+        """Add a model graph to TensorBoard's graphs dashboard, three ways:
+
+        * a torch ``nn.Module`` and its input (a tensor or a tuple of them), traced with
+          ``torch.jit.trace`` as PyTorch's ``add_graph`` does: the same graph and ``step1``
+          run metadata (``verbose`` prints the traced graph; ``use_strict_trace`` is passed
+          to the tracer);
+        * a plain description, no torch needed: a list of node dicts ``{"name", "op",
+          "inputs", "attrs", "shape"}`` or a dict ``{name: {"op", ...}}``; names with ``/``
+          make scopes (see ``tinytb._graph``)::
+
+              writer.add_graph([
+                  {"name": "input", "op": "Placeholder", "shape": [None, 784]},
+                  {"name": "mlp/fc", "op": "Linear", "inputs": ["input"],
+                   "attrs": {"out_features": 10}, "shape": [None, 10]},
+              ])
+
+        * a ``GraphDef``: serialized bytes or a protobuf object.
+        """
+        torch = sys.modules.get("torch")
+        if torch is not None and isinstance(model, torch.nn.Module):
+            from . import _torch_graph
+            profile = _torch_graph.graph(model, input_to_model, verbose, use_strict_trace)
+            self._get_file_writer().add_graph(profile)
+            return
+        if input_to_model is not None:
+            raise TypeError("input_to_model is for torch models; model is a %s"
+                            % type(model).__name__)
+        if isinstance(model, (bytes, bytearray, memoryview)) or hasattr(
+                model, "SerializeToString"):
+            graph = _serialized(model, "model")
+        else:
+            from . import _graph
+            graph = _graph.graph_def(model)
+        self._get_file_writer().add_graph(graph)
 
     def add_embedding(self, mat, metadata=None, label_img=None, global_step=None,
                       tag="default", metadata_header=None):
