@@ -22,6 +22,7 @@ PINNED = {
     "google.protobuf": "7.36.2",
     "PIL": "13.0.0",
     "matplotlib": "3.11.2",
+    "onnx": "1.23.2",
 }
 
 

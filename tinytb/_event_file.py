@@ -540,3 +540,18 @@ def write_embedding(log_dir, subdir, files, update_config):
             replace_file(os.path.join(target, name), data)
         replace_file(config_path, config)
     return target
+
+
+def read_file(path):
+    """The whole content of the file at ``path`` (a str, bytes or ``os.PathLike``) as bytes;
+    ``FileNotFoundError`` and the other ``OSError``s as ``open`` raises them."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0))
+    try:
+        chunks = []
+        while True:
+            chunk = os.read(fd, 1 << 20)
+            if not chunk:
+                return b"".join(chunks)
+            chunks.append(chunk)
+    finally:
+        os.close(fd)

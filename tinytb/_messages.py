@@ -490,7 +490,8 @@ class Schema:
                     continue  # unknown fields are skipped, as every protobuf parser does
                 name, kind, repeated = spec
                 value = self._convert(kind, repeated, wire_type, raw, base + offset,
-                                      "%s.%s" % (path, name), len(values.get(name, ())))
+                                      "%s.%s" % (path, name),
+                                      len(values.get(name, ())) if repeated else 0)
                 present.add(name)
                 if repeated:
                     if isinstance(value, list):

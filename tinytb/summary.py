@@ -115,15 +115,6 @@ def custom_scalars(layout):
         metadata=_messages.summary_metadata(CUSTOM_SCALARS))])
 
 
-# -- not yet implemented: they exist so the surface matches PyTorch's --------------------------
-
-def _later(name, issue):
-    what = {4: "images, figures and video", 5: "histograms, PR curves, audio, meshes, embeddings "
-            "and hparams", 6: "graphs"}[issue]
-    return NotImplementedError("%s is not implemented yet in tinytb: it lands with the %s issue "
-                               "(#%d)" % (name, what, issue))
-
-
 # hparams/metadata.py: PLUGIN_NAME and the three summary tags
 HPARAMS = "hparams"
 EXPERIMENT_TAG = "_hparams_/experiment"

@@ -511,7 +511,21 @@ class SummaryWriter:
                           global_step, walltime)
 
     def add_onnx_graph(self, prototxt):
-        raise _summary._later("add_onnx_graph", 6)
+        """Add the graph of an ONNX model, as PyTorch does: ``prototxt`` is the path of a binary
+        ``.onnx`` file (or a binary file object), read with tinytb's own protobuf decoder into
+        the GraphDef of ``torch.utils.tensorboard._onnx_graph`` (graph inputs and outputs as
+        ``Variable`` nodes; each ONNX node named by its first output, its attributes in a
+        ``parameters`` string); one graph event at step 0. Prints nothing (PyTorch prints
+        every node name). Text formats (``.prototxt``, ``.json``, ...) raise ``ValueError``;
+        malformed bytes ``tinytb.errors.DecodeError``."""
+        from . import _onnx
+
+        if callable(getattr(prototxt, "read", None)):
+            data = prototxt.read()
+        else:
+            _onnx.check_path(prototxt)
+            data = _event_file.read_file(prototxt)
+        self._get_file_writer().add_onnx_graph(_onnx.load_onnx_graph(data))
 
     def add_graph(self, model, input_to_model=None, verbose=False, use_strict_trace=True):
         """Add a model graph to TensorBoard's graphs dashboard, three ways:
