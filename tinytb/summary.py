@@ -185,8 +185,10 @@ def _mapping(value, name):
 
 def _hparam_value(value, name):
     """A hyperparameter as a Python bool, float, str or None."""
-    if value is None or isinstance(value, (bool, str)):
-        return value if not isinstance(value, str) else str(value)
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        return str(value)  # a str subclass (numpy.str_) as a plain str
     if isinstance(value, (int, float)):
         return float(value)
     if hasattr(value, "item") and hasattr(value, "dtype"):  # numpy/torch scalar or 1-element
