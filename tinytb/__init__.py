@@ -16,6 +16,7 @@ General layout (the layers point one way, downwards; only ``_event_file`` touche
     _histogram.py   PyTorch's and numpy's histogram binning
     _pr_curve.py    PyTorch's compute_curve
     _projector.py   the embedding projector's files (tsv, sprite, projector_config.pbtxt)
+    _graph.py, _torch_graph.py, _onnx.py   GraphDefs from a description, a torch model, ONNX
     _messages.py    protobuf messages: encoders and schema-driven decoders
     _tensor.py      TensorProto dtypes and value fields, half floats
     _record.py      TFRecord framing and its reader
