@@ -343,8 +343,6 @@ def _counts_float32(float32, values, edges):
     return counts
 
 
-# Below this many values sorting is cheaper than handling each 16-bit interval found.
-_UNSORTED_FROM = 250000
 _KEY_BITS = struct.Struct("<II")   # an interval's lowest and highest bit patterns...
 _KEY_BOUNDS = struct.Struct("<ff")  # ...as the float32 values they are
 
@@ -406,7 +404,7 @@ def make_histogram(values, bins, max_bins=None, float32=None):
                              % total)
         value_sum = _sum(lambda: values)
     if float32 is not None and all_finite and bins == "tensorflow" \
-            and total >= _UNSORTED_FROM and len(float32) == total:
+            and len(float32) == total:
         edges = default_bins()
         counts = _counts_float32(float32, values, edges)
         minimum, maximum, num = min(values), max(values), total
