@@ -7,8 +7,6 @@ random data.
 """
 
 import math
-import random
-import struct
 import warnings
 from array import array
 
@@ -293,44 +291,3 @@ def test_default_bins_not_modified_by_results():
     h = make_histogram([0.0, 1.0], "tensorflow")
     h["bucket_limit"].append(1.0)
     assert default_bins() == before
-
-
-def _float32_neighbours(x):
-    """x rounded to float32, and the float32 values just below and above it."""
-    bits = struct.unpack("<I", struct.pack("<f", x))[0]
-    out = []
-    for b in (bits - 1, bits, bits + 1):
-        if 0 <= b < 2 ** 32 and (b >> 23) & 0xFF != 0xFF:
-            out.append(struct.unpack("<f", struct.pack("<I", b))[0])
-    return out
-
-
-def test_float32_counting_without_sort_equals_the_sorted_path():
-    # _counts_float32 counts by the values' upper 16 bits and sorts only the intervals an
-    # edge cuts; it must give exactly what sorting and bisecting gives, also for values
-    # next to every edge, signed zeros, denormals and values outside the edges.
-    edges = _histogram.default_bins()
-    specials = [0.0, -0.0, 1e-45, -1e-45, 1.17e-38, 3.4e38, -3.4e38, 1e20, -1e20, 1e-12]
-    for e in edges:
-        specials.extend(_float32_neighbours(e))
-    rng = random.Random(7)
-    for trial in range(300):
-        n = rng.choice([1, 2, 50, 500])
-        values = []
-        for _ in range(n):
-            r = rng.random()
-            if r < 0.4:
-                values.append(rng.gauss(0, 1))
-            elif r < 0.7:
-                values.append(rng.choice(specials))
-            else:
-                values.append(rng.gauss(0, 1) * 10.0 ** rng.randint(-40, 37))
-        arr = array("f", values)
-        floats = arr.tolist()
-        try:
-            expected = _histogram.make_histogram(floats, "tensorflow")
-        except ValueError as err:  # every value beyond the edges: both refuse
-            with pytest.raises(ValueError, match=str(err)):
-                _histogram.make_histogram(floats, "tensorflow", float32=arr)
-            continue
-        assert _histogram.make_histogram(floats, "tensorflow", float32=arr) == expected

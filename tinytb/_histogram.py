@@ -57,12 +57,8 @@ Decisions and known differences from PyTorch:
   to float64, which only matters beyond 2**53).
 """
 
-import struct
-import sys
-from array import array
 from bisect import bisect_left, bisect_right
-from collections import Counter
-from itertools import compress, repeat
+from itertools import repeat
 from math import ceil, floor, fsum, isfinite, log2, pi, sqrt
 from operator import mul, sub
 
@@ -310,53 +306,6 @@ def _counts_sparse(s, edges):
     return counts
 
 
-def _counts_float32(float32, values, edges):
-    """:func:`_counts_sparse`'s counts for finite float32 values, without sorting them.
-
-    A float32's upper 16 bits (sign, exponent, 7 mantissa bits) name an interval of at most
-    65,536 neighbouring values; ``Counter`` counts the values per interval at C speed. An
-    interval that lies inside one bin (or wholly outside the edges) adds its count to that
-    bin at once: with the 'tensorflow' edges, 1.1 apart, that is about 11 of every 12. Only
-    the values of intervals an edge cuts are sorted and counted one by one. ``values``: the
-    same numbers as Python floats, in the same order."""
-    raw = float32.tobytes()
-    if sys.byteorder == "big":
-        swapped = array("f", float32)
-        swapped.byteswap()
-        raw = swapped.tobytes()
-    keys = memoryview(raw).cast("H")[1::2]  # little-endian: the upper half of each value
-    last = len(edges) - 1
-    counts = [0] * last
-    cut = set()
-    for key, n in Counter(keys).items():
-        # the interval's two ends (for negative values the first is the larger)
-        end1, end2 = _KEY_BOUNDS.unpack(_KEY_BITS.pack(key << 16, (key << 16) | 0xFFFF))
-        first, other = _bin_or_side(edges, end1, last), _bin_or_side(edges, end2, last)
-        if first != other:
-            cut.add(key)
-        elif first >= 0:
-            counts[first] += n
-    if cut:
-        exact = sorted(compress(values, map(cut.__contains__, keys)))
-        for i, n in enumerate(_counts_sparse(exact, edges)):
-            counts[i] += n
-    return counts
-
-
-_KEY_BITS = struct.Struct("<II")   # an interval's lowest and highest bit patterns...
-_KEY_BOUNDS = struct.Struct("<ff")  # ...as the float32 values they are
-
-
-def _bin_or_side(edges, value, last):
-    """numpy's bin of ``value`` in ``edges`` (the last bin closed), -1 below the first edge,
-    -2 above the last."""
-    if value < edges[0]:
-        return -1
-    if value > edges[-1]:
-        return -2
-    return bisect_right(edges, value, 0, last) - 1
-
-
 def _sum(make_values):
     try:
         return fsum(make_values())
@@ -364,16 +313,13 @@ def _sum(make_values):
         return sum(make_values())
 
 
-def make_histogram(values, bins, max_bins=None, float32=None):
+def make_histogram(values, bins, max_bins=None):
     """PyTorch's ``make_histogram`` on a flat sequence of numbers.
 
     ``bins``: as :func:`bin_edges` (``'tensorflow'`` included). Returns a dict with the
     ``HistogramProto`` fields ``min``, ``max``, ``num``, ``sum``, ``sum_squares``,
     ``bucket_limit`` (floats) and ``bucket`` (int counts), plus ``nonfinite``: how many
     NaN/inf values were skipped (see the module docstring).
-
-    ``float32``: the same values as an ``array('f')``, when the caller has one; with the
-    'tensorflow' edges they are then counted without sorting (:func:`_counts_float32`).
     """
     if max_bins is not None:
         if isinstance(max_bins, bool) or not hasattr(max_bins, "__index__") \
@@ -403,19 +349,13 @@ def make_histogram(values, bins, max_bins=None, float32=None):
             raise ValueError("The input has no finite element (%d NaN or infinite values)."
                              % total)
         value_sum = _sum(lambda: values)
-    if float32 is not None and all_finite and bins == "tensorflow" \
-            and len(float32) == total:
-        edges = default_bins()
-        counts = _counts_float32(float32, values, edges)
-        minimum, maximum, num = min(values), max(values), total
-    else:
-        s = sorted(values)
-        edges = bin_edges(s, bins)
-        uniform = not isinstance(bins, str) and hasattr(bins, "__index__") \
-            or isinstance(bins, str) and bins != "tensorflow"
-        counts = _counts(s, edges) if uniform else _counts_sparse(s, edges)
-        minimum, maximum, num = s[0], s[-1], len(s)
-    nonfinite = total - num
+    s = sorted(values)
+    nonfinite = total - len(s)
+
+    edges = bin_edges(s, bins)
+    uniform = not isinstance(bins, str) and hasattr(bins, "__index__") \
+        or isinstance(bins, str) and bins != "tensorflow"
+    counts = _counts(s, edges) if uniform else _counts_sparse(s, edges)
     limits = edges
     num_bins = len(counts)
     if max_bins is not None and num_bins > max_bins:
@@ -440,9 +380,9 @@ def make_histogram(values, bins, max_bins=None, float32=None):
     if not counts or not limits:
         raise ValueError("The histogram is empty: no finite value lies within the bin edges.")
     return {
-        "min": float(minimum),
-        "max": float(maximum),
-        "num": num,
+        "min": float(s[0]),
+        "max": float(s[-1]),
+        "num": len(s),
         "sum": float(value_sum),
         # the unsorted values: the same exact sum, and twice as fast (memory order)
         "sum_squares": float(_sum(lambda: map(mul, values, values))),

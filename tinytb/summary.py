@@ -273,10 +273,9 @@ def _histogram_proto(values, bins, max_bins, name):
     if not isinstance(bins, (str, int)):
         bins = [_convert.to_float(v, "bins") for v in _flat(bins, "bins")]
     # floats of a float array come out of tolist() at C speed; other types through float()
-    typecode = getattr(data, "typecode", "")
-    values = data.tolist() if typecode in ("f", "d") else list(map(float, data))
-    h = _histogram.make_histogram(values, bins, max_bins,
-                                  float32=data if typecode == "f" else None)
+    values = data.tolist() if getattr(data, "typecode", "") in ("f", "d") \
+        else list(map(float, data))
+    h = _histogram.make_histogram(values, bins, max_bins)
     if h.get("nonfinite"):
         import warnings
         warnings.warn("%s: %d NaN or infinite values were left out of the histogram"
