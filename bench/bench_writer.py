@@ -384,6 +384,22 @@ def _unmeasured(ctx, name='tinytb'):
     return None, '%s not importable' % name
 
 
+def _ratio_verdict(ctx, sec, res, lossy, ratio, target, limit):
+    """The verdict "tinytb's per-round time ratio to PyTorch's <= limit": FAIL when tinytb
+    crashed or lost events, SKIP with tinytb's time when PyTorch did not run."""
+    if 'tinytb' not in res:
+        sec.verdict(target, *_unmeasured(ctx))
+    elif 'tinytb' in lossy:
+        sec.verdict(target, False, 'tinytb lost events (see below)')
+    elif ratio.get('tinytb') is None:
+        sec.verdict(target, None, 'tinytb %s; PyTorch not run here'
+                    % fmt_time(medians(res, 'e2e')['tinytb']))
+    else:
+        sec.verdict(target, ratio['tinytb'] <= limit, 'tinytb %s vs torch %s: %.2fx'
+                    % (fmt_time(medians(res, 'e2e')['tinytb']),
+                       fmt_time(medians(res, 'e2e').get(BASELINE)), ratio['tinytb']))
+
+
 def temp_logdir():
     return tempfile.mkdtemp(prefix='tinytb-bench-')
 
@@ -840,12 +856,7 @@ def bench_image(ctx):
                          % (fmt_time(medians(res, 'e2e')['tinytb']),
                             fmt_time(medians(res, 'e2e').get(BASELINE)), ratio['tinytb']))
             continue
-        if ratio.get('tinytb') is None or 'tinytb' in lossy:
-            verdicts.append((target,) + _unmeasured(ctx))
-        else:
-            verdicts.append((target, ratio['tinytb'] <= limit, 'tinytb %s vs torch %s: %.2fx' % (
-                fmt_time(medians(res, 'e2e')['tinytb']),
-                fmt_time(medians(res, 'e2e').get(BASELINE)), ratio['tinytb'])))
+        _ratio_verdict(ctx, sec, res, lossy, ratio, target, limit)
         if kind == 'uint8' and pillow and 'tinytb' in res:
             size = medians(res, 'png')['tinytb']
             verdicts.append(('tinytb PNG no larger than Pillow\'s', size <= pillow,
@@ -951,13 +962,9 @@ def bench_audio(ctx):
     sec.table(['library', 'e2e/call', "e2e / torch's"], rows)
     sec.note('%d rounds of %d calls; tensorboardX is left out unless soundfile, which its '
              'add_audio needs, is installed.' % (rounds, k))
-    target = 'tinytb add_audio 10 s e2e <= %gx PyTorch' % TARGET_AUDIO_RATIO
-    if ratio.get('tinytb') is None or 'tinytb' in lossy:
-        sec.verdict(target, *_unmeasured(ctx))
-    else:
-        sec.verdict(target, ratio['tinytb'] <= TARGET_AUDIO_RATIO, 'tinytb %s vs torch %s: %.2fx'
-                    % (fmt_time(medians(res, 'e2e')['tinytb']),
-                       fmt_time(medians(res, 'e2e').get(BASELINE)), ratio['tinytb']))
+    _ratio_verdict(ctx, sec, res, lossy, ratio,
+                   'tinytb add_audio 10 s e2e <= %gx PyTorch' % TARGET_AUDIO_RATIO,
+                   TARGET_AUDIO_RATIO)
     return sec
 
 
@@ -1009,20 +1016,6 @@ def _time_rows(ctx, res, lossy, label=None, per=None):
         row.append(fmt_ratio(ratio[lib.name]))
         rows.append(([label] if label else []) + row)
     return rows, ratio
-
-
-def _ratio_verdict(ctx, sec, res, lossy, ratio, target, limit):
-    if 'tinytb' not in res:
-        sec.verdict(target, *_unmeasured(ctx))
-    elif 'tinytb' in lossy:
-        sec.verdict(target, False, 'tinytb lost events (see below)')
-    elif ratio.get('tinytb') is None:
-        sec.verdict(target, None, 'tinytb %s; PyTorch not run here'
-                    % fmt_time(medians(res, 'e2e')['tinytb']))
-    else:
-        sec.verdict(target, ratio['tinytb'] <= limit, 'tinytb %s vs torch %s: %.2fx'
-                    % (fmt_time(medians(res, 'e2e')['tinytb']),
-                       fmt_time(medians(res, 'e2e').get(BASELINE)), ratio['tinytb']))
 
 
 def _normal_f32(np, n, seed):
