@@ -559,12 +559,10 @@ def compute_curve(labels, predictions, num_thresholds=None, weights=None):
     num_thresholds = _convert.to_step(num_thresholds, "num_thresholds")
     labels = _arrays.as_array(labels, "labels", pixels=False)
     predictions = _arrays.as_array(predictions, "predictions", pixels=False)
-    if weights is not None:
-        if isinstance(weights, (int, float)) or not hasattr(weights, "__len__") and \
-                getattr(weights, "shape", None) in (None, ()):
-            weights = _convert.to_float(weights, "weights")
-        else:
-            weights = _numbers(_arrays.as_array(weights, "weights", pixels=False))
+    if isinstance(weights, (int, float)):
+        weights = float(weights)
+    elif weights is not None:  # one weight per item, or one for all (numpy broadcasts it)
+        weights = _numbers(_arrays.as_array(weights, "weights", pixels=False))
     # numpy computes predictions * (T - 1) in the predictions' own float type
     return _pr_curve.compute_curve(_numbers(labels), _numbers(predictions), num_thresholds,
                                    weights, float32=predictions.dtype in ("float32", "bfloat16"),
