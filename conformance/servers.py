@@ -31,6 +31,7 @@ Routes (tensorboard 2.21, ``tensorboard/plugins/*/..._plugin.py``):
   ListSessionGroupsRequest; an empty allowedStatuses matches no session).
 """
 
+import contextlib
 import json
 import os
 import re
@@ -145,6 +146,23 @@ class Server:
                 os.kill(self.process.pid, signal.SIGKILL)
                 self.process.wait(timeout=10)
         self._log.close()
+
+
+@contextlib.contextmanager
+def running(specs, logs):
+    """Start one server per ``{key: (logdir, load_fast)}`` (logs in the directory ``logs``),
+    wait until each answers, yield ``{key: Server}``, and stop them all at the end."""
+    started = {}
+    try:
+        for i, (key, (logdir, load_fast)) in enumerate(specs.items()):
+            started[key] = Server(str(logdir), load_fast, os.path.join(
+                str(logs), "tb-%d-%s.log" % (i, "fast" if load_fast else "slow")))
+        for server in started.values():
+            server.wait_ready(timeout=60.0)
+        yield started
+    finally:
+        for server in started.values():
+            server.stop()
 
 
 def wait_loaded(servers, loaded, snapshot, reference, timeout=60.0, settle=3.0):

@@ -438,17 +438,8 @@ def onnx_servers(stack, tmp_path_factory):
                 w.add_onnx_graph(stack[name])
         with tb.SummaryWriter(str(root / ("tinytb-" + name))) as w:
             w.add_onnx_graph(stack[name])
-    started = {}
-    try:
-        for load_fast in (True, False):
-            started[load_fast] = servers_mod.Server(
-                str(root), load_fast, str(root / ("tb-%s.log" % load_fast)))
-        for server in started.values():
-            server.wait_ready(timeout=60.0)
+    with servers_mod.running({fast: (root, fast) for fast in (True, False)}, root) as started:
         yield started
-    finally:
-        for server in started.values():
-            server.stop()
 
 
 def _info_runs(server):

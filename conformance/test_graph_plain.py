@@ -32,15 +32,8 @@ def graph_servers(tmp_path_factory):
     with tb.SummaryWriter(str(root / "plain")) as w:
         w.add_scalar("loss", 1.0, 0)
         w.add_graph(DESCRIPTION)
-    started = [servers.Server(str(root), fast, str(root / ("tb-%s.log" % fast)))
-               for fast in (True, False)]
-    try:
-        for server in started:
-            server.wait_ready()
+    with servers.running({fast: (root, fast) for fast in (True, False)}, root) as started:
         yield root, started
-    finally:
-        for server in started:
-            server.stop()
 
 
 def _event_graph(root):
@@ -60,7 +53,7 @@ def test_servers_serve_the_described_graph(graph_servers, fast):
     from tensorboard.compat.proto import graph_pb2
 
     root, started = graph_servers
-    server = started[0 if fast else 1]
+    server = started[fast]
     info = servers.eventually(lambda: _info_with_graph(server), timeout=30.0)
     assert info["plain"]["run_graph"] is True
     _, body = server.get_bytes("/data/plugin/graphs/graph", run="plain", conceptual="false")

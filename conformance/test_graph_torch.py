@@ -338,17 +338,8 @@ def graph_servers(stack, tmp_path_factory):
         _quiet(_tinytb_add_graph, stack.module, os.path.join(root, "tinytb-" + name), profile,
                           model, args)
     logs = tmp_path_factory.mktemp("graph-server-logs")
-    started = {}
-    try:
-        for load_fast in (True, False):
-            started[load_fast] = servers_mod.Server(
-                root, load_fast, str(logs / ("%s.log" % ("fast" if load_fast else "slow"))))
-        for server in started.values():
-            server.wait_ready(timeout=60.0)
+    with servers_mod.running({fast: (root, fast) for fast in (True, False)}, logs) as started:
         yield started
-    finally:
-        for server in started.values():
-            server.stop()
 
 
 def _info_runs(server):

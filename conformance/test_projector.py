@@ -374,19 +374,10 @@ def projector_servers(logdirs, tmp_path_factory):
     from . import servers as servers_mod
 
     logs = tmp_path_factory.mktemp("projector-server-logs")
-    started = {}
-    try:
-        for load_fast in (True, False):
-            for slot in ("target", "torch"):
-                started[(load_fast, slot)] = servers_mod.Server(
-                    getattr(logdirs, slot), load_fast,
-                    str(logs / ("%s-%s.log" % (slot, "fast" if load_fast else "slow"))))
-        for server in started.values():
-            server.wait_ready(timeout=60.0)
+    specs = {(fast, slot): (getattr(logdirs, slot), fast)
+             for fast in (True, False) for slot in ("target", "torch")}
+    with servers_mod.running(specs, logs) as started:
         yield started
-    finally:
-        for server in started.values():
-            server.stop()
 
 
 @pytest.mark.parametrize("load_fast", [True, False], ids=["load_fast", "python_loader"])

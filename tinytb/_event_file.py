@@ -482,18 +482,9 @@ def replace_file(path, data):
 
 def _read_if_exists(path):
     try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+        return read_file(path)
     except FileNotFoundError:
         return None
-    try:
-        chunks = []
-        while True:
-            chunk = os.read(fd, 1 << 20)
-            if not chunk:
-                return b"".join(chunks)
-            chunks.append(chunk)
-    finally:
-        os.close(fd)
 
 
 def _inside(path, root):
