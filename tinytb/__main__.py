@@ -295,7 +295,7 @@ def main(argv=None):
             for f in files:
                 print("  %s  (%d bytes)" % (f, os.path.getsize(f)))
         print("view it with:  tensorboard --logdir %s" % logdir)
-        print("or read it with:  python -m tinytb dump <one of the files above>")
+        print("or read it with:  python -m tinytb dump %s" % logdir)
         return 0
     if args.command == "dump":
         return dump(args.file)
