@@ -250,6 +250,10 @@ def test_pr_curve_raw(tmp_path):
             w.add_pr_curve_raw("raw", *(rows[:4] + [[1, 1], rows[5]]))
         with pytest.raises(ValueError, match="num_thresholds"):
             w.add_pr_curve_raw("raw", *rows, num_thresholds=1)
+        with pytest.raises(TypeError, match="precision"):
+            w.add_pr_curve_raw("raw", *(rows[:4] + [["a", 1, 1], rows[5]]))
+        with pytest.raises(ValueError, match="recall has 4 values"):
+            w.add_pr_curve_raw("raw", *(rows[:5] + [[1, 1, 1, 1]]))
     (step, value), (_, second) = values_by_run(tmp_path)["."]
     assert reader.tensor_values(value.tensor)[1:] == ([6, 3], floats32(sum(rows, [])))
     assert value.metadata.plugin_data.content == bytes.fromhex("1003")

@@ -14,7 +14,7 @@ from array import array
 import pytest
 
 from tinytb import _pr_curve
-from tinytb._pr_curve import RAW_NAMES, compute_curve, raw_curve
+from tinytb._pr_curve import compute_curve
 
 
 def _f32(x):
@@ -403,24 +403,3 @@ def test_num_thresholds(T, error):
 def test_bad_weights(weights, error):
     with pytest.raises(error, match="weights"):
         compute_curve([1, 0, 1], [0.5, 0.5, 0.5], 3, weights=weights)
-
-
-# ---------------------------------------------------------------------------
-# add_pr_curve_raw's rows
-
-
-def test_raw_curve_converts_six_equal_rows():
-    rows = raw_curve([[1, 2], (3, 4), array("d", [5, 6]), [True, False], [0.5, 1], [0, 0.25]])
-    assert rows == [[1.0, 2.0], [3.0, 4.0], [5.0, 6.0], [1.0, 0.0], [0.5, 1.0], [0.0, 0.25]]
-    assert all(type(x) is float for row in rows for x in row)
-
-
-def test_raw_curve_errors_name_the_arguments():
-    six = [[1.0, 2.0]] * 6
-    with pytest.raises(ValueError, match="recall=3"):
-        raw_curve(six[:5] + [[1, 2, 3]])
-    with pytest.raises(TypeError, match="precision"):
-        raw_curve(six[:4] + [["a", 1]] + six[5:])
-    with pytest.raises(ValueError, match="6 rows"):
-        raw_curve(six[:5])
-    assert RAW_NAMES[0] == "true_positive_counts" and RAW_NAMES[5] == "recall"

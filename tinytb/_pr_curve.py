@@ -54,9 +54,6 @@ exact check (``max``); valid input below 1 costs no extra pass over the values.
 Speed (10,000 items, this project's 2-core box): about 2x PyTorch's numpy ``compute_curve``
 (0.9-1.0 ms against 0.45-0.5 ms; float32 predictions about 0.3 ms more), which
 ``add_pr_curve``'s other costs (PyTorch's pure-Python CRC and protobuf) make up for.
-
-:func:`raw_curve` checks and converts the six rows of ``add_pr_curve_raw`` (PyTorch stacks
-them, so they must have equal lengths).
 """
 
 import struct
@@ -67,7 +64,7 @@ from itertools import accumulate, islice, repeat
 from math import floor, isfinite
 from operator import add, index, mul, sub
 
-__all__ = ["compute_curve", "raw_curve", "RAW_NAMES"]
+__all__ = ["compute_curve"]
 
 _MINIMUM_COUNT = 1e-7  # PyTorch's _MINIMUM_COUNT: the floor of precision's and recall's divisor
 _BLOCK = 65536         # np.histogram sums weights this many items at a time (its BLOCK)
@@ -76,8 +73,6 @@ _BLOCK = 65536         # np.histogram sums weights this many items at a time (it
 # False hash and compare equal to 0, so they take the count path too (their weights are zeros).
 _BINARY = {0: 0, 1: 1}
 
-RAW_NAMES = ("true_positive_counts", "false_positive_counts", "true_negative_counts",
-             "false_negative_counts", "precision", "recall")
 
 
 def compute_curve(labels, predictions, num_thresholds=127, weights=None, float32=False,
@@ -126,22 +121,6 @@ def compute_curve(labels, predictions, num_thresholds=127, weights=None, float32
         tp_buckets, fp_buckets = _sum_buckets(idx, _floats(labels, "labels", True),
                                               scalar, per_item, thresholds)
     return _curve(tp_buckets, fp_buckets)
-
-
-def raw_curve(rows):
-    """``add_pr_curve_raw``'s six rows (tp, fp, tn, fn, precision, recall counts) as six lists
-    of Python floats. Each row: a flat sequence of numbers; all must have the same length
-    (PyTorch stacks them). ValueError/TypeError name the argument (see ``RAW_NAMES``)."""
-    rows = list(rows)
-    if len(rows) != 6:
-        raise ValueError("a raw PR curve has 6 rows (%s), got %d" % (", ".join(RAW_NAMES),
-                                                                    len(rows)))
-    out = [_floats(row, name, False) for name, row in zip(RAW_NAMES, rows)]
-    lengths = [len(row) for row in out]
-    if len(set(lengths)) > 1:
-        raise ValueError("%s must have the same length, got %s" % (
-            ", ".join(RAW_NAMES), ", ".join("%s=%d" % p for p in zip(RAW_NAMES, lengths))))
-    return out
 
 
 # --------------------------------------------------------------------------------------------

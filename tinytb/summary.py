@@ -524,7 +524,8 @@ def pr_curve_raw(tag, tp, fp, tn, fn, precision, recall, num_thresholds=127, wei
     tag = _convert.check_tag(tag)
     names = ("true_positive_counts", "false_positive_counts", "true_negative_counts",
              "false_negative_counts", "precision", "recall")
-    rows = [_floats(v, n) for v, n in zip((tp, fp, tn, fn, precision, recall), names)]
+    rows = [[float(x) for x in _flat(v, n)]
+            for v, n in zip((tp, fp, tn, fn, precision, recall), names)]
     width = len(rows[0])
     for row, n in zip(rows, names):
         if len(row) != width:
@@ -571,10 +572,6 @@ def compute_curve(labels, predictions, num_thresholds=None, weights=None):
 
 def _numbers(arr):
     return list(arr.data) if arr.dtype == "uint8" else arr.data
-
-
-def _floats(value, name):
-    return [float(v) for v in _numbers(_arrays.as_array(value, name, pixels=False))]
 
 
 def _thresholds(num_thresholds):
