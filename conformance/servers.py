@@ -165,6 +165,17 @@ def running(specs, logs):
             server.stop()
 
 
+def served_graph(server, run):
+    """The ``GraphDef`` the graphs dashboard gets for ``run``: the protobuf text of
+    ``/data/plugin/graphs/graph?run=&conceptual=false``, parsed with TensorBoard's graph_pb2.
+    (``SerializeToString(deterministic=True)`` of it orders the attr maps by key.)"""
+    from google.protobuf import text_format
+    from tensorboard.compat.proto.graph_pb2 import GraphDef
+
+    _, body = server.get_bytes("/data/plugin/graphs/graph", run=run, conceptual="false")
+    return text_format.Parse(body.decode("utf-8"), GraphDef())
+
+
 def wait_loaded(servers, loaded, snapshot, reference, timeout=60.0, settle=3.0):
     """Wait (bounded) until the servers have loaded the logdirs.
 

@@ -49,15 +49,11 @@ def _event_graph(root):
 
 @pytest.mark.parametrize("fast", [True, False], ids=["load_fast", "python_loader"])
 def test_servers_serve_the_described_graph(graph_servers, fast):
-    from google.protobuf import text_format
-    from tensorboard.compat.proto import graph_pb2
-
     root, started = graph_servers
     server = started[fast]
     info = servers.eventually(lambda: _info_with_graph(server), timeout=30.0)
     assert info["plain"]["run_graph"] is True
-    _, body = server.get_bytes("/data/plugin/graphs/graph", run="plain", conceptual="false")
-    served = text_format.Parse(body.decode("utf-8"), graph_pb2.GraphDef())
+    served = servers.served_graph(server, "plain")
     written = _event_graph(root)
     assert served == written
     nodes = {n.name: n for n in served.node}
