@@ -400,6 +400,17 @@ def _ratio_verdict(ctx, sec, res, lossy, ratio, target, limit):
                        fmt_time(medians(res, 'e2e').get(BASELINE)), ratio['tinytb']))
 
 
+def _numpy(sec):
+    """numpy, which builds the inputs of the media, histogram and PR-curve benchmarks; None
+    (with a note in ``sec``) when it is not installed."""
+    try:
+        import numpy
+    except ImportError:
+        sec.note('numpy is not installed: skipped (the inputs are numpy arrays).')
+        return None
+    return numpy
+
+
 def temp_logdir():
     return tempfile.mkdtemp(prefix='tinytb-bench-')
 
@@ -795,10 +806,8 @@ def _image_blob_sizes(log_dir):
 @benchmark('image', 'add_image of a 3x512x512 photo, uint8 and float32: time per call, PNG size')
 def bench_image(ctx):
     sec = Section('4. add_image: 3x512x512 CHW "photo" (sinusoids + noise), k calls then close()')
-    try:
-        import numpy as np
-    except ImportError:
-        sec.note('numpy is not installed: skipped (the inputs are numpy arrays).')
+    np = _numpy(sec)
+    if np is None:
         return sec
     k = 2 if ctx.quick else 5
     rounds = ctx.rounds(5, 2)
@@ -876,10 +885,8 @@ def bench_image(ctx):
 def bench_video(ctx):
     sec = Section('5. add_video: one video of 16 frames, 3x64x64 (a moving gradient + noise), '
                   'fps=4')
-    try:
-        import numpy as np
-    except ImportError:
-        sec.note('numpy is not installed: skipped.')
+    np = _numpy(sec)
+    if np is None:
         return sec
     rng = np.random.default_rng(1)
     t = np.arange(16)[:, None, None, None]
@@ -925,10 +932,8 @@ TARGET_AUDIO_RATIO = 1.0  # add_audio of 10 s at 44.1 kHz: no slower than PyTorc
 @benchmark('audio', 'add_audio of 10 s mono at 44.1 kHz, float32: time per call')
 def bench_audio(ctx):
     sec = Section('6. add_audio: 10 s mono at 44.1 kHz, float32 in [-1, 1], k calls then close()')
-    try:
-        import numpy as np
-    except ImportError:
-        sec.note('numpy is not installed: skipped.')
+    np = _numpy(sec)
+    if np is None:
         return sec
     clip = np.random.default_rng(3).uniform(-1, 1, 441000).astype(np.float32)
     k = 2 if ctx.quick else 5
@@ -1026,10 +1031,8 @@ def _normal_f32(np, n, seed):
 def bench_histogram_1e3(ctx):
     sec = Section("7. add_histogram: 1,000 float32 standard-normal values, default "
                   "('tensorflow') bins, k calls then close()")
-    try:
-        import numpy as np
-    except ImportError:
-        sec.note('numpy is not installed: skipped (the input is a numpy array).')
+    np = _numpy(sec)
+    if np is None:
         return sec
     values = _normal_f32(np, 1000, 4)
     k = 20 if ctx.quick else 100
@@ -1051,10 +1054,8 @@ def bench_histogram_1e3(ctx):
 def bench_histogram_1e6(ctx):
     sec = Section("8. add_histogram: 1,000,000 float32 standard-normal values, default "
                   "('tensorflow') bins, k calls then close()")
-    try:
-        import numpy as np
-    except ImportError:
-        sec.note('numpy is not installed: skipped (the input is a numpy array).')
+    np = _numpy(sec)
+    if np is None:
         return sec
     n = 1000000
     values = _normal_f32(np, n, 5)
@@ -1087,10 +1088,8 @@ def bench_histogram_1e6(ctx):
 def bench_pr_curve(ctx):
     sec = Section('9. add_pr_curve: 10,000 labels (0/1 int64) and predictions, 127 thresholds, '
                   'k calls then close()')
-    try:
-        import numpy as np
-    except ImportError:
-        sec.note('numpy is not installed: skipped (the inputs are numpy arrays).')
+    np = _numpy(sec)
+    if np is None:
         return sec
     rng = np.random.default_rng(6)
     labels = rng.integers(0, 2, 10000)
