@@ -547,15 +547,20 @@ def _arm(monkeypatch, path, **kwargs):
     return fault
 
 
+def _three_steps_then_disk_full(w, tmp_path, monkeypatch):
+    """Steps 0-2 written and flushed, then every write to the file fails (ENOSPC):
+    (path, its size with the three records, the fault)."""
+    for step in range(3):
+        add(w, step)
+    w.flush()
+    path = only_event_file(tmp_path)
+    return path, os.path.getsize(path), _arm(monkeypatch, path)
+
+
 def test_disk_full_in_an_adding_call(tmp_path, monkeypatch):
     w = FileWriter(tmp_path, max_queue=4, flush_secs=1000)
     try:
-        for step in range(3):
-            add(w, step)
-        w.flush()
-        path = only_event_file(tmp_path)
-        whole = os.path.getsize(path)
-        fault = _arm(monkeypatch, path)
+        path, whole, fault = _three_steps_then_disk_full(w, tmp_path, monkeypatch)
         errors = []
         for step in range(3, 13):
             _call(errors, add, w, step)
@@ -587,12 +592,7 @@ def test_disk_full_in_the_background_is_raised_by_the_next_call(tmp_path, monkey
                                                                 next_call):
     w = FileWriter(tmp_path, max_queue=1000, flush_secs=1000)
     try:
-        for step in range(3):
-            add(w, step)
-        w.flush()
-        path = only_event_file(tmp_path)
-        whole = os.path.getsize(path)
-        fault = _arm(monkeypatch, path)
+        path, whole, fault = _three_steps_then_disk_full(w, tmp_path, monkeypatch)
         for step in range(3, 8):
             add(w, step)  # queued only: max_queue is large
         assert wait_until(lambda: fault.failures >= 1, timeout=10), \
@@ -620,11 +620,7 @@ def test_disk_full_in_the_background_is_raised_by_the_next_call(tmp_path, monkey
 
 def test_disk_full_at_close_is_raised_and_leaves_a_readable_file(tmp_path, monkeypatch):
     w = FileWriter(tmp_path, max_queue=1000, flush_secs=1000)
-    for step in range(3):
-        add(w, step)
-    w.flush()
-    path = only_event_file(tmp_path)
-    _arm(monkeypatch, path)
+    path, _, _ = _three_steps_then_disk_full(w, tmp_path, monkeypatch)
     for step in range(3, 6):
         add(w, step)
     with pytest.raises(OSError) as info:
