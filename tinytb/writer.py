@@ -557,7 +557,7 @@ class SummaryWriter:
                             % type(model).__name__)
         if isinstance(model, (bytes, bytearray, memoryview)) or hasattr(
                 model, "SerializeToString"):
-            graph = _serialized(model, "model")
+            graph = model  # a GraphDef: FileWriter.add_graph serializes it
         else:
             from . import _graph
             graph = _graph.graph_def(model)
