@@ -40,10 +40,12 @@ ALLOWED = {
                "summary", "_fast", "_record", "_torch_graph", "_wire"},
     "reader": {"_messages", "_record", "_tensor", "errors"},
     "__init__": {"errors", "writer"},
-    "__main__": {"__init__", "reader", "_messages", "_record", "errors", "writer"},
+    "_demo": {"writer"},
+    "_dump": {"reader", "_messages", "_record", "errors"},
+    "__main__": {"__init__", "reader", "_demo", "_dump", "errors", "writer"},
 }
 # Only the event-file layer touches the filesystem; reader and the CLI read files.
-FILE_USERS = {"_event_file", "reader", "__main__"}
+FILE_USERS = {"_event_file", "reader", "_dump", "__main__"}
 
 
 # A method handed an object of these libraries may import them, inside the function only.

@@ -6,7 +6,8 @@ import subprocess
 import sys
 
 from tinytb import FileWriter, SummaryWriter, _messages, reader
-from tinytb.__main__ import dump, main
+from tinytb.__main__ import main
+from tinytb._dump import dump
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 

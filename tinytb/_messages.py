@@ -76,6 +76,30 @@ def event(wall_time=0.0, step=0, file_version=None, graph_def=None, summary=None
     ))
 
 
+
+def rebuild_event(data, wall_time, step):
+    """The Event ``data`` (bytes) with ``wall_time`` replaced and, unless ``step`` is None,
+    ``step`` replaced. Fields 1 and 2 come first in canonical order, so they are re-encoded
+    in front of the remaining fields, which keep their order."""
+    out_rest = []
+    kept_step = 0
+    for field, wire_type, value, _ in _wire.iter_fields(data):
+        if field == 1:
+            continue
+        if field == 2 and wire_type == _wire.VARINT:
+            kept_step = value
+            continue
+        if wire_type == _wire.VARINT:
+            out_rest.append(_wire.key(field, wire_type) + _wire.varint(value))
+        elif wire_type == 2:
+            out_rest.append(_wire.key(field, 2) + _wire.varint(len(value)) + value)
+        else:
+            out_rest.append(_wire.key(field, wire_type) + value)
+    step_value = kept_step if step is None else step
+    head = event(wall_time=wall_time, step=step_value)
+    return head + b"".join(out_rest)
+
+
 def source_metadata(writer):
     """message SourceMetadata { string writer = 1; }"""
     return _string_if_set(1, writer)

@@ -16,7 +16,6 @@ import weakref
 from . import _convert, _event_file, _messages, summary as _summary
 from ._fast import ScalarRecords
 from ._record import frame
-from ._wire import VARINT, iter_fields, key, varint
 from .summary import scalar_value as _scalar_value
 
 __all__ = ["FileWriter", "SummaryWriter", "SummaryToEventTransformer"]
@@ -46,29 +45,6 @@ def _serialized(message, what):
     return serialize()
 
 
-def _rebuild_event(event, wall_time, step):
-    """The Event ``event`` (bytes) with ``wall_time`` replaced and, unless ``step`` is None,
-    ``step`` replaced. Fields 1 and 2 come first in canonical order, so they are re-encoded
-    in front of the remaining fields, which keep their order."""
-    out_rest = []
-    kept_step = 0
-    for field, wire_type, value, _ in iter_fields(event):
-        if field == 1:
-            continue
-        if field == 2 and wire_type == VARINT:
-            kept_step = value
-            continue
-        if wire_type == VARINT:
-            out_rest.append(key(field, wire_type) + varint(value))
-        elif wire_type == 2:
-            out_rest.append(key(field, 2) + varint(len(value)) + value)
-        else:
-            out_rest.append(key(field, wire_type) + value)
-    step_value = kept_step if step is None else step
-    head = _messages.event(wall_time=wall_time, step=step_value)
-    return head + b"".join(out_rest)
-
-
 class SummaryToEventTransformer:
     """Wraps summaries, graphs and session logs in ``Event`` messages and passes them to an
     event writer: any object with ``add_event(event_bytes)``."""
@@ -83,7 +59,7 @@ class SummaryToEventTransformer:
         data = _serialized(event, "event")
         wall = time.time() if walltime is None else _convert.to_walltime(walltime)
         step = None if step is None else _convert.to_step(step, "step")
-        self.event_writer.add_event(_rebuild_event(data, wall, step))
+        self.event_writer.add_event(_messages.rebuild_event(data, wall, step))
 
     def add_summary(self, summary, global_step=None, walltime=None):
         """Add a ``Summary`` (bytes from ``tinytb.summary``, or a protobuf object)."""
