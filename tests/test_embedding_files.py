@@ -1,4 +1,4 @@
-"""tinytb._event_file.write_embedding and replace_file: the embedding projector's files on disk.
+"""tinytb._files.write_embedding and replace_file: the embedding projector's files on disk.
 
 The bytes come from tinytb._projector (tests/test_projector.py); here: where they land, that no
 tag writes outside the log dir, that projector_config.pbtxt keeps every writer's entries (also
@@ -13,7 +13,7 @@ import warnings
 
 import pytest
 
-from tinytb import _event_file, _projector
+from tinytb import _files, _projector
 
 from helpers import REPO_ROOT
 
@@ -24,8 +24,8 @@ def add(log_dir, mat=((1.0, 2.0),), metadata=None, label_img=None, step=0, tag="
         header=None):
     """What SummaryWriter.add_embedding does, minus the argument normalisation."""
     subdir, files, entry = _projector.embedding_files(mat, metadata, label_img, step, tag, header)
-    return _event_file.write_embedding(str(log_dir), subdir, files,
-                                       lambda old: _projector.update_config(old, entry))
+    return _files.write_embedding(str(log_dir), subdir, files,
+                                  lambda old: _projector.update_config(old, entry))
 
 
 def read(path):
@@ -69,7 +69,8 @@ def test_config_keeps_earlier_calls_and_other_writers(tmp_path):
         f.write('embeddings {\n  tensor_name: "torch:00005"\n'
                 '  tensor_path: "00005/torch/tensors.tsv"\n}\n')
     add(tmp_path, tag="c")
-    add(tmp_path, tag="a", metadata=["x"])  # the same name again: replaced in place
+    with pytest.warns(UserWarning, match="Embedding dir .* exists"):
+        add(tmp_path, tag="a", metadata=["x"])  # the same name again: replaced in place
     assert names(tmp_path) == ["a:00000", "b:00001", "torch:00005", "c:00000"]
     assert config(tmp_path)["embeddings"][0]["metadata_path"] == "00000/a/metadata.tsv"
 
@@ -108,7 +109,7 @@ def test_a_subdir_outside_log_dir_is_refused_and_nothing_written(tmp_path):
     log_dir.mkdir()
     for subdir in ("../x", "00000/..", "00000/../../x", "."):
         with pytest.raises(ValueError, match="not inside log_dir"):
-            _event_file.write_embedding(str(log_dir), subdir, {"tensors.tsv": b"1\n"},
+            _files.write_embedding(str(log_dir), subdir, {"tensors.tsv": b"1\n"},
                                         lambda old: b"")
     assert all_files(tmp_path) == []
 
@@ -138,11 +139,11 @@ def test_an_unreadable_config_stops_the_call_before_any_write(tmp_path):
 
 def test_replace_file_is_atomic_and_leaves_no_temporary_file(tmp_path):
     path = os.path.join(str(tmp_path), "f")
-    _event_file.replace_file(path, b"old")
-    _event_file.replace_file(path, b"new")
+    _files.replace_file(path, b"old")
+    _files.replace_file(path, b"new")
     assert read(path) == b"new" and os.listdir(str(tmp_path)) == ["f"]
     with pytest.raises(TypeError):
-        _event_file.replace_file(path, 12345)  # fails while writing the temporary file
+        _files.replace_file(path, 12345)  # fails while writing the temporary file
     assert read(path) == b"new" and os.listdir(str(tmp_path)) == ["f"]
 
 
@@ -171,14 +172,54 @@ def test_processes_do_not_lose_entries(tmp_path):
     code = (
         "import sys\n"
         "sys.path.insert(0, sys.argv[1])\n"
-        "from tinytb import _event_file, _projector\n"
+        "from tinytb import _files, _projector\n"
         "for j in range(10):\n"
         "    subdir, files, entry = _projector.embedding_files([[1.0, 2.0]], None, None, 0,\n"
         "                                                      'p%s_%d' % (sys.argv[3], j))\n"
-        "    _event_file.write_embedding(sys.argv[2], subdir, files,\n"
+        "    _files.write_embedding(sys.argv[2], subdir, files,\n"
         "                                lambda old: _projector.update_config(old, entry))\n")
     procs = [subprocess.Popen([sys.executable, "-c", code, REPO_ROOT, str(tmp_path), str(i)])
              for i in range(4)]
     assert [p.wait(timeout=120) for p in procs] == [0] * 4
     assert sorted(names(tmp_path)) == sorted("p%d_%d:00000" % (i, j)
                                              for i in range(4) for j in range(10))
+
+
+# -- a planted projector_config.pbtxt is read as untrusted ------------------------------------
+
+@pytest.mark.skipif(not hasattr(os, "symlink") or not os.path.exists("/dev/zero"),
+                    reason="needs symbolic links and /dev/zero")
+def test_a_symlinked_config_is_not_followed(tmp_path):
+    # Regression: a symlink to /dev/zero was followed and read without bound.
+    os.symlink("/dev/zero", str(tmp_path / CONFIG))
+    with pytest.raises(ValueError, match="symbolic link"):
+        add(tmp_path)
+    assert all_files(tmp_path) == [CONFIG]  # nothing written
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs os.mkfifo")
+def test_a_fifo_config_does_not_block(tmp_path):
+    # Regression: a FIFO in the config's place blocked add_embedding forever.
+    os.mkfifo(str(tmp_path / CONFIG))
+    result = []
+    t = threading.Thread(target=lambda: result.append(_raises(add, tmp_path)), daemon=True)
+    t.start()
+    t.join(10)
+    assert not t.is_alive(), "add_embedding blocked on a FIFO"
+    assert isinstance(result[0], ValueError) and "not a regular file" in str(result[0])
+
+
+def test_an_oversized_config_is_refused(tmp_path, monkeypatch):
+    monkeypatch.setattr(_files, "MAX_CONFIG_BYTES", 1000)
+    (tmp_path / CONFIG).write_bytes(b"#" * 1001)
+    with pytest.raises(ValueError, match="over the limit"):
+        add(tmp_path)
+    assert all_files(tmp_path) == [CONFIG]
+
+
+def _raises(fn, *args):
+    try:
+        fn(*args)
+    except Exception as err:  # returned to the test thread to look at
+        return err
+    return None

@@ -618,16 +618,23 @@ def test_disk_full_in_the_background_is_raised_by_the_next_call(tmp_path, monkey
     assert steps_in(path) == expected
 
 
-def test_disk_full_at_close_is_raised_and_leaves_a_readable_file(tmp_path, monkeypatch):
+def test_disk_full_at_close_is_raised_and_loses_nothing_it_can_still_write(tmp_path,
+                                                                         monkeypatch):
+    # Regression: close() used to close the file after a failed write, losing what was queued.
     w = FileWriter(tmp_path, max_queue=1000, flush_secs=1000)
-    path, _, _ = _three_steps_then_disk_full(w, tmp_path, monkeypatch)
+    path, _, fault = _three_steps_then_disk_full(w, tmp_path, monkeypatch)
     for step in range(3, 6):
         add(w, step)
     with pytest.raises(OSError) as info:
         w.close()
     assert info.value.errno == errno.ENOSPC
-    w.close()  # idempotent: the error was raised once
     assert steps_in(path) == [0, 1, 2]  # whole records only
+    with pytest.raises(OSError):
+        w.close()  # still full: raised again, still nothing lost
+    fault.armed = False
+    w.close()  # room again: the queued records are written, then the file is closed
+    w.close()  # idempotent
+    assert steps_in(path) == list(range(6))
     fds = open_fds_to(path)
     if fds is not None:
         assert fds == []
@@ -664,4 +671,62 @@ def test_records_are_written_promptly_again_after_a_transient_background_error(
         assert steps_in(path) == [0, 1, 2, 3]
     finally:
         monkeypatch.undo()
+        w.close()
+
+
+@pytest.mark.parametrize("flush_halfway", [False, True])
+@pytest.mark.parametrize("what", ["file", "directory"])
+def test_nothing_added_after_a_deletion_is_lost(tmp_path, what, flush_halfway):
+    # Regression: of 1,000 scalars added in a tight loop after the file (or its directory) was
+    # deleted, 990 went into the deleted file and were lost (505 with a flush halfway): the
+    # writer notices a deletion only now and then, off the adding call's path. What reached the
+    # deleted file since the last look is now read back and carried into the new file.
+    logdir = tmp_path / "run"
+    w = SummaryWriter(logdir, max_queue=10, flush_secs=1000)
+    w.add_scalar("x", 0.0, 0)
+    w.flush()
+    old = only_event_file(logdir)
+    if what == "file":
+        os.remove(old)
+    else:
+        shutil.rmtree(str(logdir))
+    errors = []
+    for step in range(1, 1001):
+        _call(errors, w.add_scalar, "x", float(step), step)
+        if flush_halfway and step == 500:
+            _call(errors, w.flush)
+    _call(errors, w.close)
+    assert errors and all(isinstance(e, FileNotFoundError) for e in errors), errors
+    assert len(errors) == 1
+    new = only_event_file(logdir)
+    assert new != old
+    assert steps_in(new) == list(range(1, 1001))
+
+
+def test_a_full_disk_costs_each_add_o1_and_the_queue_is_bounded(tmp_path, monkeypatch):
+    # Regression: every add_* while the disk was full re-joined and re-wrote the whole backlog
+    # (5,000 adds took 17 s at a 185k-record backlog). Now a failed write is retried once per
+    # interval, and the queue keeps the newest MAX_BACKLOG bytes.
+    monkeypatch.setattr(_event_file, "MAX_BACKLOG", 200_000)
+    monkeypatch.setattr(_event_file, "RETRY_MIN", 3600.0)  # no retry during the loop
+    monkeypatch.setattr(_event_file, "RETRY_MAX", 3600.0)
+    w = FileWriter(tmp_path, max_queue=10, flush_secs=1000)
+    try:
+        path, _, fault = _three_steps_then_disk_full(w, tmp_path, monkeypatch)
+        errors = []
+        for step in range(3, 20003):
+            _call(errors, add, w, step)
+        assert len(errors) == 1 and errors[0].errno == errno.ENOSPC  # said once, not per add
+        assert fault.failures <= 2  # the adding call once, the background thread at most once
+        sink = w.event_writer._sink
+        assert sink.backlog <= 200_000 and sink.dropped[0] > 0
+        kept = len(sink.pending)
+        fault.armed = False
+        with pytest.warns(RuntimeWarning, match=r"\d+ event records .* were dropped"):
+            w.flush()
+        steps = steps_in(path)
+        assert steps[:3] == [0, 1, 2]
+        # the newest records were kept, in order, with nothing in between lost
+        assert steps[3:] == list(range(20003 - kept, 20003))
+    finally:
         w.close()

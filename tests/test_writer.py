@@ -242,3 +242,39 @@ def test_histogram_inputs_and_errors(tmp_path):
     assert histos["tf"].bucket == [0.0, 1.0]
     assert histos["raw"].bucket == [1.0, 2.0] and histos["raw"].sum_squares == 5.0
     assert set(histos) == {"nan", "tf", "raw"}
+
+
+# -- nothing leaves log_dir --------------------------------------------------------------------
+
+def _tree(root):
+    return sorted(os.path.relpath(os.path.join(d, n), str(root))
+                  for d, dirs, files in os.walk(str(root)) for n in dirs + files)
+
+
+@pytest.mark.parametrize("key", ["/../../escaped", "a/../../../b", "/..", "x\0y"])
+def test_add_scalars_refuses_a_key_whose_sub_run_leaves_log_dir(tmp_path, key):
+    # Regression: add_scalars("m", {"/../../escaped": 1}) wrote outside log_dir (as PyTorch's).
+    run = tmp_path / "logs" / "run"
+    w = SummaryWriter(run)
+    before = _tree(tmp_path)
+    with pytest.raises(ValueError, match="tag_scalar_dict key"):
+        w.add_scalars("m", {"fine": 1.0, key: 1.0}, 0)
+    assert _tree(tmp_path) == before  # nothing written, not even the good key's sub-run
+    w.add_scalars("m", {"a/b": 2.0}, 1)  # '/' inside stays inside: still allowed
+    w.close()
+    assert os.path.isdir(str(run / "m_a" / "b"))
+
+
+@pytest.mark.parametrize("run_name", ["../x", "a/../../x", os.path.abspath(os.sep + "tmp-x"),
+                                      "x\0"])
+def test_add_hparams_refuses_a_run_name_outside_log_dir(tmp_path, run_name):
+    # Regression: run_name="../x" and an absolute run_name wrote outside log_dir.
+    run = tmp_path / "run"
+    w = SummaryWriter(run)
+    before = _tree(tmp_path)
+    with pytest.raises(ValueError, match="run_name"):
+        w.add_hparams({"lr": 0.1}, {"m": 1.0}, run_name=run_name)
+    assert _tree(tmp_path) == before
+    w.add_hparams({"lr": 0.1}, {"m": 1.0}, run_name="trials/1")  # a nested name is fine
+    w.close()
+    assert os.path.isdir(str(run / "trials" / "1"))

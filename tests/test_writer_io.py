@@ -549,3 +549,67 @@ def test_good_options_after_bad_ones_work(tmp_path):
     path = only_event_file(tmp_path)
     assert path.endswith(".ok")
     assert scalars(path) == [("x", 1, 1.0)]
+
+
+def _steps_by_tag(logdir):
+    """{(run dir, tag): sorted steps} over every event file below ``logdir``, read strictly."""
+    found = {}
+    for dirpath, _, names in os.walk(str(logdir)):
+        for name in sorted(n for n in names if "tfevents" in n):
+            for event in read_strict(os.path.join(dirpath, name))[1:]:
+                for value in event.summary.value:
+                    key = (os.path.relpath(dirpath, str(logdir)), value.tag)
+                    found.setdefault(key, []).append(event.step)
+    return {k: sorted(v) for k, v in found.items()}
+
+
+@pytest.mark.parametrize("max_queue", [0, 10])
+def test_close_racing_adds_in_other_threads_neither_raises_nor_loses(tmp_path, max_queue):
+    # Regression: three threads adding while a fourth closed the writer in a loop got
+    # AttributeError ('NoneType' object has no attribute 'get', from add_scalars) and
+    # OSError('Writer is closed') within seconds. Every add must land in the old file (before
+    # it closes) or in a new one.
+    w = SummaryWriter(tmp_path, max_queue=max_queue, flush_secs=1000)
+    n = 1500
+    done = []
+
+    def scalars_():
+        for i in range(n):
+            w.add_scalar("s", float(i), i)
+        done.append(1)
+
+    def texts():
+        for i in range(n // 3):
+            w.add_text("t", "step %d" % i, i)
+        done.append(1)
+
+    def scalars_dict():
+        for i in range(n // 3):
+            w.add_scalars("m", {"a": float(i), "b": -float(i)}, i)
+        done.append(1)
+
+    def closer():
+        closes = 0
+        while len(done) < 3 or closes < 10:
+            w.close()
+            closes += 1
+
+    _run_threads([scalars_, texts, scalars_dict, closer])
+    w.close()
+    steps = _steps_by_tag(tmp_path)
+    assert steps[(".", "s")] == list(range(n))
+    assert steps[(".", "t/text_summary")] == list(range(n // 3))
+    assert steps[("m_a", "m")] == list(range(n // 3))
+    assert steps[("m_b", "m")] == list(range(n // 3))
+    assert len(event_paths(tmp_path)) > 1  # the closes did happen in between
+
+
+@pytest.mark.parametrize("url", ["s3://bucket/run", "memory://x", "gs://b/exp/run1",
+                                 "file:///tmp/run", "hdfs://namenode:8020/logs"])
+@pytest.mark.parametrize("cls", [SummaryWriter, FileWriter])
+def test_a_url_log_dir_raises_and_creates_nothing(tmp_path, monkeypatch, url, cls):
+    # Regression: SummaryWriter("s3://bucket/run") created a local directory named "s3:".
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ValueError, match="URL"):
+        cls(url)
+    assert os.listdir(str(tmp_path)) == []

@@ -38,22 +38,28 @@ import atexit
 import errno
 import itertools
 import os
+import re
 import sys
 import threading
 import time
 import weakref
 
 from . import _messages
+from ._files import write_all
 from ._record import frame
 
 FILE_VERSION = "brain.Event:2"
 WRITER_NAME = "tinytb"
 LINGER = 0.02  # seconds the background thread lets records gather before writing them
-RETRY = 1.0  # seconds before the background thread tries again after a failed write
+RETRY_MIN = 0.25  # seconds before a failed write is tried again; doubled at each failure ...
+RETRY_MAX = 2.0  # ... up to this
+MAX_BACKLOG = 64 << 20  # bytes of records kept queued while writes fail (the newest kept)
+_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
 
 _uid = itertools.count()  # TensorBoard's _global_uid: one counter for the whole process
 _sinks = weakref.WeakSet()  # every open event file of this process
-_OPEN_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0) \
+# Read-write: a file deleted while in use is read back through its descriptor (_carry_if_deleted).
+_OPEN_FLAGS = os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0) \
     | getattr(os, "O_CLOEXEC", 0)
 
 
@@ -63,6 +69,15 @@ def hostname():
     except AttributeError:  # Windows
         import socket
         return socket.gethostname()
+
+
+class WriterClosedError(OSError):
+    """An add to a closed ``FileWriter`` (PyTorch's ``OSError("Writer is closed")``). Its own
+    class so that ``SummaryWriter``, which continues in a new file after ``close()``, can tell a
+    close that raced its add from an I/O error."""
+
+    def __init__(self) -> None:
+        super().__init__("Writer is closed")
 
 
 class _Sink:
@@ -80,9 +95,15 @@ class _Sink:
         self.fd = None
         self.path = None
         self.offset = 0  # bytes of whole records in the file
+        self.checked = 0  # ... of which were in a file that still had a name at the last look
         self.last_sync = time.monotonic()
         self.unsynced = False
+        self.failing = False  # the last write failed: writes wait for retry_at
         self.retry_at = 0.0
+        self.backoff = RETRY_MIN
+        self.counted = 0  # pending[:counted] is in backlog (counted only while failing)
+        self.backlog = 0
+        self.dropped = [0, 0]  # records, bytes dropped while failing, not yet reported
         self.closed = False
         self.orphaned = False  # its writer was garbage-collected while the lock was taken
         self.open_file()
@@ -105,38 +126,64 @@ class _Sink:
             wall_time=time.time(), file_version=FILE_VERSION,
             source_metadata=_messages.source_metadata(WRITER_NAME)))
         try:
-            _write_all(fd, header)
+            write_all(fd, header)
         except OSError:
             os.close(fd)
             raise
         self.fd, self.path, self.offset = fd, path, len(header)
+        self.checked = self.offset
         self.unsynced = True
         _sinks.add(self)
         _register_mp_finalizer()
 
     def write_pending(self, check_deleted=True):
-        """Write every queued record; on failure keep them queued and raise. The check for a
-        deleted file (an fstat) is left to the background thread, flush and close, off the
-        adding call's path."""
+        """Write every queued record; on failure keep them queued and raise.
+
+        With ``check_deleted`` (the background thread, flush and close; never the adding
+        call), look afterwards whether the file still has a name: records written into a file
+        deleted since the last look are read back through the open descriptor and written to
+        a new file, then ``FileNotFoundError`` says what happened. Nothing added is lost."""
+        self._write()
+        if check_deleted and self.fd is not None and self.offset > self.checked:
+            old = self._carry_if_deleted()
+            if old is not None:
+                self._write()
+                raise FileNotFoundError(errno.ENOENT, "event file was removed while in use; "
+                                        "its records since then went to a new file", old)
+
+    def _write(self):
         if not self.pending:
             return
         if self.fd is None:
             self.open_file()  # after fork, or after the file was found deleted
-        elif check_deleted and _is_deleted(self.fd):
-            path = self.path
-            os.close(self.fd)
-            self.fd = None
-            raise FileNotFoundError(errno.ENOENT, "event file was removed while in use; the "
-                                    "records queued for it will go to a new file", path)
         data = b"".join(self.pending) if len(self.pending) > 1 else self.pending[0]
         try:
-            _write_all(self.fd, data)
+            write_all(self.fd, data)
         except OSError:
             self._cut_back()
             raise
         self.pending.clear()
+        self.counted = self.backlog = 0
         self.offset += len(data)
         self.unsynced = True
+
+    def _carry_if_deleted(self):
+        """If the file has no name left, queue (in front) what was written to it since the
+        last look, close it, and return its path; else None."""
+        try:
+            if os.fstat(self.fd).st_nlink:
+                self.checked = self.offset
+                return None
+            carried = _read_at(self.fd, self.checked, self.offset - self.checked)
+        except OSError:
+            return None  # cannot tell: keep writing where we are
+        path = self.path
+        os.close(self.fd)
+        self.fd = None
+        if carried:
+            self.pending.insert(0, carried)
+            self.counted = 0
+        return path
 
     def _cut_back(self):
         # Leave the file ending on a whole record, so readers and later writes stay aligned.
@@ -158,21 +205,22 @@ class _Sink:
         raise err
 
     def shut(self):
-        """Write, fsync and close; leaves the sink closed even if that fails."""
-        try:
+        """Write, fsync and close. If writing fails, the sink stays open with its records
+        queued (a later close, or the exit hook, tries again) and the error is raised."""
+        if self.fd is not None or self.pending:
             self.write_pending()
             self.sync()
-        finally:
-            self.closed = True
-            if self.fd is not None:
-                os.close(self.fd)
-                self.fd = None
-            _sinks.discard(self)
+        self.closed = True
+        if self.fd is not None:
+            os.close(self.fd)
+            self.fd = None
+        _sinks.discard(self)
 
     def forget_after_fork(self):
         # In a forked child: the parent owns its queue and its file.
         self.lock = threading.Lock()
         self.pending = []
+        self.counted = self.backlog = 0
         self.error = None
         if self.fd is not None:
             try:
@@ -182,12 +230,61 @@ class _Sink:
             self.fd = None
         self.unsynced = False
 
+    # -- failing writes: back off, bound the queue ---------------------------------------------
 
-def _write_all(fd, data):
-    view = memoryview(data)
-    while view:
-        n = os.write(fd, view)
-        view = view[n:]
+    def failed(self, now):
+        """A write failed: the next try (by anyone but flush and close) waits a while longer
+        each time, so a full disk costs each add O(1), not a rewrite of the whole queue."""
+        if self.failing:
+            self.backoff = min(self.backoff * 2, RETRY_MAX)
+        self.failing = True
+        self.retry_at = now + self.backoff
+
+    def succeeded(self):
+        self.failing = False
+        self.backoff = RETRY_MIN
+        self.retry_at = 0.0
+
+    def bound_backlog(self):
+        """While writes fail, keep the newest ``MAX_BACKLOG`` bytes of records; older ones are
+        dropped and counted (reported once writing works again, or at exit)."""
+        pending = self.pending
+        for record in pending[self.counted:]:
+            self.backlog += len(record)
+        self.counted = len(pending)
+        if self.backlog <= MAX_BACKLOG:
+            return
+        drop, size = 0, 0
+        while self.backlog - size > MAX_BACKLOG * 7 // 8 and drop < len(pending) - 1:
+            size += len(pending[drop])
+            drop += 1
+        del pending[:drop]
+        self.counted -= drop
+        self.backlog -= size
+        self.dropped[0] += drop
+        self.dropped[1] += size
+
+    def take_drop_report(self):
+        """The sentence saying what was dropped since the last report, or None."""
+        records, size = self.dropped
+        if not records:
+            return None
+        self.dropped = [0, 0]
+        return ("tinytb: %d event records (%d bytes) were dropped while writes to %s failed: "
+                "the queue keeps the newest %d MiB" % (records, size, self.path or self.logdir,
+                                                       MAX_BACKLOG >> 20))
+
+
+def _read_at(fd, offset, size):
+    chunks = []
+    while size > 0:
+        chunk = os.pread(fd, min(size, 1 << 24), offset)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        offset += len(chunk)
+        size -= len(chunk)
+    return b"".join(chunks)
 
 
 def _is_deleted(fd):
@@ -209,6 +306,7 @@ class EventFileWriter:
     """
 
     def __init__(self, logdir, max_queue=10, flush_secs=120, filename_suffix=""):
+        check_local(logdir, "logdir")
         self._logdir = logdir
         self._args = (max_queue, flush_secs, filename_suffix)
         self._sink = _Sink(logdir, max_queue, flush_secs, filename_suffix)
@@ -231,17 +329,19 @@ class EventFileWriter:
         self.add_record(frame(event))
 
     def add_record(self, record):
-        """Queue one framed record."""
+        """Queue one framed record. An ``OSError`` raised here reports a write that failed
+        (now, or earlier in the background): the records, this one included, stay queued and
+        are written when writing works again; do not add them again."""
         sink = self._sink
         with sink.lock:
             if sink.closed:
-                raise OSError("Writer is closed")
-            if sink.fd is None:
-                sink.open_file()  # first record after a fork, or after the file was deleted
+                raise WriterClosedError()
             sink.pending.append(record)
             if len(sink.pending) > sink.max_queue:
-                _write_now(sink, False)
+                _over_queue(sink)
             elif len(sink.pending) == 1:
+                if sink.fd is None and not sink.failing:
+                    _write_now(sink, False)  # after a fork or a deletion: open the new file now
                 _wake_flusher()
             if sink.error is not None:
                 sink.raise_error()
@@ -256,15 +356,25 @@ class EventFileWriter:
             sink.sync()
             if sink.error is not None:
                 sink.raise_error()
+        _report_drops(sink)
 
     def close(self):
+        """Write, fsync and close. Idempotent. If the last records cannot be written, the
+        error is raised and the writer stays open with them queued: ``close()`` again (or the
+        exit hook) tries once more."""
         sink = self._sink
         with sink.lock:
             if sink.closed:
                 return
-            sink.shut()
+            try:
+                sink.shut()
+            except OSError:
+                sink.error = None  # this error supersedes one kept from the background
+                sink.failed(time.monotonic())
+                raise
             if sink.error is not None:
                 sink.raise_error()
+        _report_drops(sink)
 
     def reopen(self):
         """After ``close()``, start a new event file in the same directory; otherwise do
@@ -276,12 +386,39 @@ class EventFileWriter:
         self._finalizer = weakref.finalize(self, _collect, self._sink)
 
 
+def check_local(logdir, name="log_dir"):
+    """Refuse a URL (``s3://bucket/run``, ``memory://x``): writing it as a local path would
+    create a directory named after the scheme. Remote log dirs are not supported yet."""
+    if _URL.match(logdir):
+        raise ValueError("%s %r is a URL; tinytb writes local directories only (remote log "
+                         "dirs are not supported yet)" % (name, logdir))
+
+
+def _over_queue(sink):
+    """max_queue records are waiting: write them in this call, unless writes are failing
+    and the next try is not due yet (then only bound the queue)."""
+    if sink.failing:
+        sink.bound_backlog()
+        if time.monotonic() < sink.retry_at:
+            return
+    _write_now(sink, False)
+
+
 def _write_now(sink, check_deleted=True):
     try:
         sink.write_pending(check_deleted)
     except OSError:
         sink.error = None  # this error supersedes one kept from the background
+        sink.failed(time.monotonic())
         raise
+    sink.succeeded()
+
+
+def _report_drops(sink):
+    report = sink.take_drop_report()
+    if report is not None:
+        import warnings
+        warnings.warn(report, RuntimeWarning, stacklevel=4)
 
 
 def _close_quietly(sink):
@@ -294,8 +431,19 @@ def _shut_quietly(sink):
     if not sink.closed:
         try:
             sink.shut()
-        except Exception:
-            pass  # nobody is left to tell
+        except Exception as err:
+            lost = len(sink.pending)
+            sink.closed = True
+            if sink.fd is not None:
+                os.close(sink.fd)
+                sink.fd = None
+            _sinks.discard(sink)
+            if lost:  # nobody is left to raise it to: say it once
+                sys.stderr.write("tinytb: %d event records could not be written to %s: %s\n"
+                                 % (lost, sink.path or sink.logdir, err))
+    report = sink.take_drop_report()
+    if report is not None:
+        sys.stderr.write(report + "\n")
 
 
 def _collect(sink):
@@ -343,15 +491,16 @@ class _Flusher:
                 with sink.lock:
                     if sink.orphaned:
                         _shut_quietly(sink)
-                    if sink.closed:
+                    if sink.closed or (sink.failing and now < sink.retry_at):
                         continue
                     try:
                         sink.write_pending()
+                        sink.succeeded()
                         if sink.unsynced and now - sink.last_sync >= sink.flush_secs:
                             sink.sync()
                     except Exception as err:  # kept for the writer's next call to raise
                         sink.error = err
-                        sink.retry_at = now + RETRY
+                        sink.failed(now)
                     if sink.orphaned:  # collected while we were writing it
                         _shut_quietly(sink)
 
@@ -363,7 +512,7 @@ class _Flusher:
         for s in list(_sinks):
             if s.unsynced:
                 due.append(s.last_sync + s.flush_secs)
-            if s.pending or s.orphaned:
+            if s.pending or s.orphaned or s.offset > s.checked:
                 due.append(s.retry_at)
         return max(0.0, min(due) - time.monotonic()) if due else None
 
@@ -406,143 +555,3 @@ def _after_fork_in_child():
 
 if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_after_fork_in_child)
-
-
-# -- the embedding projector's files ----------------------------------------------------------
-# add_embedding writes no events: it writes files next to them (tinytb/_projector.py says which
-# and why). Each file is replaced atomically (a temporary file, then os.replace), so
-# TensorBoard never reads half a file, and projector_config.pbtxt is read, merged and rewritten
-# under a lock: a process-wide one, and on POSIX also flock() on the log directory itself (no
-# lock file is left behind), so writers in other processes wait their turn instead of losing
-# each other's entries. Where flock() is missing (Windows) or refused (some network file
-# systems), only the threads of one process are ordered: two processes adding embeddings to one
-# log dir at the same moment can then still lose one entry of the config (never a data file).
-
-import contextlib
-import warnings
-
-try:
-    import fcntl
-except ImportError:  # Windows
-    fcntl = None
-
-_embedding_lock = threading.Lock()
-_tmp_uid = itertools.count()
-PROJECTOR_CONFIG = "projector_config.pbtxt"
-
-
-def _new_embedding_lock():
-    global _embedding_lock
-    _embedding_lock = threading.Lock()  # a fork may copy it held by another thread
-
-
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_new_embedding_lock)
-
-
-@contextlib.contextmanager
-def _projector_lock(log_dir):
-    with _embedding_lock:
-        fd = None
-        if fcntl is not None:
-            try:
-                fd = os.open(log_dir, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
-                fcntl.flock(fd, fcntl.LOCK_EX)
-            except OSError:  # e.g. NFS without lock support: the process lock must do
-                if fd is not None:
-                    os.close(fd)
-                fd = None
-        try:
-            yield
-        finally:
-            if fd is not None:
-                os.close(fd)  # closing the descriptor releases the flock
-
-
-def replace_file(path, data):
-    """Write ``data`` to ``path`` atomically: a temporary file in the same directory, fsynced,
-    then ``os.replace``. A reader sees the old file or the new one, never a mix."""
-    directory, name = os.path.split(path)
-    tmp = os.path.join(directory, ".%s.%d.%d.tmp" % (name, os.getpid(), next(_tmp_uid)))
-    fd = os.open(tmp, _OPEN_FLAGS, 0o666)
-    try:
-        try:
-            _write_all(fd, data)
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-
-
-def _read_if_exists(path):
-    try:
-        return read_file(path)
-    except FileNotFoundError:
-        return None
-
-
-def _inside(path, root):
-    try:
-        return os.path.commonpath([path, root]) == root and path != root
-    except ValueError:  # different drives (Windows)
-        return False
-
-
-def write_embedding(log_dir, subdir, files, update_config):
-    """Write one embedding: ``files`` (``{name: bytes}``) into ``<log_dir>/<subdir>``, then
-    ``projector_config.pbtxt`` as ``update_config(current bytes or None)`` returns it.
-
-    ``subdir`` is relative and '/'-separated; a directory that would resolve outside
-    ``log_dir`` (through ``..`` or a symbolic link; TensorBoard refuses to serve such assets
-    anyway) raises ``ValueError``, and a file in its place ``NotADirectoryError`` (PyTorch's
-    type). The config is read and ``update_config`` called first: if it raises (a config it
-    cannot read), nothing has been written. An existing directory is reused with a warning, as
-    PyTorch prints one. Returns the directory's path.
-    """
-    log_dir = os.fspath(log_dir)
-    parts = [p for p in subdir.split("/") if p]
-    target = os.path.join(log_dir, *parts)
-    os.makedirs(log_dir, exist_ok=True)
-    with _projector_lock(log_dir):
-        root = os.path.realpath(log_dir)
-        if any(p in (".", "..") for p in parts) or not _inside(os.path.realpath(target), root):
-            raise ValueError("embedding directory %r is not inside log_dir %r"
-                             % (subdir, log_dir))
-        config_path = os.path.join(log_dir, PROJECTOR_CONFIG)
-        config = update_config(_read_if_exists(config_path))
-        if os.path.isdir(target):
-            warnings.warn("Embedding dir %s exists, did you set global_step for "
-                          "add_embedding()?" % target, stacklevel=3)
-        elif os.path.lexists(target):
-            raise NotADirectoryError("Path: `%s` exists, but is a file. Cannot proceed."
-                                     % target)
-        else:
-            os.makedirs(target)
-            if not _inside(os.path.realpath(target), root):  # a link swapped in meanwhile
-                raise ValueError("embedding directory %r is not inside log_dir %r"
-                                 % (subdir, log_dir))
-        for name, data in files.items():
-            replace_file(os.path.join(target, name), data)
-        replace_file(config_path, config)
-    return target
-
-
-def read_file(path):
-    """The whole content of the file at ``path`` (a str, bytes or ``os.PathLike``) as bytes;
-    ``FileNotFoundError`` and the other ``OSError``s as ``open`` raises them."""
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0))
-    try:
-        chunks = []
-        while True:
-            chunk = os.read(fd, 1 << 20)
-            if not chunk:
-                return b"".join(chunks)
-            chunks.append(chunk)
-    finally:
-        os.close(fd)

@@ -13,7 +13,7 @@ import threading
 import time
 import weakref
 
-from . import _convert, _event_file, _messages, summary as _summary
+from . import _convert, _event_file, _files, _messages, summary as _summary
 from ._fast import ScalarRecords
 from ._record import frame
 from .summary import scalar_value as _scalar_value
@@ -200,6 +200,7 @@ class SummaryWriter:
         _check_options(max_queue, flush_secs, filename_suffix)
         if not log_dir:
             log_dir = _default_log_dir(comment)
+        _event_file.check_local(str(os.fspath(log_dir)), "log_dir")
         if purge_step is not None:
             purge_step = _convert.to_step(purge_step, "purge_step")
         self.log_dir = log_dir
@@ -209,11 +210,14 @@ class SummaryWriter:
         self.filename_suffix = filename_suffix
         self.file_writer = self.all_writers = None
         self._lock = threading.Lock()
+        self._events = SummaryToEventTransformer(_Records(self))
         _summary_writers.add(self)
         self._get_file_writer()
 
-    def _get_file_writer(self):
-        """The default FileWriter; created again after ``close()``."""
+    def _get_file_writer(self, sub_run=None):
+        """The FileWriter of the run (``sub_run`` None) or of an ``add_scalars`` sub-run (its
+        directory), created if missing, also after ``close()``: the one accessor, under the
+        lock, that ``close()`` cannot race into a half-made state."""
         with self._lock:
             if self.all_writers is None or self.file_writer is None:
                 fw = FileWriter(self.log_dir, self.max_queue, self.flush_secs,
@@ -226,24 +230,46 @@ class SummaryWriter:
                     self.purge_step = None
                 self.all_writers = {fw.get_logdir(): fw}
                 self.file_writer = fw
-            return self.file_writer
+            if sub_run is None:
+                return self.file_writer
+            fw = self.all_writers.get(sub_run)
+            if fw is None:
+                fw = self.all_writers[sub_run] = FileWriter(
+                    sub_run, self.max_queue, self.flush_secs, self.filename_suffix)
+            return fw
+
+    def _add_record(self, record, sub_run=None):
+        """The one way from this writer into an event file. A ``close()`` in another thread
+        may close the file writer between our lookup and our add: the add then raises
+        WriterClosedError having queued nothing, and the record goes to the new file."""
+        fw = self.file_writer if sub_run is None else None
+        while True:
+            if fw is None:
+                fw = self._get_file_writer(sub_run)
+            try:
+                fw.event_writer.add_record(record)
+                return
+            except _event_file.WriterClosedError:
+                fw = None
 
     def get_logdir(self):
         """Return the directory where event files are written."""
         return self.log_dir
 
-    def _write(self, event):
-        (self.file_writer or self._get_file_writer())._add_record(frame(event))
-
     def _add_summary(self, summary, global_step, walltime):
         wall = time.time() if walltime is None else _convert.to_walltime(walltime)
         step = 0 if global_step is None else _convert.to_step(global_step)
-        self._write(_messages.event(wall_time=wall, step=step, summary=summary))
+        self._add_record(frame(_messages.event(wall_time=wall, step=step, summary=summary)))
 
     def add_event(self, event, step=None, walltime=None):
-        """Write any ``Event`` (serialized bytes or a protobuf object) to the event file. Its
-        wall time becomes ``walltime`` (default now) and, if given, its step ``step``."""
-        (self.file_writer or self._get_file_writer()).add_event(event, step, walltime)
+        """Write any ``Event`` (serialized bytes or a protobuf object) to the event file.
+
+        Args:
+            event: a serialized ``Event`` (bytes) or a protobuf ``Event`` object.
+            step (int): replaces the event's step, if given.
+            walltime (float): replaces the event's wall time (default: now).
+        """
+        self._events.add_event(event, step, walltime)
 
     def add_scalar(self, tag, scalar_value, global_step=None, walltime=None, new_style=False,
                    double_precision=False):
@@ -280,7 +306,7 @@ class SummaryWriter:
                     [_scalar_value(tag, value, True, double_precision)])))
         else:
             record = _scalar_records.record(tag, value, step, wall)
-        (self.file_writer or self._get_file_writer()).event_writer.add_record(record)
+        self._add_record(record)
 
     def add_scalars(self, main_tag, tag_scalar_dict, global_step=None, walltime=None):
         """Add many scalars to one chart: each ``tag`` goes to the sub-run
@@ -299,18 +325,13 @@ class SummaryWriter:
         wall = time.time() if walltime is None else _convert.to_walltime(walltime)
         step = 0 if global_step is None else _convert.to_step(global_step)
         # Check everything before writing anything: a bad value must not leave half the lines.
-        items = [(_convert.check_tag(tag, "tag_scalar_dict key"),
+        items = [(_sub_run_name(main_tag.replace("/", "_") + "_", tag),
                   _convert.to_float(value, "tag_scalar_dict[%r]" % (tag,)))
                  for tag, value in tag_scalar_dict.items()]
         fw_logdir = self._get_file_writer().get_logdir()
         for tag, value in items:
             fw_tag = fw_logdir + "/" + main_tag.replace("/", "_") + "_" + tag
-            with self._lock:
-                fw = self.all_writers.get(fw_tag)
-                if fw is None:
-                    fw = self.all_writers[fw_tag] = FileWriter(
-                        fw_tag, self.max_queue, self.flush_secs, self.filename_suffix)
-            fw._add_record(_scalar_records.record(main_tag, value, step, wall))
+            self._add_record(_scalar_records.record(main_tag, value, step, wall), fw_tag)
 
     def add_tensor(self, tag, tensor, global_step=None, walltime=None):
         """Add a tensor (torch tensor, numpy array, number or nested list), with plugin name
@@ -497,11 +518,12 @@ class SummaryWriter:
         from . import _onnx
 
         if callable(getattr(prototxt, "read", None)):
-            data = prototxt.read()
+            data, name = prototxt.read(), getattr(prototxt, "name", None)
         else:
             _onnx.check_path(prototxt)
-            data = _event_file.read_file(prototxt)
-        self._get_file_writer().add_onnx_graph(_onnx.load_onnx_graph(data))
+            data, name = _files.read_file(prototxt, what="ONNX model"), os.fsdecode(prototxt)
+        self._events.add_onnx_graph(_onnx.load_onnx_graph(data, name if isinstance(name, str)
+                                                          else None))
 
     def add_graph(self, model, input_to_model=None, verbose=False, use_strict_trace=True):
         """Add a model graph to TensorBoard's graphs dashboard, three ways:
@@ -526,7 +548,7 @@ class SummaryWriter:
         if torch is not None and isinstance(model, torch.nn.Module):
             from . import _torch_graph
             profile = _torch_graph.graph(model, input_to_model, verbose, use_strict_trace)
-            self._get_file_writer().add_graph(profile)
+            self._events.add_graph(profile)
             return
         if input_to_model is not None:
             raise TypeError("input_to_model is for torch models; model is a %s"
@@ -537,7 +559,7 @@ class SummaryWriter:
         else:
             from . import _graph
             graph = _graph.graph_def(model)
-        self._get_file_writer().add_graph(graph)
+        self._events.add_graph(graph)
 
     def add_embedding(self, mat, metadata=None, label_img=None, global_step=None,
                       tag="default", metadata_header=None):
@@ -564,7 +586,7 @@ class SummaryWriter:
         step = 0 if global_step is None else _convert.to_step(global_step)
         subdir, files, entry = _projector.embedding_files(
             mat, metadata, label_img, step, _convert.check_tag(tag), metadata_header)
-        _event_file.write_embedding(self._get_file_writer().get_logdir(), subdir, files,
+        _files.write_embedding(self._get_file_writer().get_logdir(), subdir, files,
                                     lambda existing: _projector.update_config(existing, entry))
 
     def add_pr_curve(self, tag, labels, predictions, global_step=None, num_thresholds=127,
@@ -651,8 +673,8 @@ class SummaryWriter:
                    for k, v in _summary._mapping(metric_dict, "metric_dict").items()]
         if global_step is not None:
             global_step = _convert.to_step(global_step)
-        if run_name is not None and not isinstance(run_name, str):
-            raise TypeError("run_name must be a str, not %s" % type(run_name).__name__)
+        if run_name is not None:
+            _check_run_name(run_name)
         if run_name and os.path.normpath(run_name) == os.curdir:
             self._write_session(self, summaries, metrics, global_step)
             return
@@ -699,6 +721,45 @@ class SummaryWriter:
 
     def __exit__(self, exc_type, exc_val, exc_tb):
         self.close()
+
+
+class _Records:
+    """The event writer a SummaryWriter hands its SummaryToEventTransformer: every event goes
+    through ``SummaryWriter._add_record``, the one path into the event file."""
+
+    def __init__(self, writer):
+        self._writer = weakref.ref(writer)  # no cycle: the writer owns this
+
+    def add_event(self, event):
+        self._writer()._add_record(frame(event))
+
+
+def _sub_run_name(prefix, tag):
+    """``tag`` of ``add_scalars``, checked: its sub-run ``<log_dir>/<prefix><tag>`` must stay
+    inside the log dir (PyTorch writes ``{"/../../x": 1}`` outside it)."""
+    tag = _convert.check_tag(tag, "tag_scalar_dict key")
+    if "\0" in tag:
+        raise ValueError("tag_scalar_dict key must not contain a NUL character: %r" % (tag,))
+    if ".." in _path_parts(prefix + tag):
+        raise ValueError("tag_scalar_dict key %r would put its sub-run outside log_dir" % (tag,))
+    return tag
+
+
+def _check_run_name(run_name):
+    if not isinstance(run_name, str):
+        raise TypeError("run_name must be a str, not %s" % type(run_name).__name__)
+    if "\0" in run_name:
+        raise ValueError("run_name must not contain a NUL character: %r" % (run_name,))
+    parts = _path_parts(run_name)
+    if os.path.isabs(run_name) or os.path.splitdrive(run_name)[0] or ".." in parts:
+        raise ValueError("run_name %r would put the hparams session outside log_dir: give a "
+                         "relative name without '..'" % (run_name,))
+
+
+def _path_parts(name):
+    for sep in (os.sep, os.altsep or os.sep, "/"):
+        name = name.replace(sep, "/")
+    return name.split("/")
 
 
 def _render_figure(figure, close):
