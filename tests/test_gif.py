@@ -172,7 +172,7 @@ class EndStates:
         self.widened, self.clears = [], []
         string = ()
         clears = 0
-        for n, k in enumerate(indices, 1):
+        for k in indices:
             if string and string + (k,) not in table:
                 if next_code < 4096:
                     table[string + (k,)] = next_code
@@ -858,3 +858,97 @@ def test_decoder_refuses_a_huge_screen_without_allocating_it():
     header = b"GIF89a" + struct.pack("<HHBBB", 65535, 65535, 0, 0, 0) + b";"
     with pytest.raises(DecodeError, match="over this decoder"):
         _gif.decode_gif(header)
+
+
+# --- Decoder limits ---------------------------------------------------------------------------
+
+def tiny_frames_gif(width, height, count):
+    """A screen of ``width`` x ``height`` and ``count`` images of 1x1 pixel, 16 bytes each:
+    every image makes the decoder copy the whole screen."""
+    header = b"GIF89a" + struct.pack("<HHBBB", width, height, 0x80, 0, 0) + BLACK + WHITE
+    return header + image(0, 0, 1, 1, [1]) * count + b"\x3b"
+
+
+def test_many_tiny_frames_are_refused_before_the_output_passes_max_pixels():
+    # The issue's case: the number of frames was unbounded, and each costs a whole screen.
+    # 17 images of 1x1 on a 4096 x 4096 screen: a 275-byte file, 17 x 48 MiB of RGB frames
+    # (816 MiB) before; refused now, at the 17th image (16 x 2**24 = 2**28 pixels are fine),
+    # by a walk over the blocks before any image is decoded.
+    gif = tiny_frames_gif(4096, 4096, 17)
+    assert len(gif) < 400
+    with pytest.raises(DecodeError) as info:
+        decode_gif(gif)
+    assert info.value.section == "image descriptor (frame 16)"
+    assert info.value.offset == 19 + 16 * 15
+    assert "would make 17 frames of 4096x4096 pixels, over the decoder's limit of " \
+           "268435456 pixels in all (max_pixels)" in info.value.msg
+
+
+def test_max_pixels_bounds_frames_times_screen():
+    gif = tiny_frames_gif(3, 2, 4)
+    width, height, frames, delays, loop = decode_gif(gif, max_pixels=24)
+    assert (width, height, len(frames), delays, loop) == (3, 2, 4, [0] * 4, None)
+    assert frames[-1] == WHITE + BLACK * 5
+    with pytest.raises(DecodeError, match="would make 4 frames of 3x2 pixels"):
+        decode_gif(gif, max_pixels=23)
+    with pytest.raises(DecodeError, match="logical screen 3x2 is over this decoder's 5 pixels"):
+        decode_gif(gif, max_pixels=5)
+    with pytest.raises(TypeError, match="max_pixels must be an int"):
+        decode_gif(gif, max_pixels=24.0)
+
+
+def fuzz_seeds():
+    """Small valid GIFs exercising every block the decoder reads."""
+    header = b"GIF87a" + struct.pack("<HHBBB", 4, 3, 0x80 | 1, 1, 0)
+    composite = b"".join([
+        header, BLACK + GREEN + RED + BLUE, b"\x21\xfe\x05hello\x00",
+        gce(2, 7), image(1, 1, 2, 2, [2, 2, 2, 2]),
+        gce(3, 8, transparent=0), image(0, 0, 4, 3, [0, 3, 3, 3] * 3),
+        image(3, 2, 1, 1, [0], flags=0x80, table=WHITE + BLACK),
+        b"\x21\x01\x0c" + bytes(12) + b"\x02hi\x00",
+        gce(1, 9), image(0, 0, 1, 3, [2, 3, 1], flags=0x40), b"\x3b"])
+    rng = random.Random(5)
+    noise = [random_bytes(rng, 6 * 5 * 3) for _ in range(3)]
+    return [GOLDEN_2X2, SMALL, composite, encode_gif(noise, 6, 5)]
+
+
+def mutate(rng, gif):
+    """One random change: bytes set, cut, inserted, or a stretch of the file repeated."""
+    how = rng.randrange(4)
+    out = bytearray(gif)
+    if how == 0:
+        for _ in range(rng.randint(1, 4)):
+            out[rng.randrange(len(out))] = rng.choice((0, 1, 0x21, 0x2C, 0x3B, 0xFF,
+                                                       rng.randrange(256)))
+    elif how == 1:
+        del out[rng.randrange(len(out)):]
+    elif how == 2:
+        at = rng.randrange(len(out) + 1)
+        out[at:at] = random_bytes(rng, rng.randint(1, 8))
+    else:
+        start = rng.randrange(len(out))
+        end = rng.randrange(start, min(len(out), start + 40) + 1)
+        out[start:start] = out[start:end] * rng.randint(1, 5)
+    return bytes(out)
+
+
+def test_fuzz_only_decode_error_escapes():
+    # max_pixels keeps each case small (a changed screen size could ask for 2**26 pixels);
+    # the limit itself is what the tests above check.
+    rng = random.Random(20261207)
+    seeds = fuzz_seeds()
+    for seed in seeds:
+        decode_gif(seed)  # the seeds are valid
+    decoded = 0
+    for case in range(3000):
+        gif = mutate(rng, rng.choice(seeds))
+        try:
+            width, height, frames, delays, _ = decode_gif(gif, max_pixels=1 << 16)
+        except DecodeError:
+            continue
+        except Exception as error:  # pragma: no cover - what the test is for
+            raise AssertionError("case %d: %r raised %r" % (case, gif, error)) from error
+        assert len(frames) == len(delays)
+        assert all(len(frame) == width * height * 3 for frame in frames)
+        decoded += 1
+    assert 0 < decoded < 3000  # some changes leave a valid GIF; most do not

@@ -17,27 +17,29 @@ ALLOWED = {
     "errors": set(),
     "_crc32c": set(),
     "_wire": {"errors"},
-    "_tensor": set(),
+    "_tensor": {"errors"},
     "_messages": {"_wire", "errors"},
     "_record": {"_crc32c", "errors"},
     "_convert": {"_arrays"},
     "_fast": {"_messages", "_crc32c", "_record", "_wire"},
-    "_event_file": {"_messages", "_record"},
+    "_event_file": {"_files", "_messages", "_record"},
+    "_files": set(),
     "summary": {"_arrays", "_convert", "_draw", "_gif", "_histogram", "_image", "_messages",
                 "_png", "_pr_curve", "_tensor"},
     "_arrays": set(),
-    "_image": {"_arrays"},
+    "_image": {"_arrays", "_draw", "_gif", "_png"},
     "_png": {"errors"},
     "_gif": {"errors"},
     "_draw": set(),
-    "_histogram": set(),
+    "_histogram": {"_arrays", "_convert"},
     "_pr_curve": set(),
     "_graph": {"_messages"},
     "_torch_graph": {"_messages"},
-    "_onnx": {"_messages", "_wire", "errors"},
-    "_projector": {"_arrays", "_image", "_png"},
-    "writer": {"_arrays", "_convert", "_event_file", "_graph", "_messages", "_onnx", "_projector",
-               "summary", "_fast", "_record", "_torch_graph", "_wire"},
+    "_onnx": {"_messages", "_text_format", "errors"},
+    "_projector": {"_arrays", "_image", "_png", "_text_format"},
+    "_text_format": {"_wire"},
+    "writer": {"_arrays", "_convert", "_event_file", "_files", "_graph", "_messages", "_onnx",
+               "_projector", "summary", "_fast", "_record", "_torch_graph", "_wire"},
     "reader": {"_messages", "_record", "_tensor", "errors"},
     "__init__": {"errors", "writer"},
     "_demo": {"writer"},
@@ -45,7 +47,7 @@ ALLOWED = {
     "__main__": {"__init__", "reader", "_demo", "_dump", "errors", "writer"},
 }
 # Only the event-file layer touches the filesystem; reader and the CLI read files.
-FILE_USERS = {"_event_file", "reader", "_dump", "__main__"}
+FILE_USERS = {"_event_file", "_files", "reader", "_dump", "__main__"}
 
 
 # A method handed an object of these libraries may import them, inside the function only.

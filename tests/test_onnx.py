@@ -13,7 +13,7 @@ import os
 import pytest
 
 from tinytb import _messages, _onnx, _wire
-from tinytb._event_file import read_file
+from tinytb._files import read_file
 from tinytb.errors import DecodeError
 
 # -- builders: onnx.proto field numbers --------------------------------------------------------
@@ -327,7 +327,7 @@ def test_deep_nesting():
     graph = b""
     for _ in range(2000):  # graph inside an attribute inside a node inside a graph ...
         graph = node([], ["o"], "If", attr("g", msg(6, graph)))
-    with pytest.raises(DecodeError, match="nested too deeply"):
+    with pytest.raises(DecodeError, match="messages nested more than 100 deep"):
         _onnx.load_onnx_graph(model(graph))
 
 
@@ -350,3 +350,80 @@ def test_read_file(tmp_path):
     assert read_file(str(path).encode()) == EXAMPLE
     with pytest.raises(FileNotFoundError):
         read_file(os.path.join(str(tmp_path), "missing.onnx"))
+
+
+# -- limits --------------------------------------------------------------------------------------
+
+def nested(levels, innermost=b"", extra=b""):
+    """A graph holding a node whose attribute "g" holds a graph ... ``levels`` graphs deep;
+    ``extra`` goes into every level's node as one more attribute."""
+    graph = innermost
+    for _ in range(levels):
+        graph = node([], ["o"], "If", attr("g", msg(6, graph)), *([extra] if extra else []))
+    return graph
+
+
+def packed_dims(count):
+    """AttributeProto.t = 5: TensorProto { dims = 1 (packed: ``count`` zeros, a byte each) }:
+    each byte prints as a line "dims: 0" in text format."""
+    return attr("t", msg(5, _wire.bytes_field(1, bytes(count))))
+
+
+def test_160_nested_subgraphs_are_refused():
+    # The issue's case: 160 nested subgraphs in 804 KB made a 386 MB GraphDef; each level here
+    # holds 5000 packed dims. 160 graphs are 480 messages deep: protobuf refuses them
+    # (its limit is 100), and so does tinytb now, before printing anything.
+    data = model(nested(160, extra=packed_dims(5000)))
+    assert 800_000 < len(data) < 810_000
+    with pytest.raises(DecodeError) as info:
+        _onnx.load_onnx_graph(data)
+    assert info.value.msg == "messages nested more than 100 deep"
+    assert info.value.section.startswith("ModelProto")
+
+
+def test_nesting_limit_holds_without_the_decoders(monkeypatch):
+    # _onnx checks the depth of the decoded model itself, whatever the message decoder allows
+    monkeypatch.setattr(_messages, "MAX_DEPTH", 10 ** 6, raising=False)
+    with pytest.raises(DecodeError) as info:
+        _onnx.load_onnx_graph(model(nested(40)))
+    assert (info.value.msg, info.value.section) == ("messages nested more than 100 deep",
+                                                    "ModelProto")
+
+
+def test_nesting_limit_is_100_messages():
+    # ModelProto.graph is level 1; each graph level adds graph, node, attribute: the 34th
+    # graph is level 100 (allowed), a node in it level 101 (refused).
+    graph_def = _onnx.load_onnx_graph(model(nested(33, text(2, "deepest"))))
+    assert b"deepest" in params(graph_def)[0]
+    with pytest.raises(DecodeError, match="messages nested more than 100 deep"):
+        _onnx.load_onnx_graph(model(nested(33, node([], ["x"], "Relu"))))
+
+
+def test_parameters_text_over_the_limit_is_refused():
+    # 30 levels (within protobuf's depth) with 400 KB of packed dims at the bottom: every byte
+    # prints as a line indented 180 spaces, 75 M characters where the limit is 64 Mi.
+    data = model(nested(30, node([], ["d"], "Constant", packed_dims(400_000))))
+    assert len(data) < 401_000
+    with pytest.raises(ValueError) as info:
+        _onnx.load_onnx_graph(data, "deep.onnx")
+    assert not isinstance(info.value, DecodeError)
+    assert str(info.value).startswith("deep.onnx: the parameters of its nodes print over "
+                                      "67108864 characters (subgraphs nested 30 deep")
+
+
+def test_max_chars_bounds_all_nodes_together():
+    data = model(node([], ["a"], "Constant", packed_dims(3)),
+                 node([], ["b"], "Constant", packed_dims(3)))
+    one = params(_onnx.load_onnx_graph(data))[0]
+    assert one == b"t = dims: 0\ndims: 0\ndims: 0\n"
+    text_chars = len(one) - len("t = ")
+    assert params(_onnx.load_onnx_graph(data, max_chars=2 * text_chars)) == [one, one]
+    with pytest.raises(ValueError, match=r"^ONNX model: the parameters .* over 47 characters"):
+        _onnx.load_onnx_graph(data, max_chars=2 * text_chars - 1)
+
+
+def test_list_of_graphs_is_not_printed():
+    # a graph in a list shows as onnx's repr: its text is not made, so it counts for nothing
+    graphs = attr("gs", msg(11, nested(20, extra=packed_dims(1000))))
+    graph_def = _onnx.load_onnx_graph(model(node([], ["o"], "Loop", graphs)), max_chars=0)
+    assert params(graph_def) == [b"gs = [GraphProto('', node=<1 nodes>)]"]

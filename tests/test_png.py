@@ -610,3 +610,149 @@ def test_zlib_is_imported_lazily():
     assert out.returncode == 0, out.stderr
     before, after = out.stdout.split()
     assert after == before
+
+
+# --- Decoder limits ------------------------------------------------------------------------
+
+def zero_rows_stream(megabytes):
+    """A zlib stream of ``megabytes`` MiB of zero bytes, built in milliseconds: deflate of a
+    zero MiB after a zero MiB, flushed to a byte boundary (Z_SYNC_FLUSH), is the same bytes
+    every time, so the middle repeats; the Adler-32 trailer is computed for the whole."""
+    zeros = bytes(1 << 20)
+    compressor = zlib.compressobj(9)
+    pieces = []
+    for _ in range(3):
+        pieces.append(compressor.compress(zeros) + compressor.flush(zlib.Z_SYNC_FLUSH))
+    assert pieces[1] == pieces[2]
+    tail = compressor.flush(zlib.Z_FINISH)[:-4]  # the final empty block, without Adler-32
+    adler = 1
+    for _ in range(megabytes):
+        adler = zlib.adler32(zeros, adler)
+    return pieces[0] + pieces[1] * (megabytes - 1) + tail + struct.pack(">I", adler)
+
+
+def test_zero_rows_stream_is_a_valid_zlib_stream():
+    stream = zero_rows_stream(5)
+    assert zlib.decompress(stream) == bytes(5 << 20)
+
+
+def test_zlib_bomb_is_refused_before_inflating():
+    # The issue's case: a 194 KB PNG that decoded to 3.4 GB. 1-bit indexed colour, all rows
+    # zero (filter type None, palette index 0): every bit of the 141 MiB zlib output becomes
+    # 3 RGB bytes. 32760 x 36288 pixels, rows of 4095 + 1 bytes: exactly 141.75 MiB.
+    width, height = 4095 * 8, 36288
+    stream = zero_rows_stream(height * 4096 >> 20)
+    png = b"".join([SIGNATURE, ihdr(width, height, 3, depth=1), chunk(b"PLTE", b"\x00" * 3),
+                    chunk(b"IDAT", stream), IEND])
+    assert len(png) < 200_000 and width * height * 3 > 3.4e9
+    with pytest.raises(DecodeError) as info:
+        _png.decode_png(png)
+    assert info.value.section == "IHDR" and info.value.offset == 8
+    assert "over the decoder's limit of 268435456 pixels (max_pixels)" in info.value.msg
+
+
+def test_max_pixels_is_the_limit():
+    png = build_png(4, 3, 0, b"\x00\x01\x02\x03\x04" * 3)
+    assert _png.decode_png(png, max_pixels=12)[3] == b"\x01\x02\x03\x04" * 3
+    with pytest.raises(DecodeError, match="4 x 3 pixels is over the decoder's limit of 11"):
+        _png.decode_png(png, max_pixels=11)
+    with pytest.raises(TypeError, match="max_pixels"):
+        _png.decode_png(png, max_pixels=1.5)
+
+
+def test_69_byte_png_of_2_31_square_pixels():
+    # The issue's case: the largest dimensions IHDR allows raised OverflowError (the expected
+    # size, 1.4e19 bytes, does not fit zlib's max_length) instead of DecodeError.
+    png = b"".join([SIGNATURE, ihdr(2 ** 31 - 1, 2 ** 31 - 1, 2),
+                    chunk(b"IDAT", zlib.compress(bytes(4))), IEND])
+    assert len(png) == 69
+    with pytest.raises(DecodeError, match="2147483647 x 2147483647 pixels is over"):
+        _png.decode_png(png)
+
+
+def split_chunks(png):
+    """[(type, data)] of a well-formed PNG (CRCs not checked)."""
+    out, pos = [], 8
+    while pos < len(png):
+        length, chunk_type = struct.unpack(">I4s", png[pos:pos + 8])
+        out.append((chunk_type, png[pos + 8:pos + 8 + length]))
+        pos += 12 + length
+    return out
+
+
+def fuzz_seeds():
+    """Small valid PNGs of every kind the decoder reads."""
+    palette = chunk(b"PLTE", bytes(range(12)))
+    seeds = [_png.encode_png(image("noisy", 5, 4, channels), 5, 4, channels)
+             for channels in (1, 2, 3, 4)]
+    seeds.append(build_png(3, 2, 2, filter_reference(bytes(range(18)), 3, 2, 3, [1, 4]),
+                           idat_pieces=3, before=[chunk(b"tEXt", b"k\x00v")]))
+    seeds.append(build_png(3, 2, 3, b"\x00\x00\x01\x02\x00\x03\x02\x01", before=[palette]))
+    seeds.append(build_png(9, 2, 3, b"\x00\x1b\x39\x00\x00\x3f\x01\x40", depth=2,
+                           before=[palette, chunk(b"tRNS", b"\x00\x80")]))
+    seeds.append(build_png(9, 2, 0, b"\x01\xa5\x80\x02\x0f\x00", depth=1))
+    return seeds
+
+
+def mutate(rng, png):
+    """One random change: bytes flipped anywhere, or a chunk's data changed and its CRC made
+    right again (so the change reaches the chunk's handler), or the chunks reordered, or the
+    image data changed and recompressed (so the change reaches the filters and palette)."""
+    how = rng.randrange(6)
+    if how == 0:
+        out = bytearray(png)
+        for _ in range(rng.randint(1, 4)):
+            out[rng.randrange(len(out))] = rng.randrange(256)
+        return bytes(out)
+    if how == 1:
+        cut = rng.randrange(len(png))
+        return png[:cut] + random_bytes(rng, rng.randrange(3) * rng.randrange(20))
+    parts = split_chunks(png)
+    if how == 2:
+        i = rng.randrange(len(parts))
+        data = bytearray(parts[i][1])
+        for _ in range(rng.randint(1, 3)):
+            if data and rng.random() < 0.7:
+                data[rng.randrange(len(data))] = rng.randrange(256)
+            else:
+                data[rng.randrange(len(data) + 1):0] = random_bytes(rng, rng.randint(1, 4))
+        parts[i] = (parts[i][0], bytes(data))
+    elif how == 3:
+        i, j = rng.randrange(len(parts)), rng.randrange(len(parts))
+        if rng.random() < 0.5:
+            parts[i], parts[j] = parts[j], parts[i]
+        else:
+            parts.insert(j, parts[i])
+    elif how == 4:  # IHDR fields: dimensions, bit depth, colour type
+        fields = list(struct.unpack(">IIBBBBB", parts[0][1]))
+        field = rng.randrange(4)
+        fields[field] = (rng.choice([0, 1, 2, 3, 7, 8, 9, 2 ** 14, 2 ** 31 - 1, 2 ** 32 - 1])
+                         if field < 2 else rng.choice([0, 1, 2, 3, 4, 6, 8, 16]))
+        parts[0] = (b"IHDR", struct.pack(">IIBBBBB", *fields))
+    else:  # the decompressed image data
+        raw = bytearray(zlib.decompress(b"".join(d for t, d in parts if t == b"IDAT")))
+        for _ in range(rng.randint(1, 3)):
+            raw[rng.randrange(len(raw))] = rng.randrange(256)
+        if rng.random() < 0.3:
+            del raw[rng.randrange(len(raw)):]
+        parts = [p for p in parts if p[0] != b"IDAT"]
+        parts.insert(len(parts) - 1, (b"IDAT", zlib.compress(bytes(raw))))
+    return SIGNATURE + b"".join(chunk(t, d) for t, d in parts)
+
+
+def test_fuzz_only_decode_error_escapes():
+    rng = random.Random(20261207)
+    seeds = fuzz_seeds()
+    for seed in seeds:
+        _png.decode_png(seed)  # the seeds are valid
+    decoded = 0
+    for case in range(3000):
+        png = mutate(rng, rng.choice(seeds))
+        try:
+            _png.decode_png(png)
+        except DecodeError:
+            continue
+        except Exception as error:  # pragma: no cover - what the test is for
+            raise AssertionError("case %d: %r raised %r" % (case, png, error)) from error
+        decoded += 1
+    assert 0 < decoded < 3000  # some mutations are still valid PNGs; most are not

@@ -1,6 +1,6 @@
 """tinytb._projector: the embedding projector's files, as bytes.
 
-Vectors are from shared/spec/torch-writer-reference.md section 8 (captured from torch 2.13 +
+Vectors are from docs/pytorch-writer.md section 8 (captured from torch 2.13 +
 tensorboard 2.21, protobuf 7.36): the projector_config.pbtxt example, the metadata.tsv
 example, the float32 strings of tensors.tsv, the sprite sizes, and tensorboardX's appended
 config. conformance/test_projector.py checks the same against PyTorch, protobuf and
@@ -452,6 +452,47 @@ def test_update_config_refuses_a_file_it_cannot_read():
         P.update_config(b"\xff", entry("a"))
     with pytest.raises(ValueError, match='no field named "future_field"'):
         P.update_config(b"embeddings { future_field: 1 }", entry("a"))
+
+
+def test_config_over_the_size_cap_is_refused():
+    # 16 MiB of PyTorch's own entries (the file is read whole, rewritten whole)
+    big = TORCH_PBTXT.encode() * (P.MAX_CONFIG_BYTES // len(TORCH_PBTXT) + 1)
+    assert P.MAX_CONFIG_BYTES == 16 << 20 < len(big)
+    with pytest.raises(ValueError, match=r"^projector_config\.pbtxt is \d+ bytes, over the "
+                                         r"limit of 16777216$"):
+        P.update_config(big, entry("a"))
+    with pytest.raises(ValueError, match=r"^projector_config\.pbtxt: \d+ characters, over"):
+        P.parse_config(big.decode())
+
+
+def test_any_bytes_give_a_config_or_a_value_error_naming_the_file():
+    # the file may hold anything: a dict or ValueError naming it, no other exception, and no
+    # deep recursion (the schema nests 3 messages at most)
+    rng = random.Random(3)
+    sources = [TORCH_PBTXT.encode(), (TENSORBOARDX_BLOCK * 2).encode(),
+               b"embeddings { sprite { single_image_dim: [1, 2] } tensor_shape: 0x10 }",
+               b"embeddings { " * 50000]
+    read = 0
+    for _ in range(2000):
+        data = bytearray(rng.choice(sources)[:2000])
+        for _ in range(rng.randint(1, 4)):
+            where = rng.randrange(len(data) + 1)
+            if rng.random() < 0.5:
+                data[where:where + 1] = bytes([rng.randrange(256)])
+            else:
+                data[where:where] = rng.choice([b"{", b"}", b"<", b"\\", b"'", b'"', b"#",
+                                                b"\xff", b"\n", b":", b"[", b"]", b","])
+        try:
+            P.update_config(bytes(data), entry("a"))
+        except ValueError as error:
+            assert type(error) is ValueError
+            assert str(error).startswith("projector_config.pbtxt")
+            continue
+        read += 1
+    assert 0 < read < 2000
+    with pytest.raises(ValueError, match='projector_config.pbtxt: EmbeddingInfo has no field '
+                                         'named "embeddings"'):
+        P.update_config(b"embeddings { " * 50000, entry("a"))
 
 
 # --- embedding_files ---------------------------------------------------------------------------

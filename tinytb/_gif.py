@@ -133,6 +133,11 @@ MAX_DELAY = 0xFFFF  # Delay Time is an Unsigned (16-bit) field
 # Code (3 bytes). Netscape's looping block: identifier "NETSCAPE", code "2.0", one 3-byte data
 # sub-block: sub-block ID 1, loop count (Unsigned, 0 = forever); then the Block Terminator.
 APPLICATION_BLOCK_SIZE = 11
+# Extension Introducer, Extension Label, Block Size, Application Identifier + Authentication
+# Code: what comes before the application data sub-blocks.
+_APPLICATION_HEAD = struct.Struct("<BBB11s")
+# s24, s25 and unknown extensions: Extension Introducer, Extension Label, then sub-blocks.
+_EXTENSION_HEAD = struct.Struct("<BB")
 NETSCAPE_IDENTIFIER = b"NETSCAPE2.0"
 ANIMEXTS_IDENTIFIER = b"ANIMEXTS1.0"  # the same block under another name, read too
 NETSCAPE_LOOP_SUB_BLOCK_ID = 1
@@ -533,7 +538,7 @@ def _frame_bytes(frames, width, height):
     return checked
 
 
-def encode_gif(frames, width, height, fps=4):
+def encode_gif(frames: "list[bytes]", width: int, height: int, fps: float = 4) -> bytes:
     """An animated GIF89a of ``frames``, looping forever, each shown ``round(100 / fps)``
     centiseconds (at least 1).
 
@@ -561,10 +566,19 @@ def encode_gif(frames, width, height, fps=4):
     _check_dimension("height", height)
     delay = frame_delay(fps)
     frames = _frame_bytes(frames, width, height)
+    palettes, run_of, runs, exact = _plan_palettes(frames, width * height)
+    images = _index_frames(frames, palettes, run_of, runs, exact)
+    return _assemble(images, width, height, delay)
 
-    # Pass 1: the frames with at most 256 colours (their exact palettes), whether the whole
-    # video has at most 256, and the runs of frames to quantize that will share a palette. Only
-    # sets of at most 256 colours outlive a frame.
+
+def _plan_palettes(frames, pixels):
+    """Pass 1: the frames with at most 256 colours (their exact palettes), whether the whole
+    video has at most 256, and the runs of frames to quantize that will share a palette. Only
+    sets of at most 256 colours outlive a frame.
+
+    Returns ``(palettes, run_of, runs, exact)``: for each frame its exact palette or None
+    (quantize); for each frame the index of its run in ``runs`` (None: exact); the runs, lists
+    of frame numbers; and whether one exact palette serves the whole video."""
     palettes = []  # an exact palette, or None: quantize
     run_of = []  # for each frame to quantize, the index of its run in ``runs``
     runs = []  # lists of frame numbers
@@ -580,7 +594,7 @@ def encode_gif(frames, width, height, fps=4):
             palettes.append(None)
             shape = _colour_shape(frame)
             if (run_total is not None and _distance(shape, run_total) <= RUN_MAX_SHIFT
-                    and (len(runs[-1]) + 1) * width * height <= RUN_MAX_PIXELS):
+                    and (len(runs[-1]) + 1) * pixels <= RUN_MAX_PIXELS):
                 runs[-1].append(number)
                 run_total = [a + b for a, b in zip(run_total, shape)]
             else:
@@ -593,9 +607,13 @@ def encode_gif(frames, width, height, fps=4):
                 union = None
     if union is not None:
         palettes = [sorted(union)] * len(frames)
+    return palettes, run_of, runs, union is not None
 
-    # Pass 2: index and compress each image.
-    images = []  # (colour table, its size field, LZW minimum code size, compressed data)
+
+def _index_frames(frames, palettes, run_of, runs, exact):
+    """Pass 2: index and compress each image: ``[(colour table, its size field, LZW minimum
+    code size, compressed data)]``."""
+    images = []
     common_lookup = None
     run_palettes = {}
     for number, (frame, palette) in enumerate(zip(frames, palettes)):
@@ -609,7 +627,7 @@ def encode_gif(frames, width, height, fps=4):
                 lookup = classify(colours, tree)
             if number == runs[run][-1]:
                 del run_palettes[run]
-        elif union is not None:  # one exact palette for the whole video
+        elif exact:  # one exact palette for the whole video
             if common_lookup is None:
                 common_lookup = {colour: index for index, colour in enumerate(palette)}
             lookup = common_lookup
@@ -619,9 +637,12 @@ def encode_gif(frames, width, height, fps=4):
         min_code_size = max(MIN_CODE_SIZE, size_field + 1)
         data = lzw_encode(bytes(map(lookup.__getitem__, colours)), min_code_size)
         images.append((table, size_field, min_code_size, data))
+    return images
 
-    # The table most frames use is the Global Color Table (ties: the earliest); the others
-    # travel as Local Color Tables.
+
+def _assemble(images, width, height, delay):
+    """The file, block by block (the module docstring's layout). The table most frames use is
+    the Global Color Table (ties: the earliest); the others travel as Local Color Tables."""
     uses = Counter(table for table, _, _, _ in images)
     global_table = max(uses, key=uses.__getitem__)
     global_size = next(size for table, size, _, _ in images if table == global_table)
@@ -747,10 +768,262 @@ def _expand(indices, table):
     return rgb
 
 
+# One screen: a 13-byte header can claim 65535 x 65535 (12.9 GB of RGB), so the logical screen
+# is refused above this many pixels before its canvas is allocated.
 MAX_DECODE_PIXELS = 1 << 26  # 64 Mpixels: 192 MiB per RGB canvas
+# All frames: each frame is a copy of the whole screen, and a frame can cost 15 bytes of file
+# (a 1x1 image), so the output is bounded by the screen's pixels times the number of frames,
+# checked before each frame is decoded. 2**28 pixels is 768 MiB of RGB.
+MAX_PIXELS = 1 << 28
 
 
-def decode_gif(gif):
+class _Decoding:
+    """decode_gif's state: the screen so far, and what the blocks read so far said."""
+
+    __slots__ = ("data", "width", "height", "max_pixels", "global_table", "background_rgb",
+                 "canvas", "frames", "delays", "loop", "control", "pending_disposal")
+
+    def __init__(self, data, width, height, max_pixels):
+        self.data = data
+        self.width, self.height = width, height
+        self.max_pixels = max_pixels
+        self.global_table = None
+        self.background_rgb = b"\x00\x00\x00"
+        self.canvas = None
+        self.frames, self.delays = [], []
+        self.loop = None
+        self.control = None  # (disposal, delay, transparent index or None) for the next image
+        self.pending_disposal = None  # (disposal, left, top, w, h, saved rows or None)
+
+
+def _on_graphic_control(state, pos):
+    """s23 Graphic Control Extension: the next image's disposal, delay and transparency."""
+    data = state.data
+    what = "graphic control extension"
+    _need(data, pos, _GRAPHIC_CONTROL.size, what)
+    _, _, block_size, flags, delay, transparent, terminator = \
+        _GRAPHIC_CONTROL.unpack_from(data, pos)
+    if block_size != GRAPHIC_CONTROL_BLOCK_SIZE or terminator != 0:
+        raise DecodeError("graphic control extension with block size %d and terminator %d "
+                          "(want 4 and 0)" % (block_size, terminator), pos, what)
+    state.control = ((flags >> 2) & 7, delay,
+                     transparent if flags & TRANSPARENT_COLOR_FLAG else None)
+    return pos + _GRAPHIC_CONTROL.size
+
+
+def _on_application(state, pos):
+    """s26 Application Extension: NETSCAPE2.0 (or ANIMEXTS1.0) gives the loop count."""
+    data = state.data
+    what = "application extension"
+    _need(data, pos + _EXTENSION_HEAD.size, _APPLICATION_HEAD.size - _EXTENSION_HEAD.size, what)
+    _, _, block_size, identifier = _APPLICATION_HEAD.unpack_from(data, pos)
+    if block_size != APPLICATION_BLOCK_SIZE:
+        raise DecodeError("application extension block size %d (want 11)" % block_size,
+                          pos, what)
+    start = pos + _APPLICATION_HEAD.size
+    payload, pos = _read_sub_blocks(data, start, what)
+    if (identifier in (NETSCAPE_IDENTIFIER, ANIMEXTS_IDENTIFIER)
+            and payload[:1] == bytes((NETSCAPE_LOOP_SUB_BLOCK_ID,))):
+        if len(payload) < 3:
+            raise DecodeError("NETSCAPE2.0 loop sub-block has %d bytes (want 3)"
+                              % len(payload), start, what)
+        state.loop, = _U16.unpack_from(payload, 1)
+    return pos
+
+
+def _on_other_extension(state, pos):
+    """Comment, Plain Text (its fixed fields are its first sub-block), unknown: skipped."""
+    _, label = _EXTENSION_HEAD.unpack_from(state.data, pos)
+    _, pos = _read_sub_blocks(state.data, pos + _EXTENSION_HEAD.size, "extension 0x%02x" % label)
+    if label == PLAIN_TEXT_LABEL:
+        state.control = None  # a Plain Text Extension is the GCE's graphic (not drawn)
+    return pos
+
+
+_EXTENSION_HANDLERS = {GRAPHIC_CONTROL_LABEL: _on_graphic_control,
+                       APPLICATION_LABEL: _on_application}
+
+
+def _on_extension(state, pos):
+    """s23-s26: Extension Introducer, label, then the extension's blocks."""
+    _need(state.data, pos, _EXTENSION_HEAD.size, "extension")
+    _, label = _EXTENSION_HEAD.unpack_from(state.data, pos)
+    handler = _EXTENSION_HANDLERS.get(label, _on_other_extension)
+    return handler(state, pos)
+
+
+def _read_image(state, pos, index):
+    """s20-s22: Image Descriptor, Local Color Table, Table Based Image Data of frame
+    ``index``: ``(descriptor, colour indices, colour table, position after the image)``."""
+    data = state.data
+    what = "image descriptor (frame %d)" % index
+    _need(data, pos, _IMAGE_DESCRIPTOR.size, what)
+    _, left, top, w, h, flags = _IMAGE_DESCRIPTOR.unpack_from(data, pos)
+    if w == 0 or h == 0 or left + w > state.width or top + h > state.height:
+        # s20: "Each image must fit within the boundaries of the Logical Screen"
+        raise DecodeError("image %dx%d at (%d, %d) does not fit the %dx%d logical screen"
+                          % (w, h, left, top, state.width, state.height), pos, what)
+    start = pos
+    pos += _IMAGE_DESCRIPTOR.size
+    table = state.global_table
+    if flags & LOCAL_COLOR_TABLE_FLAG:
+        n = 3 << ((flags & 7) + 1)
+        _need(data, pos, n, "local color table (frame %d)" % index)
+        table = data[pos:pos + n]
+        pos += n
+    if table is None:
+        raise DecodeError("frame %d has no color table (no global or local table)" % index,
+                          start, what)
+    what = "image data (frame %d)" % index
+    _need(data, pos, 1, what)
+    min_code_size = data[pos]
+    if not MIN_CODE_SIZE <= min_code_size <= MAX_CODE_SIZE:
+        raise DecodeError("LZW minimum code size %d (want 2 to 8)" % min_code_size, pos, what)
+    starts = []
+    compressed, after = _read_sub_blocks(data, pos + 1, what, starts)
+    try:
+        indices = lzw_decode(compressed, min_code_size, w * h)
+    except DecodeError as err:
+        lengths = [data[start - 1] for start in starts]
+        offset = _file_offset(err.offset, starts, lengths)
+        raise DecodeError(err.msg, after - 1 if offset is None else offset, what) from None
+    if flags & INTERLACE_FLAG:
+        indices = _deinterlace(indices, w, h)
+    colors = len(table) // 3
+    if max(indices) >= colors:
+        raise DecodeError("frame %d uses color index %d of a %d-entry color table"
+                          % (index, max(indices), colors), start, what)
+    return (left, top, w, h), indices, table, after
+
+
+def _dispose_previous(state):
+    """Undo the previous image as its disposal method says (s23)."""
+    if state.pending_disposal is None:
+        return
+    disposal, left, top, w, _, saved = state.pending_disposal
+    row_bytes = state.width * 3
+    for y, row in enumerate(saved):
+        at = (top + y) * row_bytes + left * 3
+        state.canvas[at:at + w * 3] = row if disposal == DISPOSAL_PREVIOUS else \
+            state.background_rgb * w
+
+
+def _draw(state, box, indices, table, transparent):
+    """Put an image on the canvas, leaving its transparent pixels as they were."""
+    left, top, w, h = box
+    canvas, row_bytes = state.canvas, state.width * 3
+    rgb = _expand(indices, table)
+    for y in range(h):
+        at = (top + y) * row_bytes + left * 3
+        row = rgb[y * w * 3:(y + 1) * w * 3]
+        if transparent is not None and transparent in indices[y * w:(y + 1) * w]:
+            for x, i in enumerate(indices[y * w:(y + 1) * w]):
+                if i != transparent:
+                    canvas[at + 3 * x:at + 3 * x + 3] = row[3 * x:3 * x + 3]
+        else:
+            canvas[at:at + w * 3] = row
+
+
+def _check_frames(state, index, pos):
+    if (index + 1) * state.width * state.height > state.max_pixels:
+        raise DecodeError("frame %d would make %d frames of %dx%d pixels, over the decoder's "
+                          "limit of %d pixels in all (max_pixels)"
+                          % (index, index + 1, state.width, state.height, state.max_pixels),
+                          pos, "image descriptor (frame %d)" % index)
+
+
+def _skip_sub_blocks(data, pos):
+    """The position after the Data Sub-blocks at ``pos`` (s15, s16), or None if they run off
+    the end."""
+    end = len(data)
+    while pos < end:
+        n = data[pos]
+        if n == 0:
+            return pos + 1
+        pos += 1 + n
+    return None
+
+
+def _count_frames(state, pos):
+    """Walk the blocks from ``pos`` without decoding them and check that the images fit in
+    ``max_pixels``: a file of many tiny images is refused before the first one is drawn.
+    Anything malformed ends the walk quietly; decoding reports it."""
+    data = state.data
+    index = 0
+    while pos is not None and pos < len(data):
+        block = data[pos]
+        if block == EXTENSION_INTRODUCER:
+            pos = _skip_sub_blocks(data, pos + _EXTENSION_HEAD.size)
+        elif block == IMAGE_SEPARATOR and pos + _IMAGE_DESCRIPTOR.size < len(data):
+            _check_frames(state, index, pos)
+            index += 1
+            flags = _IMAGE_DESCRIPTOR.unpack_from(data, pos)[-1]
+            pos += _IMAGE_DESCRIPTOR.size
+            if flags & LOCAL_COLOR_TABLE_FLAG:
+                pos += 3 << ((flags & 7) + 1)
+            pos = _skip_sub_blocks(data, pos + 1)  # after the LZW Minimum Code Size
+        else:
+            return
+
+
+def _on_image(state, pos):
+    """An image (s20-s22): decoded, composited on the screen, the screen kept as a frame."""
+    index = len(state.frames)
+    _check_frames(state, index, pos)
+    box, indices, table, pos = _read_image(state, pos, index)
+    _dispose_previous(state)
+    disposal, delay, transparent = state.control if state.control is not None else \
+        (0, 0, None)
+    state.control = None
+    state.pending_disposal = None
+    if disposal in (DISPOSAL_BACKGROUND, DISPOSAL_PREVIOUS):
+        left, top, w, h = box
+        row_bytes = state.width * 3
+        # the rows to restore: saved for "previous"; for "background", only their count
+        saved = [bytes(state.canvas[(top + y) * row_bytes + left * 3:
+                                    (top + y) * row_bytes + (left + w) * 3])
+                 if disposal == DISPOSAL_PREVIOUS else None for y in range(h)]
+        state.pending_disposal = (disposal, left, top, w, h, saved)
+    _draw(state, box, indices, table, transparent)
+    state.frames.append(bytes(state.canvas))
+    state.delays.append(delay)
+    return pos
+
+
+# Appendix B: after the Logical Screen, blocks introduced by one byte, up to the Trailer.
+_BLOCK_HANDLERS = {EXTENSION_INTRODUCER: _on_extension, IMAGE_SEPARATOR: _on_image}
+
+
+def _read_screen(data, max_pixels):
+    """s17-s19: Header, Logical Screen Descriptor, Global Color Table: the decoder's state,
+    and the position after them."""
+    _need(data, 0, 6, "header")
+    if data[:6] not in _VERSIONS:
+        raise DecodeError("not a GIF: signature and version are %r" % data[:6], 0, "header")
+    _need(data, 6, _LOGICAL_SCREEN.size, "logical screen descriptor")
+    width, height, packed, background, _ = _LOGICAL_SCREEN.unpack_from(data, 6)
+    if width == 0 or height == 0:
+        raise DecodeError("logical screen is %dx%d" % (width, height), 6,
+                          "logical screen descriptor")
+    if width * height > min(MAX_DECODE_PIXELS, max_pixels):
+        # refuse, don't allocate
+        raise DecodeError("logical screen %dx%d is over this decoder's %d pixels"
+                          % (width, height, min(MAX_DECODE_PIXELS, max_pixels)), 6,
+                          "logical screen descriptor")
+    state = _Decoding(data, width, height, max_pixels)
+    pos = 6 + _LOGICAL_SCREEN.size
+    if packed & GLOBAL_COLOR_TABLE_FLAG:
+        n = 3 << ((packed & 7) + 1)
+        _need(data, pos, n, "global color table")
+        state.global_table = data[pos:pos + n]
+        pos += n
+        if background * 3 < n:
+            state.background_rgb = state.global_table[background * 3:background * 3 + 3]
+    return state, pos
+
+
+def decode_gif(gif: bytes, *, max_pixels: int = MAX_PIXELS
+               ) -> "tuple[int, int, list[bytes], list[int], int | None]":
     """Decode a GIF (87a or 89a) to ``(width, height, frames, delays, loop)``.
 
     ``frames`` are the logical screen after each image as a viewer shows it: RGB bytes, row-major,
@@ -761,152 +1034,28 @@ def decode_gif(gif):
     centiseconds (0 without a Graphic Control Extension). ``loop`` is the NETSCAPE2.0 loop count
     (0 = forever), or None when the block is absent (play once).
 
-    Malformed input raises :class:`~tinytb.errors.DecodeError` with the byte offset.
+    Malformed input raises :class:`~tinytb.errors.DecodeError` with the byte offset, and so do
+    a logical screen over :data:`MAX_DECODE_PIXELS` (2**26) pixels and more frames than fit in
+    ``max_pixels`` (frames x width x height; default :data:`MAX_PIXELS`, 2**28), each refused
+    before it is allocated.
     """
     try:
         data = bytes(memoryview(gif))
     except TypeError:
         raise TypeError("gif must be a bytes-like object, not %s" % type(gif).__name__) from None
-    _need(data, 0, 6, "header")
-    if data[:6] not in _VERSIONS:
-        raise DecodeError("not a GIF: signature and version are %r" % data[:6], 0, "header")
-    _need(data, 6, _LOGICAL_SCREEN.size, "logical screen descriptor")
-    width, height, packed, background, _ = _LOGICAL_SCREEN.unpack_from(data, 6)
-    if width == 0 or height == 0:
-        raise DecodeError("logical screen is %dx%d" % (width, height), 6,
-                          "logical screen descriptor")
-    if width * height > MAX_DECODE_PIXELS:
-        # a 13-byte header can claim 65535 x 65535 (12.9 GB of RGB): refuse, don't allocate
-        raise DecodeError("logical screen %dx%d is over this decoder's %d pixels"
-                          % (width, height, MAX_DECODE_PIXELS), 6, "logical screen descriptor")
-    pos = 6 + _LOGICAL_SCREEN.size
-    global_table = None
-    background_rgb = b"\x00\x00\x00"
-    if packed & GLOBAL_COLOR_TABLE_FLAG:
-        n = 3 << ((packed & 7) + 1)
-        _need(data, pos, n, "global color table")
-        global_table = data[pos:pos + n]
-        pos += n
-        if background * 3 < n:
-            background_rgb = global_table[background * 3:background * 3 + 3]
-    canvas = bytearray(background_rgb * (width * height))
-    row_bytes = width * 3
-    frames, delays = [], []
-    loop = None
-    control = None  # (disposal, delay, transparent index or None) for the next image
-    pending_disposal = None  # (disposal, left, top, w, h, saved rows or None) of the last image
-
+    if isinstance(max_pixels, bool) or not isinstance(max_pixels, int):
+        raise TypeError("max_pixels must be an int, not %s" % type(max_pixels).__name__)
+    state, pos = _read_screen(data, max_pixels)
+    _count_frames(state, pos)
+    state.canvas = bytearray(state.background_rgb * (state.width * state.height))
     while True:
         if pos >= len(data):
             raise DecodeError("truncated GIF: no Trailer", pos, "trailer")
         block = data[pos]
         if block == TRAILER:
             break
-        if block == EXTENSION_INTRODUCER:
-            _need(data, pos, 2, "extension")
-            label = data[pos + 1]
-            if label == GRAPHIC_CONTROL_LABEL:
-                what = "graphic control extension"
-                _need(data, pos, _GRAPHIC_CONTROL.size, what)
-                _, _, block_size, flags, delay, transparent, terminator = \
-                    _GRAPHIC_CONTROL.unpack_from(data, pos)
-                if block_size != GRAPHIC_CONTROL_BLOCK_SIZE or terminator != 0:
-                    raise DecodeError("graphic control extension with block size %d and "
-                                      "terminator %d (want 4 and 0)" % (block_size, terminator),
-                                      pos, what)
-                control = ((flags >> 2) & 7, delay,
-                           transparent if flags & TRANSPARENT_COLOR_FLAG else None)
-                pos += _GRAPHIC_CONTROL.size
-            elif label == APPLICATION_LABEL:
-                what = "application extension"
-                _need(data, pos + 2, 1 + APPLICATION_BLOCK_SIZE, what)
-                if data[pos + 2] != APPLICATION_BLOCK_SIZE:
-                    raise DecodeError("application extension block size %d (want 11)"
-                                      % data[pos + 2], pos, what)
-                identifier = data[pos + 3:pos + 3 + APPLICATION_BLOCK_SIZE]
-                start = pos + 3 + APPLICATION_BLOCK_SIZE
-                payload, pos = _read_sub_blocks(data, start, what)
-                if (identifier in (NETSCAPE_IDENTIFIER, ANIMEXTS_IDENTIFIER)
-                        and payload[:1] == bytes((NETSCAPE_LOOP_SUB_BLOCK_ID,))):
-                    if len(payload) < 3:
-                        raise DecodeError("NETSCAPE2.0 loop sub-block has %d bytes (want 3)"
-                                          % len(payload), start, what)
-                    loop, = _U16.unpack_from(payload, 1)
-            else:  # Comment, Plain Text (its fixed fields are its first sub-block), unknown
-                _, pos = _read_sub_blocks(data, pos + 2, "extension 0x%02x" % label)
-                if label == PLAIN_TEXT_LABEL:
-                    control = None  # a Plain Text Extension is the GCE's graphic (not drawn)
-            continue
-        if block != IMAGE_SEPARATOR:
+        handler = _BLOCK_HANDLERS.get(block)
+        if handler is None:
             raise DecodeError("unknown block introducer 0x%02x" % block, pos, "block")
-
-        index = len(frames)
-        what = "image descriptor (frame %d)" % index
-        _need(data, pos, _IMAGE_DESCRIPTOR.size, what)
-        _, left, top, w, h, flags = _IMAGE_DESCRIPTOR.unpack_from(data, pos)
-        if w == 0 or h == 0 or left + w > width or top + h > height:
-            # s20: "Each image must fit within the boundaries of the Logical Screen"
-            raise DecodeError("image %dx%d at (%d, %d) does not fit the %dx%d logical screen"
-                              % (w, h, left, top, width, height), pos, what)
-        start = pos
-        pos += _IMAGE_DESCRIPTOR.size
-        table = global_table
-        if flags & LOCAL_COLOR_TABLE_FLAG:
-            n = 3 << ((flags & 7) + 1)
-            _need(data, pos, n, "local color table (frame %d)" % index)
-            table = data[pos:pos + n]
-            pos += n
-        if table is None:
-            raise DecodeError("frame %d has no color table (no global or local table)" % index,
-                              start, what)
-        what = "image data (frame %d)" % index
-        _need(data, pos, 1, what)
-        min_code_size = data[pos]
-        if not MIN_CODE_SIZE <= min_code_size <= MAX_CODE_SIZE:
-            raise DecodeError("LZW minimum code size %d (want 2 to 8)" % min_code_size, pos, what)
-        starts = []
-        compressed, after = _read_sub_blocks(data, pos + 1, what, starts)
-        try:
-            indices = lzw_decode(compressed, min_code_size, w * h)
-        except DecodeError as err:
-            lengths = [data[start - 1] for start in starts]
-            offset = _file_offset(err.offset, starts, lengths)
-            raise DecodeError(err.msg, after - 1 if offset is None else offset, what) from None
-        pos = after
-        if flags & INTERLACE_FLAG:
-            indices = _deinterlace(indices, w, h)
-        colors = len(table) // 3
-        if max(indices) >= colors:
-            raise DecodeError("frame %d uses color index %d of a %d-entry color table"
-                              % (index, max(indices), colors), start, what)
-
-        # Dispose of the previous image, then draw this one.
-        if pending_disposal is not None:
-            disposal, pl, pt, pw, ph, saved = pending_disposal
-            for y in range(ph):
-                at = (pt + y) * row_bytes + pl * 3
-                canvas[at:at + pw * 3] = (saved[y] if disposal == DISPOSAL_PREVIOUS
-                                          else background_rgb * pw)
-        disposal, delay, transparent = control if control is not None else (0, 0, None)
-        control = None
-        if disposal in (DISPOSAL_BACKGROUND, DISPOSAL_PREVIOUS):
-            saved = None
-            if disposal == DISPOSAL_PREVIOUS:
-                saved = [bytes(canvas[(top + y) * row_bytes + left * 3:
-                                      (top + y) * row_bytes + (left + w) * 3]) for y in range(h)]
-            pending_disposal = (disposal, left, top, w, h, saved)
-        else:
-            pending_disposal = None
-        rgb = _expand(indices, table)
-        for y in range(h):
-            at = (top + y) * row_bytes + left * 3
-            row = rgb[y * w * 3:(y + 1) * w * 3]
-            if transparent is not None and transparent in indices[y * w:(y + 1) * w]:
-                for x, i in enumerate(indices[y * w:(y + 1) * w]):
-                    if i != transparent:
-                        canvas[at + 3 * x:at + 3 * x + 3] = row[3 * x:3 * x + 3]
-            else:
-                canvas[at:at + w * 3] = row
-        frames.append(bytes(canvas))
-        delays.append(delay)
-    return width, height, frames, delays, loop
+        pos = handler(state, pos)
+    return state.width, state.height, state.frames, state.delays, state.loop

@@ -24,29 +24,36 @@ Owns three things:
   attribute.ListFields())``, joined with ``", "``. ``ListFields`` lists the set fields in
   field-number order; ``str`` of a number is Python's, of ``bytes`` its ``repr``, of a
   repeated field the ``repr`` of the list, and of a message (a Constant's ``TensorProto``, a
-  subgraph) upb's text format, which :func:`text_format` reproduces: fields in number order,
+  subgraph) upb's text format, which :func:`text_format` reproduces (with
+  :mod:`tinytb._text_format`, shared with the projector's config): fields in number order,
   two-space indents, floats as ``%.6g`` if that reads back, else ``%.9g`` (doubles ``%.15g``
   or ``%.17g``), enum values by name, C escapes in strings; a subgraph in a *list* of graphs
   shows as onnx's own ``repr``, ``GraphProto('name', input=<2 inputs>, node=<3 nodes>)``.
 
 Not reproduced (files no ONNX writer makes): a singular message field repeated on the wire is
 not merged with the earlier one (the later one wins); a known field with the wrong wire type
-raises DecodeError (protobuf keeps it as an unknown field); messages nested more than 100 deep
-are read (protobuf refuses them) up to what Python's stack allows; external tensor data is not
+raises DecodeError (protobuf keeps it as an unknown field); external tensor data is not
 read (``onnx.load`` would read it into ``raw_data`` of a Constant stored outside the file).
+
+Limits. Messages nested more than 100 deep (:data:`MAX_DEPTH`, protobuf's own limit, so
+``onnx.load`` refuses the file too) raise DecodeError: the bytes are not a model onnx reads.
+The ``parameters`` strings of one graph may print at most :data:`MAX_TEXT_CHARS` characters
+in all; past that, ``ValueError`` naming the file. That one is not a DecodeError because the
+bytes are a valid model (onnx reads it, PyTorch would convert it): like a node without an
+output, it is a model tinytb declines, and DecodeError is kept for malformed bytes. Nested
+subgraphs are why the bound is needed: each level re-indents every line of the levels below,
+so an 804 KB file of 160 nested subgraphs made a 386 MB GraphDef.
 """
 
 import os
-import struct
-from fractions import Fraction
+from typing import Any
 
-from . import _messages
-from ._messages import Schema
-from ._wire import float32_bytes
+from . import _messages, _text_format
+from ._messages import Message, Schema
 from .errors import DecodeError
 
 __all__ = ["load_onnx_graph", "decode_model", "parameters", "text_format", "check_path",
-           "MODEL"]
+           "MODEL", "MAX_DEPTH", "MAX_TEXT_CHARS"]
 
 # -- onnx.proto ----------------------------------------------------------------------------
 # Field tables: number -> (name, type, repeated), in onnx.proto's types: a scalar type name,
@@ -54,7 +61,7 @@ __all__ = ["load_onnx_graph", "decode_model", "parameters", "text_format", "chec
 # (see the docstring) and enums as "enum"; _TYPES keeps the .proto type of every field for the
 # printers, by message name.
 
-_TYPES = {}
+_TYPES: dict = {}
 
 ATTRIBUTE_TYPE = {0: "UNDEFINED", 1: "FLOAT", 2: "INT", 3: "STRING", 4: "TENSOR", 5: "GRAPH",
                   11: "SPARSE_TENSOR", 13: "TYPE_PROTO", 6: "FLOATS", 7: "INTS", 8: "STRINGS",
@@ -206,14 +213,57 @@ _define(SIMPLE_SHARDED_DIM, {1: ("dim_value", "int64", False), 2: ("dim_param", 
         oneof=("dim_value", "dim_param"))
 
 
-def decode_model(data):
+# protobuf's default recursion limit (upb's kUpb_WireFormat_DefaultDepthLimit, C++'s
+# kDefaultRecursionLimit): onnx.load refuses messages nested deeper, and so does tinytb. A
+# subgraph is three levels down (graph, node, attribute): about 33 levels of If/Loop bodies.
+MAX_DEPTH = 100
+
+
+def decode_model(data: bytes) -> Message:
     """Decode a serialized ``ModelProto`` (the bytes of a binary ``.onnx`` file) into a
     :class:`~tinytb._messages.Message` tree; string fields hold ``bytes``. Raises DecodeError
-    with the byte offset and field path of malformed bytes."""
+    with the byte offset and field path of malformed bytes, and for messages nested more than
+    :data:`MAX_DEPTH` deep."""
     try:
-        return MODEL.decode(bytes(data))
-    except RecursionError:  # protobuf stops at 100 nested messages; Python's stack is ours
-        raise DecodeError("messages nested too deeply", None, "ModelProto") from None
+        model = MODEL.decode(bytes(data))
+    except RecursionError:  # Python's stack ran out first
+        raise DecodeError("messages nested more than %d deep" % MAX_DEPTH, None,
+                          "ModelProto") from None
+    _check_depth(model)
+    return model
+
+
+def _check_depth(model):
+    """Raise DecodeError if a message lies more than MAX_DEPTH below ``model``. (The message
+    decoder stops there too, with the offset and path; this does not rely on it.)"""
+    pending = [(model, 0)]
+    while pending:
+        message, depth = pending.pop()
+        types = _TYPES[message.type_name]
+        for name, value in message.fields():
+            if not isinstance(types[name], Schema):
+                continue
+            if depth >= MAX_DEPTH:
+                raise DecodeError("messages nested more than %d deep" % MAX_DEPTH, None,
+                                  "ModelProto")
+            pending.extend((item, depth + 1) for item in (value if isinstance(value, list)
+                                                           else (value,)))
+
+
+def _graph_depth(graph):
+    """How many graphs deep the subgraphs of ``graph`` go (0: none)."""
+    deepest = 0
+    pending = [(graph, 0)]
+    while pending:
+        graph, depth = pending.pop()
+        deepest = max(deepest, depth)
+        for node in graph.node:
+            for attribute in node.attribute:
+                subgraphs = list(attribute.graphs)
+                if attribute.g is not None:
+                    subgraphs.append(attribute.g)
+                pending.extend((sub, depth + 1) for sub in subgraphs)
+    return deepest
 
 
 def _set_fields(message):
@@ -237,114 +287,58 @@ def _set_fields(message):
 
 # -- upb's text format (what str() of a message gives) -------------------------------------
 
-def _byte_escape(i):
-    return {9: "\\t", 10: "\\n", 13: "\\r", 34: '\\"', 39: "\\'", 92: "\\\\"}.get(
-        i, chr(i) if 32 <= i < 127 else "\\%03o" % i)
-
-
-# bytes fields: every byte outside printable ASCII as a 3-digit octal escape.
-_BYTES_TABLE = {i: _byte_escape(i) for i in range(256) if _byte_escape(i) != chr(i)}
-# string fields: the same for ASCII; valid UTF-8 passes through, and each byte of invalid
-# UTF-8 (surrogateescape gives it as U+DC00 + byte) is escaped as bytes are.
-_STRING_TABLE = {i: e for i, e in _BYTES_TABLE.items() if i < 128}
-_STRING_TABLE.update((0xDC00 + i, "\\%03o" % i) for i in range(128, 256))
-
-
-def _escape_bytes(raw):
-    return raw.decode("latin-1").translate(_BYTES_TABLE)
-
-
-def _escape_string(raw):
-    return raw.decode("utf-8", "surrogateescape").translate(_STRING_TABLE)
-
-
-_F32 = struct.Struct("<f")
-_I32 = struct.Struct("<i")
-
-
-def _strtof(text):
-    """C's ``strtof``: the decimal ``text`` rounded once, to the nearest float32 (ties to
-    even). Rounding through a double first can differ only when the double lands exactly
-    halfway between two float32 values; that case is settled with exact fractions."""
-    wide = float(text)
-    raw = float32_bytes(wide)
-    narrow = _F32.unpack(raw)[0]
-    if narrow == wide or narrow != narrow or abs(narrow) == float("inf"):
-        return narrow
-    bits = _I32.unpack(raw)[0]
-    step = 1 if abs(wide) > abs(narrow) else -1  # the float32 on the other side of wide
-    other = _F32.unpack(_I32.pack(bits + step))[0]
-    if (narrow + other) / 2 != wide:
-        return narrow
-    exact, middle = abs(Fraction(text)), abs(Fraction(wide))
-    if exact == middle:
-        return narrow  # a true tie: the cast already chose the even one
-    # other lies beyond wide (step 1) or short of it (step -1): which side is text on?
-    return other if (exact > middle) == (step == 1) else narrow
-
-
-def _float_text(value):
-    """upb's ``_upb_EncodeRoundTripFloat`` (protobuf's old ``SimpleFtoa``): ``%.6g`` when it
-    reads back as the same float32, else ``%.9g`` (never 7 or 8 digits: ``8.43372533e+18``)."""
-    if value != value:
-        return "nan"
-    text = "%.6g" % value
-    return text if _strtof(text) == value else "%.9g" % value
-
-
-def _double_text(value):
-    """upb's ``_upb_EncodeRoundTripDouble``: ``%.15g`` when it reads back, else ``%.17g``."""
-    if value != value:
-        return "nan"
-    text = "%.15g" % value
-    return text if float(text) == value else "%.17g" % value
+_strtof = _text_format.strtof  # C's strtof, which upb's float printing relies on
 
 
 def _scalar_text(kind, value):
     if kind == "string":
-        return '"%s"' % _escape_string(value)
+        return '"%s"' % _text_format.escape_string(value)
     if kind == "bytes":
-        return '"%s"' % _escape_bytes(value)
+        return '"%s"' % _text_format.escape_bytes(value)
     if kind == "float":
-        return _float_text(value)
+        return _text_format.float_text(value)
     if kind == "double":
-        return _double_text(value)
+        return _text_format.double_text(value)
     if isinstance(kind, dict):
         return kind[value]
     return str(value)  # the integer types; onnx.proto has no bool field
 
 
-def text_format(message):
-    """``str(message)`` as protobuf's upb runtime prints it (unknown fields left out)."""
-    out = []
-    _print_message(message, "", out)
-    return "".join(out)
+def text_format(message: Message, printer: "_text_format.Printer | None" = None) -> str:
+    """``str(message)`` as protobuf's upb runtime prints it (unknown fields left out). With
+    ``printer``, printed through it (its limit counts)."""
+    printer = _text_format.Printer() if printer is None else printer
+    _print_message(message, "", printer)
+    return printer.text()
 
 
-def _print_message(message, indent, out):
+def _print_message(message, indent, printer):
     for name, kind, value in _set_fields(message):
         for item in value if isinstance(value, list) else (value,):
             if isinstance(kind, Schema):
-                out.append("%s%s {\n" % (indent, name))
-                _print_message(item, indent + "  ", out)
-                out.append(indent + "}\n")
+                printer.begin(indent, name)
+                _print_message(item, indent + "  ", printer)
+                printer.end(indent)
             else:
-                out.append("%s%s: %s\n" % (indent, name, _scalar_text(kind, item)))
+                printer.field(indent, name, _scalar_text(kind, item))
 
 
 # -- PyTorch's rules -------------------------------------------------------------------------
 
-def _python_value(kind, value):
-    """The Python object protobuf returns for one value of a field."""
+def _python_value(kind, value, printer, in_list=False):
+    """The Python object protobuf returns for one value of a field (messages printed through
+    ``printer``)."""
     if kind == "string":
         try:
             return value.decode("utf-8")
         except UnicodeDecodeError:
             return value  # upb returns the bytes of a proto2 string that is not UTF-8
     if kind is GRAPH:
-        return _Printed(text_format(value), _graph_repr(value))
+        if in_list:  # shown by repr only, which onnx makes short: not printed at all
+            return _Printed("", _graph_repr(value, printer))
+        return _Printed(text_format(value, printer), _graph_repr(value, printer))
     if isinstance(kind, Schema):
-        return _Printed(text_format(value))
+        return _Printed(text_format(value, printer))
     return value
 
 
@@ -361,27 +355,29 @@ class _Printed(str):
         return self.shown
 
 
-def _graph_repr(graph):
+def _graph_repr(graph, printer):
     """onnx's ``GraphProto.__repr__`` (onnx/__init__.py, ``_graph_proto_repr``)."""
     counts = "".join(", %s=<%d %s>" % (field, len(items), label) for field, items, label in (
         ("input", graph.input, "inputs"), ("output", graph.output, "outputs"),
         ("initializer", graph.initializer, "initializers"), ("node", graph.node, "nodes"),
         ("value_info", graph.value_info, "value_info")) if items)
-    return "GraphProto('%s'%s)" % (_python_value("string", graph.name), counts)
+    return "GraphProto('%s'%s)" % (_python_value("string", graph.name, printer), counts)
 
 
-def _str(kind, value):
+def _str(kind, value, printer):
     """``str(value)`` of a field as ``ListFields()`` returns it."""
     if isinstance(value, list):
-        return repr([_python_value(kind, item) for item in value])
-    return str(_python_value(kind, value)) if kind != "bytes" else repr(value)
+        return repr([_python_value(kind, item, printer, in_list=True) for item in value])
+    return str(_python_value(kind, value, printer)) if kind != "bytes" else repr(value)
 
 
-def parameters(node):
+def parameters(node: Any, printer: "_text_format.Printer | None" = None) -> str:
     """The ``parameters`` attribute PyTorch gives a node: per attribute, its set fields'
     ``str`` joined by ``" = "`` (e.g. ``kernel_shape = [3, 3] = 7``), the attributes joined by
-    ``", "``."""
-    return ", ".join(" = ".join(_str(kind, value) for _, kind, value in _set_fields(attribute))
+    ``", "``. Messages in it are printed through ``printer`` (its limit counts)."""
+    printer = _text_format.Printer() if printer is None else printer
+    return ", ".join(" = ".join(_str(kind, value, printer)
+                                for _, kind, value in _set_fields(attribute))
                      for attribute in node.attribute)
 
 
@@ -392,16 +388,17 @@ def _text(raw, path):
         raise DecodeError("string is not UTF-8 (%s)" % err.reason, None, path) from None
 
 
-def load_onnx_graph(data):
-    """The serialized ``GraphDef`` that ``torch.utils.tensorboard._onnx_graph.load_onnx_graph``
-    makes of the ONNX model in ``data`` (the bytes of a binary ``.onnx`` file), printing
-    nothing. Malformed bytes raise DecodeError; a node without outputs, which PyTorch cannot
-    name (IndexError), raises ValueError."""
-    model = decode_model(data)
-    graph = model.graph
+# What the parameters strings of one graph may print in all, in characters. Text format
+# indents every line of a nested message two spaces a level, so a subgraph n levels down
+# prints each of its fields with 6n spaces in front (graph, node, attribute per level): a
+# few hundred KB of packed numbers 30 levels deep print as a hundred MB. 2**26 characters
+# (64 Mi) is far above what any exported model prints.
+MAX_TEXT_CHARS = 1 << 26
+
+
+def _variable_nodes(graph):
+    """Every ``graph.input`` then every ``graph.output`` as a ``Variable`` NodeDef."""
     nodes = []
-    if graph is None:  # PyTorch reads the empty default graph: no nodes
-        return _messages.graph_def(nodes, producer=22)
     for group in ("input", "output"):
         for index, value in enumerate(getattr(graph, group)):
             path = "ModelProto.graph.%s[%d]" % (group, index)
@@ -413,6 +410,12 @@ def load_onnx_graph(data):
                 attr=[("dtype", _messages.attr_value(
                           type=tensor.elem_type if tensor is not None else 0)),
                       ("shape", _messages.attr_value(shape=dims))]))
+    return nodes
+
+
+def _op_nodes(graph, printer):
+    """Every ``graph.node`` as a NodeDef named by its first output, with ``parameters``."""
+    nodes = []
     for index, node in enumerate(graph.node):
         path = "ModelProto.graph.node[%d]" % index
         if not node.output:
@@ -421,8 +424,34 @@ def load_onnx_graph(data):
         inputs = [_text(name, "%s.input[%d]" % (path, i)) for i, name in enumerate(node.input)]
         nodes.append(_messages.node_def(
             _text(node.output[0], path + ".output[0]"), _text(node.op_type, path + ".op_type"),
-            inputs, attr=[("parameters",
-                           _messages.attr_value(s=parameters(node).encode("utf-8")))]))
+            inputs, attr=[("parameters", _messages.attr_value(
+                s=parameters(node, printer).encode("utf-8")))]))
+    return nodes
+
+
+def load_onnx_graph(data: bytes, name: "str | None" = None,
+                    max_chars: int = MAX_TEXT_CHARS) -> bytes:
+    """The serialized ``GraphDef`` that ``torch.utils.tensorboard._onnx_graph.load_onnx_graph``
+    makes of the ONNX model in ``data`` (the bytes of a binary ``.onnx`` file), printing
+    nothing. ``name`` (the file's, for messages) defaults to "ONNX model".
+
+    Malformed bytes raise DecodeError, and so do messages nested more than :data:`MAX_DEPTH`
+    deep (protobuf refuses them too). A node without outputs, which PyTorch cannot name
+    (IndexError), raises ValueError, and so does a model whose ``parameters`` strings would
+    print more than ``max_chars`` characters in all (:data:`MAX_TEXT_CHARS`): PyTorch would
+    make that GraphDef, but it is a file blown up by deep nesting, not a model to look at."""
+    model: Any = decode_model(data)
+    graph = model.graph
+    if graph is None:  # PyTorch reads the empty default graph: no nodes
+        return _messages.graph_def([], producer=22)
+    printer = _text_format.Printer(max_chars)
+    try:
+        nodes = _variable_nodes(graph) + _op_nodes(graph, printer)
+    except _text_format.TextTooLarge:
+        raise ValueError("%s: the parameters of its nodes print over %d characters (subgraphs "
+                         "nested %d deep re-indent every line at each level); refused "
+                         "rather than made into a GraphDef of that size"
+                         % (name or "ONNX model", max_chars, _graph_depth(graph))) from None
     return _messages.graph_def(nodes, producer=22)
 
 

@@ -43,8 +43,10 @@ numbers below are that document's):
 :func:`encode_png` writes greyscale, grey+alpha, RGB and RGBA images (1 to 4 channels, bit
 depth 8, not interlaced). :func:`decode_png` reads colour types 0, 2, 3, 4 and 6 at bit depth 8
 (and 1, 2, 4 for types 0 and 3), not interlaced, and checks every CRC; anything else raises
-:class:`~tinytb.errors.DecodeError`. It is for tests and readers: plain Python loops undo the
-Average and Paeth filters, at 3 to 6 MB/s.
+:class:`~tinytb.errors.DecodeError`, and so does an image over ``max_pixels``
+(:data:`MAX_PIXELS`, 2**28), refused from its IHDR before anything is inflated or allocated.
+It is for tests and readers: plain Python loops undo the Average and Paeth filters, at 3 to
+6 MB/s.
 
 **Filters in big integers.** The encoder filters a strip of rows (about 64 KB) at a time,
 read as ONE Python ``int``: each byte is a lane, and a bytewise operation over the strip is
@@ -92,7 +94,7 @@ from itertools import accumulate
 
 from .errors import DecodeError
 
-__all__ = ["encode_png", "decode_png", "SIGNATURE"]
+__all__ = ["encode_png", "decode_png", "SIGNATURE", "MAX_PIXELS"]
 
 SIGNATURE = b"\x89PNG\r\n\x1a\n"  # §5.2
 
@@ -333,7 +335,7 @@ def _plan(zlib, padded, height, stride, bpp, fast):
 
 
 # Strip geometry: masks and lane constants, cached (a writer logs images of a few sizes).
-_geometry_cache = {}
+_geometry_cache: dict = {}
 
 
 def _geometry(stride, bpp, rows):
@@ -482,98 +484,154 @@ def _pick_rows(outputs, rows, line, kinds):
 
 # --- Decoder ------------------------------------------------------------------------------
 
-def decode_png(png):
+# The decoder's limit: an IHDR of 25 bytes can declare 2**31 - 1 x 2**31 - 1 pixels, and a
+# zlib stream of a few hundred KB inflates to gigabytes of zero rows. Images over this many
+# pixels (width * height) are refused from the IHDR, before anything is inflated or
+# allocated. 2**28 pixels is 16384 x 16384: at most 1 GiB of RGBA output.
+MAX_PIXELS = 1 << 28
+
+
+class _Chunks:
+    """What the chunks read so far said: decode_png's state, filled in by the handlers."""
+
+    __slots__ = ("max_pixels", "header", "palette", "alpha", "idat", "idat_offset",
+                 "previous")
+
+    def __init__(self, max_pixels: int) -> None:
+        self.max_pixels = max_pixels
+        self.header = None  # (width, height, bit depth, colour type) from IHDR
+        self.palette = None  # PLTE's bytes
+        self.alpha = None  # tRNS's bytes, for indexed colour
+        self.idat: list = []  # the IDAT chunks' data, in order
+        self.idat_offset = None  # where the first IDAT chunk starts
+        self.previous = b""  # the type of the chunk before this one
+
+
+def _on_ihdr(state, body, pos, name):
+    if state.header is not None:
+        raise DecodeError("a second IHDR chunk", pos, name)
+    state.header = header = _read_ihdr(body, pos)
+    width, height = header[:2]
+    if width * height > state.max_pixels:
+        raise DecodeError("image of %d x %d pixels is over the decoder's limit of %d pixels "
+                          "(max_pixels)" % (width, height, state.max_pixels), pos, name)
+
+
+def _on_idat(state, body, pos, name):
+    # §11.2.4: IDAT chunks "shall appear consecutively with no other intervening chunks"
+    if state.idat and state.previous != b"IDAT":
+        raise DecodeError("IDAT chunks are not consecutive", pos, name)
+    if state.idat_offset is None:
+        state.idat_offset = pos
+    state.idat.append(body)
+
+
+def _on_plte(state, body, pos, name):
+    colour_type = state.header[3]
+    # §11.2.3: one PLTE, before the first IDAT, not for greyscale
+    if state.palette is not None or colour_type in (GREYSCALE, GREYSCALE_ALPHA) or state.idat:
+        raise DecodeError("PLTE chunk not allowed here (colour type %d%s)"
+                          % (colour_type, ", after IDAT" if state.idat else ""), pos, name)
+    if len(body) % 3 or not 3 <= len(body) <= 768:
+        raise DecodeError("PLTE chunk of %d bytes (1 to 256 entries of 3 bytes)"
+                          % len(body), pos, name)
+    state.palette = bytes(body)
+
+
+def _on_trns(state, body, pos, name):
+    colour_type = state.header[3]
+    # §11.3.2.1: before IDAT, after PLTE for indexed colour, never with an alpha channel
+    if state.idat or colour_type in (GREYSCALE_ALPHA, TRUECOLOUR_ALPHA) or \
+            (colour_type == INDEXED and state.palette is None):
+        raise DecodeError("tRNS chunk not allowed here (colour type %d)" % colour_type,
+                          pos, name)
+    if colour_type == INDEXED:
+        if len(body) > len(state.palette) // 3:
+            raise DecodeError("tRNS chunk has %d entries for a palette of %d"
+                              % (len(body), len(state.palette) // 3), pos, name)
+        state.alpha = bytes(body)
+    # greyscale and truecolour: a transparent colour key, not applied here
+
+
+# The critical chunks this decoder reads (IEND ends the loop), and tRNS.
+_CHUNK_HANDLERS = {b"IHDR": _on_ihdr, b"IDAT": _on_idat, b"PLTE": _on_plte, b"tRNS": _on_trns}
+
+
+def _read_chunks(zlib, data, max_pixels):
+    """Read the chunks after the signature up to IEND: the decoder's state."""
+    state = _Chunks(max_pixels)
+    pos = len(SIGNATURE)
+    while True:
+        chunk_type, body, next_pos = _read_chunk(zlib, data, pos)
+        name = chunk_type.decode("ascii")
+        if state.header is None and chunk_type != b"IHDR":
+            raise DecodeError("the first chunk is %s, not IHDR" % name, pos, name)
+        if chunk_type == b"IEND":  # §11.2.5: last, and empty
+            if len(body):
+                raise DecodeError("IEND chunk with %d data bytes (it must be empty)"
+                                  % len(body), pos, name)
+            pos = next_pos
+            break
+        handler = _CHUNK_HANDLERS.get(chunk_type)
+        if handler is not None:
+            handler(state, body, pos, name)
+        elif not chunk_type[0] & 0x20:  # §5.4: critical (upper-case first letter)
+            raise DecodeError("unknown critical chunk %s" % name, pos, name)
+        state.previous = chunk_type
+        pos = next_pos
+    if pos != len(data):
+        raise DecodeError("%d bytes after the IEND chunk" % (len(data) - pos), pos, "IEND")
+    if not state.idat:
+        raise DecodeError("no IDAT chunk", pos, "IEND")
+    if state.header[3] == INDEXED and state.palette is None:
+        raise DecodeError("indexed-colour image without a PLTE chunk", state.idat_offset,
+                          "IDAT")
+    return state
+
+
+def decode_png(png: bytes, *, max_pixels: int = MAX_PIXELS) -> "tuple[int, int, int, bytes]":
     """``(width, height, channels, pixels)`` of a PNG file: ``pixels`` are ``bytes`` in the
     layout :func:`encode_png` takes (HWC, 8 bits per sample).
 
     Reads non-interlaced images of bit depth 8, and also 1, 2 and 4 for greyscale (scaled to
     0-255) and indexed-colour. Indexed-colour images come out as RGB, or RGBA when they have
     a tRNS chunk. Ancillary chunks are checked (CRC) and skipped. Malformed or unsupported
-    input raises :class:`~tinytb.errors.DecodeError` with the byte offset and the chunk."""
+    input raises :class:`~tinytb.errors.DecodeError` with the byte offset and the chunk, and
+    so does an image of more than ``max_pixels`` pixels (width * height; default
+    :data:`MAX_PIXELS`, 2**28), refused from its IHDR before anything is inflated; the zlib
+    stream is never inflated past the size the IHDR gives."""
     zlib = _zlib()
     try:
         data = memoryview(png).cast("B")
     except TypeError:
         raise TypeError("png must be a bytes-like object, got %s" % type(png).__name__) \
             from None
-    end = len(data)
-    if data[:8] != SIGNATURE:
+    max_pixels = _integer(max_pixels, "max_pixels")
+    if data[:len(SIGNATURE)] != SIGNATURE:
         raise DecodeError("not a PNG file: the first 8 bytes are %r, not the PNG signature"
-                          % bytes(data[:8]), 0, "signature")
-    header = palette = alpha = None
-    idat = []
-    idat_offset = None
-    previous = b""
-    pos = 8
-    while True:
-        chunk_type, body, next_pos = _read_chunk(zlib, data, pos)
-        name = chunk_type.decode("ascii")
-        if header is None and chunk_type != b"IHDR":
-            raise DecodeError("the first chunk is %s, not IHDR" % name, pos, name)
-        if chunk_type == b"IHDR":
-            if header is not None:
-                raise DecodeError("a second IHDR chunk", pos, name)
-            header = _read_ihdr(body, pos)
-            colour_type = header[3]
-        elif chunk_type == b"IDAT":
-            if idat and previous != b"IDAT":
-                raise DecodeError("IDAT chunks are not consecutive", pos, name)
-            if idat_offset is None:
-                idat_offset = pos
-            idat.append(body)
-        elif chunk_type == b"IEND":
-            if len(body):
-                raise DecodeError("IEND chunk with %d data bytes (it must be empty)"
-                                  % len(body), pos, name)
-            pos = next_pos
-            break
-        elif chunk_type == b"PLTE":
-            if palette is not None or colour_type in (GREYSCALE, GREYSCALE_ALPHA) or idat:
-                raise DecodeError("PLTE chunk not allowed here (colour type %d%s)"
-                                  % (colour_type, ", after IDAT" if idat else ""), pos, name)
-            if len(body) % 3 or not 3 <= len(body) <= 768:
-                raise DecodeError("PLTE chunk of %d bytes (1 to 256 entries of 3 bytes)"
-                                  % len(body), pos, name)
-            palette = bytes(body)
-        elif chunk_type == b"tRNS":
-            if idat or colour_type in (GREYSCALE_ALPHA, TRUECOLOUR_ALPHA) or \
-                    (colour_type == INDEXED and palette is None):
-                raise DecodeError("tRNS chunk not allowed here (colour type %d)"
-                                  % colour_type, pos, name)
-            if colour_type == INDEXED:
-                if len(body) > len(palette) // 3:
-                    raise DecodeError("tRNS chunk has %d entries for a palette of %d"
-                                      % (len(body), len(palette) // 3), pos, name)
-                alpha = bytes(body)
-            # greyscale and truecolour: a transparent colour key, not applied here
-        elif not chunk_type[0] & 0x20:  # §5.4: critical (upper-case first letter)
-            raise DecodeError("unknown critical chunk %s" % name, pos, name)
-        previous = chunk_type
-        pos = next_pos
-    if pos != end:
-        raise DecodeError("%d bytes after the IEND chunk" % (end - pos), pos, "IEND")
-    if not idat:
-        raise DecodeError("no IDAT chunk", pos, "IEND")
-    width, height, depth, colour_type = header
-    if colour_type == INDEXED and palette is None:
-        raise DecodeError("indexed-colour image without a PLTE chunk", idat_offset, "IDAT")
+                          % bytes(data[:len(SIGNATURE)]), 0, "signature")
+    state = _read_chunks(zlib, data, max_pixels)
+    width, height, depth, colour_type = state.header
+    idat_offset = state.idat_offset
     channels = CHANNELS_OF_COLOUR_TYPE[colour_type]
     row_bytes = (width * channels * depth + 7) // 8
-    raw = _inflate(zlib, idat, height * (row_bytes + 1), idat_offset)
+    raw = _inflate(zlib, state.idat, height * (row_bytes + 1), idat_offset)
     # §9.2: bpp, the bytes per complete pixel, "rounding up to 1" below 8 bits per pixel
     pixels = _unfilter(raw, height, row_bytes, max(1, channels * depth // 8), idat_offset)
     if depth < 8:
         pixels = _unpack(pixels, height, row_bytes, width, depth,
                          255 // ((1 << depth) - 1) if colour_type == GREYSCALE else 1)
     if colour_type == INDEXED:
-        return (width, height) + _expand_palette(pixels, palette, alpha, idat_offset)
+        return (width, height) + _expand_palette(pixels, state.palette, state.alpha,
+                                                 idat_offset)
     return width, height, channels, pixels
 
 
 def _read_chunk(zlib, data, pos):
     """(chunk type, data, offset of the next chunk) of the chunk at ``pos``, CRC checked."""
     end = len(data)
-    if end - pos < 8:
+    head, crc = _CHUNK_HEAD.size, _CRC.size  # §5.3: 8 bytes before the data, 4 after
+    if end - pos < head:
         if pos == end:
             raise DecodeError("the file ends without an IEND chunk", pos, "chunk")
         raise DecodeError("truncated chunk header: %d of 8 bytes" % (end - pos), pos, "chunk")
@@ -583,16 +641,16 @@ def _read_chunk(zlib, data, pos):
     name = chunk_type.decode("ascii")
     if length > MAX_DIMENSION:
         raise DecodeError("chunk length %d is over 2**31 - 1" % length, pos, name)
-    if end - pos - 12 < length:
+    if end - pos - head - crc < length:
         raise DecodeError("truncated %s chunk: %d of %d data bytes and its CRC"
-                          % (name, max(0, end - pos - 8), length + 4), pos, name)
-    body = data[pos + 8:pos + 8 + length]
-    stored, = _CRC.unpack_from(data, pos + 8 + length)
+                          % (name, max(0, end - pos - head), length + crc), pos, name)
+    body = data[pos + head:pos + head + length]
+    stored, = _CRC.unpack_from(data, pos + head + length)
     computed = zlib.crc32(body, zlib.crc32(chunk_type))
     if stored != computed:
         raise DecodeError("%s chunk CRC mismatch: stored 0x%08x, computed 0x%08x"
                           % (name, stored, computed), pos, name)
-    return chunk_type, body, pos + 12 + length
+    return chunk_type, body, pos + head + length + crc
 
 
 def _read_ihdr(body, pos):

@@ -48,11 +48,11 @@ and so does tinytb, with the same names and bytes, except where PyTorch's output
 """
 
 import math
-import re
 import warnings
 from itertools import repeat
 from operator import mul
 
+from . import _text_format
 from ._arrays import as_array
 from ._image import make_grid, to_uint8, transpose
 from ._png import encode_png
@@ -302,200 +302,48 @@ _FIELDS = {
 def _new(type_name):
     """A message as a dict: every field, at its default (``""``, ``[]``, or ``None`` for an
     absent message)."""
-    return {name: [] if repeated else ("" if kind == "string" else None)
-            for name, kind, repeated in _FIELDS[type_name]}
+    return _text_format.new_message(_FIELDS, type_name)
 
 
-# protobuf's text_encoding.CEscape(text, as_utf8=True), text_format's default since protobuf
-# 4.21: ASCII controls and DEL as 3-digit octal but \t \n \r, quotes and backslash escaped,
-# everything else (non-ASCII included) verbatim.
-_ESCAPES = {i: "\\%03o" % i for i in list(range(32)) + [127]}
-_ESCAPES.update({ord("\t"): "\\t", ord("\n"): "\\n", ord("\r"): "\\r", ord('"'): '\\"',
-                 ord("'"): "\\'", ord("\\"): "\\\\"})
-
-
-def config_text(config):
+def config_text(config: dict) -> str:
     """``text_format.MessageToString`` of a ``ProjectorConfig`` dict (:func:`parse_config`):
-    fields in number order, 2-space indent; empty strings and absent messages left out."""
-    out = []
-    _print(config, "ProjectorConfig", "", out)
-    return "".join(out)
+    fields in number order, 2-space indent; empty strings and absent messages left out;
+    strings escaped as ``CEscape(as_utf8=True)``, text_format's default since protobuf 4.21."""
+    printer = _text_format.Printer()
+    _print(config, "ProjectorConfig", "", printer)
+    return printer.text()
 
 
-def _print(msg, type_name, indent, out):
+def _print(msg, type_name, indent, printer):
     for name, kind, repeated in _FIELDS[type_name]:
         value = msg.get(name)
         if kind in _FIELDS:
             for item in (value or []) if repeated else ([] if value is None else [value]):
-                out.append("%s%s {\n" % (indent, name))
-                _print(item, kind, indent + "  ", out)
-                out.append("%s}\n" % indent)
+                printer.begin(indent, name)
+                _print(item, kind, indent + "  ", printer)
+                printer.end(indent)
         elif kind == "uint32":
-            out.extend("%s%s: %d\n" % (indent, name, v) for v in value or ())
+            for v in value or ():
+                printer.field(indent, name, "%d" % v)
         elif value:  # proto3: an empty string is the default and is not written
-            out.append('%s%s: "%s"\n' % (indent, name, value.translate(_ESCAPES)))
+            printer.field(indent, name, '"%s"' % _text_format.escape_text(value))
 
 
-# text_format's Tokenizer: whitespace and '#' comments, identifiers, numbers, quoted strings
-# (no raw line break inside), and single-character symbols.
-_TOKENS = re.compile(r"""
-    (?P<space>(?:\s|\#[^\n]*)+)
-  | (?P<string>"(?:[^"\n\\]|\\.)*"|'(?:[^'\n\\]|\\.)*')
-  | (?P<name>[A-Za-z_][0-9A-Za-z_+-]*)
-  | (?P<number>(?:[0-9+-]|\.[0-9])[0-9A-Za-z_.+-]*)
-  | (?P<symbol>[{}<>:\[\],;])
-""", re.VERBOSE)
-_STRING_ESCAPE = re.compile(
-    r"\\(?:([0-7]{1,3})|x([0-9A-Fa-f]{1,2})?|u([0-9A-Fa-f]{4})?|U([0-9A-Fa-f]{8})?|(.))")
-_SIMPLE_ESCAPES = {"a": b"\a", "b": b"\b", "f": b"\f", "n": b"\n", "r": b"\r", "t": b"\t",
-                   "v": b"\v", "\\": b"\\", "'": b"'", '"': b'"'}
+# The config is read whole and rewritten whole by every add_embedding: 16 MiB holds about
+# 70,000 entries as PyTorch writes them (up to 240 bytes each).
+MAX_CONFIG_BYTES = 16 << 20
 
 
-class _Parser:
-    def __init__(self, text):
-        self.text = text
-        self.tokens = []
-        pos = 0
-        while pos < len(text):
-            m = _TOKENS.match(text, pos)
-            if m is None:
-                self.fail("unexpected character %r" % text[pos], pos)
-            if m.lastgroup != "space":
-                self.tokens.append((m.lastgroup, m.group(), pos))
-            pos = m.end()
-        self.i = 0
-
-    def fail(self, msg, pos=None):
-        if pos is None:
-            pos = self.tokens[self.i][2] if self.i < len(self.tokens) else len(self.text)
-        line = self.text.count("\n", 0, pos) + 1
-        column = pos - (self.text.rfind("\n", 0, pos) + 1) + 1
-        raise ValueError("%s: %s (line %d, column %d)" % (CONFIG_NAME, msg, line, column))
-
-    def peek(self):
-        return self.tokens[self.i][1] if self.i < len(self.tokens) else None
-
-    def take(self, *expected):
-        token = self.peek()
-        if token is None or (expected and token not in expected):
-            self.fail("expected %s, found %s" % (" or ".join(map(repr, expected)) or "more",
-                                                 "the end" if token is None else repr(token)))
-        self.i += 1
-        return token
-
-    def message(self, type_name, close):
-        msg = _new(type_name)
-        fields = {name: (kind, repeated) for name, kind, repeated in _FIELDS[type_name]}
-        while self.peek() != close:
-            if self.peek() is None:
-                self.fail("expected %r, found the end" % close)
-            kind_of_token = self.tokens[self.i][0]
-            name = self.take()
-            if kind_of_token != "name":
-                self.fail("expected a field name, found %r" % name, self.tokens[self.i - 1][2])
-            if name not in fields:
-                self.fail('%s has no field named "%s"' % (type_name, name),
-                          self.tokens[self.i - 1][2])
-            kind, repeated = fields[name]
-            # text_format: a singular field given twice is an error; for proto3 strings, which
-            # have no presence, only when the first value was not the default "".
-            if not repeated and msg[name] not in ("", None):
-                self.fail('%s should not have multiple "%s" fields' % (type_name, name),
-                          self.tokens[self.i - 1][2])
-            if kind in _FIELDS:
-                if self.peek() == ":":
-                    self.take()
-                end = {"{": "}", "<": ">"}[self.take("{", "<")]
-                value = self.message(kind, end)
-                self.take(end)
-                if repeated:
-                    msg[name].append(value)
-                else:
-                    msg[name] = value
-            else:
-                self.take(":")
-                if kind == "string":
-                    msg[name] = self.string()
-                elif self.peek() == "[":  # the short form of a repeated field: [1, 2]
-                    self.take()
-                    if self.peek() != "]":
-                        msg[name].append(self.uint32())
-                        while self.peek() == ",":
-                            self.take()
-                            msg[name].append(self.uint32())
-                    self.take("]")
-                else:
-                    msg[name].append(self.uint32())
-            if self.peek() in (",", ";"):
-                self.take()
-        return msg
-
-    def uint32(self):
-        token = self.take()
-        text = token
-        octal = re.match(r"(-?)0(\d+)$", text)  # text_format reads C's 010 as 8
-        if octal:
-            text = octal.group(1) + "0o" + octal.group(2)
-        try:
-            value = int(text, 0)
-        except ValueError:
-            self.fail("cannot parse integer %r" % token, self.tokens[self.i - 1][2])
-        if not 0 <= value < 1 << 32:
-            self.fail("uint32 value out of range: %r" % token, self.tokens[self.i - 1][2])
-        return value
-
-    def string(self):
-        """Adjacent quoted strings, concatenated, unescaped as text_format does, UTF-8."""
-        if self.peek() is None or self.tokens[self.i][0] != "string":
-            self.fail("expected a string, found %r" % self.peek())
-        start = self.tokens[self.i][2]
-        data = b""
-        while self.i < len(self.tokens) and self.tokens[self.i][0] == "string":
-            pos = self.tokens[self.i][2]
-            data += self.unescape(self.take()[1:-1], pos)
-        try:
-            return data.decode("utf-8")
-        except UnicodeDecodeError as err:
-            self.fail("string is not valid UTF-8 (%s)" % err, start)
-
-    def unescape(self, body, where):
-        out = []
-        pos = 0
-        for m in _STRING_ESCAPE.finditer(body):
-            out.append(body[pos:m.start()].encode("utf-8"))
-            pos = m.end()
-            octal, hex2, hex4, hex8, other = m.groups()
-            letter = m.group()[1]
-            if octal:
-                if int(octal, 8) > 255:
-                    self.fail("octal escape \\%s is more than a byte" % octal, where)
-                out.append(bytes([int(octal, 8)]))
-            elif hex2:
-                out.append(bytes([int(hex2, 16)]))
-            elif hex4 or hex8:
-                try:
-                    out.append(chr(int(hex4 or hex8, 16)).encode("utf-8"))
-                except (ValueError, UnicodeEncodeError):
-                    self.fail("escape %s is no Unicode character" % m.group(), where)
-            elif letter in "xuUN":
-                self.fail("malformed escape %r" % m.group(), where)
-            else:
-                # Python's unicode_escape, which text_format uses, keeps an unknown escape
-                # such as \? or \q as it is, backslash included.
-                out.append(_SIMPLE_ESCAPES.get(other) or ("\\" + other).encode("utf-8"))
-        out.append(body[pos:].encode("utf-8"))
-        return b"".join(out)
-
-
-def parse_config(text):
+def parse_config(text: str) -> dict:
     """A ``ProjectorConfig`` (as :func:`config_text` writes it, or PyTorch, tensorboardX, or a
     person) as a dict: ``{"model_checkpoint_path": str, "embeddings": [EmbeddingInfo dicts],
     "model_checkpoint_dir": str}``; an EmbeddingInfo is ``{"tensor_name", "metadata_path",
     "bookmarks_path", "tensor_path": str, "tensor_shape": [int], "sprite": None or
-    {"image_path": str, "single_image_dim": [int]}}``. What ``text_format.Parse`` refuses
-    raises ``ValueError`` (with line and column)."""
-    parser = _Parser(text)
-    return parser.message("ProjectorConfig", None)
+    {"image_path": str, "single_image_dim": [int]}}``. What ``text_format.Parse`` refuses, and
+    text over :data:`MAX_CONFIG_BYTES` characters, raises ``ValueError`` naming
+    ``projector_config.pbtxt`` (with line and column)."""
+    return _text_format.parse(text, _FIELDS, "ProjectorConfig", CONFIG_NAME,
+                              max_chars=MAX_CONFIG_BYTES)
 
 
 def merge(embeddings, entry):
@@ -514,10 +362,14 @@ def merge(embeddings, entry):
     return out
 
 
-def update_config(existing, entry):
+def update_config(existing: "bytes | None", entry: dict) -> bytes:
     """The new ``projector_config.pbtxt`` (bytes) from the current one (bytes, or None when
-    there is none) and one more ``entry``. Raises ``ValueError`` for a file it cannot read."""
+    there is none) and one more ``entry``. Raises ``ValueError`` naming the file for one it
+    cannot read: not UTF-8, over :data:`MAX_CONFIG_BYTES`, or not a ``ProjectorConfig``."""
     if existing:
+        if len(existing) > MAX_CONFIG_BYTES:
+            raise ValueError("%s is %d bytes, over the limit of %d"
+                             % (CONFIG_NAME, len(existing), MAX_CONFIG_BYTES))
         try:
             text = bytes(existing).decode("utf-8")
         except UnicodeDecodeError as err:
