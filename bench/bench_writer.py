@@ -8,7 +8,7 @@ Run it with an interpreter that has torch and/or tensorboardX installed to get
 the comparison; whatever is not importable is skipped with a note.  tinytb is
 always imported from this checkout (the directory above bench/).
 
-Method (../shared/spec/performance.md, Part 1):
+Method (docs/benchmark-method.md, section 1):
 
 - every figure is a median over rounds;
 - in each round every library runs once, in an order that rotates from round
@@ -52,7 +52,8 @@ import traceback
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
 
-# Figures from ../shared/spec/performance.md, used only when PyTorch's writer
+# Reference figures (docs/benchmark-method.md, section 2: measured 2026-11-26 on the project's
+# 2-core VM, torch 2.13.0), used only when PyTorch's writer
 # cannot be run here (they are printed as references, never as a measurement).
 REFERENCE_TORCH_EVENTS_PER_S = 17132.0
 REFERENCE_TORCH_IMPORT_S = (1.5, 2.3)
@@ -592,7 +593,7 @@ def _bench_import(ctx, sec, target, scratch):
         if inc.get(BASELINE) is not None and ratio.get('tinytb'):
             detail += '; torch %.0f ms, %s as long' % (inc[BASELINE] * 1e3, fmt_ratio(1.0 / ratio['tinytb']))
         elif inc.get(BASELINE) is None:
-            detail += '; torch not run, spec reference %.1f-%.1f s' % REFERENCE_TORCH_IMPORT_S
+            detail += '; torch not run, reference %.1f-%.1f s' % REFERENCE_TORCH_IMPORT_S
         sec.verdict(target, t <= TARGET_IMPORT_MS, detail)
     else:
         sec.verdict(target, None, 'tinytb not measured')
@@ -782,7 +783,8 @@ TARGET_IMAGE_F32_RATIO = 1.0  # no slower than PyTorch
 
 
 def _photo(np, size=512):
-    """performance.md's 'photo': sinusoids plus gaussian noise (sigma 6), CHW uint8."""
+    """The reference figures' 'photo' (docs/benchmark-method.md, section 2): sinusoids plus
+    gaussian noise (sigma 6), CHW uint8."""
     rng = np.random.default_rng(0)
     y, x = np.mgrid[0:size, 0:size].astype(np.float64)
     planes = [128 + 60 * np.sin(x / (17 + 9 * c)) * np.cos(y / (23 + 5 * c)) for c in range(3)]
@@ -1044,7 +1046,7 @@ def bench_histogram_1e3(ctx):
     sec.table(['library', 'caller/call', 'e2e/call', "e2e / torch's"], rows)
     sec.note('%d rounds of %d calls; e2e = (calls + close()) / k. With the TF buckets a standard '
              'normal keeps ~600 buckets, so each event is ~9.9 KB and its CRC is a large part of '
-             "PyTorch's time (performance.md section 3)." % (rounds, k))
+             "PyTorch's time (docs/benchmark-method.md, section 2)." % (rounds, k))
     _ratio_verdict(ctx, sec, res, lossy, ratio, 'tinytb add_histogram 1e3 e2e <= %gx PyTorch'
                    % TARGET_HISTOGRAM_1E3_RATIO, TARGET_HISTOGRAM_1E3_RATIO)
     return sec
@@ -1066,9 +1068,10 @@ def bench_histogram_1e6(ctx):
                                    'add_histogram 1e6')
     rows, _ratio = _time_rows(ctx, res, lossy, per=n)
     sec.table(['library', 'caller/call', 'e2e/call', 'e2e per value', "e2e / torch's"], rows)
-    sec.note('%d rounds of %d calls. numpy bins at C speed; pure Python sorts (performance.md '
-             'part 2, section 3: 250-400 ns per value), so tinytb is expected to be slower '
-             'here. The ns-per-value target is reported, not required.' % (rounds, k))
+    sec.note('%d rounds of %d calls. numpy bins at C speed; pure Python sorts '
+             '(docs/benchmark-method.md, section 4.3: 250-400 ns per value), so tinytb is '
+             'expected to be slower here. The ns-per-value target is reported, not required.'
+             % (rounds, k))
     target = 'tinytb add_histogram 1e6 <= %g ns/value (reported)' % TARGET_HISTOGRAM_1E6_NS
     e2e = medians(res, 'e2e').get('tinytb')
     if e2e is None:

@@ -24,10 +24,7 @@ import socket
 import struct
 
 from . import divergences
-
-
-class ConformanceError(AssertionError):
-    """A file or a reader's view does not conform."""
+from .errors import ConformanceError  # re-exported: tests catch checks.ConformanceError
 
 
 # ---------------------------------------------------------------------------
@@ -120,7 +117,7 @@ def tensorboard_records(path):
         except errors.OutOfRangeError:
             break
         except errors.DataLossError as e:
-            raise ConformanceError("%s: TensorBoard's record reader: %s" % (path, e))
+            raise ConformanceError("%s: TensorBoard's record reader: %s" % (path, e)) from e
         out.append(reader.record())
     return out
 
@@ -264,7 +261,7 @@ def check_payload(data, where):
     try:
         event = _check_canonical(event_pb2.Event, data, where)
     except DecodeError as e:
-        raise ConformanceError("%s: not an Event: %s" % (where, e))
+        raise ConformanceError("%s: not an Event: %s" % (where, e)) from e
     contents = _plugin_content_classes()
     if event.HasField("summary"):
         for value in event.summary.value:
@@ -293,7 +290,8 @@ def check_event_file(path):
         out.append((offset, data, event))
     first = out[0][2]
     if first.file_version != "brain.Event:2":
-        raise ConformanceError("%s: first record is not the brain.Event:2 header: %s" % (path, first))
+        raise ConformanceError("%s: first record is not the brain.Event:2 header: %s"
+                               % (path, first))
     return out
 
 
@@ -326,9 +324,9 @@ def check_parity(torch_root, torch_window, target_root, target_window, runs,
     new second between a run's files).  A record whose wall time PyTorch took
     from the clock must have a clock wall time in tinytb's file too; those 8
     bytes are the only ones masked.  ``media``: ``{(run, tag, step):
-    MediaExpectation}`` (``cases.media_expectations``) for the image and video
+    MediaExpectation}`` (``expected_view.media_expectations``) for the image and video
     records (see ``media.py``); ``summaries``: ``{(run, tag, step): model}``
-    (``cases.summary_expectations``) for the histogram and hparams records.
+    (``expected_view.summary_expectations``) for the histogram and hparams records.
     """
     used = set()
     suffixes = suffixes or {}
@@ -356,7 +354,7 @@ def check_parity(torch_root, torch_window, target_root, target_window, runs,
                     "%s: %d records, PyTorch's %s: %d\n target: %s\n torch: %s"
                     % (b_path, len(b_recs), a_path, len(a_recs),
                        [_describe(e) for _, _, e in b_recs], [_describe(e) for _, _, e in a_recs]))
-            for i, ((_, a_data, a_ev), (off, b_data, b_ev)) in enumerate(zip(a_recs, b_recs)):
+            for i, ((_, _a_data, a_ev), (off, b_data, b_ev)) in enumerate(zip(a_recs, b_recs)):
                 where = "%s record %d (byte %d)" % (b_path, i, off)
                 if target_is_torch:
                     want, names = a_ev, []
@@ -538,7 +536,7 @@ def check_wav(where, data, model):
             params = (wav.getnchannels(), wav.getsampwidth(), wav.getframerate(), wav.getnframes())
             frames = wav.readframes(wav.getnframes())
     except Exception as e:
-        raise ConformanceError("%s: the wave module cannot read the audio (%s)" % (where, e))
+        raise ConformanceError("%s: the wave module cannot read the audio (%s)" % (where, e)) from e
     want = (1, 2, model.wav_rate, model.frames)
     if params != want:
         raise ConformanceError("%s: WAV (channels, sample width, rate, frames) %s, expected %s"
@@ -624,7 +622,7 @@ def check_image_point(where, value, model, blob=None):
     try:
         image = media.decode(data)
     except Exception as e:
-        raise ConformanceError("%s: Pillow cannot decode the image (%s)" % (where, e))
+        raise ConformanceError("%s: Pillow cannot decode the image (%s)" % (where, e)) from e
     got = (image.format, image.size, getattr(image, "n_frames", 1))
     want = (model.format, model.size, model.frames)
     if got != want or (model.mode is not None and image.mode != model.mode):
@@ -682,13 +680,14 @@ def check_view(view, expected, window, skip_tags=(), blobs=None, hparams_bools=T
                 value = decode_tensor(tensor)
             except Exception as e:
                 raise ConformanceError("%s: TensorBoard cannot decode the tensor (%s: %s):\n%s"
-                                       % (w, type(e).__name__, e, tensor))
+                                       % (w, type(e).__name__, e, tensor)) from e
             if plugin == "scalars":
                 if value.shape != () or not same_float(float(value.item()), p.value):
                     raise ConformanceError("%s: value %r, expected %r" % (w, value, p.value))
                 want_dtype = np.float64 if p.double else np.float32
                 if value.dtype != want_dtype:
-                    raise ConformanceError("%s: dtype %s, expected %s" % (w, value.dtype, want_dtype))
+                    raise ConformanceError("%s: dtype %s, expected %s"
+                                           % (w, value.dtype, want_dtype))
             elif plugin == "text":
                 if value.shape != (1,) or value[0].decode("utf-8") != p.value:
                     raise ConformanceError("%s: text %r, expected %r" % (w, value, p.value))

@@ -1,7 +1,7 @@
 """Fixtures of the conformance suite, and "no skips in CI".
 
 Session fixtures:
-  written  - every case of cases.py written, in lock step, by the target
+  written  - every case of case_table.py written, in lock step, by the target
              (tinytb) and by torch.utils.tensorboard into two logdirs of one
              temporary directory;
   servers  - four TensorBoard servers ({--load_fast=true, --load_fast=false} x
@@ -88,7 +88,7 @@ def written(tmp_path_factory):
     deps.need("matplotlib")  # add_figure
     from torch.utils import tensorboard as torch_tb
 
-    from . import cases as cases_mod
+    from . import case_language, case_table
 
     module = target.load()  # an ImportError here is an error, never a skip
     root = str(tmp_path_factory.mktemp("logdirs"))
@@ -96,27 +96,28 @@ def written(tmp_path_factory):
         "torch": (torch_tb, os.path.join(root, "torch")),
         "target": (module, os.path.join(root, "target")),
     }
-    table = cases_mod.build_cases()
-    results = cases_mod.write_cases(table, slots)
+    table = case_table.build_cases()
+    results = case_language.write_cases(table, slots)
     if results["torch"].errors:  # the suite's own mistake, not the target's
-        raise RuntimeError("PyTorch's writer failed on the case table: %s" % results["torch"].errors)
+        raise RuntimeError("PyTorch's writer failed on the case table: %s"
+                           % results["torch"].errors)
     return Written(root, table, results, module)
 
 
 @pytest.fixture(scope="session")
 def same_run(written, tmp_path_factory):
-    """The target's same-run hparams logdir (``cases.same_run_cases``): root, cases,
+    """The target's same-run hparams logdir (``case_table.same_run_cases``): root, cases,
     window, errors, warnings; None when the target is PyTorch's writer (it has no
     same-run mode)."""
-    from . import cases as cases_mod
+    from . import case_language, case_table
 
     if target.is_torch():
         return None
     import types
 
     root = str(tmp_path_factory.mktemp("same-run"))
-    table = cases_mod.same_run_cases()
-    result = cases_mod.write_cases(table, {"target": (written.module, root)})["target"]
+    table = case_table.same_run_cases()
+    result = case_language.write_cases(table, {"target": (written.module, root)})["target"]
     return types.SimpleNamespace(root=root, cases=table, window=result.window,
                                  errors=result.errors, warnings=result.warnings)
 
@@ -185,17 +186,17 @@ def _loaded_predicate(written):
     """A server has loaded the logdir when it lists every expected scalar, text, image,
     histogram, audio, PR curve and mesh tag (PyTorch's logdir: no videos) and a
     custom-scalars layout."""
-    from . import cases as cases_mod
-    from . import checks, target
+    from . import checks, expected_view, target
 
-    points = [p for case in written.cases for p in cases_mod.model_points(case)]
+    points = [p for case in written.cases for p in expected_view.model_points(case)]
     want = {}
-    for load_fast, semantics in ((True, checks.rustboard_semantics), (False, checks.python_semantics)):
+    for load_fast, semantics in ((True, checks.rustboard_semantics),
+                                 (False, checks.python_semantics)):
         for slot in ("target", "torch"):
             tags = {plugin: {} for plugin in _TAGGED_PLUGINS}
             for (run, tag), pts in semantics(points).items():
                 if slot == "torch" or target.is_torch():
-                    pts = [p for p in pts if cases_mod.pytorch_writes(p)]
+                    pts = [p for p in pts if expected_view.pytorch_writes(p)]
                 if pts and pts[0].plugin in tags:
                     name = pts[0].value.name if pts[0].plugin == "mesh" else tag
                     tags[pts[0].plugin].setdefault(run, set()).add(name)
@@ -239,6 +240,6 @@ def pytest_configure(config):
 def pytest_generate_tests(metafunc):
     """Parametrize ``case_name`` with the case table (one test per case)."""
     if "case_name" in metafunc.fixturenames:
-        from .cases import CASE_NAMES  # no numpy/torch needed to name the cases
+        from .case_table import CASE_NAMES  # no numpy/torch needed to name the cases
 
         metafunc.parametrize("case_name", CASE_NAMES)

@@ -6,6 +6,8 @@ bytes.  Each transformation is precise (it says what tinytb writes), never a
 blanket "ignore this field".
 """
 
+from .errors import ConformanceError
+
 KNOWN_DIVERGENCES = {
     "header_writer": (
         "The first record of every event file names its writer in "
@@ -157,7 +159,7 @@ def expected_target_event(torch_event, header, target_event=None, media=None, wh
     passes the GIF checks (``media``: ``{(tag, step): MediaExpectation}`` of the
     run, from the case table).  Histograms and hparams need the call's input
     (``summaries``: ``{(tag, step): model}`` of the run, from
-    ``cases.summary_expectations``).
+    ``expected_view.summary_expectations``).
     """
     import numpy as np
     from tensorboard.compat.proto import event_pb2
@@ -204,12 +206,6 @@ def expected_target_event(torch_event, header, target_event=None, media=None, wh
     return event, names
 
 
-def _divergence_error(message):
-    from .checks import ConformanceError
-
-    return ConformanceError(message)
-
-
 def _histogram_sums(histo, model, where):
     """histogram_sums: PyTorch's sum and sum_squares -> the correctly rounded ones."""
     import math
@@ -220,7 +216,7 @@ def _histogram_sums(histo, model, where):
         if theirs == exact:
             continue
         if not (math.isfinite(theirs) and abs(theirs - exact) <= 1e-12 * abs(exact)):
-            raise _divergence_error("%s: PyTorch's %s %r is not math.fsum's %r to a relative "
+            raise ConformanceError("%s: PyTorch's %s %r is not math.fsum's %r to a relative "
                                     "1e-12" % (where, field, theirs, exact))
         setattr(histo, field, exact)
         names.append("histogram_sums")
@@ -229,7 +225,7 @@ def _histogram_sums(histo, model, where):
 
 def _hparams(plugin_data, model, where):
     """hparams_bool and hparams_map_order on one hparams summary (``model``: the call's
-    cases.HparamsModel)."""
+    expected_view.HparamsModel)."""
     from google.protobuf import struct_pb2
     from tensorboard.plugins.hparams import api_pb2, plugin_data_pb2
 
@@ -239,7 +235,7 @@ def _hparams(plugin_data, model, where):
 
     def to_bool(value, name):
         if value.WhichOneof("kind") != "number_value" or value.number_value not in (0.0, 1.0):
-            raise _divergence_error("%s: PyTorch's value of bool hparam %r is %s, expected "
+            raise ConformanceError("%s: PyTorch's value of bool hparam %r is %s, expected "
                                     "number_value 1.0 or 0.0" % (where, name, value))
         return struct_pb2.Value(bool_value=bool(value.number_value))
 
@@ -249,7 +245,7 @@ def _hparams(plugin_data, model, where):
             if info.name not in bools:
                 continue
             if info.type != api_pb2.DATA_TYPE_FLOAT64:
-                raise _divergence_error("%s: PyTorch's type of bool hparam %r is %s"
+                raise ConformanceError("%s: PyTorch's type of bool hparam %r is %s"
                                         % (where, info.name, info.type))
             info.type = api_pb2.DATA_TYPE_BOOL
             if info.HasField("domain_discrete"):
@@ -267,13 +263,13 @@ def _hparams(plugin_data, model, where):
         start = data.session_start_info
         order = [k for k, _ in model.hparams]
         if sorted(order) != sorted(start.hparams):
-            raise _divergence_error("%s: PyTorch's session_start_info has the hparams %s, the "
+            raise ConformanceError("%s: PyTorch's session_start_info has the hparams %s, the "
                                     "call %s" % (where, sorted(start.hparams), order))
         rest = plugin_data_pb2.SessionStartInfo()
         rest.CopyFrom(start)
         rest.ClearField("hparams")
         if data.version or rest.ListFields():
-            raise _divergence_error("%s: unexpected fields in PyTorch's hparams data %s"
+            raise ConformanceError("%s: unexpected fields in PyTorch's hparams data %s"
                                     % (where, data))
         # each entry encoded on its own (a one-entry map), concatenated in the call's order
         entries = b"".join(plugin_data_pb2.SessionStartInfo(hparams={k: start.hparams[k]})
@@ -309,11 +305,11 @@ def _media(event, target_event, media, where):
         w = "%s tag %r step %d" % (where, value.tag, event.step)
         if exp is not None and exp.model.video:
             if value.HasField("image"):
-                raise media_mod._error(
+                raise ConformanceError(
                     "%s: PyTorch wrote a video payload, so moviepy is installed; the suite "
                     "expects PyTorch's writer without it (pip uninstall moviepy)" % w)
             if value.WhichOneof("value") is not None or value.HasField("metadata"):
-                raise media_mod._error("%s: PyTorch's video is not value-less: %s" % (w, value))
+                raise ConformanceError("%s: PyTorch's video is not value-less: %s" % (w, value))
             if got is None or not got.HasField("image"):
                 continue  # the byte comparison reports what tinytb wrote instead
             media_mod.check_gif(got.image.encoded_image_string, exp, w)

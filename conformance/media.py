@@ -17,6 +17,8 @@ numpy, Pillow and torch are imported inside the functions (the module imports wi
 import io
 import math
 
+from .errors import ConformanceError
+
 # A frame with more than 256 colours cannot be exact in a GIF; tinytb quantizes it (median
 # cut, no dithering). Measured mean absolute error per sample on uniform noise (the worst
 # case): 9.1; the check allows this much.
@@ -24,12 +26,6 @@ MAX_QUANTIZED_MEAN_ERROR = 12.0
 # Lanczos (a = 3): an output sample reads input samples within 3 * max(1, in/out) of its
 # centre (Pillow's support), plus one for the bounds' rounding.
 _LANCZOS_A = 3.0
-
-
-def _error(message):
-    from .checks import ConformanceError
-
-    return ConformanceError(message)
 
 
 def decode(blob):
@@ -48,9 +44,10 @@ def png_pixels(blob, where):
     try:
         image = decode(blob)
     except Exception as e:
-        raise _error("%s: Pillow cannot decode the image (%s: %s)" % (where, type(e).__name__, e))
+        raise ConformanceError("%s: Pillow cannot decode the image (%s: %s)"
+                               % (where, type(e).__name__, e)) from e
     if image.format != "PNG":
-        raise _error("%s: a %s image, expected PNG" % (where, image.format))
+        raise ConformanceError("%s: a %s image, expected PNG" % (where, image.format))
     return image.mode, image.size, np.asarray(image)
 
 
@@ -71,10 +68,10 @@ def label_text_boxes(boxes, labels):
     for (left, _top, _right, bottom), label in zip(boxes, labels):
         if not label:
             continue
-        l, t, r, b = font.getbbox(label)
+        x0, t, r, b = font.getbbox(label)
         margin = math.ceil(0.05 * (b - t))
         x, y = left + margin, bottom - (b - t) - margin
-        regions.append((math.floor(x + l) - 1, math.floor(y + t) - 1,
+        regions.append((math.floor(x + x0) - 1, math.floor(y + t) - 1,
                         math.ceil(x + r) + 1, math.ceil(y + b) + 1))
     return regions
 
@@ -113,10 +110,11 @@ def compare_png(torch_blob, target_blob, exp, where):
     a_mode, a_size, a = png_pixels(torch_blob, where + " (PyTorch's)")
     b_mode, b_size, b = png_pixels(target_blob, where)
     if (a_mode, a_size) != (b_mode, b_size):
-        raise _error("%s: a %s %dx%d PNG, PyTorch's is %s %dx%d"
+        raise ConformanceError("%s: a %s %dx%d PNG, PyTorch's is %s %dx%d"
                      % (where, b_mode, b_size[0], b_size[1], a_mode, a_size[0], a_size[1]))
     if exp is not None and exp.model.format == "PNG" and a_size != exp.model.size:
-        raise _error("%s: PNG size %s, the case table says %s" % (where, a_size, exp.model.size))
+        raise ConformanceError("%s: PNG size %s, the case table says %s"
+                               % (where, a_size, exp.model.size))
     differ = a != b
     if differ.ndim == 3:
         differ = differ.any(axis=2)
@@ -124,11 +122,11 @@ def compare_png(torch_blob, target_blob, exp, where):
     outside = differ if allowed is None else differ & ~allowed
     if outside.any():
         y, x = (int(v) for v in np.argwhere(outside)[0])
-        raise _error("%s: pixels differ from PyTorch's (%d of %d; the first at x=%d, y=%d: %r, "
-                     "PyTorch's %r)%s" % (where, int(outside.sum()), outside.size, x, y,
-                                          b[y, x].tolist(), a[y, x].tolist(),
-                                          " outside the label text boxes" if allowed is not None
-                                          else ""))
+        raise ConformanceError(
+            "%s: pixels differ from PyTorch's (%d of %d; the first at x=%d, y=%d: %r, "
+            "PyTorch's %r)%s" % (where, int(outside.sum()), outside.size, x, y,
+                                 b[y, x].tolist(), a[y, x].tolist(),
+                                 " outside the label text boxes" if allowed is not None else ""))
     return int(differ.sum())
 
 
@@ -166,44 +164,47 @@ def check_gif(blob, exp, where):
     try:
         image = decode(blob)
     except Exception as e:
-        raise _error("%s: Pillow cannot decode the video (%s: %s)" % (where, type(e).__name__, e))
+        raise ConformanceError("%s: Pillow cannot decode the video (%s: %s)"
+                               % (where, type(e).__name__, e)) from e
     model = exp.model
     if image.format != "GIF":
-        raise _error("%s: a %s image, expected GIF" % (where, image.format))
+        raise ConformanceError("%s: a %s image, expected GIF" % (where, image.format))
     if image.size != model.size:
-        raise _error("%s: GIF size %s, expected %s" % (where, image.size, model.size))
+        raise ConformanceError("%s: GIF size %s, expected %s" % (where, image.size, model.size))
     frames = expected_video_frames(exp.tensor)
     if getattr(image, "n_frames", 1) != len(frames) or len(frames) != model.frames:
-        raise _error("%s: %d frames, expected %d" % (where, getattr(image, "n_frames", 1),
+        raise ConformanceError("%s: %d frames, expected %d" % (where, getattr(image, "n_frames", 1),
                                                       len(frames)))
     if image.info.get("loop") != 0:
-        raise _error("%s: loop %r, expected 0 (forever)" % (where, image.info.get("loop")))
+        raise ConformanceError("%s: loop %r, expected 0 (forever)"
+                               % (where, image.info.get("loop")))
     quantized = 0
     for i, want in enumerate(frames):
         image.seek(i)
         w = "%s frame %d" % (where, i)
         duration = image.info.get("duration")
         if duration != gif_delay_ms(exp.fps):
-            raise _error("%s: duration %r ms, expected %d (fps %r)"
+            raise ConformanceError("%s: duration %r ms, expected %d (fps %r)"
                          % (w, duration, gif_delay_ms(exp.fps), exp.fps))
         got = np.asarray(image.convert("RGB"))
         if want.shape[2] == 1:
             want = np.repeat(want, 3, axis=2)
         if got.shape != want.shape:
-            raise _error("%s: shape %s, expected %s" % (w, got.shape, want.shape))
+            raise ConformanceError("%s: shape %s, expected %s" % (w, got.shape, want.shape))
         colours = len(np.unique(want.reshape(-1, 3), axis=0))
         if colours <= 256:
             if not np.array_equal(got, want):
                 y, x = (int(v) for v in np.argwhere((got != want).any(axis=2))[0])
-                raise _error("%s (%d colours): pixels differ from PyTorch's frame (%d; the "
-                             "first at x=%d, y=%d: %r, expected %r)"
-                             % (w, colours, int((got != want).any(axis=2).sum()), x, y,
-                                got[y, x].tolist(), want[y, x].tolist()))
+                raise ConformanceError(
+                    "%s (%d colours): pixels differ from PyTorch's frame (%d; the "
+                    "first at x=%d, y=%d: %r, expected %r)"
+                    % (w, colours, int((got != want).any(axis=2).sum()), x, y,
+                       got[y, x].tolist(), want[y, x].tolist()))
         else:
             quantized += 1
             error = float(np.abs(got.astype(np.int16) - want).mean())
             used = len(np.unique(got.reshape(-1, 3), axis=0))
             if error > MAX_QUANTIZED_MEAN_ERROR or used > 256:
-                raise _error("%s (%d colours, quantized to %d): mean error %.2f > %.1f"
+                raise ConformanceError("%s (%d colours, quantized to %d): mean error %.2f > %.1f"
                              % (w, colours, used, error, MAX_QUANTIZED_MEAN_ERROR))
     return quantized

@@ -91,7 +91,8 @@ class Server:
         deadline = time.monotonic() + timeout
         while self.base is None:
             if self.process.poll() is not None:
-                raise ServerError("%s exited with %s:\n%s" % (self.name, self.process.returncode, self.log()))
+                raise ServerError("%s exited with %s:\n%s"
+                                  % (self.name, self.process.returncode, self.log()))
             m = _URL.search(self.log())
             if m:
                 self.base = m.group(1)
@@ -105,7 +106,8 @@ class Server:
                 return self
             except (OSError, ServerError):
                 if time.monotonic() > deadline or self.process.poll() is not None:
-                    raise ServerError("%s does not answer /data/runs:\n%s" % (self.name, self.log()))
+                    raise ServerError("%s does not answer /data/runs:\n%s"
+                                      % (self.name, self.log())) from None
                 time.sleep(0.1)
 
     def get(self, route, **params):
@@ -135,7 +137,7 @@ class Server:
                 return response.headers.get("Content-Type"), response.read()
         except urllib.error.HTTPError as e:
             raise ServerError("%s: %s %s -> HTTP %s: %s" % (
-                self.name, request.get_method(), request.full_url, e.code, e.read()[:500]))
+                self.name, request.get_method(), request.full_url, e.code, e.read()[:500])) from e
 
     def stop(self):
         if self.process.poll() is None:

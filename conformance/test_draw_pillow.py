@@ -70,8 +70,8 @@ def _pillow_boxes(image, boxes, labels, font):
         d.line([(left, top), (left, bottom), (right, bottom), (right, top), (left, top)],
                width=2, fill="Red")
         if label:
-            l, t, r, b = measure.getbbox(label)
-            text_width, text_height = r - l, b - t
+            x0, t, r, b = measure.getbbox(label)
+            text_width, text_height = r - x0, b - t
             margin = np.ceil(0.05 * text_height)
             d.rectangle([(left, bottom - text_height - 2 * margin), (left + text_width, bottom)],
                         fill="Red")
@@ -185,11 +185,11 @@ def _label_diff(draw, label, np, Image, font):
 def _text_region(draw, label, left, bottom, shape, np):
     # Where the text is drawn: its box at the position _draw_single_box gives, grown by one
     # pixel for antialiasing.
-    l, t, r, b = draw.text_bbox(label)
+    x0, t, r, b = draw.text_bbox(label)
     margin = math.ceil(0.05 * (b - t))
     x, y = int(left + margin), int(bottom - (b - t) - margin)
     region = np.zeros(shape, bool)
-    region[max(y + t - 1, 0):max(y + b + 1, 0), max(x + l - 1, 0):max(x + r + 1, 0)] = True
+    region[max(y + t - 1, 0):max(y + b + 1, 0), max(x + x0 - 1, 0):max(x + r + 1, 0)] = True
     return region
 
 
@@ -199,9 +199,9 @@ def test_typical_label_differences(pil, draw):
 
     font = ImageFont.load_default()
     measured = {}
-    for label, (bound, (w, h)) in TYPICAL_LABEL_DIFFS.items():
-        l, t, r, b = draw.text_bbox(label)
-        assert (r - l, b - t) == (w, h), label
+    for label, (_bound, (w, h)) in TYPICAL_LABEL_DIFFS.items():
+        x0, t, r, b = draw.text_bbox(label)
+        assert (r - x0, b - t) == (w, h), label
         diff = _label_diff(draw, label, np, Image, font)
         assert not (diff & ~_text_region(draw, label, 5, 35, diff.shape, np)).any(), label
         measured[label] = int(diff.sum())
@@ -223,9 +223,9 @@ def test_random_label_differences(pil, draw):
         diff = _label_diff(draw, label, np, Image, font)
         outside = diff & ~_text_region(draw, label, 5, 35, diff.shape, np)
         assert not outside.any(), (label, np.argwhere(outside)[:5].tolist())
-        l, t, r, b = draw.text_bbox(label)
+        x0, t, r, b = draw.text_bbox(label)
         total_diff += int(diff.sum())
-        total_area += (r - l) * (b - t)
+        total_area += (r - x0) * (b - t)
     assert total_diff / total_area <= MEAN_DIFF_PER_TEXT_PIXEL, total_diff / total_area
 
 

@@ -21,7 +21,6 @@ servers.
 import contextlib
 import importlib
 import io
-import os
 import random
 import struct
 

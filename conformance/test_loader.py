@@ -4,8 +4,7 @@ right plugin with the right values."""
 
 import pytest
 
-from . import cases as cases_mod
-from . import checks, target
+from . import checks, expected_view, target
 
 # Tags where PyTorch's own output cannot be decoded to the input (its bugs, see
 # KNOWN_DIVERGENCES); only relevant when debugging the suite with PyTorch as target.
@@ -18,19 +17,19 @@ def views(written):
 
 
 def _expected(case):
-    points = cases_mod.model_points(case)
+    points = expected_view.model_points(case)
     if target.is_torch():  # debugging the suite: PyTorch writes no videos
-        points = [p for p in points if cases_mod.pytorch_writes(p)]
+        points = [p for p in points if expected_view.pytorch_writes(p)]
     return checks.python_semantics(points)
 
 
 def _blobs(root, case):
     """{(run, tag, step): bytes} of the case's images and audio clips in the event files."""
     out = {(run, tag, step): image.encoded_image_string
-           for run in cases_mod.run_dirs(case)
+           for run in expected_view.run_dirs(case)
            for (tag, step), image in checks.image_blobs(root, run).items()}
     out.update({(run, tag, step): audio.encoded_audio_string
-                for run in cases_mod.run_dirs(case)
+                for run in expected_view.run_dirs(case)
                 for (tag, step), audio in checks.audio_blobs(root, run).items()})
     return out
 
@@ -38,23 +37,25 @@ def _blobs(root, case):
 @pytest.fixture(scope="session")
 def pytorch_invisible(written):
     """(run, tag) that PyTorch's writer (without moviepy) shows to no reader: its videos."""
-    return {(p.run, p.tag) for case in written.cases for p in cases_mod.model_points(case)
-            if not cases_mod.pytorch_writes(p)}
+    return {(p.run, p.tag) for case in written.cases for p in expected_view.model_points(case)
+            if not expected_view.pytorch_writes(p)}
 
 
 def test_loader_values(written, views, case_name):
     """The target's files, through the Python loader, show the case table's values."""
     err = written.target.errors.get(case_name)
     if err:
-        pytest.fail("the target raised while writing case %r:\n%s" % (case_name, err), pytrace=False)
+        pytest.fail("the target raised while writing case %r:\n%s" % (case_name, err),
+                    pytrace=False)
     case = written.case(case_name)
     view, runs = views["target"]
-    runs_of_case = set(cases_mod.run_dirs(case))
+    runs_of_case = set(expected_view.run_dirs(case))
     assert runs_of_case <= set(runs), runs_of_case - set(runs)
     mine = {k: v for k, v in view.items() if k[0] in runs_of_case}
     skip = ()
     if target.is_torch():
-        skip = tuple(t for (_, t) in mine if any("/%s/" % d in t or t.endswith("/" + d) for d in _TORCH_BUGGY))
+        skip = tuple(t for (_, t) in mine
+                     if any("/%s/" % d in t or t.endswith("/" + d) for d in _TORCH_BUGGY))
     checks.check_view(mine, _expected(case), written.target.window, skip_tags=skip,
                       blobs=_blobs(written.target.root, case), hparams_bools=not target.is_torch())
 
@@ -83,7 +84,7 @@ def test_loader_parity(views, written, pytorch_invisible):
     videos = set() if target.is_torch() else pytorch_invisible
     assert videos and videos <= set(b) or target.is_torch()
     assert sorted(a) == sorted(set(b) - videos)
-    models = cases_mod.summary_expectations(written.cases)
+    models = expected_view.summary_expectations(written.cases)
     for key in a:
         if a[key]["plugin"] == "hparams" and not target.is_torch():
             step = a[key]["points"][0][1]

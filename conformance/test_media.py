@@ -17,8 +17,7 @@
 
 import importlib
 
-from . import cases as cases_mod
-from . import checks, deps, media, target
+from . import case_table, checks, deps, expected_view, media, target
 from .divergences import KNOWN_DIVERGENCES
 
 # Differing pixels between tinytb's label and PyTorch's, measured with Pillow 13.0.0 (its
@@ -45,16 +44,16 @@ def test_label_glyph_differences(written):
         return  # PyTorch against itself: no glyphs differ
     font = ImageFont.load_default()
     ratios = []
-    for label, tag in cases_mod.GLYPH_LABELS.items():
+    for label, tag in case_table.GLYPH_LABELS.items():
         a, b = _decoded(written.torch.root, tag), _decoded(written.target.root, tag)
         differ = (a != b).any(axis=2)
-        (x0, y0, x1, y1), = media.label_text_boxes([cases_mod.GLYPH_BOX], [label])
+        (x0, y0, x1, y1), = media.label_text_boxes([case_table.GLYPH_BOX], [label])
         inside = np.zeros_like(differ)
         inside[y0:y1, x0:x1] = True
         assert not (differ & ~inside).any(), (label, np.argwhere(differ & ~inside)[:5].tolist())
-        l, t, r, bottom = font.getbbox(label)
+        text_left, t, r, bottom = font.getbbox(label)
         count, box = MEASURED_GLYPHS[label]
-        assert (r - l, bottom - t) == box, (label, (r - l, bottom - t))
+        assert (r - text_left, bottom - t) == box, (label, (r - text_left, bottom - t))
         assert int(differ.sum()) == count, (
             "label %r: %d pixels differ from PyTorch's, the divergence says %d (Pillow %s)"
             % (label, int(differ.sum()), count, deps.installed_versions()["PIL"]))
@@ -108,11 +107,11 @@ def test_video_gifs(written):
     if target.is_torch():
         return  # PyTorch writes no video without moviepy
     case = written.case("video")
-    expectations = cases_mod.media_expectations([case])
+    expectations = expected_view.media_expectations([case])
     images = checks.image_blobs(written.target.root, "video")
     assert len(expectations) == len(images) >= 10
     fps_seen = set()
-    for (run, tag, step), exp in expectations.items():
+    for (_run, tag, step), exp in expectations.items():
         image = images[(tag, step)]
         where = "video tag %r step %d" % (tag, step)
         assert (image.height, image.width, image.colorspace) == (

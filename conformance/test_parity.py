@@ -6,8 +6,7 @@ import re
 
 import pytest
 
-from . import cases as cases_mod
-from . import checks, target
+from . import checks, expected_view, target
 from .divergences import BYTE_DIVERGENCES, KNOWN_DIVERGENCES, METHOD_DIVERGENCES
 
 _APPLIED = {}  # case name -> divergences the parity check applied
@@ -15,20 +14,21 @@ _APPLIED = {}  # case name -> divergences the parity check applied
 
 def _suffixes(case):
     if case.name == "filename_suffix":
-        return {r: ".sfx" for r in cases_mod.run_dirs(case)}
+        return {r: ".sfx" for r in expected_view.run_dirs(case)}
     return {}
 
 
 def test_parity(written, case_name):
     err = written.target.errors.get(case_name)
     if err:
-        pytest.fail("the target raised while writing case %r:\n%s" % (case_name, err), pytrace=False)
+        pytest.fail("the target raised while writing case %r:\n%s" % (case_name, err),
+                    pytrace=False)
     case = written.case(case_name)
     used = checks.check_parity(
         written.torch.root, written.torch.window, written.target.root, written.target.window,
-        cases_mod.run_dirs(case), target_is_torch=target.is_torch(), suffixes=_suffixes(case),
-        media=cases_mod.media_expectations([case]),
-        summaries=cases_mod.summary_expectations([case]))
+        expected_view.run_dirs(case), target_is_torch=target.is_torch(), suffixes=_suffixes(case),
+        media=expected_view.media_expectations([case]),
+        summaries=expected_view.summary_expectations([case]))
     _APPLIED[case_name] = used
     # A byte divergence may only appear where the case table declares it (or its method
     # implies it: a PNG from tinytb's encoder, a GIF where PyTorch writes none).
@@ -76,7 +76,8 @@ def test_divergences_declared_and_used(written):
 def _double_calls(written):
     case = written.case("scalar_double")
     return [i for i, c in enumerate(case.calls())
-            if c.method == "add_scalar" and c.kwargs.get("new_style") and c.kwargs.get("double_precision")]
+            if c.method == "add_scalar" and c.kwargs.get("new_style")
+            and c.kwargs.get("double_precision")]
 
 
 def test_warnings(written):

@@ -5,14 +5,14 @@ import os
 
 import pytest
 
-from . import cases as cases_mod
-from . import checks
+from . import checks, expected_view
 
 
 def _fail_if_errored(written, case_name):
     err = written.target.errors.get(case_name)
     if err:
-        pytest.fail("the target raised while writing case %r:\n%s" % (case_name, err), pytrace=False)
+        pytest.fail("the target raised while writing case %r:\n%s" % (case_name, err),
+                    pytrace=False)
 
 
 @pytest.mark.parametrize("slot", ["target", "torch"])
@@ -22,7 +22,7 @@ def test_records(written, case_name, slot):
     case = written.case(case_name)
     root = written.results[slot].root
     n = 0
-    for run in cases_mod.run_dirs(case):
+    for run in expected_view.run_dirs(case):
         files = checks.event_files(os.path.join(root, run))
         assert files, "run %s: no event file" % run
         for path in files:
@@ -36,7 +36,7 @@ def test_file_names(written, case_name):
     _fail_if_errored(written, case_name)
     case = written.case(case_name)
     suffix = ".sfx" if case_name == "filename_suffix" else ""
-    for run in cases_mod.run_dirs(case):
+    for run in expected_view.run_dirs(case):
         files = checks.event_files(os.path.join(written.target.root, run))
         pattern = checks.file_name_pattern(suffix)
         for path in files:
@@ -51,6 +51,7 @@ def test_file_names(written, case_name):
 
 def test_only_expected_runs(written):
     """No stray directories or files: the target wrote exactly the runs PyTorch wrote."""
-    assert checks.run_dirs_on_disk(written.target.root) == checks.run_dirs_on_disk(written.torch.root)
-    want = sorted(r for case in written.cases for r in cases_mod.run_dirs(case))
+    assert (checks.run_dirs_on_disk(written.target.root)
+            == checks.run_dirs_on_disk(written.torch.root))
+    want = sorted(r for case in written.cases for r in expected_view.run_dirs(case))
     assert checks.run_dirs_on_disk(written.torch.root) == want

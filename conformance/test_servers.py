@@ -12,8 +12,7 @@ import math
 
 import pytest
 
-from . import cases as cases_mod
-from . import checks, target
+from . import case_table, checks, expected_view, target
 from .servers import eventually
 
 LOADERS = [pytest.param(True, id="load_fast=true"), pytest.param(False, id="load_fast=false")]
@@ -22,7 +21,7 @@ LOADERS = [pytest.param(True, id="load_fast=true"), pytest.param(False, id="load
 @pytest.fixture(scope="session")
 def expected(written):
     """{load_fast: {(run, tag): [Point]}} for the whole logdir."""
-    points = [p for case in written.cases for p in cases_mod.model_points(case)]
+    points = [p for case in written.cases for p in expected_view.model_points(case)]
     return {True: checks.rustboard_semantics(points), False: checks.python_semantics(points)}
 
 
@@ -108,7 +107,8 @@ def test_scalars(servers, written, expected, load_fast):
             assert [s for _, s, _ in got] == [p.step for p in points], (where, got)
             for (wall, step, value), p in zip(got, points):
                 checks.check_wall_time(where, wall, p.wall_time, written.target.window)
-                assert checks.same_float(value, _json_number(p.value)), (where, step, value, p.value)
+                assert checks.same_float(value, _json_number(p.value)), (
+                    where, step, value, p.value)
             theirs = torch.get("/data/plugin/scalars/scalars", run=run, tag=tag)
             assert _loose_equal([x[1:] for x in got], [x[1:] for x in theirs]), (where, got, theirs)
             _same_walls(written, [x[0] for x in got], [x[0] for x in theirs], where)
@@ -192,8 +192,10 @@ def test_custom_scalars_scalars(servers, written, expected, load_fast):
         for tag, points in series.items():
             events = got["tag_to_events"][tag]
             assert [(w, s) for w, s, _ in events] == [(p.wall_time, p.step) for p in points]
-            assert all(checks.same_float(v, _json_number(p.value)) for (_, _, v), p in zip(events, points))
-        assert _loose_equal(got, torch.get("/data/plugin/custom_scalars/scalars", run=run, tag=r"scalar/.*"))
+            assert all(checks.same_float(v, _json_number(p.value))
+                       for (_, _, v), p in zip(events, points))
+        assert _loose_equal(got, torch.get("/data/plugin/custom_scalars/scalars", run=run,
+                                           tag=r"scalar/.*"))
 
     eventually(check)
 
@@ -201,9 +203,11 @@ def test_custom_scalars_scalars(servers, written, expected, load_fast):
 def _loose_equal(a, b):
     """Equality of JSON trees with NaN-safe float comparison (already canonical strings)."""
     if isinstance(a, dict):
-        return isinstance(b, dict) and a.keys() == b.keys() and all(_loose_equal(a[k], b[k]) for k in a)
+        return (isinstance(b, dict) and a.keys() == b.keys()
+                and all(_loose_equal(a[k], b[k]) for k in a))
     if isinstance(a, list):
-        return isinstance(b, list) and len(a) == len(b) and all(_loose_equal(x, y) for x, y in zip(a, b))
+        return (isinstance(b, list) and len(a) == len(b)
+                and all(_loose_equal(x, y) for x, y in zip(a, b)))
     if isinstance(a, float) and isinstance(b, float):
         return checks.same_float(a, b)
     return a == b
@@ -217,7 +221,8 @@ def test_reader_fact_rustboard_drops_double(servers, slot):
 
     def check():
         assert "scalar/double" not in fast.get("/data/plugin/scalars/tags").get("scalar_double", {})
-        assert fast.get("/data/plugin/scalars/scalars", run="scalar_double", tag="scalar/double") == []
+        assert fast.get("/data/plugin/scalars/scalars", run="scalar_double",
+                        tag="scalar/double") == []
         assert "scalar/double_old_style" in fast.get("/data/plugin/scalars/tags")["scalar_double"]
         got = slow.get("/data/plugin/scalars/scalars", run="scalar_double", tag="scalar/double")
         assert [v for _, _, v in got][:1] == [0.1]  # float64 0.1, not float32 0.10000000149...
@@ -233,8 +238,10 @@ def test_reader_fact_purge(servers, slot):
     fast, slow = servers[(True, slot)], servers[(False, slot)]
 
     def check():
-        f = [(s, v) for _, s, v in fast.get("/data/plugin/scalars/scalars", run="purge_once", tag="loss")]
-        s = [(s, v) for _, s, v in slow.get("/data/plugin/scalars/scalars", run="purge_once", tag="loss")]
+        f = [(s, v) for _, s, v in fast.get("/data/plugin/scalars/scalars", run="purge_once",
+                                            tag="loss")]
+        s = [(s, v) for _, s, v in slow.get("/data/plugin/scalars/scalars", run="purge_once",
+                                            tag="loss")]
         assert f == [(0, 0.0), (1, 1.0), (2, 2.0), (3, 3.0), (4, 14.0), (5, 15.0), (6, 16.0)]
         assert s == [(0, 0.0), (1, 1.0), (2, 2.0), (3, 3.0), (4, 4.0), (5, 5.0),
                      (4, 14.0), (5, 15.0), (6, 16.0)]
@@ -255,7 +262,7 @@ def _image_series(expected, load_fast, slot):
     has no videos)."""
     series = _series(expected, load_fast, "images")
     if slot == "torch" or target.is_torch():
-        series = {k: v for k, v in series.items() if cases_mod.pytorch_writes(v[0])}
+        series = {k: v for k, v in series.items() if expected_view.pytorch_writes(v[0])}
     return series
 
 
@@ -558,8 +565,6 @@ def test_mesh(servers, written, expected, load_fast):
     config, shape, wall time); /data/plugin/mesh/data?run=&tag=&content_type=&sample=&step=
     each sample's vertices (float32), faces (int32) and colors (uint8) as the model says;
     the same answers for PyTorch's logdir."""
-    import numpy as np
-
     target_server, torch_server = _pair(servers, load_fast)
     series = _series(expected, load_fast, "mesh")
     meshes = {}
@@ -613,7 +618,7 @@ def _hparams_sessions(points):
     """{session run: {"experiment", "start": HparamsModel, "metrics": {tag: Point}}} of the
     model points (the metrics' last points)."""
     sessions = {}
-    names = dict(zip(cases_mod.HPARAMS_TAGS, ("experiment", "start", "end")))
+    names = dict(zip(expected_view.HPARAMS_TAGS, ("experiment", "start", "end")))
     for p in points:
         if p.plugin == "hparams":
             s = sessions.setdefault(p.run, {"metrics": {}})
@@ -699,7 +704,7 @@ def test_hparams(servers, written, expected, load_fast):
         assert len(sessions) >= 8
         where = "%s (%s logdir)" % (server.name, slot)
 
-        def check():
+        def check(server=server, sessions=sessions, bools=bools, slot=slot, where=where):
             _check_experiment(server, sessions, bools, where)
             _check_session_groups(server, sessions, bools, written.results[slot].window, where)
 
@@ -716,15 +721,15 @@ def test_hparams_same_run(same_run_servers, same_run, load_fast):
     assert not same_run.errors, same_run.errors
     assert not same_run.warnings, same_run.warnings
     server = same_run_servers[load_fast]
-    points = [p for case in same_run.cases for p in cases_mod.model_points(case)]
+    points = [p for case in same_run.cases for p in expected_view.model_points(case)]
     semantics = checks.rustboard_semantics if load_fast else checks.python_semantics
     points = [p for pts in semantics(points).values() for p in pts]
     sessions = _hparams_sessions(points)
     assert sorted(sessions) == ["declared", "valued"]
     declared = sessions["declared"]["metrics"]
-    assert {t: p.step for t, p in declared.items()} == {t: 2 for t in cases_mod.HPARAM_METRICS}
+    assert {t: p.step for t, p in declared.items()} == {t: 2 for t in case_table.HPARAM_METRICS}
     valued = sessions["valued"]["metrics"]
-    assert {t: p.step for t, p in valued.items()} == {t: 3 for t in cases_mod.HPARAM_METRICS}
+    assert {t: p.step for t, p in valued.items()} == {t: 3 for t in case_table.HPARAM_METRICS}
     where = "%s (same-run logdir)" % server.name
 
     def check():

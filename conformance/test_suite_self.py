@@ -15,8 +15,7 @@ import sys
 
 import pytest
 
-from . import cases as cases_mod
-from . import checks, deps, media, target
+from . import case_table, checks, deps, expected_view, media, target
 
 RUN = "scalar_values"
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -60,10 +59,10 @@ def test_good_copy_passes(good, written):
     """The control: the uncorrupted copy passes every check used below."""
     root, path, _ = good
     checks.check_event_file(path)
-    checks.check_parity(written.torch.root, written.torch.window, root, written.target.window, [RUN],
-                        target_is_torch=target.is_torch())
+    checks.check_parity(written.torch.root, written.torch.window, root, written.target.window,
+                        [RUN], target_is_torch=target.is_torch())
     view, _ = checks.loader_view(root)
-    expected = checks.python_semantics(cases_mod.model_points(written.case(RUN)))
+    expected = checks.python_semantics(expected_view.model_points(written.case(RUN)))
     checks.check_view(view, expected, written.target.window)
 
 
@@ -72,7 +71,8 @@ def test_flipped_byte(good, where):
     _, path, records = good
     blob = bytearray(open(path, "rb").read())
     start = 12 + len(records[0]) + 4  # the second record
-    offset = {"length": 0, "length crc": 9, "data": 12 + 5, "data crc": 12 + len(records[1]) + 2}[where]
+    offset = {"length": 0, "length crc": 9, "data": 12 + 5,
+              "data crc": 12 + len(records[1]) + 2}[where]
     blob[start + offset] ^= 0x20
     _write(path, bytes(blob))
     with pytest.raises(checks.ConformanceError, match="crc"):
@@ -133,7 +133,7 @@ def test_changed_value(good, written):
         checks.check_parity(written.torch.root, written.torch.window, root, written.target.window,
                             [RUN], target_is_torch=target.is_torch())
     view, _ = checks.loader_view(root)
-    expected = checks.python_semantics(cases_mod.model_points(written.case(RUN)))
+    expected = checks.python_semantics(expected_view.model_points(written.case(RUN)))
     with pytest.raises(checks.ConformanceError, match="value"):
         checks.check_view(view, expected, written.target.window)
 
@@ -157,7 +157,7 @@ def test_dropped_record(good, written):
         checks.check_parity(written.torch.root, written.torch.window, root, written.target.window,
                             [RUN], target_is_torch=target.is_torch())
     view, _ = checks.loader_view(root)
-    expected = checks.python_semantics(cases_mod.model_points(written.case(RUN)))
+    expected = checks.python_semantics(expected_view.model_points(written.case(RUN)))
     with pytest.raises(checks.ConformanceError, match="steps"):
         checks.check_view(view, expected, written.target.window)
 
@@ -211,7 +211,7 @@ def _with_image(written, tmp_path, run, tag, change):
 def _parity(written, root, run):
     checks.check_parity(written.torch.root, written.torch.window, root, written.target.window,
                         [run], target_is_torch=target.is_torch(),
-                        media=cases_mod.media_expectations([written.case(run)]))
+                        media=expected_view.media_expectations([written.case(run)]))
 
 
 # PyTorch as the target (debugging the suite) compares PNG bytes, not pixels.
@@ -242,7 +242,7 @@ def test_changed_pixel(written, tmp_path):
 def test_changed_pixel_near_a_label(written, tmp_path):
     """A pixel changed just outside the text box of a label: the glyph allowance does not
     cover it."""
-    (x0, y0, x1, y1), = media.label_text_boxes([cases_mod.GLYPH_BOX], ["cat"])
+    (x0, y0, x1, y1), = media.label_text_boxes([case_table.GLYPH_BOX], ["cat"])
     root = _with_image(written, tmp_path, "image_boxes", "glyphs/cat",
                        _repainted(x1, y0 + 2, (0, 0, 0)))
     with pytest.raises(checks.ConformanceError,
@@ -294,7 +294,7 @@ def _with_value(written, tmp_path, run, tag, step, change):
 def _loader(written, root, case_name, run):
     view, _ = checks.loader_view(root)
     case = written.case(case_name)
-    expected = {k: v for k, v in checks.python_semantics(cases_mod.model_points(case)).items()
+    expected = {k: v for k, v in checks.python_semantics(expected_view.model_points(case)).items()
                 if k[0] == run}
     checks.check_view({k: v for k, v in view.items() if k[0] == run}, expected,
                       written.target.window,
@@ -305,7 +305,7 @@ def _loader(written, root, case_name, run):
 def _summary_parity(written, root, case_name, run):
     checks.check_parity(written.torch.root, written.torch.window, root, written.target.window,
                         [run], target_is_torch=target.is_torch(),
-                        summaries=cases_mod.summary_expectations([written.case(case_name)]))
+                        summaries=expected_view.summary_expectations([written.case(case_name)]))
 
 
 def _bump_bucket(value):

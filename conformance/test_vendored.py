@@ -11,8 +11,7 @@ import sys
 
 import pytest
 
-from . import cases as cases_mod
-from . import checks, target
+from . import checks, expected_view, target
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -50,13 +49,13 @@ def test_vendored_parity(vendored, written):
     (known divergences applied) and reads back right through the Python loader."""
     report, out, _ = vendored
     window = tuple(report["window"])
-    runs = [r for case in written.cases for r in cases_mod.run_dirs(case)]
+    runs = [r for case in written.cases for r in expected_view.run_dirs(case)]
     checks.check_parity(written.torch.root, written.torch.window, out, window, runs,
                         suffixes={r: ".sfx" for r in runs if r.startswith("filename_suffix")},
-                        media=cases_mod.media_expectations(written.cases),
-                        summaries=cases_mod.summary_expectations(written.cases))
+                        media=expected_view.media_expectations(written.cases),
+                        summaries=expected_view.summary_expectations(written.cases))
     view, _ = checks.loader_view(out)
-    points = [p for case in written.cases for p in cases_mod.model_points(case)]
+    points = [p for case in written.cases for p in expected_view.model_points(case)]
     blobs = {(run, tag, step): image.encoded_image_string for run in runs
              for (tag, step), image in checks.image_blobs(out, run).items()}
     blobs.update({(run, tag, step): audio.encoded_audio_string for run in runs
@@ -70,7 +69,8 @@ def test_double_precision_warns_once(vendored, written):
     report, _, _ = vendored
     case = written.case("scalar_double")
     doubles = [i for i, c in enumerate(case.calls())
-               if c.method == "add_scalar" and c.kwargs.get("new_style") and c.kwargs.get("double_precision")]
+               if c.method == "add_scalar" and c.kwargs.get("new_style")
+               and c.kwargs.get("double_precision")]
     assert len(doubles) > 1
     declared = {(c.name, i) for c in written.cases for i, call in enumerate(c.calls())
                 if call.warns}

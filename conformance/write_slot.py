@@ -14,11 +14,11 @@ import sys
 
 def main(argv):
     out = argv[1]
-    from . import cases, target
+    from . import case_language, case_table, target
 
     module = target.load()
-    table = cases.build_cases()
-    result = cases.write_cases(table, {"target": (module, out)})["target"]
+    table = case_table.build_cases()
+    result = case_language.write_cases(table, {"target": (module, out)})["target"]
     report = {
         "module": module.__name__,
         "file": module.__file__,

@@ -28,7 +28,8 @@ def random_bytes(rng, n):
 
 # --- Published vectors -------------------------------------------------------
 
-# RFC 3720 (iSCSI), Appendix B.4 "CRC Examples".  The RFC prints each CRC as the
+# RFC 3720 (iSCSI), Appendix B.4 "CRC Examples"
+# (https://www.rfc-editor.org/rfc/rfc3720#appendix-B.4).  The RFC prints each CRC as the
 # four bytes that go on the wire, least significant first; these are the ints.
 ISCSI_READ_10_PDU = bytes.fromhex(
     "01c00000000000000000000000000000"
@@ -66,7 +67,8 @@ def test_empty(crc_function):
 
 def test_table_is_generated_from_the_polynomial():
     # TABLE[1] is the second entry of TensorBoard's pasted CRC_TABLE literal
-    # (tensorboard/compat/tensorflow_stub/pywrap_tensorflow.py).
+    # (https://github.com/tensorflow/tensorboard/blob/master/tensorboard/compat/
+    # tensorflow_stub/pywrap_tensorflow.py).
     assert _crc32c.TABLE[1] == 0xF26B8303
     assert _crc32c.TABLE[128] == _crc32c.POLY == 0x82F63B78
     # The bit-by-bit definition, entry by entry.
@@ -94,10 +96,10 @@ def test_masked_crc32c_vectors(data, expected):
 
 
 def test_tensorboard_record():
-    # EventFileLoaderTest.RECORD from tensorboard/backend/event_processing/
-    # event_file_loader_test.py: one TFRecord holding a file_version event,
-    # laid out as uint64 length, uint32 masked crc of length, data, uint32 masked
-    # crc of data.
+    # EventFileLoaderTest.RECORD from https://github.com/tensorflow/tensorboard/blob/master/
+    # tensorboard/backend/event_processing/event_file_loader_test.py: one TFRecord holding a
+    # file_version event, laid out as uint64 length, uint32 masked crc of length, data,
+    # uint32 masked crc of data.
     record = (b'\x18\x00\x00\x00\x00\x00\x00\x00\xa3\x7fK"\t\x00\x00\xc0%\xddu'
               b'\xd5A\x1a\rbrain.Event:1\xec\xf32\x8d')
     (length,) = struct.unpack_from("<Q", record, 0)

@@ -1,6 +1,16 @@
-"""Byte-exact Event payloads written by torch 2.13 + tensorboard 2.21 (protobuf 7.36, upb), as
-captured in shared/spec/torch-writer-reference.md, section 11 ("Byte-level test vectors") and
-section 2 (records). Spaces only separate fields for reading; they are not part of the bytes.
+"""Byte-exact Event payloads written by torch 2.13 + tensorboard 2.21 (protobuf 7.36, upb).
+
+Each comment gives the call that produced the bytes: the call went through PyTorch's
+SummaryWriter into an empty logdir and the record it wrote was read back from the event file
+(both CRCs checked with TensorBoard's masked_crc32c); the RECORD_* vectors are an Event framed
+by TensorBoard's RecordWriter. docs/event-file-format.md ("Test vectors") explains them field
+by field. Regenerate or check them with the reference stack installed
+(pip install -r conformance/requirements.txt):
+
+    python conformance/print_vectors.py            # print every vector as hex
+    python conformance/print_vectors.py --check    # compare with this file
+
+Spaces only separate fields for reading; they are not part of the bytes.
 """
 
 
@@ -34,7 +44,7 @@ MARGIN_LAYOUT = unhex("1217 0a03 636174 1210 0a01 6d 1a0b 0a09 0a0161 120162 1a0
 PURGE_FILE_VERSION_TAIL = unhex("10 05 1a 0d 627261696e2e4576656e743a32")
 PURGE_SESSION_LOG_TAIL = unhex("10 05 3a 02 08 01")
 
-# Whole records (section 2)
+# Whole records: the Event framed by tensorboard.summary.writer.record_writer.RecordWriter
 RECORD_FILE_VERSION = unhex("1800000000000000 a37f4b22 09000000000000f83f1a0d627261696e2e4576"
                             "656e743a32 2a28646c")  # Event(wall_time=1.5, file_version=...)
 RECORD_LOSS = unhex("1a00000000000000 129bd82d 09000000000000004010032a0d0a0b0a046c6f737315"
