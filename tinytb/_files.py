@@ -24,7 +24,10 @@ import os
 import stat
 import threading
 import warnings
-from typing import Callable, Dict, Iterator, Optional, Union
+
+TYPE_CHECKING = False  # typing is not imported at run time: it costs milliseconds (tomli's way)
+if TYPE_CHECKING:
+    from typing import Union
 
 try:
     import fcntl

@@ -7,6 +7,8 @@
 (``_event_file``). ``add_scalars`` keeps one more ``FileWriter`` per sub-run, as PyTorch does.
 """
 
+from __future__ import annotations
+
 import os
 import sys
 import threading
@@ -20,21 +22,40 @@ from .summary import scalar_value as _scalar_value
 
 __all__ = ["FileWriter", "SummaryWriter", "SummaryToEventTransformer"]
 
+TYPE_CHECKING = False  # typing is not imported at run time: it costs milliseconds (tomli's way)
+if TYPE_CHECKING:
+    from typing import (Any, Dict, List, Mapping, Optional, Protocol, Sequence, SupportsFloat,
+                        SupportsIndex, Tuple, Union)
+    from weakref import WeakSet
+
+    PathLike = Union[str, "os.PathLike[str]"]
+    # numbers: int, float, bool, Decimal, Fraction, numpy and torch scalars
+    Number = Union[SupportsFloat, SupportsIndex]
+    Step = Optional[Union[SupportsIndex, float]]  # a whole number; 2.0 is fine, 2.5 is not
+    # numpy arrays, torch tensors, array.array, memoryviews, nested lists: read without numpy
+    ArrayLike = Any
+    # serialized protobuf bytes, or a protobuf message object (anything with SerializeToString)
+    Message = Any
+
+    class EventSink(Protocol):
+        def add_event(self, event: bytes) -> None: ...
+
 _INT64_MIN = _convert.INT64_MIN
 _INT64_MAX = _convert.INT64_MAX
 _scalar_records = ScalarRecords()  # shared by all writers: templates depend on the tag only
 _warned = set()
-_summary_writers = weakref.WeakSet()  # for the fork handler at the end of this module
+# for the fork handler at the end of this module
+_summary_writers: WeakSet[SummaryWriter] = weakref.WeakSet()
 
 
-def _warn_once(key_, message):
+def _warn_once(key_: str, message: str) -> None:
     if key_ not in _warned:
         _warned.add(key_)
         import warnings
         warnings.warn(message, UserWarning, stacklevel=3)
 
 
-def _serialized(message, what):
+def _serialized(message: Message, what: str) -> bytes:
     """bytes of a serialized message: tinytb's bytes, or a protobuf object's serialization."""
     if isinstance(message, (bytes, bytearray, memoryview)):
         return bytes(message)
@@ -49,29 +70,52 @@ class SummaryToEventTransformer:
     """Wraps summaries, graphs and session logs in ``Event`` messages and passes them to an
     event writer: any object with ``add_event(event_bytes)``."""
 
-    def __init__(self, event_writer):
+    def __init__(self, event_writer: EventSink) -> None:
         self.event_writer = event_writer
 
-    def add_event(self, event, step=None, walltime=None):
+    def add_event(self, event: Message, step: Step = None,
+                  walltime: Optional[float] = None) -> None:
         """Add an ``Event`` (serialized bytes, or a protobuf ``Event`` object). Its wall time is
         set to ``walltime`` (default: now) and, if given, its step to ``step``, as PyTorch's
-        ``FileWriter.add_event`` does (without modifying a protobuf object passed in)."""
+        ``FileWriter.add_event`` does (without modifying a protobuf object passed in).
+
+        Args:
+            event: a serialized ``Event`` (bytes) or a protobuf ``Event``.
+            step (int): replaces the event's step, if given.
+            walltime (float): replaces the event's wall time; default
+                ``time.time()``.
+        """
         data = _serialized(event, "event")
         wall = time.time() if walltime is None else _convert.to_walltime(walltime)
         step = None if step is None else _convert.to_step(step, "step")
         self.event_writer.add_event(_messages.rebuild_event(data, wall, step))
 
-    def add_summary(self, summary, global_step=None, walltime=None):
-        """Add a ``Summary`` (bytes from ``tinytb.summary``, or a protobuf object)."""
+    def add_summary(self, summary: Message, global_step: Step = None,
+                    walltime: Optional[float] = None) -> None:
+        """Add a ``Summary`` (bytes from ``tinytb.summary``, or a protobuf object).
+
+        Args:
+            summary: a serialized ``Summary`` (bytes) or a protobuf ``Summary``.
+            global_step (int): global step value to record (default 0).
+            walltime (float): seconds after the epoch of the event; default
+                ``time.time()``.
+        """
         data = _serialized(summary, "summary")
         wall = time.time() if walltime is None else _convert.to_walltime(walltime)
         step = 0 if global_step is None else _convert.to_step(global_step)
         self.event_writer.add_event(_messages.event(wall_time=wall, step=step, summary=data))
 
-    def add_graph(self, graph_profile, walltime=None):
+    def add_graph(self, graph_profile: Union[Message, Tuple[Message, Message]],
+                  walltime: Optional[float] = None) -> None:
         """Add ``(GraphDef, RunMetadata)`` as PyTorch does: two events, the graph and its run
         metadata tagged ``step1``; or a ``GraphDef`` alone (one event). Each may be serialized
-        bytes or a protobuf object."""
+        bytes or a protobuf object.
+
+        Args:
+            graph_profile: ``(GraphDef, RunMetadata)``, or a ``GraphDef``.
+            walltime (float): seconds after the epoch of the event; default
+                ``time.time()``.
+        """
         if isinstance(graph_profile, (tuple, list)):
             graph, stepstats = graph_profile
         else:
@@ -86,21 +130,36 @@ class SummaryToEventTransformer:
         self.event_writer.add_event(graph_event)
         self.event_writer.add_event(meta_event)
 
-    def add_onnx_graph(self, graph, walltime=None):
-        """Add a ``GraphDef`` (bytes or protobuf object) as a graph event."""
+    def add_onnx_graph(self, graph: Message, walltime: Optional[float] = None) -> None:
+        """Add a ``GraphDef`` (bytes or protobuf object) as a graph event.
+
+        Args:
+            graph: a ``GraphDef``, bytes or a protobuf object.
+            walltime (float): seconds after the epoch of the event; default
+                ``time.time()``.
+        """
         wall = time.time() if walltime is None else _convert.to_walltime(walltime)
         self.event_writer.add_event(
             _messages.event(wall_time=wall, graph_def=_serialized(graph, "graph")))
 
-    def add_session_log(self, session_log, global_step=None, walltime=None):
-        """Add a ``SessionLog`` (bytes from ``_messages.session_log`` or a protobuf object)."""
+    def add_session_log(self, session_log: Message, global_step: Step = None,
+                        walltime: Optional[float] = None) -> None:
+        """Add a ``SessionLog`` (bytes from ``_messages.session_log`` or a protobuf object).
+
+        Args:
+            session_log: a serialized ``SessionLog`` or a protobuf ``SessionLog``.
+            global_step (int): global step value to record (default 0).
+            walltime (float): seconds after the epoch of the event; default
+                ``time.time()``.
+        """
         wall = time.time() if walltime is None else _convert.to_walltime(walltime)
         step = 0 if global_step is None else _convert.to_step(global_step)
         self.event_writer.add_event(_messages.event(
             wall_time=wall, step=step, session_log=_serialized(session_log, "session_log")))
 
 
-def _check_options(max_queue, flush_secs, filename_suffix):
+def _check_options(max_queue: Any, flush_secs: Any,
+                   filename_suffix: Any) -> Tuple[int, float, str]:
     if type(max_queue) is bool or not isinstance(max_queue, int):
         try:
             max_queue = _convert.to_step(max_queue, "max_queue")
@@ -137,34 +196,37 @@ class FileWriter(SummaryToEventTransformer):
     as PyTorch's does.
     """
 
-    def __init__(self, log_dir, max_queue=10, flush_secs=120, filename_suffix=""):
+    event_writer: _event_file.EventFileWriter
+
+    def __init__(self, log_dir: PathLike, max_queue: int = 10, flush_secs: float = 120,
+                 filename_suffix: str = "") -> None:
         log_dir = str(os.fspath(log_dir))
         max_queue, flush_secs, filename_suffix = _check_options(max_queue, flush_secs,
                                                                 filename_suffix)
         super().__init__(_event_file.EventFileWriter(log_dir, max_queue, flush_secs,
                                                      filename_suffix))
 
-    def get_logdir(self):
+    def get_logdir(self) -> str:
         """Return the directory where the event file is written."""
         return self.event_writer.get_logdir()
 
-    def _add_record(self, record):
+    def _add_record(self, record: bytes) -> None:
         self.event_writer.add_record(record)
 
-    def flush(self):
+    def flush(self) -> None:
         """Return once every event added so far is in the file (written and fsynced)."""
         self.event_writer.flush()
 
-    def close(self):
+    def close(self) -> None:
         """Flush and close the event file. Idempotent."""
         self.event_writer.close()
 
-    def reopen(self):
+    def reopen(self) -> None:
         """After ``close()``: continue in a new event file in the same directory."""
         self.event_writer.reopen()
 
 
-def _default_log_dir(comment):
+def _default_log_dir(comment: str) -> str:
     # PyTorch: os.path.join("runs", datetime.now().strftime("%b%d_%H-%M-%S") + "_" + host + comment)
     return os.path.join("runs", time.strftime("%b%d_%H-%M-%S") + "_" + _event_file.hostname()
                         + comment)
@@ -193,8 +255,9 @@ class SummaryWriter:
     the same directory, as PyTorch's does.
     """
 
-    def __init__(self, log_dir=None, comment="", purge_step=None, max_queue=10, flush_secs=120,
-                 filename_suffix=""):
+    def __init__(self, log_dir: Optional[PathLike] = None, comment: str = "",
+                 purge_step: Step = None, max_queue: int = 10, flush_secs: float = 120,
+                 filename_suffix: str = "") -> None:
         if not isinstance(comment, str):
             raise TypeError("comment must be a str, not %s" % type(comment).__name__)
         _check_options(max_queue, flush_secs, filename_suffix)
@@ -208,37 +271,39 @@ class SummaryWriter:
         self.max_queue = max_queue
         self.flush_secs = flush_secs
         self.filename_suffix = filename_suffix
-        self.file_writer = self.all_writers = None
+        self.file_writer: Optional[FileWriter] = None
+        self.all_writers: Optional[Dict[str, FileWriter]] = None
         self._lock = threading.Lock()
         self._events = SummaryToEventTransformer(_Records(self))
         _summary_writers.add(self)
         self._get_file_writer()
 
-    def _get_file_writer(self, sub_run=None):
+    def _get_file_writer(self, sub_run: Optional[str] = None) -> FileWriter:
         """The FileWriter of the run (``sub_run`` None) or of an ``add_scalars`` sub-run (its
         directory), created if missing, also after ``close()``: the one accessor, under the
         lock, that ``close()`` cannot race into a half-made state."""
         with self._lock:
-            if self.all_writers is None or self.file_writer is None:
-                fw = FileWriter(self.log_dir, self.max_queue, self.flush_secs,
-                                self.filename_suffix)
+            main, writers = self.file_writer, self.all_writers
+            if writers is None or main is None:
+                main = FileWriter(self.log_dir, self.max_queue, self.flush_secs,
+                                  self.filename_suffix)
                 if self.purge_step is not None:
                     step = self.purge_step
-                    fw.add_event(_messages.event(step=step, file_version="brain.Event:2"))
-                    fw.add_event(_messages.event(
+                    main.add_event(_messages.event(step=step, file_version="brain.Event:2"))
+                    main.add_event(_messages.event(
                         step=step, session_log=_messages.session_log(_messages.START)))
                     self.purge_step = None
-                self.all_writers = {fw.get_logdir(): fw}
-                self.file_writer = fw
+                writers = self.all_writers = {main.get_logdir(): main}
+                self.file_writer = main
             if sub_run is None:
-                return self.file_writer
-            fw = self.all_writers.get(sub_run)
+                return main
+            fw = writers.get(sub_run)
             if fw is None:
-                fw = self.all_writers[sub_run] = FileWriter(
+                fw = writers[sub_run] = FileWriter(
                     sub_run, self.max_queue, self.flush_secs, self.filename_suffix)
             return fw
 
-    def _add_record(self, record, sub_run=None):
+    def _add_record(self, record: bytes, sub_run: Optional[str] = None) -> None:
         """The one way from this writer into an event file. A ``close()`` in another thread
         may close the file writer between our lookup and our add: the add then raises
         WriterClosedError having queued nothing, and the record goes to the new file."""
@@ -252,16 +317,18 @@ class SummaryWriter:
             except _event_file.WriterClosedError:
                 fw = None
 
-    def get_logdir(self):
+    def get_logdir(self) -> PathLike:
         """Return the directory where event files are written."""
         return self.log_dir
 
-    def _add_summary(self, summary, global_step, walltime):
+    def _add_summary(self, summary: bytes, global_step: Step,
+                     walltime: Optional[float]) -> None:
         wall = time.time() if walltime is None else _convert.to_walltime(walltime)
         step = 0 if global_step is None else _convert.to_step(global_step)
         self._add_record(frame(_messages.event(wall_time=wall, step=step, summary=summary)))
 
-    def add_event(self, event, step=None, walltime=None):
+    def add_event(self, event: Message, step: Step = None,
+                  walltime: Optional[float] = None) -> None:
         """Write any ``Event`` (serialized bytes or a protobuf object) to the event file.
 
         Args:
@@ -271,8 +338,9 @@ class SummaryWriter:
         """
         self._events.add_event(event, step, walltime)
 
-    def add_scalar(self, tag, scalar_value, global_step=None, walltime=None, new_style=False,
-                   double_precision=False):
+    def add_scalar(self, tag: str, scalar_value: Number, global_step: Step = None,
+                   walltime: Optional[float] = None, new_style: bool = False,
+                   double_precision: bool = False) -> None:
         """Add scalar data to summary.
 
         Args:
@@ -308,7 +376,8 @@ class SummaryWriter:
             record = _scalar_records.record(tag, value, step, wall)
         self._add_record(record)
 
-    def add_scalars(self, main_tag, tag_scalar_dict, global_step=None, walltime=None):
+    def add_scalars(self, main_tag: str, tag_scalar_dict: Mapping[str, Number],
+                    global_step: Step = None, walltime: Optional[float] = None) -> None:
         """Add many scalars to one chart: each ``tag`` goes to the sub-run
         ``<log_dir>/<main_tag with / replaced by _>_<tag>`` under the tag ``main_tag``, as
         PyTorch does.
@@ -317,6 +386,16 @@ class SummaryWriter:
 
             writer.add_scalars("run_14h", {"xsinx": i * np.sin(i / r),
                                            "xcosx": i * np.cos(i / r)}, i)
+
+        Args:
+            main_tag (str): the chart's tag; its ``/`` become ``_`` in the sub-run
+                names.
+            tag_scalar_dict (dict): line name -> value; each line is a sub-run. A
+                name whose sub-run would leave ``log_dir`` (``..``) raises
+                ``ValueError``.
+            global_step (int): global step value to record (default 0).
+            walltime (float): seconds after the epoch of the event; default
+                ``time.time()``.
         """
         main_tag = _convert.check_tag(main_tag, "main_tag")
         if not hasattr(tag_scalar_dict, "items"):
@@ -333,7 +412,8 @@ class SummaryWriter:
             fw_tag = fw_logdir + "/" + main_tag.replace("/", "_") + "_" + tag
             self._add_record(_scalar_records.record(main_tag, value, step, wall), fw_tag)
 
-    def add_tensor(self, tag, tensor, global_step=None, walltime=None):
+    def add_tensor(self, tag: str, tensor: ArrayLike, global_step: Step = None,
+                   walltime: Optional[float] = None) -> None:
         """Add a tensor (torch tensor, numpy array, number or nested list), with plugin name
         ``tensor``. Half floats and bfloat16 are written as their real 16-bit patterns and
         uint8 in ``int_val``, as TensorFlow's ``make_ndarray`` expects.
@@ -341,20 +421,36 @@ class SummaryWriter:
         Examples::
 
             writer.add_tensor("my_tensor", torch.tensor([[1, 2], [3, 4]]), global_step=0)
+
+        Args:
+            tag (str): data identifier.
+            tensor: any array-like (torch tensor, numpy array, nested list, buffer)
+                of any dtype.
+            global_step (int): global step value to record (default 0).
+            walltime (float): seconds after the epoch of the event; default
+                ``time.time()``.
         """
         self._add_summary(_summary.tensor_proto(tag, tensor), global_step, walltime)
 
-    def add_text(self, tag, text_string, global_step=None, walltime=None):
+    def add_text(self, tag: str, text_string: str, global_step: Step = None,
+                 walltime: Optional[float] = None) -> None:
         """Add text (rendered as Markdown by TensorBoard) under ``<tag>/text_summary``.
 
         Examples::
 
             writer.add_text("lstm", "This is an lstm", 0)
             writer.add_text("rnn", "This is an rnn", 10)
+
+        Args:
+            tag (str): data identifier.
+            text_string (str): the text, Markdown.
+            global_step (int): global step value to record (default 0).
+            walltime (float): seconds after the epoch of the event; default
+                ``time.time()``.
         """
         self._add_summary(_summary.text(tag, text_string), global_step, walltime)
 
-    def add_custom_scalars(self, layout):
+    def add_custom_scalars(self, layout: Mapping[str, Mapping[str, Sequence[Any]]]) -> None:
         """Create the custom-scalars dashboard layout: ``{category: {chart: [kind, tags]}}``,
         kind ``"Multiline"`` (tags are regexes) or ``"Margin"`` (3 tags: value, lower, upper).
         Call it once per writer.
@@ -365,49 +461,91 @@ class SummaryWriter:
                       "USA": {"dow": ["Margin", ["dow/aaa", "dow/bbb", "dow/ccc"]],
                               "nasdaq": ["Margin", ["nasdaq/aaa", "nasdaq/bbb", "nasdaq/ccc"]]}}
             writer.add_custom_scalars(layout)
+
+        Args:
+            layout (dict): ``{category: {chart title: [kind, tags]}}``.
         """
         self._add_summary(_summary.custom_scalars(layout), None, None)
 
-    def add_custom_scalars_multilinechart(self, tags, category="default", title="untitled"):
-        """Shorthand for a layout with one multiline chart of ``tags``."""
+    def add_custom_scalars_multilinechart(self, tags: Sequence[str], category: str = "default",
+                                          title: str = "untitled") -> None:
+        """Shorthand for a layout with one multiline chart of ``tags``.
+
+        Args:
+            tags (list of str): tag regexes, one line each.
+            category (str): the category the chart is in.
+            title (str): the chart's title.
+        """
         self.add_custom_scalars({category: {title: ["Multiline", tags]}})
 
-    def add_custom_scalars_marginchart(self, tags, category="default", title="untitled"):
-        """Shorthand for a layout with one margin chart; ``tags`` is [value, lower, upper]."""
+    def add_custom_scalars_marginchart(self, tags: Sequence[str], category: str = "default",
+                                       title: str = "untitled") -> None:
+        """Shorthand for a layout with one margin chart; ``tags`` is [value, lower, upper].
+
+        Args:
+            tags (list of str): [value, lower, upper].
+            category (str): the category the chart is in.
+            title (str): the chart's title.
+        """
         if isinstance(tags, str) or len(tags) != 3:
             raise ValueError("tags must be 3 tags (value, lower, upper), got %r" % (tags,))
         self.add_custom_scalars({category: {title: ["Margin", tags]}})
 
     # -- the rest of PyTorch's surface, arriving with later issues ------------------------------
 
-    def add_histogram(self, tag, values, global_step=None, bins="tensorflow", walltime=None,
-                      max_bins=None):
-        """Add a histogram of ``values`` (any array-like, flattened).
+    def add_histogram(self, tag: str, values: ArrayLike, global_step: Step = None,
+                      bins: Union[str, int, Sequence[float]] = "tensorflow",
+                      walltime: Optional[float] = None, max_bins: Optional[int] = None) -> None:
+        """Add a histogram of ``values`` (any array-like, flattened). NaN and infinite values
+        are left out (with a warning); an empty input raises ``ValueError``.
 
         Args:
+            tag (str): data identifier.
+            values: the values (torch tensor, numpy array, nested list, buffer).
+            global_step (int): global step value to record (default 0).
+            walltime (float): seconds after the epoch of the event; default ``time.time()``.
             bins: 'tensorflow' (PyTorch's default: 1549 exponential edges), an int, one of
                 numpy's estimators ('auto', 'fd', 'doane', 'scott', 'stone', 'rice',
                 'sturges', 'sqrt') or an increasing list of edges.
             max_bins (int): merge neighbouring bins as PyTorch does when there are more.
-            NaN and infinite values are left out (with a warning); an empty input raises
-            ``ValueError``.
 
         Examples::
 
             writer.add_histogram("weights", [random.gauss(0, 1) for _ in range(1000)], step)
+
+        Shape:
+            values: any shape; flattened.
         """
         self._add_summary(_summary._histogram_summary(tag, values, bins, max_bins, "values"),
                           global_step, walltime)
 
-    def add_histogram_raw(self, tag, min, max, num, sum, sum_squares, bucket_limits,
-                          bucket_counts, global_step=None, walltime=None):
+    def add_histogram_raw(self, tag: str, min: Number, max: Number, num: Number, sum: Number,
+                          sum_squares: Number, bucket_limits: ArrayLike,
+                          bucket_counts: ArrayLike, global_step: Step = None,
+                          walltime: Optional[float] = None) -> None:
         """Add a histogram from its statistics (see ``summary.histogram_raw``): equal-length
-        ``bucket_limits`` (right edges, increasing) and ``bucket_counts`` (not negative)."""
+        ``bucket_limits`` (right edges, increasing) and ``bucket_counts`` (not negative).
+
+        Args:
+            tag (str): data identifier.
+            min, max (float): smallest and largest value.
+            num (int): number of values.
+            sum, sum_squares (float): sum of the values and of their squares.
+            bucket_limits (list of float): right edge of each bucket, increasing.
+            bucket_counts (list of float): count of each bucket, not negative.
+            global_step (int): global step value to record (default 0).
+            walltime (float): seconds after the epoch of the event; default
+                ``time.time()``.
+
+        Shape:
+            bucket_limits, bucket_counts: (k,), the same k.
+        """
         self._add_summary(_summary.histogram_raw(tag, min, max, num, sum, sum_squares,
                                                  bucket_limits, bucket_counts),
                           global_step, walltime)
 
-    def add_image(self, tag, img_tensor, global_step=None, walltime=None, dataformats="CHW"):
+    def add_image(self, tag: str, img_tensor: ArrayLike, global_step: Step = None,
+                  walltime: Optional[float] = None, dataformats: str = "CHW") -> None:
         """Add image data to summary.
 
         Args:
@@ -426,22 +564,34 @@ class SummaryWriter:
 
             img = [[[i / 100, j / 100, 0.5] for j in range(100)] for i in range(100)]
             writer.add_image("gradient", img, 0, dataformats="HWC")
+
+        Shape:
+            img_tensor: (3, H, W) by default; ``dataformats`` gives the order: (1,
+                H, W), (H, W), (H, W, 3), (H, W, 4)... 1 channel is repeated to RGB,
+                2 is grey with alpha, 4 is RGBA.
         """
         self._add_summary(_summary._image_summary(tag, img_tensor, 1, dataformats, "img_tensor"),
                           global_step, walltime)
 
-    def add_images(self, tag, img_tensor, global_step=None, walltime=None, dataformats="NCHW"):
+    def add_images(self, tag: str, img_tensor: ArrayLike, global_step: Step = None,
+                   walltime: Optional[float] = None, dataformats: str = "NCHW") -> None:
         """Add a batch of images as one grid image, 8 per row (PyTorch's ``make_grid``).
 
         Args:
             img_tensor: the batch, in ``dataformats`` order (``NCHW`` by default, ``NHWC``...).
             Other arguments as in :meth:`add_image`.
+
+        Shape:
+            img_tensor: (N, 3, H, W) by default; ``dataformats`` gives the order,
+                e.g. NHWC.
         """
         self._add_summary(_summary._image_summary(tag, img_tensor, 1, dataformats, "img_tensor"),
                           global_step, walltime)
 
-    def add_image_with_boxes(self, tag, img_tensor, box_tensor, global_step=None,
-                             walltime=None, rescale=1, dataformats="CHW", labels=None):
+    def add_image_with_boxes(self, tag: str, img_tensor: ArrayLike, box_tensor: ArrayLike,
+                             global_step: Step = None, walltime: Optional[float] = None,
+                             rescale: float = 1, dataformats: str = "CHW",
+                             labels: Optional[Union[str, Sequence[str]]] = None) -> None:
         """Add an image and draw boxes on it.
 
         Args:
@@ -452,12 +602,16 @@ class SummaryWriter:
                 with tinytb's built-in bitmap font; ignored if their number differs from the
                 number of boxes (as in PyTorch).
             Other arguments as in :meth:`add_image`.
+
+        Shape:
+            img_tensor: as in :meth:`add_image`; box_tensor: (N, 4).
         """
         self._add_summary(_summary._image_boxes_summary(
             tag, img_tensor, box_tensor, rescale, dataformats, labels,
             ("img_tensor", "box_tensor")), global_step, walltime)
 
-    def add_figure(self, tag, figure, global_step=None, close=True, walltime=None):
+    def add_figure(self, tag: str, figure: Any, global_step: Step = None, close: bool = True,
+                   walltime: Optional[float] = None) -> None:
         """Render a matplotlib figure (or a list of them, as a grid) into an image.
 
         The figure is drawn with matplotlib's Agg canvas into RGBA, as PyTorch does; tinytb
@@ -484,16 +638,29 @@ class SummaryWriter:
             self.add_image(tag, memoryview(pixels).cast("B", (h, w, 3)), global_step, walltime,
                            dataformats="HWC")
 
-    def add_video(self, tag, vid_tensor, global_step=None, fps=4, walltime=None):
+    def add_video(self, tag: str, vid_tensor: ArrayLike, global_step: Step = None,
+                  fps: Union[int, float] = 4, walltime: Optional[float] = None) -> None:
         """Add a video: ``vid_tensor`` of shape (N, T, C, H, W), uint8 or [0, 1] floats. The
         batch is tiled into PyTorch's grid and written as an animated GIF (frame delay
         ``round(100 / fps)`` centiseconds, looping forever). PyTorch needs moviepy < 2 for this
         and otherwise silently writes nothing; tinytb always writes the video.
+
+        Args:
+            tag (str): data identifier.
+            vid_tensor: uint8 (0-255) or float ([0, 1]) values.
+            global_step (int): global step value to record (default 0).
+            fps (float): frames per second.
+            walltime (float): seconds after the epoch of the event; default
+                ``time.time()``.
+
+        Shape:
+            vid_tensor: (N, T, C, H, W), C 1, 3 or 4.
         """
         self._add_summary(_summary._video_summary(tag, vid_tensor, fps, "vid_tensor"),
                           global_step, walltime)
 
-    def add_audio(self, tag, snd_tensor, global_step=None, sample_rate=44100, walltime=None):
+    def add_audio(self, tag: str, snd_tensor: ArrayLike, global_step: Step = None,
+                  sample_rate: int = 44100, walltime: Optional[float] = None) -> None:
         """Add audio data to summary.
 
         Args:
@@ -503,18 +670,25 @@ class SummaryWriter:
             global_step (int): global step value to record.
             sample_rate (int): sample rate in Hz.
             walltime (float): seconds after epoch of the event; default ``time.time()``.
+
+        Shape:
+            snd_tensor: (L,) or (1, L); (L, 2) for stereo.
         """
         self._add_summary(_summary._audio_summary(tag, snd_tensor, sample_rate, "snd_tensor"),
                           global_step, walltime)
 
-    def add_onnx_graph(self, prototxt):
+    def add_onnx_graph(self, prototxt: Any) -> None:
         """Add the graph of an ONNX model, as PyTorch does: ``prototxt`` is the path of a binary
         ``.onnx`` file (or a binary file object), read with tinytb's own protobuf decoder into
         the GraphDef of ``torch.utils.tensorboard._onnx_graph`` (graph inputs and outputs as
         ``Variable`` nodes; each ONNX node named by its first output, its attributes in a
         ``parameters`` string); one graph event at step 0. Prints nothing (PyTorch prints
         every node name). Text formats (``.prototxt``, ``.json``, ...) raise ``ValueError``;
-        malformed bytes ``tinytb.errors.DecodeError``."""
+        malformed bytes ``tinytb.errors.DecodeError``.
+
+        Args:
+            prototxt: path of a binary ``.onnx`` file, or a binary file object.
+        """
         from . import _onnx
 
         if callable(getattr(prototxt, "read", None)):
@@ -525,7 +699,8 @@ class SummaryWriter:
         self._events.add_onnx_graph(_onnx.load_onnx_graph(data, name if isinstance(name, str)
                                                           else None))
 
-    def add_graph(self, model, input_to_model=None, verbose=False, use_strict_trace=True):
+    def add_graph(self, model: Any, input_to_model: Any = None, verbose: bool = False,
+                  use_strict_trace: bool = True) -> None:
         """Add a model graph to TensorBoard's graphs dashboard, three ways:
 
         * a torch ``nn.Module`` and its input (a tensor or a tuple of them), traced with
@@ -543,6 +718,13 @@ class SummaryWriter:
               ])
 
         * a ``GraphDef``: serialized bytes or a protobuf object.
+
+        Args:
+            model: a torch ``nn.Module``, a plain description or a ``GraphDef``.
+            input_to_model: the model's input (torch models only): a tensor or a
+                tuple of them.
+            verbose (bool): print the traced graph (torch models).
+            use_strict_trace (bool): passed to ``torch.jit.trace``.
         """
         torch = sys.modules.get("torch")
         if torch is not None and isinstance(model, torch.nn.Module):
@@ -561,8 +743,10 @@ class SummaryWriter:
             graph = _graph.graph_def(model)
         self._events.add_graph(graph)
 
-    def add_embedding(self, mat, metadata=None, label_img=None, global_step=None,
-                      tag="default", metadata_header=None):
+    def add_embedding(self, mat: ArrayLike, metadata: Optional[Sequence[Any]] = None,
+                      label_img: Optional[ArrayLike] = None, global_step: Step = None,
+                      tag: str = "default",
+                      metadata_header: Optional[Sequence[str]] = None) -> None:
         """Add embedding projector data (no event: files for TensorBoard's projector).
 
         Writes ``<log_dir>/<global_step:05d>/<tag, '/' '\\' '%' encoded>/`` ``tensors.tsv``,
@@ -581,6 +765,10 @@ class SummaryWriter:
         Examples::
 
             writer.add_embedding(features, metadata=labels, label_img=images, global_step=0)
+
+        Shape:
+            mat: (N, D); metadata: N labels, or N rows of len(metadata_header);
+                label_img: (N, C, H, W).
         """
         from . import _projector  # sprites need the PNG encoder: loaded on first use
         step = 0 if global_step is None else _convert.to_step(global_step)
@@ -589,8 +777,10 @@ class SummaryWriter:
         _files.write_embedding(self._get_file_writer().get_logdir(), subdir, files,
                                     lambda existing: _projector.update_config(existing, entry))
 
-    def add_pr_curve(self, tag, labels, predictions, global_step=None, num_thresholds=127,
-                     weights=None, walltime=None):
+    def add_pr_curve(self, tag: str, labels: ArrayLike, predictions: ArrayLike,
+                     global_step: Step = None, num_thresholds: int = 127,
+                     weights: Optional[ArrayLike] = None,
+                     walltime: Optional[float] = None) -> None:
         """Add a precision-recall curve.
 
         Args:
@@ -610,19 +800,35 @@ class SummaryWriter:
         self._add_summary(_summary.pr_curve(tag, labels, predictions, num_thresholds, weights),
                           global_step, walltime)
 
-    def add_pr_curve_raw(self, tag, true_positive_counts, false_positive_counts,
-                         true_negative_counts, false_negative_counts, precision, recall,
-                         global_step=None, num_thresholds=127, weights=None, walltime=None):
+    def add_pr_curve_raw(self, tag: str, true_positive_counts: ArrayLike,
+                         false_positive_counts: ArrayLike, true_negative_counts: ArrayLike,
+                         false_negative_counts: ArrayLike, precision: ArrayLike,
+                         recall: ArrayLike, global_step: Step = None, num_thresholds: int = 127,
+                         weights: Any = None, walltime: Optional[float] = None) -> None:
         """Add a precision-recall curve from its six rows of equal length (one value per
         threshold). ``weights`` is not used (as in PyTorch); ``num_thresholds`` is written to
-        the plugin data, capped at 127, and should equal the rows' length."""
+        the plugin data, capped at 127, and should equal the rows' length.
+
+        Args:
+            tag (str): data identifier.
+            true_positive_counts, false_positive_counts, true_negative_counts,
+                false_negative_counts, precision, recall: one row each, one value
+                per threshold.
+            global_step (int): global step value to record (default 0).
+            num_thresholds (int): written to the plugin data (at most 127).
+            weights: not used (as in PyTorch).
+            walltime (float): seconds after the epoch of the event; default
+                ``time.time()``.
+        """
         self._add_summary(_summary.pr_curve_raw(
             tag, true_positive_counts, false_positive_counts, true_negative_counts,
             false_negative_counts, precision, recall, num_thresholds, weights),
             global_step, walltime)
 
-    def add_mesh(self, tag, vertices, colors=None, faces=None, config_dict=None,
-                 global_step=None, walltime=None):
+    def add_mesh(self, tag: str, vertices: ArrayLike, colors: Optional[ArrayLike] = None,
+                 faces: Optional[ArrayLike] = None,
+                 config_dict: Optional[Mapping[str, Any]] = None, global_step: Step = None,
+                 walltime: Optional[float] = None) -> None:
         """Add a 3D mesh or point cloud (TensorBoard's mesh dashboard).
 
         Args:
@@ -637,12 +843,17 @@ class SummaryWriter:
         Examples::
 
             writer.add_mesh("my_mesh", vertices=v, colors=c, faces=f)
+
+        Shape:
+            vertices: (B, N, 3); colors: (B, N, 3); faces: (B, F, 3).
         """
         self._add_summary(_summary.mesh(tag, vertices, colors, faces, config_dict),
                           global_step, walltime)
 
-    def add_hparams(self, hparam_dict, metric_dict, hparam_domain_discrete=None, run_name=None,
-                    global_step=None):
+    def add_hparams(self, hparam_dict: Mapping[str, Any],
+                    metric_dict: Mapping[str, Optional[Number]],
+                    hparam_domain_discrete: Optional[Mapping[str, Sequence[Any]]] = None,
+                    run_name: Optional[str] = None, global_step: Step = None) -> None:
         """Add a set of hyperparameters to be compared in TensorBoard's HPARAMS dashboard.
 
         Args:
@@ -685,7 +896,8 @@ class SummaryWriter:
             self._write_session(w_hp, summaries, metrics, global_step)
 
     @staticmethod
-    def _write_session(writer, summaries, metrics, global_step):
+    def _write_session(writer: SummaryWriter, summaries: Sequence[bytes],
+                       metrics: List[Tuple[str, Optional[float]]], global_step: Step) -> None:
         for summary in summaries:
             writer._add_summary(summary, global_step, None)
         for tag, value in metrics:
@@ -694,14 +906,14 @@ class SummaryWriter:
 
     # -- lifetime ----------------------------------------------------------------------------
 
-    def flush(self):
+    def flush(self) -> None:
         """Return once every event added so far is in its file (written and fsynced)."""
         with self._lock:
             writers = list(self.all_writers.values()) if self.all_writers else []
         for writer in writers:
             writer.flush()
 
-    def close(self):
+    def close(self) -> None:
         """Flush and close every event file of this writer. Idempotent; a later ``add_*``
         starts a new event file."""
         with self._lock:
@@ -716,10 +928,10 @@ class SummaryWriter:
         if first_error is not None:
             raise first_error
 
-    def __enter__(self):
+    def __enter__(self) -> SummaryWriter:
         return self
 
-    def __exit__(self, exc_type, exc_val, exc_tb):
+    def __exit__(self, exc_type: Any, exc_val: Any, exc_tb: Any) -> None:
         self.close()
 
 
@@ -727,14 +939,16 @@ class _Records:
     """The event writer a SummaryWriter hands its SummaryToEventTransformer: every event goes
     through ``SummaryWriter._add_record``, the one path into the event file."""
 
-    def __init__(self, writer):
+    def __init__(self, writer: SummaryWriter) -> None:
         self._writer = weakref.ref(writer)  # no cycle: the writer owns this
 
-    def add_event(self, event):
-        self._writer()._add_record(frame(event))
+    def add_event(self, event: bytes) -> None:
+        writer = self._writer()
+        if writer is not None:
+            writer._add_record(frame(event))
 
 
-def _sub_run_name(prefix, tag):
+def _sub_run_name(prefix: str, tag: Any) -> str:
     """``tag`` of ``add_scalars``, checked: its sub-run ``<log_dir>/<prefix><tag>`` must stay
     inside the log dir (PyTorch writes ``{"/../../x": 1}`` outside it)."""
     tag = _convert.check_tag(tag, "tag_scalar_dict key")
@@ -745,7 +959,7 @@ def _sub_run_name(prefix, tag):
     return tag
 
 
-def _check_run_name(run_name):
+def _check_run_name(run_name: Any) -> None:
     if not isinstance(run_name, str):
         raise TypeError("run_name must be a str, not %s" % type(run_name).__name__)
     if "\0" in run_name:
@@ -756,13 +970,13 @@ def _check_run_name(run_name):
                          "relative name without '..'" % (run_name,))
 
 
-def _path_parts(name):
+def _path_parts(name: str) -> List[str]:
     for sep in (os.sep, os.altsep or os.sep, "/"):
         name = name.replace(sep, "/")
     return name.split("/")
 
 
-def _render_figure(figure, close):
+def _render_figure(figure: Any, close: bool) -> Tuple[int, int, bytes]:
     """``(height, width, rgb_bytes)`` of a matplotlib figure, drawn as PyTorch draws it
     (``figure_to_image``: a ``FigureCanvasAgg`` on the figure, ``buffer_rgba()``, alpha
     dropped)."""
@@ -782,7 +996,7 @@ def _render_figure(figure, close):
     return h, w, bytes(rgb)
 
 
-def _after_fork_in_child():
+def _after_fork_in_child() -> None:
     # Another thread of the parent may have held a writer's lock at the fork; in the child that
     # thread does not exist, so the lock would never be released.
     for w in list(_summary_writers):
