@@ -34,6 +34,8 @@ This is the only tinytb module that touches the filesystem. What it promises:
   reported as ``FileNotFoundError`` and the following records go to a new file.
 """
 
+from __future__ import annotations
+
 import atexit
 import errno
 import itertools
@@ -56,14 +58,19 @@ RETRY_MAX = 2.0  # ... up to this
 MAX_BACKLOG = 64 << 20  # bytes of records kept queued while writes fail (the newest kept)
 _URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
 
+TYPE_CHECKING = False  # typing is not imported at run time: it costs milliseconds (tomli's way)
+if TYPE_CHECKING:
+    from typing import Dict, List, Optional
+    from weakref import WeakSet
+
 _uid = itertools.count()  # TensorBoard's _global_uid: one counter for the whole process
-_sinks = weakref.WeakSet()  # every open event file of this process
+_sinks: WeakSet[_Sink] = weakref.WeakSet()  # every open event file of this process
 # Read-write: a file deleted while in use is read back through its descriptor (_carry_if_deleted).
 _OPEN_FLAGS = os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0) \
     | getattr(os, "O_CLOEXEC", 0)
 
 
-def hostname():
+def hostname() -> str:
     try:
         return os.uname().nodename  # what socket.gethostname() returns, without importing socket
     except AttributeError:  # Windows
@@ -84,16 +91,16 @@ class _Sink:
     """One event file and the records waiting for it. Shared by the writer that owns it, the
     background thread and the exit hook; it holds no reference back to the writer."""
 
-    def __init__(self, logdir, max_queue, flush_secs, suffix):
+    def __init__(self, logdir: str, max_queue: int, flush_secs: float, suffix: str) -> None:
         self.logdir = logdir
         self.max_queue = max_queue
         self.flush_secs = flush_secs
         self.suffix = suffix
         self.lock = threading.Lock()
-        self.pending = []
-        self.error = None
-        self.fd = None
-        self.path = None
+        self.pending: List[bytes] = []
+        self.error: Optional[BaseException] = None
+        self.fd: Optional[int] = None
+        self.path: Optional[str] = None
         self.offset = 0  # bytes of whole records in the file
         self.checked = 0  # ... of which were in a file that still had a name at the last look
         self.last_sync = time.monotonic()
@@ -110,7 +117,7 @@ class _Sink:
 
     # Everything below runs with self.lock held, except open_file from __init__.
 
-    def open_file(self):
+    def open_file(self) -> None:
         os.makedirs(self.logdir, exist_ok=True)
         host = hostname()
         while True:
@@ -136,7 +143,7 @@ class _Sink:
         _sinks.add(self)
         _register_mp_finalizer()
 
-    def write_pending(self, check_deleted=True):
+    def write_pending(self, check_deleted: bool = True) -> None:
         """Write every queued record; on failure keep them queued and raise.
 
         With ``check_deleted`` (the background thread, flush and close; never the adding
@@ -151,60 +158,65 @@ class _Sink:
                 raise FileNotFoundError(errno.ENOENT, "event file was removed while in use; "
                                         "its records since then went to a new file", old)
 
-    def _write(self):
+    def _write(self) -> None:
         if not self.pending:
             return
         if self.fd is None:
             self.open_file()  # after fork, or after the file was found deleted
+        fd: int = self.fd  # type: ignore[assignment]  # open_file set it
         data = b"".join(self.pending) if len(self.pending) > 1 else self.pending[0]
         try:
-            write_all(self.fd, data)
+            write_all(fd, data)
         except OSError:
-            self._cut_back()
+            self._cut_back(fd)
             raise
         self.pending.clear()
         self.counted = self.backlog = 0
         self.offset += len(data)
         self.unsynced = True
 
-    def _carry_if_deleted(self):
+    def _carry_if_deleted(self) -> Optional[str]:
         """If the file has no name left, queue (in front) what was written to it since the
         last look, close it, and return its path; else None."""
+        fd = self.fd
+        if fd is None:
+            return None
         try:
-            if os.fstat(self.fd).st_nlink:
+            if os.fstat(fd).st_nlink:
                 self.checked = self.offset
                 return None
-            carried = _read_at(self.fd, self.checked, self.offset - self.checked)
+            carried = _read_at(fd, self.checked, self.offset - self.checked)
         except OSError:
             return None  # cannot tell: keep writing where we are
         path = self.path
-        os.close(self.fd)
+        os.close(fd)
         self.fd = None
         if carried:
             self.pending.insert(0, carried)
             self.counted = 0
         return path
 
-    def _cut_back(self):
+    def _cut_back(self, fd: int) -> None:
         # Leave the file ending on a whole record, so readers and later writes stay aligned.
         try:
-            os.ftruncate(self.fd, self.offset)
-            os.lseek(self.fd, self.offset, os.SEEK_SET)
+            os.ftruncate(fd, self.offset)
+            os.lseek(fd, self.offset, os.SEEK_SET)
         except OSError:
-            os.close(self.fd)  # cannot repair it: stop using it, the next write opens a new one
+            os.close(fd)  # cannot repair it: stop using it, the next write opens a new one
             self.fd = None
 
-    def sync(self):
+    def sync(self) -> None:
         if self.fd is not None and self.unsynced:
             os.fsync(self.fd)
         self.unsynced = False
         self.last_sync = time.monotonic()
 
-    def raise_error(self):
+    def raise_error(self) -> None:
         err, self.error = self.error, None
-        raise err
+        if err is not None:
+            raise err
 
-    def shut(self):
+    def shut(self) -> None:
         """Write, fsync and close. If writing fails, the sink stays open with its records
         queued (a later close, or the exit hook, tries again) and the error is raised."""
         if self.fd is not None or self.pending:
@@ -216,7 +228,7 @@ class _Sink:
             self.fd = None
         _sinks.discard(self)
 
-    def forget_after_fork(self):
+    def forget_after_fork(self) -> None:
         # In a forked child: the parent owns its queue and its file.
         self.lock = threading.Lock()
         self.pending = []
@@ -232,7 +244,7 @@ class _Sink:
 
     # -- failing writes: back off, bound the queue ---------------------------------------------
 
-    def failed(self, now):
+    def failed(self, now: float) -> None:
         """A write failed: the next try (by anyone but flush and close) waits a while longer
         each time, so a full disk costs each add O(1), not a rewrite of the whole queue."""
         if self.failing:
@@ -240,12 +252,12 @@ class _Sink:
         self.failing = True
         self.retry_at = now + self.backoff
 
-    def succeeded(self):
+    def succeeded(self) -> None:
         self.failing = False
         self.backoff = RETRY_MIN
         self.retry_at = 0.0
 
-    def bound_backlog(self):
+    def bound_backlog(self) -> None:
         """While writes fail, keep the newest ``MAX_BACKLOG`` bytes of records; older ones are
         dropped and counted (reported once writing works again, or at exit)."""
         pending = self.pending
@@ -264,7 +276,7 @@ class _Sink:
         self.dropped[0] += drop
         self.dropped[1] += size
 
-    def take_drop_report(self):
+    def take_drop_report(self) -> Optional[str]:
         """The sentence saying what was dropped since the last report, or None."""
         records, size = self.dropped
         if not records:
@@ -275,8 +287,8 @@ class _Sink:
                                                        MAX_BACKLOG >> 20))
 
 
-def _read_at(fd, offset, size):
-    chunks = []
+def _read_at(fd: int, offset: int, size: int) -> bytes:
+    chunks: List[bytes] = []
     while size > 0:
         chunk = os.pread(fd, min(size, 1 << 24), offset)
         if not chunk:
@@ -285,13 +297,6 @@ def _read_at(fd, offset, size):
         offset += len(chunk)
         size -= len(chunk)
     return b"".join(chunks)
-
-
-def _is_deleted(fd):
-    try:
-        return os.fstat(fd).st_nlink == 0
-    except OSError:
-        return False
 
 
 class EventFileWriter:
@@ -305,30 +310,31 @@ class EventFileWriter:
         filename_suffix: appended to the file name.
     """
 
-    def __init__(self, logdir, max_queue=10, flush_secs=120, filename_suffix=""):
+    def __init__(self, logdir: str, max_queue: int = 10, flush_secs: float = 120,
+                 filename_suffix: str = "") -> None:
         check_local(logdir, "logdir")
         self._logdir = logdir
         self._args = (max_queue, flush_secs, filename_suffix)
         self._sink = _Sink(logdir, max_queue, flush_secs, filename_suffix)
         self._finalizer = weakref.finalize(self, _collect, self._sink)
 
-    def get_logdir(self):
+    def get_logdir(self) -> str:
         return self._logdir
 
     @property
-    def path(self):
+    def path(self) -> Optional[str]:
         """The file being written (it changes after a fork or a deleted file)."""
         return self._sink.path
 
     @property
-    def closed(self):
+    def closed(self) -> bool:
         return self._sink.closed
 
-    def add_event(self, event):
+    def add_event(self, event: bytes) -> None:
         """Queue one serialized Event."""
         self.add_record(frame(event))
 
-    def add_record(self, record):
+    def add_record(self, record: bytes) -> None:
         """Queue one framed record. An ``OSError`` raised here reports a write that failed
         (now, or earlier in the background): the records, this one included, stay queued and
         are written when writing works again; do not add them again."""
@@ -346,7 +352,7 @@ class EventFileWriter:
             if sink.error is not None:
                 sink.raise_error()
 
-    def flush(self):
+    def flush(self) -> None:
         """Return once every record added so far is written and fsynced."""
         sink = self._sink
         with sink.lock:
@@ -358,7 +364,7 @@ class EventFileWriter:
                 sink.raise_error()
         _report_drops(sink)
 
-    def close(self):
+    def close(self) -> None:
         """Write, fsync and close. Idempotent. If the last records cannot be written, the
         error is raised and the writer stays open with them queued: ``close()`` again (or the
         exit hook) tries once more."""
@@ -376,7 +382,7 @@ class EventFileWriter:
                 sink.raise_error()
         _report_drops(sink)
 
-    def reopen(self):
+    def reopen(self) -> None:
         """After ``close()``, start a new event file in the same directory; otherwise do
         nothing (TensorFlow's ``EventFileWriter.reopen`` contract)."""
         if not self._sink.closed:
@@ -386,7 +392,7 @@ class EventFileWriter:
         self._finalizer = weakref.finalize(self, _collect, self._sink)
 
 
-def check_local(logdir, name="log_dir"):
+def check_local(logdir: str, name: str = "log_dir") -> None:
     """Refuse a URL (``s3://bucket/run``, ``memory://x``): writing it as a local path would
     create a directory named after the scheme. Remote log dirs are not supported yet."""
     if _URL.match(logdir):
@@ -394,7 +400,7 @@ def check_local(logdir, name="log_dir"):
                          "dirs are not supported yet)" % (name, logdir))
 
 
-def _over_queue(sink):
+def _over_queue(sink: _Sink) -> None:
     """max_queue records are waiting: write them in this call, unless writes are failing
     and the next try is not due yet (then only bound the queue)."""
     if sink.failing:
@@ -404,7 +410,7 @@ def _over_queue(sink):
     _write_now(sink, False)
 
 
-def _write_now(sink, check_deleted=True):
+def _write_now(sink: _Sink, check_deleted: bool = True) -> None:
     try:
         sink.write_pending(check_deleted)
     except OSError:
@@ -414,20 +420,20 @@ def _write_now(sink, check_deleted=True):
     sink.succeeded()
 
 
-def _report_drops(sink):
+def _report_drops(sink: _Sink) -> None:
     report = sink.take_drop_report()
     if report is not None:
         import warnings
         warnings.warn(report, RuntimeWarning, stacklevel=4)
 
 
-def _close_quietly(sink):
+def _close_quietly(sink: _Sink) -> None:
     """Close a sink whose writer is gone (interpreter exit, or garbage collection)."""
     with sink.lock:
         _shut_quietly(sink)
 
 
-def _shut_quietly(sink):
+def _shut_quietly(sink: _Sink) -> None:
     if not sink.closed:
         try:
             sink.shut()
@@ -446,7 +452,7 @@ def _shut_quietly(sink):
         sys.stderr.write(report + "\n")
 
 
-def _collect(sink):
+def _collect(sink: _Sink) -> None:
     # The garbage-collection finalizer of an EventFileWriter. A collection can start in any
     # thread at any allocation, including one that holds this very lock (the background thread
     # in write_pending): never wait for it here. If it is taken, mark the sink orphaned and let
@@ -465,12 +471,12 @@ def _collect(sink):
 class _Flusher:
     """One daemon thread per process, woken when a sink's queue goes from empty to non-empty."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.wake = threading.Event()
-        self.thread = None
+        self.thread: Optional[threading.Thread] = None
         self.start_lock = threading.Lock()
 
-    def kick(self):
+    def kick(self) -> None:
         if not self.wake.is_set():
             self.wake.set()
         if self.thread is None:
@@ -480,7 +486,7 @@ class _Flusher:
                                                    daemon=True)
                     self.thread.start()
 
-    def run(self):
+    def run(self) -> None:
         wake = self.wake
         while True:
             wake.wait(self.next_wake_in())
@@ -505,7 +511,7 @@ class _Flusher:
                         _shut_quietly(sink)
 
     @staticmethod
-    def next_wake_in():
+    def next_wake_in() -> Optional[float]:
         """Seconds until a file is due for fsync, or records that failed are due for another
         try; None (sleep until woken) when there is neither."""
         due = []
@@ -523,7 +529,7 @@ _wake_flusher = _flusher.kick
 
 # -- exit and fork ----------------------------------------------------------------------------
 
-def _close_all():
+def _close_all() -> None:
     for sink in list(_sinks):
         _close_quietly(sink)
 
@@ -531,7 +537,7 @@ def _close_all():
 atexit.register(_close_all)
 
 
-def _register_mp_finalizer():
+def _register_mp_finalizer() -> None:
     # multiprocessing children end with os._exit, which skips atexit; when multiprocessing is
     # loaded, also close everything from its exit function (registered once per process).
     util = sys.modules.get("multiprocessing.util")
@@ -542,10 +548,10 @@ def _register_mp_finalizer():
     util.Finalize(None, _close_all, exitpriority=10)
 
 
-_mp_registered = {}
+_mp_registered: Dict[str, int] = {}
 
 
-def _after_fork_in_child():
+def _after_fork_in_child() -> None:
     global _flusher, _wake_flusher
     _flusher = _Flusher()
     _wake_flusher = _flusher.kick

@@ -18,6 +18,8 @@ which proto3 leaves out) takes the general path, ``_messages`` + ``_record.frame
 64 bytes (a long tag) keeps the cached bytes but computes its CRC in full.
 """
 
+from __future__ import annotations
+
 from functools import reduce
 from operator import getitem, xor
 import struct
@@ -31,8 +33,16 @@ _WALL = struct.Struct("<Bd")  # 0x09 key, then the double
 _MASKED = struct.Struct("<I")
 _SHORT = 64  # position tables exist up to this length
 
+TYPE_CHECKING = False  # typing is not imported at run time: it costs milliseconds (tomli's way)
+if TYPE_CHECKING:
+    from typing import Any, Dict, Tuple
 
-def general_scalar_record(tag, value, step, wall_time):
+    # header, middle, k, position tables of the variable bytes, tables of the high wall bytes
+    # (the last three None for an event over _SHORT bytes: its CRC is computed in full)
+    Template = Tuple[bytes, bytes, Any, Any, Any]
+
+
+def general_scalar_record(tag: str, value: float, step: int, wall_time: float) -> bytes:
     """The same record through the general encoders (the reference for the fast path)."""
     return frame(_messages.event(
         wall_time=wall_time, step=step,
@@ -43,11 +53,12 @@ class ScalarRecords:
     """A cache of templates, one per (tag, step varint length); safe to share between threads
     (a template computed twice is computed identically)."""
 
-    def __init__(self):
-        self._templates = {}
-        self._high = {}  # key -> (top 4 wall-time bytes, k with their contribution)
+    def __init__(self) -> None:
+        self._templates: Dict[Tuple[str, int], Template] = {}
+        # key -> (top 4 wall-time bytes, k with their contribution)
+        self._high: Dict[Tuple[str, int], Tuple[bytes, int]] = {}
 
-    def record(self, tag, value, step, wall_time):
+    def record(self, tag: str, value: float, step: int, wall_time: float) -> bytes:
         if wall_time == 0.0 or not tag:  # proto3 leaves out a zero wall time and an empty tag
             return general_scalar_record(tag, value, step, wall_time)
         step_bytes = b"\x10" + varint(step) if step else b""
@@ -77,7 +88,7 @@ class ScalarRecords:
         return header + data + _MASKED.pack((crc + 0xA282EAD8) & 0xFFFFFFFF)
 
 
-def _template(tag, step_len):
+def _template(tag: str, step_len: int) -> Template:
     tag_bytes = tag.encode("utf-8")
     value = b"\x0a" + varint(len(tag_bytes)) + tag_bytes + b"\x15"
     value_len = len(value) + 4

@@ -27,7 +27,7 @@ import warnings
 
 TYPE_CHECKING = False  # typing is not imported at run time: it costs milliseconds (tomli's way)
 if TYPE_CHECKING:
-    from typing import Union
+    from typing import Callable, Dict, Iterator, List, Optional, Union
 
 try:
     import fcntl
@@ -55,7 +55,7 @@ _tmp_uid = itertools.count()
 PROJECTOR_CONFIG = "projector_config.pbtxt"
 
 
-def _new_embedding_lock():
+def _new_embedding_lock() -> None:
     global _embedding_lock
     _embedding_lock = threading.Lock()  # a fork may copy it held by another thread
 
@@ -65,7 +65,7 @@ if hasattr(os, "register_at_fork"):
 
 
 @contextlib.contextmanager
-def _projector_lock(log_dir):
+def _projector_lock(log_dir: str) -> Iterator[None]:
     with _embedding_lock:
         fd = None
         if fcntl is not None:
@@ -83,7 +83,7 @@ def _projector_lock(log_dir):
                 os.close(fd)  # closing the descriptor releases the flock
 
 
-def replace_file(path, data):
+def replace_file(path: str, data: bytes) -> None:
     """Write ``data`` to ``path`` atomically: a temporary file in the same directory, fsynced,
     then ``os.replace``. A reader sees the old file or the new one, never a mix."""
     directory, name = os.path.split(path)
@@ -104,21 +104,22 @@ def replace_file(path, data):
         raise
 
 
-def _read_if_exists(path):
+def _read_if_exists(path: str) -> Optional[bytes]:
     try:
         return read_file(path, MAX_CONFIG_BYTES, "projector config")
     except FileNotFoundError:
         return None
 
 
-def _inside(path, root):
+def _inside(path: str, root: str) -> bool:
     try:
         return os.path.commonpath([path, root]) == root and path != root
     except ValueError:  # different drives (Windows)
         return False
 
 
-def write_embedding(log_dir, subdir, files, update_config):
+def write_embedding(log_dir: str, subdir: str, files: Dict[str, bytes],
+                    update_config: Callable[[Optional[bytes]], bytes]) -> str:
     """Write one embedding: ``files`` (``{name: bytes}``) into ``<log_dir>/<subdir>``, then
     ``projector_config.pbtxt`` as ``update_config(current bytes or None)`` returns it.
 
@@ -176,7 +177,7 @@ def read_file(path: Union[str, bytes, "os.PathLike[str]"], limit: int = MAX_FILE
         if info.st_size > limit:
             raise ValueError("%s %s has %d bytes, over the limit of %d"
                              % (what, os.fsdecode(path), info.st_size, limit))
-        chunks = []
+        chunks: List[bytes] = []
         size = 0
         while True:
             chunk = os.read(fd, 1 << 20)
