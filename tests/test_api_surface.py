@@ -3,6 +3,8 @@
 The expected signatures were printed with inspect.signature from torch 2.13.0
 (torch/utils/tensorboard/writer.py and summary.py), annotations dropped.
 """
+# The signatures stay one per line, exactly as inspect prints them, so lines run long:
+# ruff: noqa: E501
 
 import inspect
 
@@ -72,6 +74,8 @@ SUMMARY = {
     "pr_curve": "(tag, labels, predictions, num_thresholds=127, weights=None)",
     "compute_curve": "(labels, predictions, num_thresholds=None, weights=None)",
     "mesh": "(tag, vertices, colors, faces, config_dict, display_name=None, description=None)",
+    "half_to_int": "(f)",
+    "int_to_half": "(i)",
 }
 
 
@@ -93,6 +97,7 @@ def test_summary_functions():
     for name, signature in SUMMARY.items():
         assert name in summary.__all__
         assert plain(getattr(summary, name)) == signature, name
+    assert set(summary.__all__) == set(SUMMARY)  # nothing public beyond PyTorch's names
 
 
 def test_exports():

@@ -167,3 +167,59 @@ def test_python_values_are_typed_as_torch_tensor_types_them():
     assert type(_arrays.as_array([Level.LOW], "x", pixels=False).data[0]) is int
     # images keep Python ints as uint8 pixels
     assert _arrays.as_array([1, 2], "x").dtype == "uint8"
+
+
+# -- size limits: measured from the declared shape, before anything is read --------------------
+
+class _Unreadable(Interface):
+    """numpy's broadcast_to view: a tiny buffer, a huge declared shape."""
+
+    def tobytes(self):
+        raise AssertionError("the data was read before the size was checked")
+
+
+class _TorchExpand:
+    """torch's expand(): dtype 'torch.float32', a huge shape, no readable data."""
+    dtype = "torch.float32"
+
+    def __init__(self, shape):
+        self.shape = shape
+
+    def detach(self):
+        raise AssertionError("the tensor was copied before the size was checked")
+
+
+class _TolistHuge(FakeArray):
+    def tolist(self):
+        raise AssertionError("the data was read before the size was checked")
+
+    def reshape(self, *shape):
+        raise AssertionError("the data was read before the size was checked")
+
+
+HUGE = 1 << 40
+
+
+@pytest.mark.parametrize("value", [
+    _Unreadable(b"\0" * 4, "<f4", (HUGE, HUGE)),
+    _Unreadable(b"\0", "|u1", (1 << 31,)),          # uint8: one byte over the limit
+    _TorchExpand((1 << 20, 1 << 20)),
+    _TolistHuge([0.0], "float64", (1 << 28,)),       # 2 GiB of float64
+], ids=["array_interface", "uint8", "torch", "tolist"])
+def test_declared_shapes_beyond_the_limit_are_refused_unread(value):
+    with pytest.raises(ValueError, match="img_tensor is too large"):
+        _arrays.as_array(value, "img_tensor")
+
+
+def test_the_limit_is_the_protobuf_message_size():
+    assert _arrays.MAX_ARRAY_BYTES == 2 ** 31 - 1  # protobuf's hard limit, minus one byte
+    _arrays.check_size((2 ** 31 - 1,), 1, "tensor")  # exactly at the limit: fine
+    with pytest.raises(ValueError, match="tensor is too large"):
+        _arrays.check_size((2 ** 30,), 2, "tensor")
+    with pytest.raises(ValueError, match="tensor is too large"):
+        _arrays.check_size((3, 2 ** 29), 2, "tensor")
+
+
+def test_a_shaped_memoryview_is_measured_too():
+    view = memoryview(bytearray(8)).cast("f", (2,))
+    assert _arrays.as_array(view, "x").shape == (2,)

@@ -143,3 +143,13 @@ def test_file_writer_add_graph_pair_or_graph_alone(tmp_path):
     assert second.tagged_run_metadata.tag == "step1"
     assert second.tagged_run_metadata.run_metadata == meta
     assert (third.graph_def, third.wall_time) == (data, 4.0)
+
+
+def test_check_graph_def_takes_graph_defs_and_refuses_other_bytes():
+    data = _graph.graph_def([{"name": "x", "op": "Placeholder"}])
+    assert _graph.check_graph_def(data) == data
+    assert _graph.check_graph_def(memoryview(data)) == data
+    assert _graph.check_graph_def(b"") == b""  # an empty GraphDef is a GraphDef
+    for bad in (b"\xff\xff\xff", b"not a graph", data[:-1]):
+        with pytest.raises(ValueError, match="model is not a serialized GraphDef"):
+            _graph.check_graph_def(bad)

@@ -291,3 +291,18 @@ def test_default_bins_not_modified_by_results():
     h = make_histogram([0.0, 1.0], "tensorflow")
     h["bucket_limit"].append(1.0)
     assert default_bins() == before
+
+
+def test_bin_counts_beyond_the_limit_are_refused_before_the_edges_are_made():
+    from tinytb._arrays import MAX_HISTOGRAM_BINS
+    assert len(bin_edges([0.0, 1.0], 1000)) == 1001
+    with pytest.raises(ValueError, match="bins makes 10000000000 bins"):
+        bin_edges([0.0, 1.0], 10 ** 10)
+    with pytest.raises(ValueError, match="bins makes"):
+        bin_edges([0.0, 1.0], MAX_HISTOGRAM_BINS + 1)
+    # an estimator's count too: 'sqrt' of a huge range with tiny width... 'fd' on values
+    # with a tiny interquartile range and one far outlier asks for ~1e12 bins (numpy would
+    # try to allocate them)
+    values = sorted([0.0] * 50 + [1e-9] * 50 + [1e6])
+    with pytest.raises(ValueError, match="bins='fd' makes"):
+        bin_edges(values, "fd")

@@ -5,6 +5,7 @@ summary.py ``image``, _utils.py ``convert_to_HWC``/``make_grid``/``_prepare_vide
 torch-writer-reference.md 3.2.1 and 3.2.3); conformance/ compares them with PyTorch itself.
 """
 
+import math
 import struct
 from array import array
 
@@ -179,8 +180,63 @@ def test_normalised_8bit_images_take_the_level_path_and_agree_with_the_general_o
     assert _image.to_uint8(_arrays.Array("float32", (len(levels),), list(levels))) == fast
     # one value a float32 ulp off a level: not all levels, and the general path decides
     off = array("f", levels)
-    off[-1] = struct.unpack("<f", struct.pack("<I", struct.unpack("<I", struct.pack("<f", off[-1]))[0] - 1))[0]
+    bits = struct.unpack("<I", struct.pack("<f", off[-1]))[0]
+    off[-1] = struct.unpack("<f", struct.pack("<I", bits - 1))[0]
     assert _image._from_8bit_levels(off) is None
     assert _image.to_uint8(_arrays.Array("float32", (len(off),), off))[-1] == 254
     # a value outside [0, 1]
     assert _image._from_8bit_levels(array("f", [0.0, 2.0])) is None
+
+
+# -- size limits: checked before the pixels are allocated ---------------------------------------
+
+class _NoData(FakeArray):
+    def tolist(self):
+        raise AssertionError("pixels were read before the size was checked")
+
+
+def test_check_pixels():
+    _image.check_pixels(1 << 14, 1 << 14, "img_tensor")  # 16384 x 16384: the limit
+    with pytest.raises(ValueError, match="img_tensor makes a 16385 x 16384 image"):
+        _image.check_pixels(1 << 14, (1 << 14) + 1, "img_tensor")
+
+
+def _declared(monkeypatch, shape):
+    # an input of this shape, under the array limit, whose pixels must not be touched
+    monkeypatch.setattr(_image, "as_array", lambda value, name: _arrays.Array(
+        "uint8", shape, None))
+    monkeypatch.setattr(_image, "to_uint8", _NoData.tolist)
+
+
+def test_a_grid_beyond_the_limit_is_refused_before_scaling(monkeypatch):
+    # 4097 images of 1 x 256 x 256 pixels as uint8 are 256 MiB of input (under the array
+    # limit) but a grid of 8 x 513 tiles: 2048 x 131328 pixels, over MAX_IMAGE_PIXELS.
+    _declared(monkeypatch, (4097, 1, 256, 256))
+    with pytest.raises(ValueError, match="img_tensor makes a 2048 x 131328 image"):
+        _image.image_hwc(None, "NCHW", "img_tensor")
+
+
+def test_rescale_beyond_the_limit_is_refused():
+    with pytest.raises(ValueError, match="rescale makes a"):
+        _image.scaled_size(100, 100, 1000.0)
+    for bad in (0.0, -1.0, math.nan, math.inf):
+        with pytest.raises(ValueError, match="rescale must be a positive finite number"):
+            _image.scaled_size(100, 100, bad)
+    with pytest.raises(ValueError, match="empty"):
+        _image.scaled_size(100, 100, 0.001)
+    assert _image.scaled_size(100, 50, 0.5) == (50, 25)
+
+
+def test_a_video_beyond_the_limit_is_refused_before_its_frames(monkeypatch):
+    # 2**16 grey frames of 128 x 128: 1 GiB of input, 3 GiB of RGB frames (MAX_VIDEO_BYTES)
+    _declared(monkeypatch, (1, 1 << 16, 1, 128, 128))
+    with pytest.raises(ValueError, match="vid_tensor: 65536 frames"):
+        _image.video_frames(None, "vid_tensor")
+
+
+def test_boxes_must_be_finite():
+    assert _image.boxes([[0, 1, 2, 3]], "box_tensor") == [(0, 1, 2, 3)]
+    with pytest.raises(ValueError, match="box_tensor must hold finite numbers, found nan"):
+        _image.boxes([[0, math.nan, 2, 3]], "box_tensor")
+    with pytest.raises(ValueError, match=r"box_tensor must have shape \(N, 4\)"):
+        _image.boxes([0, 1, 2, 3], "box_tensor")

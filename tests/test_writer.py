@@ -113,7 +113,7 @@ def test_step_inputs(tmp_path, step, expected):
 
 
 @pytest.mark.parametrize("call,error,match", [
-    (lambda w: w.add_scalar("x", "1.0"), TypeError, "scalar_value"),
+    (lambda w: w.add_scalar("x", "1.0"), ValueError, "scalar_value"),
     (lambda w: w.add_scalar("x", [1.0, 2.0]), ValueError, "scalar_value"),
     (lambda w: w.add_scalar("x", FakeArray([1.0, 2.0], "float32")), ValueError, "scalar_value"),
     (lambda w: w.add_scalar("x", 1 + 2j), TypeError, "scalar_value"),
@@ -124,7 +124,7 @@ def test_step_inputs(tmp_path, step, expected):
     (lambda w: w.add_scalar("x", 1.0, 2 ** 63), ValueError, "global_step"),
     (lambda w: w.add_scalar("x", 1.0, 0, float("nan")), ValueError, "walltime"),
     (lambda w: w.add_scalar("x", 1.0, 0, "now"), TypeError, "walltime"),
-    (lambda w: w.add_scalars("m", {"a": 1.0, "b": "x"}), TypeError, "tag_scalar_dict"),
+    (lambda w: w.add_scalars("m", {"a": 1.0, "b": "x"}), ValueError, "tag_scalar_dict"),
     (lambda w: w.add_scalars("m", [1.0]), TypeError, "tag_scalar_dict"),
     (lambda w: w.add_text("t", 3), TypeError, "text_string"),
     (lambda w: w.add_tensor("t", [[1, 2], [3]]), ValueError, "ragged"),

@@ -28,15 +28,53 @@ PyTorch's does).
 :class:`ComplexValues` (interleaved parts) for complex64/complex128, and a sequence of Python
 numbers otherwise (an ``array.array`` when the input was a typed array: a C-speed copy, no
 Python object per element until someone iterates).
+
+Size limits. An array-like can declare a shape far larger than its memory (numpy's
+``broadcast_to``, torch's ``expand``: one element repeated), and reading it would allocate
+that much. Every input is therefore measured from its declared shape first, and refused with
+``ValueError`` naming the argument before anything is allocated. The limits sit far above
+real use; most come from the 2 GiB ceiling of a protobuf message, which is also the largest
+record TensorBoard reads:
+
+==========================  ==================  ===============================================
+constant                    value               what it bounds
+==========================  ==================  ===============================================
+``MAX_ARRAY_BYTES``         2**31 - 1 (2 GiB)   any array argument: elements x item size
+                                                (add_tensor's whole tensor, images, video,
+                                                audio, histogram values, PR-curve and mesh
+                                                data, embedding ``mat`` and ``label_img``)
+``MAX_IMAGE_PIXELS``        2**28 (16384**2)    one image after the grid and ``rescale``
+                                                (height x width; PNG, sprite, video frame)
+``MAX_VIDEO_BYTES``         2**31 - 1           all frames of a video, RGB, before GIF coding
+``MAX_AUDIO_SAMPLES``       2**30 - 64          samples of a clip (16-bit WAV under 2 GiB)
+``MAX_SAMPLE_RATE``         2**30 - 1 Hz        WAV's uint32 byte rate (rate x 2 channels x
+                                                2 bytes) must fit
+``MAX_HISTOGRAM_BINS``      2**24               buckets of a histogram (an int ``bins`` or
+                                                what an estimator such as 'fd' computes)
+==========================  ==================  ===============================================
 """
+
+from __future__ import annotations
 
 import struct
 import sys
 from array import array
+from typing import Any, Iterable, Type
 
-__all__ = ["Array", "ComplexValues", "as_array", "nested"]
+__all__ = ["Array", "ComplexValues", "as_array", "nested", "check_size", "MAX_ARRAY_BYTES",
+           "MAX_IMAGE_PIXELS", "MAX_VIDEO_BYTES", "MAX_AUDIO_SAMPLES", "MAX_SAMPLE_RATE",
+           "MAX_HISTOGRAM_BINS"]
 
 _LITTLE = sys.byteorder == "little"
+
+# The limits of the module docstring's table. protobuf refuses messages of 2 GiB or more
+# (and TensorBoard's record reader with them), so no single input may reach that size.
+MAX_ARRAY_BYTES = (1 << 31) - 1
+MAX_IMAGE_PIXELS = 1 << 28
+MAX_VIDEO_BYTES = (1 << 31) - 1
+MAX_AUDIO_SAMPLES = (1 << 30) - 64
+MAX_SAMPLE_RATE = (1 << 30) - 1  # wave packs rate * channels * 2 as '<L'
+MAX_HISTOGRAM_BINS = 1 << 24
 
 
 class _DtypeError(TypeError):
@@ -51,13 +89,13 @@ class Array:
 
     __slots__ = ("dtype", "shape", "data")
 
-    def __init__(self, dtype, shape, data):
+    def __init__(self, dtype: str, shape: Iterable[int], data: Any) -> None:
         self.dtype = dtype
         self.shape = tuple(shape)
         self.data = data
 
     @property
-    def size(self):
+    def size(self) -> int:
         n = 1
         for s in self.shape:
             n *= s
@@ -131,7 +169,8 @@ _ITEMSIZES = {"uint8": 1, "int8": 1, "bool": 1, "uint16": 2, "int16": 2, "float1
               "float64": 8, "complex64": 8, "complex128": 16}
 
 
-def as_array(value, name, pixels=True, allow_complex=False, dtype_error=TypeError):
+def as_array(value: Any, name: str, pixels: bool = True, allow_complex: bool = False,
+             dtype_error: Type[Exception] = TypeError) -> Array:
     """The :class:`Array` for ``value``; ``TypeError``/``ValueError`` naming ``name``.
     ``pixels``: Python ints in nested lists are uint8 pixel values (0..255); otherwise they
     are int64 numbers (histogram values, edges, audio samples, tensors). ``allow_complex``:
@@ -141,6 +180,20 @@ def as_array(value, name, pixels=True, allow_complex=False, dtype_error=TypeErro
         return _as_array(value, name, pixels, allow_complex)
     except _DtypeError as err:
         raise dtype_error(str(err)) from None
+
+
+def check_size(shape: Iterable[int], itemsize: int, name: str, limit: int = MAX_ARRAY_BYTES
+               ) -> None:
+    """``ValueError`` naming ``name`` if ``shape`` (a declared shape, nothing read yet) of
+    ``itemsize``-byte elements holds more than ``limit`` bytes."""
+    size = itemsize
+    for n in shape:
+        size *= n
+    if size > limit:
+        raise ValueError("%s is too large: shape %s of %d-byte elements needs %d bytes, more "
+                         "than tinytb's limit of %d (a protobuf message, and so a TensorBoard "
+                         "record, stays under 2 GiB)"
+                         % (name, tuple(shape), itemsize, size, limit))
 
 
 def _as_array(value, name, pixels, allow_complex):
@@ -177,9 +230,10 @@ def _check(dtype, name, allow_complex, described=None):
 
 
 def _from_torch(t, name, allow_complex):
-    t = t.detach().cpu()
     kind = str(t.dtype)[6:]
     kind = _TORCH_ALIASES.get(kind, kind)
+    check_size([int(n) for n in t.shape], _ITEMSIZES.get(kind, 8), name)  # before a copy
+    t = t.detach().cpu()
     if kind == "complex32":  # numpy has no complex32; every value is exact in complex64
         _check("complex64", name, allow_complex, "torch.complex32")
         t = t.cfloat()
@@ -207,6 +261,7 @@ def _from_array_interface(arr, name, allow_complex):
     info = arr.__array_interface__
     typestr = info["typestr"]
     shape = tuple(int(s) for s in info["shape"])
+    check_size(shape, _typestr_size(typestr), name)  # before tobytes() copies it
     dtype = _TYPESTR.get(typestr[1:])
     if dtype is None and typestr[1:] == "V2" and _dtype_name(arr) == "bfloat16":
         dtype = "bfloat16"  # ml_dtypes' bfloat16: numpy sees 2 opaque bytes
@@ -216,6 +271,11 @@ def _from_array_interface(arr, name, allow_complex):
     _check(dtype, name, allow_complex)
     big = typestr[0] == ">" or (typestr[0] == "=" and not _LITTLE)
     return Array(dtype, shape, _values(arr.tobytes(), dtype, big))  # tobytes: C order
+
+
+def _typestr_size(typestr):
+    digits = typestr[2:]
+    return int(digits) if digits.isdigit() else 1
 
 
 def _dtype_name(arr):
@@ -270,6 +330,7 @@ def _from_buffer(view, name, allow_complex):
                           % (name, view.format))
     _check(dtype, name, allow_complex)
     shape = tuple(view.shape) if view.shape is not None else (view.nbytes,)
+    check_size(shape, view.itemsize, name)
     big = prefix in (">", "!") or (prefix in ("", "@", "=") and not _LITTLE)
     return Array(dtype, shape, _values(view.tobytes(), dtype, big))
 
@@ -277,6 +338,7 @@ def _from_buffer(view, name, allow_complex):
 def _from_tolist(value, name, allow_complex):
     dtype = _check(_dtype_name(value), name, allow_complex)
     shape = tuple(int(s) for s in value.shape)
+    check_size(shape, _ITEMSIZES[dtype], name)
     flat = value.reshape(-1).tolist() if shape else [value.tolist()]
     if dtype in COMPLEX:
         return Array(dtype, shape, ComplexValues.of(flat, dtype))
@@ -285,6 +347,7 @@ def _from_tolist(value, name, allow_complex):
 
 def _from_nested(value, name, pixels, allow_complex):
     shape, flat = nested(value, name, allow_complex)
+    check_size(shape, 8, name)  # as the int64/float64/complex64 values they are written as
     kinds = set(map(type, flat))
     if not flat:
         return Array("float32", shape, [])  # torch.tensor([]) is float32

@@ -39,8 +39,11 @@ PyTorch's for every printable-ASCII label; only the glyph pixels inside it diffe
 conformance/test_draw_pillow.py measures by how much.
 """
 
+from __future__ import annotations
+
 import math
 import sys
+from typing import Any, Optional, Sequence
 
 __all__ = ["draw_boxes", "resize", "text_bbox"]
 
@@ -115,7 +118,8 @@ def _check_labels(labels, count, name="labels"):
 # Boxes
 
 
-def draw_boxes(pixels, width, height, channels, boxes, labels=None):
+def draw_boxes(pixels: bytearray, width: int, height: int, channels: int, boxes: Any,
+               labels: Optional[Sequence[Optional[str]]] = None) -> None:
     """Draw ``boxes`` into ``pixels`` (a bytearray, changed in place) as PyTorch's
     ``draw_boxes`` does: a 2-pixel red outline per box, and for a non-empty ``labels[i]`` a
     red label rectangle with black text at the box's bottom-left corner, inside the box.
@@ -133,8 +137,8 @@ def draw_boxes(pixels, width, height, channels, boxes, labels=None):
     red, black = _RED[:channels], _BLACK[:channels]
     for (xmin, ymin, xmax, ymax), label in zip(boxes, labels):
         # ImageDraw.line -> _imaging.c draw_lines: each coordinate is cast to int.
-        l, t, r, b = int(xmin), int(ymin), int(xmax), int(ymax)
-        for x0, y0, x1, y1 in ((l, t, l, b), (l, b, r, b), (r, b, r, t), (r, t, l, t)):
+        x_l, t, r, b = int(xmin), int(ymin), int(xmax), int(ymax)
+        for x0, y0, x1, y1 in ((x_l, t, x_l, b), (x_l, b, r, b), (r, b, r, t), (r, t, x_l, t)):
             _wide_segment(pixels, width, height, channels, x0, y0, x1, y1, red)
         if label:
             tl, tt, tr, tb = text_bbox(label)
@@ -318,11 +322,11 @@ def text_bbox(text):
     pen = 0
     left = top = right = bottom = None
     for ch in text:
-        advance, (l, t, r, b), _ = _GLYPHS.get(ch, _REPLACEMENT)
+        advance, (g_l, t, r, b), _ = _GLYPHS.get(ch, _REPLACEMENT)
         if left is None:
-            left, top, right, bottom = l, t, r, b
+            left, top, right, bottom = g_l, t, r, b
         else:
-            left, top = min(left, pen + l), min(top, t)
+            left, top = min(left, pen + g_l), min(top, t)
             right, bottom = max(right, pen + r), max(bottom, b)
         pen += advance
     return (left, top, max(right, pen), bottom)

@@ -34,7 +34,7 @@ lays them out.
 
 from . import _messages
 
-__all__ = ["graph_def", "PRODUCER"]
+__all__ = ["graph_def", "check_graph_def", "PRODUCER"]
 
 PRODUCER = 22  # VersionDef.producer as PyTorch writes it
 _KEYS = {"name", "op", "inputs", "attrs", "shape", "shapes", "device"}
@@ -47,11 +47,11 @@ def graph_def(description):
     for node in nodes:
         name = node["name"]
         if name in names:
-            raise ValueError("graph: two nodes are named %r" % name)
+            raise ValueError("model: two nodes are named %r" % name)
         names.add(name)
     encoded = []
     for node in nodes:
-        where = "graph node %r" % node["name"]
+        where = "model node %r" % node["name"]
         for source in node.get("inputs", ()):
             if _source_node(source) not in names:
                 raise ValueError("%s: input %r names no node" % (where, source))
@@ -71,6 +71,18 @@ def graph_def(description):
     return _messages.graph_def(encoded, producer=PRODUCER)
 
 
+def check_graph_def(data, name="model"):
+    """``data`` (bytes, bytearray or memoryview) as ``bytes``, if it decodes as a ``GraphDef``
+    (graph.proto); otherwise ``ValueError`` naming ``name``. Bytes that are no GraphDef would
+    be written as given and break TensorBoard's graphs dashboard for the whole run."""
+    data = bytes(data)
+    try:
+        _messages.GRAPH_DEF.decode(data)
+    except ValueError as err:  # tinytb.errors.DecodeError
+        raise ValueError("%s is not a serialized GraphDef: %s" % (name, err)) from None
+    return data
+
+
 def _source_node(source):
     """The node an input names: ``^name`` (a control input) and ``name:k`` (output k)."""
     if source.startswith("^"):
@@ -84,44 +96,44 @@ def _nodes(description):
         items = []
         for name, node in description.items():
             if not isinstance(node, dict):
-                raise TypeError("graph[%r] must be a dict (op, inputs, ...), not %s"
+                raise TypeError("model[%r] must be a dict (op, inputs, ...), not %s"
                                 % (name, type(node).__name__))
             if "name" in node:
-                raise ValueError("graph[%r]: the name is the key; no 'name' entry" % (name,))
+                raise ValueError("model[%r]: the name is the key; no 'name' entry" % (name,))
             items.append(dict(node, name=name))
         description = items
     elif not isinstance(description, (list, tuple)):
-        raise TypeError("graph must be a list of node dicts or a dict {name: node}, not %s"
+        raise TypeError("model must be a list of node dicts or a dict {name: node}, not %s"
                         % type(description).__name__)
     out = []
     for i, node in enumerate(description):
         if not isinstance(node, dict):
-            raise TypeError("graph[%d] must be a dict, not %s" % (i, type(node).__name__))
+            raise TypeError("model[%d] must be a dict, not %s" % (i, type(node).__name__))
         unknown = set(node) - _KEYS
         if unknown:
-            raise ValueError("graph[%d]: unknown key(s) %s (known: %s)"
+            raise ValueError("model[%d]: unknown key(s) %s (known: %s)"
                              % (i, ", ".join(sorted(map(repr, unknown))),
                                 ", ".join(sorted(_KEYS))))
         for key in ("name", "op"):
             if key not in node:
-                raise ValueError("graph[%d]: %r is required" % (i, key))
+                raise ValueError("model[%d]: %r is required" % (i, key))
             if not isinstance(node[key], str):
-                raise TypeError("graph[%d]: %r must be a str, not %s"
+                raise TypeError("model[%d]: %r must be a str, not %s"
                                 % (i, key, type(node[key]).__name__))
             if not node[key]:
-                raise ValueError("graph[%d]: %r must not be empty" % (i, key))
+                raise ValueError("model[%d]: %r must not be empty" % (i, key))
         name = node["name"]
         if ":" in name or name.startswith("^"):
-            raise ValueError("graph node %r: a name holds no ':' and starts with no '^' "
+            raise ValueError("model node %r: a name holds no ':' and starts with no '^' "
                              "(they mark outputs and control inputs in 'inputs')" % name)
         inputs = node.get("inputs", ())
         if isinstance(inputs, str) or not isinstance(inputs, (list, tuple)) \
                 or not all(isinstance(s, str) for s in inputs):
-            raise TypeError("graph node %r: 'inputs' must be a list of node names" % name)
+            raise TypeError("model node %r: 'inputs' must be a list of node names" % name)
         if not isinstance(node.get("attrs", {}), dict):
-            raise TypeError("graph node %r: 'attrs' must be a dict" % name)
+            raise TypeError("model node %r: 'attrs' must be a dict" % name)
         if not isinstance(node.get("device", ""), str):
-            raise TypeError("graph node %r: 'device' must be a str" % name)
+            raise TypeError("model node %r: 'device' must be a str" % name)
         out.append(node)
     return out
 

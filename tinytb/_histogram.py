@@ -57,10 +57,15 @@ Decisions and known differences from PyTorch:
   to float64, which only matters beyond 2**53).
 """
 
+from __future__ import annotations
+
 from bisect import bisect_left, bisect_right
 from itertools import repeat
 from math import ceil, floor, fsum, isfinite, log2, pi, sqrt
 from operator import mul, sub
+from typing import Any, Dict, Optional
+
+from ._arrays import MAX_HISTOGRAM_BINS
 
 __all__ = ["default_bins", "bin_edges", "make_histogram", "ESTIMATORS"]
 
@@ -189,9 +194,8 @@ def _width_stone(s, ptp):
     upper = max(100, int(sqrt(n)))
     nbins = min(range(1, upper + 1), key=jhat)
     if nbins == upper:
-        import warnings
-        warnings.warn("The number of bins estimated may be suboptimal.", RuntimeWarning,
-                      stacklevel=4)
+        from ._convert import warn_caller  # numpy's warning, at the caller's line
+        warn_caller("The number of bins estimated may be suboptimal.", RuntimeWarning)
     return ptp / nbins
 
 
@@ -223,6 +227,12 @@ _WIDTHS = {"auto": _width_auto, "fd": _width_fd, "doane": _width_doane,
            "sturges": _width_sturges, "sqrt": _width_sqrt}
 
 
+def _check_bin_count(n, what):
+    if n > MAX_HISTOGRAM_BINS:
+        raise ValueError("%s makes %d bins, more than tinytb's limit of %d"
+                         % (what, n, MAX_HISTOGRAM_BINS))
+
+
 def bin_edges(values_sorted, bins):
     """The bin edges ``np.histogram(values, bins)`` uses, as a list of floats.
 
@@ -242,6 +252,7 @@ def bin_edges(values_sorted, bins):
             width = _WIDTHS[bins](values_sorted, ptp)
             if width:
                 n = int(ceil((last - first) / width))
+        _check_bin_count(n, "bins=%r" % (bins,))
         return _uniform_edges(first, last, n)
     if not hasattr(bins, "__len__") and not hasattr(bins, "__iter__"):
         try:
@@ -250,6 +261,7 @@ def bin_edges(values_sorted, bins):
             raise TypeError("`bins` must be an integer, a string, or an array") from None
         if n < 1:
             raise ValueError("`bins` must be positive, when an integer")
+        _check_bin_count(n, "bins")
         first, last = _outer_edges(values_sorted)
         return _uniform_edges(first, last, n)
     try:
@@ -313,7 +325,17 @@ def _sum(make_values):
         return sum(make_values())
 
 
-def make_histogram(values, bins, max_bins=None):
+def _merged(counts, limits, max_bins):
+    """PyTorch's merge of neighbouring bins when there are more than ``max_bins``."""
+    step = len(counts) // max_bins
+    remainder = len(counts) % step  # sic: PyTorch takes it modulo the step
+    if remainder:
+        counts = counts + [0] * (step - remainder)
+    counts = [sum(counts[i:i + step]) for i in range(0, len(counts), step)]
+    return counts, limits[:-1:step] + [limits[-1]]
+
+
+def make_histogram(values: Any, bins: Any, max_bins: Optional[int] = None) -> Dict[str, Any]:
     """PyTorch's ``make_histogram`` on a flat sequence of numbers.
 
     ``bins``: as :func:`bin_edges` (``'tensorflow'`` included). Returns a dict with the
@@ -346,7 +368,8 @@ def make_histogram(values, bins, max_bins=None):
     if not all_finite:
         values = list(filter(isfinite, values))
         if not values:
-            raise ValueError("The input has no finite element (%d NaN or infinite values)."
+            raise ValueError("values: the input has no finite element (%d NaN or infinite "
+                             "values)."
                              % total)
         value_sum = _sum(lambda: values)
     s = sorted(values)
@@ -357,14 +380,8 @@ def make_histogram(values, bins, max_bins=None):
         or isinstance(bins, str) and bins != "tensorflow"
     counts = _counts(s, edges) if uniform else _counts_sparse(s, edges)
     limits = edges
-    num_bins = len(counts)
-    if max_bins is not None and num_bins > max_bins:
-        step = num_bins // max_bins
-        remainder = num_bins % step  # sic: PyTorch takes it modulo the step
-        if remainder:
-            counts = counts + [0] * (step - remainder)
-        counts = [sum(counts[i:i + step]) for i in range(0, len(counts), step)]
-        limits = limits[:-1:step] + [limits[-1]]
+    if max_bins is not None and len(counts) > max_bins:
+        counts, limits = _merged(counts, limits, max_bins)
 
     # PyTorch's trim: start = first non-empty bin, end = one past the last non-empty bin
     # (np.searchsorted on cumsum(counts > 0)); when everything is empty, start = len(counts)
@@ -378,7 +395,8 @@ def make_histogram(values, bins, max_bins=None):
     counts = counts[start - 1:end] if start > 0 else [0] + counts[:end]
     limits = limits[start:end + 1]
     if not counts or not limits:
-        raise ValueError("The histogram is empty: no finite value lies within the bin edges.")
+        raise ValueError("values: the histogram is empty: no finite value lies within the bin "
+                         "edges (bins).")
     return {
         "min": float(s[0]),
         "max": float(s[-1]),

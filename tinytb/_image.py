@@ -1,6 +1,9 @@
 # SPDX-License-Identifier: MIT
-"""From an array-like to the pixels of one image: PyTorch's scaling, ``convert_to_HWC`` and
-``make_grid``, on flat ``bytes``.
+"""The pixel pipeline: from an array-like to the pixels of one image (PyTorch's scaling,
+``convert_to_HWC`` and ``make_grid``, on flat ``bytes``), video frames (``_prepare_video``),
+and on to the encoded image: boxes drawn and ``rescale`` applied (``_draw``), PNG (``_png``)
+or GIF (``_gif``). Sizes are checked against ``_arrays.MAX_IMAGE_PIXELS`` and
+``MAX_VIDEO_BYTES`` before the pixels are allocated.
 
 PyTorch (``torch/utils/tensorboard/summary.py`` ``image``, ``_utils.py``) does::
 
@@ -25,15 +28,20 @@ float64 inputs are first rounded to float32 (``astype(np.float32)``), as PyTorch
 2**-30 is 1.0 in float32, pixel 255, where float64 arithmetic would give 254.
 """
 
+from __future__ import annotations
+
+import math
 import sys
 from array import array
 from itertools import repeat
 from operator import mul
 
-from ._arrays import as_array
+from typing import Any, List, Optional, Tuple
+
+from ._arrays import MAX_IMAGE_PIXELS, MAX_VIDEO_BYTES, Array, as_array
 
 
-def to_uint8(arr):
+def to_uint8(arr: Array) -> bytes:
     """Flat uint8 ``bytes`` of an :class:`~tinytb._arrays.Array`, scaled as PyTorch scales."""
     if arr.dtype == "uint8":
         return bytes(arr.data)
@@ -99,7 +107,8 @@ def _from_8bit_levels(values):
     return pixels
 
 
-def image_hwc(value, dataformats, name="img_tensor"):
+def image_hwc(value: Any, dataformats: Any, name: str = "img_tensor"
+              ) -> Tuple[int, int, int, bytes]:
     """``(height, width, channels, pixels)`` of one image (or a grid of a batch), as PyTorch's
     ``convert_to_HWC`` (with ``make_grid(ncols=8)`` for 4-letter formats) lays it out."""
     if not isinstance(dataformats, str):
@@ -117,8 +126,11 @@ def image_hwc(value, dataformats, name="img_tensor"):
                          % (name, arr.shape, dataformats))
     if 0 in arr.shape:
         raise ValueError("%s is empty: shape %s" % (name, arr.shape))
-    data = to_uint8(arr)
     sizes = dict(zip(fmt, arr.shape))
+    n = sizes.get("N", 1)
+    columns = min(n, 8)
+    check_pixels(sizes["H"] * -(-n // columns), sizes["W"] * columns, name)
+    data = to_uint8(arr)
     if len(fmt) == 2:
         h, w = sizes["H"], sizes["W"]
         plane = transpose(data, arr.shape, [fmt.index(c) for c in "HW"])
@@ -137,7 +149,7 @@ def image_hwc(value, dataformats, name="img_tensor"):
     n, c, h, w = sizes["N"], sizes["C"], sizes["H"], sizes["W"]
     _check_channels(c, name, arr.shape)
     nhwc = transpose(data, arr.shape, [fmt.index(ch) for ch in "NHWC"])
-    return make_grid(nhwc, n, h, w, c)
+    return make_grid(nhwc, n, h, w, c, name=name)
 
 
 def _check_channels(c, name, shape):
@@ -146,13 +158,14 @@ def _check_channels(c, name, shape):
                          "alpha), 3 (RGB) or 4 (RGBA)" % (name, c, shape))
 
 
-def make_grid(nhwc, n, h, w, c, ncols=8):
+def make_grid(nhwc, n, h, w, c, ncols=8, name="img_tensor"):
     """PyTorch's ``make_grid``: ``min(n, ncols)`` columns, row-major, zero padding; grey is
     repeated to RGB. Returns ``(height, width, channels, pixels)``."""
     out_c = 3 if c == 1 else c
     ncols = min(n, ncols)
     nrows = -(-n // ncols)
     width = w * ncols
+    check_pixels(h * nrows, width, name)
     canvas = bytearray(h * nrows * width * out_c)
     row = w * c
     out_row = w * out_c
@@ -244,7 +257,7 @@ def _video_u8_table():
     return _U8_VIDEO
 
 
-def video_frames(value, name="vid_tensor"):
+def video_frames(value: Any, name: str = "vid_tensor") -> Tuple[int, int, int, List[bytes]]:
     """``(height, width, channels, frames)`` of an (N, T, C, H, W) video, the batch tiled into
     PyTorch's grid (``_prepare_video``): N padded with empty videos to a power of two,
     ``2 ** ((N.bit_length() - 1) // 2)`` rows. ``frames``: one HWC ``bytes`` per time step."""
@@ -256,14 +269,19 @@ def video_frames(value, name="vid_tensor"):
         raise ValueError("%s is empty: shape %s" % (name, arr.shape))
     n, t, c, h, w = arr.shape
     _check_channels(c, name, arr.shape)
-    if arr.dtype == "uint8":
-        data = bytes(arr.data).translate(_video_u8_table())
-    else:
-        data = to_uint8(arr)
     padded = n if n & (n - 1) == 0 else 1 << n.bit_length()
     n_rows = 2 ** ((n.bit_length() - 1) // 2)
     n_cols = padded // n_rows
     height, width = n_rows * h, n_cols * w
+    check_pixels(height, width, name)
+    if t * height * width * 3 > MAX_VIDEO_BYTES:
+        raise ValueError("%s: %d frames of %d x %d pixels need %d bytes, more than tinytb's "
+                         "limit of %d" % (name, t, width, height, t * height * width * 3,
+                                          MAX_VIDEO_BYTES))
+    if arr.dtype == "uint8":
+        data = bytes(arr.data).translate(_video_u8_table())
+    else:
+        data = to_uint8(arr)
     plane = h * w
     frames = []
     for ti in range(t):
@@ -294,3 +312,96 @@ def to_rgb(pixels, channels):
     else:
         out[0::3], out[1::3], out[2::3] = pixels[0::4], pixels[1::4], pixels[2::4]
     return bytes(out)
+
+
+# -- limits, boxes, rendering ------------------------------------------------------------------
+
+def check_pixels(height: int, width: int, name: str) -> None:
+    """``ValueError`` naming ``name`` if a ``height`` x ``width`` image would exceed
+    ``MAX_IMAGE_PIXELS`` (checked before its pixels are allocated)."""
+    if height * width > MAX_IMAGE_PIXELS:
+        raise ValueError("%s makes a %d x %d image: %d pixels, more than tinytb's limit of %d"
+                         % (name, width, height, height * width, MAX_IMAGE_PIXELS))
+
+
+def boxes(value: Any, name: str = "boxes") -> List[Tuple[Any, ...]]:
+    """``(xmin, ymin, xmax, ymax)`` tuples of an (N, 4) array-like."""
+    arr = as_array(value, name)
+    if len(arr.shape) != 2 or arr.shape[1] != 4:
+        raise ValueError("%s must have shape (N, 4) of (xmin, ymin, xmax, ymax), got shape %s"
+                         % (name, arr.shape))
+    values = list(arr.data)
+    if not all(map(math.isfinite, values)):
+        raise ValueError("%s must hold finite numbers, found %r"
+                         % (name, next(v for v in values if not math.isfinite(v))))
+    return [tuple(values[i * 4:i * 4 + 4]) for i in range(arr.shape[0])]
+
+
+def scaled_size(width: int, height: int, rescale: float, name: str = "rescale"
+                ) -> Tuple[int, int]:
+    """``(new_width, new_height)`` of an image resized by the float ``rescale``, as PyTorch
+    computes them (``int(w * rescale)``)."""
+    if not (math.isfinite(rescale) and rescale > 0):
+        raise ValueError("%s must be a positive finite number, got %r" % (name, rescale))
+    new_w, new_h = int(width * rescale), int(height * rescale)
+    if new_w < 1 or new_h < 1:
+        raise ValueError("%s=%r makes the %dx%d image empty" % (name, rescale, width, height))
+    check_pixels(new_h, new_w, name)
+    return new_w, new_h
+
+
+def render_png(pixels: bytes, h: int, w: int, c: int, new_w: int, new_h: int,
+               box_list: Optional[List[Any]] = None, labels: Optional[List[str]] = None
+               ) -> bytes:
+    """PNG bytes of HWC uint8 ``pixels`` with ``box_list`` drawn (Pillow's way) and resized to
+    ``new_w`` x ``new_h`` (Lanczos, as Pillow's)."""
+    from . import _draw, _png
+    work: bytearray
+    if box_list or new_w != w or new_h != h:
+        # A grey+alpha ("LA") image: Pillow draws on it in the luma of the colour (red is
+        # 76) and resamples it as it would the RGBA image (L, L, L, A). So draw on that RGBA
+        # image and take the luma with Pillow's formula; resample it as (L, L, L, A) too.
+        grey_alpha = c == 2
+        if box_list:
+            if labels is not None and len(labels) != len(box_list):
+                labels = None  # PyTorch drops labels whose count does not match the boxes
+            if grey_alpha:
+                work = _grey_alpha_to_rgba(pixels)
+                _draw.draw_boxes(work, w, h, 4, box_list, labels)
+                pixels = bytes(_rgba_to_grey_alpha(work))
+            else:
+                work = bytearray(pixels)
+                _draw.draw_boxes(work, w, h, c, box_list, labels)
+                pixels = bytes(work)
+        if new_w != w or new_h != h:
+            if grey_alpha:
+                resized = _draw.resize(_grey_alpha_to_rgba(pixels), w, h, 4, new_w, new_h)
+                work = bytearray(len(resized) // 2)
+                work[0::2], work[1::2] = resized[0::4], resized[3::4]
+                pixels = bytes(work)
+            else:
+                pixels = _draw.resize(pixels, w, h, c, new_w, new_h)
+    return _png.encode_png(pixels, new_w, new_h, c)
+
+
+def _grey_alpha_to_rgba(pixels):
+    out = bytearray(len(pixels) * 2)
+    grey = pixels[0::2]
+    out[0::4] = out[1::4] = out[2::4] = grey
+    out[3::4] = pixels[1::2]
+    return out
+
+
+def _rgba_to_grey_alpha(pixels):
+    # Pillow's rgb2l: L = (R * 19595 + G * 38470 + B * 7471 + 0x8000) >> 16 (ITU-R 601 luma)
+    out = bytearray(len(pixels) // 2)
+    out[0::2] = bytes([(r * 19595 + g * 38470 + b * 7471 + 0x8000) >> 16 for r, g, b in
+                       zip(pixels[0::4], pixels[1::4], pixels[2::4])])
+    out[1::2] = pixels[3::4]
+    return out
+
+
+def encode_gif(frames: List[bytes], h: int, w: int, c: int, fps: float) -> bytes:
+    """An animated GIF of HWC uint8 ``frames`` (``fps`` already checked positive)."""
+    from . import _gif
+    return _gif.encode_gif([to_rgb(f, c) for f in frames], w, h, fps)

@@ -56,6 +56,8 @@ Speed (10,000 items, this project's 2-core box): about 2x PyTorch's numpy ``comp
 ``add_pr_curve``'s other costs (PyTorch's pure-Python CRC and protobuf) make up for.
 """
 
+from __future__ import annotations
+
 import struct
 import sys
 from array import array
@@ -63,6 +65,7 @@ from functools import reduce
 from itertools import accumulate, islice, repeat
 from math import floor, isfinite
 from operator import add, index, mul, sub
+from typing import Any, Dict, List
 
 __all__ = ["compute_curve"]
 
@@ -75,35 +78,39 @@ _BINARY = {0: 0, 1: 1}
 
 
 
-def compute_curve(labels, predictions, num_thresholds=127, weights=None, float32=False,
-                  float16=False):
+def compute_curve(labels: Any, predictions: Any, num_thresholds: int = 127, weights: Any = None,
+                  float32: bool = False, float16: bool = False) -> List[List[float]]:
     """The six rows ``[tp, fp, tn, fn, precision, recall]`` of a PR curve, each a list of
     ``num_thresholds`` Python floats, equal to PyTorch's ``compute_curve`` on the same
     arrays.
 
     ``labels``, ``predictions``: flat sequences of Python numbers of equal length (lists,
     tuples, ``array.array``, ``bytes``); bools are fine. ``num_thresholds``: T, already capped
-    at 127 by the caller (PyTorch's ``min(T, 127)``), at least 2. ``weights``: None, a number,
-    or a flat sequence of the labels' length (a length-1 sequence broadcasts, as in numpy).
+    at 127 by the caller (PyTorch's ``min(T, 127)``), at least 1 (one bucket: every
+    prediction, as numpy's histogram widens the empty range (0, 0) to (-0.5, 0.5)).
+    ``weights``: None, a number, or a flat sequence of the labels' length (a length-1
+    sequence broadcasts, as in numpy).
     ``float32`` / ``float16``: the predictions were a float32 / float16 array, so
     ``predictions * (T - 1)`` is rounded to that type, as numpy computes it (a float64,
     integer or bool array: leave both False; the arithmetic is then exact float64).
 
     Raises ValueError for predictions outside [0, 1] or NaN, non-finite labels, lengths that
-    differ and ``num_thresholds < 2``; TypeError for items that are not numbers.
+    differ and ``num_thresholds < 1``; TypeError for items that are not numbers.
     """
     try:
         thresholds = index(num_thresholds)
     except TypeError:
         raise TypeError("num_thresholds must be an int, not %s"
                         % type(num_thresholds).__name__) from None
-    if thresholds < 2:
-        raise ValueError("num_thresholds must be at least 2, got %r" % (num_thresholds,))
+    if thresholds < 1:
+        raise ValueError("num_thresholds must be at least 1, got %r" % (num_thresholds,))
     n = len(labels)
     if len(predictions) != n:
         raise ValueError("labels and predictions must have the same length, got %d labels and "
                          "%d predictions" % (n, len(predictions)))
     scalar, per_item = _weights(weights, n)
+    if thresholds == 1:  # p * 0 is 0 for every p: the range checks below would see nothing
+        _check_predictions(predictions)
 
     rounding = "f" if float32 else "e" if float16 else None
     binary = None
@@ -188,7 +195,7 @@ def _bucket_indices(predictions, thresholds, rounding):
 
 
 _GRIDS = {"f": ("<f", "<I"), "e": ("<e", "<H")}  # value format, same-size bits format
-_UP = {}  # (T, rounding) -> thresholds
+_UP: Dict[Any, Any] = {}  # (T, rounding) -> thresholds
 
 
 def _rounded_thresholds(thresholds, rounding):

@@ -88,7 +88,11 @@ class SummaryToEventTransformer:
         data = _serialized(event, "event")
         wall = time.time() if walltime is None else _convert.to_walltime(walltime)
         step = None if step is None else _convert.to_step(step, "step")
-        self.event_writer.add_event(_messages.rebuild_event(data, wall, step))
+        try:
+            record = _messages.rebuild_event(data, wall, step)
+        except ValueError as err:  # tinytb.errors.DecodeError: bytes that are no Event
+            raise ValueError("event is not a serialized Event: %s" % err) from None
+        self.event_writer.add_event(record)
 
     def add_summary(self, summary: Message, global_step: Step = None,
                     walltime: Optional[float] = None) -> None:
@@ -397,7 +401,7 @@ class SummaryWriter:
             walltime (float): seconds after the epoch of the event; default
                 ``time.time()``.
         """
-        main_tag = _convert.check_tag(main_tag, "main_tag")
+        main_tag = _convert.check_path(_convert.check_tag(main_tag, "main_tag"), "main_tag")
         if not hasattr(tag_scalar_dict, "items"):
             raise TypeError("tag_scalar_dict must be a dict {tag: value}, not %s"
                             % type(tag_scalar_dict).__name__)
@@ -487,7 +491,10 @@ class SummaryWriter:
             category (str): the category the chart is in.
             title (str): the chart's title.
         """
-        if isinstance(tags, str) or len(tags) != 3:
+        if not isinstance(tags, (list, tuple)):
+            raise TypeError("tags must be a list of 3 tags (value, lower, upper), not %s"
+                            % type(tags).__name__)
+        if len(tags) != 3:
             raise ValueError("tags must be 3 tags (value, lower, upper), got %r" % (tags,))
         self.add_custom_scalars({category: {title: ["Margin", tags]}})
 
@@ -540,9 +547,9 @@ class SummaryWriter:
         Shape:
             bucket_limits, bucket_counts: (k,), the same k.
         """
-        self._add_summary(_summary.histogram_raw(tag, min, max, num, sum, sum_squares,
-                                                 bucket_limits, bucket_counts),
-                          global_step, walltime)
+        self._add_summary(_summary._histogram_raw_summary(
+            tag, min, max, num, sum, sum_squares, bucket_limits, bucket_counts, "tag"),
+            global_step, walltime)
 
     def add_image(self, tag: str, img_tensor: ArrayLike, global_step: Step = None,
                   walltime: Optional[float] = None, dataformats: str = "CHW") -> None:
@@ -694,7 +701,7 @@ class SummaryWriter:
         if callable(getattr(prototxt, "read", None)):
             data, name = prototxt.read(), getattr(prototxt, "name", None)
         else:
-            _onnx.check_path(prototxt)
+            _onnx.check_path(_convert.check_path(prototxt, "prototxt"))
             data, name = _files.read_file(prototxt, what="ONNX model"), os.fsdecode(prototxt)
         self._events.add_onnx_graph(_onnx.load_onnx_graph(data, name if isinstance(name, str)
                                                           else None))
@@ -735,8 +742,10 @@ class SummaryWriter:
         if input_to_model is not None:
             raise TypeError("input_to_model is for torch models; model is a %s"
                             % type(model).__name__)
-        if isinstance(model, (bytes, bytearray, memoryview)) or hasattr(
-                model, "SerializeToString"):
+        if isinstance(model, (bytes, bytearray, memoryview)):
+            from . import _graph
+            graph = _graph.check_graph_def(model, "model")  # ValueError if it is no GraphDef
+        elif hasattr(model, "SerializeToString"):
             graph = model  # a GraphDef: FileWriter.add_graph serializes it
         else:
             from . import _graph
