@@ -12,7 +12,7 @@ VALUES = [0.0, -0.0, 0.5, 1e-45, 3.4028235e38, 1e39, -1e39, float("inf"), float(
 
 
 def test_known_record():
-    # torch-writer-reference.md section 2: Event(wall_time=2.0, step=3, summary{loss: 0.5})
+    # docs/event-file-format.md sections 2 and 6: Event(wall_time=2.0, step=3, summary{loss: 0.5})
     assert _fast.ScalarRecords().record("loss", 0.5, 3, 2.0) == RECORD_LOSS
 
 

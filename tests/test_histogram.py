@@ -1,6 +1,6 @@
 """tinytb._histogram: PyTorch's make_histogram and numpy's bin edges, without numpy.
 
-Expected values are the verified examples of torch-writer-reference.md section 6.2
+Expected values are the verified examples of docs/pytorch-writer.md section 6.2
 ("Verified examples", torch 2.13 / numpy 2.4.6) and 6.3 ("Example counts"), and 6.1 for the
 default edges; conformance/test_histogram_numpy.py compares against numpy and PyTorch on
 random data.

@@ -2,7 +2,7 @@
 
 Expected pixels are written out by hand from PyTorch's rules (torch/utils/tensorboard
 summary.py ``image``, _utils.py ``convert_to_HWC``/``make_grid``/``_prepare_video``;
-torch-writer-reference.md 3.2.1 and 3.2.3); conformance/ compares them with PyTorch itself.
+docs/pytorch-writer.md 3.1 and 3.2); conformance/ compares them with PyTorch itself.
 """
 
 import math
@@ -65,7 +65,7 @@ def test_as_array_errors_name_the_argument(value, error, match):
 def test_scaling_follows_pytorch():
     floats = _arrays.as_array([0.0, 0.5, 1.0, -0.1, 1.2, float("nan"), float("inf"),
                                float("-inf"), 0.999], "x")
-    # x.astype(float32) * 255, clip, truncate (reference 3.2.1: 0.5 -> 127, -0.1 -> 0, 1.2 -> 255)
+    # x.astype(float32) * 255, clip, truncate (docs/pytorch-writer.md 3.1: 0.5 -> 127, -0.1 -> 0, 1.2 -> 255)
     assert list(_image.to_uint8(floats)) == [0, 127, 255, 0, 255, 0, 255, 0, 254]
     # uint8 kept, other integer types saturate (an int64 0..255 image is not unscaled)
     assert _image.to_uint8(_arrays.as_array([0, 7, 255], "x")) == bytes([0, 7, 255])
@@ -146,7 +146,7 @@ def test_bad_shapes_and_formats(value, fmt, match):
 
 
 def test_video_grid_and_frames():
-    # N=3 videos, T=2, C=1, 1x1: padded to 4, 1 row of 4 (reference 3.2.3: N=3 -> 1x4)
+    # N=3 videos, T=2, C=1, 1x1: padded to 4, 1 row of 4 (docs/pytorch-writer.md 3.2: N=3 -> 1x4)
     vid = [[[[[10 * b + t]]] for t in range(2)] for b in range(3)]
     h, w, c, frames = _image.video_frames(vid, "vid_tensor")
     assert (h, w, c) == (1, 4, 1)

@@ -12,7 +12,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PACKAGE = os.path.join(ROOT, "tinytb")
 MODULES = sorted(f[:-3] for f in os.listdir(PACKAGE) if f.endswith(".py"))
 
-# What each module may import from the package (the layers of style.md, "Module split").
+# What each module may import from the package (the layers point one way: this table is the rule).
 ALLOWED = {
     "errors": set(),
     "_crc32c": set(),

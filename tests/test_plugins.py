@@ -116,7 +116,7 @@ def test_hparams_same_run_mode(tmp_path):
 
 
 def test_hparams_sub_writer_keeps_the_writers_options(tmp_path):
-    # PyTorch's sub-writer drops filename_suffix (torch-writer-reference.md section 10)
+    # PyTorch's sub-writer drops filename_suffix (docs/pytorch-writer.md section 1)
     with SummaryWriter(tmp_path, filename_suffix=".x") as w:
         w.add_hparams({"lr": 0.1}, {"m": 1.0}, run_name="r")
     assert reader.event_files(tmp_path)["r"][0].endswith(".x")
@@ -147,7 +147,7 @@ def test_summary_hparams_returns_three_summaries():
     tags = [_messages.SUMMARY.decode(s).value[0].tag for s in (exp, ssi, sei)]
     assert tags == ["_hparams_/experiment", "_hparams_/session_start_info",
                     "_hparams_/session_end_info"]
-    # session_end content: torch-writer-reference.md section 3.2.5 "22 02 08 01"
+    # session_end content: docs/pytorch-writer.md section 4.2 "22 02 08 01"
     assert _messages.SUMMARY.decode(sei).value[0].metadata.plugin_data.content == \
         bytes.fromhex("22020801")
 
@@ -186,7 +186,7 @@ def test_mesh_values_tags_and_components(tmp_path):
 @pytest.mark.parametrize("colors, faces, components", [
     (None, None, 2), (None, TETRA_F, 6), (TETRA_C, None, 10), (TETRA_C, TETRA_F, 14)])
 def test_mesh_components_bitmask(tmp_path, colors, faces, components):
-    # section 3.2.6: V only = 2, V+F = 6, V+C = 10, V+F+C = 14
+    # docs/pytorch-writer.md section 4.1: V only = 2, V+F = 6, V+C = 10, V+F+C = 14
     data = summary.mesh("m", TETRA_V, colors, faces, None)
     values = _messages.SUMMARY.decode(data).value
     assert len(values) == 1 + (colors is not None) + (faces is not None)
@@ -219,7 +219,7 @@ def floats32(values):
 
 
 def test_pr_curve_spec_vector(tmp_path):
-    # torch-writer-reference.md section 7 (verified): labels [1,0,1,1], predictions
+    # docs/pytorch-writer.md section 7 (verified): labels [1,0,1,1], predictions
     # [.9,.2,.6,.4], num_thresholds=5; written as a (6, 5) DT_FLOAT tensor, plugin data 10 05
     with SummaryWriter(tmp_path) as w:
         w.add_pr_curve("pr", [1, 0, 1, 1], [0.9, 0.2, 0.6, 0.4], 1, num_thresholds=5)

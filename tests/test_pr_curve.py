@@ -1,6 +1,6 @@
 """tinytb._pr_curve: PyTorch's compute_curve (and numpy's histogram arithmetic) without numpy.
 
-Expected values: the verified vector of torch-writer-reference.md section 7 (torch 2.13 /
+Expected values: the verified vector of docs/pytorch-writer.md section 7 (torch 2.13 /
 numpy 2.4.6), small cases worked out by hand below, and a slow reference written plainly from
 numpy's semantics (``_reference``) on random inputs. conformance/test_pr_curve_parity.py
 compares against PyTorch itself.

@@ -205,7 +205,7 @@ def test_protobuf_like_objects_are_accepted(tmp_path):
 
 
 def test_add_histogram_vector(tmp_path):
-    # torch-writer-reference.md section 11: add_histogram('h_auto', [0,1,1,2,3.5], 5,
+    # docs/event-file-format.md section 6: add_histogram('h_auto', [0,1,1,2,3.5], 5,
     # bins='auto', walltime=5.0), as torch 2.13 wrote it
     def doubles(*values):
         return struct.pack("<%dd" % len(values), *values).hex()

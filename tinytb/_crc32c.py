@@ -39,7 +39,7 @@ for each record ``crc = K ^ XOR(T[i][record[i]] for i in P)``, a dozen lookups
 instead of a full CRC.
 
 Performance (CPython 3.11 on the project's shared 2-core host, medians; see
-performance.md Part 2, section 1 for the method): 32 B in about 3 us, 130 B in
+docs/benchmark-method.md section 4.1 for the method): 32 B in about 3 us, 130 B in
 7 us, 1 KiB in 14 us, 10 KiB in 56 us, 1 MiB in 2.4 ms (about 430 MB/s); the
 reference loop needs about 0.14 s per MiB.  It is still O(n) in pure Python:
 about 2.3 ns per byte for long inputs, nearly all of it in big-int shifts.

@@ -7,7 +7,7 @@ PyTorch (``torch/utils/tensorboard/summary.py`` ``make_histogram``) does::
     ...regroup by max_bins, trim to the support...
     HistogramProto(min, max, num, sum, sum_squares, bucket_limit=limits, bucket=counts)
 
-This module reproduces it (torch-writer-reference.md 6.1-6.3):
+This module reproduces it (docs/pytorch-writer.md 6.1-6.3):
 
 * :func:`default_bins`: the 1549 'tensorflow' edges, built by the same running product
   PyTorch uses (``v *= 1.1``, not ``1.1 ** i``: most edges differ in the last bits otherwise).
@@ -21,7 +21,7 @@ This module reproduces it (torch-writer-reference.md 6.1-6.3):
   PyTorch's trimming (one empty bucket on the left, then every bucket up to the last
   non-empty one; ``bucket_limit`` holds right edges) and the statistics.
 
-Strategy (performance.md part 2, section 3): drop non-finite values, sort once, then find
+Strategy (docs/benchmark-method.md section 4.3): drop non-finite values, sort once, then find
 each edge in the sorted values with ``bisect`` (only the edges inside [min, max]: the
 others count nothing). The sort gives min and max, the quartiles of 'fd'/'auto', and the
 counts for every trial bin number of 'stone'. Every step is a C-level call per value;

@@ -2,7 +2,7 @@
 """PR-curve data as PyTorch's ``add_pr_curve`` computes it, without numpy.
 
 PyTorch (``torch/utils/tensorboard/summary.py`` ``compute_curve``, a port of TensorBoard's
-``plugins/pr_curve/summary.py``; torch-writer-reference.md section 7) does, with
+``plugins/pr_curve/summary.py``; docs/pytorch-writer.md section 7) does, with
 ``T = min(num_thresholds, 127)``::
 
     bucket_indices = np.int32(np.floor(predictions * (T - 1)))

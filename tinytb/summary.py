@@ -3,7 +3,7 @@
 
 Each function takes the same arguments as PyTorch's and returns the serialized ``Summary``
 message as ``bytes`` (PyTorch returns a protobuf object; ``FileWriter.add_summary`` accepts
-either). The layouts are PyTorch's, byte for byte (torch-writer-reference.md sections 3 and 5),
+either). The layouts are PyTorch's, byte for byte (docs/pytorch-writer.md sections 2-5),
 except where PyTorch's output is a bug TensorBoard cannot read (see ``_tensor``).
 
 This module builds messages only: arguments are converted by ``_convert`` and ``_arrays``
