@@ -1208,7 +1208,7 @@ def main(argv=None):
             loaded.append(lib)
         else:
             print('  %-24s skipped: not importable (%s)' % (lib.label, lib.error))
-    if not any(l.name == BASELINE for l in loaded):
+    if not any(lib.name == BASELINE for lib in loaded):
         print('  note: PyTorch\'s writer is not available; ratios against it are not measured')
 
     if args.profile:

@@ -65,7 +65,8 @@ def test_as_array_errors_name_the_argument(value, error, match):
 def test_scaling_follows_pytorch():
     floats = _arrays.as_array([0.0, 0.5, 1.0, -0.1, 1.2, float("nan"), float("inf"),
                                float("-inf"), 0.999], "x")
-    # x.astype(float32) * 255, clip, truncate (docs/pytorch-writer.md 3.1: 0.5 -> 127, -0.1 -> 0, 1.2 -> 255)
+    # x.astype(float32) * 255, clip, truncate
+    # (docs/pytorch-writer.md 3.1: 0.5 -> 127, -0.1 -> 0, 1.2 -> 255)
     assert list(_image.to_uint8(floats)) == [0, 127, 255, 0, 255, 0, 255, 0, 254]
     # uint8 kept, other integer types saturate (an int64 0..255 image is not unscaled)
     assert _image.to_uint8(_arrays.as_array([0, 7, 255], "x")) == bytes([0, 7, 255])

@@ -121,7 +121,8 @@ def test_bad_media_input_writes_nothing(tmp_path, call, error, match):
 
 
 def test_add_audio_matches_pytorchs_bytes(tmp_path):
-    # docs/pytorch-writer.md 3.3 / docs/event-file-format.md 6: add_audio([0, .5, -.5, 1], sample_rate=8000)
+    # docs/pytorch-writer.md 3.3 / docs/event-file-format.md 6:
+    # add_audio([0, .5, -.5, 1], sample_rate=8000)
     wav = bytes.fromhex("524946462c000000 57415645 666d7420 10000000 0100 0100 401f0000"
                         " 803e0000 0200 1000 64617461 08000000 0000 ff3f 01c0 ff7f"
                         .replace(" ", ""))

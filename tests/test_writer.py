@@ -75,7 +75,7 @@ def test_add_scalars_sub_runs(tmp_path):
         w.add_scalars("loss/all", {"train": 0.5}, 4, walltime=11.0)
     runs = reader.event_files(tmp_path)
     assert sorted(runs) == [".", "loss_all_train", "loss_all_valid"]
-    for run, files in runs.items():
+    for files in runs.values():
         assert all(f.endswith(".sfx") for f in files)
     assert reader.scalars(runs["loss_all_train"][0]) == [(3, "loss/all", 1.0), (4, "loss/all", 0.5)]
     assert reader.scalars(runs["loss_all_valid"][0]) == [(3, "loss/all", 2.0)]
