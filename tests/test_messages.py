@@ -221,3 +221,55 @@ def test_hparam_info_and_experiment_vectors():
     assert _messages.hparams_plugin_data(experiment=_messages.experiment()) == b"\x12\x00"
     assert _messages.struct_value(None) == b"\x08\x00"
     assert _messages.struct_value(1.5) == b"\x11" + struct.pack("<d", 1.5)
+
+
+# -- nesting, and nothing but DecodeError for any bytes (defect 3) ------------------------------
+
+def test_nesting_is_bounded_at_100_messages():
+    from fuzzing import nested_struct
+    # Value -> Struct -> entry -> Value: three messages per level
+    ok = _messages.STRUCT_VALUE.decode(nested_struct(33))  # the outer Value and 99 below it
+    assert ok.struct_value.fields[0].key == "a"
+    for depth in (34, 300, 5000):  # 300: a RecursionError in tinytb 0.x
+        with pytest.raises(DecodeError, match="nested more than 100 deep") as info:
+            _messages.STRUCT_VALUE.decode(nested_struct(depth))
+        assert info.value.section.startswith("Value.struct_value.fields[0].value.struct_value")
+
+
+def test_repr_of_a_struct_whose_field_is_named_fields():
+    from fuzzing import nested_struct
+    value = _messages.STRUCT_VALUE.decode(nested_struct(2))
+    assert repr(value) == ("Value(struct_value=Struct(fields=[HparamsEntry(key='a', value=Value("
+                           "struct_value=Struct(fields=[HparamsEntry(key='a', value=Value("
+                           "number_value=1.0))])))]))")
+    assert _messages.Message.fields(value.struct_value)[0][0] == "fields"
+
+
+SCHEMAS = sorted((v for v in vars(_messages).values() if isinstance(v, _messages.Schema)),
+                 key=lambda s: s.name)
+
+
+@pytest.mark.parametrize("bad, what", [
+    (b"\x1a\x02\xff\xfe", "not UTF-8"),  # file_version
+    (b"\x08" + b"\x80" * 10 + b"\x01", "longer than 10 bytes"),
+    (b"\x2d\x00\x00\x00\x00", "wire type 5 for a message field"),  # summary as I32
+    (b"\x09\x00\x00", "truncated fixed64"),
+    (b"\x0b", "unsupported wire type 3"),
+    (b"\x00\x00", "field number 0"),
+    (b"\x2a\x05\x0a\x03\x0a\x01", "runs past the end"),
+])
+def test_malformed_events_raise_decode_error(bad, what):
+    with pytest.raises(DecodeError, match=what):
+        _messages.decode_event(bad)
+
+
+def test_every_schema_raises_only_decode_error_on_random_bytes():
+    import random
+    rng = random.Random(7)
+    for schema in SCHEMAS:
+        for _ in range(300):
+            data = bytes(rng.randrange(256) for _ in range(rng.randrange(24)))
+            try:
+                repr(schema.decode(data))
+            except DecodeError:
+                pass

@@ -54,3 +54,68 @@ def test_a_bad_payload_says_where(tmp_path):
     assert info.value.offset == second + 12
     assert info.value.section == "Event"
     assert isinstance(info.value, ValueError)
+
+
+# -- defect 3: bytes never crash the reader, nor claim gigabytes --------------------------------
+
+def test_scalars_of_a_tiny_file_declaring_a_huge_shape(tmp_path):
+    # the issue's ~100-byte file: shape [1 << 27], one float_val; scalars() built a 2 GiB list
+    from fuzzing import MB, guarded, scalar_tensor_file
+    path = tmp_path / "events.out.tfevents.1.h"
+    path.write_bytes(scalar_tensor_file([1 << 27]))
+    got, peak, _ = guarded(reader.scalars, str(path))
+    assert got == [(1, "loss", 1.0)] and peak < 4 * MB, peak
+    tensor = reader.read_events(str(path))[1].summary.value[0].tensor
+    dtype, shape, flat = reader.tensor_values(tensor)
+    assert (dtype, shape, len(flat), flat[-1]) == ("float32", [1 << 27], 1 << 27, 1.0)
+
+
+def test_scalars_with_a_shape_beyond_int64_say_file_offset_and_field(tmp_path):
+    from fuzzing import scalar_tensor_file
+    path = tmp_path / "events.out.tfevents.1.h"
+    path.write_bytes(scalar_tensor_file([1 << 62, 4]))  # an OverflowError in tinytb 0.x
+    with pytest.raises(DecodeError) as info:
+        reader.scalars(str(path))
+    err = info.value
+    assert (err.path, err.offset, err.section) == (str(path), 40,
+                                                  "Event.summary.value[0].tensor")
+    assert str(err).endswith("(file %s, at byte 40, in Event.summary.value[0].tensor)" % path)
+
+
+def test_a_length_claiming_2_gib_read_from_a_path(tmp_path):
+    from fuzzing import MB, event_file, guarded, huge_length_header
+    path = tmp_path / "events.out.tfevents.1.h"
+    path.write_bytes(event_file() + huge_length_header(1 << 31) + b"\x00" * 64)
+    events, peak, _ = guarded(reader.read_events, str(path))
+    assert [e.file_version for e in events] == ["brain.Event:2"] and peak < 4 * MB, peak
+    with pytest.raises(DecodeError, match="truncated record: 64 of 2147483648") as info:
+        reader.read_events(str(path), strict=True)
+    assert info.value.path == str(path) and info.value.offset == 40
+
+
+def test_errors_name_the_file_when_reading_one(tmp_path):
+    path = write_run(tmp_path)
+    data = bytearray(open(path, "rb").read())
+    data[60] ^= 0x10
+    bad = tmp_path / "bad.tfevents"
+    bad.write_bytes(bytes(data))
+    with open(bad, "rb") as f:
+        for source in (str(bad), bad, f):
+            with pytest.raises(DecodeError) as info:
+                reader.read_events(source)
+            assert info.value.path == str(bad) and "file %s" % bad in str(info.value)
+    with pytest.raises(DecodeError) as info:
+        reader.read_events(bytes(data))
+    assert info.value.path is None and "file" not in str(info.value)
+
+
+def test_decode_error_copies_and_pickles_whole():
+    import copy
+    import pickle
+    err = DecodeError("bad", 3, "header", "x.tfevents")
+    for back in (pickle.loads(pickle.dumps(err)), copy.copy(err)):
+        assert (back.msg, back.offset, back.section, back.path) == ("bad", 3, "header",
+                                                                    "x.tfevents")
+        assert str(back) == "bad (file x.tfevents, at byte 3, in header)"
+    assert str(DecodeError("bad")) == "bad"
+    assert DecodeError("bad", 0).with_path("f").with_path("g").path == "f"

@@ -124,3 +124,31 @@ def test_huge_length_with_valid_crc_is_rejected():
     with pytest.raises(DecodeError, match="over 2 GiB") as info:
         list(_record.iter_records(io.BytesIO(header + b"x" * 10)))
     assert info.value.section == "header"
+
+
+@pytest.mark.parametrize("length", [1 << 31, (1 << 31) - 1, 5 << 20])
+def test_a_length_claiming_more_than_the_file_holds_allocates_nothing(tmp_path, length):
+    # tinytb 0.x did f.read(length): a 12-byte header with a valid CRC made it allocate 2 GiB
+    from fuzzing import MB, guarded, huge_length_header
+    path = tmp_path / "events.out.tfevents.1.h"
+    good = _record.frame(b"first")
+    path.write_bytes(good + huge_length_header(length) + b"x" * 100)
+
+    def read(strict):
+        with open(path, "rb") as f:
+            return [p for _, p in _record.iter_records(f, strict)]
+    got, peak, _ = guarded(read, False)
+    assert got == [b"first"]  # a truncated tail: the file may still be being written
+    assert peak < 4 * MB, peak
+    err, peak, _ = guarded(read, True)
+    assert isinstance(err, DecodeError) and peak < 4 * MB
+    assert (err.offset, err.section) == (len(good), "data")
+    assert "truncated record: 100 of %d bytes of its data" % length in str(err)
+
+
+def test_a_long_record_read_in_pieces_is_whole(tmp_path):
+    payloads = [bytes(range(256)) * (9 << 12), b"after"]  # 9 MiB: nine pieces
+    data = stream(payloads)
+    for source in (io.BytesIO(data), io.BufferedReader(io.BytesIO(data), 7)):
+        assert [p for _, p in _record.iter_records(source)] == payloads
+    assert [p for _, p in _record.iter_records(io.BytesIO(data[:-10]))] == payloads[:1]

@@ -17,7 +17,8 @@ from array import array
 
 import pytest
 
-from tinytb import SummaryWriter, _convert, _messages, _record, reader, summary
+from tinytb import SummaryWriter, _convert, _messages, _record, _tensor, reader, summary
+from tinytb.errors import DecodeError
 
 from vectors import TENSOR_INT32, FakeArray
 
@@ -319,3 +320,49 @@ def test_size_limit_is_pytorchs(monkeypatch):
         "float64", (2 ** 28,), Huge()))
     with pytest.raises(ValueError, match="2GB"):
         summary.tensor_proto("t", None)
+
+
+# -- shapes larger than the values: the fill is kept as a fill (defect 3) ------------------------
+
+def _tensor_message(dims, float_val=(1.0,)):
+    data = _messages.tensor_proto(1, shape=dims, float_val=list(float_val))
+    return _messages.TENSOR.decode(data)
+
+
+@pytest.mark.parametrize("dims", [[1 << 27], [1 << 40], [1 << 20, 1 << 20, 1 << 20]])
+def test_a_huge_shape_with_one_value_is_not_expanded(dims):
+    # tinytb 0.x padded to the shape: a 2 GiB list for [1 << 27], MemoryError for [1 << 40]
+    from fuzzing import MB, guarded
+    (dtype, shape, flat), peak, _ = guarded(_tensor.decode, _tensor_message(dims, [2.0, 1.0]))
+    assert peak < MB
+    size = 1
+    for d in dims:
+        size *= d
+    assert (dtype, shape, len(flat)) == ("float32", dims, size)
+    assert (flat[0], flat[1], flat[2], flat[-1], flat[size - 1]) == (2.0, 1.0, 1.0, 1.0, 1.0)
+    assert flat[:4] == [2.0, 1.0, 1.0, 1.0] and flat[-2:] == [1.0, 1.0]
+    assert 1.0 in flat and 3.0 not in flat and flat.index(1.0) == 1
+    assert flat.count(1.0) == size - 1
+    with pytest.raises(IndexError):
+        flat[size]
+
+
+@pytest.mark.parametrize("dims", [[1 << 62, 4], [1 << 63], [-1], [3, -2], [0, 1 << 63]])
+def test_a_shape_beyond_int64_or_negative_raises_decode_error(dims):
+    # [1 << 62, 4] was an OverflowError; a negative dim silently gave no padding
+    with pytest.raises(DecodeError, match="negative dim|more than 2\\*\\*63-1") as info:
+        _tensor.decode(_tensor_message(dims))
+    assert info.value.section == "TensorProto.tensor_shape"
+
+
+def test_a_small_fill_equals_the_expanded_list():
+    dtype, shape, flat = _tensor.decode(_tensor_message([2, 3], [1.0, 2.0]))
+    assert isinstance(flat, _tensor.FilledValues) and len(flat) == 6
+    assert flat == [1.0, 2.0, 2.0, 2.0, 2.0, 2.0] and list(flat) == [1.0, 2.0] + [2.0] * 4
+    assert flat != [1.0, 2.0, 2.0] and flat == _tensor.FilledValues([1.0, 2.0], 6)
+    assert flat[::2] == [1.0, 2.0, 2.0] and list(reversed(flat))[-1] == 1.0
+    assert repr(flat) == "FilledValues([1.0, 2.0], size=6)"
+    # no values at all: nothing to fill with, as before
+    assert _tensor.decode(_tensor_message([5], []))[2] == []
+    # as many values as elements, or more: a plain list
+    assert _tensor.decode(_tensor_message([2], [1.0, 2.0, 3.0]))[2] == [1.0, 2.0, 3.0]

@@ -1,9 +1,20 @@
 # SPDX-License-Identifier: MIT
 """``tinytb dump``: every record of an event file, decoded, one line per event (and one per
-summary value or graph node), with its byte offset: for people learning the format."""
+summary value or graph node), with its byte offset: for people learning the format.
+
+Whatever the bytes, the only exception :func:`dump` lets out for them is
+:class:`~tinytb.errors.DecodeError` (with ``path`` set), raised after printing every record
+before the bad one. Everything printed is bounded by the bytes read: a tensor whose shape asks
+for more elements than its values hold shows a few values and the shape, numbers print as
+``inf``/``nan`` when they are, and content nested in opaque ``bytes`` fields (a ``graph_def``,
+``run_metadata``, plugin content) that does not decode is shown as such, inline.
+"""
+
+from __future__ import annotations
 
 import os
 import sys
+from typing import Optional, TextIO, Union
 
 from . import _messages, reader
 from ._messages import decode_event
@@ -14,6 +25,36 @@ from .errors import DecodeError
 _PLUGIN_CONTENT = {"pr_curves": _messages.PR_CURVE_PLUGIN_DATA,
                    "mesh": _messages.MESH_PLUGIN_DATA,
                    "hparams": _messages.HPARAMS_PLUGIN_DATA}
+
+_SHOWN_VALUES = 8  # tensor elements shown (bytes of tensor_content: 4 times as many)
+_SHOWN_DIMS = 16  # a shape with more dims is cut, with its rank said
+_ATTR_WIDTH = 80  # one graph attr's text, cut beyond
+
+
+def _tensor_text(tensor):
+    dtype, shape, flat = reader.tensor_values(tensor)  # DecodeError for an impossible shape
+    dims = "%r" % shape if len(shape) <= _SHOWN_DIMS else \
+        "[%s, ... (rank %d)]" % (", ".join(map(str, shape[:_SHOWN_DIMS])), len(shape))
+    shown = flat[:_SHOWN_VALUES] if not isinstance(flat, bytes) else flat[:4 * _SHOWN_VALUES]
+    more = " ..." if len(flat) > len(shown) else ""
+    fill = getattr(flat, "values", None)
+    if fill is not None:  # _tensor.FilledValues: the last of the values fills the shape
+        more += " (%d value%s given, the last repeated to %d)" % (
+            len(fill), "" if len(fill) == 1 else "s", len(flat))
+    return "tensor %s%s=%r%s" % (dtype, dims, shown, more)
+
+
+def _plugin_text(plugin):
+    parts = ["plugin=%r" % plugin.plugin_name]
+    if plugin.content:
+        schema = _PLUGIN_CONTENT.get(plugin.plugin_name)
+        try:
+            if schema is None:
+                raise DecodeError("no schema")
+            parts.append("content=%r" % schema.decode(plugin.content))
+        except DecodeError:  # no schema, or not what the plugin writes
+            parts.append("content=%s" % plugin.content.hex())
+    return "  ".join(parts)
 
 
 def _value_line(value):
@@ -34,27 +75,30 @@ def _value_line(value):
                                                                  h.max))
     elif value.audio is not None:
         a = value.audio
-        parts.append("audio %s %d Hz, %d channel(s), %d frames (%d bytes)" % (
+        # %g, not %d: a float sample rate may be inf or nan in a damaged file
+        parts.append("audio %s %g Hz, %d channel(s), %d frames (%d bytes)" % (
             a.content_type, a.sample_rate, a.num_channels, a.length_frames,
             len(a.encoded_audio_string)))
     elif value.tensor is not None:
-        dtype, shape, flat = reader.tensor_values(value.tensor)
-        shown = flat[:8] if isinstance(flat, list) else flat[:32]
-        more = " ..." if len(flat) > len(shown) else ""
-        parts.append("tensor %s%s=%r%s" % (dtype, list(shape), shown, more))
+        parts.append(_tensor_text(value.tensor))
     else:
         parts.extend("%s=%r" % (k, getattr(value, k)) for k in kinds)
-    if value.metadata is not None:
-        plugin = value.metadata.plugin_data
-        if plugin is not None:
-            parts.append("plugin=%r" % plugin.plugin_name)
-            if plugin.content:
-                schema = _PLUGIN_CONTENT.get(plugin.plugin_name)
-                try:
-                    parts.append("content=%r" % schema.decode(plugin.content))
-                except (AttributeError, DecodeError):  # no schema, or not what we expect
-                    parts.append("content=%s" % plugin.content.hex())
+    if value.metadata is not None and value.metadata.plugin_data is not None:
+        parts.append(_plugin_text(value.metadata.plugin_data))
     return "  ".join(parts)
+
+
+def _attr_text(entry):
+    value = entry.value
+    if value is None:  # a map entry without its value: AttrValue's default, nothing set
+        shown = "(no value)"
+    elif value.list is not None and value.list.shape:
+        shown = "shapes=%s" % [[d.size for d in s.dim] for s in value.list.shape]
+    else:
+        shown = "%s=%r" % next(iter(value.fields()), ("?", None))
+    if len(shown) > _ATTR_WIDTH:
+        shown = shown[:_ATTR_WIDTH - 3] + "..."
+    return "%s:%s" % (entry.key, shown)
 
 
 def _node_line(node):
@@ -63,26 +107,59 @@ def _node_line(node):
         parts.append("inputs=%r" % (node.input,))
     if node.device:
         parts.append("device=%r" % node.device)
-    for entry in node.attr:
-        value = entry.value
-        if value.list is not None and value.list.shape:
-            shown = "shapes=%s" % [[d.size for d in s.dim] for s in value.list.shape]
-        else:
-            shown = "%s=%r" % next(iter(value.fields()), ("?", None))
-        parts.append("%s:%s" % (entry.key, shown if len(shown) <= 80 else shown[:77] + "..."))
+    parts.extend(_attr_text(entry) for entry in node.attr)
     return "  ".join(parts)
 
 
-def dump(path, out=sys.stdout):
-    """Print every record of an event file, decoded, with its offset; for a directory, every
-    event file below it, run by run. Returns an exit code."""
-    if os.path.isdir(path):
-        status = 0
-        for run, files in sorted(reader.event_files(path).items()):
-            for name in files:
-                print("== run %s: %s" % (run, name), file=out)
-                status = dump(name, out) or status
-        return status
+def _nested(schema, data, base):
+    """A message held in a ``bytes`` field, or the DecodeError saying why it is not one."""
+    try:
+        return schema.decode(data, base), None
+    except DecodeError as err:
+        return None, err
+
+
+def _event_lines(offset, event):
+    """The head line of one Event, and the indented lines of its values or graph nodes."""
+    head = "@%-8d step=%-6d wall_time=%.6f" % (offset, event.step, event.wall_time)
+    lines = []
+    base = offset + HEADER_SIZE
+    for name, value in event.fields():
+        if name in ("wall_time", "step"):
+            continue
+        if name == "summary":
+            n = len(value.value)
+            head += "  summary (%d value%s)" % (n, "" if n == 1 else "s")
+            for index, v in enumerate(value.value):
+                try:
+                    lines.append("    " + _value_line(v))
+                except DecodeError as err:  # a tensor's shape: negative, or beyond int64
+                    where = "Event.summary.value[%d].tensor" % index
+                    raise DecodeError(err.msg, offset, where) from None
+        elif name == "graph_def":
+            graph, problem = _nested(_messages.GRAPH_DEF, value, base)
+            if problem is not None:
+                head += "  graph_def (%d bytes, not a GraphDef: %s)" % (len(value), problem)
+                continue
+            head += "  graph_def (%d nodes, %d bytes)" % (len(graph.node), len(value))
+            lines.extend("    " + _node_line(n) for n in graph.node)
+        elif name == "tagged_run_metadata":
+            meta, problem = _nested(_messages.RUN_METADATA, value.run_metadata, base)
+            if problem is not None:
+                head += "  tagged_run_metadata tag=%r (%d bytes, not a RunMetadata: %s)" % (
+                    value.tag, len(value.run_metadata), problem)
+                continue
+            devices = [d.device for d in meta.step_stats.dev_stats] \
+                if meta.step_stats is not None else []
+            head += "  tagged_run_metadata tag=%r devices=%r" % (value.tag, devices)
+        elif name == "meta_graph_def":
+            head += "  %s (%d bytes)" % (name, len(value))
+        else:
+            head += "  %s=%r" % (name, value)
+    return head, lines
+
+
+def _dump_file(path, out):
     with open(path, "rb") as f:
         data = f.read()
     tail = 0
@@ -92,36 +169,44 @@ def dump(path, out=sys.stdout):
             event = decode_event(payload, offset + HEADER_SIZE)
             tail = offset + OVERHEAD + len(payload)
             count += 1
-            head = "@%-8d step=%-6d wall_time=%.6f" % (offset, event.step, event.wall_time)
-            lines = []
-            for name, value in event.fields():
-                if name in ("wall_time", "step"):
-                    continue
-                if name == "summary":
-                    n = len(value.value)
-                    head += "  summary (%d value%s)" % (n, "" if n == 1 else "s")
-                    lines.extend("    " + _value_line(v) for v in value.value)
-                elif name == "graph_def":
-                    graph = _messages.GRAPH_DEF.decode(value, offset + HEADER_SIZE)
-                    head += "  graph_def (%d nodes, %d bytes)" % (len(graph.node), len(value))
-                    lines.extend("    " + _node_line(n) for n in graph.node)
-                elif name == "tagged_run_metadata":
-                    meta = _messages.RUN_METADATA.decode(value.run_metadata)
-                    devices = [d.device for d in meta.step_stats.dev_stats] \
-                        if meta.step_stats is not None else []
-                    head += "  tagged_run_metadata tag=%r devices=%r" % (value.tag, devices)
-                elif name == "meta_graph_def":
-                    head += "  %s (%d bytes)" % (name, len(value))
-                else:
-                    head += "  %s=%r" % (name, value)
+            head, lines = _event_lines(offset, event)
             print(head, file=out)
             for line in lines:
                 print(line, file=out)
     except DecodeError as err:
-        print("error: %s" % err, file=out)
-        return 1
+        err.with_path(os.fspath(path))
+        raise
     print("%d records, %d bytes" % (count, len(data)), file=out)
     if tail < len(data):
         print("the last %d bytes are an incomplete record (a file still being written?)"
               % (len(data) - tail), file=out)
-    return 0
+
+
+def dump(path: Union[str, "os.PathLike[str]"], out: Optional[TextIO] = None) -> None:
+    """Print every record of an event file, decoded, with its offset; for a directory, every
+    event file below it, run by run (a ``== run RUN: FILE`` line before each).
+
+    Args:
+        path: an event file, or a directory holding event files.
+        out: the text stream to print to (default: ``sys.stdout`` at the time of the call).
+
+    Raises:
+        DecodeError: a record or Event is malformed, with ``path`` naming the file; the records
+            before it have been printed (and, for a directory, the files before it). A tensor whose
+            shape has a negative dim or more than 2**63-1 elements is malformed too (as
+            :func:`tinytb.reader.scalars` says).
+        FileNotFoundError: ``path`` does not exist, or is a directory with no event files
+            below it (``err.filename`` is the directory).
+        OSError: the file cannot be read.
+    """
+    out = sys.stdout if out is None else out
+    if not os.path.isdir(path):
+        _dump_file(path, out)
+        return
+    runs = reader.event_files(path)
+    if not runs:
+        raise FileNotFoundError(2, "no event files under this directory", os.fspath(path))
+    for run, files in runs.items():
+        for name in files:
+            print("== run %s: %s" % (run, name), file=out)
+            _dump_file(name, out)

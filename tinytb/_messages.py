@@ -19,7 +19,10 @@ Encoders take already-encoded sub-messages as ``bytes`` (``None`` meaning "not s
 :class:`Message` objects whose attributes are the ``.proto`` field names.
 """
 
+from __future__ import annotations
+
 import struct
+from typing import TYPE_CHECKING, Any, Dict, Optional
 
 from . import _wire
 from ._wire import (bytes_field, double_field, float_field, packed_doubles, packed_floats,
@@ -116,7 +119,8 @@ STATUS_UNSPECIFIED, START, STOP, CHECKPOINT = 0, 1, 2, 3
 
 
 def session_log(status=0, checkpoint_path="", msg=""):
-    """message SessionLog { SessionStatus status = 1; string checkpoint_path = 2; string msg = 3; }"""
+    """message SessionLog { SessionStatus status = 1; string checkpoint_path = 2;
+      string msg = 3; }"""
     return _uint_if_set(1, status) + _string_if_set(2, checkpoint_path) + _string_if_set(3, msg)
 
 
@@ -456,6 +460,9 @@ class Message:
     is set). ``repr`` shows only the fields that were on the wire.
     """
 
+    if TYPE_CHECKING:  # the fields are attributes set from the schema: Any to a type checker
+        def __getattr__(self, name: str) -> Any: ...
+
     def __init__(self, schema, fields, present=()):
         self._schema = schema
         self._present = frozenset(present)
@@ -466,7 +473,10 @@ class Message:
         return self._schema.name
 
     def fields(self):
-        """``(name, value)`` for every field that was on the wire, in field-number order."""
+        """``(name, value)`` for every field that was on the wire, in field-number order.
+
+        (A message with a field named ``fields``, as ``google.protobuf.Struct`` has, hides this
+        method behind that attribute: call ``Message.fields(msg)`` there.)"""
         return [(name, self.__dict__[name])
                 for _, (name, _, _) in sorted(self._schema.fields.items())
                 if name in self._present]
@@ -479,12 +489,16 @@ class Message:
     def _values(self):
         return [self.__dict__[name] for name, _, _ in self._schema.fields.values()]
 
-    __hash__ = None
+    __hash__ = None  # type: ignore[assignment]  # mutable, compared by value
 
     def __repr__(self):
-        inner = ", ".join("%s=%r" % item for item in self.fields())
+        inner = ", ".join("%s=%r" % item for item in Message.fields(self))
         return "%s(%s)" % (self._schema.name, inner)
 
+
+# Nesting limit of Schema.decode: protobuf's default recursion limit (C++
+# io::CodedInputStream::kDefaultRecursionLimit, Python's and upb's too) is 100.
+MAX_DEPTH = 100
 
 _DEFAULTS = {"double": 0.0, "float": 0.0, "int64": 0, "int32": 0, "uint64": 0, "uint32": 0,
              "enum": 0, "bool": False, "string": "", "bytes": b""}
@@ -501,11 +515,17 @@ class Schema:
         self.fields = fields
         self.oneof = frozenset(oneof)
 
-    def decode(self, buf, base=0, path=None):
+    def decode(self, buf: bytes, base: int = 0, path: Optional[str] = None,
+               depth: int = 0) -> Message:
         """Decode one message. ``base`` is the offset of ``buf`` inside the outermost buffer,
-        so that errors report positions a reader can find; ``path`` names the field."""
+        so that errors report positions a reader can find; ``path`` names the field; ``depth``
+        counts the messages this one is nested in (more than :data:`MAX_DEPTH` levels raise
+        DecodeError, as protobuf's parsers refuse input nested deeper than their recursion
+        limit, 100 by default)."""
         path = path or self.name
-        values = {}
+        if depth > MAX_DEPTH:  # the outermost is 0: 100 levels of submessages below it
+            raise DecodeError("messages nested more than %d deep" % MAX_DEPTH, base, path)
+        values: Dict[str, Any] = {}
         present = set()
         try:
             for number, wire_type, raw, offset in _wire.iter_fields(buf):
@@ -515,7 +535,7 @@ class Schema:
                 name, kind, repeated = spec
                 value = self._convert(kind, repeated, wire_type, raw, base + offset,
                                       "%s.%s" % (path, name),
-                                      len(values.get(name, ())) if repeated else 0)
+                                      len(values.get(name, ())) if repeated else 0, depth)
                 present.add(name)
                 if repeated:
                     if isinstance(value, list):
@@ -539,13 +559,13 @@ class Schema:
         return Message(self, values, present)
 
     @staticmethod
-    def _convert(kind, repeated, wire_type, raw, offset, path, index):
+    def _convert(kind, repeated, wire_type, raw, offset, path, index, depth):
         if isinstance(kind, Schema):
             if wire_type != _wire.LEN:
                 raise DecodeError("wire type %d for a message field" % wire_type, offset, path)
             if repeated:
                 path = "%s[%d]" % (path, index)
-            return kind.decode(raw, offset, path)
+            return kind.decode(raw, offset, path, depth + 1)
         if repeated and wire_type == _wire.LEN and kind in _PACKABLE:
             try:
                 if kind == "double":
@@ -670,7 +690,8 @@ STRUCT_VALUE.oneof = frozenset(("null_value", "number_value", "string_value", "b
                                 "struct_value", "list_value"))
 MAP_ENTRY = Schema("HparamsEntry", {1: ("key", "string", False), 2: ("value", STRUCT_VALUE, False)})
 STRUCT.fields[1] = ("fields", MAP_ENTRY, True)
-INTERVAL = Schema("Interval", {1: ("min_value", "double", False), 2: ("max_value", "double", False)})
+INTERVAL = Schema("Interval", {1: ("min_value", "double", False),
+                               2: ("max_value", "double", False)})
 HPARAM_INFO = Schema("HParamInfo", {
     1: ("name", "string", False), 2: ("display_name", "string", False),
     3: ("description", "string", False), 4: ("type", "enum", False),
@@ -721,6 +742,6 @@ RUN_METADATA = Schema("RunMetadata", {1: ("step_stats", STEP_STATS, False),
                                       3: ("partition_graphs", GRAPH_DEF, True)})
 
 
-def decode_event(buf, base=0):
+def decode_event(buf: bytes, base: int = 0) -> Message:
     """Decode one serialized ``Event``; raises DecodeError naming the field path."""
     return EVENT.decode(buf, base)

@@ -21,10 +21,15 @@ else that is wrong raises :class:`~tinytb.errors.DecodeError` with the record's 
 TensorBoard's name for the section that failed: "header", "header crc", "data" or "data crc".
 """
 
+from __future__ import annotations
+
 import struct
+from typing import IO, Dict, Iterator, Tuple, Union, cast
 
 from ._crc32c import masked_crc32c
 from .errors import DecodeError
+
+Buffer = Union[bytes, bytearray, memoryview]
 
 _LENGTH = struct.Struct("<Q")  # uint64 length
 _MASKED_CRC = struct.Struct("<I")  # uint32 masked crc of length, and of data
@@ -34,10 +39,10 @@ OVERHEAD = HEADER_SIZE + FOOTER_SIZE
 
 # The header depends on the length alone, and event lengths repeat (every scalar of one tag has
 # one of a few lengths): cache it.
-_headers = {}
+_headers: Dict[int, bytes] = {}
 
 
-def record_header(length):
+def record_header(length: int) -> bytes:
     """The 12 bytes that open a record of ``length`` payload bytes."""
     header = _headers.get(length)
     if header is None:
@@ -48,20 +53,27 @@ def record_header(length):
     return header
 
 
-def frame(data):
+def frame(data: bytes) -> bytes:
     """One whole record: header, ``data``, footer."""
     return record_header(len(data)) + data + _MASKED_CRC.pack(masked_crc32c(data))
 
 
-def iter_records(source, strict=False):
+def iter_records(source: Union[Buffer, IO[bytes]],
+                 strict: bool = False) -> Iterator[Tuple[int, bytes]]:
     """Yield ``(offset, data)`` for each record of ``source``: a bytes-like object, or a binary
     file object read from its current position (offsets then count from there).
 
     A record cut short at the end ends the iteration (``strict=True`` raises DecodeError for it
-    instead). A CRC mismatch raises DecodeError.
+    instead); so does a length field claiming more bytes than are left. A CRC mismatch raises
+    DecodeError. Memory use follows the bytes present: a file's long record is read in 1 MiB
+    pieces, never allocated at the size its length field claims.
+
+    Args:
+        source: the bytes of an event file, or a binary file object.
+        strict: raise DecodeError for a record cut short at the end too.
     """
     if hasattr(source, "read"):
-        return _iter_file(source, strict)
+        return _iter_file(cast("IO[bytes]", source), strict)
     return _iter_buffer(memoryview(source), strict)
 
 
@@ -70,7 +82,8 @@ def iter_records(source, strict=False):
 MAX_LENGTH = 1 << 31
 
 
-def _check_header(header, offset):
+def _check_header(header: Buffer, offset: int) -> int:
+    length: int
     length, = _LENGTH.unpack_from(header)
     stored, = _MASKED_CRC.unpack_from(header, 8)
     computed = masked_crc32c(header[:8])
@@ -82,7 +95,7 @@ def _check_header(header, offset):
     return length
 
 
-def _check_data(data, footer, offset):
+def _check_data(data: Buffer, footer: Buffer, offset: int) -> None:
     stored, = _MASKED_CRC.unpack_from(footer)
     computed = masked_crc32c(data)
     if stored != computed:
@@ -90,12 +103,12 @@ def _check_data(data, footer, offset):
                           offset, "data crc")
 
 
-def _truncated(offset, section, have, need):
+def _truncated(offset: int, section: str, have: int, need: int) -> DecodeError:
     return DecodeError("truncated record: %d of %d bytes of its %s" % (have, need, section),
                        offset, section)
 
 
-def _iter_buffer(buf, strict):
+def _iter_buffer(buf: memoryview, strict: bool) -> Iterator[Tuple[int, bytes]]:
     pos = 0
     end = len(buf)
     while pos < end:
@@ -123,7 +136,26 @@ def _iter_buffer(buf, strict):
         pos = start + length + FOOTER_SIZE
 
 
-def _iter_file(f, strict):
+# A record longer than this is read from a file in pieces of this size, so that memory grows
+# with the bytes actually there, not with what a (corrupt) length field claims: ``f.read(n)``
+# allocates n bytes before it reads. Shorter records (nearly all) take one read.
+_CHUNK = 1 << 20
+
+
+def _read_long(f: IO[bytes], length: int) -> bytes:
+    """Up to ``length`` (> _CHUNK) bytes of ``f``; fewer only at the end of the file."""
+    parts = []
+    left = length
+    while left:
+        part = f.read(min(left, _CHUNK))
+        if not part:
+            break
+        parts.append(part)
+        left -= len(part)
+    return b"".join(parts)
+
+
+def _iter_file(f: IO[bytes], strict: bool) -> Iterator[Tuple[int, bytes]]:
     pos = 0
     while True:
         header = f.read(HEADER_SIZE)
@@ -136,7 +168,7 @@ def _iter_file(f, strict):
                 raise _truncated(pos, "header crc", len(header) - 8, 4)
             return
         length = _check_header(header, pos)
-        data = f.read(length)
+        data = f.read(length) if length <= _CHUNK else _read_long(f, length)
         if len(data) < length:
             if strict:
                 raise _truncated(pos, "data", len(data), length)

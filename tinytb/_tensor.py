@@ -18,10 +18,17 @@ float32 bit patterns in ``half_val`` and writes uint8 to ``uint32_val``
 (torch-writer-reference.md section 4.2). tinytb follows TensorFlow.
 """
 
+from __future__ import annotations
+
 import math
+import operator
 import struct
 import sys
 from array import array
+from collections.abc import Sequence
+from typing import Any, List, Tuple, Union
+
+from .errors import DecodeError
 
 # enum DataType (types.proto), the values writers use
 DT_FLOAT = 1
@@ -158,15 +165,112 @@ _CONTENT_CODES = {"float32": "f", "float64": "d", "float16": "e", "int8": "b", "
                   "bfloat16": "H"}
 
 
-def decode(tensor):
-    """``(dtype_name, shape, flat_values)`` of a decoded TensorProto Message, as
-    ``tensor_util.make_ndarray`` reads it: ``tensor_content`` if present, else the typed field,
-    whose last value fills the rest when it holds fewer values than the shape has elements."""
-    name = DTYPE_NAMES.get(tensor.dtype, "DT_%d" % tensor.dtype)
+# The element count of a shape must fit an int64 (TensorShape's num_elements is an int64).
+_MAX_ELEMENTS = min((1 << 63) - 1, sys.maxsize)  # and len() must hold it
+
+
+class FilledValues(Sequence):
+    """The flat values of a tensor whose typed field holds fewer values than its shape has
+    elements: ``make_ndarray`` repeats the last value to fill the rest. The fill is kept as a
+    fill, not expanded: ``len()`` is the shape's element count, indexing works as on the
+    expanded list, and slices and iteration make values on demand. So a few bytes declaring
+    shape ``[1 << 40]`` cost a few bytes. Compares equal to the expanded list.
+
+    Attributes:
+        values: the values the field holds (a list of at least one).
+        size: the element count of the shape (more than ``len(values)``).
+    """
+
+    __slots__ = ("values", "size")
+
+    def __init__(self, values, size):
+        self.values = values
+        self.size = size
+
+    def __len__(self):
+        return self.size
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [self._at(i) for i in range(*index.indices(self.size))]
+        index = operator.index(index)
+        if index < 0:
+            index += self.size
+        if not 0 <= index < self.size:
+            raise IndexError("index out of range")
+        return self._at(index)
+
+    def _at(self, i):
+        values = self.values
+        return values[i] if i < len(values) else values[-1]
+
+    def __iter__(self):
+        yield from self.values
+        last = self.values[-1]
+        for _ in range(self.size - len(self.values)):
+            yield last
+
+    # The Sequence mixins would walk all ``size`` elements; the fill answers at once.
+    def __contains__(self, value):
+        return value in self.values
+
+    def index(self, value, start=0, stop=None):
+        stop = self.size if stop is None else stop
+        for i in range(*slice(start, stop).indices(self.size)):
+            if i >= len(self.values):
+                if self.values[-1] == value:
+                    return i
+                break
+            if self.values[i] == value:
+                return i
+        raise ValueError("%r is not in FilledValues" % (value,))
+
+    def count(self, value):
+        extra = self.size - len(self.values) if self.values[-1] == value else 0
+        return self.values.count(value) + extra
+
+    def __eq__(self, other):
+        if isinstance(other, FilledValues):
+            return self.size == other.size and self.values == other.values
+        if isinstance(other, (list, tuple)):
+            return len(other) == self.size and all(a == b for a, b in zip(self, other))
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self):
+        return "FilledValues(%r, size=%d)" % (self.values, self.size)
+
+
+def _shape(tensor):
+    """The dims of the tensor's shape and their product; DecodeError for a negative dim or a
+    product beyond int64."""
     shape = [d.size for d in tensor.tensor_shape.dim] if tensor.tensor_shape else []
     count = 1
     for size in shape:
+        if size < 0:
+            raise DecodeError("tensor shape %r has a negative dim" % (shape[:16],), None,
+                              "TensorProto.tensor_shape")
         count *= size
+        if count > _MAX_ELEMENTS:
+            raise DecodeError("tensor shape %r has more than 2**63-1 elements" % (shape[:16],),
+                              None, "TensorProto.tensor_shape")
+    return shape, count
+
+
+def decode(tensor: Any) -> Tuple[str, List[int], Union[Sequence[Any], bytes]]:
+    """``(dtype_name, shape, flat_values)`` of a decoded TensorProto Message, as
+    ``tensor_util.make_ndarray`` reads it: ``tensor_content`` if present, else the typed field.
+
+    When the values hold fewer elements than the shape has, the last value fills the rest
+    (TensorFlow's rule); ``flat_values`` is then a :class:`FilledValues` sequence that keeps the
+    fill as one value instead of a list of the shape's size. Otherwise it is a list of exactly
+    the values in the bytes (``bytes`` for ``tensor_content`` of a dtype with no fixed layout).
+    No values at all give ``[]`` whatever the shape. A negative dim, or dims whose product
+    overflows int64, raise :class:`~tinytb.errors.DecodeError`.
+    """
+    name = DTYPE_NAMES.get(tensor.dtype, "DT_%d" % tensor.dtype)
+    shape, count = _shape(tensor)
     if tensor.tensor_content:
         code = _CONTENT_CODES.get(name)
         if code is None:
@@ -187,5 +291,5 @@ def decode(tensor):
     if name in ("complex64", "complex128"):
         values = [complex(values[i], values[i + 1]) for i in range(0, len(values) - 1, 2)]
     if values and len(values) < count:
-        values = values + [values[-1]] * (count - len(values))
+        return name, shape, FilledValues(values, count)
     return name, shape, values
