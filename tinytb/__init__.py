@@ -24,11 +24,13 @@ General layout (the layers point one way, downwards; only ``_event_file`` touche
     _crc32c.py      CRC-32C and the masked CRC of TFRecords
     reader.py       reading event files back (public)
     errors.py       DecodeError
-    __main__.py     python -m tinytb demo | dump
+    __main__.py     the `tinytb` command (also `python -m tinytb`): demo, dump
 
 Everything here imports the standard library only, with relative imports, so the folder can be
 copied into another project as it is.
 """
+
+from __future__ import annotations
 
 __version__ = "0.1.0"
 
@@ -37,3 +39,23 @@ from .writer import FileWriter, SummaryToEventTransformer, SummaryWriter
 
 __all__ = ["SummaryWriter", "FileWriter", "SummaryToEventTransformer", "DecodeError",
            "__version__"]
+
+# Public submodules imported on first use (PEP 562), so ``tinytb.reader`` works after a bare
+# ``import tinytb`` without every writer paying for the reader at import. (``summary`` is
+# usually loaded already, by writer; importing a submodule sets it as an attribute here, and
+# then this hook is not called for it.)
+_LAZY_SUBMODULES = ("reader", "summary")
+
+
+def __getattr__(name: str) -> object:
+    """``tinytb.reader`` and ``tinytb.summary``, imported on first use."""
+    if name in _LAZY_SUBMODULES:
+        import importlib
+
+        return importlib.import_module("." + name, __name__)
+    raise AttributeError("module %r has no attribute %r" % (__name__, name))
+
+
+def __dir__() -> list[str]:
+    """The module's names and the lazy submodules, for completion in a REPL."""
+    return sorted(set(globals()) | set(_LAZY_SUBMODULES))

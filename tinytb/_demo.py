@@ -2,14 +2,19 @@
 """The demo run: one run with every dashboard TensorBoard has, written with the standard library
 alone (``tinytb demo LOGDIR``)."""
 
+from __future__ import annotations
+
 import math
 import os
 import random
+from typing import List, Sequence
 
 from .writer import SummaryWriter
 
-def demo(logdir):
-    """Write a small run with every summary kind tinytb implements so far."""
+
+def demo(logdir: str) -> str:
+    """Write a small run with every summary kind tinytb implements so far; return its folder.
+    Errors creating or writing it are the writer's ``OSError``s."""
     with SummaryWriter(logdir) as w:
         for step in range(200):
             t = step / 20.0
@@ -21,7 +26,8 @@ def demo(logdir):
                    "standard library alone.\n\n| kind | tag |\n|---|---|\n| scalars | "
                    "`loss/*`, `lr` |\n| scalars (sub-runs) | `wave` |\n| text | `about` |\n"
                    "| images | `images/*` |\n| video | `video/orbit` |\n| audio | `audio/chirp` |\n"
-                   "| histograms, distributions | `weights/layer1` |\n| pr curves | `pr/classifier` |\n"
+                   "| histograms, distributions | `weights/layer1` |\n"
+                   "| pr curves | `pr/classifier` |\n"
                    "| mesh | `mesh/octahedron` |\n| hparams | this run and `trial-*` |\n"
                    "| projector | `embedding/clusters` |\n| graphs | a small classifier |\n"
                    "| tensor (not shown by TensorBoard) | "
@@ -38,11 +44,11 @@ def demo(logdir):
     return w.get_logdir()
 
 
-def _chart(width=240, height=140):
+def _chart(width: int = 240, height: int = 140) -> memoryview:
     """A small line chart drawn into an RGB array by hand: the training curve of the demo."""
     px = bytearray(b"\xff" * (width * height * 3))
 
-    def dot(x, y, rgb):
+    def dot(x: int, y: int, rgb: Sequence[int]) -> None:
         if 0 <= x < width and 0 <= y < height:
             i = (y * width + x) * 3
             px[i:i + 3] = bytes(rgb)
@@ -51,7 +57,7 @@ def _chart(width=240, height=140):
         dot(x, height - 20, (0, 0, 0))
     for y in range(10, height - 19):
         dot(20, y, (0, 0, 0))
-    previous = None
+    previous: int | None = None
     for x in range(21, width - 10):  # the curve, joined point to point
         t = (x - 21) / (width - 31) * 10.0
         loss = math.exp(-t / 3) + 0.05 * math.sin(3 * t)
@@ -64,7 +70,7 @@ def _chart(width=240, height=140):
     return memoryview(bytes(px)).cast("B", (height, width, 3))
 
 
-def _demo_media(w):
+def _demo_media(w: SummaryWriter) -> None:
     size = 64
     gradient = [[[x / (size - 1) for x in range(size)] for _ in range(size)],
                 [[y / (size - 1) for _ in range(size)] for y in range(size)],
@@ -76,7 +82,7 @@ def _demo_media(w):
     w.add_images("images/batch", tiles, 0)  # 12 grey NCHW tiles: an 8-column grid
     w.add_image_with_boxes("images/boxes", gradient, [[8, 8, 40, 30], [30, 36, 60, 60]], 0,
                            labels=["cat", "dog"])
-    frames = []
+    frames: List[List[List[List[float]]]] = []
     for t in range(16):
         frame = [[[0.0] * 32 for _ in range(32)] for _ in range(3)]
         cx = 16 + int(10 * math.cos(t / 16 * 2 * math.pi))
@@ -116,7 +122,7 @@ _DEMO_GRAPH = [
 ]
 
 
-def _demo_plugins(w):
+def _demo_plugins(w: SummaryWriter) -> None:
     rng = random.Random(1)
     for step in (0, 100, 199):  # a classifier that separates the classes better over time
         labels = [rng.random() < 0.4 for _ in range(500)]
@@ -143,7 +149,9 @@ def _demo_plugins(w):
             trial.add_hparams({"lr": lr, "optimizer": opt, "augment": augment}, metric,
                               run_name=".")
     w.add_graph(_DEMO_GRAPH)
-    points, names, sprites = [], [], []
+    points: List[List[float]] = []
+    names: List[List[str]] = []
+    sprites: List[List[List[List[int]]]] = []
     palette = [(230, 60, 60), (60, 90, 230), (60, 200, 60)]
     for i in range(150):  # three clusters in 5-D, each point with a label and a sprite
         k = i % 3
