@@ -74,7 +74,7 @@ def test_proto3_presence_rules():
 
 
 def test_source_metadata_header_event():
-    # The layout of PyTorch's first record with our writer name (reference section 1.3)
+    # The layout of PyTorch's first record with our writer name (docs/event-file-format.md section 1.1)
     data = _messages.event(wall_time=1.5, file_version="brain.Event:2",
                            source_metadata=_messages.source_metadata("tinytb"))
     assert data == (bytes.fromhex("09000000000000f83f 1a0d".replace(" ", ""))
@@ -84,7 +84,7 @@ def test_source_metadata_header_event():
 def test_histogram_proto_field_order():
     data = _messages.histogram_proto(min=0.0, max=3.5, num=5.0, sum=7.5, sum_squares=18.25,
                                      bucket_limit=[0.0, 3.5], bucket=[0.0, 5.0])
-    # min=0 omitted (reference section 11, add_histogram vector), then 2,3,4,5,6,7
+    # min=0 omitted (docs/event-file-format.md section 6, add_histogram vector), then 2,3,4,5,6,7
     assert [f for f, _, _, _ in __import__("tinytb")._wire.iter_fields(data)] == [2, 3, 4, 5, 6, 7]
 
 
@@ -173,7 +173,7 @@ def test_layout_decode():
 # -- plugin data of PR curves, meshes and hparams ----------------------------------------------
 
 def test_pr_curve_plugin_data_vector():
-    # torch-writer-reference.md section 11: add_pr_curve(..., num_thresholds=5) metadata
+    # docs/event-file-format.md section 6: add_pr_curve(..., num_thresholds=5) metadata
     # "4a.. 0a.. 0a09 'pr_curves' 1202 1005"
     assert _messages.pr_curve_plugin_data(5) == bytes.fromhex("1005")
     assert _messages.summary_metadata("pr_curves", _messages.pr_curve_plugin_data(5)) == \

@@ -12,7 +12,7 @@ from vectors import RECORD_FILE_VERSION, RECORD_LOSS
 
 
 def test_record_vectors():
-    # torch-writer-reference.md section 2: two whole records tensorboard's RecordWriter wrote
+    # docs/event-file-format.md sections 2 and 6: two whole records tensorboard's RecordWriter wrote
     fv = _messages.event(wall_time=1.5, file_version="brain.Event:2")
     assert _record.frame(fv) == RECORD_FILE_VERSION
     loss = _messages.event(wall_time=2.0, step=3, summary=_messages.summary(

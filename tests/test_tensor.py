@@ -3,11 +3,11 @@
 Sources of the expected bytes:
 
 * TENSOR_INT32 is the event PyTorch 2.13 wrote for ``add_tensor('t', int32 [1,2,3], 4,
-  walltime=4.0)`` (torch-writer-reference.md section 11, tests/vectors.py).
+  walltime=4.0)`` (docs/event-file-format.md section 6, tests/vectors.py).
 * SUMMARY below are ``Summary`` messages serialized by TensorBoard 2.21's own protobuf classes
   (``tensorboard.compat.proto``, upb runtime) from ``TensorProto(dtype, tensor_shape,
   <field>=[...])`` with the field and the value bits of TensorFlow's convention (tensor.proto,
-  ``tensor_util.make_ndarray``; reference section 4.2): real binary16/bfloat16 bits in
+  ``tensor_util.make_ndarray``; docs/event-file-format.md section 4.1): real binary16/bfloat16 bits in
   ``half_val``, uint8 and uint16 in ``int_val``. For float32/64, int8/16/64, bool and
   complex64/128 these are also PyTorch's bytes (conformance/ checks that against torch).
 """

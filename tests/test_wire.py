@@ -11,7 +11,7 @@ from tinytb.errors import DecodeError
 
 # (value, encoding). Sources: the protobuf encoding guide (https://protobuf.dev/programming-
 # guides/encoding/: 1 -> 01, 150 -> 96 01, "-1 ... ten bytes"), pure-protobuf's UVARINT_CASES
-# (3 -> 03, 270 -> 8e 02, 86942 -> 9e a7 05), torch-writer-reference.md section 4.1
+# (3 -> 03, 270 -> 8e 02, 86942 -> 9e a7 05), docs/event-file-format.md section 3
 # (Event.step=-1 -> ff x9 01).
 VARINTS = [
     (0, "00"), (1, "01"), (3, "03"), (127, "7f"), (128, "8001"), (150, "9601"), (270, "8e02"),
@@ -62,7 +62,7 @@ def test_field_encoders():
 
 
 def test_float32_overflow_becomes_infinity():
-    # torch-writer-reference.md 4.1: 1e40 -> 0000807f; struct alone raises OverflowError.
+    # docs/event-file-format.md section 3: 1e40 -> 0000807f; struct alone raises OverflowError.
     with pytest.raises(OverflowError):
         struct.pack("<f", 1e40)
     assert _wire.float32_bytes(1e40).hex() == "0000807f"

@@ -15,7 +15,7 @@ TensorBoard decodes with):
 
 PyTorch's writer departs from this twice, and TensorBoard then shows wrong or no values: it puts
 float32 bit patterns in ``half_val`` and writes uint8 to ``uint32_val``
-(torch-writer-reference.md section 4.2). tinytb follows TensorFlow.
+(docs/event-file-format.md section 4.1). tinytb follows TensorFlow.
 """
 
 from __future__ import annotations

@@ -20,6 +20,8 @@ learning the format; they raise :class:`~tinytb.errors.DecodeError` on malformed
 let ``struct.error`` or ``IndexError`` escape.
 """
 
+from __future__ import annotations
+
 import struct
 import sys
 from array import array
@@ -47,7 +49,7 @@ _SMALL = tuple(bytes((i,)) for i in range(128))
 _PAIR = struct.Struct("<BB")
 
 
-def varint(value):
+def varint(value: int) -> bytes:
     """The base-128 varint of an integer; negative values as 64-bit two's complement."""
     if 0 <= value < 128:
         return _SMALL[value]
@@ -63,11 +65,11 @@ def varint(value):
     return bytes(out)
 
 
-def key(field, wire_type):
+def key(field: int, wire_type: int) -> bytes:
     return varint((field << 3) | wire_type)
 
 
-def float32_bytes(value):
+def float32_bytes(value: float) -> bytes:
     """IEEE binary32, round to nearest; beyond the float32 range it becomes +-inf, as protobuf's
     C++ and upb runtimes do (a C cast). ``struct`` raises OverflowError there instead."""
     try:
@@ -78,25 +80,25 @@ def float32_bytes(value):
 
 # -- one field, key included ------------------------------------------------------------------
 
-def uint_field(field, value):
+def uint_field(field: int, value: int) -> bytes:
     """int32/int64/uint32/uint64/bool/enum: VARINT (negative ints as ten bytes)."""
     return varint(field << 3) + varint(value)
 
 
-def double_field(field, value):
+def double_field(field: int, value: float) -> bytes:
     return varint((field << 3) | I64) + _DOUBLE.pack(value)
 
 
-def float_field(field, value):
+def float_field(field: int, value: float) -> bytes:
     return varint((field << 3) | I32) + float32_bytes(value)
 
 
-def bytes_field(field, payload):
+def bytes_field(field: int, payload: bytes) -> bytes:
     """LEN: strings (already UTF-8), bytes and embedded messages."""
     return varint((field << 3) | LEN) + varint(len(payload)) + payload
 
 
-def string_field(field, text):
+def string_field(field: int, text: str) -> bytes:
     return bytes_field(field, text.encode("utf-8"))
 
 
@@ -148,11 +150,11 @@ def decode_varint(buf, pos):
     return result & (_UINT64 - 1), pos
 
 
-def to_int64(value):
+def to_int64(value: int) -> int:
     return value - _UINT64 if value >= 1 << 63 else value
 
 
-def to_int32(value):
+def to_int32(value: int) -> int:
     value &= 0xFFFFFFFF
     return value - (1 << 32) if value >= 1 << 31 else value
 
@@ -196,7 +198,7 @@ def iter_fields(buf):
         yield field, wire_type, value, vstart
 
 
-def unpack_double(raw):
+def unpack_double(raw: bytes) -> float:
     return _DOUBLE.unpack(raw)[0]
 
 
