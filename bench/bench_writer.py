@@ -89,7 +89,7 @@ class Lib(object):
         try:
             self.writer_class, self.version = self._loader()
         except Exception as exc:  # ImportError, or a package that is mid-edit
-            self.error = '%s: %s' % (type(exc).__name__, exc)
+            self.error = "%s: %s" % (type(exc).__name__, exc)
             self.writer_class = None
         return self.writer_class is not None
 
@@ -99,12 +99,12 @@ def _load_tinytb():
         sys.path.insert(0, REPO)
     import tinytb
 
-    if getattr(tinytb, '__file__', None) is None:
-        raise ImportError('tinytb/ has no __init__.py yet')
+    if getattr(tinytb, "__file__", None) is None:
+        raise ImportError("tinytb/ has no __init__.py yet")
     where = os.path.dirname(os.path.abspath(tinytb.__file__))
     if os.path.dirname(where) != REPO:
-        raise ImportError('tinytb was imported from %s, not from this checkout' % where)
-    return tinytb.SummaryWriter, getattr(tinytb, '__version__', '?')
+        raise ImportError("tinytb was imported from %s, not from this checkout" % where)
+    return tinytb.SummaryWriter, getattr(tinytb, "__version__", "?")
 
 
 def _load_torch():
@@ -118,19 +118,23 @@ def _load_tbx():
     import tensorboardX
     from tensorboardX import SummaryWriter
 
-    return SummaryWriter, getattr(tensorboardX, '__version__', '?')
+    return SummaryWriter, getattr(tensorboardX, "__version__", "?")
 
 
 def all_libs():
     return [
-        Lib('tinytb', 'tinytb', 'from tinytb import SummaryWriter', _load_tinytb),
-        Lib('torch', 'torch.utils.tensorboard',
-            'from torch.utils.tensorboard import SummaryWriter', _load_torch),
-        Lib('tbx', 'tensorboardX', 'from tensorboardX import SummaryWriter', _load_tbx),
+        Lib("tinytb", "tinytb", "from tinytb import SummaryWriter", _load_tinytb),
+        Lib(
+            "torch",
+            "torch.utils.tensorboard",
+            "from torch.utils.tensorboard import SummaryWriter",
+            _load_torch,
+        ),
+        Lib("tbx", "tensorboardX", "from tensorboardX import SummaryWriter", _load_tbx),
     ]
 
 
-BASELINE = 'torch'  # ratios are against PyTorch's writer
+BASELINE = "torch"  # ratios are against PyTorch's writer
 
 
 # --------------------------------------------------------------------------
@@ -152,50 +156,52 @@ def percentile(sorted_xs, q):
 
 def fmt_time(seconds):
     if seconds is None:
-        return '-'
+        return "-"
     a = abs(seconds)
     if a >= 1:
-        return '%.3f s' % seconds
+        return "%.3f s" % seconds
     if a >= 1e-3:
-        return '%.1f ms' % (seconds * 1e3)
+        return "%.1f ms" % (seconds * 1e3)
     if a >= 1e-6:
-        return '%.2f µs' % (seconds * 1e6)
-    return '%.0f ns' % (seconds * 1e9)
+        return "%.2f µs" % (seconds * 1e6)
+    return "%.0f ns" % (seconds * 1e9)
 
 
 def fmt_ms(seconds):
-    return '-' if seconds is None else '%.1f ms' % (seconds * 1e3)
+    return "-" if seconds is None else "%.1f ms" % (seconds * 1e3)
 
 
 def fmt_rate(x):
-    return '-' if x is None else '{:,.0f}/s'.format(x)
+    return "-" if x is None else "{:,.0f}/s".format(x)
 
 
 def fmt_ratio(x):
     if x is None:
-        return '-'
+        return "-"
     if x >= 100 or x < 0.01:
-        return '%.3gx' % x
-    return '%.2fx' % x
+        return "%.3gx" % x
+    return "%.2fx" % x
 
 
 def fmt_mib(kib):
-    return '-' if kib is None else '%.1f MiB' % (kib / 1024.0)
+    return "-" if kib is None else "%.1f MiB" % (kib / 1024.0)
 
 
 def render_table(headers, rows, markdown=False):
     rows = [[str(c) for c in r] for r in rows]
     if markdown:
-        out = ['| ' + ' | '.join(headers) + ' |', '|' + '---|' * len(headers)]
-        out += ['| ' + ' | '.join(r) + ' |' for r in rows]
-        return '\n'.join(out)
-    widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h)
-              for i, h in enumerate(headers)]
-    line = lambda cells: '  '.join(  # noqa: E731
-        (c.ljust(w) if i == 0 else c.rjust(w)) for i, (c, w) in enumerate(zip(cells, widths)))
-    out = [line(headers), '  '.join('-' * w for w in widths)]
+        out = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
+        out += ["| " + " | ".join(r) + " |" for r in rows]
+        return "\n".join(out)
+    widths = [
+        max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)
+    ]
+    line = lambda cells: "  ".join(  # noqa: E731
+        (c.ljust(w) if i == 0 else c.rjust(w)) for i, (c, w) in enumerate(zip(cells, widths))
+    )
+    out = [line(headers), "  ".join("-" * w for w in widths)]
     out += [line(r) for r in rows]
-    return '\n'.join(out)
+    return "\n".join(out)
 
 
 class Section(object):
@@ -203,8 +209,8 @@ class Section(object):
 
     def __init__(self, title):
         self.title = title
-        self.tables = []    # (headers, rows)
-        self.notes = []     # strings
+        self.tables = []  # (headers, rows)
+        self.notes = []  # strings
         self.verdicts = []  # (target, 'PASS'|'FAIL'|'SKIP', detail)
         self.failures = []  # correctness failures: strings
         self.raw = {}
@@ -216,7 +222,7 @@ class Section(object):
         self.notes.append(text)
 
     def verdict(self, target, ok, detail):
-        status = 'SKIP' if ok is None else ('PASS' if ok else 'FAIL')
+        status = "SKIP" if ok is None else ("PASS" if ok else "FAIL")
         self.verdicts.append((target, status, detail))
 
 
@@ -236,20 +242,20 @@ def count_records(path):
     n = 0
     off = 0
     header_ok = False
-    unpack_q = struct.Struct('<Q').unpack
-    with open(path, 'rb') as f:
+    unpack_q = struct.Struct("<Q").unpack
+    with open(path, "rb") as f:
         while off < size:
             f.seek(off)
             head = f.read(8)
             if len(head) < 8:
-                return n, size, header_ok, 'truncated length at byte %d' % off
+                return n, size, header_ok, "truncated length at byte %d" % off
             (length,) = unpack_q(head)
             end = off + 12 + length + 4
             if end > size:
-                return n, size, header_ok, 'truncated record at byte %d' % off
+                return n, size, header_ok, "truncated record at byte %d" % off
             if n == 0:
                 f.seek(off + 12)
-                header_ok = b'brain.Event:' in f.read(min(length, 256))
+                header_ok = b"brain.Event:" in f.read(min(length, 256))
             n += 1
             off = end
     return n, size, header_ok, None
@@ -261,11 +267,12 @@ def check_counts(ctx, sec, res, expected):
     lossy = set()
     for lib in ctx.libs:
         for r in res.get(lib.name, ()):
-            if r['events'] != expected or r['problems']:
+            if r["events"] != expected or r["problems"]:
                 lossy.add(lib.name)
-                sec.failures.append('%s: event file holds %d events, expected %d %s'
-                                    % (lib.label, r['events'], expected,
-                                       '; '.join(r['problems'])))
+                sec.failures.append(
+                    "%s: event file holds %d events, expected %d %s"
+                    % (lib.label, r["events"], expected, "; ".join(r["problems"]))
+                )
     return lossy
 
 
@@ -279,16 +286,16 @@ def count_events(log_dir):
     problems = []
     for root, _dirs, files in os.walk(log_dir):
         for name in sorted(files):
-            if 'tfevents' not in name:
+            if "tfevents" not in name:
                 continue
             path = os.path.join(root, name)
             n, size, header_ok, problem = count_records(path)
             nbytes += size
             events += n - (1 if header_ok else 0)
             if problem:
-                problems.append('%s: %s' % (name, problem))
+                problems.append("%s: %s" % (name, problem))
             if n and not header_ok:
-                problems.append('%s: first record is not a file_version event' % name)
+                problems.append("%s: first record is not a file_version event" % name)
     return events, nbytes, problems
 
 
@@ -298,19 +305,19 @@ def count_events(log_dir):
 
 class Context(object):
     def __init__(self, libs, quick, rounds_override=None, markdown=False):
-        self.libs = libs          # loaded (in-process) libraries, in display order
+        self.libs = libs  # loaded (in-process) libraries, in display order
         self.quick = quick
         self.rounds_override = rounds_override
         self.markdown = markdown
-        self.all_libs = []        # every library, loaded or not (for the import bench)
-        self.crashes = []         # (lib label, traceback) from interleave()
+        self.all_libs = []  # every library, loaded or not (for the import bench)
+        self.crashes = []  # (lib label, traceback) from interleave()
 
     def rounds(self, full, quick):
         if self.rounds_override:
             return self.rounds_override
         return quick if self.quick else full
 
-    def interleave(self, libs, rounds, fn, progress=''):
+    def interleave(self, libs, rounds, fn, progress=""):
         """Run fn(lib, round_index) for every lib, `rounds` times.
 
         The order rotates each round.  GC is collected before and disabled
@@ -321,9 +328,9 @@ class Context(object):
         results = {lib.name: [] for lib in libs}
         crashed = set()
         k = len(libs)
-        progress = progress if sys.stderr.isatty() else ''
+        progress = progress if sys.stderr.isatty() else ""
         for r in range(rounds):
-            order = libs[r % k:] + libs[:r % k] if k else []
+            order = libs[r % k :] + libs[: r % k] if k else []
             for lib in order:
                 if lib.name in crashed:
                     continue
@@ -339,10 +346,10 @@ class Context(object):
                     if was_enabled:
                         gc.enable()
             if progress:
-                sys.stderr.write('\r  %s: round %d/%d ' % (progress, r + 1, rounds))
+                sys.stderr.write("\r  %s: round %d/%d " % (progress, r + 1, rounds))
                 sys.stderr.flush()
         if progress:
-            sys.stderr.write('\n')
+            sys.stderr.write("\n")
         for name in crashed:
             del results[name]
         return results
@@ -357,6 +364,7 @@ def benchmark(name, description):
     def register(fn):
         BENCHMARKS.append((name, description, fn))
         return fn
+
     return register
 
 
@@ -368,8 +376,7 @@ def paired_ratios(results, key, baseline=BASELINE):
         if base is None:
             out[name] = None
             continue
-        rat = [r[key] / b[key] for r, b in zip(rs, base)
-               if r.get(key) is not None and b.get(key)]
+        rat = [r[key] / b[key] for r, b in zip(rs, base) if r.get(key) is not None and b.get(key)]
         out[name] = median(rat)
     return out
 
@@ -378,27 +385,37 @@ def medians(results, key):
     return {name: median([r.get(key) for r in rs]) for name, rs in results.items()}
 
 
-def _unmeasured(ctx, name='tinytb'):
+def _unmeasured(ctx, name="tinytb"):
     """(status, detail) for a target whose library produced no result."""
     if any(lib.name == name for lib in ctx.libs):
-        return False, '%s crashed (see below)' % name
-    return None, '%s not importable' % name
+        return False, "%s crashed (see below)" % name
+    return None, "%s not importable" % name
 
 
 def _ratio_verdict(ctx, sec, res, lossy, ratio, target, limit):
     """The verdict "tinytb's per-round time ratio to PyTorch's <= limit": FAIL when tinytb
     crashed or lost events, SKIP with tinytb's time when PyTorch did not run."""
-    if 'tinytb' not in res:
+    if "tinytb" not in res:
         sec.verdict(target, *_unmeasured(ctx))
-    elif 'tinytb' in lossy:
-        sec.verdict(target, False, 'tinytb lost events (see below)')
-    elif ratio.get('tinytb') is None:
-        sec.verdict(target, None, 'tinytb %s; PyTorch not run here'
-                    % fmt_time(medians(res, 'e2e')['tinytb']))
+    elif "tinytb" in lossy:
+        sec.verdict(target, False, "tinytb lost events (see below)")
+    elif ratio.get("tinytb") is None:
+        sec.verdict(
+            target,
+            None,
+            "tinytb %s; PyTorch not run here" % fmt_time(medians(res, "e2e")["tinytb"]),
+        )
     else:
-        sec.verdict(target, ratio['tinytb'] <= limit, 'tinytb %s vs torch %s: %.2fx'
-                    % (fmt_time(medians(res, 'e2e')['tinytb']),
-                       fmt_time(medians(res, 'e2e').get(BASELINE)), ratio['tinytb']))
+        sec.verdict(
+            target,
+            ratio["tinytb"] <= limit,
+            "tinytb %s vs torch %s: %.2fx"
+            % (
+                fmt_time(medians(res, "e2e")["tinytb"]),
+                fmt_time(medians(res, "e2e").get(BASELINE)),
+                ratio["tinytb"],
+            ),
+        )
 
 
 def _numpy(sec):
@@ -407,19 +424,19 @@ def _numpy(sec):
     try:
         import numpy
     except ImportError:
-        sec.note('numpy is not installed: skipped (the inputs are numpy arrays).')
+        sec.note("numpy is not installed: skipped (the inputs are numpy arrays).")
         return None
     return numpy
 
 
 def temp_logdir():
-    return tempfile.mkdtemp(prefix='tinytb-bench-')
+    return tempfile.mkdtemp(prefix="tinytb-bench-")
 
 
 # --------------------------------------------------------------------------
 # 1. Import time and peak RSS, in fresh processes
 
-_CHILD_TAIL = '''
+_CHILD_TAIL = """
 try:
     with open('/proc/self/status') as _f:
         for _l in _f:
@@ -427,7 +444,7 @@ try:
                 print(_l.split()[1])
 except OSError:
     print(-1)
-'''
+"""
 
 
 def _run_child(stmt, env, cwd):
@@ -435,18 +452,23 @@ def _run_child(stmt, env, cwd):
 
     Returns (wall seconds, cpu seconds, VmHWM KiB or None, error or None).
     """
-    code = stmt + '\n' + _CHILD_TAIL
+    code = stmt + "\n" + _CHILD_TAIL
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
-    p = subprocess.Popen([sys.executable, '-c', code], cwd=cwd, env=env,
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    p = subprocess.Popen(
+        [sys.executable, "-c", code],
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     out, err = p.communicate()
     wall = time.perf_counter() - t0
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     if p.returncode != 0:
-        msg = err.decode('utf-8', 'replace').strip().splitlines()
-        return wall, cpu, None, 'exit %d: %s' % (p.returncode, msg[-1] if msg else '')
+        msg = err.decode("utf-8", "replace").strip().splitlines()
+        return wall, cpu, None, "exit %d: %s" % (p.returncode, msg[-1] if msg else "")
     try:
         hwm = int(out.split()[-1])
     except (ValueError, IndexError):
@@ -466,8 +488,10 @@ class ImportVariant(object):
 
 def _child_env(pythonpath, **changes):
     env = dict(os.environ)
-    env.pop('PYTHONSTARTUP', None)
-    env['PYTHONPATH'] = pythonpath + (os.pathsep + env['PYTHONPATH'] if env.get('PYTHONPATH') else '')
+    env.pop("PYTHONSTARTUP", None)
+    env["PYTHONPATH"] = pythonpath + (
+        os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else ""
+    )
     for k, v in changes.items():
         if v is None:
             env.pop(k, None)
@@ -491,29 +515,35 @@ def _import_variants(ctx, scratch):
     for lib in ctx.all_libs:
         if lib.writer_class is None:
             continue
-        if lib.name == 'tinytb':
-            env = _child_env(REPO, PYTHONDONTWRITEBYTECODE=None,
-                             PYTHONPYCACHEPREFIX=os.path.join(scratch, 'pycache'))
-            out.append(ImportVariant('tinytb', 'tinytb', lib.import_stmt, env, REPO))
-            src = os.path.join(scratch, 'src')
-            shutil.copytree(os.path.join(REPO, 'tinytb'), os.path.join(src, 'tinytb'),
-                            ignore=shutil.ignore_patterns('__pycache__', '*.pyc'))
-            env = _child_env(src, PYTHONDONTWRITEBYTECODE='1', PYTHONPYCACHEPREFIX=None)
-            out.append(ImportVariant('tinytb-nopyc', 'tinytb, no .pyc', lib.import_stmt, env, src))
+        if lib.name == "tinytb":
+            env = _child_env(
+                REPO,
+                PYTHONDONTWRITEBYTECODE=None,
+                PYTHONPYCACHEPREFIX=os.path.join(scratch, "pycache"),
+            )
+            out.append(ImportVariant("tinytb", "tinytb", lib.import_stmt, env, REPO))
+            src = os.path.join(scratch, "src")
+            shutil.copytree(
+                os.path.join(REPO, "tinytb"),
+                os.path.join(src, "tinytb"),
+                ignore=shutil.ignore_patterns("__pycache__", "*.pyc"),
+            )
+            env = _child_env(src, PYTHONDONTWRITEBYTECODE="1", PYTHONPYCACHEPREFIX=None)
+            out.append(ImportVariant("tinytb-nopyc", "tinytb, no .pyc", lib.import_stmt, env, src))
         else:
             env = _child_env(REPO)
             out.append(ImportVariant(lib.name, lib.label, lib.import_stmt, env, REPO))
     return out
 
 
-@benchmark('import', 'import time over bare Python and peak RSS, fresh processes')
+@benchmark("import", "import time over bare Python and peak RSS, fresh processes")
 def bench_import(ctx):
     sec = Section('1. Import time: `python -c "<import>"` minus `python -c pass`, fresh processes')
-    target = 'tinytb import <= %g ms over bare Python' % TARGET_IMPORT_MS
+    target = "tinytb import <= %g ms over bare Python" % TARGET_IMPORT_MS
     for lib in ctx.all_libs:
         if lib.writer_class is None:
-            sec.note('%s: not importable here (%s), skipped' % (lib.label, lib.error))
-    scratch = tempfile.mkdtemp(prefix='tinytb-bench-import-')
+            sec.note("%s: not importable here (%s), skipped" % (lib.label, lib.error))
+    scratch = tempfile.mkdtemp(prefix="tinytb-bench-import-")
     try:
         return _bench_import(ctx, sec, target, scratch)
     finally:
@@ -523,15 +553,16 @@ def bench_import(ctx):
 def _bench_import(ctx, sec, target, scratch):
     variants = []
     for v in _import_variants(ctx, scratch):
-        _run_child('pass', v.env, v.cwd)  # warm-up, and compiles into the cache prefix
+        _run_child("pass", v.env, v.cwd)  # warm-up, and compiles into the cache prefix
         _w, _c, _h, error = _run_child(v.stmt, v.env, v.cwd)
         if error:
-            sec.note('%s: imports in-process but not in a fresh process (%s), skipped'
-                     % (v.label, error))
+            sec.note(
+                "%s: imports in-process but not in a fresh process (%s), skipped" % (v.label, error)
+            )
             continue
         variants.append(v)
     if not variants:
-        sec.verdict(target, None, 'no library to measure')
+        sec.verdict(target, None, "no library to measure")
         return sec
 
     rounds = ctx.rounds(15, 3)
@@ -540,70 +571,97 @@ def _bench_import(ctx, sec, target, scratch):
         # Pair the import with `pass`, alternating which goes first.
         first = (r + variants.index(v)) % 2 == 0
         runs = {}
-        for which in ((v.stmt, 'pass') if first else ('pass', v.stmt)):
+        for which in (v.stmt, "pass") if first else ("pass", v.stmt):
             runs[which] = _run_child(which, v.env, v.cwd)
         w, c, h, err = runs[v.stmt]
-        pw, pc, ph, perr = runs['pass']
+        pw, pc, ph, perr = runs["pass"]
         if err or perr:
-            return {'error': err or perr}
-        return {'wall': w, 'cpu': c, 'hwm': h, 'pass_wall': pw, 'pass_hwm': ph,
-                'inc': w - pw, 'cpu_inc': c - pc}
+            return {"error": err or perr}
+        return {
+            "wall": w,
+            "cpu": c,
+            "hwm": h,
+            "pass_wall": pw,
+            "pass_hwm": ph,
+            "inc": w - pw,
+            "cpu_inc": c - pc,
+        }
 
     # GC state does not matter for a child process; interleave for the rotation.
-    res = ctx.interleave(variants, rounds, one, progress='import')
+    res = ctx.interleave(variants, rounds, one, progress="import")
     for name, rs in res.items():
-        errs = [r['error'] for r in rs if 'error' in r]
+        errs = [r["error"] for r in rs if "error" in r]
         if errs:
-            sec.note('%s: %d child import(s) failed, e.g. %s' % (name, len(errs), errs[0]))
-        res[name] = [r for r in rs if 'error' not in r]
+            sec.note("%s: %d child import(s) failed, e.g. %s" % (name, len(errs), errs[0]))
+        res[name] = [r for r in rs if "error" not in r]
     sec.raw = res
 
-    inc = medians(res, 'inc')
-    ratio = paired_ratios(res, 'inc')
+    inc = medians(res, "inc")
+    ratio = paired_ratios(res, "inc")
     rows = []
     for v in variants:
         rs = res.get(v.name)
         if not rs:
             continue
-        walls = [r['wall'] for r in rs]
-        rows.append([
-            v.label,
-            '%s [%.0f-%.0f]' % (fmt_ms(median(walls)), min(walls) * 1e3, max(walls) * 1e3),
-            fmt_ms(median([r['pass_wall'] for r in rs])),
-            fmt_ms(inc[v.name]),
-            fmt_ms(median([r['cpu_inc'] for r in rs])),
-            fmt_mib(median([r['hwm'] for r in rs])),
-            fmt_mib(median([r['pass_hwm'] for r in rs])),
-            fmt_ratio(ratio[v.name]),
-        ])
-    sec.table(['library', 'wall [min-max]', 'bare python', 'wall minus bare',
-               'cpu minus bare', 'peak RSS', 'bare RSS', "increment / torch's"], rows)
-    sec.note('%d rounds, each import paired with `python -c pass` in the same environment '
-             '(order alternating); the line is the drop-in one, `from X import SummaryWriter`; '
-             'peak RSS is the child\'s VmHWM.' % rounds)
-    sec.note('Bytecode: torch and tensorboardX use their installed .pyc files; "tinytb" uses '
-             'cached bytecode (a private PYTHONPYCACHEPREFIX, as after pip install); '
-             '"tinytb, no .pyc" compiles tinytb from source on every import '
-             '(PYTHONDONTWRITEBYTECODE=1, as a vendored copy in a read-only place).')
-    if inc.get('tinytb') is not None:
-        t = inc['tinytb'] * 1e3
-        detail = 'tinytb %.1f ms over bare Python' % t
-        if inc.get('tinytb-nopyc') is not None:
-            detail += ' (%.1f ms without .pyc)' % (inc['tinytb-nopyc'] * 1e3)
-        if inc.get(BASELINE) is not None and ratio.get('tinytb'):
-            detail += '; torch %.0f ms, %s as long' % (inc[BASELINE] * 1e3, fmt_ratio(1.0 / ratio['tinytb']))
+        walls = [r["wall"] for r in rs]
+        rows.append(
+            [
+                v.label,
+                "%s [%.0f-%.0f]" % (fmt_ms(median(walls)), min(walls) * 1e3, max(walls) * 1e3),
+                fmt_ms(median([r["pass_wall"] for r in rs])),
+                fmt_ms(inc[v.name]),
+                fmt_ms(median([r["cpu_inc"] for r in rs])),
+                fmt_mib(median([r["hwm"] for r in rs])),
+                fmt_mib(median([r["pass_hwm"] for r in rs])),
+                fmt_ratio(ratio[v.name]),
+            ]
+        )
+    sec.table(
+        [
+            "library",
+            "wall [min-max]",
+            "bare python",
+            "wall minus bare",
+            "cpu minus bare",
+            "peak RSS",
+            "bare RSS",
+            "increment / torch's",
+        ],
+        rows,
+    )
+    sec.note(
+        "%d rounds, each import paired with `python -c pass` in the same environment "
+        "(order alternating); the line is the drop-in one, `from X import SummaryWriter`; "
+        "peak RSS is the child's VmHWM." % rounds
+    )
+    sec.note(
+        'Bytecode: torch and tensorboardX use their installed .pyc files; "tinytb" uses '
+        "cached bytecode (a private PYTHONPYCACHEPREFIX, as after pip install); "
+        '"tinytb, no .pyc" compiles tinytb from source on every import '
+        "(PYTHONDONTWRITEBYTECODE=1, as a vendored copy in a read-only place)."
+    )
+    if inc.get("tinytb") is not None:
+        t = inc["tinytb"] * 1e3
+        detail = "tinytb %.1f ms over bare Python" % t
+        if inc.get("tinytb-nopyc") is not None:
+            detail += " (%.1f ms without .pyc)" % (inc["tinytb-nopyc"] * 1e3)
+        if inc.get(BASELINE) is not None and ratio.get("tinytb"):
+            detail += "; torch %.0f ms, %s as long" % (
+                inc[BASELINE] * 1e3,
+                fmt_ratio(1.0 / ratio["tinytb"]),
+            )
         elif inc.get(BASELINE) is None:
-            detail += '; torch not run, reference %.1f-%.1f s' % REFERENCE_TORCH_IMPORT_S
+            detail += "; torch not run, reference %.1f-%.1f s" % REFERENCE_TORCH_IMPORT_S
         sec.verdict(target, t <= TARGET_IMPORT_MS, detail)
     else:
-        sec.verdict(target, None, 'tinytb not measured')
+        sec.verdict(target, None, "tinytb not measured")
     return sec
 
 
 # --------------------------------------------------------------------------
 # 2. add_scalar throughput: N calls then close(), end to end
 
-SCALAR_TAG = 'train/loss'
+SCALAR_TAG = "train/loss"
 
 
 def _values(n):
@@ -611,12 +669,14 @@ def _values(n):
     return [rnd.random() * 2.0 for _ in range(n)]
 
 
-@benchmark('scalar', 'add_scalar throughput: N calls then close(), events/s end to end')
+@benchmark("scalar", "add_scalar throughput: N calls then close(), events/s end to end")
 def bench_scalar(ctx):
     n = 10000 if ctx.quick else 100000
     rounds = ctx.rounds(5, 3)
-    sec = Section('2. add_scalar throughput: %s x add_scalar(%r, float, step) then close()'
-                  % ('{:,}'.format(n), SCALAR_TAG))
+    sec = Section(
+        "2. add_scalar throughput: %s x add_scalar(%r, float, step) then close()"
+        % ("{:,}".format(n), SCALAR_TAG)
+    )
     values = _values(n)
 
     def one(lib, r):
@@ -635,52 +695,83 @@ def bench_scalar(ctx):
             t2 = time.perf_counter()
             c2 = time.process_time()
             events, nbytes, problems = count_events(d)
-            return {'e2e': t2 - t0, 'calls': t1 - t0, 'close': t2 - t1, 'cpu': c2 - c0,
-                    'rate': n / (t2 - t0), 'events': events, 'bytes': nbytes,
-                    'problems': problems}
+            return {
+                "e2e": t2 - t0,
+                "calls": t1 - t0,
+                "close": t2 - t1,
+                "cpu": c2 - c0,
+                "rate": n / (t2 - t0),
+                "events": events,
+                "bytes": nbytes,
+                "problems": problems,
+            }
         finally:
             shutil.rmtree(d, ignore_errors=True)
 
-    res = ctx.interleave(ctx.libs, rounds, one, progress='add_scalar x %d' % n)
+    res = ctx.interleave(ctx.libs, rounds, one, progress="add_scalar x %d" % n)
     sec.raw = res
-    rate = medians(res, 'rate')
-    ratio = paired_ratios(res, 'rate')
+    rate = medians(res, "rate")
+    ratio = paired_ratios(res, "rate")
     rows = []
     lossy = check_counts(ctx, sec, res, n)
     for lib in ctx.libs:
         if lib.name not in res:
             continue
         rs = res[lib.name]
-        rows.append([
-            lib.label + (' (LOSSY)' if lib.name in lossy else ''),
-            fmt_rate(rate[lib.name]),
-            fmt_time(median([r['e2e'] / n for r in rs])),
-            fmt_time(median([r['cpu'] / n for r in rs])),
-            fmt_time(median([r['close'] for r in rs])),
-            '%.1f' % median([r['bytes'] / float(n) for r in rs]),
-            '%d/%d' % (sum(r['events'] == n and not r['problems'] for r in rs), len(rs)),
-            fmt_ratio(ratio[lib.name]),
-        ])
-    sec.table(['library', 'events/s', 'e2e/event', 'process CPU/event', 'close()',
-               'file bytes/event', 'count ok', "events/s / torch's"], rows)
-    sec.note('%d rounds; fresh writer in a fresh directory each round; e2e = (calls + close()) / N; '
-             'after each run the event files are walked record by record and must hold '
-             'exactly N events besides the file_version header.' % rounds)
-    target = 'tinytb add_scalar events/s >= %gx PyTorch' % TARGET_SCALAR_SPEEDUP
-    if rate.get('tinytb') is None:
+        rows.append(
+            [
+                lib.label + (" (LOSSY)" if lib.name in lossy else ""),
+                fmt_rate(rate[lib.name]),
+                fmt_time(median([r["e2e"] / n for r in rs])),
+                fmt_time(median([r["cpu"] / n for r in rs])),
+                fmt_time(median([r["close"] for r in rs])),
+                "%.1f" % median([r["bytes"] / float(n) for r in rs]),
+                "%d/%d" % (sum(r["events"] == n and not r["problems"] for r in rs), len(rs)),
+                fmt_ratio(ratio[lib.name]),
+            ]
+        )
+    sec.table(
+        [
+            "library",
+            "events/s",
+            "e2e/event",
+            "process CPU/event",
+            "close()",
+            "file bytes/event",
+            "count ok",
+            "events/s / torch's",
+        ],
+        rows,
+    )
+    sec.note(
+        "%d rounds; fresh writer in a fresh directory each round; e2e = (calls + close()) / N; "
+        "after each run the event files are walked record by record and must hold "
+        "exactly N events besides the file_version header." % rounds
+    )
+    target = "tinytb add_scalar events/s >= %gx PyTorch" % TARGET_SCALAR_SPEEDUP
+    if rate.get("tinytb") is None:
         sec.verdict(target, *_unmeasured(ctx))
-    elif 'tinytb' in lossy:
-        sec.verdict(target, False, 'tinytb %s, but its event files lost events (see below)'
-                    % fmt_rate(rate['tinytb']))
-    elif ratio.get('tinytb') is not None:
-        sec.verdict(target, ratio['tinytb'] >= TARGET_SCALAR_SPEEDUP,
-                    'tinytb %s vs torch %s: %s (median of per-round ratios)'
-                    % (fmt_rate(rate['tinytb']), fmt_rate(rate[BASELINE]), fmt_ratio(ratio['tinytb'])))
+    elif "tinytb" in lossy:
+        sec.verdict(
+            target,
+            False,
+            "tinytb %s, but its event files lost events (see below)" % fmt_rate(rate["tinytb"]),
+        )
+    elif ratio.get("tinytb") is not None:
+        sec.verdict(
+            target,
+            ratio["tinytb"] >= TARGET_SCALAR_SPEEDUP,
+            "tinytb %s vs torch %s: %s (median of per-round ratios)"
+            % (fmt_rate(rate["tinytb"]), fmt_rate(rate[BASELINE]), fmt_ratio(ratio["tinytb"])),
+        )
     else:
-        ref = rate['tinytb'] / REFERENCE_TORCH_EVENTS_PER_S
-        sec.verdict(target, ref >= TARGET_SCALAR_SPEEDUP,
-                    'tinytb %s; torch not run here, against the spec reference %s: %s'
-                    % (fmt_rate(rate['tinytb']), fmt_rate(REFERENCE_TORCH_EVENTS_PER_S), fmt_ratio(ref)))
+        ref = rate["tinytb"] / REFERENCE_TORCH_EVENTS_PER_S
+        sec.verdict(
+            target,
+            ref >= TARGET_SCALAR_SPEEDUP,
+            "tinytb %s; torch not run here, against the spec reference %s: %s"
+            % (fmt_rate(rate["tinytb"]), fmt_rate(REFERENCE_TORCH_EVENTS_PER_S), fmt_ratio(ref)),
+        )
     return sec
 
 
@@ -688,13 +779,15 @@ def bench_scalar(ctx):
 # 3. Caller latency of one add_scalar
 
 
-@benchmark('latency', 'caller latency of one add_scalar: p50, p99, max')
+@benchmark("latency", "caller latency of one add_scalar: p50, p99, max")
 def bench_latency(ctx):
     n = 5000 if ctx.quick else 20000
     warm = 1000 if ctx.quick else 2000
     rounds = ctx.rounds(5, 3)
-    sec = Section('3. add_scalar latency seen by the caller: %s timed calls after %s warm-up'
-                  % ('{:,}'.format(n), '{:,}'.format(warm)))
+    sec = Section(
+        "3. add_scalar latency seen by the caller: %s timed calls after %s warm-up"
+        % ("{:,}".format(n), "{:,}".format(warm))
+    )
     values = _values(warm + n)
 
     pc = time.perf_counter_ns
@@ -730,55 +823,73 @@ def bench_latency(ctx):
             w.close()
             events, _nbytes, problems = count_events(d)
             lat.sort()
-            return {'p50': percentile(lat, 50) * 1e-9, 'p90': percentile(lat, 90) * 1e-9,
-                    'p99': percentile(lat, 99) * 1e-9, 'p999': percentile(lat, 99.9) * 1e-9,
-                    'max': lat[-1] * 1e-9, 'events': events, 'problems': problems}
+            return {
+                "p50": percentile(lat, 50) * 1e-9,
+                "p90": percentile(lat, 90) * 1e-9,
+                "p99": percentile(lat, 99) * 1e-9,
+                "p999": percentile(lat, 99.9) * 1e-9,
+                "max": lat[-1] * 1e-9,
+                "events": events,
+                "problems": problems,
+            }
         finally:
             shutil.rmtree(d, ignore_errors=True)
 
-    res = ctx.interleave(ctx.libs, rounds, one, progress='latency x %d' % n)
+    res = ctx.interleave(ctx.libs, rounds, one, progress="latency x %d" % n)
     sec.raw = res
-    p50 = medians(res, 'p50')
-    ratio = paired_ratios(res, 'p50')
+    p50 = medians(res, "p50")
+    ratio = paired_ratios(res, "p50")
     rows = []
     lossy = check_counts(ctx, sec, res, warm + n)
     for lib in ctx.libs:
         if lib.name not in res:
             continue
         if lib.name in lossy:
-            row_label = lib.label + ' (LOSSY)'
+            row_label = lib.label + " (LOSSY)"
         else:
             row_label = lib.label
-        rows.append([row_label, fmt_time(p50[lib.name]),
-                     fmt_time(medians(res, 'p90')[lib.name]),
-                     fmt_time(medians(res, 'p99')[lib.name]),
-                     fmt_time(medians(res, 'p999')[lib.name]),
-                     fmt_time(medians(res, 'max')[lib.name]),
-                     fmt_ratio(ratio[lib.name])])
-    sec.table(['library', 'p50', 'p90', 'p99', 'p99.9', 'max', "p50 / torch's"], rows)
-    sec.note('%d rounds; each figure is the median over rounds of that round\'s percentile; '
-             'GC off; includes ~%d ns of perf_counter_ns overhead per call (not subtracted).'
-             % (rounds, timer_ns))
-    target = 'tinytb add_scalar caller p50 < %g µs' % TARGET_P50_US
-    if p50.get('tinytb') is None:
+        rows.append(
+            [
+                row_label,
+                fmt_time(p50[lib.name]),
+                fmt_time(medians(res, "p90")[lib.name]),
+                fmt_time(medians(res, "p99")[lib.name]),
+                fmt_time(medians(res, "p999")[lib.name]),
+                fmt_time(medians(res, "max")[lib.name]),
+                fmt_ratio(ratio[lib.name]),
+            ]
+        )
+    sec.table(["library", "p50", "p90", "p99", "p99.9", "max", "p50 / torch's"], rows)
+    sec.note(
+        "%d rounds; each figure is the median over rounds of that round's percentile; "
+        "GC off; includes ~%d ns of perf_counter_ns overhead per call (not subtracted)."
+        % (rounds, timer_ns)
+    )
+    target = "tinytb add_scalar caller p50 < %g µs" % TARGET_P50_US
+    if p50.get("tinytb") is None:
         sec.verdict(target, *_unmeasured(ctx))
-    elif 'tinytb' in lossy:
-        sec.verdict(target, False, 'tinytb p50 %s, but its event files lost events (see below)'
-                    % fmt_time(p50['tinytb']))
+    elif "tinytb" in lossy:
+        sec.verdict(
+            target,
+            False,
+            "tinytb p50 %s, but its event files lost events (see below)" % fmt_time(p50["tinytb"]),
+        )
     else:
-        detail = 'tinytb p50 %s, p99 %s, max %s' % (
-            fmt_time(p50['tinytb']), fmt_time(medians(res, 'p99')['tinytb']),
-            fmt_time(medians(res, 'max')['tinytb']))
+        detail = "tinytb p50 %s, p99 %s, max %s" % (
+            fmt_time(p50["tinytb"]),
+            fmt_time(medians(res, "p99")["tinytb"]),
+            fmt_time(medians(res, "max")["tinytb"]),
+        )
         if p50.get(BASELINE) is not None:
-            detail += ' (torch p50 %s)' % fmt_time(p50[BASELINE])
-        sec.verdict(target, p50['tinytb'] < TARGET_P50_US * 1e-6, detail)
+            detail += " (torch p50 %s)" % fmt_time(p50[BASELINE])
+        sec.verdict(target, p50["tinytb"] < TARGET_P50_US * 1e-6, detail)
     return sec
 
 
 # --------------------------------------------------------------------------
 # 4. add_image of a 3x512x512 "photo", uint8 and float32; 5. add_video
 
-TARGET_IMAGE_U8_RATIO = 0.5   # tinytb's time per call at most half of PyTorch's
+TARGET_IMAGE_U8_RATIO = 0.5  # tinytb's time per call at most half of PyTorch's
 TARGET_IMAGE_F32_RATIO = 1.0  # no slower than PyTorch
 
 
@@ -795,17 +906,18 @@ def _photo(np, size=512):
 def _image_blob_sizes(log_dir):
     """Sizes of the encoded images in the event files of log_dir (read with tinytb's reader)."""
     from tinytb import reader
+
     sizes = []
     for files in reader.event_files(log_dir).values():
         for path in files:
             for event in reader.read_events(path):
-                for value in (event.summary.value if event.summary else ()):
+                for value in event.summary.value if event.summary else ():
                     if value.image is not None:
                         sizes.append(len(value.image.encoded_image_string))
     return sizes
 
 
-@benchmark('image', 'add_image of a 3x512x512 photo, uint8 and float32: time per call, PNG size')
+@benchmark("image", "add_image of a 3x512x512 photo, uint8 and float32: time per call, PNG size")
 def bench_image(ctx):
     sec = Section('4. add_image: 3x512x512 CHW "photo" (sinusoids + noise), k calls then close()')
     np = _numpy(sec)
@@ -818,83 +930,111 @@ def bench_image(ctx):
     # continuous' has values between the levels (as a network's output), which takes tinytb's
     # general per-pixel path. The target is on the first; the second is reported.
     noise = np.random.default_rng(2).random(u8.shape)
-    inputs = {'uint8': u8, 'float32': u8.astype(np.float32) / 255.0,
-              'float32 continuous': ((u8 + noise) / 256.0).astype(np.float32)}
+    inputs = {
+        "uint8": u8,
+        "float32": u8.astype(np.float32) / 255.0,
+        "float32 continuous": ((u8 + noise) / 256.0).astype(np.float32),
+    }
     pillow = None
     try:
         import io
         from PIL import Image
+
         buf = io.BytesIO()
-        Image.fromarray(np.ascontiguousarray(u8.transpose(1, 2, 0))).save(buf, format='PNG')
+        Image.fromarray(np.ascontiguousarray(u8.transpose(1, 2, 0))).save(buf, format="PNG")
         pillow = len(buf.getvalue())
     except ImportError:
         pass
     rows, verdicts = [], []
     for kind, img in inputs.items():
+
         def one(lib, r, img=img):
             d = temp_logdir()
             try:
                 w = lib.writer_class(d)
                 t0 = time.perf_counter()
                 for i in range(k):
-                    w.add_image('photo', img, i)
+                    w.add_image("photo", img, i)
                 t1 = time.perf_counter()
                 w.close()
                 t2 = time.perf_counter()
                 events, _nbytes, problems = count_events(d)
                 sizes = _image_blob_sizes(d)
-                return {'e2e': (t2 - t0) / k, 'caller': (t1 - t0) / k, 'events': events,
-                        'problems': problems, 'png': median(sizes) if sizes else None}
+                return {
+                    "e2e": (t2 - t0) / k,
+                    "caller": (t1 - t0) / k,
+                    "events": events,
+                    "problems": problems,
+                    "png": median(sizes) if sizes else None,
+                }
             finally:
                 shutil.rmtree(d, ignore_errors=True)
 
-        res = ctx.interleave(ctx.libs, rounds, one, progress='add_image %s' % kind)
+        res = ctx.interleave(ctx.libs, rounds, one, progress="add_image %s" % kind)
         lossy = check_counts(ctx, sec, res, k)
-        ratio = paired_ratios(res, 'e2e')
+        ratio = paired_ratios(res, "e2e")
         for lib in ctx.libs:
             if lib.name not in res:
                 continue
-            rows.append([kind, lib.label + (' (LOSSY)' if lib.name in lossy else ''),
-                         fmt_time(medians(res, 'caller')[lib.name]),
-                         fmt_time(medians(res, 'e2e')[lib.name]),
-                         '{:,}'.format(int(medians(res, 'png')[lib.name] or 0)),
-                         fmt_ratio(ratio[lib.name])])
-        limit = TARGET_IMAGE_U8_RATIO if kind == 'uint8' else TARGET_IMAGE_F32_RATIO
-        target = 'tinytb add_image %s e2e <= %gx PyTorch' % (kind, limit)
-        if kind == 'float32 continuous':
-            if ratio.get('tinytb') is not None:
-                sec.note('float32 continuous (reported, no target): tinytb %s vs torch %s, %.2fx'
-                         % (fmt_time(medians(res, 'e2e')['tinytb']),
-                            fmt_time(medians(res, 'e2e').get(BASELINE)), ratio['tinytb']))
+            rows.append(
+                [
+                    kind,
+                    lib.label + (" (LOSSY)" if lib.name in lossy else ""),
+                    fmt_time(medians(res, "caller")[lib.name]),
+                    fmt_time(medians(res, "e2e")[lib.name]),
+                    "{:,}".format(int(medians(res, "png")[lib.name] or 0)),
+                    fmt_ratio(ratio[lib.name]),
+                ]
+            )
+        limit = TARGET_IMAGE_U8_RATIO if kind == "uint8" else TARGET_IMAGE_F32_RATIO
+        target = "tinytb add_image %s e2e <= %gx PyTorch" % (kind, limit)
+        if kind == "float32 continuous":
+            if ratio.get("tinytb") is not None:
+                sec.note(
+                    "float32 continuous (reported, no target): tinytb %s vs torch %s, %.2fx"
+                    % (
+                        fmt_time(medians(res, "e2e")["tinytb"]),
+                        fmt_time(medians(res, "e2e").get(BASELINE)),
+                        ratio["tinytb"],
+                    )
+                )
             continue
         _ratio_verdict(ctx, sec, res, lossy, ratio, target, limit)
-        if kind == 'uint8' and pillow and 'tinytb' in res:
-            size = medians(res, 'png')['tinytb']
-            verdicts.append(('tinytb PNG no larger than Pillow\'s', size <= pillow,
-                             'tinytb %s bytes, Pillow %s bytes (%.3fx)'
-                             % ('{:,}'.format(int(size)), '{:,}'.format(pillow), size / pillow)))
-    sec.table(['input', 'library', 'caller/call', 'e2e/call', 'PNG bytes', "e2e / torch's"],
-              rows)
-    sec.note('%d rounds of %d calls; e2e = (calls + close()) / k; PNG bytes are read back from '
-             'the event file; Pillow alone makes %s bytes for this image.'
-             % (rounds, k, '{:,}'.format(pillow) if pillow else '?'))
+        if kind == "uint8" and pillow and "tinytb" in res:
+            size = medians(res, "png")["tinytb"]
+            verdicts.append(
+                (
+                    "tinytb PNG no larger than Pillow's",
+                    size <= pillow,
+                    "tinytb %s bytes, Pillow %s bytes (%.3fx)"
+                    % ("{:,}".format(int(size)), "{:,}".format(pillow), size / pillow),
+                )
+            )
+    sec.table(["input", "library", "caller/call", "e2e/call", "PNG bytes", "e2e / torch's"], rows)
+    sec.note(
+        "%d rounds of %d calls; e2e = (calls + close()) / k; PNG bytes are read back from "
+        "the event file; Pillow alone makes %s bytes for this image."
+        % (rounds, k, "{:,}".format(pillow) if pillow else "?")
+    )
     for v in verdicts:
         sec.verdict(*v)
     return sec
 
 
-@benchmark('video', 'add_video of 16 frames 3x64x64: time and GIF size')
+@benchmark("video", "add_video of 16 frames 3x64x64: time and GIF size")
 def bench_video(ctx):
-    sec = Section('5. add_video: one video of 16 frames, 3x64x64 (a moving gradient + noise), '
-                  'fps=4')
+    sec = Section(
+        "5. add_video: one video of 16 frames, 3x64x64 (a moving gradient + noise), fps=4"
+    )
     np = _numpy(sec)
     if np is None:
         return sec
     rng = np.random.default_rng(1)
     t = np.arange(16)[:, None, None, None]
     y, x = np.mgrid[0:64, 0:64]
-    base = np.stack([(x + 4 * t[:, 0]) % 64 * 4, (y + 2 * t[:, 0]) % 64 * 4,
-                     np.full((16, 64, 64), 128)], axis=1)
+    base = np.stack(
+        [(x + 4 * t[:, 0]) % 64 * 4, (y + 2 * t[:, 0]) % 64 * 4, np.full((16, 64, 64), 128)], axis=1
+    )
     vid = (base + rng.normal(0, 3, base.shape)).clip(0, 255).astype(np.uint8)[None]
     rounds = ctx.rounds(5, 2)
 
@@ -903,37 +1043,45 @@ def bench_video(ctx):
         try:
             w = lib.writer_class(d)
             t0 = time.perf_counter()
-            w.add_video('clip', vid, 0, fps=4)
+            w.add_video("clip", vid, 0, fps=4)
             w.close()
             t1 = time.perf_counter()
             sizes = _image_blob_sizes(d)
-            return {'e2e': t1 - t0, 'gif': sizes[0] if sizes else 0}
+            return {"e2e": t1 - t0, "gif": sizes[0] if sizes else 0}
         finally:
             shutil.rmtree(d, ignore_errors=True)
 
     import contextlib
     import io
+
     with contextlib.redirect_stdout(io.StringIO()):  # PyTorch prints "add_video needs moviepy"
-        res = ctx.interleave(ctx.libs, rounds, one, progress='add_video')
+        res = ctx.interleave(ctx.libs, rounds, one, progress="add_video")
     rows = []
     for lib in ctx.libs:
         if lib.name not in res:
             continue
-        gif = medians(res, 'gif')[lib.name]
-        rows.append([lib.label, fmt_time(medians(res, 'e2e')[lib.name]),
-                     '{:,}'.format(int(gif)) if gif else 'no video written'])
-    sec.table(['library', 'e2e (call + close)', 'GIF bytes'], rows)
-    sec.note('PyTorch and tensorboardX need moviepy (PyTorch: < 2) and write a value-less '
-             'summary without it; %d rounds.' % rounds)
+        gif = medians(res, "gif")[lib.name]
+        rows.append(
+            [
+                lib.label,
+                fmt_time(medians(res, "e2e")[lib.name]),
+                "{:,}".format(int(gif)) if gif else "no video written",
+            ]
+        )
+    sec.table(["library", "e2e (call + close)", "GIF bytes"], rows)
+    sec.note(
+        "PyTorch and tensorboardX need moviepy (PyTorch: < 2) and write a value-less "
+        "summary without it; %d rounds." % rounds
+    )
     return sec
 
 
 TARGET_AUDIO_RATIO = 1.0  # add_audio of 10 s at 44.1 kHz: no slower than PyTorch
 
 
-@benchmark('audio', 'add_audio of 10 s mono at 44.1 kHz, float32: time per call')
+@benchmark("audio", "add_audio of 10 s mono at 44.1 kHz, float32: time per call")
 def bench_audio(ctx):
-    sec = Section('6. add_audio: 10 s mono at 44.1 kHz, float32 in [-1, 1], k calls then close()')
+    sec = Section("6. add_audio: 10 s mono at 44.1 kHz, float32 in [-1, 1], k calls then close()")
     np = _numpy(sec)
     if np is None:
         return sec
@@ -947,11 +1095,11 @@ def bench_audio(ctx):
             w = lib.writer_class(d)
             t0 = time.perf_counter()
             for i in range(k):
-                w.add_audio('clip', clip, i, sample_rate=44100)
+                w.add_audio("clip", clip, i, sample_rate=44100)
             w.close()
             t1 = time.perf_counter()
             events, _nbytes, problems = count_events(d)
-            return {'e2e': (t1 - t0) / k, 'events': events, 'problems': problems}
+            return {"e2e": (t1 - t0) / k, "events": events, "problems": problems}
         finally:
             shutil.rmtree(d, ignore_errors=True)
 
@@ -959,19 +1107,33 @@ def bench_audio(ctx):
     try:
         import soundfile  # noqa: F401  (tensorboardX's add_audio needs it)
     except ImportError:
-        libs = [lib for lib in libs if lib.name != 'tbx']
-    res = ctx.interleave(libs, rounds, one, progress='add_audio')
+        libs = [lib for lib in libs if lib.name != "tbx"]
+    res = ctx.interleave(libs, rounds, one, progress="add_audio")
     lossy = check_counts(ctx, sec, res, k)
-    ratio = paired_ratios(res, 'e2e')
-    rows = [[lib.label + (' (LOSSY)' if lib.name in lossy else ''),
-             fmt_time(medians(res, 'e2e')[lib.name]), fmt_ratio(ratio[lib.name])]
-            for lib in ctx.libs if lib.name in res]
-    sec.table(['library', 'e2e/call', "e2e / torch's"], rows)
-    sec.note('%d rounds of %d calls; tensorboardX is left out unless soundfile, which its '
-             'add_audio needs, is installed.' % (rounds, k))
-    _ratio_verdict(ctx, sec, res, lossy, ratio,
-                   'tinytb add_audio 10 s e2e <= %gx PyTorch' % TARGET_AUDIO_RATIO,
-                   TARGET_AUDIO_RATIO)
+    ratio = paired_ratios(res, "e2e")
+    rows = [
+        [
+            lib.label + (" (LOSSY)" if lib.name in lossy else ""),
+            fmt_time(medians(res, "e2e")[lib.name]),
+            fmt_ratio(ratio[lib.name]),
+        ]
+        for lib in ctx.libs
+        if lib.name in res
+    ]
+    sec.table(["library", "e2e/call", "e2e / torch's"], rows)
+    sec.note(
+        "%d rounds of %d calls; tensorboardX is left out unless soundfile, which its "
+        "add_audio needs, is installed." % (rounds, k)
+    )
+    _ratio_verdict(
+        ctx,
+        sec,
+        res,
+        lossy,
+        ratio,
+        "tinytb add_audio 10 s e2e <= %gx PyTorch" % TARGET_AUDIO_RATIO,
+        TARGET_AUDIO_RATIO,
+    )
     return sec
 
 
@@ -979,8 +1141,8 @@ def bench_audio(ctx):
 # 7-8. add_histogram of float32 values, default ('tensorflow') bins; 9. add_pr_curve
 
 TARGET_HISTOGRAM_1E3_RATIO = 0.5  # 1e3 values: at most half of PyTorch's time per call
-TARGET_HISTOGRAM_1E6_NS = 300.0   # 1e6 values: ns per value (reported: numpy wins here)
-TARGET_PR_CURVE_RATIO = 1.0       # 10k labels: no slower than PyTorch
+TARGET_HISTOGRAM_1E6_NS = 300.0  # 1e6 values: ns per value (reported: numpy wins here)
+TARGET_PR_CURVE_RATIO = 1.0  # 10k labels: no slower than PyTorch
 
 
 def _calls_then_close(ctx, sec, libs, rounds, k, call, progress):
@@ -988,6 +1150,7 @@ def _calls_then_close(ctx, sec, libs, rounds, k, call, progress):
 
     Returns (results per library, libraries that lost events). Each result holds 'caller'
     (time of the calls / k), 'e2e' ((calls + close()) / k) and the event-count check."""
+
     def one(lib, r):
         d = temp_logdir()
         try:
@@ -999,8 +1162,12 @@ def _calls_then_close(ctx, sec, libs, rounds, k, call, progress):
             w.close()
             t2 = time.perf_counter()
             events, _nbytes, problems = count_events(d)
-            return {'e2e': (t2 - t0) / k, 'caller': (t1 - t0) / k, 'events': events,
-                    'problems': problems}
+            return {
+                "e2e": (t2 - t0) / k,
+                "caller": (t1 - t0) / k,
+                "events": events,
+                "problems": problems,
+            }
         finally:
             shutil.rmtree(d, ignore_errors=True)
 
@@ -1010,16 +1177,19 @@ def _calls_then_close(ctx, sec, libs, rounds, k, call, progress):
 
 def _time_rows(ctx, res, lossy, label=None, per=None):
     """Table rows: [label,] library, caller/call, e2e/call, [ns per value,] e2e / torch's."""
-    ratio = paired_ratios(res, 'e2e')
+    ratio = paired_ratios(res, "e2e")
     rows = []
     for lib in ctx.libs:
         if lib.name not in res:
             continue
-        e2e = medians(res, 'e2e')[lib.name]
-        row = [lib.label + (' (LOSSY)' if lib.name in lossy else ''),
-               fmt_time(medians(res, 'caller')[lib.name]), fmt_time(e2e)]
+        e2e = medians(res, "e2e")[lib.name]
+        row = [
+            lib.label + (" (LOSSY)" if lib.name in lossy else ""),
+            fmt_time(medians(res, "caller")[lib.name]),
+            fmt_time(e2e),
+        ]
         if per:
-            row.append('%.0f ns' % (e2e / per * 1e9))
+            row.append("%.0f ns" % (e2e / per * 1e9))
         row.append(fmt_ratio(ratio[lib.name]))
         rows.append(([label] if label else []) + row)
     return rows, ratio
@@ -1029,33 +1199,52 @@ def _normal_f32(np, n, seed):
     return np.random.default_rng(seed).standard_normal(n).astype(np.float32)
 
 
-@benchmark('histogram_1e3', "add_histogram of 1e3 float32 values, default bins: time per call")
+@benchmark("histogram_1e3", "add_histogram of 1e3 float32 values, default bins: time per call")
 def bench_histogram_1e3(ctx):
-    sec = Section("7. add_histogram: 1,000 float32 standard-normal values, default "
-                  "('tensorflow') bins, k calls then close()")
+    sec = Section(
+        "7. add_histogram: 1,000 float32 standard-normal values, default "
+        "('tensorflow') bins, k calls then close()"
+    )
     np = _numpy(sec)
     if np is None:
         return sec
     values = _normal_f32(np, 1000, 4)
     k = 20 if ctx.quick else 100
     rounds = ctx.rounds(5, 2)
-    res, lossy = _calls_then_close(ctx, sec, ctx.libs, rounds, k,
-                                   lambda w, i: w.add_histogram('h', values, i),
-                                   'add_histogram 1e3')
+    res, lossy = _calls_then_close(
+        ctx,
+        sec,
+        ctx.libs,
+        rounds,
+        k,
+        lambda w, i: w.add_histogram("h", values, i),
+        "add_histogram 1e3",
+    )
     rows, ratio = _time_rows(ctx, res, lossy)
-    sec.table(['library', 'caller/call', 'e2e/call', "e2e / torch's"], rows)
-    sec.note('%d rounds of %d calls; e2e = (calls + close()) / k. With the TF buckets a standard '
-             'normal keeps ~600 buckets, so each event is ~9.9 KB and its CRC is a large part of '
-             "PyTorch's time (docs/benchmark-method.md, section 2)." % (rounds, k))
-    _ratio_verdict(ctx, sec, res, lossy, ratio, 'tinytb add_histogram 1e3 e2e <= %gx PyTorch'
-                   % TARGET_HISTOGRAM_1E3_RATIO, TARGET_HISTOGRAM_1E3_RATIO)
+    sec.table(["library", "caller/call", "e2e/call", "e2e / torch's"], rows)
+    sec.note(
+        "%d rounds of %d calls; e2e = (calls + close()) / k. With the TF buckets a standard "
+        "normal keeps ~600 buckets, so each event is ~9.9 KB and its CRC is a large part of "
+        "PyTorch's time (docs/benchmark-method.md, section 2)." % (rounds, k)
+    )
+    _ratio_verdict(
+        ctx,
+        sec,
+        res,
+        lossy,
+        ratio,
+        "tinytb add_histogram 1e3 e2e <= %gx PyTorch" % TARGET_HISTOGRAM_1E3_RATIO,
+        TARGET_HISTOGRAM_1E3_RATIO,
+    )
     return sec
 
 
-@benchmark('histogram_1e6', "add_histogram of 1e6 float32 values: ns per value (reported)")
+@benchmark("histogram_1e6", "add_histogram of 1e6 float32 values: ns per value (reported)")
 def bench_histogram_1e6(ctx):
-    sec = Section("8. add_histogram: 1,000,000 float32 standard-normal values, default "
-                  "('tensorflow') bins, k calls then close()")
+    sec = Section(
+        "8. add_histogram: 1,000,000 float32 standard-normal values, default "
+        "('tensorflow') bins, k calls then close()"
+    )
     np = _numpy(sec)
     if np is None:
         return sec
@@ -1063,34 +1252,50 @@ def bench_histogram_1e6(ctx):
     values = _normal_f32(np, n, 5)
     k = 1 if ctx.quick else 3
     rounds = ctx.rounds(3, 1)
-    res, lossy = _calls_then_close(ctx, sec, ctx.libs, rounds, k,
-                                   lambda w, i: w.add_histogram('h', values, i),
-                                   'add_histogram 1e6')
+    res, lossy = _calls_then_close(
+        ctx,
+        sec,
+        ctx.libs,
+        rounds,
+        k,
+        lambda w, i: w.add_histogram("h", values, i),
+        "add_histogram 1e6",
+    )
     rows, _ratio = _time_rows(ctx, res, lossy, per=n)
-    sec.table(['library', 'caller/call', 'e2e/call', 'e2e per value', "e2e / torch's"], rows)
-    sec.note('%d rounds of %d calls. numpy bins at C speed; pure Python sorts '
-             '(docs/benchmark-method.md, section 4.3: 250-400 ns per value), so tinytb is '
-             'expected to be slower here. The ns-per-value target is reported, not required.'
-             % (rounds, k))
-    target = 'tinytb add_histogram 1e6 <= %g ns/value (reported)' % TARGET_HISTOGRAM_1E6_NS
-    e2e = medians(res, 'e2e').get('tinytb')
+    sec.table(["library", "caller/call", "e2e/call", "e2e per value", "e2e / torch's"], rows)
+    sec.note(
+        "%d rounds of %d calls. numpy bins at C speed; pure Python sorts "
+        "(docs/benchmark-method.md, section 4.3: 250-400 ns per value), so tinytb is "
+        "expected to be slower here. The ns-per-value target is reported, not required."
+        % (rounds, k)
+    )
+    target = "tinytb add_histogram 1e6 <= %g ns/value (reported)" % TARGET_HISTOGRAM_1E6_NS
+    e2e = medians(res, "e2e").get("tinytb")
     if e2e is None:
         sec.verdict(target, *_unmeasured(ctx))
-    elif 'tinytb' in lossy:
-        sec.verdict(target, False, 'tinytb lost events (see below)')
+    elif "tinytb" in lossy:
+        sec.verdict(target, False, "tinytb lost events (see below)")
     else:
-        torch_e2e = medians(res, 'e2e').get(BASELINE)
-        sec.verdict(target, e2e / n * 1e9 <= TARGET_HISTOGRAM_1E6_NS,
-                    'tinytb %.0f ns/value (%s per call)%s'
-                    % (e2e / n * 1e9, fmt_time(e2e), '' if torch_e2e is None else
-                       '; torch %.0f ns/value' % (torch_e2e / n * 1e9)))
+        torch_e2e = medians(res, "e2e").get(BASELINE)
+        sec.verdict(
+            target,
+            e2e / n * 1e9 <= TARGET_HISTOGRAM_1E6_NS,
+            "tinytb %.0f ns/value (%s per call)%s"
+            % (
+                e2e / n * 1e9,
+                fmt_time(e2e),
+                "" if torch_e2e is None else "; torch %.0f ns/value" % (torch_e2e / n * 1e9),
+            ),
+        )
     return sec
 
 
-@benchmark('pr_curve_10k', 'add_pr_curve of 10k labels and predictions: time per call')
+@benchmark("pr_curve_10k", "add_pr_curve of 10k labels and predictions: time per call")
 def bench_pr_curve(ctx):
-    sec = Section('9. add_pr_curve: 10,000 labels (0/1 int64) and predictions, 127 thresholds, '
-                  'k calls then close()')
+    sec = Section(
+        "9. add_pr_curve: 10,000 labels (0/1 int64) and predictions, 127 thresholds, "
+        "k calls then close()"
+    )
     np = _numpy(sec)
     if np is None:
         return sec
@@ -1098,23 +1303,37 @@ def bench_pr_curve(ctx):
     labels = rng.integers(0, 2, 10000)
     # PyTorch's docstring example, at 10k: np.random.rand predictions (float64); float32, as
     # a model's sigmoid output would be, is reported too (numpy multiplies it in float32).
-    inputs = {'float64': rng.random(10000)}
-    inputs['float32'] = inputs['float64'].astype(np.float32)
+    inputs = {"float64": rng.random(10000)}
+    inputs["float32"] = inputs["float64"].astype(np.float32)
     k = 10 if ctx.quick else 20
     rounds = ctx.rounds(5, 3)
     rows = []
     for kind, predictions in inputs.items():
         res, lossy = _calls_then_close(
-            ctx, sec, ctx.libs, rounds, k,
-            lambda w, i, p=predictions: w.add_pr_curve('pr', labels, p, i),
-            'add_pr_curve %s' % kind)
+            ctx,
+            sec,
+            ctx.libs,
+            rounds,
+            k,
+            lambda w, i, p=predictions: w.add_pr_curve("pr", labels, p, i),
+            "add_pr_curve %s" % kind,
+        )
         kind_rows, ratio = _time_rows(ctx, res, lossy, label=kind)
         rows.extend(kind_rows)
-        _ratio_verdict(ctx, sec, res, lossy, ratio, 'tinytb add_pr_curve 10k %s e2e <= %gx '
-                       'PyTorch' % (kind, TARGET_PR_CURVE_RATIO), TARGET_PR_CURVE_RATIO)
-    sec.table(['predictions', 'library', 'caller/call', 'e2e/call', "e2e / torch's"], rows)
-    sec.note('%d rounds of %d calls; e2e = (calls + close()) / k; each event is ~3.1 KB '
-             '(6 x 127 float32).' % (rounds, k))
+        _ratio_verdict(
+            ctx,
+            sec,
+            res,
+            lossy,
+            ratio,
+            "tinytb add_pr_curve 10k %s e2e <= %gx PyTorch" % (kind, TARGET_PR_CURVE_RATIO),
+            TARGET_PR_CURVE_RATIO,
+        )
+    sec.table(["predictions", "library", "caller/call", "e2e/call", "e2e / torch's"], rows)
+    sec.note(
+        "%d rounds of %d calls; e2e = (calls + close()) / k; each event is ~3.1 KB "
+        "(6 x 127 float32)." % (rounds, k)
+    )
     return sec
 
 
@@ -1142,74 +1361,106 @@ def profile_scalar(lib, n=20000, top=15):
     finally:
         shutil.rmtree(d, ignore_errors=True)
     out = io.StringIO()
-    pstats.Stats(prof, stream=out).sort_stats('tottime').print_stats(top)
+    pstats.Stats(prof, stream=out).sort_stats("tottime").print_stats(top)
     print()
-    print('### profile: %s, %d x add_scalar + close() (events in file: %d%s)'
-          % (lib.label, n, events, '; ' + '; '.join(problems) if problems else ''))
-    print('    (cProfile sees the calling thread only; a background writer thread is not profiled)')
+    print(
+        "### profile: %s, %d x add_scalar + close() (events in file: %d%s)"
+        % (lib.label, n, events, "; " + "; ".join(problems) if problems else "")
+    )
+    print("    (cProfile sees the calling thread only; a background writer thread is not profiled)")
     print(out.getvalue())
 
 
 def print_section(sec, markdown):
     print()
-    print(('### ' if markdown else '') + sec.title)
+    print(("### " if markdown else "") + sec.title)
     print()
     for headers, rows in sec.tables:
         print(render_table(headers, rows, markdown))
         print()
     for note in sec.notes:
-        print(('- ' if markdown else '  ') + note)
+        print(("- " if markdown else "  ") + note)
 
 
 def main(argv=None):
     names = [b[0] for b in BENCHMARKS]
-    ap = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
-    ap.add_argument('--quick', action='store_true',
-                    help='smoke run: 3 rounds, fewer calls (well under a minute)')
-    ap.add_argument('--only', metavar='NAMES',
-                    help='comma-separated benchmarks to run (%s)' % ', '.join(names))
-    ap.add_argument('--libs', metavar='NAMES', default='tinytb,torch,tbx',
-                    help='comma-separated libraries to compare (default: %(default)s)')
-    ap.add_argument('--rounds', type=int, help='override the number of rounds')
-    ap.add_argument('--markdown', action='store_true', help='print tables as Markdown')
-    ap.add_argument('--list', action='store_true', help='list the benchmarks and exit')
-    ap.add_argument('--json', metavar='PATH',
-                    help='also write every per-round measurement to PATH as JSON')
-    ap.add_argument('--profile', action='store_true',
-                    help='instead of benchmarking, profile 20,000 add_scalar + close() '
-                         'of each library with cProfile and print the top functions')
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument(
+        "--quick",
+        action="store_true",
+        help="smoke run: 3 rounds, fewer calls (well under a minute)",
+    )
+    ap.add_argument(
+        "--only", metavar="NAMES", help="comma-separated benchmarks to run (%s)" % ", ".join(names)
+    )
+    ap.add_argument(
+        "--libs",
+        metavar="NAMES",
+        default="tinytb,torch,tbx",
+        help="comma-separated libraries to compare (default: %(default)s)",
+    )
+    ap.add_argument("--rounds", type=int, help="override the number of rounds")
+    ap.add_argument("--markdown", action="store_true", help="print tables as Markdown")
+    ap.add_argument("--list", action="store_true", help="list the benchmarks and exit")
+    ap.add_argument(
+        "--json", metavar="PATH", help="also write every per-round measurement to PATH as JSON"
+    )
+    ap.add_argument(
+        "--profile",
+        action="store_true",
+        help="instead of benchmarking, profile 20,000 add_scalar + close() "
+        "of each library with cProfile and print the top functions",
+    )
     args = ap.parse_args(argv)
 
     if args.list:
         for name, desc, _fn in BENCHMARKS:
-            print('%-14s %s' % (name, desc))
+            print("%-14s %s" % (name, desc))
         return 0
-    selected = names if not args.only else [s.strip() for s in args.only.split(',') if s.strip()]
+    selected = names if not args.only else [s.strip() for s in args.only.split(",") if s.strip()]
     unknown = [s for s in selected if s not in names]
     if unknown:
-        ap.error('unknown benchmark(s): %s' % ', '.join(unknown))
-    wanted = [s.strip() for s in args.libs.split(',') if s.strip()]
+        ap.error("unknown benchmark(s): %s" % ", ".join(unknown))
+    wanted = [s.strip() for s in args.libs.split(",") if s.strip()]
 
-    print('tinytb writer benchmarks (%s)%s' % ('profile' if args.profile else 'quick' if args.quick else 'full',
-                                               '' if args.rounds is None else ', rounds=%d' % args.rounds))
-    print('date %s · python %s (%s) · %s · %d cores · %s'
-          % (time.strftime('%Y-%m-%d %H:%M:%S %Z'), platform.python_version(), sys.executable,
-             platform.platform(terse=True), os.cpu_count() or 0, platform.processor() or platform.machine()))
-    if hasattr(os, 'getloadavg'):
-        print('load average at start %.2f %.2f %.2f (other work on the machine skews timings; '
-              'the per-round ratios are the most robust figures)' % os.getloadavg())
+    print(
+        "tinytb writer benchmarks (%s)%s"
+        % (
+            "profile" if args.profile else "quick" if args.quick else "full",
+            "" if args.rounds is None else ", rounds=%d" % args.rounds,
+        )
+    )
+    print(
+        "date %s · python %s (%s) · %s · %d cores · %s"
+        % (
+            time.strftime("%Y-%m-%d %H:%M:%S %Z"),
+            platform.python_version(),
+            sys.executable,
+            platform.platform(terse=True),
+            os.cpu_count() or 0,
+            platform.processor() or platform.machine(),
+        )
+    )
+    if hasattr(os, "getloadavg"):
+        print(
+            "load average at start %.2f %.2f %.2f (other work on the machine skews timings; "
+            "the per-round ratios are the most robust figures)" % os.getloadavg()
+        )
 
     libs = [lib for lib in all_libs() if lib.name in wanted]
     loaded = []
     for lib in libs:
         t0 = time.perf_counter()
         if lib.load():
-            print('  %-24s %-10s loaded in %s' % (lib.label, lib.version, fmt_time(time.perf_counter() - t0)))
+            print(
+                "  %-24s %-10s loaded in %s"
+                % (lib.label, lib.version, fmt_time(time.perf_counter() - t0))
+            )
             loaded.append(lib)
         else:
-            print('  %-24s skipped: not importable (%s)' % (lib.label, lib.error))
+            print("  %-24s skipped: not importable (%s)" % (lib.label, lib.error))
     if not any(lib.name == BASELINE for lib in loaded):
-        print('  note: PyTorch\'s writer is not available; ratios against it are not measured')
+        print("  note: PyTorch's writer is not available; ratios against it are not measured")
 
     if args.profile:
         for lib in loaded:
@@ -1227,39 +1478,51 @@ def main(argv=None):
         try:
             sec = fn(ctx)
         except Exception:
-            sec = Section('%s: crashed' % name)
-            sec.failures.append('benchmark %r raised:\n%s' % (name, traceback.format_exc()))
+            sec = Section("%s: crashed" % name)
+            sec.failures.append("benchmark %r raised:\n%s" % (name, traceback.format_exc()))
         sections.append(sec)
         print_section(sec, args.markdown)
 
     if args.json:
         import json
-        with open(args.json, 'w') as f:
-            json.dump({
-                'date': time.strftime('%Y-%m-%dT%H:%M:%S%z'),
-                'python': platform.python_version(),
-                'quick': args.quick,
-                'libs': {lib.name: lib.version for lib in loaded},
-                'sections': [{'title': sec.title, 'rounds': sec.raw,
-                              'verdicts': sec.verdicts, 'failures': sec.failures}
-                             for sec in sections],
-            }, f, indent=1, default=str)
+
+        with open(args.json, "w") as f:
+            json.dump(
+                {
+                    "date": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+                    "python": platform.python_version(),
+                    "quick": args.quick,
+                    "libs": {lib.name: lib.version for lib in loaded},
+                    "sections": [
+                        {
+                            "title": sec.title,
+                            "rounds": sec.raw,
+                            "verdicts": sec.verdicts,
+                            "failures": sec.failures,
+                        }
+                        for sec in sections
+                    ],
+                },
+                f,
+                indent=1,
+                default=str,
+            )
     print()
-    print('Verdicts (elapsed %.0f s):' % (time.perf_counter() - started))
+    print("Verdicts (elapsed %.0f s):" % (time.perf_counter() - started))
     failures = []
-    failures.extend('%s crashed:\n%s' % c for c in ctx.crashes)
+    failures.extend("%s crashed:\n%s" % c for c in ctx.crashes)
     for sec in sections:
         for target, status, detail in sec.verdicts:
-            print('  %-4s %s: %s' % (status, target, detail))
+            print("  %-4s %s: %s" % (status, target, detail))
         failures.extend(sec.failures)
     if failures:
         print()
-        print('CORRECTNESS FAILURES:')
+        print("CORRECTNESS FAILURES:")
         for f in failures:
-            print('  - ' + f)
+            print("  - " + f)
         return 1
     return 0
 
 
-if __name__ == '__main__':
+if __name__ == "__main__":
     sys.exit(main())

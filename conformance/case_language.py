@@ -80,14 +80,18 @@ class Call:
         # sets wall_time/step on the Event), so each slot gets its own copy.
         args, kwargs = copy.deepcopy(tuple(args)), copy.deepcopy(dict(kwargs))
         owner = owner or slot
-        return (tuple(_build(a, owner) for a in args),
-                {k: _build(v, owner) for k, v in kwargs.items()})
+        return (
+            tuple(_build(a, owner) for a in args),
+            {k: _build(v, owner) for k, v in kwargs.items()},
+        )
 
     def reference(self):
         """(args, kwargs) in the form PyTorch accepts: what the model reads."""
         args, kwargs = self.torch if self.torch is not None else (self.args, self.kwargs)
-        return (tuple(_model_value(a) for a in args),
-                {k: _model_value(v) for k, v in kwargs.items()})
+        return (
+            tuple(_model_value(a) for a in args),
+            {k: _model_value(v) for k, v in kwargs.items()},
+        )
 
 
 class Fresh:
@@ -191,8 +195,9 @@ def write_cases(cases, slots):
     A call that raises is recorded (the case then fails in the checks), and the
     rest of that case is skipped for that slot.
     """
-    results = {name: SlotResult(name, root, module.__name__)
-               for name, (module, root) in slots.items()}
+    results = {
+        name: SlotResult(name, root, module.__name__) for name, (module, root) in slots.items()
+    }
     writers = {(name, case.name): None for name in slots for case in cases}
     start = time.time()
     n_phases = max(len(case.phases) for case in cases)
@@ -216,14 +221,19 @@ def write_cases(cases, slots):
                         own = [
                             (w.category.__name__, str(w.message))
                             for w in caught
-                            if not issubclass(w.category,
-                                              (DeprecationWarning, PendingDeprecationWarning))
+                            if not issubclass(
+                                w.category, (DeprecationWarning, PendingDeprecationWarning)
+                            )
                         ]
                         if own:
                             result.warnings[(case.name, base + i)] = own
                     except Exception:
                         result.errors[case.name] = "call #%d %s%r raised:\n%s" % (
-                            base + i, c.method, _short(c.reference()[0]), traceback.format_exc())
+                            base + i,
+                            c.method,
+                            _short(c.reference()[0]),
+                            traceback.format_exc(),
+                        )
     # Close anything a failed case left open.
     for key, writer in writers.items():
         if writer is not None:
@@ -231,7 +241,8 @@ def write_cases(cases, slots):
                 writer.close()
             except Exception:
                 results[key[0]].errors.setdefault(
-                    key[1], "close() raised:\n" + traceback.format_exc())
+                    key[1], "close() raised:\n" + traceback.format_exc()
+                )
     end = time.time()
     for result in results.values():
         result.window = (start - 1.0, end + 1.0)

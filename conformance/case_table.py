@@ -156,20 +156,25 @@ def _raw_events():
         ),
         call(
             "add_event",
-            Event(session_log=event_pb2.SessionLog(status=event_pb2.SessionLog.CHECKPOINT,
-                                                   checkpoint_path="/tmp/ck", msg="ok")),
+            Event(
+                session_log=event_pb2.SessionLog(
+                    status=event_pb2.SessionLog.CHECKPOINT, checkpoint_path="/tmp/ck", msg="ok"
+                )
+            ),
             walltime=wt(5),
         ),
         # tinytb also takes serialized bytes (PyTorch: only protobuf objects).
         call(
             "add_event",
-            Event(summary=Summary(value=[Summary.Value(tag="raw/bytes", simple_value=3.5)]))
-            .SerializeToString(),
+            Event(
+                summary=Summary(value=[Summary.Value(tag="raw/bytes", simple_value=3.5)])
+            ).SerializeToString(),
             step=10,
             walltime=wt(7),
-            torch=((Event(summary=Summary(
-                value=[Summary.Value(tag="raw/bytes", simple_value=3.5)])),),
-                   {"step": 10, "walltime": wt(7)}),
+            torch=(
+                (Event(summary=Summary(value=[Summary.Value(tag="raw/bytes", simple_value=3.5)])),),
+                {"step": 10, "walltime": wt(7)},
+            ),
             divergence="extra_inputs",
         ),
         call(
@@ -177,16 +182,20 @@ def _raw_events():
             Summary(value=[Summary.Value(tag="raw/bytes", simple_value=4.5)]).SerializeToString(),
             global_step=11,
             walltime=wt(8),
-            torch=((Summary(value=[Summary.Value(tag="raw/bytes", simple_value=4.5)]),),
-                   {"global_step": 11, "walltime": wt(8)}),
+            torch=(
+                (Summary(value=[Summary.Value(tag="raw/bytes", simple_value=4.5)]),),
+                {"global_step": 11, "walltime": wt(8)},
+            ),
             divergence="extra_inputs",
         ),
         call(
             "add_summary",
-            Summary(value=[
-                Summary.Value(tag="raw/multi_a", simple_value=1.0),
-                Summary.Value(tag="raw/multi_b", simple_value=-1.0),
-            ]),
+            Summary(
+                value=[
+                    Summary.Value(tag="raw/multi_a", simple_value=1.0),
+                    Summary.Value(tag="raw/multi_b", simple_value=-1.0),
+                ]
+            ),
             global_step=9,
             walltime=wt(6),
         ),
@@ -195,19 +204,51 @@ def _raw_events():
 
 # The case names, known without numpy/torch (pytest parametrizes with them at collection).
 CASE_NAMES = (
-    "scalar_values", "scalar_double", "scalar_steps", "scalar_inputs", "scalar_edges",
-    "scalar_longdouble", "scalar_bfloat16", "scalar_now", "tags", "add_scalars", "text",
-    "tensor_dtypes", "custom_scalars", "custom_scalars_multiline", "custom_scalars_margin",
-    "purge", "purge_once", "filename_suffix", "multi", "filewriter", "close_then_add",
-    "image_formats", "image_dtypes", "image_lists", "images_grid", "image_boxes",
-    "image_boxes_grey_alpha", "figure", "video",
-    "histograms", "histogram_raw", "audio", "pr_curves", "pr_curve_raw", "mesh", "hparams",
+    "scalar_values",
+    "scalar_double",
+    "scalar_steps",
+    "scalar_inputs",
+    "scalar_edges",
+    "scalar_longdouble",
+    "scalar_bfloat16",
+    "scalar_now",
+    "tags",
+    "add_scalars",
+    "text",
+    "tensor_dtypes",
+    "custom_scalars",
+    "custom_scalars_multiline",
+    "custom_scalars_margin",
+    "purge",
+    "purge_once",
+    "filename_suffix",
+    "multi",
+    "filewriter",
+    "close_then_add",
+    "image_formats",
+    "image_dtypes",
+    "image_lists",
+    "images_grid",
+    "image_boxes",
+    "image_boxes_grey_alpha",
+    "figure",
+    "video",
+    "histograms",
+    "histogram_raw",
+    "audio",
+    "pr_curves",
+    "pr_curve_raw",
+    "mesh",
+    "hparams",
 )
 
 # Labels measured pixel for pixel against PyTorch's (Pillow's font) by test_media.py, on a
 # white 120x40 uint8 HWC image with the box (5, 5, 110, 35): label -> tag.
-GLYPH_LABELS = {"cat": "glyphs/cat", "person": "glyphs/person",
-                "traffic light": "glyphs/traffic light"}
+GLYPH_LABELS = {
+    "cat": "glyphs/cat",
+    "person": "glyphs/person",
+    "traffic light": "glyphs/traffic light",
+}
 GLYPH_BOX = (5, 5, 110, 35)
 
 
@@ -225,8 +266,10 @@ def build_cases():
         "negative zero, NaN, +-inf, a float32 denormal, values beyond float32 "
         "(become +-inf), float32 max, float32 rounding.",
         [sw()]
-        + [call("add_scalar", "scalar/old", v, i, walltime=wt(i))
-           for i, v in enumerate(SCALAR_VALUES)]
+        + [
+            call("add_scalar", "scalar/old", v, i, walltime=wt(i))
+            for i, v in enumerate(SCALAR_VALUES)
+        ]
         + [
             call("add_scalar", "scalar/new", v, i, walltime=wt(i), new_style=True)
             for i, v in enumerate(SCALAR_VALUES)
@@ -239,13 +282,28 @@ def build_cases():
         "(a reader fact, for both writers); tinytb warns once.",
         [sw()]
         + [
-            call("add_scalar", "scalar/double", v, i, walltime=wt(i), new_style=True,
-                 double_precision=True)
+            call(
+                "add_scalar",
+                "scalar/double",
+                v,
+                i,
+                walltime=wt(i),
+                new_style=True,
+                double_precision=True,
+            )
             for i, v in enumerate([0.1, -0.0, 1e39, float("nan"), 1 / 3])
         ]
         # double_precision has no effect without new_style.
-        + [call("add_scalar", "scalar/double_old_style", 0.1, 0, walltime=wt(0),
-                double_precision=True)]
+        + [
+            call(
+                "add_scalar",
+                "scalar/double_old_style",
+                0.1,
+                0,
+                walltime=wt(0),
+                double_precision=True,
+            )
+        ]
         + [close()],
     )
     add(
@@ -253,8 +311,10 @@ def build_cases():
         "global_step: 0, 1, 127/128 (varint boundary), 2**31-1 .. 2**33, negative (-1: a "
         "10-byte varint), omitted (step 0), int-likes (numpy, 0-d tensor).",
         [sw()]
-        + [call("add_scalar", "steps/int", float(i), s, walltime=wt(i))
-           for i, s in enumerate(STEPS)]
+        + [
+            call("add_scalar", "steps/int", float(i), s, walltime=wt(i))
+            for i, s in enumerate(STEPS)
+        ]
         + [
             call("add_scalar", "steps/negative", -1.0, -1, walltime=wt(0)),
             call("add_scalar", "steps/very_negative", -2.0, -(2**40), walltime=wt(0)),
@@ -280,18 +340,42 @@ def build_cases():
             call("add_scalar", "in/np_int64", np.int64(-5), 0, walltime=wt(0)),
             call("add_scalar", "in/np_0d", np.array(1.25), 0, walltime=wt(0)),
             call("add_scalar", "in/torch_0d", torch.tensor(0.1), 0, walltime=wt(0)),
-            call("add_scalar", "in/torch_1elem", torch.tensor([0.75], dtype=torch.float64), 0,
-                 walltime=wt(0)),
+            call(
+                "add_scalar",
+                "in/torch_1elem",
+                torch.tensor([0.75], dtype=torch.float64),
+                0,
+                walltime=wt(0),
+            ),
             call("add_scalar", "in/torch_int", torch.tensor(9), 0, walltime=wt(0)),
-            call("add_scalar", "in/decimal", decimal.Decimal("0.1"), 0, walltime=wt(0),
-                 torch=(("in/decimal", 0.1, 0), {"walltime": wt(0)}), divergence="extra_inputs"),
-            call("add_scalar", "in/fraction", fractions.Fraction(1, 3), 0, walltime=wt(0),
-                 torch=(("in/fraction", 1 / 3, 0), {"walltime": wt(0)}),
-                 divergence="extra_inputs"),
-            call("add_scalar", "in/new_decimal", decimal.Decimal("2.5"), 0, walltime=wt(0),
-                 new_style=True,
-                 torch=(("in/new_decimal", 2.5, 0), {"walltime": wt(0), "new_style": True}),
-                 divergence="extra_inputs"),
+            call(
+                "add_scalar",
+                "in/decimal",
+                decimal.Decimal("0.1"),
+                0,
+                walltime=wt(0),
+                torch=(("in/decimal", 0.1, 0), {"walltime": wt(0)}),
+                divergence="extra_inputs",
+            ),
+            call(
+                "add_scalar",
+                "in/fraction",
+                fractions.Fraction(1, 3),
+                0,
+                walltime=wt(0),
+                torch=(("in/fraction", 1 / 3, 0), {"walltime": wt(0)}),
+                divergence="extra_inputs",
+            ),
+            call(
+                "add_scalar",
+                "in/new_decimal",
+                decimal.Decimal("2.5"),
+                0,
+                walltime=wt(0),
+                new_style=True,
+                torch=(("in/new_decimal", 2.5, 0), {"walltime": wt(0), "new_style": True}),
+                divergence="extra_inputs",
+            ),
             close(),
         ],
     )
@@ -302,8 +386,11 @@ def build_cases():
         "tag lengths needing 2-byte varints, with 1- to 10-byte step varints; wall times "
         "0.0 (omitted by proto3), an int, 1e10; an empty tag (omitted by proto3).",
         [sw()]
-        + [call("add_scalar", t, float(i), s, walltime=wt(i))
-           for t in long_tags for i, s in enumerate([0, 5, 300, 2**40, -1])]
+        + [
+            call("add_scalar", t, float(i), s, walltime=wt(i))
+            for t in long_tags
+            for i, s in enumerate([0, 5, 300, 2**40, -1])
+        ]
         + [
             call("add_scalar", "wall/zero", 1.0, 0, walltime=0.0),
             call("add_scalar", "wall/zero", 2.0, 1, walltime=0.0, new_style=True),
@@ -324,13 +411,22 @@ def build_cases():
             close(),
         ],
     )
+
     def bf16(method, tag, value, **kwargs):
         # tinytb keeps the exact bfloat16 value; PyTorch's make_np goes through float16, so
         # 1e5 becomes inf and 1e-10 becomes 0. PyTorch gets the same value as float32.
-        exact = value.float() if hasattr(value, "float") else {
-            k: v.float() for k, v in value.items()}
-        return call(method, tag, value, 0, torch=((tag, exact, 0), dict(kwargs)),
-                    divergence="scalar_bfloat16_exact", **kwargs)
+        exact = (
+            value.float() if hasattr(value, "float") else {k: v.float() for k, v in value.items()}
+        )
+        return call(
+            method,
+            tag,
+            value,
+            0,
+            torch=((tag, exact, 0), dict(kwargs)),
+            divergence="scalar_bfloat16_exact",
+            **kwargs,
+        )
 
     add(
         "scalar_bfloat16",
@@ -340,16 +436,30 @@ def build_cases():
         "value as float32.",
         [
             sw(),
-            call("add_scalar", "bf16/in_range", torch.tensor(0.5, dtype=torch.bfloat16), 0,
-                 walltime=wt(0)),
-            bf16("add_scalar", "bf16/big", torch.tensor(1e5, dtype=torch.bfloat16),
-                 walltime=wt(0)),
-            bf16("add_scalar", "bf16/tiny", torch.tensor(1e-10, dtype=torch.bfloat16),
-                 walltime=wt(0)),
-            bf16("add_scalar", "bf16/new_style", torch.tensor([1e5], dtype=torch.bfloat16),
-                 walltime=wt(0), new_style=True),
-            bf16("add_scalars", "bf16", {"s": torch.tensor(-1e5, dtype=torch.bfloat16)},
-                 walltime=wt(0)),
+            call(
+                "add_scalar",
+                "bf16/in_range",
+                torch.tensor(0.5, dtype=torch.bfloat16),
+                0,
+                walltime=wt(0),
+            ),
+            bf16("add_scalar", "bf16/big", torch.tensor(1e5, dtype=torch.bfloat16), walltime=wt(0)),
+            bf16(
+                "add_scalar", "bf16/tiny", torch.tensor(1e-10, dtype=torch.bfloat16), walltime=wt(0)
+            ),
+            bf16(
+                "add_scalar",
+                "bf16/new_style",
+                torch.tensor([1e5], dtype=torch.bfloat16),
+                walltime=wt(0),
+                new_style=True,
+            ),
+            bf16(
+                "add_scalars",
+                "bf16",
+                {"s": torch.tensor(-1e5, dtype=torch.bfloat16)},
+                walltime=wt(0),
+            ),
             call("add_scalar", "f16/np", np.float16(0.1), 0, walltime=wt(0)),
             close(),
         ],
@@ -378,8 +488,13 @@ def build_cases():
         "tag = main_tag.",
         [sw()]
         + [
-            call("add_scalars", "loss/train", {"a": 1.0 + i, "b": -1.0 - i, "c d": 0.5 * i}, i,
-                 walltime=wt(i))
+            call(
+                "add_scalars",
+                "loss/train",
+                {"a": 1.0 + i, "b": -1.0 - i, "c d": 0.5 * i},
+                i,
+                walltime=wt(i),
+            )
             for i in range(3)
         ]
         + [call("add_scalars", "acc", {"x": 0.9}, 0, walltime=wt(0)), close()],
@@ -395,16 +510,16 @@ def build_cases():
             call("add_text", "plain", "hello", 5, walltime=wt(2)),
             call("add_text", "long", "line of text\n" * 1700, 0, walltime=wt(2)),
             call("add_text", "empty", "", 0, walltime=wt(3)),
-            call("add_text", "html", "<script>alert(1)</script> & <b>bold</b>", 0,
-                 walltime=wt(4)),
+            call("add_text", "html", "<script>alert(1)</script> & <b>bold</b>", 0, walltime=wt(4)),
             close(),
         ],
     )
     tensor_calls = []
     for tag, tensor in _tensor_values():
         tensor_calls.append(
-            call("add_tensor", tag, tensor, 1, walltime=wt(1),
-                 divergence=_tensor_divergence(tensor))
+            call(
+                "add_tensor", tag, tensor, 1, walltime=wt(1), divergence=_tensor_divergence(tensor)
+            )
         )
     # complex32: PyTorch raises; tinytb writes DT_COMPLEX64.
     for tag, values in [
@@ -415,9 +530,15 @@ def build_cases():
             warnings.simplefilter("ignore", UserWarning)
             t32 = torch.tensor(values, dtype=torch.complex64).to(torch.complex32)
         tensor_calls.append(
-            call("add_tensor", tag, t32, 1, walltime=wt(1),
-                 torch=((tag, t32.to(torch.complex64), 1), {"walltime": wt(1)}),
-                 divergence="tensor_complex32")
+            call(
+                "add_tensor",
+                tag,
+                t32,
+                1,
+                walltime=wt(1),
+                torch=((tag, t32.to(torch.complex64), 1), {"walltime": wt(1)}),
+                divergence="tensor_complex32",
+            )
         )
     # numpy arrays: PyTorch requires a torch.Tensor.
     for tag, arr in [
@@ -432,9 +553,15 @@ def build_cases():
     ]:
         equivalent = torch.from_numpy(arr.copy())
         tensor_calls.append(
-            call("add_tensor", tag, arr, 2, walltime=wt(2),
-                 torch=((tag, equivalent, 2), {"walltime": wt(2)}),
-                 divergence=_tensor_divergence(equivalent) or "extra_inputs")
+            call(
+                "add_tensor",
+                tag,
+                arr,
+                2,
+                walltime=wt(2),
+                torch=((tag, equivalent, 2), {"walltime": wt(2)}),
+                divergence=_tensor_divergence(equivalent) or "extra_inputs",
+            )
         )
     add(
         "tensor_dtypes",
@@ -459,8 +586,12 @@ def build_cases():
         "add_custom_scalars_marginchart with a category and title.",
         [
             sw(),
-            call("add_custom_scalars_marginchart", ["m/v", "m/lo", "m/hi"], category="margins",
-                 title="band"),
+            call(
+                "add_custom_scalars_marginchart",
+                ["m/v", "m/lo", "m/hi"],
+                category="margins",
+                title="band",
+            ),
             close(),
         ],
     )
@@ -470,7 +601,8 @@ def build_cases():
         "session writes file_version + SessionLog(START) at step=purge_step.  The Python "
         "loader ignores the first START and purges at the second; rustboard ignores "
         "SessionLog and preempts by step.",
-        [sw()] + [call("add_scalar", "loss", float(s), s, walltime=wt(s)) for s in range(6)]
+        [sw()]
+        + [call("add_scalar", "loss", float(s), s, walltime=wt(s)) for s in range(6)]
         + [close()],
         [sw(purge_step=4)]
         + [call("add_scalar", "loss", 10.0 + s, s, walltime=wt(10 + s)) for s in (4, 5, 6)]
@@ -484,7 +616,8 @@ def build_cases():
         "A run written without purge_step, resumed once with purge_step=4: the Python "
         "loader treats that START as the first session start and purges nothing (steps "
         "4 and 5 appear twice); rustboard preempts steps >= 4.",
-        [sw()] + [call("add_scalar", "loss", float(s), s, walltime=wt(s)) for s in range(6)]
+        [sw()]
+        + [call("add_scalar", "loss", float(s), s, walltime=wt(s)) for s in range(6)]
         + [close()],
         [sw(purge_step=4)]
         + [call("add_scalar", "loss", 10.0 + s, s, walltime=wt(10 + s)) for s in (4, 5, 6)]
@@ -504,10 +637,16 @@ def build_cases():
         "multi",
         "Several runs (and a nested run) in one logdir.",
         [
-            sw("run_a"), call("add_scalar", "shared", 1.0, 0, walltime=wt(0)), close(),
-            sw("run_b"), call("add_scalar", "shared", 2.0, 0, walltime=wt(1)), close(),
-            sw("nested/run_c"), call("add_scalar", "shared", 3.0, 0, walltime=wt(2)),
-            call("add_text", "about", "run c", 0, walltime=wt(2)), close(),
+            sw("run_a"),
+            call("add_scalar", "shared", 1.0, 0, walltime=wt(0)),
+            close(),
+            sw("run_b"),
+            call("add_scalar", "shared", 2.0, 0, walltime=wt(1)),
+            close(),
+            sw("nested/run_c"),
+            call("add_scalar", "shared", 3.0, 0, walltime=wt(2)),
+            call("add_text", "about", "run c", 0, walltime=wt(2)),
+            close(),
         ],
     )
     add(
@@ -520,8 +659,11 @@ def build_cases():
         "close_then_add",
         "close() then add again: a new event file in the same run.",
         [sw(), call("add_scalar", "x", 1.0, 0, walltime=wt(0)), close()],
-        [call("add_scalar", "x", 2.0, 1, walltime=wt(1)),
-         call("add_text", "t", "after close", 1, walltime=wt(1)), close()],
+        [
+            call("add_scalar", "x", 2.0, 1, walltime=wt(1)),
+            call("add_text", "t", "after close", 1, walltime=wt(1)),
+            close(),
+        ],
     )
     _media_cases(add)
     _summary_cases(add)
@@ -610,8 +752,24 @@ def _media_cases(add):
     levels32 = np.stack([levels, (np.arange(256) + 0.5) / 255, levels[::-1]]).astype(np.float32)
     levels64 = np.stack([levels, np.nextafter(levels, 2.0), np.nextafter(levels, -1.0)])
     levels64[:, -1] = 1 - 2.0**-30  # 1.0 in float32: pixel 255 (254 in float64 arithmetic)
-    special = [-1.0, -0.0, 0.0, 1.5, float("nan"), float("inf"), float("-inf"), 1e30, -1e-45,
-               1.0000001, 255.0, 0.999, 1e-3, 2.5e-3, 0.5, 0.25]
+    special = [
+        -1.0,
+        -0.0,
+        0.0,
+        1.5,
+        float("nan"),
+        float("inf"),
+        float("-inf"),
+        1e30,
+        -1e-45,
+        1.0000001,
+        255.0,
+        0.999,
+        1e-3,
+        2.5e-3,
+        0.5,
+        0.25,
+    ]
     special = np.array(special * 6).reshape(3, 4, 8)
     with np.errstate(over="ignore"):  # 1e30 is inf in float16
         special16 = special.astype(np.float16)
@@ -650,16 +808,23 @@ def _media_cases(add):
             img("torch/float16", torch.tensor(special).half()),
             img("torch/bfloat16", torch.rand(3, 6, 8, generator=gen).to(torch.bfloat16)),
             img("torch/bfloat16_special", torch.tensor(special).to(torch.bfloat16)),
-            img("torch/uint8_HWC", torch.randint(0, 256, (6, 8, 3), generator=gen,
-                                                 dtype=torch.uint8), dataformats="HWC"),
+            img(
+                "torch/uint8_HWC",
+                torch.randint(0, 256, (6, 8, 3), generator=gen, dtype=torch.uint8),
+                dataformats="HWC",
+            ),
             img("torch/int64", torch.tensor(ints)),
             img("torch/bool", torch.rand(3, 5, 7, generator=gen) > 0.5),
             img("torch/transposed", torch.rand(3, 8, 6, generator=gen).transpose(1, 2)),
             img("torch/sliced", torch.rand(3, 12, 16, generator=gen)[:, ::2, 1::2]),
-            img("torch/uint8_sliced", torch.randint(0, 256, (3, 10, 12), generator=gen,
-                                                    dtype=torch.uint8)[:, 1::2, ::3]),
-            img("torch/channels_last", torch.rand(1, 3, 6, 8, generator=gen).to(
-                memory_format=torch.channels_last)[0]),
+            img(
+                "torch/uint8_sliced",
+                torch.randint(0, 256, (3, 10, 12), generator=gen, dtype=torch.uint8)[:, 1::2, ::3],
+            ),
+            img(
+                "torch/channels_last",
+                torch.rand(1, 3, 6, 8, generator=gen).to(memory_format=torch.channels_last)[0],
+            ),
             img("torch/requires_grad", torch.rand(3, 6, 8, generator=gen).requires_grad_()),
             close(),
         ],
@@ -669,9 +834,16 @@ def _media_cases(add):
     def listed(method, tag, array, dataformats, values=None):
         # Python ints are uint8 values, Python floats float32 values: PyTorch gets that array.
         values = _nested(array) if values is None else values
-        return call(method, tag, values, 0, walltime=wt(0), dataformats=dataformats,
-                    torch=((tag, array, 0), {"walltime": wt(0), "dataformats": dataformats}),
-                    divergence="extra_inputs")
+        return call(
+            method,
+            tag,
+            values,
+            0,
+            walltime=wt(0),
+            dataformats=dataformats,
+            torch=((tag, array, 0), {"walltime": wt(0), "dataformats": dataformats}),
+            divergence="extra_inputs",
+        )
 
     hwc_bytes = u8(4, 5, 3)
     float_values = (np.arange(12, dtype=np.float64).reshape(3, 4) / 255 + 1 / 3e3).tolist()
@@ -690,21 +862,37 @@ def _media_cases(add):
             listed("add_image", "list/int_CHW", u8(3, 4, 5), "CHW"),
             listed("add_image", "list/float_HWC", rand(4, 5, 3), "HWC"),
             listed("add_image", "list/float_HW", rand(4, 5), "HW"),
-            listed("add_image", "list/float_out_of_range",
-                   np.array([[-0.5, 2.0, 0.1, 1 / 3], [0.7, 1e-9, 1.0, 0.0]], np.float32), "HW"),
+            listed(
+                "add_image",
+                "list/float_out_of_range",
+                np.array([[-0.5, 2.0, 0.1, 1 / 3], [0.7, 1e-9, 1.0, 0.0]], np.float32),
+                "HW",
+            ),
             listed("add_image", "list/int_RGBA", u8(3, 4, 4), "HWC"),
             tupled(listed("add_image", "list/tuples_HW", rand(3, 4), "HW")),
             listed("add_images", "list/images_NCHW", rand(2, 3, 4, 5), "NCHW"),
             # A buffer with a shape (tinytb only, as a list): uint8 HWC.
-            call("add_image", "buffer/memoryview_HWC",
-                 Fresh(lambda: memoryview(hwc_bytes.tobytes()).cast("B", hwc_bytes.shape)), 0,
-                 walltime=wt(0), dataformats="HWC",
-                 torch=(("buffer/memoryview_HWC", hwc_bytes, 0),
-                        {"walltime": wt(0), "dataformats": "HWC"}),
-                 divergence="extra_inputs"),
+            call(
+                "add_image",
+                "buffer/memoryview_HWC",
+                Fresh(lambda: memoryview(hwc_bytes.tobytes()).cast("B", hwc_bytes.shape)),
+                0,
+                walltime=wt(0),
+                dataformats="HWC",
+                torch=(
+                    ("buffer/memoryview_HWC", hwc_bytes, 0),
+                    {"walltime": wt(0), "dataformats": "HWC"},
+                ),
+                divergence="extra_inputs",
+            ),
             # Python floats that float32 rounds (k/255 and thirds in float64).
-            listed("add_image", "list/float64_values",
-                   np.array(float_values, np.float32), "HW", values=float_values),
+            listed(
+                "add_image",
+                "list/float64_values",
+                np.array(float_values, np.float32),
+                "HW",
+                values=float_values,
+            ),
             close(),
         ],
     )
@@ -712,24 +900,56 @@ def _media_cases(add):
     # -- add_images: grids -------------------------------------------------------------------
     grid_calls = []
     for n in (1, 3, 8, 9, 17):
-        grid_calls.append(call("add_images", "grid/NCHW_3ch_N%d" % n, rand(n, 3, 4, 5), 0,
-                               walltime=wt(0)))
-        grid_calls.append(call("add_images", "grid/NHWC_1ch_N%d" % n, u8(n, 4, 5, 1), 0,
-                               walltime=wt(0), dataformats="NHWC"))
+        grid_calls.append(
+            call("add_images", "grid/NCHW_3ch_N%d" % n, rand(n, 3, 4, 5), 0, walltime=wt(0))
+        )
+        grid_calls.append(
+            call(
+                "add_images",
+                "grid/NHWC_1ch_N%d" % n,
+                u8(n, 4, 5, 1),
+                0,
+                walltime=wt(0),
+                dataformats="NHWC",
+            )
+        )
     grid_calls += [
-        call("add_images", "grid/NCHW_1ch_N9", rand(9, 1, 4, 5), 0, walltime=wt(0),
-             dataformats="NCHW"),
-        call("add_images", "grid/NHWC_3ch_N17", u8(17, 4, 5, 3), 0, walltime=wt(0),
-             dataformats="NHWC"),
-        call("add_images", "grid/nchw_lower_N9", rand(9, 3, 3, 2), 0, walltime=wt(0),
-             dataformats="nchw"),
-        call("add_images", "grid/CNHW_N3", rand(3, 3, 4, 5), 0, walltime=wt(0),
-             dataformats="CNHW"),
-        call("add_images", "grid/torch_N10", torch.rand(10, 3, 4, 5, generator=gen), 0,
-             walltime=wt(0)),
+        call(
+            "add_images",
+            "grid/NCHW_1ch_N9",
+            rand(9, 1, 4, 5),
+            0,
+            walltime=wt(0),
+            dataformats="NCHW",
+        ),
+        call(
+            "add_images",
+            "grid/NHWC_3ch_N17",
+            u8(17, 4, 5, 3),
+            0,
+            walltime=wt(0),
+            dataformats="NHWC",
+        ),
+        call(
+            "add_images",
+            "grid/nchw_lower_N9",
+            rand(9, 3, 3, 2),
+            0,
+            walltime=wt(0),
+            dataformats="nchw",
+        ),
+        call("add_images", "grid/CNHW_N3", rand(3, 3, 4, 5), 0, walltime=wt(0), dataformats="CNHW"),
+        call(
+            "add_images",
+            "grid/torch_N10",
+            torch.rand(10, 3, 4, 5, generator=gen),
+            0,
+            walltime=wt(0),
+        ),
     ]
-    grid_calls += [call("add_images", "grid/steps", rand(3, 3, 4, 5), s, walltime=wt(s))
-                   for s in (1, 2)]
+    grid_calls += [
+        call("add_images", "grid/steps", rand(3, 3, 4, 5), s, walltime=wt(s)) for s in (1, 2)
+    ]
     add(
         "images_grid",
         "add_images: NCHW and NHWC batches of N = 1, 3, 8, 9, 17 (8 columns; the last row "
@@ -744,8 +964,9 @@ def _media_cases(add):
     white = np.full((40, 120, 3), 255, np.uint8)
 
     def boxes(tag, image, box_tensor, step=0, **kwargs):
-        return call("add_image_with_boxes", tag, image, box_tensor, step, walltime=wt(step),
-                    **kwargs)
+        return call(
+            "add_image_with_boxes", tag, image, box_tensor, step, walltime=wt(step), **kwargs
+        )
 
     box_calls = [
         boxes("boxes/no_labels", scene, two),
@@ -753,15 +974,23 @@ def _media_cases(add):
         boxes("boxes/label_count_mismatch", scene, two, labels=["cat"]),  # dropped
         boxes("boxes/label_str", scene, two[:1], labels="dog 0.93"),
         boxes("boxes/empty_label", scene, two, labels=["", "car: 87%"]),
-        boxes("boxes/partly_outside", scene,
-              np.array([[-10, -5, 20, 25], [45, 30, 80, 50], [-20, -20, 100, 100]], np.float64),
-              labels=["a", "Label_12", "0.99"]),
+        boxes(
+            "boxes/partly_outside",
+            scene,
+            np.array([[-10, -5, 20, 25], [45, 30, 80, 50], [-20, -20, 100, 100]], np.float64),
+            labels=["a", "Label_12", "0.99"],
+        ),
         boxes("boxes/fractional", scene, np.array([[3.5, 4.25, 30.75, 20.5]])),
         boxes("boxes/int64", scene, two.astype(np.int64)),
         boxes("boxes/none", scene, np.zeros((0, 4))),
         boxes("boxes/torch", torch.tensor(scene), torch.tensor(two), labels=["x", "y"]),
-        boxes("boxes/HWC_uint8", u8(30, 50, 3), np.array([[2, 3, 40, 25]]), dataformats="HWC",
-              labels=["hwc"]),
+        boxes(
+            "boxes/HWC_uint8",
+            u8(30, 50, 3),
+            np.array([[2, 3, 40, 25]]),
+            dataformats="HWC",
+            labels=["hwc"],
+        ),
         boxes("boxes/RGBA", rand(4, 30, 40), np.array([[2, 3, 35, 25]]), labels=["rgba"]),
         boxes("boxes/rescale_0.5", scene, two, rescale=0.5, labels=["cat", "person"]),
         boxes("boxes/rescale_2", scene, two, rescale=2, labels=["cat", "person"]),
@@ -797,8 +1026,14 @@ def _media_cases(add):
         [
             sw(),
             boxes("la/box", grey_alpha, grey_box, dataformats="HWC"),
-            boxes("la/label", grey_alpha, grey_box, dataformats="HWC", labels=["la"],
-                  divergence="label_glyphs"),
+            boxes(
+                "la/label",
+                grey_alpha,
+                grey_box,
+                dataformats="HWC",
+                labels=["la"],
+                divergence="label_glyphs",
+            ),
             boxes("la/rescale_0.5", grey_alpha, grey_box, dataformats="HWC", rescale=0.5),
             close(),
         ],
@@ -813,13 +1048,23 @@ def _media_cases(add):
         "close=True (the default, checked: the figures are closed) and close=False.",
         [
             sw(),
-            call("add_figure", "figure/single", Fresh(_figure(0, size), size), 0,
-                 walltime=wt(0)),
-            call("add_figure", "figure/list",
-                 Fresh(lambda: [_figure(1, size)(), _figure(2, size)()], pair), 0,
-                 walltime=wt(0), close=True),
-            call("add_figure", "figure/kept_open", Fresh(_figure(3, size), size), 0,
-                 walltime=wt(0), close=False),
+            call("add_figure", "figure/single", Fresh(_figure(0, size), size), 0, walltime=wt(0)),
+            call(
+                "add_figure",
+                "figure/list",
+                Fresh(lambda: [_figure(1, size)(), _figure(2, size)()], pair),
+                0,
+                walltime=wt(0),
+                close=True,
+            ),
+            call(
+                "add_figure",
+                "figure/kept_open",
+                Fresh(_figure(3, size), size),
+                0,
+                walltime=wt(0),
+                close=False,
+            ),
             close(),
         ],
     )
@@ -844,12 +1089,18 @@ def _media_cases(add):
             video("video/n2_t5_c1_float_fps30", rand(2, 5, 1, 8, 8), fps=30),
             video("video/n1_t1_default_fps", rand(1, 1, 3, 8, 8)),
             video("video/fps_2.5", u8(1, 2, 3, 6, 6), fps=2.5),
-            video("video/uint8_levels", np.arange(2 * 3 * 256).reshape(1, 2, 3, 16, 16)
-                  .astype(np.uint8), fps=4),
+            video(
+                "video/uint8_levels",
+                np.arange(2 * 3 * 256).reshape(1, 2, 3, 16, 16).astype(np.uint8),
+                fps=4,
+            ),
             video("video/float64_special", odd, fps=4),
             video("video/torch", torch.rand(3, 2, 3, 6, 6, generator=gen), fps=4),
-            video("video/torch_bfloat16", torch.rand(2, 2, 3, 4, 4, generator=gen).to(
-                torch.bfloat16), fps=4),
+            video(
+                "video/torch_bfloat16",
+                torch.rand(2, 2, 3, 4, 4, generator=gen).to(torch.bfloat16),
+                fps=4,
+            ),
             video("video/n5_grid_2x4", u8(5, 2, 3, 4, 4), fps=4),
             video("video/n16_grid_4x4", rand(16, 1, 1, 4, 4), fps=4),
             video("video/many_colours", rand(4, 2, 3, 16, 16), fps=4),
@@ -881,9 +1132,10 @@ HPARAM_METRICS = ("hparam/accuracy", "hparam/loss")
 # The mesh dashboard's scene settings, as in TensorBoard's mesh demo.
 MESH_CONFIG = {
     "camera": {"cls": "PerspectiveCamera", "fov": 75},
-    "lights": [{"cls": "AmbientLight", "color": "#ffffff", "intensity": 0.75},
-               {"cls": "DirectionalLight", "color": "#ffffff", "intensity": 0.75,
-                "position": [0, -1, 2]}],
+    "lights": [
+        {"cls": "AmbientLight", "color": "#ffffff", "intensity": 0.75},
+        {"cls": "DirectionalLight", "color": "#ffffff", "intensity": 0.75, "position": [0, -1, 2]},
+    ],
     "material": {"cls": "MeshStandardMaterial", "roughness": 1, "metalness": 0},
 }
 
@@ -926,8 +1178,9 @@ def _summary_cases(add):
             hist("bins/fd", rng.exponential(size=(20, 30)), bins="fd"),
             hist("bins/doane_max5", np.arange(1024, dtype=float), bins="doane", max_bins=5),
             hist("bins/auto_max5", np.arange(1024, dtype=float), bins="auto", max_bins=5),
-            hist("bins/sturges", torch.randn(300, generator=gen, dtype=torch.float64),
-                 bins="sturges"),
+            hist(
+                "bins/sturges", torch.randn(300, generator=gen, dtype=torch.float64), bins="sturges"
+            ),
             hist("bins/int10", rng.uniform(-3, 7, 400), bins=10),
             hist("bins/edges", rng.normal(size=200), bins=[-1.0, -0.5, 0.0, 0.5, 1.0]),
             hist("bins/tensorflow_max50", rng.normal(size=2000), max_bins=50),
@@ -946,40 +1199,86 @@ def _summary_cases(add):
         dummy += [idx + 0.001] * value
     values = np.array(dummy).astype(float).reshape(-1)
     counts, limits = np.histogram(values, bins=np.array(list(range(50 + 2))))
-    raw_calls = [call(
-        "add_histogram_raw", tag="histogram_with_raw_data", min=values.min(),
-        max=values.max(), num=len(values), sum=values.sum(), sum_squares=values.dot(values),
-        bucket_limits=limits[1:].tolist(), bucket_counts=counts.tolist(), global_step=0,
-        walltime=wt(0))]
+    raw_calls = [
+        call(
+            "add_histogram_raw",
+            tag="histogram_with_raw_data",
+            min=values.min(),
+            max=values.max(),
+            num=len(values),
+            sum=values.sum(),
+            sum_squares=values.dot(values),
+            bucket_limits=limits[1:].tolist(),
+            bucket_counts=counts.tolist(),
+            global_step=0,
+            walltime=wt(0),
+        )
+    ]
     # PyTorch's test_pytorch_histogram_raw: no step and no wall time (clock); its third call
     # repeats the second one's tag at step 0 (num=50 for 100 values, as in the test).
     num = 50
     floats = torch.rand((num,), generator=gen).numpy()
     counts, limits = np.histogram(floats, [0.0, 0.25, 0.5, 0.75, 1.0])
-    raw_calls.append(call(
-        "add_histogram_raw", "float histogram raw", min=floats.min().item(),
-        max=floats.max().item(), num=num, sum=floats.sum().item(),
-        sum_squares=floats.dot(floats).item(), bucket_limits=limits[1:].tolist(),
-        bucket_counts=counts.tolist()))
+    raw_calls.append(
+        call(
+            "add_histogram_raw",
+            "float histogram raw",
+            min=floats.min().item(),
+            max=floats.max().item(),
+            num=num,
+            sum=floats.sum().item(),
+            sum_squares=floats.dot(floats).item(),
+            bucket_limits=limits[1:].tolist(),
+            bucket_counts=counts.tolist(),
+        )
+    )
     ints = torch.randint(0, 100, (num,), generator=gen).numpy()
     counts, limits = np.histogram(ints, [0, 25, 50, 75, 100])
-    raw_calls.append(call(
-        "add_histogram_raw", "int histogram raw", min=ints.min().item(), max=ints.max().item(),
-        num=num, sum=ints.sum().item(), sum_squares=ints.dot(ints).item(),
-        bucket_limits=limits[1:].tolist(), bucket_counts=counts.tolist()))
+    raw_calls.append(
+        call(
+            "add_histogram_raw",
+            "int histogram raw",
+            min=ints.min().item(),
+            max=ints.max().item(),
+            num=num,
+            sum=ints.sum().item(),
+            sum_squares=ints.dot(ints).item(),
+            bucket_limits=limits[1:].tolist(),
+            bucket_counts=counts.tolist(),
+        )
+    )
     ints = torch.tensor(range(100)).float()
-    raw_calls.append(call(
-        "add_histogram_raw", "int histogram raw", min=ints.min().item(), max=ints.max().item(),
-        num=num, sum=ints.sum().item(), sum_squares=ints.dot(ints).item(),
-        bucket_limits=torch.tensor(range(100)).tolist(),
-        bucket_counts=torch.histc(ints, bins=100, min=0, max=99).tolist()))
+    raw_calls.append(
+        call(
+            "add_histogram_raw",
+            "int histogram raw",
+            min=ints.min().item(),
+            max=ints.max().item(),
+            num=num,
+            sum=ints.sum().item(),
+            sum_squares=ints.dot(ints).item(),
+            bucket_limits=torch.tensor(range(100)).tolist(),
+            bucket_counts=torch.histc(ints, bins=100, min=0, max=99).tolist(),
+        )
+    )
     # numpy and torch arrays as arguments, several steps.
     for s in (1, 2, 3):
         edges = np.linspace(-1.0, 1.0, 5 + s)
-        raw_calls.append(call(
-            "add_histogram_raw", "raw/arrays", -0.9, 0.95, 10 * s, 0.5 * s, 2.5 * s,
-            torch.tensor(edges[1:]), np.arange(len(edges) - 1, dtype=np.int64) * s,
-            global_step=s, walltime=wt(s)))
+        raw_calls.append(
+            call(
+                "add_histogram_raw",
+                "raw/arrays",
+                -0.9,
+                0.95,
+                10 * s,
+                0.5 * s,
+                2.5 * s,
+                torch.tensor(edges[1:]),
+                np.arange(len(edges) - 1, dtype=np.int64) * s,
+                global_step=s,
+                walltime=wt(s),
+            )
+        )
     add(
         "histogram_raw",
         "add_histogram_raw: its docstring example (right edges limits[1:] of np.histogram), "
@@ -1003,18 +1302,26 @@ def _summary_cases(add):
         [
             sw(),
             audio("myAudio", np.zeros(44100 * 2)),
-            audio("dummy", np.arange(42, dtype=float), sample_rate=44100,
-                  warns="out of range"),
+            audio("dummy", np.arange(42, dtype=float), sample_rate=44100, warns="out of range"),
         ]
-        + [audio("tone", (np.sin(2 * np.pi * 440 * t8k) * (0.3 + 0.3 * s)).astype(np.float32),
-                 s, sample_rate=8000) for s in range(3)]
+        + [
+            audio(
+                "tone",
+                (np.sin(2 * np.pi * 440 * t8k) * (0.3 + 0.3 * s)).astype(np.float32),
+                s,
+                sample_rate=8000,
+            )
+            for s in range(3)
+        ]
         + [
             audio("noise_f64", rng.uniform(-1, 1, 8000), sample_rate=16000),
             audio("torch", torch.rand(2205, generator=gen) * 2 - 1, sample_rate=22050),
-            audio("column", rng.uniform(-0.5, 0.5, (4800, 1)).astype(np.float32),
-                  sample_rate=48000),
-            audio("fractional_rate", rng.uniform(-1, 1, 1000).astype(np.float32),
-                  sample_rate=11025.5),
+            audio(
+                "column", rng.uniform(-0.5, 0.5, (4800, 1)).astype(np.float32), sample_rate=48000
+            ),
+            audio(
+                "fractional_rate", rng.uniform(-1, 1, 1000).astype(np.float32), sample_rate=11025.5
+            ),
             close(),
         ],
     )
@@ -1028,20 +1335,33 @@ def _summary_cases(add):
         pr("xoxo", rng.randint(2, size=100), rng.rand(100)),
         pr("pr_curve", rng.randint(2, size=100), rng.rand(100)),
         # the worked example of docs/pytorch-writer.md, section 7
-        pr("small/5", np.array([1, 0, 1, 1]), np.array([0.9, 0.2, 0.6, 0.4]),
-           num_thresholds=5),
-        pr("small/2", np.array([True, False, True]), np.array([0.0, 0.5, 1.0]),
-           num_thresholds=2),
-        pr("weights/array", rng.randint(2, size=60), rng.rand(60), num_thresholds=10,
-           weights=rng.choice([0.25, 0.5, 1.0, 2.0], 60)),
-        pr("weights/scalar", rng.randint(2, size=60), rng.rand(60), num_thresholds=10,
-           weights=2.0),
+        pr("small/5", np.array([1, 0, 1, 1]), np.array([0.9, 0.2, 0.6, 0.4]), num_thresholds=5),
+        pr("small/2", np.array([True, False, True]), np.array([0.0, 0.5, 1.0]), num_thresholds=2),
+        pr(
+            "weights/array",
+            rng.randint(2, size=60),
+            rng.rand(60),
+            num_thresholds=10,
+            weights=rng.choice([0.25, 0.5, 1.0, 2.0], 60),
+        ),
+        pr("weights/scalar", rng.randint(2, size=60), rng.rand(60), num_thresholds=10, weights=2.0),
         pr("capped/200", rng.randint(2, size=80), rng.rand(80), num_thresholds=200),
-        pr("edges/0_and_1", np.array([0, 1, 1, 0, 1]), np.array([0.0, 1.0, 1.0, 0.0, 0.5]),
-           num_thresholds=11),
+        pr(
+            "edges/0_and_1",
+            np.array([0, 1, 1, 0, 1]),
+            np.array([0.0, 1.0, 1.0, 0.0, 0.5]),
+            num_thresholds=11,
+        ),
     ]
-    prs += [pr("torch/float32", torch.randint(0, 2, (200,), generator=gen),
-               (torch.rand(200, generator=gen) + 0.1 * s).clamp(0, 1), s) for s in range(3)]
+    prs += [
+        pr(
+            "torch/float32",
+            torch.randint(0, 2, (200,), generator=gen),
+            (torch.rand(200, generator=gen) + 0.1 * s).clamp(0, 1),
+            s,
+        )
+        for s in range(3)
+    ]
     add(
         "pr_curves",
         "add_pr_curve: PyTorch's test call and docstring example (np.random labels and "
@@ -1057,14 +1377,24 @@ def _summary_cases(add):
         "width), the same with num_thresholds=5, torch and numpy rows.",
         [
             sw(),
-            call("add_pr_curve_raw", "prcurve with raw data", *PR_RAW_ROWS, 0,
-                 walltime=wt(0), warns="num_thresholds"),
-            call("add_pr_curve_raw", "raw/5", *PR_RAW_ROWS, 1, num_thresholds=5,
-                 walltime=wt(1)),
-            call("add_pr_curve_raw", "raw/arrays", *[torch.tensor(r, dtype=torch.float64)
-                                                     for r in PR_RAW_ROWS[:4]],
-                 *[np.array(r, dtype=np.float32) for r in PR_RAW_ROWS[4:]], 2,
-                 num_thresholds=5, walltime=wt(2)),
+            call(
+                "add_pr_curve_raw",
+                "prcurve with raw data",
+                *PR_RAW_ROWS,
+                0,
+                walltime=wt(0),
+                warns="num_thresholds",
+            ),
+            call("add_pr_curve_raw", "raw/5", *PR_RAW_ROWS, 1, num_thresholds=5, walltime=wt(1)),
+            call(
+                "add_pr_curve_raw",
+                "raw/arrays",
+                *[torch.tensor(r, dtype=torch.float64) for r in PR_RAW_ROWS[:4]],
+                *[np.array(r, dtype=np.float32) for r in PR_RAW_ROWS[4:]],
+                2,
+                num_thresholds=5,
+                walltime=wt(2),
+            ),
             close(),
         ],
     )
@@ -1082,20 +1412,47 @@ def _summary_cases(add):
         [
             sw(),
             call("add_mesh", "my_mesh", vertices=v, colors=c, faces=f),
-            call("add_mesh", "docstring_mesh",
-                 vertices=torch.as_tensor(v[0], dtype=torch.float).unsqueeze(0),
-                 colors=torch.as_tensor(c[0], dtype=torch.int).unsqueeze(0),
-                 faces=torch.as_tensor(f[0], dtype=torch.int).unsqueeze(0),
-                 global_step=0, walltime=wt(0)),
-            call("add_mesh", "points", vertices=cube, config_dict=MESH_CONFIG,
-                 global_step=1, walltime=wt(1)),
-            call("add_mesh", "points", vertices=cube * 2, config_dict=MESH_CONFIG,
-                 global_step=2, walltime=wt(2)),
-            call("add_mesh", "clouds", vertices=points,
-                 colors=rng.randint(0, 256, (2, 50, 3)).astype(np.uint8),
-                 global_step=0, walltime=wt(0)),
-            call("add_mesh", "faces_only", torch.tensor(v, dtype=torch.float64),
-                 faces=torch.tensor(f), global_step=3, walltime=wt(3)),
+            call(
+                "add_mesh",
+                "docstring_mesh",
+                vertices=torch.as_tensor(v[0], dtype=torch.float).unsqueeze(0),
+                colors=torch.as_tensor(c[0], dtype=torch.int).unsqueeze(0),
+                faces=torch.as_tensor(f[0], dtype=torch.int).unsqueeze(0),
+                global_step=0,
+                walltime=wt(0),
+            ),
+            call(
+                "add_mesh",
+                "points",
+                vertices=cube,
+                config_dict=MESH_CONFIG,
+                global_step=1,
+                walltime=wt(1),
+            ),
+            call(
+                "add_mesh",
+                "points",
+                vertices=cube * 2,
+                config_dict=MESH_CONFIG,
+                global_step=2,
+                walltime=wt(2),
+            ),
+            call(
+                "add_mesh",
+                "clouds",
+                vertices=points,
+                colors=rng.randint(0, 256, (2, 50, 3)).astype(np.uint8),
+                global_step=0,
+                walltime=wt(0),
+            ),
+            call(
+                "add_mesh",
+                "faces_only",
+                torch.tensor(v, dtype=torch.float64),
+                faces=torch.tensor(f),
+                global_step=3,
+                walltime=wt(3),
+            ),
             close(),
         ],
     )
@@ -1111,25 +1468,54 @@ def _summary_cases(add):
         hp("test_writer", {"lr": 0.1, "bsize": 1}, {accuracy: 10, loss: 10}),
     ]
     # the add_hparams docstring example (run_name given: PyTorch's default is time.time())
-    hparam_calls += [hp("docstring_%d" % i, {"lr": 0.1 * i, "bsize": i},
-                        {accuracy: 10 * i, loss: 10 * i}) for i in range(3)]
     hparam_calls += [
-        hp("types", {"opt": "adam", "layers": 3, "dropout": 0.25, "name": "ünï cödé",
-                     "tensor_lr": torch.tensor([0.001]), "skipped": None},
-           {accuracy: torch.tensor(0.75), loss: np.float64(0.125)}, global_step=7),
-        hp("bools", {"use_bn": True, "shuffle": False, "lr": 0.01}, {accuracy: 0.5, loss: 0.5},
-           global_step=2, divergence="hparams_bool"),
-        hp("domains", {"lr": 0.01, "opt": "sgd", "use_bn": True},
-           {accuracy: 0.5, loss: 1.5},
-           hparam_domain_discrete={"lr": [0.1, 0.01], "opt": ["adam", "sgd"],
-                                   "use_bn": [True, False]},
-           global_step=3, divergence="hparams_bool"),
+        hp("docstring_%d" % i, {"lr": 0.1 * i, "bsize": i}, {accuracy: 10 * i, loss: 10 * i})
+        for i in range(3)
+    ]
+    hparam_calls += [
+        hp(
+            "types",
+            {
+                "opt": "adam",
+                "layers": 3,
+                "dropout": 0.25,
+                "name": "ünï cödé",
+                "tensor_lr": torch.tensor([0.001]),
+                "skipped": None,
+            },
+            {accuracy: torch.tensor(0.75), loss: np.float64(0.125)},
+            global_step=7,
+        ),
+        hp(
+            "bools",
+            {"use_bn": True, "shuffle": False, "lr": 0.01},
+            {accuracy: 0.5, loss: 0.5},
+            global_step=2,
+            divergence="hparams_bool",
+        ),
+        hp(
+            "domains",
+            {"lr": 0.01, "opt": "sgd", "use_bn": True},
+            {accuracy: 0.5, loss: 1.5},
+            hparam_domain_discrete={
+                "lr": [0.1, 0.01],
+                "opt": ["adam", "sgd"],
+                "use_bn": [True, False],
+            },
+            global_step=3,
+            divergence="hparams_bool",
+        ),
         hp("many", many, {accuracy: 0.25, loss: -1.0}),
-        hp("numpy_int", {"bsize": np.int64(32), "lr": np.float64(0.5)},
-           {accuracy: 2.0, loss: 2.0},
-           torch=(({"bsize": 32, "lr": np.float64(0.5)}, {accuracy: 2.0, loss: 2.0}),
-                  {"run_name": "numpy_int"}),
-           divergence="extra_inputs"),
+        hp(
+            "numpy_int",
+            {"bsize": np.int64(32), "lr": np.float64(0.5)},
+            {accuracy: 2.0, loss: 2.0},
+            torch=(
+                ({"bsize": 32, "lr": np.float64(0.5)}, {accuracy: 2.0, loss: 2.0}),
+                {"run_name": "numpy_int"},
+            ),
+            divergence="extra_inputs",
+        ),
         hp("empty", {}, {accuracy: 1.0, loss: 0.0}, global_step=1),
     ]
     add(
@@ -1155,16 +1541,46 @@ def same_run_cases():
     accuracy, loss = HPARAM_METRICS
 
     def curves(scale):
-        return [call("add_scalar", tag, scale * (s + 1) * k, s, walltime=wt(s))
-                for s in range(3) for tag, k in ((accuracy, 0.25), (loss, -0.5))]
+        return [
+            call("add_scalar", tag, scale * (s + 1) * k, s, walltime=wt(s))
+            for s in range(3)
+            for tag, k in ((accuracy, 0.25), (loss, -0.5))
+        ]
 
     return [
-        Case("declared", "metrics declared (None): the run's own curves", [
-            [sw()] + curves(1.0)
-            + [call("add_hparams", {"lr": 0.1, "opt": "adam", "use_bn": True},
-                    {accuracy: None, loss: None}, run_name="."), close()]]),
-        Case("valued", "metric values given at global_step 3, after the run's curves", [
-            [sw()] + curves(2.0)
-            + [call("add_hparams", {"lr": 0.2, "opt": "sgd", "use_bn": False},
-                    {accuracy: 0.875, loss: 0.0625}, run_name=".", global_step=3), close()]]),
+        Case(
+            "declared",
+            "metrics declared (None): the run's own curves",
+            [
+                [sw()]
+                + curves(1.0)
+                + [
+                    call(
+                        "add_hparams",
+                        {"lr": 0.1, "opt": "adam", "use_bn": True},
+                        {accuracy: None, loss: None},
+                        run_name=".",
+                    ),
+                    close(),
+                ]
+            ],
+        ),
+        Case(
+            "valued",
+            "metric values given at global_step 3, after the run's curves",
+            [
+                [sw()]
+                + curves(2.0)
+                + [
+                    call(
+                        "add_hparams",
+                        {"lr": 0.2, "opt": "sgd", "use_bn": False},
+                        {accuracy: 0.875, loss: 0.0625},
+                        run_name=".",
+                        global_step=3,
+                    ),
+                    close(),
+                ]
+            ],
+        ),
     ]

@@ -84,22 +84,24 @@ def read_records(path):
     while pos < len(blob):
         if len(blob) - pos < 12:
             raise ConformanceError("%s: truncated record header at byte %d" % (path, pos))
-        header = blob[pos:pos + 8]
+        header = blob[pos : pos + 8]
         (length,) = struct.unpack("<Q", header)
-        (length_crc,) = struct.unpack("<I", blob[pos + 8:pos + 12])
+        (length_crc,) = struct.unpack("<I", blob[pos + 8 : pos + 12])
         if length_crc != _masked_crc32c(header):
             raise ConformanceError(
                 "%s: bad length crc at byte %d (%08x, expected %08x)"
-                % (path, pos, length_crc, _masked_crc32c(header)))
+                % (path, pos, length_crc, _masked_crc32c(header))
+            )
         end = pos + 12 + length + 4
         if end > len(blob):
             raise ConformanceError("%s: truncated record data at byte %d" % (path, pos))
-        data = blob[pos + 12:pos + 12 + length]
-        (data_crc,) = struct.unpack("<I", blob[end - 4:end])
+        data = blob[pos + 12 : pos + 12 + length]
+        (data_crc,) = struct.unpack("<I", blob[end - 4 : end])
         if data_crc != _masked_crc32c(data):
             raise ConformanceError(
                 "%s: bad data crc at byte %d (%08x, expected %08x)"
-                % (path, pos, data_crc, _masked_crc32c(data)))
+                % (path, pos, data_crc, _masked_crc32c(data))
+            )
         records.append((pos, data))
         pos = end
     return records
@@ -153,7 +155,8 @@ def _check_canonical(cls, data, where):
     if again != data:
         raise ConformanceError(
             "%s: %s is not canonically encoded:\n  written:    %s\n  re-encoded: %s"
-            % (where, cls.DESCRIPTOR.full_name, data.hex(), again.hex()))
+            % (where, cls.DESCRIPTOR.full_name, data.hex(), again.hex())
+        )
     return message
 
 
@@ -164,8 +167,12 @@ def _plugin_content_classes():
     from tensorboard.plugins.scalar import plugin_data_pb2 as scalar_pb2
     from tensorboard.plugins.text import plugin_data_pb2 as text_pb2
 
-    return {"scalars": scalar_pb2.ScalarPluginData, "text": text_pb2.TextPluginData,
-            "pr_curves": pr_pb2.PrCurvePluginData, "mesh": mesh_pb2.MeshPluginData}
+    return {
+        "scalars": scalar_pb2.ScalarPluginData,
+        "text": text_pb2.TextPluginData,
+        "pr_curves": pr_pb2.PrCurvePluginData,
+        "mesh": mesh_pb2.MeshPluginData,
+    }
 
 
 def _read_varint(data, pos, where):
@@ -223,8 +230,9 @@ def _check_canonical_hparams(data, where):
         return
     top = _fields(data, where)
     if [n for n, _ in top] != ([1] if message.version else []) + [3]:
-        raise ConformanceError("%s: HParamsPluginData fields in the order %s"
-                               % (where, [n for n, _ in top]))
+        raise ConformanceError(
+            "%s: HParamsPluginData fields in the order %s" % (where, [n for n, _ in top])
+        )
     entries = _fields(_payload(top[-1][1], where), where)
     hparams = [raw for n, raw in entries if n == 1]
     rest = plugin_data_pb2.SessionStartInfo()
@@ -232,15 +240,17 @@ def _check_canonical_hparams(data, where):
     rest.ClearField("hparams")
     for raw in hparams:
         if plugin_data_pb2.SessionStartInfo.FromString(raw).SerializeToString() != raw:
-            raise ConformanceError("%s: hparams map entry %s is not canonically encoded"
-                                   % (where, raw.hex()))
+            raise ConformanceError(
+                "%s: hparams map entry %s is not canonically encoded" % (where, raw.hex())
+            )
     body = b"".join(hparams) + rest.SerializeToString()
     again = plugin_data_pb2.HParamsPluginData(version=message.version).SerializeToString()
     again += b"\x1a" + _encode_varint(len(body)) + body
     if again != data:
         raise ConformanceError(
             "%s: HParamsPluginData is not canonically encoded (map entries in written "
-            "order):\n  written:    %s\n  re-encoded: %s" % (where, data.hex(), again.hex()))
+            "order):\n  written:    %s\n  re-encoded: %s" % (where, data.hex(), again.hex())
+        )
 
 
 def _encode_varint(n):
@@ -290,8 +300,9 @@ def check_event_file(path):
         out.append((offset, data, event))
     first = out[0][2]
     if first.file_version != "brain.Event:2":
-        raise ConformanceError("%s: first record is not the brain.Event:2 header: %s"
-                               % (path, first))
+        raise ConformanceError(
+            "%s: first record is not the brain.Event:2 header: %s" % (path, first)
+        )
     return out
 
 
@@ -316,8 +327,17 @@ def _describe(event):
     return text_format.MessageToString(event, as_utf8=True)
 
 
-def check_parity(torch_root, torch_window, target_root, target_window, runs,
-                 target_is_torch=False, suffixes=None, media=None, summaries=None):
+def check_parity(
+    torch_root,
+    torch_window,
+    target_root,
+    target_window,
+    runs,
+    target_is_torch=False,
+    suffixes=None,
+    media=None,
+    summaries=None,
+):
     """Check 2 for ``runs`` (relative run paths).  Returns the set of divergence names used.
 
     Files are paired in name order (creation order: the case table waits for a
@@ -340,8 +360,14 @@ def check_parity(torch_root, torch_window, target_root, target_window, runs,
         if len(a_files) != len(b_files) or not a_files:
             raise ConformanceError(
                 "run %s: PyTorch wrote %d event files, the target %d: %s vs %s"
-                % (run, len(a_files), len(b_files),
-                   [os.path.basename(f) for f in a_files], [os.path.basename(f) for f in b_files]))
+                % (
+                    run,
+                    len(a_files),
+                    len(b_files),
+                    [os.path.basename(f) for f in a_files],
+                    [os.path.basename(f) for f in b_files],
+                )
+            )
         pattern = file_name_pattern(suffixes.get(run, ""))
         for a_path, b_path in zip(a_files, b_files):
             for p in (a_path, b_path):
@@ -352,23 +378,36 @@ def check_parity(torch_root, torch_window, target_root, target_window, runs,
             if len(a_recs) != len(b_recs):
                 raise ConformanceError(
                     "%s: %d records, PyTorch's %s: %d\n target: %s\n torch: %s"
-                    % (b_path, len(b_recs), a_path, len(a_recs),
-                       [_describe(e) for _, _, e in b_recs], [_describe(e) for _, _, e in a_recs]))
+                    % (
+                        b_path,
+                        len(b_recs),
+                        a_path,
+                        len(a_recs),
+                        [_describe(e) for _, _, e in b_recs],
+                        [_describe(e) for _, _, e in a_recs],
+                    )
+                )
             for i, ((_, _a_data, a_ev), (off, b_data, b_ev)) in enumerate(zip(a_recs, b_recs)):
                 where = "%s record %d (byte %d)" % (b_path, i, off)
                 if target_is_torch:
                     want, names = a_ev, []
                 else:
                     want, names = divergences.expected_target_event(
-                        a_ev, header=(i == 0), target_event=b_ev, media=run_media, where=where,
-                        summaries=run_summaries)
+                        a_ev,
+                        header=(i == 0),
+                        target_event=b_ev,
+                        media=run_media,
+                        where=where,
+                        summaries=run_summaries,
+                    )
                 want_data = want.SerializeToString()
                 a_now = _in(torch_window, a_ev.wall_time)
                 b_now = _in(target_window, b_ev.wall_time)
                 if a_now != b_now:
                     raise ConformanceError(
                         "%s: wall_time %r; PyTorch's is %r (clock vs argument mismatch)"
-                        % (where, b_ev.wall_time, a_ev.wall_time))
+                        % (where, b_ev.wall_time, a_ev.wall_time)
+                    )
                 if a_now:
                     want_data, got_data = _mask_wall_time(want_data), _mask_wall_time(b_data)
                 else:
@@ -377,8 +416,15 @@ def check_parity(torch_root, torch_window, target_root, target_window, runs,
                     raise ConformanceError(
                         "%s differs from PyTorch's (after the known divergences %s):\n"
                         "--- expected\n%s--- written\n%s  expected bytes: %s\n  written bytes:  %s"
-                        % (where, names, _describe(want), _describe(b_ev), want_data.hex(),
-                           got_data.hex()))
+                        % (
+                            where,
+                            names,
+                            _describe(want),
+                            _describe(b_ev),
+                            want_data.hex(),
+                            got_data.hex(),
+                        )
+                    )
                 used.update(names)
     return used
 
@@ -488,7 +534,8 @@ def same_array(a, b):
         return False
     if a.dtype.kind in "fc":
         return bool(np.array_equal(a, b, equal_nan=True)) and bool(
-            np.array_equal(np.signbit(a.real), np.signbit(b.real)))
+            np.array_equal(np.signbit(a.real), np.signbit(b.real))
+        )
     return bool(np.array_equal(a, b))
 
 
@@ -539,14 +586,16 @@ def check_wav(where, data, model):
         raise ConformanceError("%s: the wave module cannot read the audio (%s)" % (where, e)) from e
     want = (1, 2, model.wav_rate, model.frames)
     if params != want:
-        raise ConformanceError("%s: WAV (channels, sample width, rate, frames) %s, expected %s"
-                               % (where, params, want))
+        raise ConformanceError(
+            "%s: WAV (channels, sample width, rate, frames) %s, expected %s" % (where, params, want)
+        )
     samples = np.frombuffer(frames, dtype="<i2")
     if not np.array_equal(samples, model.samples):
         bad = np.nonzero(samples != model.samples)[0]
-        raise ConformanceError("%s: %d samples differ, first at %d: %d, expected %d"
-                               % (where, len(bad), bad[0], samples[bad[0]],
-                                  model.samples[bad[0]]))
+        raise ConformanceError(
+            "%s: %d samples differ, first at %d: %d, expected %d"
+            % (where, len(bad), bad[0], samples[bad[0]], model.samples[bad[0]])
+        )
 
 
 def check_summary_point(where, plugin, metadata, value, model, blob=None, bools=True):
@@ -559,15 +608,17 @@ def check_summary_point(where, plugin, metadata, value, model, blob=None, bools=
     if plugin == "histograms":
         want = model.python_buckets()
         if not same_array(value, want):
-            raise ConformanceError("%s: buckets (left, right, count)\n%r\nexpected\n%r"
-                                   % (where, value, want))
+            raise ConformanceError(
+                "%s: buckets (left, right, count)\n%r\nexpected\n%r" % (where, value, want)
+            )
     elif plugin == "audio":
         if value.shape != (1,):
             raise ConformanceError("%s: %d audio blobs, expected 1" % (where, len(value)))
         data = bytes(value[0])
         if blob is not None and data != blob:
-            raise ConformanceError("%s: the audio blob differs from the event file's "
-                                   "encoded_audio_string" % where)
+            raise ConformanceError(
+                "%s: the audio blob differs from the event file's encoded_audio_string" % where
+            )
         check_wav(where, data, model)
     elif plugin == "pr_curves":
         from tensorboard.plugins.pr_curve import plugin_data_pb2
@@ -576,8 +627,9 @@ def check_summary_point(where, plugin, metadata, value, model, blob=None, bools=
             raise ConformanceError("%s: PR data\n%r\nexpected\n%r" % (where, value, model.data))
         got = plugin_data_pb2.PrCurvePluginData.FromString(content).num_thresholds
         if got != model.num_thresholds:
-            raise ConformanceError("%s: num_thresholds %d, expected %d"
-                                   % (where, got, model.num_thresholds))
+            raise ConformanceError(
+                "%s: num_thresholds %d, expected %d" % (where, got, model.num_thresholds)
+            )
     elif plugin == "mesh":
         from tensorboard.plugins.mesh import plugin_data_pb2
 
@@ -585,8 +637,9 @@ def check_summary_point(where, plugin, metadata, value, model, blob=None, bools=
             raise ConformanceError("%s: mesh tensor\n%r\nexpected\n%r" % (where, value, model.data))
         got = plugin_data_pb2.MeshPluginData.FromString(content)
         if got != model.plugin_data():
-            raise ConformanceError("%s: MeshPluginData\n%s\nexpected\n%s"
-                                   % (where, got, model.plugin_data()))
+            raise ConformanceError(
+                "%s: MeshPluginData\n%s\nexpected\n%s" % (where, got, model.plugin_data())
+            )
     elif plugin == "hparams":
         from tensorboard.plugins.hparams import plugin_data_pb2
 
@@ -594,8 +647,9 @@ def check_summary_point(where, plugin, metadata, value, model, blob=None, bools=
             raise ConformanceError("%s: %r, expected the null tensor" % (where, value))
         got = plugin_data_pb2.HParamsPluginData.FromString(content)
         if got != model.content(bools):
-            raise ConformanceError("%s: HParamsPluginData\n%s\nexpected\n%s"
-                                   % (where, got, model.content(bools)))
+            raise ConformanceError(
+                "%s: HParamsPluginData\n%s\nexpected\n%s" % (where, got, model.content(bools))
+            )
     else:  # pragma: no cover
         raise ConformanceError("%s: unexpected plugin %r" % (where, plugin))
 
@@ -610,15 +664,19 @@ def check_image_point(where, value, model, blob=None):
     from . import media
 
     if value.shape != (3,):
-        raise ConformanceError("%s: %d blobs, expected 3 (width, height, image)"
-                               % (where, len(value)))
+        raise ConformanceError(
+            "%s: %d blobs, expected 3 (width, height, image)" % (where, len(value))
+        )
     width, height, data = (bytes(v) for v in value)
     if (width, height) != (str(model.width).encode(), str(model.height).encode()):
-        raise ConformanceError("%s: width, height %r, %r; expected %d, %d"
-                               % (where, width, height, model.width, model.height))
+        raise ConformanceError(
+            "%s: width, height %r, %r; expected %d, %d"
+            % (where, width, height, model.width, model.height)
+        )
     if blob is not None and data != blob:
-        raise ConformanceError("%s: the image blob differs from the event file's "
-                               "encoded_image_string" % where)
+        raise ConformanceError(
+            "%s: the image blob differs from the event file's encoded_image_string" % where
+        )
     try:
         image = media.decode(data)
     except Exception as e:
@@ -626,8 +684,10 @@ def check_image_point(where, value, model, blob=None):
     got = (image.format, image.size, getattr(image, "n_frames", 1))
     want = (model.format, model.size, model.frames)
     if got != want or (model.mode is not None and image.mode != model.mode):
-        raise ConformanceError("%s: a %s %s image of %d frame(s), mode %s; expected %s %s, %d, %s"
-                               % ((where,) + got + (image.mode,) + want + (model.mode,)))
+        raise ConformanceError(
+            "%s: a %s %s image of %d frame(s), mode %s; expected %s %s, %d, %s"
+            % ((where,) + got + (image.mode,) + want + (model.mode,))
+        )
 
 
 def check_view(view, expected, window, skip_tags=(), blobs=None, hparams_bools=True):
@@ -644,7 +704,8 @@ def check_view(view, expected, window, skip_tags=(), blobs=None, hparams_bools=T
     if got_keys != want_keys:
         raise ConformanceError(
             "Python loader: tags differ:\n  missing: %s\n  unexpected: %s"
-            % (sorted(want_keys - got_keys), sorted(got_keys - want_keys)))
+            % (sorted(want_keys - got_keys), sorted(got_keys - want_keys))
+        )
     want_class = {
         "scalars": summary_pb2.DATA_CLASS_SCALAR,
         "text": summary_pb2.DATA_CLASS_TENSOR,
@@ -670,7 +731,8 @@ def check_view(view, expected, window, skip_tags=(), blobs=None, hparams_bools=T
         if len(got["points"]) != len(points):
             raise ConformanceError(
                 "%s: steps %s, expected %s"
-                % (where, [s for _, s, _ in got["points"]], [p.step for p in points]))
+                % (where, [s for _, s, _ in got["points"]], [p.step for p in points])
+            )
         for (wall, step, tensor), p in zip(got["points"], points):
             w = "%s step %d" % (where, p.step)
             if step != p.step:
@@ -679,15 +741,18 @@ def check_view(view, expected, window, skip_tags=(), blobs=None, hparams_bools=T
             try:
                 value = decode_tensor(tensor)
             except Exception as e:
-                raise ConformanceError("%s: TensorBoard cannot decode the tensor (%s: %s):\n%s"
-                                       % (w, type(e).__name__, e, tensor)) from e
+                raise ConformanceError(
+                    "%s: TensorBoard cannot decode the tensor (%s: %s):\n%s"
+                    % (w, type(e).__name__, e, tensor)
+                ) from e
             if plugin == "scalars":
                 if value.shape != () or not same_float(float(value.item()), p.value):
                     raise ConformanceError("%s: value %r, expected %r" % (w, value, p.value))
                 want_dtype = np.float64 if p.double else np.float32
                 if value.dtype != want_dtype:
-                    raise ConformanceError("%s: dtype %s, expected %s"
-                                           % (w, value.dtype, want_dtype))
+                    raise ConformanceError(
+                        "%s: dtype %s, expected %s" % (w, value.dtype, want_dtype)
+                    )
             elif plugin == "text":
                 if value.shape != (1,) or value[0].decode("utf-8") != p.value:
                     raise ConformanceError("%s: text %r, expected %r" % (w, value, p.value))
@@ -695,17 +760,25 @@ def check_view(view, expected, window, skip_tags=(), blobs=None, hparams_bools=T
                 if not same_array(value, p.value):
                     raise ConformanceError(
                         "%s: decoded %r (%s), expected %r (%s)"
-                        % (w, value, value.dtype, p.value, np.asarray(p.value).dtype))
+                        % (w, value, value.dtype, p.value, np.asarray(p.value).dtype)
+                    )
             elif plugin == "custom_scalars":
                 layout = layout_pb2.Layout.FromString(value.item())
                 if layout != p.value:
                     raise ConformanceError("%s: layout\n%s\nexpected\n%s" % (w, layout, p.value))
             elif plugin == "images":
-                check_image_point(w, value, p.value,
-                                  None if blobs is None else blobs[(key[0], key[1], p.step)])
+                check_image_point(
+                    w, value, p.value, None if blobs is None else blobs[(key[0], key[1], p.step)]
+                )
             elif plugin in SUMMARY_PLUGINS:
-                check_summary_point(w, plugin, got["metadata"], value, p.value,
-                                    None if blobs is None else blobs.get((key[0], key[1], p.step)),
-                                    bools=hparams_bools)
+                check_summary_point(
+                    w,
+                    plugin,
+                    got["metadata"],
+                    value,
+                    p.value,
+                    None if blobs is None else blobs.get((key[0], key[1], p.step)),
+                    bools=hparams_bools,
+                )
             else:  # pragma: no cover
                 raise ConformanceError("%s: unexpected plugin %r" % (w, plugin))

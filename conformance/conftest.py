@@ -46,8 +46,10 @@ def pytest_make_collect_report(collector):
 
 
 def pytest_report_header(config):
-    lines = ["conformance target: %s%s" % (
-        target.MODULE_NAME, (" (from %s)" % target.EXTRA_PATH) if target.EXTRA_PATH else "")]
+    lines = [
+        "conformance target: %s%s"
+        % (target.MODULE_NAME, (" (from %s)" % target.EXTRA_PATH) if target.EXTRA_PATH else "")
+    ]
     found = deps.installed_versions()
     parts = []
     for name, pinned in deps.PINNED.items():
@@ -99,8 +101,9 @@ def written(tmp_path_factory):
     table = case_table.build_cases()
     results = case_language.write_cases(table, slots)
     if results["torch"].errors:  # the suite's own mistake, not the target's
-        raise RuntimeError("PyTorch's writer failed on the case table: %s"
-                           % results["torch"].errors)
+        raise RuntimeError(
+            "PyTorch's writer failed on the case table: %s" % results["torch"].errors
+        )
     return Written(root, table, results, module)
 
 
@@ -118,8 +121,9 @@ def same_run(written, tmp_path_factory):
     root = str(tmp_path_factory.mktemp("same-run"))
     table = case_table.same_run_cases()
     result = case_language.write_cases(table, {"target": (written.module, root)})["target"]
-    return types.SimpleNamespace(root=root, cases=table, window=result.window,
-                                 errors=result.errors, warnings=result.warnings)
+    return types.SimpleNamespace(
+        root=root, cases=table, window=result.window, errors=result.errors, warnings=result.warnings
+    )
 
 
 @pytest.fixture(scope="session")
@@ -132,13 +136,16 @@ def servers(written, same_run, tmp_path_factory):
     from . import servers as servers_mod
 
     if not _has_data_server():
-        pytest.skip("tensorboard-data-server (rustboard, --load_fast=true) is not installed; "
-                    + deps.INSTALL_HINT)
+        pytest.skip(
+            "tensorboard-data-server (rustboard, --load_fast=true) is not installed; "
+            + deps.INSTALL_HINT
+        )
     logs = tmp_path_factory.mktemp("server-logs")
 
     def start(load_fast, slot, root):
         started[(load_fast, slot)] = servers_mod.Server(
-            root, load_fast, str(logs / ("%s-%s.log" % (slot, "fast" if load_fast else "slow"))))
+            root, load_fast, str(logs / ("%s-%s.log" % (slot, "fast" if load_fast else "slow")))
+        )
 
     started = {}
     try:
@@ -148,8 +155,12 @@ def servers(written, same_run, tmp_path_factory):
         for server in started.values():
             server.wait_ready(timeout=60.0)
         servers_mod.wait_loaded(
-            started, _loaded_predicate(written), _snapshot,
-            reference=[(True, "torch"), (False, "torch")], timeout=60.0)
+            started,
+            _loaded_predicate(written),
+            _snapshot,
+            reference=[(True, "torch"), (False, "torch")],
+            timeout=60.0,
+        )
         if same_run is not None:
             for load_fast in (True, False):
                 start(load_fast, "same_run", same_run.root)
@@ -172,8 +183,13 @@ def same_run_servers(servers, same_run):
     sessions = len(same_run.cases)
 
     def loaded(key, server):
-        return server.post("/data/plugin/hparams/session_groups", {
-            "allowedStatuses": ["STATUS_SUCCESS"], "sliceSize": 100})["totalSize"] == sessions
+        return (
+            server.post(
+                "/data/plugin/hparams/session_groups",
+                {"allowedStatuses": ["STATUS_SUCCESS"], "sliceSize": 100},
+            )["totalSize"]
+            == sessions
+        )
 
     servers_mod.wait_loaded(mine, loaded, _snapshot, reference=[], timeout=60.0)
     return {load_fast: server for (load_fast, _), server in mine.items()}
@@ -190,8 +206,10 @@ def _loaded_predicate(written):
 
     points = [p for case in written.cases for p in expected_view.model_points(case)]
     want = {}
-    for load_fast, semantics in ((True, checks.rustboard_semantics),
-                                 (False, checks.python_semantics)):
+    for load_fast, semantics in (
+        (True, checks.rustboard_semantics),
+        (False, checks.python_semantics),
+    ):
         for slot in ("target", "torch"):
             tags = {plugin: {} for plugin in _TAGGED_PLUGINS}
             for (run, tag), pts in semantics(points).items():
@@ -215,7 +233,9 @@ def _loaded_predicate(written):
 
 def _snapshot(server):
     return tuple(server.get("/data/plugin/%s/tags" % plugin) for plugin in _TAGGED_PLUGINS) + (
-        server.get("/data/runs"), server.get("/data/plugin/custom_scalars/layout"))
+        server.get("/data/runs"),
+        server.get("/data/plugin/custom_scalars/layout"),
+    )
 
 
 def _has_data_server():
@@ -229,7 +249,8 @@ def _has_data_server():
 def pytest_configure(config):
     # TensorBoard's text plugin imports its vendored bleach, which warns on import.
     config.addinivalue_line(
-        "filterwarnings", "ignore:html5lib's sanitizer is deprecated:DeprecationWarning")
+        "filterwarnings", "ignore:html5lib's sanitizer is deprecated:DeprecationWarning"
+    )
     # Importing the suite's modules from a subprocess (test_vendored) needs the
     # repository root on sys.path, as pytest puts it for this package.
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

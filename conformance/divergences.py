@@ -123,8 +123,14 @@ KNOWN_DIVERGENCES = {
 # Divergences that change bytes (applied by expected_target_event); the others
 # are about inputs (the case table gives PyTorch an equivalent call) or
 # behaviour (warnings).
-BYTE_DIVERGENCES = ("header_writer", "tensor_float16_bits", "tensor_bfloat16_bits",
-                    "tensor_uint8_int_val", "label_glyphs", "hparams_bool")
+BYTE_DIVERGENCES = (
+    "header_writer",
+    "tensor_float16_bits",
+    "tensor_bfloat16_bits",
+    "tensor_uint8_int_val",
+    "label_glyphs",
+    "hparams_bool",
+)
 
 # Divergences every call of a method implies (the case table need not name them).
 METHOD_DIVERGENCES = {
@@ -148,8 +154,9 @@ def _float32_bits_to_values(bits):
     return np.array([b & 0xFFFFFFFF for b in bits], dtype=np.uint32).view(np.float32)
 
 
-def expected_target_event(torch_event, header, target_event=None, media=None, where="",
-                          summaries=None):
+def expected_target_event(
+    torch_event, header, target_event=None, media=None, where="", summaries=None
+):
     """The Event tinytb must write where PyTorch wrote ``torch_event``.
 
     Returns ``(event, names)``: a modified copy and the divergences applied.
@@ -216,8 +223,10 @@ def _histogram_sums(histo, model, where):
         if theirs == exact:
             continue
         if not (math.isfinite(theirs) and abs(theirs - exact) <= 1e-12 * abs(exact)):
-            raise ConformanceError("%s: PyTorch's %s %r is not math.fsum's %r to a relative "
-                                    "1e-12" % (where, field, theirs, exact))
+            raise ConformanceError(
+                "%s: PyTorch's %s %r is not math.fsum's %r to a relative "
+                "1e-12" % (where, field, theirs, exact)
+            )
         setattr(histo, field, exact)
         names.append("histogram_sums")
     return names
@@ -235,8 +244,10 @@ def _hparams(plugin_data, model, where):
 
     def to_bool(value, name):
         if value.WhichOneof("kind") != "number_value" or value.number_value not in (0.0, 1.0):
-            raise ConformanceError("%s: PyTorch's value of bool hparam %r is %s, expected "
-                                    "number_value 1.0 or 0.0" % (where, name, value))
+            raise ConformanceError(
+                "%s: PyTorch's value of bool hparam %r is %s, expected "
+                "number_value 1.0 or 0.0" % (where, name, value)
+            )
         return struct_pb2.Value(bool_value=bool(value.number_value))
 
     kind = data.WhichOneof("data")
@@ -245,8 +256,9 @@ def _hparams(plugin_data, model, where):
             if info.name not in bools:
                 continue
             if info.type != api_pb2.DATA_TYPE_FLOAT64:
-                raise ConformanceError("%s: PyTorch's type of bool hparam %r is %s"
-                                        % (where, info.name, info.type))
+                raise ConformanceError(
+                    "%s: PyTorch's type of bool hparam %r is %s" % (where, info.name, info.type)
+                )
             info.type = api_pb2.DATA_TYPE_BOOL
             if info.HasField("domain_discrete"):
                 values = [to_bool(v, info.name) for v in info.domain_discrete.values]
@@ -256,24 +268,30 @@ def _hparams(plugin_data, model, where):
     if bools and kind == "session_start_info":
         for name in bools:
             data.session_start_info.hparams[name].CopyFrom(
-                to_bool(data.session_start_info.hparams[name], name))
+                to_bool(data.session_start_info.hparams[name], name)
+            )
         names.append("hparams_bool")
     content = data.SerializeToString()
     if kind == "session_start_info":
         start = data.session_start_info
         order = [k for k, _ in model.hparams]
         if sorted(order) != sorted(start.hparams):
-            raise ConformanceError("%s: PyTorch's session_start_info has the hparams %s, the "
-                                    "call %s" % (where, sorted(start.hparams), order))
+            raise ConformanceError(
+                "%s: PyTorch's session_start_info has the hparams %s, the "
+                "call %s" % (where, sorted(start.hparams), order)
+            )
         rest = plugin_data_pb2.SessionStartInfo()
         rest.CopyFrom(start)
         rest.ClearField("hparams")
         if data.version or rest.ListFields():
-            raise ConformanceError("%s: unexpected fields in PyTorch's hparams data %s"
-                                    % (where, data))
+            raise ConformanceError(
+                "%s: unexpected fields in PyTorch's hparams data %s" % (where, data)
+            )
         # each entry encoded on its own (a one-entry map), concatenated in the call's order
-        entries = b"".join(plugin_data_pb2.SessionStartInfo(hparams={k: start.hparams[k]})
-                           .SerializeToString() for k in order)
+        entries = b"".join(
+            plugin_data_pb2.SessionStartInfo(hparams={k: start.hparams[k]}).SerializeToString()
+            for k in order
+        )
         content = b"\x1a" + _varint(len(entries)) + entries  # field 3, length-delimited
         if len(order) > 1:
             names.append("hparams_map_order")
@@ -307,7 +325,8 @@ def _media(event, target_event, media, where):
             if value.HasField("image"):
                 raise ConformanceError(
                     "%s: PyTorch wrote a video payload, so moviepy is installed; the suite "
-                    "expects PyTorch's writer without it (pip uninstall moviepy)" % w)
+                    "expects PyTorch's writer without it (pip uninstall moviepy)" % w
+                )
             if value.WhichOneof("value") is not None or value.HasField("metadata"):
                 raise ConformanceError("%s: PyTorch's video is not value-less: %s" % (w, value))
             if got is None or not got.HasField("image"):

@@ -113,8 +113,11 @@ def image_model(method, bound):
         return ImageModel(cols * w, rows * h, c, "GIF", (cols * w, rows * h), None, t)
     if method == "add_figure":
         fig = bound["figure"]
-        h, w = (fig.height, fig.width) if fig.count is None else _grid(fig.count, fig.height,
-                                                                       fig.width)
+        h, w = (
+            (fig.height, fig.width)
+            if fig.count is None
+            else _grid(fig.count, fig.height, fig.width)
+        )
         return ImageModel(w, h, 3, "PNG", (w, h), "RGB")
     default = "NCHW" if method == "add_images" else "CHW"
     fmt = bound.get("dataformats", default).upper()
@@ -184,8 +187,11 @@ def expected_layout(layout):
         for title, (kind, tags) in charts.items():
             if kind == "Margin":
                 content = layout_pb2.MarginChartContent(
-                    series=[layout_pb2.MarginChartContent.Series(
-                        value=tags[0], lower=tags[1], upper=tags[2])]
+                    series=[
+                        layout_pb2.MarginChartContent.Series(
+                            value=tags[0], lower=tags[1], upper=tags[2]
+                        )
+                    ]
                 )
                 chart_protos.append(layout_pb2.Chart(title=title, margin=content))
             else:
@@ -222,64 +228,148 @@ def model_points(case):
         if c.method == "add_scalar":
             v = _number(bound["scalar_value"])
             double = bool(bound.get("new_style") and bound.get("double_precision"))
-            points.append(Point(run, "scalars", bound["tag"], step, wall,
-                                float(v) if double else f32(v), double))
+            points.append(
+                Point(
+                    run, "scalars", bound["tag"], step, wall, float(v) if double else f32(v), double
+                )
+            )
         elif c.method == "add_scalars":
             for key, v in bound["tag_scalar_dict"].items():
                 sub = run + "/" + bound["main_tag"].replace("/", "_") + "_" + key
                 points.append(Point(sub, "scalars", bound["main_tag"], step, wall, f32(_number(v))))
         elif c.method == "add_text":
-            points.append(Point(run, "text", bound["tag"] + "/text_summary", step, wall,
-                                bound["text_string"]))
+            points.append(
+                Point(run, "text", bound["tag"] + "/text_summary", step, wall, bound["text_string"])
+            )
         elif c.method == "add_tensor":
-            points.append(Point(run, "tensor", bound["tag"], step, wall,
-                                _expected_array(bound["tensor"])))
+            points.append(
+                Point(run, "tensor", bound["tag"], step, wall, _expected_array(bound["tensor"]))
+            )
         elif c.method == "add_custom_scalars":
-            points.append(Point(run, "custom_scalars", "custom_scalars__config__", 0, None,
-                                expected_layout(bound["layout"])))
+            points.append(
+                Point(
+                    run,
+                    "custom_scalars",
+                    "custom_scalars__config__",
+                    0,
+                    None,
+                    expected_layout(bound["layout"]),
+                )
+            )
         elif c.method == "add_custom_scalars_multilinechart":
-            layout = {bound.get("category", "default"): {
-                bound.get("title", "untitled"): ["Multiline", bound["tags"]]}}
-            points.append(Point(run, "custom_scalars", "custom_scalars__config__", 0, None,
-                                expected_layout(layout)))
+            layout = {
+                bound.get("category", "default"): {
+                    bound.get("title", "untitled"): ["Multiline", bound["tags"]]
+                }
+            }
+            points.append(
+                Point(
+                    run,
+                    "custom_scalars",
+                    "custom_scalars__config__",
+                    0,
+                    None,
+                    expected_layout(layout),
+                )
+            )
         elif c.method == "add_custom_scalars_marginchart":
-            layout = {bound.get("category", "default"): {
-                bound.get("title", "untitled"): ["Margin", bound["tags"]]}}
-            points.append(Point(run, "custom_scalars", "custom_scalars__config__", 0, None,
-                                expected_layout(layout)))
+            layout = {
+                bound.get("category", "default"): {
+                    bound.get("title", "untitled"): ["Margin", bound["tags"]]
+                }
+            }
+            points.append(
+                Point(
+                    run,
+                    "custom_scalars",
+                    "custom_scalars__config__",
+                    0,
+                    None,
+                    expected_layout(layout),
+                )
+            )
         elif c.method in _IMAGE_METHODS:
-            points.append(Point(run, "images", bound["tag"], step, wall,
-                                image_model(c.method, bound)))
+            points.append(
+                Point(run, "images", bound["tag"], step, wall, image_model(c.method, bound))
+            )
         elif c.method == "add_histogram":
-            points.append(Point(run, "histograms", bound["tag"], step, wall, reference_histogram(
-                bound["values"], bound.get("bins", "tensorflow"), bound.get("max_bins"))))
+            points.append(
+                Point(
+                    run,
+                    "histograms",
+                    bound["tag"],
+                    step,
+                    wall,
+                    reference_histogram(
+                        bound["values"], bound.get("bins", "tensorflow"), bound.get("max_bins")
+                    ),
+                )
+            )
         elif c.method == "add_histogram_raw":
-            points.append(Point(run, "histograms", bound["tag"], step, wall,
-                                _raw_histogram(bound)))
+            points.append(Point(run, "histograms", bound["tag"], step, wall, _raw_histogram(bound)))
         elif c.method == "add_audio":
-            points.append(Point(run, "audio", bound["tag"], step, wall, reference_audio(
-                bound["snd_tensor"], bound.get("sample_rate", 44100))))
+            points.append(
+                Point(
+                    run,
+                    "audio",
+                    bound["tag"],
+                    step,
+                    wall,
+                    reference_audio(bound["snd_tensor"], bound.get("sample_rate", 44100)),
+                )
+            )
         elif c.method == "add_pr_curve":
-            points.append(Point(run, "pr_curves", bound["tag"], step, wall, reference_pr_curve(
-                bound["labels"], bound["predictions"], bound.get("num_thresholds", 127),
-                bound.get("weights"))))
+            points.append(
+                Point(
+                    run,
+                    "pr_curves",
+                    bound["tag"],
+                    step,
+                    wall,
+                    reference_pr_curve(
+                        bound["labels"],
+                        bound["predictions"],
+                        bound.get("num_thresholds", 127),
+                        bound.get("weights"),
+                    ),
+                )
+            )
         elif c.method == "add_pr_curve_raw":
             rows = [_float64(bound[k]) for k in _SIGNATURES["add_pr_curve_raw"][1:7]]
-            points.append(Point(run, "pr_curves", bound["tag"], step, wall, PrCurveModel(
-                np.stack(rows).astype(np.float32), min(bound.get("num_thresholds", 127), 127))))
+            points.append(
+                Point(
+                    run,
+                    "pr_curves",
+                    bound["tag"],
+                    step,
+                    wall,
+                    PrCurveModel(
+                        np.stack(rows).astype(np.float32),
+                        min(bound.get("num_thresholds", 127), 127),
+                    ),
+                )
+            )
         elif c.method == "add_mesh":
-            points += [Point(run, "mesh", tag, step, wall, model)
-                       for tag, model in reference_mesh(bound)]
+            points += [
+                Point(run, "mesh", tag, step, wall, model) for tag, model in reference_mesh(bound)
+            ]
         elif c.method == "add_hparams":
             sub = hparams_run(run, bound)
-            points += [Point(sub, "hparams", m.tag, step, None, m)
-                       for m in reference_hparams(bound)]
-            points += [Point(sub, "scalars", k, step, None, f32(_number(v)))
-                       for k, v in bound["metric_dict"].items() if v is not None]
+            points += [
+                Point(sub, "hparams", m.tag, step, None, m) for m in reference_hparams(bound)
+            ]
+            points += [
+                Point(sub, "scalars", k, step, None, f32(_number(v)))
+                for k, v in bound["metric_dict"].items()
+                if v is not None
+            ]
         elif c.method in ("add_event", "add_summary"):
             event_or_summary = args[0]  # the protobuf object (reference form)
-            summary = event_or_summary if c.method == "add_summary" else (
-                event_or_summary.summary if event_or_summary.HasField("summary") else None)
+            summary = (
+                event_or_summary
+                if c.method == "add_summary"
+                else (event_or_summary.summary if event_or_summary.HasField("summary") else None)
+            )
             if summary is None:
                 continue
             for v in summary.value:
@@ -338,15 +428,17 @@ class HistogramModel:
             return np.zeros((0, 3), np.float32)
         start, end = nz[0], nz[-1]
         inner = list(self.limits[start:end])
-        return np.array([[self.min] + inner, inner + [self.max], self.counts[start:end + 1]],
-                        dtype=np.float32).transpose()
+        return np.array(
+            [[self.min] + inner, inner + [self.max], self.counts[start : end + 1]], dtype=np.float32
+        ).transpose()
 
     def rust_buckets(self):
         """Rustboard's (left, right, count) float64 triples: every bucket kept, left edges
         [min] + limits[:-1], right edges limits[:-1] + [max]."""
         inner = list(self.limits[:-1])
-        return np.array([[self.min] + inner, inner + [self.max], self.counts],
-                        dtype=np.float64).transpose()
+        return np.array(
+            [[self.min] + inner, inner + [self.max], self.counts], dtype=np.float64
+        ).transpose()
 
 
 def reference_histogram(values, bins="tensorflow", max_bins=None):
@@ -364,17 +456,24 @@ def reference_histogram(values, bins="tensorflow", max_bins=None):
         limits = np.concatenate([limits[:-1:sub], limits[-1:]])
     nz = np.nonzero(counts)[0]
     start, end = int(nz[0]), int(nz[-1]) + 1
-    counts = counts[start - 1:end] if start > 0 else np.concatenate([[0], counts[:end]])
-    return HistogramModel(float(a.min()), float(a.max()), float(a.size), math.fsum(a),
-                          math.fsum(a * a), [float(x) for x in limits[start:end + 1]],
-                          [float(c) for c in counts])
+    counts = counts[start - 1 : end] if start > 0 else np.concatenate([[0], counts[:end]])
+    return HistogramModel(
+        float(a.min()),
+        float(a.max()),
+        float(a.size),
+        math.fsum(a),
+        math.fsum(a * a),
+        [float(x) for x in limits[start : end + 1]],
+        [float(c) for c in counts],
+    )
 
 
 def _raw_histogram(bound):
-    return HistogramModel(*(float(_number(bound[k])) for k in (
-        "min", "max", "num", "sum", "sum_squares")),
+    return HistogramModel(
+        *(float(_number(bound[k])) for k in ("min", "max", "num", "sum", "sum_squares")),
         [float(x) for x in _float64(bound["bucket_limits"])],
-        [float(x) for x in _float64(bound["bucket_counts"])])
+        [float(x) for x in _float64(bound["bucket_counts"])],
+    )
 
 
 @dataclass
@@ -400,8 +499,7 @@ def reference_audio(tensor, sample_rate=44100):
     if np.abs(a).max() > 1:
         a = np.clip(a, -1, 1)
     product = a * (np.float32(32767) if a.dtype == np.float32 else 32767.0)
-    return AudioModel(f32(sample_rate), int(round(sample_rate)),
-                      np.trunc(product).astype(np.int16))
+    return AudioModel(f32(sample_rate), int(round(sample_rate)), np.trunc(product).astype(np.int16))
 
 
 @dataclass
@@ -420,7 +518,7 @@ def reference_pr_curve(labels, predictions, num_thresholds=127, weights=None):
     _import_libs()
     t = min(int(num_thresholds), 127)
     p = predictions.numpy() if isinstance(predictions, torch.Tensor) else np.asarray(predictions)
-    lab = (labels.numpy() if isinstance(labels, torch.Tensor) else np.asarray(labels))
+    lab = labels.numpy() if isinstance(labels, torch.Tensor) else np.asarray(labels)
     lab = lab.astype(np.float64).reshape(-1)
     k = np.floor(p * (t - 1)).reshape(-1)
     w = np.broadcast_to(np.asarray(1.0 if weights is None else weights, np.float64), lab.shape)
@@ -454,8 +552,12 @@ class MeshModel:
         from tensorboard.plugins.mesh import plugin_data_pb2
 
         return plugin_data_pb2.MeshPluginData(
-            name=self.name, content_type=self.content_type, json_config=self.json_config,
-            shape=self.shape, components=self.components)
+            name=self.name,
+            content_type=self.content_type,
+            json_config=self.json_config,
+            shape=self.shape,
+            components=self.components,
+        )
 
 
 def reference_mesh(bound):
@@ -465,19 +567,32 @@ def reference_mesh(bound):
 
     config = bound.get("config_dict")
     json_config = "{}" if config is None else json.dumps(config, sort_keys=True)
-    parts = [(suffix, ct, bound[name]) for name, ct, suffix in _MESH_PARTS
-             if bound.get(name) is not None]
+    parts = [
+        (suffix, ct, bound[name]) for name, ct, suffix in _MESH_PARTS if bound.get(name) is not None
+    ]
     components = 0
     for _, ct, _ in parts:
         components |= 1 << ct
-    return [("%s_%s" % (bound["tag"], suffix),
-             MeshModel(bound["tag"], ct, json_config, components,
-                       _float64(value).astype(np.float32).reshape(_shape(value))))
-            for suffix, ct, value in parts]
+    return [
+        (
+            "%s_%s" % (bound["tag"], suffix),
+            MeshModel(
+                bound["tag"],
+                ct,
+                json_config,
+                components,
+                _float64(value).astype(np.float32).reshape(_shape(value)),
+            ),
+        )
+        for suffix, ct, value in parts
+    ]
 
 
-HPARAMS_TAGS = ("_hparams_/experiment", "_hparams_/session_start_info",
-                "_hparams_/session_end_info")
+HPARAMS_TAGS = (
+    "_hparams_/experiment",
+    "_hparams_/session_start_info",
+    "_hparams_/session_end_info",
+)
 
 
 def _hparam(value):
@@ -520,8 +635,11 @@ class HparamsModel:
         def kind(v):
             if isinstance(v, str):
                 return api_pb2.DATA_TYPE_STRING
-            return api_pb2.DATA_TYPE_BOOL if isinstance(v, bool) and bools else \
-                api_pb2.DATA_TYPE_FLOAT64
+            return (
+                api_pb2.DATA_TYPE_BOOL
+                if isinstance(v, bool) and bools
+                else api_pb2.DATA_TYPE_FLOAT64
+            )
 
         data = plugin_data_pb2.HParamsPluginData(version=0)
         if self.tag == HPARAMS_TAGS[0]:
@@ -532,7 +650,8 @@ class HparamsModel:
                     info.domain_discrete.values.extend(value(d) for d in self.domains[k])
                 data.experiment.hparam_infos.append(info)
             data.experiment.metric_infos.extend(
-                api_pb2.MetricInfo(name=api_pb2.MetricName(tag=t)) for t in self.metrics)
+                api_pb2.MetricInfo(name=api_pb2.MetricName(tag=t)) for t in self.metrics
+            )
         elif self.tag == HPARAMS_TAGS[1]:
             data.session_start_info.SetInParent()
             for k, v in self.hparams:
@@ -546,8 +665,9 @@ def reference_hparams(bound):
     """The three HparamsModel of an add_hparams call."""
     _import_libs()
     hparams = [(k, _hparam(v)) for k, v in bound["hparam_dict"].items() if v is not None]
-    domains = {k: [_hparam(d) for d in ds]
-               for k, ds in (bound.get("hparam_domain_discrete") or {}).items()}
+    domains = {
+        k: [_hparam(d) for d in ds] for k, ds in (bound.get("hparam_domain_discrete") or {}).items()
+    }
     metrics = list(bound["metric_dict"])
     return [HparamsModel(tag, hparams, domains, metrics) for tag in HPARAMS_TAGS]
 
@@ -561,8 +681,14 @@ def hparams_run(run, bound):
 
 
 _SIGNATURES = {
-    "add_scalar": ("tag", "scalar_value", "global_step", "walltime", "new_style",
-                   "double_precision"),
+    "add_scalar": (
+        "tag",
+        "scalar_value",
+        "global_step",
+        "walltime",
+        "new_style",
+        "double_precision",
+    ),
     "add_scalars": ("main_tag", "tag_scalar_dict", "global_step", "walltime"),
     "add_text": ("tag", "text_string", "global_step", "walltime"),
     "add_tensor": ("tag", "tensor", "global_step", "walltime"),
@@ -573,22 +699,62 @@ _SIGNATURES = {
     "add_summary": ("summary", "global_step", "walltime"),
     "add_image": ("tag", "img_tensor", "global_step", "walltime", "dataformats"),
     "add_images": ("tag", "img_tensor", "global_step", "walltime", "dataformats"),
-    "add_image_with_boxes": ("tag", "img_tensor", "box_tensor", "global_step", "walltime",
-                             "rescale", "dataformats", "labels"),
+    "add_image_with_boxes": (
+        "tag",
+        "img_tensor",
+        "box_tensor",
+        "global_step",
+        "walltime",
+        "rescale",
+        "dataformats",
+        "labels",
+    ),
     "add_figure": ("tag", "figure", "global_step", "close", "walltime"),
     "add_video": ("tag", "vid_tensor", "global_step", "fps", "walltime"),
     "add_histogram": ("tag", "values", "global_step", "bins", "walltime", "max_bins"),
-    "add_histogram_raw": ("tag", "min", "max", "num", "sum", "sum_squares", "bucket_limits",
-                          "bucket_counts", "global_step", "walltime"),
+    "add_histogram_raw": (
+        "tag",
+        "min",
+        "max",
+        "num",
+        "sum",
+        "sum_squares",
+        "bucket_limits",
+        "bucket_counts",
+        "global_step",
+        "walltime",
+    ),
     "add_audio": ("tag", "snd_tensor", "global_step", "sample_rate", "walltime"),
-    "add_pr_curve": ("tag", "labels", "predictions", "global_step", "num_thresholds", "weights",
-                     "walltime"),
-    "add_pr_curve_raw": ("tag", "true_positive_counts", "false_positive_counts",
-                         "true_negative_counts", "false_negative_counts", "precision", "recall",
-                         "global_step", "num_thresholds", "weights", "walltime"),
+    "add_pr_curve": (
+        "tag",
+        "labels",
+        "predictions",
+        "global_step",
+        "num_thresholds",
+        "weights",
+        "walltime",
+    ),
+    "add_pr_curve_raw": (
+        "tag",
+        "true_positive_counts",
+        "false_positive_counts",
+        "true_negative_counts",
+        "false_negative_counts",
+        "precision",
+        "recall",
+        "global_step",
+        "num_thresholds",
+        "weights",
+        "walltime",
+    ),
     "add_mesh": ("tag", "vertices", "colors", "faces", "config_dict", "global_step", "walltime"),
-    "add_hparams": ("hparam_dict", "metric_dict", "hparam_domain_discrete", "run_name",
-                    "global_step"),
+    "add_hparams": (
+        "hparam_dict",
+        "metric_dict",
+        "hparam_domain_discrete",
+        "run_name",
+        "global_step",
+    ),
 }
 _IMAGE_METHODS = ("add_image", "add_images", "add_image_with_boxes", "add_figure", "add_video")
 
@@ -656,8 +822,9 @@ def summary_expectations(cases):
             if c.method == "add_histogram":
                 key = (run, bound["tag"], step)
                 assert key not in out, key
-                out[key] = reference_histogram(bound["values"], bound.get("bins", "tensorflow"),
-                                               bound.get("max_bins"))
+                out[key] = reference_histogram(
+                    bound["values"], bound.get("bins", "tensorflow"), bound.get("max_bins")
+                )
             else:
                 for model in reference_hparams(bound):
                     key = (hparams_run(run, bound), model.tag, step)

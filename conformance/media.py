@@ -44,8 +44,9 @@ def png_pixels(blob, where):
     try:
         image = decode(blob)
     except Exception as e:
-        raise ConformanceError("%s: Pillow cannot decode the image (%s: %s)"
-                               % (where, type(e).__name__, e)) from e
+        raise ConformanceError(
+            "%s: Pillow cannot decode the image (%s: %s)" % (where, type(e).__name__, e)
+        ) from e
     if image.format != "PNG":
         raise ConformanceError("%s: a %s image, expected PNG" % (where, image.format))
     return image.mode, image.size, np.asarray(image)
@@ -71,8 +72,14 @@ def label_text_boxes(boxes, labels):
         x0, t, r, b = font.getbbox(label)
         margin = math.ceil(0.05 * (b - t))
         x, y = left + margin, bottom - (b - t) - margin
-        regions.append((math.floor(x + x0) - 1, math.floor(y + t) - 1,
-                        math.ceil(x + r) + 1, math.ceil(y + b) + 1))
+        regions.append(
+            (
+                math.floor(x + x0) - 1,
+                math.floor(y + t) - 1,
+                math.ceil(x + r) + 1,
+                math.ceil(y + b) + 1,
+            )
+        )
     return regions
 
 
@@ -80,8 +87,10 @@ def _scaled(lo, hi, in_size, out_size):
     """Output samples a Lanczos resize from in_size to out_size lets input [lo, hi) reach."""
     scale = in_size / out_size
     reach = _LANCZOS_A * max(scale, 1.0) + 1
-    return (max(0, math.floor((lo - reach) / scale) - 1),
-            min(out_size, math.ceil((hi + reach) / scale) + 1))
+    return (
+        max(0, math.floor((lo - reach) / scale) - 1),
+        min(out_size, math.ceil((hi + reach) / scale) + 1),
+    )
 
 
 def glyph_mask(exp, size):
@@ -94,7 +103,7 @@ def glyph_mask(exp, size):
         if (width, height) != (exp.model.width, exp.model.height):
             x0, x1 = _scaled(x0, x1, exp.model.width, width)
             y0, y1 = _scaled(y0, y1, exp.model.height, height)
-        mask[max(y0, 0):max(y1, 0), max(x0, 0):max(x1, 0)] = True
+        mask[max(y0, 0) : max(y1, 0), max(x0, 0) : max(x1, 0)] = True
     return mask
 
 
@@ -110,11 +119,14 @@ def compare_png(torch_blob, target_blob, exp, where):
     a_mode, a_size, a = png_pixels(torch_blob, where + " (PyTorch's)")
     b_mode, b_size, b = png_pixels(target_blob, where)
     if (a_mode, a_size) != (b_mode, b_size):
-        raise ConformanceError("%s: a %s %dx%d PNG, PyTorch's is %s %dx%d"
-                     % (where, b_mode, b_size[0], b_size[1], a_mode, a_size[0], a_size[1]))
+        raise ConformanceError(
+            "%s: a %s %dx%d PNG, PyTorch's is %s %dx%d"
+            % (where, b_mode, b_size[0], b_size[1], a_mode, a_size[0], a_size[1])
+        )
     if exp is not None and exp.model.format == "PNG" and a_size != exp.model.size:
-        raise ConformanceError("%s: PNG size %s, the case table says %s"
-                               % (where, a_size, exp.model.size))
+        raise ConformanceError(
+            "%s: PNG size %s, the case table says %s" % (where, a_size, exp.model.size)
+        )
     differ = a != b
     if differ.ndim == 3:
         differ = differ.any(axis=2)
@@ -124,9 +136,18 @@ def compare_png(torch_blob, target_blob, exp, where):
         y, x = (int(v) for v in np.argwhere(outside)[0])
         raise ConformanceError(
             "%s: pixels differ from PyTorch's (%d of %d; the first at x=%d, y=%d: %r, "
-            "PyTorch's %r)%s" % (where, int(outside.sum()), outside.size, x, y,
-                                 b[y, x].tolist(), a[y, x].tolist(),
-                                 " outside the label text boxes" if allowed is not None else ""))
+            "PyTorch's %r)%s"
+            % (
+                where,
+                int(outside.sum()),
+                outside.size,
+                x,
+                y,
+                b[y, x].tolist(),
+                a[y, x].tolist(),
+                " outside the label text boxes" if allowed is not None else "",
+            )
+        )
     return int(differ.sum())
 
 
@@ -164,8 +185,9 @@ def check_gif(blob, exp, where):
     try:
         image = decode(blob)
     except Exception as e:
-        raise ConformanceError("%s: Pillow cannot decode the video (%s: %s)"
-                               % (where, type(e).__name__, e)) from e
+        raise ConformanceError(
+            "%s: Pillow cannot decode the video (%s: %s)" % (where, type(e).__name__, e)
+        ) from e
     model = exp.model
     if image.format != "GIF":
         raise ConformanceError("%s: a %s image, expected GIF" % (where, image.format))
@@ -173,19 +195,23 @@ def check_gif(blob, exp, where):
         raise ConformanceError("%s: GIF size %s, expected %s" % (where, image.size, model.size))
     frames = expected_video_frames(exp.tensor)
     if getattr(image, "n_frames", 1) != len(frames) or len(frames) != model.frames:
-        raise ConformanceError("%s: %d frames, expected %d" % (where, getattr(image, "n_frames", 1),
-                                                      len(frames)))
+        raise ConformanceError(
+            "%s: %d frames, expected %d" % (where, getattr(image, "n_frames", 1), len(frames))
+        )
     if image.info.get("loop") != 0:
-        raise ConformanceError("%s: loop %r, expected 0 (forever)"
-                               % (where, image.info.get("loop")))
+        raise ConformanceError(
+            "%s: loop %r, expected 0 (forever)" % (where, image.info.get("loop"))
+        )
     quantized = 0
     for i, want in enumerate(frames):
         image.seek(i)
         w = "%s frame %d" % (where, i)
         duration = image.info.get("duration")
         if duration != gif_delay_ms(exp.fps):
-            raise ConformanceError("%s: duration %r ms, expected %d (fps %r)"
-                         % (w, duration, gif_delay_ms(exp.fps), exp.fps))
+            raise ConformanceError(
+                "%s: duration %r ms, expected %d (fps %r)"
+                % (w, duration, gif_delay_ms(exp.fps), exp.fps)
+            )
         got = np.asarray(image.convert("RGB"))
         if want.shape[2] == 1:
             want = np.repeat(want, 3, axis=2)
@@ -198,13 +224,23 @@ def check_gif(blob, exp, where):
                 raise ConformanceError(
                     "%s (%d colours): pixels differ from PyTorch's frame (%d; the "
                     "first at x=%d, y=%d: %r, expected %r)"
-                    % (w, colours, int((got != want).any(axis=2).sum()), x, y,
-                       got[y, x].tolist(), want[y, x].tolist()))
+                    % (
+                        w,
+                        colours,
+                        int((got != want).any(axis=2).sum()),
+                        x,
+                        y,
+                        got[y, x].tolist(),
+                        want[y, x].tolist(),
+                    )
+                )
         else:
             quantized += 1
             error = float(np.abs(got.astype(np.int16) - want).mean())
             used = len(np.unique(got.reshape(-1, 3), axis=0))
             if error > MAX_QUANTIZED_MEAN_ERROR or used > 256:
-                raise ConformanceError("%s (%d colours, quantized to %d): mean error %.2f > %.1f"
-                             % (w, colours, used, error, MAX_QUANTIZED_MEAN_ERROR))
+                raise ConformanceError(
+                    "%s (%d colours, quantized to %d): mean error %.2f > %.1f"
+                    % (w, colours, used, error, MAX_QUANTIZED_MEAN_ERROR)
+                )
     return quantized

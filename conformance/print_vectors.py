@@ -32,11 +32,11 @@ def _records(path):
         data = f.read()
     out, pos = [], 0
     while pos < len(data):
-        header = data[pos:pos + 8]
+        header = data[pos : pos + 8]
         (length,) = struct.unpack("<Q", header)
-        (length_crc,) = struct.unpack("<I", data[pos + 8:pos + 12])
-        payload = data[pos + 12:pos + 12 + length]
-        (data_crc,) = struct.unpack("<I", data[pos + 12 + length:pos + 16 + length])
+        (length_crc,) = struct.unpack("<I", data[pos + 8 : pos + 12])
+        payload = data[pos + 12 : pos + 12 + length]
+        (data_crc,) = struct.unpack("<I", data[pos + 12 + length : pos + 16 + length])
         if length_crc != masked_crc32c(header) or data_crc != masked_crc32c(payload):
             raise SystemExit("%s: bad CRC in the record at byte %d" % (path, pos))
         out.append(payload)
@@ -89,15 +89,21 @@ def vectors():
     v = {}
     v["SCALAR_PLAIN"] = _one(lambda w: w.add_scalar("s/plain", 0.0, 0, walltime=1.5))
     v["SCALAR_NEW"] = _one(lambda w: w.add_scalar("s/new", 2.5, 1, walltime=2.0, new_style=True))
-    v["SCALAR_DOUBLE"] = _one(lambda w: w.add_scalar(
-        "s/newd", 2.5, 2, walltime=2.0, new_style=True, double_precision=True))
-    v["TENSOR_INT32"] = _one(lambda w: w.add_tensor(
-        "t", torch.tensor([1, 2, 3], dtype=torch.int32), 4, walltime=4.0))
+    v["SCALAR_DOUBLE"] = _one(
+        lambda w: w.add_scalar(
+            "s/newd", 2.5, 2, walltime=2.0, new_style=True, double_precision=True
+        )
+    )
+    v["TENSOR_INT32"] = _one(
+        lambda w: w.add_tensor("t", torch.tensor([1, 2, 3], dtype=torch.int32), 4, walltime=4.0)
+    )
     v["TEXT"] = _one(lambda w: w.add_text("txt", "hello", 8, walltime=8.0))
     v["CUSTOM_MULTILINE_SUMMARY"] = _summary_of(
-        _one(lambda w: w.add_custom_scalars_multilinechart(["s/plain", "s/new"])))
-    margin = event_pb2.Event.FromString(_one(lambda w: w.add_custom_scalars_marginchart(
-        ["a", "b", "c"], category="cat", title="m")))
+        _one(lambda w: w.add_custom_scalars_multilinechart(["s/plain", "s/new"]))
+    )
+    margin = event_pb2.Event.FromString(
+        _one(lambda w: w.add_custom_scalars_marginchart(["a", "b", "c"], category="cat", title="m"))
+    )
     v["MARGIN_LAYOUT"] = margin.summary.value[0].tensor.string_val[0]
     header, purge_version, purge_log = _written(lambda w: None, purge_step=5)
     # The bytes after the wall time (field 1: a key byte and 8 bytes of double).
@@ -105,25 +111,59 @@ def vectors():
     v["PURGE_FILE_VERSION_TAIL"] = purge_version[9:]
     v["PURGE_SESSION_LOG_TAIL"] = purge_log[9:]
     v["RECORD_FILE_VERSION"] = _framed(event_pb2.Event(wall_time=1.5, file_version="brain.Event:2"))
-    v["RECORD_LOSS"] = _framed(event_pb2.Event(wall_time=2.0, step=3, summary=summary_pb2.Summary(
-        value=[summary_pb2.Summary.Value(tag="loss", simple_value=0.5)])))
+    v["RECORD_LOSS"] = _framed(
+        event_pb2.Event(
+            wall_time=2.0,
+            step=3,
+            summary=summary_pb2.Summary(
+                value=[summary_pb2.Summary.Value(tag="loss", simple_value=0.5)]
+            ),
+        )
+    )
 
     # Cited by tests but not (yet) in tests/vectors.py: printed, never checked.
     v["extra: HEADER_AFTER_WALL_TIME"] = header[9:]
-    v["extra: HISTOGRAM_AUTO"] = _one(lambda w: w.add_histogram(
-        "h_auto", torch.tensor([0, 1, 1, 2, 3.5]), 5, bins="auto", walltime=5.0))
-    pr = event_pb2.Event.FromString(_one(lambda w: w.add_pr_curve(
-        "pr", torch.tensor([1, 0, 1, 1]), torch.tensor([0.9, 0.2, 0.6, 0.4]), 0,
-        num_thresholds=5, walltime=1.0)))
+    v["extra: HISTOGRAM_AUTO"] = _one(
+        lambda w: w.add_histogram(
+            "h_auto", torch.tensor([0, 1, 1, 2, 3.5]), 5, bins="auto", walltime=5.0
+        )
+    )
+    pr = event_pb2.Event.FromString(
+        _one(
+            lambda w: w.add_pr_curve(
+                "pr",
+                torch.tensor([1, 0, 1, 1]),
+                torch.tensor([0.9, 0.2, 0.6, 0.4]),
+                0,
+                num_thresholds=5,
+                walltime=1.0,
+            )
+        )
+    )
     v["extra: PR_CURVE_PLUGIN_CONTENT"] = pr.summary.value[0].metadata.plugin_data.content
     v["extra: PR_CURVE_FLOAT_VAL"] = struct.pack(
-        "<%df" % len(pr.summary.value[0].tensor.float_val), *pr.summary.value[0].tensor.float_val)
-    audio = event_pb2.Event.FromString(_one(lambda w: w.add_audio(
-        "a", torch.tensor([0.0, 0.5, -0.5, 1.0]), 0, sample_rate=8000, walltime=1.0)))
+        "<%df" % len(pr.summary.value[0].tensor.float_val), *pr.summary.value[0].tensor.float_val
+    )
+    audio = event_pb2.Event.FromString(
+        _one(
+            lambda w: w.add_audio(
+                "a", torch.tensor([0.0, 0.5, -0.5, 1.0]), 0, sample_rate=8000, walltime=1.0
+            )
+        )
+    )
     v["extra: AUDIO_WAV"] = audio.summary.value[0].audio.encoded_audio_string
-    mesh = event_pb2.Event.FromString(_one(lambda w: w.add_mesh(
-        "mesh", torch.zeros(1, 3, 3), colors=torch.zeros(1, 3, 3, dtype=torch.uint8),
-        faces=torch.zeros(1, 3, 3, dtype=torch.int32), global_step=0, walltime=1.0)))
+    mesh = event_pb2.Event.FromString(
+        _one(
+            lambda w: w.add_mesh(
+                "mesh",
+                torch.zeros(1, 3, 3),
+                colors=torch.zeros(1, 3, 3, dtype=torch.uint8),
+                faces=torch.zeros(1, 3, 3, dtype=torch.int32),
+                global_step=0,
+                walltime=1.0,
+            )
+        )
+    )
     v["extra: MESH_VERTEX_PLUGIN_CONTENT"] = mesh.summary.value[0].metadata.plugin_data.content
     return v
 
@@ -149,8 +189,11 @@ def _session_end_content():
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--check", action="store_true",
-                        help="compare with tests/vectors.py; exit status 1 if any differs")
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="compare with tests/vectors.py; exit status 1 if any differs",
+    )
     args = parser.parse_args(argv)
     v = vectors()
     v["extra: HPARAMS_SESSION_END_CONTENT"] = _session_end_content()

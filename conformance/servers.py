@@ -63,10 +63,15 @@ class Server:
         env.setdefault("PYTHONUNBUFFERED", "1")
         self.process = subprocess.Popen(
             [
-                sys.executable, "-m", "tensorboard.main",
-                "--logdir", logdir,
-                "--host", "127.0.0.1",
-                "--port", "0",
+                sys.executable,
+                "-m",
+                "tensorboard.main",
+                "--logdir",
+                logdir,
+                "--host",
+                "127.0.0.1",
+                "--port",
+                "0",
                 "--load_fast=%s" % ("true" if load_fast else "false"),
             ],
             stdout=self._log,
@@ -91,8 +96,9 @@ class Server:
         deadline = time.monotonic() + timeout
         while self.base is None:
             if self.process.poll() is not None:
-                raise ServerError("%s exited with %s:\n%s"
-                                  % (self.name, self.process.returncode, self.log()))
+                raise ServerError(
+                    "%s exited with %s:\n%s" % (self.name, self.process.returncode, self.log())
+                )
             m = _URL.search(self.log())
             if m:
                 self.base = m.group(1)
@@ -106,8 +112,9 @@ class Server:
                 return self
             except (OSError, ServerError):
                 if time.monotonic() > deadline or self.process.poll() is not None:
-                    raise ServerError("%s does not answer /data/runs:\n%s"
-                                      % (self.name, self.log())) from None
+                    raise ServerError(
+                        "%s does not answer /data/runs:\n%s" % (self.name, self.log())
+                    ) from None
                 time.sleep(0.1)
 
     def get(self, route, **params):
@@ -127,8 +134,9 @@ class Server:
         """The JSON answer of ``route`` to a POST of the JSON ``body`` (the hparams routes:
         the web page POSTs its request protobuf as JSON)."""
         url = self.base.rstrip("/") + route
-        request = urllib.request.Request(url, data=json.dumps(body).encode("utf-8"),
-                                         headers={"Content-Type": "application/json"})
+        request = urllib.request.Request(
+            url, data=json.dumps(body).encode("utf-8"), headers={"Content-Type": "application/json"}
+        )
         return json.loads(self._fetch(request)[1].decode("utf-8"))
 
     def _fetch(self, request):
@@ -136,8 +144,10 @@ class Server:
             with urllib.request.urlopen(request, timeout=30) as response:
                 return response.headers.get("Content-Type"), response.read()
         except urllib.error.HTTPError as e:
-            raise ServerError("%s: %s %s -> HTTP %s: %s" % (
-                self.name, request.get_method(), request.full_url, e.code, e.read()[:500])) from e
+            raise ServerError(
+                "%s: %s %s -> HTTP %s: %s"
+                % (self.name, request.get_method(), request.full_url, e.code, e.read()[:500])
+            ) from e
 
     def stop(self):
         if self.process.poll() is None:
@@ -157,8 +167,11 @@ def running(specs, logs):
     started = {}
     try:
         for i, (key, (logdir, load_fast)) in enumerate(specs.items()):
-            started[key] = Server(str(logdir), load_fast, os.path.join(
-                str(logs), "tb-%d-%s.log" % (i, "fast" if load_fast else "slow")))
+            started[key] = Server(
+                str(logdir),
+                load_fast,
+                os.path.join(str(logs), "tb-%d-%s.log" % (i, "fast" if load_fast else "slow")),
+            )
         for server in started.values():
             server.wait_ready(timeout=60.0)
         yield started

@@ -60,6 +60,7 @@ def test_readers_see_the_clip():
     from tensorboard.compat.proto import summary_pb2
     from tensorboard.util import tensor_util
     import wave
+
     tb = target.load()
     clip = np.linspace(-1, 1, 1000).astype(np.float32)
     value = summary_pb2.Summary.FromString(tb.summary.audio("a", clip, 16000)).value[0]
@@ -77,6 +78,7 @@ def test_stereo_is_accepted_as_tensorboardx_does():
     deps.need("tensorboard")
     from tensorboard.compat.proto import summary_pb2
     import wave
+
     tb = target.load()
     clip = np.stack([np.full(300, 0.5), np.full(300, -0.25)], axis=1).astype(np.float32)
     audio = summary_pb2.Summary.FromString(tb.summary.audio("s", clip, 8000)).value[0].audio

@@ -67,17 +67,22 @@ def _pillow_boxes(image, boxes, labels, font):
     measure = ImageFont.load_default()
     d = ImageDraw.Draw(image)
     for (left, top, right, bottom), label in zip(boxes, labels):
-        d.line([(left, top), (left, bottom), (right, bottom), (right, top), (left, top)],
-               width=2, fill="Red")
+        d.line(
+            [(left, top), (left, bottom), (right, bottom), (right, top), (left, top)],
+            width=2,
+            fill="Red",
+        )
         if label:
             x0, t, r, b = measure.getbbox(label)
             text_width, text_height = r - x0, b - t
             margin = np.ceil(0.05 * text_height)
-            d.rectangle([(left, bottom - text_height - 2 * margin), (left + text_width, bottom)],
-                        fill="Red")
+            d.rectangle(
+                [(left, bottom - text_height - 2 * margin), (left + text_width, bottom)], fill="Red"
+            )
             if font is not None:
-                d.text((left + margin, bottom - text_height - margin), label, fill="black",
-                       font=font)
+                d.text(
+                    (left + margin, bottom - text_height - margin), label, fill="black", font=font
+                )
     return image
 
 
@@ -143,8 +148,9 @@ def test_box_lines_and_label_rectangles_match_pillow(pil, draw):
         n = rng.randint(1, 5)
         boxes = [_random_box(rng, width, height) for _ in range(n)]
         labels = [_random_label(rng) for _ in range(n)]
-        want = np.asarray(_pillow_boxes(Image.fromarray(background.copy()), boxes, labels,
-                                        font=None))
+        want = np.asarray(
+            _pillow_boxes(Image.fromarray(background.copy()), boxes, labels, font=None)
+        )
         pixels = bytearray(background.tobytes())
         draw.draw_boxes(pixels, width, height, channels, boxes, labels)
         got = np.frombuffer(bytes(pixels), np.uint8).reshape(height, width, channels)
@@ -152,9 +158,22 @@ def test_box_lines_and_label_rectangles_match_pillow(pil, draw):
         same = (got == want).all(axis=2) | text
         if not same.all():
             y, x = np.argwhere(~same)[0]
-            pytest.fail("%dx%dx%d, boxes %r, labels %r: pixel (x=%d, y=%d) is %r, Pillow %s "
-                        "draws %r" % (width, height, channels, boxes, labels, x, y,
-                                      got[y, x].tolist(), pil.__version__, want[y, x].tolist()))
+            pytest.fail(
+                "%dx%dx%d, boxes %r, labels %r: pixel (x=%d, y=%d) is %r, Pillow %s "
+                "draws %r"
+                % (
+                    width,
+                    height,
+                    channels,
+                    boxes,
+                    labels,
+                    x,
+                    y,
+                    got[y, x].tolist(),
+                    pil.__version__,
+                    want[y, x].tolist(),
+                )
+            )
         boxes_checked += n
         labels_checked += sum(1 for label in labels if label)
     assert boxes_checked > 3000 and labels_checked > 1500
@@ -166,8 +185,9 @@ def test_text_box_matches_pillow_getbbox(pil, draw):
     font = ImageFont.load_default()
     rng = random.Random(7)
     texts = list(string.printable[:95]) + ["", "cat", "person", "s", "x", " ", "\u00e9", "\u4e2d"]
-    texts += ["".join(rng.choice(_LABEL_CHARS) for _ in range(rng.randint(1, 20)))
-              for _ in range(2000)]
+    texts += [
+        "".join(rng.choice(_LABEL_CHARS) for _ in range(rng.randint(1, 20))) for _ in range(2000)
+    ]
     for text in texts:
         assert draw.text_bbox(text) == font.getbbox(text), repr(text)
 
@@ -189,7 +209,7 @@ def _text_region(draw, label, left, bottom, shape, np):
     margin = math.ceil(0.05 * (b - t))
     x, y = int(left + margin), int(bottom - (b - t) - margin)
     region = np.zeros(shape, bool)
-    region[max(y + t - 1, 0):max(y + b + 1, 0), max(x + x0 - 1, 0):max(x + r + 1, 0)] = True
+    region[max(y + t - 1, 0) : max(y + b + 1, 0), max(x + x0 - 1, 0) : max(x + r + 1, 0)] = True
     return region
 
 
@@ -208,7 +228,9 @@ def test_typical_label_differences(pil, draw):
     # Within 10% of what was measured with Pillow 13.0.0 (FreeType antialiasing decides it).
     over = {k: v for k, v in measured.items() if v > TYPICAL_LABEL_DIFFS[k][0] * 1.1}
     assert not over, "label pixels differ more than recorded: %r (Pillow %s)" % (
-        over, pil.__version__)
+        over,
+        pil.__version__,
+    )
 
 
 def test_random_label_differences(pil, draw):
@@ -243,23 +265,37 @@ def test_replica_is_pytorchs_draw_boxes(pil):
         background = _background(rng, width, height, 3)
         n = rng.randint(1, 4)
         boxes = [_random_box(rng, width, height) for _ in range(n)]
-        labels = ["".join(rng.choice(_LABEL_CHARS) for _ in range(rng.randint(1, 9)))
-                  for _ in range(n)]
-        theirs = torch_summary.draw_boxes(Image.fromarray(background.copy()),
-                                          np.array(boxes, dtype=np.float64), labels=labels)
-        ours = _pillow_boxes(Image.fromarray(background.copy()), boxes, labels,
-                             ImageFont.load_default())
+        labels = [
+            "".join(rng.choice(_LABEL_CHARS) for _ in range(rng.randint(1, 9))) for _ in range(n)
+        ]
+        theirs = torch_summary.draw_boxes(
+            Image.fromarray(background.copy()), np.array(boxes, dtype=np.float64), labels=labels
+        )
+        ours = _pillow_boxes(
+            Image.fromarray(background.copy()), boxes, labels, ImageFont.load_default()
+        )
         assert np.array_equal(np.asarray(theirs), np.asarray(ours)), (boxes, labels)
 
 
 def _resize_cases():
     rng = random.Random(5)
-    cases = [(1, 1, 1, 2), (1, 1, 3, 3), (2, 1, 1, 1), (300, 200, 111, 74), (97, 61, 300, 199),
-             (64, 48, 6, 5), (33, 7, 99, 2), (5, 300, 3, 30),
-             # Pillow 13's pass order: vertical first iff the height shrinks by more than
-             # twice as many pixels as the width (the boundary, both sides).
-             (100, 100, 60, 19), (100, 100, 60, 20), (100, 50, 80, 9), (100, 50, 80, 10),
-             (50, 100, 120, 40)]
+    cases = [
+        (1, 1, 1, 2),
+        (1, 1, 3, 3),
+        (2, 1, 1, 1),
+        (300, 200, 111, 74),
+        (97, 61, 300, 199),
+        (64, 48, 6, 5),
+        (33, 7, 99, 2),
+        (5, 300, 3, 30),
+        # Pillow 13's pass order: vertical first iff the height shrinks by more than
+        # twice as many pixels as the width (the boundary, both sides).
+        (100, 100, 60, 19),
+        (100, 100, 60, 20),
+        (100, 50, 80, 9),
+        (100, 50, 80, 10),
+        (50, 100, 120, 40),
+    ]
     for _ in range(260):
         width, height = rng.randint(1, 80), rng.randint(1, 80)
         fx, fy = rng.uniform(0.1, 3.0), rng.uniform(0.1, 3.0)
@@ -284,19 +320,32 @@ def test_resize_matches_pillow_lanczos(pil, draw):
             else:  # flat areas and hard edges: overshoot, clipping, alpha 0 and 255
                 array = state.choice([0, 1, 127, 254, 255], (height, width, channels))
             array = array.astype(np.uint8)
-            want = np.asarray(Image.fromarray(array).resize((new_width, new_height),
-                                                            Image.LANCZOS))
-            got = draw.resize(bytearray(array.tobytes()), width, height, channels, new_width,
-                              new_height)
+            want = np.asarray(Image.fromarray(array).resize((new_width, new_height), Image.LANCZOS))
+            got = draw.resize(
+                bytearray(array.tobytes()), width, height, channels, new_width, new_height
+            )
             assert isinstance(got, bytearray)
             if bytes(got) != want.tobytes():
                 got = np.frombuffer(bytes(got), np.uint8).reshape(want.shape)
                 y, x, c = np.argwhere(got != want)[0]
-                pytest.fail("%dx%dx%d -> %dx%d: sample (x=%d, y=%d, c=%d) is %d, Pillow %s "
-                            "gives %d (%d samples differ)"
-                            % (width, height, channels, new_width, new_height, x, y, c,
-                               got[y, x, c], pil.__version__, want[y, x, c],
-                               int((got != want).sum())))
+                pytest.fail(
+                    "%dx%dx%d -> %dx%d: sample (x=%d, y=%d, c=%d) is %d, Pillow %s "
+                    "gives %d (%d samples differ)"
+                    % (
+                        width,
+                        height,
+                        channels,
+                        new_width,
+                        new_height,
+                        x,
+                        y,
+                        c,
+                        got[y, x, c],
+                        pil.__version__,
+                        want[y, x, c],
+                        int((got != want).sum()),
+                    )
+                )
 
 
 def test_make_image_rescale_sizes(pil, draw):

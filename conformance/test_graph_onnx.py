@@ -84,6 +84,7 @@ def _export(torch, name, path):
         kwargs = dict(input_names=["x", "y"], output_names=["o1", "o2", "o3"])
     with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
         import warnings
+
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             torch.onnx.export(model.eval(), args, path, dynamo=False, **kwargs)
@@ -94,36 +95,65 @@ def _zoo(onnx):
     from onnx import TensorProto, helper
 
     tensor = helper.make_tensor("w", TensorProto.FLOAT, [2, 2], [0.1, -0.0, 1e30, float("nan")])
-    raw = helper.make_tensor("r", TensorProto.INT64, [2], b"\x01\x00\x00\x00\x00\x00\x00\x00"
-                             b"\xff\xff\xff\xff\xff\xff\xff\xff", raw=True)
+    raw = helper.make_tensor(
+        "r",
+        TensorProto.INT64,
+        [2],
+        b"\x01\x00\x00\x00\x00\x00\x00\x00\xff\xff\xff\xff\xff\xff\xff\xff",
+        raw=True,
+    )
     branch = helper.make_graph(
-        [helper.make_node("Identity", ["a"], ["b"], name="inner")], "then \"branch\"",
+        [helper.make_node("Identity", ["a"], ["b"], name="inner")],
+        'then "branch"',
         [helper.make_tensor_value_info("a", TensorProto.FLOAT, [1, "N"])],
-        [helper.make_tensor_value_info("b", TensorProto.FLOAT, None)])
-    sparse = helper.make_sparse_tensor(helper.make_tensor("v", TensorProto.FLOAT, [2], [1, 2]),
-                                       helper.make_tensor("i", TensorProto.INT64, [2], [0, 3]),
-                                       [4])
+        [helper.make_tensor_value_info("b", TensorProto.FLOAT, None)],
+    )
+    sparse = helper.make_sparse_tensor(
+        helper.make_tensor("v", TensorProto.FLOAT, [2], [1, 2]),
+        helper.make_tensor("i", TensorProto.INT64, [2], [0, 3]),
+        [4],
+    )
     nodes = [
         helper.make_node("Constant", [], ["c"], value=tensor),
         helper.make_node("Constant", [], ["r"], value=raw),
         helper.make_node("If", ["cond"], ["out"], then_branch=branch, else_branch=branch),
         helper.make_node("Loop", ["", "cond"], ["l"], body=branch, doc_string="loop\n"),
-        helper.make_node("Custom", ["c", "", "r"], ["x1", "x2"], domain="my.domain",
-                         f=0.25, i=-7, s="caf\u00e9\t\"q\"", floats=[1.5, 0.1], ints=[1, -2],
-                         strings=[b"a", b"\xff\x00"], tensors=[tensor, raw],
-                         graphs=[branch, branch], sparse=sparse,
-                         tp=helper.make_tensor_type_proto(TensorProto.FLOAT, [3, "M"]),
-                         tps=[helper.make_sequence_type_proto(
-                             helper.make_tensor_type_proto(TensorProto.INT32, None))]),
+        helper.make_node(
+            "Custom",
+            ["c", "", "r"],
+            ["x1", "x2"],
+            domain="my.domain",
+            f=0.25,
+            i=-7,
+            s='caf\u00e9\t"q"',
+            floats=[1.5, 0.1],
+            ints=[1, -2],
+            strings=[b"a", b"\xff\x00"],
+            tensors=[tensor, raw],
+            graphs=[branch, branch],
+            sparse=sparse,
+            tp=helper.make_tensor_type_proto(TensorProto.FLOAT, [3, "M"]),
+            tps=[
+                helper.make_sequence_type_proto(
+                    helper.make_tensor_type_proto(TensorProto.INT32, None)
+                )
+            ],
+        ),
         helper.make_node("Relu", ["x1"], ["y"]),
     ]
     graph = helper.make_graph(
-        nodes, "zoo",
-        [helper.make_tensor_value_info("cond", TensorProto.BOOL, []),
-         helper.make_tensor_value_info("seq", TensorProto.UNDEFINED, None),
-         helper.make_tensor_value_info("img", TensorProto.UINT8, ["batch", 3, 224, 224])],
-        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 2]),
-         helper.make_tensor_value_info("out", TensorProto.DOUBLE, [-1])])
+        nodes,
+        "zoo",
+        [
+            helper.make_tensor_value_info("cond", TensorProto.BOOL, []),
+            helper.make_tensor_value_info("seq", TensorProto.UNDEFINED, None),
+            helper.make_tensor_value_info("img", TensorProto.UINT8, ["batch", 3, 224, 224]),
+        ],
+        [
+            helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 2]),
+            helper.make_tensor_value_info("out", TensorProto.DOUBLE, [-1]),
+        ],
+    )
     return helper.make_model(graph, producer_name="zoo")
 
 
@@ -153,10 +183,21 @@ def _theirs(path):
 
 
 def _canon(graph):
-    return ([(n.name, n.op, list(n.input), n.device,
-              {k: v.SerializeToString() for k, v in n.attr.items()}) for n in graph.node],
-            graph.versions.SerializeToString(), graph.library.SerializeToString(),
-            graph.version)
+    return (
+        [
+            (
+                n.name,
+                n.op,
+                list(n.input),
+                n.device,
+                {k: v.SerializeToString() for k, v in n.attr.items()},
+            )
+            for n in graph.node
+        ],
+        graph.versions.SerializeToString(),
+        graph.library.SerializeToString(),
+        graph.version,
+    )
 
 
 def _ours(onnx_mod, data):
@@ -178,10 +219,16 @@ def test_graph_def_equals_pytorchs(stack, name, capsys):
     assert len(theirs.node) > 5
     if name == "zoo":  # the attribute kinds really are there
         custom = next(n for n in ours.node if n.op == "Custom").attr["parameters"].s
-        for piece in (b"graphs = [GraphProto('then \"branch\"', input=<1 inputs>",
-                      b"sparse = 11 = values {", b"tp = tensor_type {", b"tps = [sequence_type",
-                      b"f = 0.25 = 1", b"strings = [b'a', b'\\xff\\x00'] = 8", b"i = -7 = 2",
-                      b'raw_data: "\\001\\000'):
+        for piece in (
+            b"graphs = [GraphProto('then \"branch\"', input=<1 inputs>",
+            b"sparse = 11 = values {",
+            b"tp = tensor_type {",
+            b"tps = [sequence_type",
+            b"f = 0.25 = 1",
+            b"strings = [b'a', b'\\xff\\x00'] = 8",
+            b"i = -7 = 2",
+            b'raw_data: "\\001\\000',
+        ):
             assert piece in custom
 
 
@@ -194,8 +241,7 @@ def test_summary_writer_add_onnx_graph(stack, tmp_path, capsys):
         w.add_onnx_graph(stack["cnn"])
     assert capsys.readouterr() == ("", "")
     path = next(str(p) for p in tmp_path.iterdir() if "tfevents" in p.name)
-    events = [e for e in event_file_loader.EventFileLoader(path).Load()
-              if e.HasField("graph_def")]
+    events = [e for e in event_file_loader.EventFileLoader(path).Load() if e.HasField("graph_def")]
     assert len(events) == 1 and events[0].step == 0 and events[0].wall_time > 0
     with open(stack["cnn"], "rb") as f:
         assert events[0].graph_def == onnx_mod.load_onnx_graph(f.read())
@@ -204,6 +250,7 @@ def test_summary_writer_add_onnx_graph(stack, tmp_path, capsys):
 
 
 # -- random models -----------------------------------------------------------------------------
+
 
 class _Random:
     """Random ModelProtos through onnx's own classes (then serialized)."""
@@ -218,58 +265,90 @@ class _Random:
         if c < 0.5:
             return struct.unpack("<f", struct.pack("<I", rng.getrandbits(32)))[0]
         if c < 0.7:
-            return rng.choice([0.0, -0.0, 0.1, 3.0, 1e30, -1e-45, float("inf"), float("nan"),
-                               16777217.0, 3.4028235e38])
-        return struct.unpack("<f", struct.pack("<f", rng.uniform(-1e6, 1e6)
-                                               * 10.0 ** rng.randint(-30, 30)))[0]
+            return rng.choice(
+                [
+                    0.0,
+                    -0.0,
+                    0.1,
+                    3.0,
+                    1e30,
+                    -1e-45,
+                    float("inf"),
+                    float("nan"),
+                    16777217.0,
+                    3.4028235e38,
+                ]
+            )
+        return struct.unpack(
+            "<f", struct.pack("<f", rng.uniform(-1e6, 1e6) * 10.0 ** rng.randint(-30, 30))
+        )[0]
 
     def f64(self):
         rng = self.rng
         if rng.random() < 0.6:
             return struct.unpack("<d", struct.pack("<Q", rng.getrandbits(64)))[0]
-        return rng.choice([0.0, -0.0, 0.1, 1e300, 5e-324, float("-inf"), 2.0 ** 53 + 1])
+        return rng.choice([0.0, -0.0, 0.1, 1e300, 5e-324, float("-inf"), 2.0**53 + 1])
 
     def raw(self):
         return bytes(self.rng.getrandbits(8) for _ in range(self.rng.randint(0, 10)))
 
     def text(self):
-        pool = ["a", "Z", " ", "\n", "\t", "\r", '"', "'", "\\", "\x00", "\x7f", "\x1f",
-                "\u00e9", "\u20ac", "\U0001F600", "\u0085", "\u2028", "@@"]
+        pool = [
+            "a",
+            "Z",
+            " ",
+            "\n",
+            "\t",
+            "\r",
+            '"',
+            "'",
+            "\\",
+            "\x00",
+            "\x7f",
+            "\x1f",
+            "\u00e9",
+            "\u20ac",
+            "\U0001f600",
+            "\u0085",
+            "\u2028",
+            "@@",
+        ]
         return "".join(self.rng.choice(pool) for _ in range(self.rng.randint(0, 6)))
 
     def tensor(self):
         rng, t = self.rng, self.onnx.TensorProto()
-        if rng.random() < .7:
-            t.dims.extend(rng.randint(-3, 2 ** 40) for _ in range(rng.randint(0, 3)))
-        if rng.random() < .7:
+        if rng.random() < 0.7:
+            t.dims.extend(rng.randint(-3, 2**40) for _ in range(rng.randint(0, 3)))
+        if rng.random() < 0.7:
             t.data_type = rng.randint(-5, 30)
-        if rng.random() < .2:
+        if rng.random() < 0.2:
             t.segment.begin = rng.randint(-5, 5)
-        if rng.random() < .4:
+        if rng.random() < 0.4:
             t.float_data.extend(self.f32() for _ in range(rng.randint(0, 5)))
-        if rng.random() < .3:
-            t.int32_data.extend(rng.randint(-2 ** 31, 2 ** 31 - 1) for _ in range(3))
-        if rng.random() < .3:
+        if rng.random() < 0.3:
+            t.int32_data.extend(rng.randint(-(2**31), 2**31 - 1) for _ in range(3))
+        if rng.random() < 0.3:
             t.string_data.extend(self.raw() for _ in range(2))
-        if rng.random() < .3:
-            t.int64_data.extend(rng.randint(-2 ** 63, 2 ** 63 - 1) for _ in range(2))
-        if rng.random() < .5:
+        if rng.random() < 0.3:
+            t.int64_data.extend(rng.randint(-(2**63), 2**63 - 1) for _ in range(2))
+        if rng.random() < 0.5:
             t.name = self.text()
-        if rng.random() < .2:
+        if rng.random() < 0.2:
             t.doc_string = self.text()
-        if rng.random() < .5:
+        if rng.random() < 0.5:
             t.raw_data = self.raw()
-        if rng.random() < .2:
+        if rng.random() < 0.2:
             t.external_data.add(key=self.text(), value=self.text())
-        if rng.random() < .2:
+        if rng.random() < 0.2:
             t.data_location = rng.randint(0, 1)
-        if rng.random() < .3:
+        if rng.random() < 0.3:
             t.double_data.extend(self.f64() for _ in range(rng.randint(0, 4)))
-        if rng.random() < .2:
-            t.uint64_data.extend(rng.randint(0, 2 ** 64 - 1) for _ in range(2))
-        if rng.random() < .1:
+        if rng.random() < 0.2:
+            t.uint64_data.extend(rng.randint(0, 2**64 - 1) for _ in range(2))
+        if rng.random() < 0.1:
             t = self.onnx.TensorProto.FromString(  # an unknown field, DataLocation 7
-                t.SerializeToString() + b"\x70\x07\xfa\x3e\x02\x01\x02")
+                t.SerializeToString() + b"\x70\x07\xfa\x3e\x02\x01\x02"
+            )
         return t
 
     def type_proto(self, depth=0):
@@ -277,16 +356,16 @@ class _Random:
         c = rng.randint(0, 6 if depth < 2 else 3)
         if c == 0:
             tp.tensor_type.elem_type = rng.randint(0, 16)
-            if rng.random() < .8:
+            if rng.random() < 0.8:
                 tp.tensor_type.shape.SetInParent()
                 for _ in range(rng.randint(0, 3)):
                     d = tp.tensor_type.shape.dim.add()
                     r = rng.random()
-                    if r < .5:
+                    if r < 0.5:
                         d.dim_value = rng.randint(-2, 100)
-                    elif r < .8:
+                    elif r < 0.8:
                         d.dim_param = self.text()
-                    if rng.random() < .2:
+                    if rng.random() < 0.2:
                         d.denotation = "DATA_BATCH"
         elif c == 1:
             tp.sparse_tensor_type.elem_type = 1
@@ -299,25 +378,25 @@ class _Random:
             tp.map_type.value_type.CopyFrom(self.type_proto(depth + 1))
         elif c == 6:
             tp.optional_type.elem_type.CopyFrom(self.type_proto(depth + 1))
-        if rng.random() < .2:
+        if rng.random() < 0.2:
             tp.denotation = self.text()
         return tp
 
     def attribute(self, depth):
         rng, a = self.rng, self.onnx.AttributeProto()
-        if rng.random() < .95:
+        if rng.random() < 0.95:
             a.name = self.text() or "n"
-        if rng.random() < .1:
+        if rng.random() < 0.1:
             a.ref_attr_name = self.text()
-        if rng.random() < .1:
+        if rng.random() < 0.1:
             a.doc_string = self.text()
-        if rng.random() < .7:
+        if rng.random() < 0.7:
             a.type = rng.randint(0, 14)
         k = rng.randint(0, 13 if depth < 2 else 10)
         if k == 0:
             a.f = self.f32()
         elif k == 1:
-            a.i = rng.randint(-2 ** 63, 2 ** 63 - 1)
+            a.i = rng.randint(-(2**63), 2**63 - 1)
         elif k == 2:
             a.s = self.raw()
         elif k == 3:
@@ -325,7 +404,7 @@ class _Random:
         elif k == 4:
             a.floats.extend(self.f32() for _ in range(rng.randint(0, 4)))
         elif k == 5:
-            a.ints.extend(rng.randint(-2 ** 63, 2 ** 63 - 1) for _ in range(rng.randint(0, 4)))
+            a.ints.extend(rng.randint(-(2**63), 2**63 - 1) for _ in range(rng.randint(0, 4)))
         elif k == 6:
             a.strings.extend(self.raw() for _ in range(rng.randint(0, 3)))
         elif k == 7:
@@ -343,19 +422,20 @@ class _Random:
             a.graphs.extend(self.graph(depth + 1) for _ in range(2))
         else:
             a.sparse_tensors.add().indices.CopyFrom(self.tensor())
-        if rng.random() < .1:
+        if rng.random() < 0.1:
             a.i = 0
         r = rng.random()
-        if r < .1:  # an unknown field
+        if r < 0.1:  # an unknown field
             a = self.onnx.AttributeProto.FromString(a.SerializeToString() + b"\xa0\x06\x05")
-        elif r < .2:  # a value AttributeType does not name (closed enum)
+        elif r < 0.2:  # a value AttributeType does not name (closed enum)
             a = self.onnx.AttributeProto.FromString(
-                a.SerializeToString() + bytes([0xa0, 0x01, rng.choice([15, 99, 0x7f])]))
+                a.SerializeToString() + bytes([0xA0, 0x01, rng.choice([15, 99, 0x7F])])
+            )
         return a
 
     def value(self):
         v = self.onnx.ValueInfoProto(name=self.text())
-        if self.rng.random() < .9:
+        if self.rng.random() < 0.9:
             v.type.CopyFrom(self.type_proto())
         return v
 
@@ -367,16 +447,16 @@ class _Random:
             n = g.node.add(op_type=self.text(), name=self.text())
             n.input.extend(self.text() for _ in range(rng.randint(0, 3)))
             n.output.extend(self.text() for _ in range(rng.randint(1, 2)))
-            if rng.random() < .2:
+            if rng.random() < 0.2:
                 n.domain = "ai.onnx.ml"
-            if rng.random() < .1:
+            if rng.random() < 0.1:
                 config = n.device_configurations.add(configuration_id="c", pipeline_stage=-1)
                 spec = config.sharding_spec.add(tensor_name="t")
                 spec.sharded_dim.add(axis=1).simple_sharding.add(dim_param="x", num_shards=2)
             n.attribute.extend(self.attribute(depth) for _ in range(rng.randint(0, 3)))
-        if rng.random() < .3:
+        if rng.random() < 0.3:
             g.initializer.append(self.tensor())
-        if rng.random() < .1:
+        if rng.random() < 0.1:
             g.value_info.append(self.value())
         return g
 
@@ -411,16 +491,16 @@ def test_float_text_equals_upb():
     onnx = deps.need("onnx")
     onnx_mod = _onnx_module()
     rng = random.Random(7)
-    floats = [struct.unpack("<f", struct.pack("<I", rng.getrandbits(32)))[0]
-              for _ in range(20000)]
-    doubles = [struct.unpack("<d", struct.pack("<Q", rng.getrandbits(64)))[0]
-               for _ in range(20000)]
+    floats = [struct.unpack("<f", struct.pack("<I", rng.getrandbits(32)))[0] for _ in range(20000)]
+    doubles = [struct.unpack("<d", struct.pack("<Q", rng.getrandbits(64)))[0] for _ in range(20000)]
     data = onnx.TensorProto(float_data=floats, double_data=doubles).SerializeToString()
-    assert onnx_mod.text_format(onnx_mod.TENSOR.decode(data)) == \
-        str(onnx.TensorProto.FromString(data))
+    assert onnx_mod.text_format(onnx_mod.TENSOR.decode(data)) == str(
+        onnx.TensorProto.FromString(data)
+    )
 
 
 # -- servers ---------------------------------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def onnx_servers(stack, tmp_path_factory):
@@ -459,7 +539,8 @@ def test_graphs_dashboard_serves_the_same_graph(onnx_servers, load_fast):
         ours, theirs = "tinytb-" + name, "torch-" + name
         assert dict(info[ours], run=theirs) == info[theirs]
         our_graph = servers_mod.served_graph(server, ours)
-        assert our_graph.SerializeToString(deterministic=True) == \
-            servers_mod.served_graph(server, theirs).SerializeToString(deterministic=True)
+        assert our_graph.SerializeToString(deterministic=True) == servers_mod.served_graph(
+            server, theirs
+        ).SerializeToString(deterministic=True)
         assert any(node.op == "Variable" for node in our_graph.node)
         assert any("parameters" in node.attr for node in our_graph.node)

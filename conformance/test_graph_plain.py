@@ -14,11 +14,26 @@ from . import deps, servers, target
 
 DESCRIPTION = [
     {"name": "input/images", "op": "Placeholder", "shape": [None, 1, 28, 28]},
-    {"name": "features/conv1", "op": "Conv2d", "inputs": ["input/images"],
-     "attrs": {"out_channels": 16, "kernel_size": [3, 3], "bias": True, "gain": 0.5,
-               "mode": "zeros"}, "shape": [None, 16, 26, 26], "device": "/device:CPU:0"},
-    {"name": "features/relu1", "op": "ReLU", "inputs": ["features/conv1:0", "^input/images"],
-     "shapes": [[None, 16, 26, 26], [1]]},
+    {
+        "name": "features/conv1",
+        "op": "Conv2d",
+        "inputs": ["input/images"],
+        "attrs": {
+            "out_channels": 16,
+            "kernel_size": [3, 3],
+            "bias": True,
+            "gain": 0.5,
+            "mode": "zeros",
+        },
+        "shape": [None, 16, 26, 26],
+        "device": "/device:CPU:0",
+    },
+    {
+        "name": "features/relu1",
+        "op": "ReLU",
+        "inputs": ["features/conv1:0", "^input/images"],
+        "shapes": [[None, 16, 26, 26], [1]],
+    },
     {"name": "loop/merge", "op": "Merge", "inputs": ["features/relu1", "loop/next"]},
     {"name": "loop/next", "op": "NextIteration", "inputs": ["loop/merge"]},
 ]
@@ -59,12 +74,12 @@ def test_servers_serve_the_described_graph(graph_servers, fast):
     nodes = {n.name: n for n in served.node}
     assert list(nodes) == [d["name"] for d in DESCRIPTION]
     conv = nodes["features/conv1"]
-    assert (conv.op, list(conv.input), conv.device) == ("Conv2d", ["input/images"],
-                                                        "/device:CPU:0")
+    assert (conv.op, list(conv.input), conv.device) == ("Conv2d", ["input/images"], "/device:CPU:0")
     assert conv.attr["out_channels"].i == 16 and list(conv.attr["kernel_size"].list.i) == [3, 3]
     assert conv.attr["mode"].s == b"zeros" and conv.attr["bias"].b is True
-    assert [[d.size for d in s.dim] for s in conv.attr["_output_shapes"].list.shape] == \
-        [[-1, 16, 26, 26]]
+    assert [[d.size for d in s.dim] for s in conv.attr["_output_shapes"].list.shape] == [
+        [-1, 16, 26, 26]
+    ]
     assert list(nodes["features/relu1"].input) == ["features/conv1:0", "^input/images"]
     assert served.versions.producer == 22
 

@@ -158,8 +158,18 @@ def _models(torch):
     }
 
 
-CASES = ["cnn", "lstm", "nested", "multi_io", "dict_out", "shared", "no_params", "scripted",
-         "collide", "identity"]
+CASES = [
+    "cnn",
+    "lstm",
+    "nested",
+    "multi_io",
+    "dict_out",
+    "shared",
+    "no_params",
+    "scripted",
+    "collide",
+    "identity",
+]
 
 
 class Stack:
@@ -201,10 +211,20 @@ def _rows(graph_def):
     """Readable node rows, for the failure message (the test compares whole messages)."""
     rows = []
     for node in graph_def.node:
-        shapes = [[d.size for d in s.dim] for s in node.attr["_output_shapes"].list.shape] \
-            if "_output_shapes" in node.attr else None
-        rows.append((node.name, node.op, list(node.input),
-                     node.attr["attr"].s if "attr" in node.attr else None, shapes))
+        shapes = (
+            [[d.size for d in s.dim] for s in node.attr["_output_shapes"].list.shape]
+            if "_output_shapes" in node.attr
+            else None
+        )
+        rows.append(
+            (
+                node.name,
+                node.op,
+                list(node.input),
+                node.attr["attr"].s if "attr" in node.attr else None,
+                shapes,
+            )
+        )
     return rows
 
 
@@ -264,8 +284,7 @@ def _error_models(torch):
     }
 
 
-@pytest.mark.parametrize("name", ["dict_output_strict", "int_output", "mixed_dict",
-                                  "wrong_shape"])
+@pytest.mark.parametrize("name", ["dict_output_strict", "int_output", "mixed_dict", "wrong_shape"])
 @pytest.mark.parametrize("training", [True, False], ids=["train", "eval"])
 def test_trace_errors_as_pytorchs(stack, name, training, capsys):
     model, args, strict = _error_models(stack.torch)[name]
@@ -335,8 +354,14 @@ def graph_servers(stack, tmp_path_factory):
             _quiet(theirs.add_graph, model, args, use_strict_trace=strict)
             theirs.close()
         profile = _quiet(stack.ours, model, args, False, strict)
-        _quiet(_tinytb_add_graph, stack.module, os.path.join(root, "tinytb-" + name), profile,
-                          model, args)
+        _quiet(
+            _tinytb_add_graph,
+            stack.module,
+            os.path.join(root, "tinytb-" + name),
+            profile,
+            model,
+            args,
+        )
     logs = tmp_path_factory.mktemp("graph-server-logs")
     with servers_mod.running({fast: (root, fast) for fast in (True, False)}, logs) as started:
         yield started
@@ -360,12 +385,15 @@ def test_graphs_dashboard_serves_the_same_graph(stack, graph_servers, load_fast)
         ours, theirs = "tinytb-" + name, "torch-" + name
         assert dict(info[ours], run=theirs) == info[theirs]
         our_graph = servers_mod.served_graph(server, ours)
-        assert our_graph.SerializeToString(deterministic=True) == \
-            servers_mod.served_graph(server, theirs).SerializeToString(deterministic=True)
+        assert our_graph.SerializeToString(deterministic=True) == servers_mod.served_graph(
+            server, theirs
+        ).SerializeToString(deterministic=True)
         assert any(node.op == "IO Node" for node in our_graph.node)
-        _, our_metadata = server.get_bytes("/data/plugin/graphs/run_metadata", run=ours,
-                                           tag="step1")
-        _, their_metadata = server.get_bytes("/data/plugin/graphs/run_metadata", run=theirs,
-                                             tag="step1")
+        _, our_metadata = server.get_bytes(
+            "/data/plugin/graphs/run_metadata", run=ours, tag="step1"
+        )
+        _, their_metadata = server.get_bytes(
+            "/data/plugin/graphs/run_metadata", run=theirs, tag="step1"
+        )
         assert our_metadata == their_metadata
         assert b'device: "/device:CPU:0"' in our_metadata

@@ -24,7 +24,6 @@ import pytest
 from . import deps, target
 
 
-
 def _load_histogram():
     target.load()  # the package under test, as everywhere in the suite
     return importlib.import_module(target.MODULE_NAME + "._histogram")
@@ -41,7 +40,7 @@ def _distributions(rng, n):
     """name -> list of n floats (float64 unless the name says float32)."""
     import numpy as np
 
-    gen = np.random.default_rng(rng.randrange(2 ** 32))
+    gen = np.random.default_rng(rng.randrange(2**32))
     return {
         "normal": gen.standard_normal(n),
         "normal_f32": gen.standard_normal(n).astype(np.float32).astype(np.float64),
@@ -174,8 +173,11 @@ def test_explicit_edges(np, torch_summary):
             with pytest.raises(ValueError, match="histogram is empty"):
                 _histogram.make_histogram(values.tolist(), edges, max_bins)
             continue
-        _assert_same(_histogram.make_histogram(values.tolist(), edges, max_bins), proto,
-                     (trial, edges, max_bins))
+        _assert_same(
+            _histogram.make_histogram(values.tolist(), edges, max_bins),
+            proto,
+            (trial, edges, max_bins),
+        )
         checked += 1
     assert checked > 100
 

@@ -25,21 +25,39 @@ def test_histogram_fields_equal_pytorchs():
     torch = deps.need("torch")
     ps = deps.need("torch.utils.tensorboard.summary")
     from tensorboard.compat.proto import summary_pb2
+
     tb = target.load()
     edges = _target_histogram().default_bins()  # PyTorch's writer's edges (checked below)
     rng = np.random.default_rng(7)
-    inputs = [rng.normal(size=1000), rng.normal(size=(10, 20)).astype(np.float32),
-              np.array([0, 1, 1, 2, 3.5]), torch.randn(500), rng.integers(0, 10, 300),
-              rng.exponential(size=2000) * 1e-6, np.array([2.0, 2.0, 2.0])]
+    inputs = [
+        rng.normal(size=1000),
+        rng.normal(size=(10, 20)).astype(np.float32),
+        np.array([0, 1, 1, 2, 3.5]),
+        torch.randn(500),
+        rng.integers(0, 10, 300),
+        rng.exponential(size=2000) * 1e-6,
+        np.array([2.0, 2.0, 2.0]),
+    ]
     identical = compared = 0
     for x in inputs:
-        for bins in ["tensorflow", "auto", "fd", "doane", "sturges", "sqrt", "scott", "rice",
-                     10, [-1.0, 0.0, 1.0, 2.0]]:
+        for bins in [
+            "tensorflow",
+            "auto",
+            "fd",
+            "doane",
+            "sturges",
+            "sqrt",
+            "scott",
+            "rice",
+            10,
+            [-1.0, 0.0, 1.0, 2.0],
+        ]:
             for max_bins in (None, 3):
                 ours_bytes = tb.summary.histogram("h", x, bins, max_bins=max_bins)
                 ours = summary_pb2.Summary.FromString(ours_bytes).value[0].histo
-                theirs = ps.histogram("h", x, edges if bins == "tensorflow" else bins,
-                                      max_bins=max_bins)
+                theirs = ps.histogram(
+                    "h", x, edges if bins == "tensorflow" else bins, max_bins=max_bins
+                )
                 t = theirs.value[0].histo
                 where = (type(x).__name__, bins, max_bins)
                 assert list(ours.bucket_limit) == list(t.bucket_limit), where
@@ -56,6 +74,7 @@ def test_histogram_fields_equal_pytorchs():
 def test_default_edges_equal_pytorchs_writer(tmp_path):
     deps.need("torch")
     from torch.utils.tensorboard import SummaryWriter
+
     w = SummaryWriter(str(tmp_path))
     try:
         assert _target_histogram().default_bins() == [float(e) for e in w.default_bins]
@@ -69,9 +88,11 @@ def test_data_compat_migrates_tinytbs_histogram():
     from tensorboard import data_compat
     from tensorboard.compat.proto import summary_pb2
     from tensorboard.util import tensor_util
+
     tb = target.load()
     value = summary_pb2.Summary.FromString(
-        tb.summary.histogram("h", np.array([0, 1, 1, 2, 3.5]), "auto")).value[0]
+        tb.summary.histogram("h", np.array([0, 1, 1, 2, 3.5]), "auto")
+    ).value[0]
     migrated = data_compat.migrate_value(value)
     assert migrated.metadata.plugin_data.plugin_name == "histograms"
     buckets = tensor_util.make_ndarray(migrated.tensor)

@@ -25,28 +25,39 @@ def _expected(case):
 
 def _blobs(root, case):
     """{(run, tag, step): bytes} of the case's images and audio clips in the event files."""
-    out = {(run, tag, step): image.encoded_image_string
-           for run in expected_view.run_dirs(case)
-           for (tag, step), image in checks.image_blobs(root, run).items()}
-    out.update({(run, tag, step): audio.encoded_audio_string
-                for run in expected_view.run_dirs(case)
-                for (tag, step), audio in checks.audio_blobs(root, run).items()})
+    out = {
+        (run, tag, step): image.encoded_image_string
+        for run in expected_view.run_dirs(case)
+        for (tag, step), image in checks.image_blobs(root, run).items()
+    }
+    out.update(
+        {
+            (run, tag, step): audio.encoded_audio_string
+            for run in expected_view.run_dirs(case)
+            for (tag, step), audio in checks.audio_blobs(root, run).items()
+        }
+    )
     return out
 
 
 @pytest.fixture(scope="session")
 def pytorch_invisible(written):
     """(run, tag) that PyTorch's writer (without moviepy) shows to no reader: its videos."""
-    return {(p.run, p.tag) for case in written.cases for p in expected_view.model_points(case)
-            if not expected_view.pytorch_writes(p)}
+    return {
+        (p.run, p.tag)
+        for case in written.cases
+        for p in expected_view.model_points(case)
+        if not expected_view.pytorch_writes(p)
+    }
 
 
 def test_loader_values(written, views, case_name):
     """The target's files, through the Python loader, show the case table's values."""
     err = written.target.errors.get(case_name)
     if err:
-        pytest.fail("the target raised while writing case %r:\n%s" % (case_name, err),
-                    pytrace=False)
+        pytest.fail(
+            "the target raised while writing case %r:\n%s" % (case_name, err), pytrace=False
+        )
     case = written.case(case_name)
     view, runs = views["target"]
     runs_of_case = set(expected_view.run_dirs(case))
@@ -54,10 +65,19 @@ def test_loader_values(written, views, case_name):
     mine = {k: v for k, v in view.items() if k[0] in runs_of_case}
     skip = ()
     if target.is_torch():
-        skip = tuple(t for (_, t) in mine
-                     if any("/%s/" % d in t or t.endswith("/" + d) for d in _TORCH_BUGGY))
-    checks.check_view(mine, _expected(case), written.target.window, skip_tags=skip,
-                      blobs=_blobs(written.target.root, case), hparams_bools=not target.is_torch())
+        skip = tuple(
+            t
+            for (_, t) in mine
+            if any("/%s/" % d in t or t.endswith("/" + d) for d in _TORCH_BUGGY)
+        )
+    checks.check_view(
+        mine,
+        _expected(case),
+        written.target.window,
+        skip_tags=skip,
+        blobs=_blobs(written.target.root, case),
+        hparams_bools=not target.is_torch(),
+    )
 
 
 def _as_target_writes(metadata, model):
@@ -88,8 +108,9 @@ def test_loader_parity(views, written, pytorch_invisible):
     for key in a:
         if a[key]["plugin"] == "hparams" and not target.is_torch():
             step = a[key]["points"][0][1]
-            assert _as_target_writes(a[key]["metadata"], models[key + (step,)]) == \
-                b[key]["metadata"], key
+            assert (
+                _as_target_writes(a[key]["metadata"], models[key + (step,)]) == b[key]["metadata"]
+            ), key
         else:
             assert a[key]["metadata"] == b[key]["metadata"], key
         pa, pb = a[key]["points"], b[key]["points"]
@@ -154,5 +175,14 @@ def test_purge_python_loader(views):
         return [(s, float(checks.decode_tensor(t))) for _, s, t in view[(run, "loss")]["points"]]
 
     assert series("purge") == [(0, 0.0), (1, 1.0), (2, 22.0), (3, 23.0)]
-    assert series("purge_once") == [(0, 0.0), (1, 1.0), (2, 2.0), (3, 3.0), (4, 4.0), (5, 5.0),
-                                    (4, 14.0), (5, 15.0), (6, 16.0)]
+    assert series("purge_once") == [
+        (0, 0.0),
+        (1, 1.0),
+        (2, 2.0),
+        (3, 3.0),
+        (4, 4.0),
+        (5, 5.0),
+        (4, 14.0),
+        (5, 15.0),
+        (6, 16.0),
+    ]

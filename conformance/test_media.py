@@ -22,8 +22,7 @@ from .divergences import KNOWN_DIVERGENCES
 
 # Differing pixels between tinytb's label and PyTorch's, measured with Pillow 13.0.0 (its
 # bundled FreeType renders Pillow's default font), and the text box (w, h).
-MEASURED_GLYPHS = {"cat": (61, (13, 8)), "person": (157, (32, 8)),
-                   "traffic light": (242, (50, 11))}
+MEASURED_GLYPHS = {"cat": (61, (13, 8)), "person": (157, (32, 8)), "traffic light": (242, (50, 11))}
 # The characters whose text box (so the label rectangle) differs from Pillow's.
 RECTANGLE_DIFFERS = set("\u00ab\u00bb\u00a9\u00b0\u00b1\u00b4\u00b7")
 
@@ -47,7 +46,7 @@ def test_label_glyph_differences(written):
     for label, tag in case_table.GLYPH_LABELS.items():
         a, b = _decoded(written.torch.root, tag), _decoded(written.target.root, tag)
         differ = (a != b).any(axis=2)
-        (x0, y0, x1, y1), = media.label_text_boxes([case_table.GLYPH_BOX], [label])
+        ((x0, y0, x1, y1),) = media.label_text_boxes([case_table.GLYPH_BOX], [label])
         inside = np.zeros_like(differ)
         inside[y0:y1, x0:x1] = True
         assert not (differ & ~inside).any(), (label, np.argwhere(differ & ~inside)[:5].tolist())
@@ -56,7 +55,8 @@ def test_label_glyph_differences(written):
         assert (r - text_left, bottom - t) == box, (label, (r - text_left, bottom - t))
         assert int(differ.sum()) == count, (
             "label %r: %d pixels differ from PyTorch's, the divergence says %d (Pillow %s)"
-            % (label, int(differ.sum()), count, deps.installed_versions()["PIL"]))
+            % (label, int(differ.sum()), count, deps.installed_versions()["PIL"])
+        )
         assert "%d for '%s'" % (count, label) in KNOWN_DIVERGENCES["label_glyphs"]
         ratios.append(count / (box[0] * box[1]))
     # "about 0.5 per text-box pixel"
@@ -65,7 +65,7 @@ def test_label_glyph_differences(written):
 
 def _characters():
     chars = [chr(c) for c in range(0x20, 0x7F)] + [chr(c) for c in range(0xA0, 0x250)]
-    return chars + ["\u4e2d", "\u20ac", "\u2014", "\U0001F600", "\ufffd"]
+    return chars + ["\u4e2d", "\u20ac", "\u2014", "\U0001f600", "\ufffd"]
 
 
 def test_label_rectangle_by_character():
@@ -87,12 +87,15 @@ def test_label_rectangle_by_character():
     differs = set()
     for ch in _characters():
         label = ch
-        theirs = np.asarray(torch_summary.draw_boxes(
-            Image.fromarray(background.copy()), np.array([box]), labels=[label]))
+        theirs = np.asarray(
+            torch_summary.draw_boxes(
+                Image.fromarray(background.copy()), np.array([box]), labels=[label]
+            )
+        )
         mine = np.asarray(summary.draw_boxes(background.copy(), [box], labels=[label]))
-        (x0, y0, x1, y1), = media.label_text_boxes([box], [label])
+        ((x0, y0, x1, y1),) = media.label_text_boxes([box], [label])
         outside = (theirs != mine).any(axis=2)
-        outside[max(y0, 0):y1, max(x0, 0):x1] = False
+        outside[max(y0, 0) : y1, max(x0, 0) : x1] = False
         if outside.any():
             differs.add(ch)
     assert differs == RECTANGLE_DIFFERS, sorted(differs ^ RECTANGLE_DIFFERS)
@@ -115,10 +118,15 @@ def test_video_gifs(written):
         image = images[(tag, step)]
         where = "video tag %r step %d" % (tag, step)
         assert (image.height, image.width, image.colorspace) == (
-            exp.model.height, exp.model.width, exp.model.colorspace), where
+            exp.model.height,
+            exp.model.width,
+            exp.model.colorspace,
+        ), where
         quantized = media.check_gif(image.encoded_image_string, exp, where)
         assert quantized == (exp.model.frames if tag == "video/many_colours" else 0), (
-            where, quantized)
+            where,
+            quantized,
+        )
         fps_seen.add(exp.fps)
     assert {1, 2.5, 4, 10, 30} <= fps_seen
 
@@ -163,5 +171,5 @@ def test_no_moviepy():
     import importlib.util
 
     assert importlib.util.find_spec("moviepy") is None, (
-        "moviepy is installed: PyTorch's add_video would write a GIF; uninstall it")
-
+        "moviepy is installed: PyTorch's add_video would write a GIF; uninstall it"
+    )

@@ -21,14 +21,21 @@ def _suffixes(case):
 def test_parity(written, case_name):
     err = written.target.errors.get(case_name)
     if err:
-        pytest.fail("the target raised while writing case %r:\n%s" % (case_name, err),
-                    pytrace=False)
+        pytest.fail(
+            "the target raised while writing case %r:\n%s" % (case_name, err), pytrace=False
+        )
     case = written.case(case_name)
     used = checks.check_parity(
-        written.torch.root, written.torch.window, written.target.root, written.target.window,
-        expected_view.run_dirs(case), target_is_torch=target.is_torch(), suffixes=_suffixes(case),
+        written.torch.root,
+        written.torch.window,
+        written.target.root,
+        written.target.window,
+        expected_view.run_dirs(case),
+        target_is_torch=target.is_torch(),
+        suffixes=_suffixes(case),
         media=expected_view.media_expectations([case]),
-        summaries=expected_view.summary_expectations([case]))
+        summaries=expected_view.summary_expectations([case]),
+    )
     _APPLIED[case_name] = used
     # A byte divergence may only appear where the case table declares it (or its method
     # implies it: a PNG from tinytb's encoder, a GIF where PyTorch writes none).
@@ -64,8 +71,12 @@ def test_divergences_declared_and_used(written):
     named = {c.divergence for case in written.cases for c in case.calls() if c.divergence}
     assert named <= set(KNOWN_DIVERGENCES), named - set(KNOWN_DIVERGENCES)
     implicit = {"header_writer", "double_precision_warning"}
-    implicit |= {d for case in written.cases for c in case.calls()
-                 for d in METHOD_DIVERGENCES.get(c.method, ())}
+    implicit |= {
+        d
+        for case in written.cases
+        for c in case.calls()
+        for d in METHOD_DIVERGENCES.get(c.method, ())
+    }
     assert set(KNOWN_DIVERGENCES) == named | implicit
     readme = open(os.path.join(os.path.dirname(__file__), "README.md"), encoding="utf-8").read()
     for name, reason in KNOWN_DIVERGENCES.items():
@@ -75,9 +86,13 @@ def test_divergences_declared_and_used(written):
 
 def _double_calls(written):
     case = written.case("scalar_double")
-    return [i for i, c in enumerate(case.calls())
-            if c.method == "add_scalar" and c.kwargs.get("new_style")
-            and c.kwargs.get("double_precision")]
+    return [
+        i
+        for i, c in enumerate(case.calls())
+        if c.method == "add_scalar"
+        and c.kwargs.get("new_style")
+        and c.kwargs.get("double_precision")
+    ]
 
 
 def test_warnings(written):
@@ -90,8 +105,12 @@ def test_warnings(written):
     here an earlier test in the same process may have used up the one-time warning.)"""
     if target.is_torch():
         return  # debugging the suite with PyTorch in both slots: nothing to check
-    declared = {(case.name, i): c.warns for case in written.cases
-                for i, c in enumerate(case.calls()) if c.warns}
+    declared = {
+        (case.name, i): c.warns
+        for case in written.cases
+        for i, c in enumerate(case.calls())
+        if c.warns
+    }
     assert declared
     doubles = {("scalar_double", i) for i in _double_calls(written)}
     double_warnings = []

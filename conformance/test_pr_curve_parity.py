@@ -53,8 +53,9 @@ def _predictions(np, rng, n, T, dtype, mod):
         steps = steps - np.sign(steps)
     p = np.where(kinds == 2, near, p)
     if dtype in (np.float32, np.float16):
-        up = np.array(mod._rounded_thresholds(T, "f" if dtype == np.float32 else "e")[:-1],
-                      dtype=dtype)
+        up = np.array(
+            mod._rounded_thresholds(T, "f" if dtype == np.float32 else "e")[:-1], dtype=dtype
+        )
         firsts = up[rng.integers(0, len(up), n)]
         firsts = np.where(rng.random(n) < 0.5, firsts, np.nextafter(firsts, dtype(-1)))
         p = np.where(kinds == 3, firsts, p)
@@ -100,8 +101,12 @@ def _cases(np):
     for dtype in dtypes:
         for labels, weights in (("int", "none"), ("bool", "scalar"), ("fraction", "f64")):
             yield 10000, 127, dtype, labels, weights, rng
-    for labels, weights in (("int", "f64"), ("bool", "scalar"), ("int", "none"),
-                            ("fraction", "f32")):
+    for labels, weights in (
+        ("int", "f64"),
+        ("bool", "scalar"),
+        ("int", "none"),
+        ("fraction", "f32"),
+    ):
         yield 70000, 127, np.float64, labels, weights, rng
     yield 70000, 5, np.float32, "int", "scalar", rng
 
@@ -118,9 +123,13 @@ def test_compute_curve_equals_pytorchs():
         theirs = ps.compute_curve(labels, predictions, num_thresholds=T, weights=weights)
         assert theirs.dtype == np.float64 and theirs.shape == (6, T)
         ours = mod.compute_curve(
-            labels.tolist(), predictions.astype(np.float64).tolist(), T,
+            labels.tolist(),
+            predictions.astype(np.float64).tolist(),
+            T,
             weights.tolist() if isinstance(weights, np.ndarray) else weights,
-            float32=dtype == np.float32, float16=dtype == np.float16)
+            float32=dtype == np.float32,
+            float16=dtype == np.float16,
+        )
         where = (n, T, np.dtype(dtype).name, label_kind, weight_kind)
         assert _bits(ours) == _bits(theirs.tolist()), where
         compared += 1
@@ -134,8 +143,9 @@ def test_float32_rounding_matters_and_is_reproduced():
     ps = deps.need("torch.utils.tensorboard.summary")
     mod = _module()
     for dtype, flag in ((np.float32, "float32"), (np.float16, "float16")):
-        up = np.array(mod._rounded_thresholds(127, "f" if flag == "float32" else "e")[:-1],
-                      dtype=dtype)
+        up = np.array(
+            mod._rounded_thresholds(127, "f" if flag == "float32" else "e")[:-1], dtype=dtype
+        )
         moved = up[np.floor(up.astype(np.float64) * 126) < np.floor(up * 126)]
         assert len(moved) >= 10, flag
         labels = np.ones(len(moved), dtype=np.int64)
@@ -152,8 +162,10 @@ def _inputs(np, torch, mod):
     n = 3000
     grid = (rng.integers(0, 127, n) / 126).astype(np.float32)
     # the values whose float32 / float16 product lands one bucket above the float64 one
-    firsts = {code: np.array(mod._rounded_thresholds(127, code)[:-1], dtype=dtype)
-              for code, dtype in (("f", np.float32), ("e", np.float16))}
+    firsts = {
+        code: np.array(mod._rounded_thresholds(127, code)[:-1], dtype=dtype)
+        for code, dtype in (("f", np.float32), ("e", np.float16))
+    }
     return [
         ("f32 firsts", rng.integers(0, 2, 126), firsts["f"], None, 127),
         ("f16 firsts", rng.integers(0, 2, 126), firsts["e"], None, 127),
@@ -162,13 +174,23 @@ def _inputs(np, torch, mod):
         ("f32 grid", rng.integers(0, 2, n), grid, 0.5, 127),
         ("f16", rng.integers(0, 2, n), rng.random(n).astype(np.float16), None, 127),
         ("2-d", rng.integers(0, 2, (30, 20)), rng.random((30, 20)), rng.random((30, 20)), 50),
-        ("weights f32", rng.integers(0, 2, n).astype(np.float64), rng.random(n),
-         rng.random(n).astype(np.float32), 127),
+        (
+            "weights f32",
+            rng.integers(0, 2, n).astype(np.float64),
+            rng.random(n),
+            rng.random(n).astype(np.float32),
+            127,
+        ),
         ("fraction", rng.random(n), rng.random(n), 2.0, 10),
         ("T capped", rng.integers(0, 2, n), rng.random(n), None, 500),
         ("tensors", torch.randint(0, 2, (n,)), torch.rand(n), None, 127),
-        ("tensor f64", torch.randint(0, 2, (n,)).bool(), torch.rand(n, dtype=torch.float64),
-         torch.rand(n, dtype=torch.float64), 127),
+        (
+            "tensor f64",
+            torch.randint(0, 2, (n,)).bool(),
+            torch.rand(n, dtype=torch.float64),
+            torch.rand(n, dtype=torch.float64),
+            127,
+        ),
         ("empty", np.zeros(0, np.int64), np.zeros(0), None, 127),
     ]
 
@@ -186,8 +208,12 @@ def test_summary_compute_curve_on_arrays_equals_pytorchs():
         if T > 127:
             continue  # compute_curve itself is not capped, only pr_curve is
         lab, pre, wei = _np(labels), _np(predictions), _np(weights)
-        theirs = ps.compute_curve(lab.reshape(-1), pre.reshape(-1), num_thresholds=T,
-                                  weights=None if wei is None else np.reshape(wei, -1))
+        theirs = ps.compute_curve(
+            lab.reshape(-1),
+            pre.reshape(-1),
+            num_thresholds=T,
+            weights=None if wei is None else np.reshape(wei, -1),
+        )
         ours = tb.summary.compute_curve(labels, predictions, T, weights)
         assert _bits(ours) == _bits(theirs.tolist()), name
 
@@ -202,8 +228,9 @@ def test_pr_curve_summary_bytes_equal_pytorchs():
             continue  # PyTorch's compute_curve keeps the 2-d shape in its histogram: same
             # data, covered above flattened
         # add_pr_curve's make_np: tensors become numpy arrays before pr_curve
-        theirs = ps.pr_curve("pr/" + name, _np(labels), _np(predictions), num_thresholds=T,
-                             weights=_np(weights)).SerializeToString()
+        theirs = ps.pr_curve(
+            "pr/" + name, _np(labels), _np(predictions), num_thresholds=T, weights=_np(weights)
+        ).SerializeToString()
         ours = tb.summary.pr_curve("pr/" + name, labels, predictions, T, weights)
         assert ours == theirs, name
 
@@ -224,8 +251,9 @@ def test_pr_curve_raw_summary_bytes_equal_pytorchs():
     # rows as lists of Python numbers, counts as ints
     as_lists = [[int(x) for x in r] for r in rows[:4]] + [list(r) for r in rows[4:]]
     theirs = ps.pr_curve_raw("raw", *[np.array(r) for r in as_lists], num_thresholds=33)
-    assert tb.summary.pr_curve_raw("raw", *as_lists, num_thresholds=33) == \
-        theirs.SerializeToString()
+    assert (
+        tb.summary.pr_curve_raw("raw", *as_lists, num_thresholds=33) == theirs.SerializeToString()
+    )
 
 
 def test_precision_keeps_numpys_nan():
@@ -234,8 +262,11 @@ def test_precision_keeps_numpys_nan():
     mod = _module()
     labels = np.array([1, 0, 1])
     predictions = np.array([0.5, 0.2, 0.9])
-    for weights in (np.array([math.inf, 1.0, 2.0]), np.array([1.0, math.nan, 1.0]),
-                    np.array([-math.inf, math.inf, 1.0])):
+    for weights in (
+        np.array([math.inf, 1.0, 2.0]),
+        np.array([1.0, math.nan, 1.0]),
+        np.array([-math.inf, math.inf, 1.0]),
+    ):
         with np.errstate(invalid="ignore"):
             theirs = ps.compute_curve(labels, predictions, num_thresholds=4, weights=weights)
         ours = mod.compute_curve(labels.tolist(), predictions.tolist(), 4, weights.tolist())

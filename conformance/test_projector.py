@@ -38,12 +38,24 @@ pytestmark = pytest.mark.skipif(target.is_torch(), reason="compares tinytb with 
 CONFIG = "projector_config.pbtxt"
 
 
-def _tinytb_add_embedding(writer, mat, metadata=None, label_img=None, global_step=None,
-                          tag="default", metadata_header=None):
+def _tinytb_add_embedding(
+    writer,
+    mat,
+    metadata=None,
+    label_img=None,
+    global_step=None,
+    tag="default",
+    metadata_header=None,
+):
     try:
-        return writer.add_embedding(mat, metadata=metadata, label_img=label_img,
-                                    global_step=global_step, tag=tag,
-                                    metadata_header=metadata_header)
+        return writer.add_embedding(
+            mat,
+            metadata=metadata,
+            label_img=label_img,
+            global_step=global_step,
+            tag=tag,
+            metadata_header=metadata_header,
+        )
     except NotImplementedError:
         pass
     # Shim: the body proposed for SummaryWriter.add_embedding, through the package's modules.
@@ -53,9 +65,14 @@ def _tinytb_add_embedding(writer, mat, metadata=None, label_img=None, global_ste
     convert = importlib.import_module(package + "._convert")
     step = 0 if global_step is None else convert.to_step(global_step)
     subdir, files, entry = projector.embedding_files(
-        mat, metadata, label_img, step, convert.check_tag(tag), metadata_header)
-    event_file.write_embedding(writer._get_file_writer().get_logdir(), subdir, files,
-                               lambda existing: projector.update_config(existing, entry))
+        mat, metadata, label_img, step, convert.check_tag(tag), metadata_header
+    )
+    event_file.write_embedding(
+        writer._get_file_writer().get_logdir(),
+        subdir,
+        files,
+        lambda existing: projector.update_config(existing, entry),
+    )
 
 
 def _calls(np, torch):
@@ -63,20 +80,44 @@ def _calls(np, torch):
     torch.manual_seed(3)
     rng = np.random.default_rng(4)
     return [
-        ("emb/a b", dict(mat=torch.randn(20, 8),
-                         metadata=[["p%d" % i, i % 3, i / 7] for i in range(20)],
-                         metadata_header=["name", "class", "x"],
-                         label_img=torch.rand(20, 3, 6, 6), global_step=12)),
-        ("grey", dict(mat=rng.standard_normal((7, 5)), metadata=["k%d" % i for i in range(7)],
-                      label_img=torch.rand(7, 1, 5, 5, dtype=torch.float64))),
+        (
+            "emb/a b",
+            dict(
+                mat=torch.randn(20, 8),
+                metadata=[["p%d" % i, i % 3, i / 7] for i in range(20)],
+                metadata_header=["name", "class", "x"],
+                label_img=torch.rand(20, 3, 6, 6),
+                global_step=12,
+            ),
+        ),
+        (
+            "grey",
+            dict(
+                mat=rng.standard_normal((7, 5)),
+                metadata=["k%d" % i for i in range(7)],
+                label_img=torch.rand(7, 1, 5, 5, dtype=torch.float64),
+            ),
+        ),
         ("ints", dict(mat=torch.arange(12).reshape(4, 3) - 5, global_step=3)),
         ("wide", dict(mat=torch.randn(5, 4), label_img=torch.rand(5, 3, 4, 6), global_step=1)),
-        ("u8", dict(mat=torch.randn(3, 2), label_img=torch.randint(0, 256, (3, 3, 2, 2),
-                                                                     dtype=torch.uint8),
-                    global_step=2)),
+        (
+            "u8",
+            dict(
+                mat=torch.randn(3, 2),
+                label_img=torch.randint(0, 256, (3, 3, 2, 2), dtype=torch.uint8),
+                global_step=2,
+            ),
+        ),
         ("é/ü%\\", dict(mat=torch.tensor([[1e-8, 0.1], [3.0, -0.0]]), metadata=["é", "😀"])),
-        ("big", dict(mat=torch.randn(100, 3), label_img=torch.rand(100, 3, 3, 3),
-                     metadata=[str(i) for i in range(100)], global_step=7)),
+        (
+            "big",
+            dict(
+                mat=torch.randn(100, 3),
+                label_img=torch.rand(100, 3, 3, 3),
+                metadata=[str(i) for i in range(100)],
+                global_step=7,
+            ),
+        ),
     ]
 
 
@@ -142,20 +183,24 @@ def test_config_is_pytorchs_byte_for_byte(logdirs):
     ours = _read(os.path.join(logdirs.target, CONFIG))
     assert ours == _read(os.path.join(logdirs.torch, CONFIG))
     from google.protobuf import text_format
+
     assert text_format.MessageToString(_config(logdirs.target)).encode("utf-8") == ours
     assert [e.tensor_name for e in _config(logdirs.target).embeddings] == [
-        "%s:%s" % (tag, str(kw.get("global_step", 0)).zfill(5)) for tag, kw in logdirs.calls]
+        "%s:%s" % (tag, str(kw.get("global_step", 0)).zfill(5)) for tag, kw in logdirs.calls
+    ]
 
 
 def test_tsv_files_equal_pytorchs(logdirs):
     theirs = _embeddings(logdirs.torch)
     for name, ours in _embeddings(logdirs.target).items():
         assert ours.tensor_path == theirs[name].tensor_path
-        assert _read(os.path.join(logdirs.target, ours.tensor_path)) == \
-            _read(os.path.join(logdirs.torch, theirs[name].tensor_path)), name
+        assert _read(os.path.join(logdirs.target, ours.tensor_path)) == _read(
+            os.path.join(logdirs.torch, theirs[name].tensor_path)
+        ), name
         if ours.metadata_path or theirs[name].metadata_path:
-            assert _read(os.path.join(logdirs.target, ours.metadata_path)) == \
-                _read(os.path.join(logdirs.torch, theirs[name].metadata_path)), name
+            assert _read(os.path.join(logdirs.target, ours.metadata_path)) == _read(
+                os.path.join(logdirs.torch, theirs[name].metadata_path)
+            ), name
 
 
 def test_sprites_equal_pytorchs_where_pytorch_gets_them_right(logdirs):
@@ -181,14 +226,15 @@ def test_sprites_equal_pytorchs_where_pytorch_gets_them_right(logdirs):
             grid = images.numpy().transpose(0, 2, 3, 1)
             for i in range(n):
                 r, c = divmod(i, k)
-                assert (a[r * h:(r + 1) * h, c * w:(c + 1) * w] == grid[i]).all()
-                assert (b[r * h:(r + 1) * h, c * w:(c + 1) * w] ==
-                        np.where(grid[i] > 0, 255, 0)).all()
+                assert (a[r * h : (r + 1) * h, c * w : (c + 1) * w] == grid[i]).all()
+                assert (
+                    b[r * h : (r + 1) * h, c * w : (c + 1) * w] == np.where(grid[i] > 0, 255, 0)
+                ).all()
         else:
             # PyTorch's canvas is (W k) x (W k); with H != W its extra rows are black
             assert b.shape == (k * w, k * w, 3)
-            assert (a == b[:k * h]).all(), name
-            assert not b[k * h:].any()
+            assert (a == b[: k * h]).all(), name
+            assert not b[k * h :].any()
         checked.add(tag)
     assert checked == {"emb/a b", "grey", "wide", "u8", "big"}
 
@@ -206,8 +252,7 @@ def test_config_of_another_writer_is_kept(tmp_path):
     ours = tb.SummaryWriter(logdir)
     _tinytb_add_embedding(ours, torch.randn(3, 2), tag="tinytb")
     ours.close()
-    assert [e.tensor_name for e in _config(logdir).embeddings] == ["torch:00000",
-                                                                   "tinytb:00000"]
+    assert [e.tensor_name for e in _config(logdir).embeddings] == ["torch:00000", "tinytb:00000"]
     # PyTorch's own second writer would have dropped the first one's entry (its bug 12)
     with contextlib.redirect_stdout(io.StringIO()):
         second = TorchWriter(logdir)
@@ -221,10 +266,12 @@ def test_tensorboardx_config_is_read(tmp_path):
     # protobuf reads them, and so must tinytb before it adds an entry
     torch = deps.need("torch")
     tb = target.load()
-    block = ('embeddings {\ntensor_name: "emb/a b:00012"\ntensor_path: "00012/emb%2fa b/'
-             'tensors.tsv"\nmetadata_path: "00012/emb%2fa b/metadata.tsv"\nsprite {\n'
-             'image_path: "00012/emb%2fa b/sprite.png"\nsingle_image_dim: 4\n'
-             'single_image_dim: 4\n}\n}\n')
+    block = (
+        'embeddings {\ntensor_name: "emb/a b:00012"\ntensor_path: "00012/emb%2fa b/'
+        'tensors.tsv"\nmetadata_path: "00012/emb%2fa b/metadata.tsv"\nsprite {\n'
+        'image_path: "00012/emb%2fa b/sprite.png"\nsingle_image_dim: 4\n'
+        "single_image_dim: 4\n}\n}\n"
+    )
     with open(os.path.join(str(tmp_path), CONFIG), "w") as f:
         f.write(block * 2)
     before = _config(str(tmp_path))
@@ -233,7 +280,8 @@ def test_tensorboardx_config_is_read(tmp_path):
     ours.close()
     after = _config(str(tmp_path))
     assert list(after.embeddings) == list(before.embeddings) + [
-        e for e in after.embeddings if e.tensor_name == "x:00000"]
+        e for e in after.embeddings if e.tensor_name == "x:00000"
+    ]
 
 
 def test_dot_tags_stay_in_their_own_directories(tmp_path):
@@ -244,8 +292,12 @@ def test_dot_tags_stay_in_their_own_directories(tmp_path):
         _tinytb_add_embedding(ours, torch.randn(2, 2), tag=tag, global_step=4)
     ours.close()
     paths = [e.tensor_path for e in _config(str(tmp_path)).embeddings]
-    assert paths == ["00004/%2e./tensors.tsv", "00004/%2e/tensors.tsv",
-                     "00004/%2fabs/tensors.tsv", "00004/%5c/tensors.tsv"]
+    assert paths == [
+        "00004/%2e./tensors.tsv",
+        "00004/%2e/tensors.tsv",
+        "00004/%2fabs/tensors.tsv",
+        "00004/%5c/tensors.tsv",
+    ]
     for path in paths:
         assert os.path.isfile(os.path.join(str(tmp_path), path))
 
@@ -263,6 +315,7 @@ def test_tensorboard_reads_a_carriage_return_as_a_line_break(tmp_path):
 
 
 # --- the text format against protobuf's --------------------------------------------------------
+
 
 def _projector_module():
     tb = target.load()
@@ -287,8 +340,9 @@ def test_config_text_and_parse_config_agree_with_text_format():
     for _ in range(400):
         message = ProjectorConfig(model_checkpoint_path=text(), model_checkpoint_dir=text())
         for _ in range(rng.randrange(0, 4)):
-            e = message.embeddings.add(tensor_name=text(), metadata_path=text(),
-                                       bookmarks_path=text(), tensor_path=text())
+            e = message.embeddings.add(
+                tensor_name=text(), metadata_path=text(), bookmarks_path=text(), tensor_path=text()
+            )
             e.tensor_shape.extend(uints())
             if rng.random() < 0.6:
                 e.sprite.SetInParent()
@@ -306,29 +360,29 @@ ODD_INPUTS = [
     'embeddings { tensor_name: "a" tensor_name: "b" }',
     'embeddings { tensor_name: "" tensor_name: "b" }',
     'embeddings { sprite { image_path: "a" } sprite { single_image_dim: 3 } }',
-    'embeddings { tensor_shape: [1, 2] tensor_shape: 3 }',
+    "embeddings { tensor_shape: [1, 2] tensor_shape: 3 }",
     'embeddings < tensor_name: "x" >',
     "embeddings: { tensor_name: \"x\"; tensor_path: 'y', }",
     '# c\nembeddings {tensor_name:"a" "b"}  # x',
-    'embeddings { foo: 1 }',
-    'embeddings { tensor_shape: 0x10 tensor_shape: 010 tensor_shape: 0X1f tensor_shape: +1 }',
-    'embeddings { tensor_shape: 00 tensor_shape: 0o17 tensor_shape: 0b11 tensor_shape: 1_0 }',
-    'embeddings { tensor_shape: -1 }',
-    'embeddings { tensor_shape: -0 }',
-    'embeddings { tensor_shape: 4294967296 }',
-    'embeddings { tensor_shape: 1.0 }',
-    'embeddings { tensor_shape: 1u }',
-    'embeddings { tensor_shape: 1 2 }',
-    'embeddings { tensor_shape: [1,] }',
-    'embeddings { tensor_shape: [] }',
+    "embeddings { foo: 1 }",
+    "embeddings { tensor_shape: 0x10 tensor_shape: 010 tensor_shape: 0X1f tensor_shape: +1 }",
+    "embeddings { tensor_shape: 00 tensor_shape: 0o17 tensor_shape: 0b11 tensor_shape: 1_0 }",
+    "embeddings { tensor_shape: -1 }",
+    "embeddings { tensor_shape: -0 }",
+    "embeddings { tensor_shape: 4294967296 }",
+    "embeddings { tensor_shape: 1.0 }",
+    "embeddings { tensor_shape: 1u }",
+    "embeddings { tensor_shape: 1 2 }",
+    "embeddings { tensor_shape: [1,] }",
+    "embeddings { tensor_shape: [] }",
     'embeddings { tensor_name: "\\xff" }',
     'embeddings { tensor_name: "\\xabc" }',
     'embeddings { tensor_name: "\\303\\251\\u00e9\\x41\\a\\?\\q\\8\\0\\1234" }',
     'embeddings { tensor_name: "\\U0001F600\\b\\f\\v\\\\\\\'\\"" }',
     'model_checkpoint_path: "a" model_checkpoint_path: "b"',
-    'embeddings { tensor_name: x }',
-    'embeddings { sprite: { } }',
-    'embeddings {} embeddings {}',
+    "embeddings { tensor_name: x }",
+    "embeddings { sprite: { } }",
+    "embeddings {} embeddings {}",
     'embeddings { tensor_name: "a\nb" }',
     'embeddings { tensor_name: "\\x" }',
     'embeddings { tensor_name: "a\\u12" }',
@@ -336,10 +390,10 @@ ODD_INPUTS = [
     'embeddings { tensor_name: "\\ud800" }',
     'embeddings { tensor_name: "\\N{BULLET}" }',
     'embeddings { tensor_name: "a" , , }',
-    '[ext]: 1',
-    '}',
-    'embeddings',
-    'embeddings {',
+    "[ext]: 1",
+    "}",
+    "embeddings",
+    "embeddings {",
     'embeddings { sprite  image_path: "a" }',
     "embeddings { tensor_name: 'a\"' }",
     'embeddings { tensor_name: "é€😀\x01" }',
@@ -368,14 +422,18 @@ def test_parse_config_agrees_with_text_format_parse(text):
 
 # --- TensorBoard's projector plugin ------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def projector_servers(logdirs, tmp_path_factory):
     """{(load_fast, slot): Server} on the two log dirs, all four ready."""
     from . import servers as servers_mod
 
     logs = tmp_path_factory.mktemp("projector-server-logs")
-    specs = {(fast, slot): (getattr(logdirs, slot), fast)
-             for fast in (True, False) for slot in ("target", "torch")}
+    specs = {
+        (fast, slot): (getattr(logdirs, slot), fast)
+        for fast in (True, False)
+        for slot in ("target", "torch")
+    }
     with servers_mod.running(specs, logs) as started:
         yield started
 

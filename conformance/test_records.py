@@ -11,8 +11,9 @@ from . import checks, expected_view
 def _fail_if_errored(written, case_name):
     err = written.target.errors.get(case_name)
     if err:
-        pytest.fail("the target raised while writing case %r:\n%s" % (case_name, err),
-                    pytrace=False)
+        pytest.fail(
+            "the target raised while writing case %r:\n%s" % (case_name, err), pytrace=False
+        )
 
 
 @pytest.mark.parametrize("slot", ["target", "torch"])
@@ -51,7 +52,8 @@ def test_file_names(written, case_name):
 
 def test_only_expected_runs(written):
     """No stray directories or files: the target wrote exactly the runs PyTorch wrote."""
-    assert (checks.run_dirs_on_disk(written.target.root)
-            == checks.run_dirs_on_disk(written.torch.root))
+    assert checks.run_dirs_on_disk(written.target.root) == checks.run_dirs_on_disk(
+        written.torch.root
+    )
     want = sorted(r for case in written.cases for r in expected_view.run_dirs(case))
     assert checks.run_dirs_on_disk(written.torch.root) == want

@@ -70,8 +70,18 @@ def test_plugins_listing(servers, load_fast):
 
     def check():
         got = target.get("/data/plugins_listing")
-        for plugin in ("scalars", "text", "custom_scalars", "images", "histograms",
-                       "distributions", "audio", "pr_curves", "mesh", "hparams"):
+        for plugin in (
+            "scalars",
+            "text",
+            "custom_scalars",
+            "images",
+            "histograms",
+            "distributions",
+            "audio",
+            "pr_curves",
+            "mesh",
+            "hparams",
+        ):
             assert got[plugin]["enabled"], (plugin, got[plugin])
         assert got == torch.get("/data/plugins_listing")
 
@@ -108,7 +118,11 @@ def test_scalars(servers, written, expected, load_fast):
             for (wall, step, value), p in zip(got, points):
                 checks.check_wall_time(where, wall, p.wall_time, written.target.window)
                 assert checks.same_float(value, _json_number(p.value)), (
-                    where, step, value, p.value)
+                    where,
+                    step,
+                    value,
+                    p.value,
+                )
             theirs = torch.get("/data/plugin/scalars/scalars", run=run, tag=tag)
             assert _loose_equal([x[1:] for x in got], [x[1:] for x in theirs]), (where, got, theirs)
             _same_walls(written, [x[0] for x in got], [x[0] for x in theirs], where)
@@ -122,8 +136,12 @@ def _expected_html(text):
     from tensorboard.util import tensor_util
 
     proto = tensor_pb2.TensorProto(
-        dtype=7, string_val=[text.encode("utf-8")],
-        tensor_shape=tensor_shape_pb2.TensorShapeProto(dim=[tensor_shape_pb2.TensorShapeProto.Dim(size=1)]))
+        dtype=7,
+        string_val=[text.encode("utf-8")],
+        tensor_shape=tensor_shape_pb2.TensorShapeProto(
+            dim=[tensor_shape_pb2.TensorShapeProto.Dim(size=1)]
+        ),
+    )
     return text_plugin.text_array_to_html(tensor_util.make_ndarray(proto), True)
 
 
@@ -140,7 +158,8 @@ def test_text(servers, written, expected, load_fast):
         tags = target.get("/data/plugin/text/tags")
         assert {r: set(t) for r, t in tags.items() if t} == want_tags
         assert {r: sorted(t) for r, t in tags.items()} == {
-            r: sorted(t) for r, t in torch.get("/data/plugin/text/tags").items()}
+            r: sorted(t) for r, t in torch.get("/data/plugin/text/tags").items()
+        }
         for (run, tag), points in series.items():
             where = "%s run %r tag %r" % (target.name, run, tag)
             got = target.get("/data/plugin/text/text", run=run, tag=tag)
@@ -163,7 +182,8 @@ def test_custom_scalars_layout(servers, expected, load_fast):
     target, torch = _pair(servers, load_fast)
     layouts = sorted(
         (run, points[-1].value)
-        for (run, _), points in _series(expected, load_fast, "custom_scalars").items())
+        for (run, _), points in _series(expected, load_fast, "custom_scalars").items()
+    )
     merged = layout_pb2.Layout()
     for _, layout in layouts:
         merged.category.extend(layout.category)
@@ -192,10 +212,12 @@ def test_custom_scalars_scalars(servers, written, expected, load_fast):
         for tag, points in series.items():
             events = got["tag_to_events"][tag]
             assert [(w, s) for w, s, _ in events] == [(p.wall_time, p.step) for p in points]
-            assert all(checks.same_float(v, _json_number(p.value))
-                       for (_, _, v), p in zip(events, points))
-        assert _loose_equal(got, torch.get("/data/plugin/custom_scalars/scalars", run=run,
-                                           tag=r"scalar/.*"))
+            assert all(
+                checks.same_float(v, _json_number(p.value)) for (_, _, v), p in zip(events, points)
+            )
+        assert _loose_equal(
+            got, torch.get("/data/plugin/custom_scalars/scalars", run=run, tag=r"scalar/.*")
+        )
 
     eventually(check)
 
@@ -203,11 +225,17 @@ def test_custom_scalars_scalars(servers, written, expected, load_fast):
 def _loose_equal(a, b):
     """Equality of JSON trees with NaN-safe float comparison (already canonical strings)."""
     if isinstance(a, dict):
-        return (isinstance(b, dict) and a.keys() == b.keys()
-                and all(_loose_equal(a[k], b[k]) for k in a))
+        return (
+            isinstance(b, dict)
+            and a.keys() == b.keys()
+            and all(_loose_equal(a[k], b[k]) for k in a)
+        )
     if isinstance(a, list):
-        return (isinstance(b, list) and len(a) == len(b)
-                and all(_loose_equal(x, y) for x, y in zip(a, b)))
+        return (
+            isinstance(b, list)
+            and len(a) == len(b)
+            and all(_loose_equal(x, y) for x, y in zip(a, b))
+        )
     if isinstance(a, float) and isinstance(b, float):
         return checks.same_float(a, b)
     return a == b
@@ -221,8 +249,9 @@ def test_reader_fact_rustboard_drops_double(servers, slot):
 
     def check():
         assert "scalar/double" not in fast.get("/data/plugin/scalars/tags").get("scalar_double", {})
-        assert fast.get("/data/plugin/scalars/scalars", run="scalar_double",
-                        tag="scalar/double") == []
+        assert (
+            fast.get("/data/plugin/scalars/scalars", run="scalar_double", tag="scalar/double") == []
+        )
         assert "scalar/double_old_style" in fast.get("/data/plugin/scalars/tags")["scalar_double"]
         got = slow.get("/data/plugin/scalars/scalars", run="scalar_double", tag="scalar/double")
         assert [v for _, _, v in got][:1] == [0.1]  # float64 0.1, not float32 0.10000000149...
@@ -238,13 +267,26 @@ def test_reader_fact_purge(servers, slot):
     fast, slow = servers[(True, slot)], servers[(False, slot)]
 
     def check():
-        f = [(s, v) for _, s, v in fast.get("/data/plugin/scalars/scalars", run="purge_once",
-                                            tag="loss")]
-        s = [(s, v) for _, s, v in slow.get("/data/plugin/scalars/scalars", run="purge_once",
-                                            tag="loss")]
+        f = [
+            (s, v)
+            for _, s, v in fast.get("/data/plugin/scalars/scalars", run="purge_once", tag="loss")
+        ]
+        s = [
+            (s, v)
+            for _, s, v in slow.get("/data/plugin/scalars/scalars", run="purge_once", tag="loss")
+        ]
         assert f == [(0, 0.0), (1, 1.0), (2, 2.0), (3, 3.0), (4, 14.0), (5, 15.0), (6, 16.0)]
-        assert s == [(0, 0.0), (1, 1.0), (2, 2.0), (3, 3.0), (4, 4.0), (5, 5.0),
-                     (4, 14.0), (5, 15.0), (6, 16.0)]
+        assert s == [
+            (0, 0.0),
+            (1, 1.0),
+            (2, 2.0),
+            (3, 3.0),
+            (4, 4.0),
+            (5, 5.0),
+            (4, 14.0),
+            (5, 15.0),
+            (6, 16.0),
+        ]
 
     eventually(check)
 
@@ -275,7 +317,8 @@ def test_image_tags(servers, expected, load_fast):
     for run, tag in _image_series(expected, load_fast, "target"):
         want.setdefault(run, set()).add(tag)
     videos = set(_image_series(expected, load_fast, "target")) - set(
-        _image_series(expected, load_fast, "torch"))
+        _image_series(expected, load_fast, "torch")
+    )
 
     def check():
         got = target_server.get("/data/plugin/images/tags")
@@ -284,11 +327,13 @@ def test_image_tags(servers, expected, load_fast):
             for tag, info in tags.items():
                 assert info["samples"] == 1, (run, tag, info)
                 assert info["displayName"] in ("", tag) and info["description"] == "", info
-        without_videos = {r: {t: i for t, i in tags.items() if (r, t) not in videos}
-                          for r, tags in got.items()}
+        without_videos = {
+            r: {t: i for t, i in tags.items() if (r, t) not in videos} for r, tags in got.items()
+        }
         # (a run with nothing but PyTorch's value-less videos has no images: not listed)
         assert {r: t for r, t in without_videos.items() if t} == torch_server.get(
-            "/data/plugin/images/tags")
+            "/data/plugin/images/tags"
+        )
 
     eventually(check)
 
@@ -303,8 +348,9 @@ def _served_images(server, written, slot, series, dims=True):
     root = written.results[slot].root
     files = {run: checks.image_blobs(root, run) for run, _ in series}
     with ThreadPoolExecutor(8) as pool:
-        done = pool.map(lambda item: _served_series(server, written, slot, files, dims, *item),
-                        series.items())
+        done = pool.map(
+            lambda item: _served_series(server, written, slot, files, dims, *item), series.items()
+        )
         return dict(zip(series, done))
 
 
@@ -317,20 +363,24 @@ def _served_series(server, written, slot, files, dims, key, points):
     for e, p in zip(entries, points):
         checks.check_wall_time(where, e["wall_time"], p.wall_time, window)
     # sample -2 and -1 address the blob sequence's width and height
-    dims = [server.get("/data/plugin/images/images", run=run, tag=tag, sample=k)
-            for k in (-2, -1)] if dims else []
+    dims = (
+        [server.get("/data/plugin/images/images", run=run, tag=tag, sample=k) for k in (-2, -1)]
+        if dims
+        else []
+    )
     for i, (e, p) in enumerate(zip(entries, points)):
         image = files[run][(tag, p.step)]
         w = "%s step %d" % (where, p.step)
-        ctype, body = server.get_bytes("/data/plugin/images/individualImage",
-                                       query=e["query"])
+        ctype, body = server.get_bytes("/data/plugin/images/individualImage", query=e["query"])
         assert body == image.encoded_image_string, (
-            w, "served %d bytes, the event file has %d" % (len(body),
-                                                            len(image.encoded_image_string)))
+            w,
+            "served %d bytes, the event file has %d" % (len(body), len(image.encoded_image_string)),
+        )
         assert ctype == "image/%s" % p.value.format.lower(), (w, ctype)
         for sample, want in zip(dims, (p.value.width, p.value.height)):
-            _, body = server.get_bytes("/data/plugin/images/individualImage",
-                                       query=sample[i]["query"])
+            _, body = server.get_bytes(
+                "/data/plugin/images/individualImage", query=sample[i]["query"]
+            )
             assert body == str(want).encode(), (w, body, want)
         assert (image.width, image.height) == (p.value.width, p.value.height), w
     return [(e["wall_time"], e["step"]) for e in entries]
@@ -346,17 +396,18 @@ def test_images(servers, written, expected, load_fast):
     target_server, torch_server = _pair(servers, load_fast)
     series = {slot: _image_series(expected, load_fast, slot) for slot in ("target", "torch")}
     assert target.is_torch() or any(
-        p.value.format == "GIF" for pts in series["target"].values() for p in pts)
+        p.value.format == "GIF" for pts in series["target"].values() for p in pts
+    )
 
     def check():
         from concurrent.futures import ThreadPoolExecutor
 
         with ThreadPoolExecutor(2) as pool:  # the two servers are separate processes
-            mine = pool.submit(_served_images, target_server, written, "target",
-                               series["target"])
+            mine = pool.submit(_served_images, target_server, written, "target", series["target"])
             # PyTorch's logdir, the control: steps, wall times and blobs
-            theirs = pool.submit(_served_images, torch_server, written, "torch",
-                                 series["torch"], dims=False)
+            theirs = pool.submit(
+                _served_images, torch_server, written, "torch", series["torch"], dims=False
+            )
             mine, theirs = mine.result(), theirs.result()
         for key, entries in theirs.items():
             _same_walls(written, [w for w, _ in mine[key]], [w for w, _ in entries], key)
@@ -373,7 +424,8 @@ def test_reader_fact_torch_video_not_served(servers, expected, load_fast):
 
     torch_server = servers[(load_fast, "torch")]
     videos = set(_image_series(expected, load_fast, "target")) - set(
-        _image_series(expected, load_fast, "torch"))
+        _image_series(expected, load_fast, "torch")
+    )
     assert videos or target.is_torch()
     tags = torch_server.get("/data/plugin/images/tags")
     for run, tag in videos:
@@ -411,9 +463,11 @@ def _parallel(check_one, items):
 def _slots(servers, load_fast, series):
     """[(slot, server, key, points)] for both logdirs and every series."""
     target_server, torch_server = _pair(servers, load_fast)
-    return [(slot, server, key, points)
-            for slot, server in (("target", target_server), ("torch", torch_server))
-            for key, points in series.items()]
+    return [
+        (slot, server, key, points)
+        for slot, server in (("target", target_server), ("torch", torch_server))
+        for key, points in series.items()
+    ]
 
 
 def _walls_and_steps(written, slot, where, got, points):
@@ -450,8 +504,9 @@ def test_histograms(servers, written, expected, load_fast):
         _walls_and_steps(written, slot, where, [(w, s) for w, s, _ in got], points)
         for (_, step, served), p in zip(got, points):
             want = buckets(p.value)
-            assert checks.same_array(np.array(served, dtype=np.float64).reshape(-1, 3),
-                                     want.astype(np.float64)), (where, step, served, want)
+            assert checks.same_array(
+                np.array(served, dtype=np.float64).reshape(-1, 3), want.astype(np.float64)
+            ), (where, step, served, want)
         dist = server.get("/data/plugin/distributions/distributions", run=run, tag=tag)
         _walls_and_steps(written, slot, where, [(w, s) for w, s, _ in dist], points)
         for (_, step, served), p in zip(dist, points):
@@ -479,24 +534,28 @@ def test_audio(servers, written, expected, load_fast):
     target_server, torch_server = _pair(servers, load_fast)
     series = _series(expected, load_fast, "audio")
     assert series
-    files = {slot: {run: checks.audio_blobs(written.results[slot].root, run)
-                    for run, _ in series} for slot in ("target", "torch")}
+    files = {
+        slot: {run: checks.audio_blobs(written.results[slot].root, run) for run, _ in series}
+        for slot in ("target", "torch")
+    }
     mime = "application/octet-stream" if load_fast else "audio/wav"
 
     def check_one(slot, server, key, points):
         run, tag = key
         where = "%s (%s logdir) run %r tag %r" % (server.name, slot, run, tag)
         entries = server.get("/data/plugin/audio/audio", run=run, tag=tag)
-        _walls_and_steps(written, slot, where,
-                         [(e["wall_time"], e["step"]) for e in entries], points)
+        _walls_and_steps(
+            written, slot, where, [(e["wall_time"], e["step"]) for e in entries], points
+        )
         for e, p in zip(entries, points):
             assert e["contentType"] == mime, (where, e)
-            ctype, body = server.get_bytes("/data/plugin/audio/individualAudio",
-                                           query=e["query"])
+            ctype, body = server.get_bytes("/data/plugin/audio/individualAudio", query=e["query"])
             assert ctype == mime, (where, ctype)
             assert body == files[slot][run][(tag, p.step)].encoded_audio_string, where
             assert body == files["torch"][run][(tag, p.step)].encoded_audio_string, (
-                where, "the WAV differs from PyTorch's")
+                where,
+                "the WAV differs from PyTorch's",
+            )
             checks.check_wav("%s step %d" % (where, p.step), body, p.value)
 
     def check():
@@ -578,18 +637,30 @@ def test_mesh(servers, written, expected, load_fast):
         run, name = key
         points = sorted(points, key=lambda p: (p.step, p.value.content_type))
         where = "%s (%s logdir) run %r mesh %r" % (server.name, slot, run, name)
-        got = sorted(server.get("/data/plugin/mesh/meshes", run=run, tag=name),
-                     key=lambda e: (e["step"], e["content_type"]))
+        got = sorted(
+            server.get("/data/plugin/mesh/meshes", run=run, tag=name),
+            key=lambda e: (e["step"], e["content_type"]),
+        )
         _walls_and_steps(written, slot, where, [(e["wall_time"], e["step"]) for e in got], points)
         for e, p in zip(got, points):
             m = p.value
             assert (e["content_type"], e["components"], e["config"], e["data_shape"]) == (
-                m.content_type, m.components, m.json_config, m.shape), (where, e)
+                m.content_type,
+                m.components,
+                m.json_config,
+                m.shape,
+            ), (where, e)
 
     def check_data(slot, server, run, name, p, sample):
         kind = types[p.value.content_type]
-        _, body = server.get_bytes("/data/plugin/mesh/data", run=run, tag=name,
-                                   content_type=kind, sample=sample, step=p.step)
+        _, body = server.get_bytes(
+            "/data/plugin/mesh/data",
+            run=run,
+            tag=name,
+            content_type=kind,
+            sample=sample,
+            step=p.step,
+        )
         data = p.value.data[sample].astype(_MESH_DTYPES[kind]).tobytes()
         assert body == data, (server.name, slot, run, name, p.step, kind, sample)
 
@@ -602,16 +673,27 @@ def test_mesh(servers, written, expected, load_fast):
         assert tags == torch_server.get("/data/plugin/mesh/tags")
         items = _slots(servers, load_fast, meshes)
         _parallel(check_one, items)
-        _parallel(check_data, [(slot, server, run, name, p, sample)
-                               for slot, server, (run, name), points in items
-                               for p in points for sample in range(p.value.data.shape[0])])
+        _parallel(
+            check_data,
+            [
+                (slot, server, run, name, p, sample)
+                for slot, server, (run, name), points in items
+                for p in points
+                for sample in range(p.value.data.shape[0])
+            ],
+        )
 
     eventually(check)
 
 
 _ALL_STATUSES = ["STATUS_UNKNOWN", "STATUS_SUCCESS", "STATUS_FAILURE", "STATUS_RUNNING"]
-_SESSION_GROUPS = {"experimentName": "", "allowedStatuses": _ALL_STATUSES, "colParams": [],
-                   "startIndex": 0, "sliceSize": 1000}
+_SESSION_GROUPS = {
+    "experimentName": "",
+    "allowedStatuses": _ALL_STATUSES,
+    "colParams": [],
+    "startIndex": 0,
+    "sliceSize": 1000,
+}
 
 
 def _hparams_sessions(points):
@@ -654,8 +736,9 @@ def _check_experiment(server, sessions, bools, where):
     layout), TensorBoard takes the first one its data provider lists (reader fact: which one
     varies from server to server), so the answer must be one of the sessions' experiments."""
     got = _typed(server.post("/data/plugin/hparams/experiment", {"experimentName": ""}))
-    candidates = {run: _typed(_experiment_json(s["experiment"], bools))
-                  for run, s in sessions.items()}
+    candidates = {
+        run: _typed(_experiment_json(s["experiment"], bools)) for run, s in sessions.items()
+    }
     assert got in candidates.values(), (where, got, candidates)
     return [run for run, c in candidates.items() if c == got]
 

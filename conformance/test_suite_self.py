@@ -59,8 +59,14 @@ def test_good_copy_passes(good, written):
     """The control: the uncorrupted copy passes every check used below."""
     root, path, _ = good
     checks.check_event_file(path)
-    checks.check_parity(written.torch.root, written.torch.window, root, written.target.window,
-                        [RUN], target_is_torch=target.is_torch())
+    checks.check_parity(
+        written.torch.root,
+        written.torch.window,
+        root,
+        written.target.window,
+        [RUN],
+        target_is_torch=target.is_torch(),
+    )
     view, _ = checks.loader_view(root)
     expected = checks.python_semantics(expected_view.model_points(written.case(RUN)))
     checks.check_view(view, expected, written.target.window)
@@ -71,8 +77,9 @@ def test_flipped_byte(good, where):
     _, path, records = good
     blob = bytearray(open(path, "rb").read())
     start = 12 + len(records[0]) + 4  # the second record
-    offset = {"length": 0, "length crc": 9, "data": 12 + 5,
-              "data crc": 12 + len(records[1]) + 2}[where]
+    offset = {"length": 0, "length crc": 9, "data": 12 + 5, "data crc": 12 + len(records[1]) + 2}[
+        where
+    ]
     blob[start + offset] ^= 0x20
     _write(path, bytes(blob))
     with pytest.raises(checks.ConformanceError, match="crc"):
@@ -130,8 +137,14 @@ def test_changed_value(good, written):
     _write(path, _frame(records))
     checks.check_event_file(path)  # still a perfectly valid file
     with pytest.raises(checks.ConformanceError, match="differs from PyTorch"):
-        checks.check_parity(written.torch.root, written.torch.window, root, written.target.window,
-                            [RUN], target_is_torch=target.is_torch())
+        checks.check_parity(
+            written.torch.root,
+            written.torch.window,
+            root,
+            written.target.window,
+            [RUN],
+            target_is_torch=target.is_torch(),
+        )
     view, _ = checks.loader_view(root)
     expected = checks.python_semantics(expected_view.model_points(written.case(RUN)))
     with pytest.raises(checks.ConformanceError, match="value"):
@@ -145,8 +158,14 @@ def test_changed_wall_time(good, written):
     records[i] = b"\x09" + struct.pack("<d", sum(written.target.window) / 2) + records[i][9:]
     _write(path, _frame(records))
     with pytest.raises(checks.ConformanceError, match="wall_time"):
-        checks.check_parity(written.torch.root, written.torch.window, root, written.target.window,
-                            [RUN], target_is_torch=target.is_torch())
+        checks.check_parity(
+            written.torch.root,
+            written.torch.window,
+            root,
+            written.target.window,
+            [RUN],
+            target_is_torch=target.is_torch(),
+        )
 
 
 def test_dropped_record(good, written):
@@ -154,8 +173,14 @@ def test_dropped_record(good, written):
     del records[3]
     _write(path, _frame(records))
     with pytest.raises(checks.ConformanceError, match="records"):
-        checks.check_parity(written.torch.root, written.torch.window, root, written.target.window,
-                            [RUN], target_is_torch=target.is_torch())
+        checks.check_parity(
+            written.torch.root,
+            written.torch.window,
+            root,
+            written.target.window,
+            [RUN],
+            target_is_torch=target.is_torch(),
+        )
     view, _ = checks.loader_view(root)
     expected = checks.python_semantics(expected_view.model_points(written.case(RUN)))
     with pytest.raises(checks.ConformanceError, match="steps"):
@@ -175,9 +200,22 @@ def test_ci_turns_skips_into_failures(ci):
     env = dict(os.environ, CONFORMANCE_SKIP_PROBE="1", CI=ci)
     env.pop("PYTEST_ADDOPTS", None)  # e.g. a --junitxml of the outer run must not be overwritten
     proc = subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-rs", "-q",
-         "conformance/test_suite_self.py::test_skip_probe"],
-        cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-p",
+            "no:cacheprovider",
+            "-rs",
+            "-q",
+            "conformance/test_suite_self.py::test_skip_probe",
+        ],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     out = proc.stdout + proc.stderr
     assert "pip install -r conformance/requirements.txt" in out, out
     if ci:
@@ -209,9 +247,15 @@ def _with_image(written, tmp_path, run, tag, change):
 
 
 def _parity(written, root, run):
-    checks.check_parity(written.torch.root, written.torch.window, root, written.target.window,
-                        [run], target_is_torch=target.is_torch(),
-                        media=expected_view.media_expectations([written.case(run)]))
+    checks.check_parity(
+        written.torch.root,
+        written.torch.window,
+        root,
+        written.target.window,
+        [run],
+        target_is_torch=target.is_torch(),
+        media=expected_view.media_expectations([written.case(run)]),
+    )
 
 
 # PyTorch as the target (debugging the suite) compares PNG bytes, not pixels.
@@ -242,11 +286,14 @@ def test_changed_pixel(written, tmp_path):
 def test_changed_pixel_near_a_label(written, tmp_path):
     """A pixel changed just outside the text box of a label: the glyph allowance does not
     cover it."""
-    (x0, y0, x1, y1), = media.label_text_boxes([case_table.GLYPH_BOX], ["cat"])
-    root = _with_image(written, tmp_path, "image_boxes", "glyphs/cat",
-                       _repainted(x1, y0 + 2, (0, 0, 0)))
-    with pytest.raises(checks.ConformanceError,
-                       match=_PIXELS if target.is_torch() else "outside the label text boxes"):
+    ((x0, y0, x1, y1),) = media.label_text_boxes([case_table.GLYPH_BOX], ["cat"])
+    root = _with_image(
+        written, tmp_path, "image_boxes", "glyphs/cat", _repainted(x1, y0 + 2, (0, 0, 0))
+    )
+    with pytest.raises(
+        checks.ConformanceError,
+        match=_PIXELS if target.is_torch() else "outside the label text boxes",
+    ):
         _parity(written, root, "image_boxes")
 
 
@@ -254,10 +301,11 @@ def test_changed_gif_delay(written, tmp_path):
     """A video's first frame delay 25 cs -> 26 cs: parity fails (fps 4 means 25 cs)."""
     if target.is_torch():
         return  # PyTorch wrote no GIF
+
     def change(gif):
         at = gif.index(b"\x21\xf9\x04")  # the first Graphic Control Extension
-        assert struct.unpack("<H", gif[at + 4:at + 6])[0] == 25
-        return gif[:at + 4] + struct.pack("<H", 26) + gif[at + 6:]
+        assert struct.unpack("<H", gif[at + 4 : at + 6])[0] == 25
+        return gif[: at + 4] + struct.pack("<H", 26) + gif[at + 6 :]
 
     root = _with_image(written, tmp_path, "video", "video/n1_t3_c3_uint8_fps4", change)
     with pytest.raises(checks.ConformanceError, match="duration"):
@@ -294,18 +342,32 @@ def _with_value(written, tmp_path, run, tag, step, change):
 def _loader(written, root, case_name, run):
     view, _ = checks.loader_view(root)
     case = written.case(case_name)
-    expected = {k: v for k, v in checks.python_semantics(expected_view.model_points(case)).items()
-                if k[0] == run}
-    checks.check_view({k: v for k, v in view.items() if k[0] == run}, expected,
-                      written.target.window,
-                      blobs={(run, t, s): a.encoded_audio_string
-                             for (t, s), a in checks.audio_blobs(root, run).items()})
+    expected = {
+        k: v
+        for k, v in checks.python_semantics(expected_view.model_points(case)).items()
+        if k[0] == run
+    }
+    checks.check_view(
+        {k: v for k, v in view.items() if k[0] == run},
+        expected,
+        written.target.window,
+        blobs={
+            (run, t, s): a.encoded_audio_string
+            for (t, s), a in checks.audio_blobs(root, run).items()
+        },
+    )
 
 
 def _summary_parity(written, root, case_name, run):
-    checks.check_parity(written.torch.root, written.torch.window, root, written.target.window,
-                        [run], target_is_torch=target.is_torch(),
-                        summaries=expected_view.summary_expectations([written.case(case_name)]))
+    checks.check_parity(
+        written.torch.root,
+        written.torch.window,
+        root,
+        written.target.window,
+        [run],
+        target_is_torch=target.is_torch(),
+        summaries=expected_view.summary_expectations([written.case(case_name)]),
+    )
 
 
 def _bump_bucket(value):
@@ -321,20 +383,25 @@ def _flip_sample(value):
 def _nudge_recall(value):
     t = value.tensor
     i = 5 * (len(t.float_val) // 6) + 1  # recall at the second threshold
-    t.float_val[i] = struct.unpack("<f", struct.pack("<I", struct.unpack(
-        "<I", struct.pack("<f", t.float_val[i]))[0] - 1))[0]
+    t.float_val[i] = struct.unpack(
+        "<f", struct.pack("<I", struct.unpack("<I", struct.pack("<f", t.float_val[i]))[0] - 1)
+    )[0]
 
 
 def _move_vertex(value):
     value.tensor.float_val[0] += 0.5
 
 
-@pytest.mark.parametrize("table_case,run,tag,step,change,loader_error", [
-    ("histograms", "histograms", "bins/int10", 0, _bump_bucket, "buckets"),
-    ("audio", "audio", "tone", 1, _flip_sample, "samples differ"),
-    ("pr_curves", "pr_curves", "small/5", 0, _nudge_recall, "PR data"),
-    ("mesh", "mesh", "points_VERTEX", 2, _move_vertex, "mesh tensor"),
-], ids=["histogram bucket", "audio sample", "pr recall 1 ulp", "mesh vertex"])
+@pytest.mark.parametrize(
+    "table_case,run,tag,step,change,loader_error",
+    [
+        ("histograms", "histograms", "bins/int10", 0, _bump_bucket, "buckets"),
+        ("audio", "audio", "tone", 1, _flip_sample, "samples differ"),
+        ("pr_curves", "pr_curves", "small/5", 0, _nudge_recall, "PR data"),
+        ("mesh", "mesh", "points_VERTEX", 2, _move_vertex, "mesh tensor"),
+    ],
+    ids=["histogram bucket", "audio sample", "pr recall 1 ulp", "mesh vertex"],
+)
 def test_changed_summary(written, tmp_path, table_case, run, tag, step, change, loader_error):
     """A bucket count, one bit of one audio sample, a recall value by one float32 ulp, a
     vertex coordinate: valid files, parity and the Python loader check fail."""
@@ -379,11 +446,18 @@ def test_hparams_bool_as_number(written, tmp_path):
         for name, v in data.session_start_info.hparams.items():
             if v.WhichOneof("kind") == "bool_value":
                 data.session_start_info.hparams[name].CopyFrom(
-                    struct_pb2.Value(number_value=float(v.bool_value)))
+                    struct_pb2.Value(number_value=float(v.bool_value))
+                )
         return data.SerializeToString()
 
-    root = _with_value(written, tmp_path, "hparams/bools", "_hparams_/session_start_info", 2,
-                       lambda value: _hparams_content(value, change))
+    root = _with_value(
+        written,
+        tmp_path,
+        "hparams/bools",
+        "_hparams_/session_start_info",
+        2,
+        lambda value: _hparams_content(value, change),
+    )
     checks.check_event_file(checks.event_files(os.path.join(root, "hparams/bools"))[0])
     with pytest.raises(checks.ConformanceError, match="differs from PyTorch"):
         _summary_parity(written, root, "hparams", "hparams/bools")
@@ -394,6 +468,7 @@ def test_hparams_bool_as_number(written, tmp_path):
 def test_hparams_map_reordered(written, tmp_path):
     """session_start_info's map entries in reverse order: a valid, canonical (any entry order)
     file that every reader shows the same, but not hparam_dict's order: parity fails."""
+
     def change(data):
         content = data.SerializeToString()
         ((_, field),) = checks._fields(content, "test")
@@ -401,8 +476,14 @@ def test_hparams_map_reordered(written, tmp_path):
         body = b"".join(raw for _, raw in reversed(entries))
         return b"\x1a" + checks._encode_varint(len(body)) + body
 
-    root = _with_value(written, tmp_path, "hparams/many", "_hparams_/session_start_info", 0,
-                       lambda value: _hparams_content(value, change))
+    root = _with_value(
+        written,
+        tmp_path,
+        "hparams/many",
+        "_hparams_/session_start_info",
+        0,
+        lambda value: _hparams_content(value, change),
+    )
     checks.check_event_file(checks.event_files(os.path.join(root, "hparams/many"))[0])
     _loader(written, root, "hparams", "hparams/many")
     with pytest.raises(checks.ConformanceError, match="differs from PyTorch"):

@@ -30,7 +30,12 @@ def vendored(written, tmp_path_factory):
     env = dict(os.environ, TINYTB_MODULE="myapp._vendor.tinytb", TINYTB_PATH=str(app))
     proc = subprocess.run(
         [sys.executable, "-m", "conformance.write_slot", str(out)],
-        cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == 0, proc.stderr
     report = json.loads(proc.stdout.strip().splitlines()[-1])
     return report, str(out), str(dst)
@@ -50,16 +55,30 @@ def test_vendored_parity(vendored, written):
     report, out, _ = vendored
     window = tuple(report["window"])
     runs = [r for case in written.cases for r in expected_view.run_dirs(case)]
-    checks.check_parity(written.torch.root, written.torch.window, out, window, runs,
-                        suffixes={r: ".sfx" for r in runs if r.startswith("filename_suffix")},
-                        media=expected_view.media_expectations(written.cases),
-                        summaries=expected_view.summary_expectations(written.cases))
+    checks.check_parity(
+        written.torch.root,
+        written.torch.window,
+        out,
+        window,
+        runs,
+        suffixes={r: ".sfx" for r in runs if r.startswith("filename_suffix")},
+        media=expected_view.media_expectations(written.cases),
+        summaries=expected_view.summary_expectations(written.cases),
+    )
     view, _ = checks.loader_view(out)
     points = [p for case in written.cases for p in expected_view.model_points(case)]
-    blobs = {(run, tag, step): image.encoded_image_string for run in runs
-             for (tag, step), image in checks.image_blobs(out, run).items()}
-    blobs.update({(run, tag, step): audio.encoded_audio_string for run in runs
-                  for (tag, step), audio in checks.audio_blobs(out, run).items()})
+    blobs = {
+        (run, tag, step): image.encoded_image_string
+        for run in runs
+        for (tag, step), image in checks.image_blobs(out, run).items()
+    }
+    blobs.update(
+        {
+            (run, tag, step): audio.encoded_audio_string
+            for run in runs
+            for (tag, step), audio in checks.audio_blobs(out, run).items()
+        }
+    )
     checks.check_view(view, checks.python_semantics(points), window, blobs=blobs)
 
 
@@ -68,12 +87,17 @@ def test_double_precision_warns_once(vendored, written):
     no other call warns but those the case table says warn (Call.warns, test_parity)."""
     report, _, _ = vendored
     case = written.case("scalar_double")
-    doubles = [i for i, c in enumerate(case.calls())
-               if c.method == "add_scalar" and c.kwargs.get("new_style")
-               and c.kwargs.get("double_precision")]
+    doubles = [
+        i
+        for i, c in enumerate(case.calls())
+        if c.method == "add_scalar"
+        and c.kwargs.get("new_style")
+        and c.kwargs.get("double_precision")
+    ]
     assert len(doubles) > 1
-    declared = {(c.name, i) for c in written.cases for i, call in enumerate(c.calls())
-                if call.warns}
+    declared = {
+        (c.name, i) for c in written.cases for i, call in enumerate(c.calls()) if call.warns
+    }
     others = [w for w in report["warnings"] if (w[0], w[1]) not in declared]
     assert len(others) == 1, report["warnings"]
     case_name, index, warned = others[0]

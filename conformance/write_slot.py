@@ -27,8 +27,10 @@ def main(argv):
         "warnings": [[case, i, w] for (case, i), w in sorted(result.warnings.items())],
         # A vendored copy must not fall back on a top-level tinytb (relative imports only).
         "other_tinytb_modules": sorted(
-            name for name in sys.modules
-            if name.split(".")[0] == "tinytb" and module.__name__.split(".")[0] != "tinytb"),
+            name
+            for name in sys.modules
+            if name.split(".")[0] == "tinytb" and module.__name__.split(".")[0] != "tinytb"
+        ),
     }
     print(json.dumps(report))
 

@@ -24,6 +24,7 @@ MB = 1 << 20
 
 # -- the crashes of the issue (defect 3), as event files ----------------------------------------
 
+
 def event_file(*events):
     """The bytes of an event file: the file_version record, then ``events`` (encoded Events)."""
     head = _messages.event(wall_time=1.0, file_version="brain.Event:2")
@@ -35,10 +36,10 @@ def scalar_tensor_file(dims, float_val=(1.0,)):
     ``float_val``: with dims [1 << 27] and one value, the issue's ~100-byte file (109 here)."""
     # tensor_shape() skips a 0 dim and packs a negative one as ten bytes: both as written.
     tensor = _messages.tensor_proto(_tensor.DT_FLOAT, shape=dims, float_val=list(float_val))
-    value = _messages.summary_value(tag="loss", tensor=tensor,
-                                    metadata=_messages.summary_metadata("scalars"))
-    return event_file(_messages.event(wall_time=2.0, step=1,
-                                      summary=_messages.summary([value])))
+    value = _messages.summary_value(
+        tag="loss", tensor=tensor, metadata=_messages.summary_metadata("scalars")
+    )
+    return event_file(_messages.event(wall_time=2.0, step=1, summary=_messages.summary([value])))
 
 
 def huge_length_header(length=1 << 31):
@@ -58,9 +59,11 @@ def nested_struct(depth):
 
 def hparams_file(content):
     """An event file with one hparams summary whose plugin content is ``content``."""
-    value = _messages.summary_value(tag="_hparams_/session_start_info",
-                                    tensor=_messages.tensor_proto(_tensor.DT_FLOAT, shape=()),
-                                    metadata=_messages.summary_metadata("hparams", content))
+    value = _messages.summary_value(
+        tag="_hparams_/session_start_info",
+        tensor=_messages.tensor_proto(_tensor.DT_FLOAT, shape=()),
+        metadata=_messages.summary_metadata("hparams", content),
+    )
     return event_file(_messages.event(wall_time=2.0, summary=_messages.summary([value])))
 
 
@@ -87,6 +90,7 @@ def audio_file(sample_rate):
 
 
 # -- running a case -----------------------------------------------------------------------------
+
 
 def read_everything(data, path):
     """Everything the reading side offers, on one file's bytes ``data`` (also written at
@@ -146,10 +150,14 @@ def check_case(data, path, limits=None):
         f.write(data)
     outcome, peak, seconds = guarded(read_everything, data, path)
     if isinstance(outcome, Exception) and not isinstance(outcome, DecodeError):
-        raise AssertionError("%s: %r on %d bytes %s" % (type(outcome).__name__, outcome,
-                                                        len(data), data[:200].hex()))
+        raise AssertionError(
+            "%s: %r on %d bytes %s" % (type(outcome).__name__, outcome, len(data), data[:200].hex())
+        )
     assert peak <= limits.peak, "allocated %d bytes for a %d-byte file %s" % (
-        peak, len(data), data[:200].hex())
+        peak,
+        len(data),
+        data[:200].hex(),
+    )
     assert seconds <= limits.seconds, "took %.1f s on %d bytes" % (seconds, len(data))
     return "DecodeError" if isinstance(outcome, DecodeError) else "ok"
 
@@ -158,9 +166,14 @@ def check_case(data, path, limits=None):
 
 GRAPH = [
     {"name": "input", "op": "Placeholder", "shape": [None, 4]},
-    {"name": "fc", "op": "Linear", "inputs": ["input"],
-     "attrs": {"in_features": 4, "bias": True, "gain": 0.5, "act": "relu", "kernel": [3, 3]},
-     "shape": [None, 2], "device": "/device:CPU:0"},
+    {
+        "name": "fc",
+        "op": "Linear",
+        "inputs": ["input"],
+        "attrs": {"in_features": 4, "bias": True, "gain": 0.5, "act": "relu", "kernel": [3, 3]},
+        "shape": [None, 2],
+        "device": "/device:CPU:0",
+    },
 ]
 
 
@@ -170,23 +183,39 @@ def _write_kinds(w):
     w.add_scalar("double", 0.25, 3, walltime=11.5, double_precision=True)
     w.add_scalars("main", {"a": 1.0, "b": 2.0}, 3, walltime=12.0)
     w.add_text("note", "hello *world*", 4, walltime=13.0)
-    for dtype, values in (("float32", [1.5, -2.0, 3.25]), ("float64", [0.1, 0.2]),
-                          ("float16", [1.0, -2.0]), ("bfloat16", [1.0, 0.5]),
-                          ("int8", [-1, 2]), ("int64", [1 << 40, -3]), ("uint8", [0, 255]),
-                          ("bool", [True, False]), ("complex64", [1 + 2j, -1j])):
+    for dtype, values in (
+        ("float32", [1.5, -2.0, 3.25]),
+        ("float64", [0.1, 0.2]),
+        ("float16", [1.0, -2.0]),
+        ("bfloat16", [1.0, 0.5]),
+        ("int8", [-1, 2]),
+        ("int64", [1 << 40, -3]),
+        ("uint8", [0, 255]),
+        ("bool", [True, False]),
+        ("complex64", [1 + 2j, -1j]),
+    ):
         w.add_tensor("t_" + dtype, FakeArray(values, dtype), 5, walltime=14.0)
     w.add_image("img", [[[0.0, 1.0]], [[0.5, 0.25]], [[1.0, 0.0]]], 6, walltime=15.0)
     w.add_video("vid", [[[[[t * 100] * 2] * 2] for t in range(3)]], 7, fps=10, walltime=16.0)
     w.add_audio("snd", [0.0, 0.5, -0.5, 0.25], 8, sample_rate=8000, walltime=17.0)
     w.add_histogram("hist", [1.0, 2.0, 2.5, 3.0, 10.0], 9, walltime=18.0)
-    w.add_pr_curve("pr", [1, 0, 1, 1], [0.9, 0.2, 0.6, 0.4], 10, num_thresholds=5,
-                   walltime=19.0)
-    w.add_mesh("mesh", vertices=FakeArray([0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0, 0.0],
-                                          "float32", (1, 3, 3)),
-               faces=FakeArray([0, 1, 2], "int32", (1, 1, 3)),
-               config_dict={"camera": {"fov": 75}}, global_step=11, walltime=20.0)
-    w.add_custom_scalars({"cat": {"lines": ["Multiline", ["old", "new"]],
-                                  "band": ["Margin", ["old", "new", "double"]]}})
+    w.add_pr_curve("pr", [1, 0, 1, 1], [0.9, 0.2, 0.6, 0.4], 10, num_thresholds=5, walltime=19.0)
+    w.add_mesh(
+        "mesh",
+        vertices=FakeArray([0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0, 0.0], "float32", (1, 3, 3)),
+        faces=FakeArray([0, 1, 2], "int32", (1, 1, 3)),
+        config_dict={"camera": {"fov": 75}},
+        global_step=11,
+        walltime=20.0,
+    )
+    w.add_custom_scalars(
+        {
+            "cat": {
+                "lines": ["Multiline", ["old", "new"]],
+                "band": ["Margin", ["old", "new", "double"]],
+            }
+        }
+    )
     w.add_graph(GRAPH)
 
 
@@ -194,20 +223,31 @@ def write_seeds(tmpdir):
     """Valid event files of every kind tinytb writes, as ``{name: bytes}``."""
     seeds = {}
     logdir = os.path.join(tmpdir, "kinds")
-    attempts = [_write_kinds,
-                lambda w: w.add_hparams({"lr": 0.1, "opt": "adam", "aug": True, "n": 3},
-                                        {"loss": 0.5}, hparam_domain_discrete={"opt": ["adam",
-                                                                                      "sgd"]},
-                                        run_name="hp")]
+    attempts = [
+        _write_kinds,
+        lambda w: w.add_hparams(
+            {"lr": 0.1, "opt": "adam", "aug": True, "n": 3},
+            {"loss": 0.5},
+            hparam_domain_discrete={"opt": ["adam", "sgd"]},
+            run_name="hp",
+        ),
+    ]
     with SummaryWriter(logdir) as w:
         for write in attempts:
             write(w)
     fw = FileWriter(os.path.join(tmpdir, "graph"))
-    node = _messages.node_def("net/fc", "Linear", ["x"], attr=[
-        ("T", _messages.attr_value(type=1)),
-        ("_output_shapes", _messages.attr_value(list=_messages.attr_list(shape=[[2, 3]])))])
-    fw.add_graph((_messages.graph_def([node], 22), _messages.run_metadata(["/device:CPU:0"])),
-                 walltime=3.0)
+    node = _messages.node_def(
+        "net/fc",
+        "Linear",
+        ["x"],
+        attr=[
+            ("T", _messages.attr_value(type=1)),
+            ("_output_shapes", _messages.attr_value(list=_messages.attr_list(shape=[[2, 3]]))),
+        ],
+    )
+    fw.add_graph(
+        (_messages.graph_def([node], 22), _messages.run_metadata(["/device:CPU:0"])), walltime=3.0
+    )
     fw.close()
     for root in (logdir, os.path.join(tmpdir, "graph")):
         for run, files in reader.event_files(root).items():
@@ -216,8 +256,9 @@ def write_seeds(tmpdir):
                     records = list(_record.iter_records(f.read()))
                 # fixed wall times (the writer stamps some events with time.time()), so that
                 # one seed of the fuzzer always makes the same cases
-                payloads = [_messages.rebuild_event(p, 1.0 + i, None)
-                            for i, (_, p) in enumerate(records)]
+                payloads = [
+                    _messages.rebuild_event(p, 1.0 + i, None) for i, (_, p) in enumerate(records)
+                ]
                 key = "%s/%s/%d" % (os.path.basename(root), run, n)
                 seeds[key] = b"".join(map(_record.frame, payloads))
                 # and one record per file, so that mutations of one kind stay small
@@ -227,6 +268,7 @@ def write_seeds(tmpdir):
 
 
 # -- mutations ----------------------------------------------------------------------------------
+
 
 def _records(data):
     """``[(offset, payload)]`` of the whole records at the front of ``data`` (stops quietly
@@ -241,8 +283,21 @@ def _records(data):
 
 
 def _varint_field_value(rng):
-    return rng.choice([0, 1, 127, 128, 1 << 27, 1 << 31, 1 << 40, 1 << 62, (1 << 63) - 1,
-                       (1 << 64) - 1, rng.randrange(1 << 64)])
+    return rng.choice(
+        [
+            0,
+            1,
+            127,
+            128,
+            1 << 27,
+            1 << 31,
+            1 << 40,
+            1 << 62,
+            (1 << 63) - 1,
+            (1 << 64) - 1,
+            rng.randrange(1 << 64),
+        ]
+    )
 
 
 def random_message(rng, depth=0):
@@ -256,11 +311,17 @@ def random_message(rng, depth=0):
         if wire == 0:
             out.append(key + _wire.varint(_varint_field_value(rng)))
         elif wire == 1:
-            out.append(key + struct.pack("<d", rng.choice([0.0, float("inf"), float("nan"),
-                                                           1e308, -1.0, rng.random()])))
+            out.append(
+                key
+                + struct.pack(
+                    "<d", rng.choice([0.0, float("inf"), float("nan"), 1e308, -1.0, rng.random()])
+                )
+            )
         elif wire == 5:
-            out.append(key + struct.pack("<f", rng.choice([0.0, float("inf"), float("nan"),
-                                                           -1.0, 44100.0])))
+            out.append(
+                key
+                + struct.pack("<f", rng.choice([0.0, float("inf"), float("nan"), -1.0, 44100.0]))
+            )
         elif wire == 2:
             if depth < 6 and rng.random() < 0.5:
                 body = random_message(rng, depth + 1)
@@ -284,12 +345,12 @@ def _overwrite(rng, data):
     data = bytearray(data)
     i = rng.randrange(len(data))
     n = rng.randrange(1, 9)
-    data[i:i + n] = bytes(rng.choice([0, 0xFF, 0x80, rng.randrange(256)]) for _ in range(n))
+    data[i : i + n] = bytes(rng.choice([0, 0xFF, 0x80, rng.randrange(256)]) for _ in range(n))
     return bytes(data)
 
 
 def _truncate(rng, data):
-    return data[:rng.randrange(len(data))]
+    return data[: rng.randrange(len(data))]
 
 
 def _edit_length(rng, data):
@@ -298,11 +359,25 @@ def _edit_length(rng, data):
     if not records:
         return _flip(rng, data)
     offset, payload = rng.choice(records)
-    length = rng.choice([0, 1, len(payload) - 1, len(payload) + 1, len(payload) * 2,
-                         len(data), 1 << 20, (1 << 31) - 1, 1 << 31, (1 << 31) + 1, 1 << 40,
-                         (1 << 64) - 1, rng.randrange(1 << 32)])
+    length = rng.choice(
+        [
+            0,
+            1,
+            len(payload) - 1,
+            len(payload) + 1,
+            len(payload) * 2,
+            len(data),
+            1 << 20,
+            (1 << 31) - 1,
+            1 << 31,
+            (1 << 31) + 1,
+            1 << 40,
+            (1 << 64) - 1,
+            rng.randrange(1 << 32),
+        ]
+    )
     length = max(0, min(length, (1 << 64) - 1))
-    return data[:offset] + huge_length_header(length) + data[offset + 12:]
+    return data[:offset] + huge_length_header(length) + data[offset + 12 :]
 
 
 def _edit_payload(rng, data):
@@ -325,8 +400,11 @@ def _edit_bytes(rng, payload):
     j = min(len(payload), i + rng.randrange(1, 16))
     op = rng.randrange(3)
     if op == 0:
-        return payload[:i] + bytes(rng.randrange(256) for _ in range(rng.randrange(1, 6))) \
+        return (
+            payload[:i]
+            + bytes(rng.randrange(256) for _ in range(rng.randrange(1, 6)))
             + payload[i:]
+        )
     if op == 1:
         return payload[:i] + payload[j:]
     return payload[:j] + payload[i:j] + payload[j:]
@@ -339,7 +417,7 @@ def _splice(rng, data, other):
         pick = [p for _, p in a] + [p for _, p in b]
         frames = [_record.frame(rng.choice(pick)) for _ in range(rng.randrange(1, 6))]
         return b"".join(frames)
-    return data[:rng.randrange(len(data) + 1)] + other[rng.randrange(len(other) + 1):]
+    return data[: rng.randrange(len(data) + 1)] + other[rng.randrange(len(other) + 1) :]
 
 
 def _random_payload(rng, data):
@@ -363,11 +441,25 @@ def _deep(rng, data):
     return data + _record.frame(_messages.bytes_field(5, body))
 
 
-MUTATIONS = {"flip": _flip, "overwrite": _overwrite, "truncate": _truncate,
-             "length": _edit_length, "payload": _edit_payload, "random payload": _random_payload,
-             "deep": _deep}
-_WEIGHTS = {"flip": 3, "overwrite": 2, "truncate": 1, "length": 2, "payload": 6,
-            "random payload": 2, "deep": 1, "splice": 1}
+MUTATIONS = {
+    "flip": _flip,
+    "overwrite": _overwrite,
+    "truncate": _truncate,
+    "length": _edit_length,
+    "payload": _edit_payload,
+    "random payload": _random_payload,
+    "deep": _deep,
+}
+_WEIGHTS = {
+    "flip": 3,
+    "overwrite": 2,
+    "truncate": 1,
+    "length": 2,
+    "payload": 6,
+    "random payload": 2,
+    "deep": 1,
+    "splice": 1,
+}
 
 
 def mutate(rng, seeds):
@@ -403,14 +495,17 @@ def run(seed, cases, tmpdir, limits=None, progress=None):
         try:
             outcome = check_case(data, path, limits)
         except AssertionError as err:
-            raise AssertionError("seed %d case %d (%s): %s" % (seed, n, "+".join(applied),
-                                                              err)) from None
+            raise AssertionError(
+                "seed %d case %d (%s): %s" % (seed, n, "+".join(applied), err)
+            ) from None
         counts["cases"] += 1
         counts[outcome] += 1
         for kind in applied:
             by_mutation.setdefault(kind, {"ok": 0, "DecodeError": 0})[outcome] += 1
         if progress and (n + 1) % progress == 0:
-            print("%d cases: %d ok, %d DecodeError" % (n + 1, counts["ok"],
-                                                      counts["DecodeError"]), flush=True)
+            print(
+                "%d cases: %d ok, %d DecodeError" % (n + 1, counts["ok"], counts["DecodeError"]),
+                flush=True,
+            )
     counts["by mutation"] = by_mutation
     return counts

@@ -22,11 +22,15 @@ def parse_name(path, host=HOST):
     """The fields of an event file name ``events.out.tfevents.<%010d time>.<host>.<pid>.<n>
     <suffix>``: ``{"time", "pid", "n"}`` as ints and ``"suffix"``. The host is matched
     literally (it may contain dots), so the fields cannot be confused."""
-    pattern = (r"^events\.out\.tfevents\.(\d{10})\.%s\.(\d+)\.(\d+)(.*)$" % re.escape(host))
+    pattern = r"^events\.out\.tfevents\.(\d{10})\.%s\.(\d+)\.(\d+)(.*)$" % re.escape(host)
     m = re.match(pattern, os.path.basename(path))
     assert m, "not an event file name of host %r: %r" % (host, path)
-    return {"time": int(m.group(1)), "pid": int(m.group(2)), "n": int(m.group(3)),
-            "suffix": m.group(4)}
+    return {
+        "time": int(m.group(1)),
+        "pid": int(m.group(2)),
+        "n": int(m.group(3)),
+        "suffix": m.group(4),
+    }
 
 
 def event_paths(logdir):
@@ -104,15 +108,21 @@ def open_fds_to(path):
 def run_python(code, *args, timeout=60, env_extra=None):
     """Run ``code`` in a fresh interpreter with the checkout importable; CompletedProcess."""
     env = dict(os.environ)
-    env["PYTHONPATH"] = REPO_ROOT + (os.pathsep + env["PYTHONPATH"]
-                                     if env.get("PYTHONPATH") else "")
+    env["PYTHONPATH"] = REPO_ROOT + (
+        os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else ""
+    )
     env.pop("PYTHONSTARTUP", None)
     if env_extra:
         env.update(env_extra)
     return subprocess.run(
         [sys.executable, "-W", "ignore::DeprecationWarning", "-c", code] + [str(a) for a in args],
-        cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        universal_newlines=True, timeout=timeout)
+        cwd=REPO_ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        universal_newlines=True,
+        timeout=timeout,
+    )
 
 
 class FaultyWrite:

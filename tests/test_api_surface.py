@@ -81,13 +81,16 @@ SUMMARY = {
 
 def plain(fn):
     sig = inspect.signature(fn)
-    sig = sig.replace(return_annotation=inspect.Signature.empty, parameters=[
-        p.replace(annotation=inspect.Parameter.empty) for p in sig.parameters.values()])
+    sig = sig.replace(
+        return_annotation=inspect.Signature.empty,
+        parameters=[p.replace(annotation=inspect.Parameter.empty) for p in sig.parameters.values()],
+    )
     return str(sig)
 
 
-@pytest.mark.parametrize("cls,expected", [(tinytb.SummaryWriter, SUMMARY_WRITER),
-                                          (tinytb.FileWriter, FILE_WRITER)])
+@pytest.mark.parametrize(
+    "cls,expected", [(tinytb.SummaryWriter, SUMMARY_WRITER), (tinytb.FileWriter, FILE_WRITER)]
+)
 def test_writer_signatures(cls, expected):
     for name, signature in expected.items():
         assert plain(getattr(cls, name)) == signature, name
@@ -101,8 +104,13 @@ def test_summary_functions():
 
 
 def test_exports():
-    assert set(tinytb.__all__) == {"SummaryWriter", "FileWriter", "SummaryToEventTransformer",
-                                   "DecodeError", "__version__"}
+    assert set(tinytb.__all__) == {
+        "SummaryWriter",
+        "FileWriter",
+        "SummaryToEventTransformer",
+        "DecodeError",
+        "__version__",
+    }
     for name in tinytb.__all__:
         assert getattr(tinytb, name) is not None
     assert issubclass(tinytb.DecodeError, ValueError)

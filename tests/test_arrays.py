@@ -68,20 +68,29 @@ def test_complex64_parts_are_float32():
     # 0.1 is 0x3dcccccd in binary32: a complex64 keeps float32 parts, as torch.tensor does
     arr = _arrays.as_array([0.1 + 0.1j], "t", pixels=False, allow_complex=True)
     assert arr.data.parts.tobytes() == struct.pack("=2f", 0.1, 0.1)
-    assert arr.data[0] == arr.data[-1] == complex(struct.unpack("=f", struct.pack("=f", 0.1))[0],
-                                                  struct.unpack("=f", struct.pack("=f", 0.1))[0])
+    assert (
+        arr.data[0]
+        == arr.data[-1]
+        == complex(
+            struct.unpack("=f", struct.pack("=f", 0.1))[0],
+            struct.unpack("=f", struct.pack("=f", 0.1))[0],
+        )
+    )
     with pytest.raises(IndexError):
         arr.data[1]
 
 
-@pytest.mark.parametrize("value", [
-    Interface(b"", "<c8", (0,)),
-    Interface(b"", "<c16", (0,)),
-    FakeArray([1j], "complex64"),
-    [1, 2j],
-    1j,
-    [NumpyScalar(1j)],
-])
+@pytest.mark.parametrize(
+    "value",
+    [
+        Interface(b"", "<c8", (0,)),
+        Interface(b"", "<c16", (0,)),
+        FakeArray([1j], "complex64"),
+        [1, 2j],
+        1j,
+        [NumpyScalar(1j)],
+    ],
+)
 def test_complex_is_refused_unless_allowed(value):
     for pixels in (True, False):
         with pytest.raises(TypeError, match="img_tensor.*complex values cannot be used here"):
@@ -98,12 +107,15 @@ def test_unsupported_element_types_raise_the_builtin_the_caller_names():
         _arrays.as_array(Interface(b"", "<M8", (0,)), "x")
 
 
-@pytest.mark.parametrize("call,name", [
-    (lambda w, v: w.add_image("i", v, 0), "img_tensor"),
-    (lambda w, v: w.add_images("i", v, 0), "img_tensor"),
-    (lambda w, v: w.add_histogram("h", v, 0), "values"),
-    (lambda w, v: w.add_audio("a", v, 0), "snd_tensor"),
-])
+@pytest.mark.parametrize(
+    "call,name",
+    [
+        (lambda w, v: w.add_image("i", v, 0), "img_tensor"),
+        (lambda w, v: w.add_images("i", v, 0), "img_tensor"),
+        (lambda w, v: w.add_histogram("h", v, 0), "values"),
+        (lambda w, v: w.add_audio("a", v, 0), "snd_tensor"),
+    ],
+)
 def test_media_methods_refuse_complex(tmp_path, call, name):
     with SummaryWriter(tmp_path) as w:
         for value in ([[[0.5j]]], [[[[1j]]]], Interface(b"\0" * 8, "<c8", (1, 1, 1))):
@@ -171,6 +183,7 @@ def test_python_values_are_typed_as_torch_tensor_types_them():
 
 # -- size limits: measured from the declared shape, before anything is read --------------------
 
+
 class _Unreadable(Interface):
     """numpy's broadcast_to view: a tiny buffer, a huge declared shape."""
 
@@ -180,6 +193,7 @@ class _Unreadable(Interface):
 
 class _TorchExpand:
     """torch's expand(): dtype 'torch.float32', a huge shape, no readable data."""
+
     dtype = "torch.float32"
 
     def __init__(self, shape):
@@ -200,24 +214,28 @@ class _TolistHuge(FakeArray):
 HUGE = 1 << 40
 
 
-@pytest.mark.parametrize("value", [
-    _Unreadable(b"\0" * 4, "<f4", (HUGE, HUGE)),
-    _Unreadable(b"\0", "|u1", (1 << 31,)),          # uint8: one byte over the limit
-    _TorchExpand((1 << 20, 1 << 20)),
-    _TolistHuge([0.0], "float64", (1 << 28,)),       # 2 GiB of float64
-], ids=["array_interface", "uint8", "torch", "tolist"])
+@pytest.mark.parametrize(
+    "value",
+    [
+        _Unreadable(b"\0" * 4, "<f4", (HUGE, HUGE)),
+        _Unreadable(b"\0", "|u1", (1 << 31,)),  # uint8: one byte over the limit
+        _TorchExpand((1 << 20, 1 << 20)),
+        _TolistHuge([0.0], "float64", (1 << 28,)),  # 2 GiB of float64
+    ],
+    ids=["array_interface", "uint8", "torch", "tolist"],
+)
 def test_declared_shapes_beyond_the_limit_are_refused_unread(value):
     with pytest.raises(ValueError, match="img_tensor is too large"):
         _arrays.as_array(value, "img_tensor")
 
 
 def test_the_limit_is_the_protobuf_message_size():
-    assert _arrays.MAX_ARRAY_BYTES == 2 ** 31 - 1  # protobuf's hard limit, minus one byte
-    _arrays.check_size((2 ** 31 - 1,), 1, "tensor")  # exactly at the limit: fine
+    assert _arrays.MAX_ARRAY_BYTES == 2**31 - 1  # protobuf's hard limit, minus one byte
+    _arrays.check_size((2**31 - 1,), 1, "tensor")  # exactly at the limit: fine
     with pytest.raises(ValueError, match="tensor is too large"):
-        _arrays.check_size((2 ** 30,), 2, "tensor")
+        _arrays.check_size((2**30,), 2, "tensor")
     with pytest.raises(ValueError, match="tensor is too large"):
-        _arrays.check_size((3, 2 ** 29), 2, "tensor")
+        _arrays.check_size((3, 2**29), 2, "tensor")
 
 
 def test_a_shaped_memoryview_is_measured_too():

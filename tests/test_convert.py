@@ -13,52 +13,102 @@ from tinytb import _convert
 from vectors import FakeArray
 
 
-@pytest.mark.parametrize("step,expected", [
-    (3, 3), (True, 1), (4.0, 4), (decimal.Decimal(5), 5), (fractions.Fraction(6), 6),
-    (FakeArray([7], "int64", ()), 7), (2 ** 63 - 1, 2 ** 63 - 1), (-2 ** 63, -2 ** 63)])
+@pytest.mark.parametrize(
+    "step,expected",
+    [
+        (3, 3),
+        (True, 1),
+        (4.0, 4),
+        (decimal.Decimal(5), 5),
+        (fractions.Fraction(6), 6),
+        (FakeArray([7], "int64", ()), 7),
+        (2**63 - 1, 2**63 - 1),
+        (-(2**63), -(2**63)),
+    ],
+)
 def test_to_step(step, expected):
     assert _convert.to_step(step) == expected
 
 
-@pytest.mark.parametrize("step,error", [
-    # protobuf refuses these in Event.step (PyTorch's writer): TypeError
-    ("1", TypeError), (b"1", TypeError), ([1], TypeError), ((1,), TypeError),
-    (1 + 0j, TypeError), (None, TypeError), (object(), TypeError), ({}, TypeError),
-    # numbers of the wrong value
-    (1.5, ValueError), (math.nan, ValueError), (math.inf, ValueError), (2 ** 63, ValueError),
-    (-2 ** 63 - 1, ValueError)])
+@pytest.mark.parametrize(
+    "step,error",
+    [
+        # protobuf refuses these in Event.step (PyTorch's writer): TypeError
+        ("1", TypeError),
+        (b"1", TypeError),
+        ([1], TypeError),
+        ((1,), TypeError),
+        (1 + 0j, TypeError),
+        (None, TypeError),
+        (object(), TypeError),
+        ({}, TypeError),
+        # numbers of the wrong value
+        (1.5, ValueError),
+        (math.nan, ValueError),
+        (math.inf, ValueError),
+        (2**63, ValueError),
+        (-(2**63) - 1, ValueError),
+    ],
+)
 def test_to_step_refuses(step, error):
     with pytest.raises(error, match="global_step"):
         _convert.to_step(step)
 
 
-@pytest.mark.parametrize("walltime,error", [
-    ("now", TypeError), ([1.0], TypeError), (1 + 0j, TypeError), (None, TypeError),
-    (math.nan, ValueError), (math.inf, ValueError)])
+@pytest.mark.parametrize(
+    "walltime,error",
+    [
+        ("now", TypeError),
+        ([1.0], TypeError),
+        (1 + 0j, TypeError),
+        (None, TypeError),
+        (math.nan, ValueError),
+        (math.inf, ValueError),
+    ],
+)
 def test_to_walltime_refuses(walltime, error):
     with pytest.raises(error, match="walltime"):
         _convert.to_walltime(walltime)
 
 
-@pytest.mark.parametrize("value,expected", [
-    (1, 1.0), (True, 1.0), ([0.5], 0.5), (decimal.Decimal("0.25"), 0.25),
-    (10 ** 400, math.inf), (-10 ** 400, -math.inf), (FakeArray([0.75], "float64", ()), 0.75)])
+@pytest.mark.parametrize(
+    "value,expected",
+    [
+        (1, 1.0),
+        (True, 1.0),
+        ([0.5], 0.5),
+        (decimal.Decimal("0.25"), 0.25),
+        (10**400, math.inf),
+        (-(10**400), -math.inf),
+        (FakeArray([0.75], "float64", ()), 0.75),
+    ],
+)
 def test_to_float(value, expected):
     assert _convert.to_float(value) == expected
 
 
-@pytest.mark.parametrize("value,error", [
-    ("1.0", ValueError), ("", ValueError), (b"x", ValueError),  # PyTorch: float(np.array(s))
-    (None, TypeError), (1 + 2j, TypeError), (object(), TypeError),
-    ([1.0, 2.0], ValueError), ([], ValueError)])
+@pytest.mark.parametrize(
+    "value,error",
+    [
+        ("1.0", ValueError),
+        ("", ValueError),
+        (b"x", ValueError),  # PyTorch: float(np.array(s))
+        (None, TypeError),
+        (1 + 2j, TypeError),
+        (object(), TypeError),
+        ([1.0, 2.0], ValueError),
+        ([], ValueError),
+    ],
+)
 def test_to_float_refuses_with_pytorchs_types(value, error):
     with pytest.raises(error, match="scalar_value"):
         _convert.to_float(value)
 
 
-@pytest.mark.parametrize("value,error", [
-    ([4], TypeError), ((4,), TypeError), ("4", TypeError), (None, TypeError),
-    (1 + 0j, TypeError)])
+@pytest.mark.parametrize(
+    "value,error",
+    [([4], TypeError), ((4,), TypeError), ("4", TypeError), (None, TypeError), (1 + 0j, TypeError)],
+)
 def test_to_real_takes_no_sequences(value, error):
     with pytest.raises(error, match="fps"):
         _convert.to_real(value, "fps")
@@ -68,6 +118,7 @@ def test_to_real_takes_no_sequences(value, error):
 def test_check_tag():
     class Tag(str):
         pass
+
     assert type(_convert.check_tag(Tag("a"))) is str
     for bad in (None, 1, b"x", ["a"]):
         with pytest.raises(TypeError, match="main_tag must be a str"):

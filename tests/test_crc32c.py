@@ -17,8 +17,9 @@ from tinytb import _crc32c
 crc32c = _crc32c.crc32c
 crc32c_reference = _crc32c.crc32c_reference
 
-BOTH = pytest.mark.parametrize("crc_function", [crc32c, crc32c_reference],
-                               ids=["crc32c", "reference"])
+BOTH = pytest.mark.parametrize(
+    "crc_function", [crc32c, crc32c_reference], ids=["crc32c", "reference"]
+)
 
 
 def random_bytes(rng, n):
@@ -46,8 +47,11 @@ RFC3720_VECTORS = [
 
 
 @BOTH
-@pytest.mark.parametrize("data, expected", RFC3720_VECTORS,
-                         ids=["zeros", "ones", "incrementing", "decrementing", "iscsi-read-pdu"])
+@pytest.mark.parametrize(
+    "data, expected",
+    RFC3720_VECTORS,
+    ids=["zeros", "ones", "incrementing", "decrementing", "iscsi-read-pdu"],
+)
 def test_rfc3720_vectors(crc_function, data, expected):
     assert crc_function(data) == expected
 
@@ -84,12 +88,15 @@ def test_table_is_generated_from_the_polynomial():
 # Masked CRCs.  masked_crc32c(b"") is the mask delta itself; b"123456789" and
 # b"a" follow from their well-known CRCs (0xE3069283, 0xC1D04330) and the mask.
 # The 8-byte length 24 is the header of TensorBoard's own test record below.
-@pytest.mark.parametrize("data, expected", [
-    (b"", 0xA282EAD8),
-    (b"123456789", 0xC78AB0E5),
-    (b"a", 0x28E46E78),
-    (struct.pack("<Q", 24), 0x224B7FA3),
-])
+@pytest.mark.parametrize(
+    "data, expected",
+    [
+        (b"", 0xA282EAD8),
+        (b"123456789", 0xC78AB0E5),
+        (b"a", 0x28E46E78),
+        (struct.pack("<Q", 24), 0x224B7FA3),
+    ],
+)
 def test_masked_crc32c_vectors(data, expected):
     assert _crc32c.masked_crc32c(data) == expected
     assert _crc32c.mask(crc32c(data)) == expected
@@ -100,11 +107,13 @@ def test_tensorboard_record():
     # tensorboard/backend/event_processing/event_file_loader_test.py: one TFRecord holding a
     # file_version event, laid out as uint64 length, uint32 masked crc of length, data,
     # uint32 masked crc of data.
-    record = (b'\x18\x00\x00\x00\x00\x00\x00\x00\xa3\x7fK"\t\x00\x00\xc0%\xddu'
-              b'\xd5A\x1a\rbrain.Event:1\xec\xf32\x8d')
+    record = (
+        b'\x18\x00\x00\x00\x00\x00\x00\x00\xa3\x7fK"\t\x00\x00\xc0%\xddu'
+        b"\xd5A\x1a\rbrain.Event:1\xec\xf32\x8d"
+    )
     (length,) = struct.unpack_from("<Q", record, 0)
     (header_crc,) = struct.unpack_from("<I", record, 8)
-    data = record[12:12 + length]
+    data = record[12 : 12 + length]
     (data_crc,) = struct.unpack_from("<I", record, 12 + length)
     assert 12 + length + 4 == len(record)
     assert _crc32c.masked_crc32c(record[:8]) == header_crc
@@ -123,6 +132,7 @@ def test_mask_matches_tensorboard_formula():
 
 
 # --- Fast paths against the reference -----------------------------------------
+
 
 def test_every_length_up_to_300():
     # 0..64 is the position-table path; above that, halving.
@@ -167,8 +177,14 @@ def test_continuation_across_the_64_byte_boundary():
 
 def test_continuation_long():
     rng = random.Random(65)
-    for a, b in [(30000, 50000), (1, 70000), (70000, 1), (3, 25000), (25000, 3),
-                 (2 * _crc32c._BLOCK, 2 * _crc32c._BLOCK)]:
+    for a, b in [
+        (30000, 50000),
+        (1, 70000),
+        (70000, 1),
+        (3, 25000),
+        (25000, 3),
+        (2 * _crc32c._BLOCK, 2 * _crc32c._BLOCK),
+    ]:
         first, second = random_bytes(rng, a), random_bytes(rng, b)
         expected = crc32c_reference(first + second)
         assert crc32c(second, crc32c(first)) == expected
@@ -180,15 +196,15 @@ def test_continuation_long():
 def test_bytes_like_inputs(n):
     rng = random.Random(n)
     data = random_bytes(rng, n + 8)
-    expected = crc32c_reference(data[4:4 + n])
-    assert crc32c(data[4:4 + n]) == expected
-    assert crc32c(bytearray(data[4:4 + n])) == expected
-    assert crc32c(memoryview(data)[4:4 + n]) == expected
-    assert crc32c(memoryview(bytearray(data))[4:4 + n]) == expected
-    assert crc32c_reference(memoryview(data)[4:4 + n]) == expected
+    expected = crc32c_reference(data[4 : 4 + n])
+    assert crc32c(data[4 : 4 + n]) == expected
+    assert crc32c(bytearray(data[4 : 4 + n])) == expected
+    assert crc32c(memoryview(data)[4 : 4 + n]) == expected
+    assert crc32c(memoryview(bytearray(data))[4 : 4 + n]) == expected
+    assert crc32c_reference(memoryview(data)[4 : 4 + n]) == expected
     # A view whose items are not bytes still counts bytes.
     if n % 4 == 0:
-        assert crc32c(memoryview(data[4:4 + n]).cast("I")) == expected
+        assert crc32c(memoryview(data[4 : 4 + n]).cast("I")) == expected
     # A non-contiguous view is read as the bytes it shows.
     stepped = memoryview(data)[::2]
     assert crc32c(stepped) == crc32c_reference(bytes(stepped))
@@ -209,6 +225,7 @@ def test_inputs_past_the_longest_are_cut_in_halves(monkeypatch):
 
 
 # --- Position tables and the CRC template --------------------------------------
+
 
 def test_position_tables_identity():
     rng = random.Random(1)
@@ -307,7 +324,7 @@ def test_fold_table_shape():
     table = _crc32c._FOLD_TABLE
     assert table[0][0] == _crc32c._FOLDED == 32
     for j, (k, _) in enumerate(table, _crc32c._FOLD_FIRST_OCTAVE):
-        assert 2 ** (j - 1) + 4 < k <= 2 ** j, j  # one k per octave
+        assert 2 ** (j - 1) + 4 < k <= 2**j, j  # one k per octave
     for (k_low, _), (k_high, _) in zip(table, table[1:]):
         assert k_high <= 2 * k_low - 4  # the chosen k is always < n
     # Halving covers everything below Horner's threshold, and Horner's acc
@@ -323,6 +340,7 @@ def test_fold_table_is_reproducible():
 
 
 # --- Import hygiene ----------------------------------------------------------------
+
 
 def test_imports_only_cheap_stdlib_modules():
     with open(_crc32c.__file__, encoding="utf-8") as f:

@@ -28,9 +28,12 @@ def pixel_map(pixels, width=W, channels=3):
     names = {b"\xff\x00\x00": "#", b"\x00\x00\x00": "k"}
     rows = []
     for y in range(len(pixels) // (width * channels)):
-        row = pixels[y * width * channels:(y + 1) * width * channels]
-        rows.append("".join(names.get(bytes(row[x * channels:x * channels + 3]), ".")
-                            for x in range(width)))
+        row = pixels[y * width * channels : (y + 1) * width * channels]
+        rows.append(
+            "".join(
+                names.get(bytes(row[x * channels : x * channels + 3]), ".") for x in range(width)
+            )
+        )
     return rows
 
 
@@ -65,58 +68,71 @@ BOX_MAPS = {
     # An inverted box draws the same outline.
     "inverted": ([(9, 7, 2, 1)], INTEGER_BOX),
     # (-1, 0, 4, 3) after truncation; clipped at the image's edges.
-    "fractional_negative": ([(-1.5, -0.7, 4.2, 3.9)], [
-        "#####.......",
-        "#..##.......",
-        "#..##.......",
-        "#####.......",
-        "#####.......",
-        "............",
-        "............",
-        "............",
-        "............",
-        "............",
-    ]),
+    "fractional_negative": (
+        [(-1.5, -0.7, 4.2, 3.9)],
+        [
+            "#####.......",
+            "#..##.......",
+            "#..##.......",
+            "#####.......",
+            "#####.......",
+            "............",
+            "............",
+            "............",
+            "............",
+            "............",
+        ],
+    ),
     # A point box is one pixel; a zero-width box is a 3-pixel-wide bar, a zero-height one a
     # 3-pixel-high bar (two 2-pixel segments on opposite sides, overlapping by one).
-    "degenerate": ([(5, 5, 5, 5), (1, 2, 1, 8), (7, 1, 11, 1)], [
-        ".......#####",
-        ".......#####",
-        "###....#####",
-        "###.........",
-        "###.........",
-        "###..#......",
-        "###.........",
-        "###.........",
-        "###.........",
-        "............",
-    ]),
-    "off_image": ([(-20, -20, -5, -5), (8, 6, 30, 30)], [
-        "............",
-        "............",
-        "............",
-        "............",
-        "............",
-        "........####",
-        "........####",
-        "........##..",
-        "........##..",
-        "........##..",
-    ]),
+    "degenerate": (
+        [(5, 5, 5, 5), (1, 2, 1, 8), (7, 1, 11, 1)],
+        [
+            ".......#####",
+            ".......#####",
+            "###....#####",
+            "###.........",
+            "###.........",
+            "###..#......",
+            "###.........",
+            "###.........",
+            "###.........",
+            "............",
+        ],
+    ),
+    "off_image": (
+        [(-20, -20, -5, -5), (8, 6, 30, 30)],
+        [
+            "............",
+            "............",
+            "............",
+            "............",
+            "............",
+            "........####",
+            "........####",
+            "........##..",
+            "........##..",
+            "........##..",
+        ],
+    ),
     # Label "_": text box 5x1, margin ceil(0.05) = 1, so the red rectangle spans
     # (1, 5 - 1 - 2) to (1 + 5, 5); the glyph itself lands below the image, in Pillow too.
-    "label_rectangle": ([(1, 0, 10, 5)], [
-        ".##########.",
-        ".##......##.",
-        ".######..##.",
-        ".######..##.",
-        ".######..##.",
-        ".##########.",
-        ".##########.",
-        "............",
-        "............",
-        "............",
-    ], ["_"]),
+    "label_rectangle": (
+        [(1, 0, 10, 5)],
+        [
+            ".##########.",
+            ".##......##.",
+            ".######..##.",
+            ".######..##.",
+            ".######..##.",
+            ".##########.",
+            ".##########.",
+            "............",
+            "............",
+            "............",
+        ],
+        ["_"],
+    ),
 }
 
 
@@ -134,7 +150,7 @@ def test_rgba_sets_opaque_red_and_leaves_the_rest():
         for x, c in enumerate(row):
             i = (y * W + x) * 4
             want = b"\xff\x00\x00\xff" if c == "#" else b"\x0a\x14\x1e\x28"
-            assert pixels[i:i + 4] == want, (x, y)
+            assert pixels[i : i + 4] == want, (x, y)
 
 
 def test_labelled_box():
@@ -172,8 +188,9 @@ def test_later_boxes_cover_earlier_labels():
     # The second box's top line (rows 2-3) and bottom line (rows 8-9) cover the first box's
     # label text there.
     under = pixel_map(render([(0, 0, 11, 9)], ["Wide label"], background=b"\xff\xff\xff"))
-    both = pixel_map(render([(0, 0, 11, 9), (0, 3, 11, 8)], ["Wide label", None],
-                            background=b"\xff\xff\xff"))
+    both = pixel_map(
+        render([(0, 0, 11, 9), (0, 3, 11, 8)], ["Wide label", None], background=b"\xff\xff\xff")
+    )
     for y in (2, 3, 8, 9):
         assert "k" in under[y] and both[y] == "#" * W, y
 
@@ -271,16 +288,35 @@ def test_text_bbox_as_pillow_measures(text, box):
 # (width, height, channels, new_width, new_height, input hex, Pillow 13.0.0 output hex),
 # inputs numpy.random.RandomState(seed).randint(0, 256, (h, w, c)) for seeds 1..5.
 RESIZE_VECTORS = [
-    (4, 3, 3, 2, 2,
-     "25eb8c48ff89cb854fc09081cc47edfc8619b214fe6592d48bfcea9c9d8e3244d7d7e9f1",
-     "82b284b27c8bb08bad8a7ada"),
-    (2, 2, 3, 3, 3, "a80fed48162bd24b6807a2b1",
-     "ad08ff79078c430400d027af73458d1e6267f2464b6c838d00c0cf"),
+    (
+        4,
+        3,
+        3,
+        2,
+        2,
+        "25eb8c48ff89cb854fc09081cc47edfc8619b214fe6592d48bfcea9c9d8e3244d7d7e9f1",
+        "82b284b27c8bb08bad8a7ada",
+    ),
+    (
+        2,
+        2,
+        3,
+        3,
+        3,
+        "a80fed48162bd24b6807a2b1",
+        "ad08ff79078c430400d027af73458d1e6267f2464b6c838d00c0cf",
+    ),
     # The height shrinks by 7, the width by 1: Pillow 13 makes the vertical pass first.
-    (3, 9, 3, 2, 2,
-     "6a98f983b8c80015fd93ca6bf9a98a9577a6e094ac5da78ef81a51da964202bf3c81b35a45686e619d6a98"
-     "fb3e07f8ab217b4fb025145e31957fcef41c773600c0e91274bfa5b8b8c7a5fdae2171015575",
-     "88aa8585837a4b8fab618566"),
+    (
+        3,
+        9,
+        3,
+        2,
+        2,
+        "6a98f983b8c80015fd93ca6bf9a98a9577a6e094ac5da78ef81a51da964202bf3c81b35a45686e619d6a98"
+        "fb3e07f8ab217b4fb025145e31957fcef41c773600c0e91274bfa5b8b8c7a5fdae2171015575",
+        "88aa8585837a4b8fab618566",
+    ),
     # RGBA: premultiplied by alpha around the resampling, as Pillow does.
     (3, 2, 4, 2, 1, "7aaeb7c5816857c832893afc676d5e37b73968a4b22c267e", "8a7c8a91745e40bf"),
     (5, 1, 3, 2, 1, "63ceefbde676904908e4e7be9b709e", "95bd85bb967f"),
@@ -321,8 +357,7 @@ def test_resize_accepts_bytes_and_memoryview():
 
 def test_alpha_tables_leave_opaque_pixels_alone():
     premultiply, unpremultiply = _draw._alpha_tables()
-    assert all(premultiply[255 << 8 | c] == c == unpremultiply[255 << 8 | c]
-               for c in range(256))
+    assert all(premultiply[255 << 8 | c] == c == unpremultiply[255 << 8 | c] for c in range(256))
     assert premultiply[128 << 8 | 255] == 128 and unpremultiply[128 << 8 | 128] == 255
 
 

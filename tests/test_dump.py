@@ -7,8 +7,15 @@ import os
 
 import pytest
 
-from fuzzing import (audio_file, deep_hparams_file, event_file, graph_attr_without_value_file,
-                     guarded, scalar_tensor_file, MB)
+from fuzzing import (
+    audio_file,
+    deep_hparams_file,
+    event_file,
+    graph_attr_without_value_file,
+    guarded,
+    scalar_tensor_file,
+    MB,
+)
 from tinytb import SummaryWriter, _messages, _record, reader
 from tinytb._dump import dump
 from tinytb.errors import DecodeError
@@ -66,6 +73,7 @@ def test_a_truncated_tail_is_reported_not_raised(tmp_path):
 
 # -- the crashes of defect 3 -------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("dims", [[1 << 27], [1 << 40]])
 def test_a_huge_shape_with_one_value_shows_the_shape_not_the_values(tmp_path, dims):
     # the 106-byte file of the issue: dump built a 2 GiB list (MemoryError for [1 << 40])
@@ -85,15 +93,19 @@ def test_a_shape_beyond_int64_or_negative_raises_after_the_records_before(tmp_pa
     with pytest.raises(DecodeError, match="more than 2\\*\\*63-1|negative dim") as info:
         dump(path, out)  # [1 << 62, 4]: an OverflowError in tinytb 0.x
     assert (info.value.path, info.value.offset, info.value.section) == (
-        path, 40, "Event.summary.value[0].tensor")
+        path,
+        40,
+        "Event.summary.value[0].tensor",
+    )
     assert out.getvalue().startswith("@0 ") and "@40" not in out.getvalue()
 
 
 def test_a_300_deep_hparams_struct_shows_as_undecoded_content(tmp_path):
     text = dumped(tmp_path, deep_hparams_file(300))  # RecursionError before
     assert "plugin='hparams'  content=1a" in text  # shown as hex: more than 100 levels
-    assert "HparamsEntry(key='lr', value=Value(struct_value=Struct(fields=[HparamsEntry(" \
-        in dumped(tmp_path, deep_hparams_file(20))
+    assert "HparamsEntry(key='lr', value=Value(struct_value=Struct(fields=[HparamsEntry(" in dumped(
+        tmp_path, deep_hparams_file(20)
+    )
 
 
 def test_a_graph_attr_without_a_value(tmp_path):
@@ -101,8 +113,9 @@ def test_a_graph_attr_without_a_value(tmp_path):
     assert "node 'x' op='Const'  T:(no value)" in text
 
 
-@pytest.mark.parametrize("rate, shown", [(float("inf"), "inf"), (float("nan"), "nan"),
-                                         (44100.0, "44100")])
+@pytest.mark.parametrize(
+    "rate, shown", [(float("inf"), "inf"), (float("nan"), "nan"), (44100.0, "44100")]
+)
 def test_audio_sample_rates(tmp_path, rate, shown):
     text = dumped(tmp_path, audio_file(rate))  # OverflowError, ValueError before
     assert "audio audio/wav %s Hz, 1 channel(s), 2 frames (4 bytes)" % shown in text
@@ -110,12 +123,15 @@ def test_audio_sample_rates(tmp_path, rate, shown):
 
 def test_undecodable_nested_bytes_are_shown_inline(tmp_path):
     graph = _messages.event(wall_time=2.0, graph_def=b"\x0a\x05ab")  # LEN past the end
-    meta = _messages.event(wall_time=3.0, tagged_run_metadata=_messages.tagged_run_metadata(
-        "step1", b"\x0f"))
-    plugin = _messages.summary_value(tag="p", simple_value=1.0,
-                                     metadata=_messages.summary_metadata("pr_curves", b"\x0b"))
-    data = event_file(graph, meta, _messages.event(wall_time=4.0,
-                                                   summary=_messages.summary([plugin])))
+    meta = _messages.event(
+        wall_time=3.0, tagged_run_metadata=_messages.tagged_run_metadata("step1", b"\x0f")
+    )
+    plugin = _messages.summary_value(
+        tag="p", simple_value=1.0, metadata=_messages.summary_metadata("pr_curves", b"\x0b")
+    )
+    data = event_file(
+        graph, meta, _messages.event(wall_time=4.0, summary=_messages.summary([plugin]))
+    )
     text = dumped(tmp_path, data)
     assert "graph_def (4 bytes, not a GraphDef: length 5 runs past the end" in text
     assert "tagged_run_metadata tag='step1' (1 bytes, not a RunMetadata:" in text

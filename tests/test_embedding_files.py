@@ -20,12 +20,14 @@ from helpers import REPO_ROOT
 CONFIG = "projector_config.pbtxt"
 
 
-def add(log_dir, mat=((1.0, 2.0),), metadata=None, label_img=None, step=0, tag="default",
-        header=None):
+def add(
+    log_dir, mat=((1.0, 2.0),), metadata=None, label_img=None, step=0, tag="default", header=None
+):
     """What SummaryWriter.add_embedding does, minus the argument normalisation."""
     subdir, files, entry = _projector.embedding_files(mat, metadata, label_img, step, tag, header)
-    return _files.write_embedding(str(log_dir), subdir, files,
-                                  lambda old: _projector.update_config(old, entry))
+    return _files.write_embedding(
+        str(log_dir), subdir, files, lambda old: _projector.update_config(old, entry)
+    )
 
 
 def read(path):
@@ -43,19 +45,27 @@ def names(log_dir):
 
 def all_files(root):
     root = str(root)
-    return sorted(os.path.relpath(os.path.join(d, f), root).replace(os.sep, "/")
-                  for d, _, fs in os.walk(root) for f in fs)
+    return sorted(
+        os.path.relpath(os.path.join(d, f), root).replace(os.sep, "/")
+        for d, _, fs in os.walk(root)
+        for f in fs
+    )
 
 
 def test_writes_the_files_and_the_config(tmp_path):
-    target = add(tmp_path, [[0.5, 1.5], [2.5, 3.5]], ["a", "b"], [[[[0]]], [[[255]]]], 12,
-                 "emb/a b")
+    target = add(
+        tmp_path, [[0.5, 1.5], [2.5, 3.5]], ["a", "b"], [[[[0]]], [[[255]]]], 12, "emb/a b"
+    )
     assert target == os.path.join(str(tmp_path), "00012", "emb%2fa b")
     assert all_files(tmp_path) == [
-        "00012/emb%2fa b/metadata.tsv", "00012/emb%2fa b/sprite.png",
-        "00012/emb%2fa b/tensors.tsv", CONFIG]
+        "00012/emb%2fa b/metadata.tsv",
+        "00012/emb%2fa b/sprite.png",
+        "00012/emb%2fa b/tensors.tsv",
+        CONFIG,
+    ]
     subdir, files, entry = _projector.embedding_files(
-        [[0.5, 1.5], [2.5, 3.5]], ["a", "b"], [[[[0]]], [[[255]]]], 12, "emb/a b")
+        [[0.5, 1.5], [2.5, 3.5]], ["a", "b"], [[[[0]]], [[[255]]]], 12, "emb/a b"
+    )
     for name, data in files.items():
         assert read(os.path.join(target, name)) == data
     assert read(tmp_path / CONFIG) == _projector.update_config(None, entry)
@@ -66,8 +76,10 @@ def test_config_keeps_earlier_calls_and_other_writers(tmp_path):
     add(tmp_path, tag="b", step=1)
     # another writer (here: PyTorch's file, as a fresh SummaryWriter would leave it)
     with open(os.path.join(str(tmp_path), CONFIG), "a") as f:
-        f.write('embeddings {\n  tensor_name: "torch:00005"\n'
-                '  tensor_path: "00005/torch/tensors.tsv"\n}\n')
+        f.write(
+            'embeddings {\n  tensor_name: "torch:00005"\n'
+            '  tensor_path: "00005/torch/tensors.tsv"\n}\n'
+        )
     add(tmp_path, tag="c")
     with pytest.warns(UserWarning, match="Embedding dir .* exists"):
         add(tmp_path, tag="a", metadata=["x"])  # the same name again: replaced in place
@@ -89,8 +101,23 @@ def test_a_reused_directory_warns_and_a_file_in_the_way_is_refused(tmp_path):
     assert names(tmp_path) == ["t:00000"]
 
 
-@pytest.mark.parametrize("tag", ["..", ".", "/", "/etc/passwd", "../../escape", "..\\..\\x",
-                                 "\\", "%2e%2e", "a/../../b", "C:\\x", "~", ""])
+@pytest.mark.parametrize(
+    "tag",
+    [
+        "..",
+        ".",
+        "/",
+        "/etc/passwd",
+        "../../escape",
+        "..\\..\\x",
+        "\\",
+        "%2e%2e",
+        "a/../../b",
+        "C:\\x",
+        "~",
+        "",
+    ],
+)
 def test_no_tag_writes_outside_its_step_directory(tmp_path, tag):
     log_dir = tmp_path / "log"
     log_dir.mkdir()
@@ -109,13 +136,13 @@ def test_a_subdir_outside_log_dir_is_refused_and_nothing_written(tmp_path):
     log_dir.mkdir()
     for subdir in ("../x", "00000/..", "00000/../../x", "."):
         with pytest.raises(ValueError, match="not inside log_dir"):
-            _files.write_embedding(str(log_dir), subdir, {"tensors.tsv": b"1\n"},
-                                        lambda old: b"")
+            _files.write_embedding(str(log_dir), subdir, {"tensors.tsv": b"1\n"}, lambda old: b"")
     assert all_files(tmp_path) == []
 
 
-@pytest.mark.skipif(not hasattr(os, "symlink") or sys.platform == "win32",
-                    reason="needs symbolic links")
+@pytest.mark.skipif(
+    not hasattr(os, "symlink") or sys.platform == "win32", reason="needs symbolic links"
+)
 def test_a_step_directory_linked_outside_is_refused(tmp_path):
     log_dir = tmp_path / "log"
     outside = tmp_path / "outside"
@@ -163,8 +190,9 @@ def test_threads_do_not_lose_entries(tmp_path):
     for t in threads:
         t.join()
     assert errors == []
-    assert sorted(names(tmp_path)) == sorted("t%d_%d:00000" % (i, j)
-                                             for i in range(8) for j in range(5))
+    assert sorted(names(tmp_path)) == sorted(
+        "t%d_%d:00000" % (i, j) for i in range(8) for j in range(5)
+    )
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="flock() is POSIX; Windows orders threads only")
@@ -177,18 +205,25 @@ def test_processes_do_not_lose_entries(tmp_path):
         "    subdir, files, entry = _projector.embedding_files([[1.0, 2.0]], None, None, 0,\n"
         "                                                      'p%s_%d' % (sys.argv[3], j))\n"
         "    _files.write_embedding(sys.argv[2], subdir, files,\n"
-        "                                lambda old: _projector.update_config(old, entry))\n")
-    procs = [subprocess.Popen([sys.executable, "-c", code, REPO_ROOT, str(tmp_path), str(i)])
-             for i in range(4)]
+        "                                lambda old: _projector.update_config(old, entry))\n"
+    )
+    procs = [
+        subprocess.Popen([sys.executable, "-c", code, REPO_ROOT, str(tmp_path), str(i)])
+        for i in range(4)
+    ]
     assert [p.wait(timeout=120) for p in procs] == [0] * 4
-    assert sorted(names(tmp_path)) == sorted("p%d_%d:00000" % (i, j)
-                                             for i in range(4) for j in range(10))
+    assert sorted(names(tmp_path)) == sorted(
+        "p%d_%d:00000" % (i, j) for i in range(4) for j in range(10)
+    )
 
 
 # -- a planted projector_config.pbtxt is read as untrusted ------------------------------------
 
-@pytest.mark.skipif(not hasattr(os, "symlink") or not os.path.exists("/dev/zero"),
-                    reason="needs symbolic links and /dev/zero")
+
+@pytest.mark.skipif(
+    not hasattr(os, "symlink") or not os.path.exists("/dev/zero"),
+    reason="needs symbolic links and /dev/zero",
+)
 def test_a_symlinked_config_is_not_followed(tmp_path):
     # Regression: a symlink to /dev/zero was followed and read without bound.
     os.symlink("/dev/zero", str(tmp_path / CONFIG))

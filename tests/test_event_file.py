@@ -19,9 +19,21 @@ import pytest
 
 from tinytb import FileWriter, SummaryWriter, _event_file, summary
 
-from helpers import (HOST, CountingWrite, FaultyWrite, assert_header, count_events,
-                     event_paths, only_event_file, open_fds_to, parse_name, read_strict,
-                     run_python, scalar_records, wait_until)
+from helpers import (
+    HOST,
+    CountingWrite,
+    FaultyWrite,
+    assert_header,
+    count_events,
+    event_paths,
+    only_event_file,
+    open_fds_to,
+    parse_name,
+    read_strict,
+    run_python,
+    scalar_records,
+    wait_until,
+)
 
 
 def add(writer, step, tag="x"):
@@ -44,6 +56,7 @@ WRITER_KINDS = ["file", "summary"]
 
 
 # -- naming and the first record -------------------------------------------------------------
+
 
 @pytest.mark.parametrize("kind", WRITER_KINDS)
 @pytest.mark.parametrize("suffix", ["", ".v2", "_run-a"])
@@ -139,8 +152,11 @@ def test_an_existing_file_with_the_next_name_is_never_touched(tmp_path, monkeypa
 
     assert taken.read_bytes() == b"somebody else's data"
     after = os.stat(str(taken))
-    assert (after.st_size, after.st_mtime_ns, after.st_ino) == \
-        (before.st_size, before.st_mtime_ns, before.st_ino)
+    assert (after.st_size, after.st_mtime_ns, after.st_ino) == (
+        before.st_size,
+        before.st_mtime_ns,
+        before.st_ino,
+    )
     assert not link_target.exists()  # O_EXCL does not follow the symlink
     ours = [p for p in event_paths(tmp_path) if not p.endswith((".7", ".8"))]
     assert len(ours) == 1
@@ -173,6 +189,7 @@ def test_event_files_are_opened_exclusively(tmp_path, monkeypatch):
 
 
 # -- close, reopen, add after close (a file is never appended to) ---------------------------
+
 
 @pytest.mark.parametrize("kind", WRITER_KINDS)
 def test_close_flushes_and_is_idempotent(tmp_path, kind):
@@ -288,6 +305,7 @@ def test_context_manager_closes_when_the_body_raises(tmp_path):
 
 # -- flush, prompt visibility, batching ------------------------------------------------------
 
+
 @pytest.mark.parametrize("kind", WRITER_KINDS)
 def test_flush_returns_once_everything_added_is_in_the_file(tmp_path, kind):
     w = make_writer(kind, tmp_path, max_queue=1000, flush_secs=1000)
@@ -312,8 +330,7 @@ def test_flush_covers_the_add_scalars_sub_runs(tmp_path):
             w.add_scalars("m", {"a": float(step), "b": -float(step)}, step)
             w.flush()
             for run in ("m_a", "m_b"):
-                assert steps_in(only_event_file(tmp_path / run), tag="m") == \
-                    list(range(step + 1))
+                assert steps_in(only_event_file(tmp_path / run), tag="m") == list(range(step + 1))
     finally:
         w.close()
 
@@ -324,8 +341,9 @@ def test_records_become_visible_without_any_further_call(tmp_path, kind):
     try:
         path = only_event_file(tmp_path)
         add(w, 0)
-        assert wait_until(lambda: count_events(path) == 2, timeout=3.0), \
+        assert wait_until(lambda: count_events(path) == 2, timeout=3.0), (
             "a record was not written within 3 s without flush()"
+        )
         for step in range(1, 101):
             add(w, step)
         assert wait_until(lambda: count_events(path) == 102, timeout=3.0)
@@ -380,6 +398,7 @@ def test_the_write_counter_sees_one_write_per_event_with_max_queue_0(tmp_path, m
 
 
 # -- garbage collection --------------------------------------------------------------------
+
 
 def test_a_writer_in_a_reference_cycle_is_closed_when_collected(tmp_path):
     import gc
@@ -476,6 +495,7 @@ def test_collection_during_a_background_write_neither_deadlocks_nor_loses_record
 
 
 # -- I/O errors reach the caller -------------------------------------------------------------
+
 
 def _call(errors, fn, *args):
     try:
@@ -588,18 +608,19 @@ def test_disk_full_in_an_adding_call(tmp_path, monkeypatch):
 
 
 @pytest.mark.parametrize("next_call", ["flush", "add", "close"])
-def test_disk_full_in_the_background_is_raised_by_the_next_call(tmp_path, monkeypatch,
-                                                                next_call):
+def test_disk_full_in_the_background_is_raised_by_the_next_call(tmp_path, monkeypatch, next_call):
     w = FileWriter(tmp_path, max_queue=1000, flush_secs=1000)
     try:
         path, whole, fault = _three_steps_then_disk_full(w, tmp_path, monkeypatch)
         for step in range(3, 8):
             add(w, step)  # queued only: max_queue is large
-        assert wait_until(lambda: fault.failures >= 1, timeout=10), \
+        assert wait_until(lambda: fault.failures >= 1, timeout=10), (
             "the background thread did not write"
+        )
         assert any(name != threading.main_thread().name for name in fault.threads)
-        assert wait_until(lambda: os.path.getsize(path) == whole, timeout=5), \
+        assert wait_until(lambda: os.path.getsize(path) == whole, timeout=5), (
             "the partial write was not cut back"
+        )
         assert steps_in(path) == [0, 1, 2]
 
         fault.armed = False
@@ -618,8 +639,7 @@ def test_disk_full_in_the_background_is_raised_by_the_next_call(tmp_path, monkey
     assert steps_in(path) == expected
 
 
-def test_disk_full_at_close_is_raised_and_loses_nothing_it_can_still_write(tmp_path,
-                                                                         monkeypatch):
+def test_disk_full_at_close_is_raised_and_loses_nothing_it_can_still_write(tmp_path, monkeypatch):
     # Regression: close() used to close the file after a failed write, losing what was queued.
     w = FileWriter(tmp_path, max_queue=1000, flush_secs=1000)
     path, _, fault = _three_steps_then_disk_full(w, tmp_path, monkeypatch)
@@ -641,7 +661,8 @@ def test_disk_full_at_close_is_raised_and_loses_nothing_it_can_still_write(tmp_p
 
 
 def test_records_are_written_promptly_again_after_a_transient_background_error(
-        tmp_path, monkeypatch):
+    tmp_path, monkeypatch
+):
     # Regression: the background thread used to be woken only when a queue went from empty
     # to non-empty, so after a failed write nothing more was written in the background.
     w = FileWriter(tmp_path, max_queue=1000, flush_secs=1000)
@@ -660,14 +681,16 @@ def test_records_are_written_promptly_again_after_a_transient_background_error(
             if fault.failures != settled[0]:
                 settled[:] = [fault.failures, time.monotonic()]
             return time.monotonic() - settled[1] > 0.3
+
         assert wait_until(quiet_for_a_while, timeout=10)
         fault.armed = False
         with pytest.raises(OSError) as info:
             add(w, 2)  # reports the background failure
         assert info.value.errno == errno.ENOSPC
         add(w, 3)
-        assert wait_until(lambda: count_events(path) == 5, timeout=5.0), \
+        assert wait_until(lambda: count_events(path) == 5, timeout=5.0), (
             "records were not written within 5 s of a transient error"
+        )
         assert steps_in(path) == [0, 1, 2, 3]
     finally:
         monkeypatch.undo()

@@ -7,7 +7,7 @@ from tinytb import _fast
 from vectors import RECORD_LOSS
 
 TAGS = ["loss", "train/loss", "a" * 40, "ünïcode/损失", "x" * 120, ""]
-STEPS = [0, 1, 127, 128, 50000, 2 ** 31, 2 ** 33, 2 ** 63 - 1, -1, -(2 ** 63)]
+STEPS = [0, 1, 127, 128, 50000, 2**31, 2**33, 2**63 - 1, -1, -(2**63)]
 VALUES = [0.0, -0.0, 0.5, 1e-45, 3.4028235e38, 1e39, -1e39, float("inf"), float("nan"), 0.1]
 
 
@@ -23,8 +23,12 @@ def test_template_equals_general_path():
             for value in VALUES:
                 for wall in (1795708089.123456, 0.0, 1.5, -2.0):
                     got = records.record(tag, value, step, wall)
-                    assert got == _fast.general_scalar_record(tag, value, step, wall), \
-                        (tag, step, value, wall)
+                    assert got == _fast.general_scalar_record(tag, value, step, wall), (
+                        tag,
+                        step,
+                        value,
+                        wall,
+                    )
 
 
 def test_random_against_general_path():
@@ -35,5 +39,6 @@ def test_random_against_general_path():
         step = rng.choice([rng.randrange(1 << rng.randrange(1, 64)), -rng.randrange(1, 1000)])
         value = rng.uniform(-1e6, 1e6)
         wall = rng.uniform(1e9, 2e9)
-        assert records.record(tag, value, step, wall) == \
-            _fast.general_scalar_record(tag, value, step, wall)
+        assert records.record(tag, value, step, wall) == _fast.general_scalar_record(
+            tag, value, step, wall
+        )

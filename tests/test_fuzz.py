@@ -28,9 +28,21 @@ SEED = 20261207
 CASES = int(os.environ.get("TINYTB_FUZZ_CASES", "2000"))
 
 # What the seeds must hold between them: every plugin tinytb writes, and the legacy kinds.
-KINDS = {"scalars", "text", "tensor", "audio", "pr_curves", "mesh",
-         "hparams", "custom_scalars", "simple_value", "image", "histo", "graph_def",
-         "tagged_run_metadata"}
+KINDS = {
+    "scalars",
+    "text",
+    "tensor",
+    "audio",
+    "pr_curves",
+    "mesh",
+    "hparams",
+    "custom_scalars",
+    "simple_value",
+    "image",
+    "histo",
+    "graph_def",
+    "tagged_run_metadata",
+}
 
 
 def kinds_of(data):
@@ -40,8 +52,9 @@ def kinds_of(data):
             if name in ("graph_def", "tagged_run_metadata"):
                 found.add(name)
         for value in event.summary.value if event.summary is not None else ():
-            found.update(k for k in ("simple_value", "image", "histo", "audio")
-                         if k in value._present)
+            found.update(
+                k for k in ("simple_value", "image", "histo", "audio") if k in value._present
+            )
             if value.metadata is not None and value.metadata.plugin_data is not None:
                 found.add(value.metadata.plugin_data.plugin_name)
     return found
@@ -94,17 +107,26 @@ def main(argv):
     import argparse
     import tempfile
     import time
+
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--long", nargs="?", type=int, const=100000, default=CASES,
-                        metavar="N", help="number of cases (default with --long: 100000)")
+    parser.add_argument(
+        "--long",
+        nargs="?",
+        type=int,
+        const=100000,
+        default=CASES,
+        metavar="N",
+        help="number of cases (default with --long: 100000)",
+    )
     parser.add_argument("--seed", type=int, default=SEED)
     args = parser.parse_args(argv)
     started = time.time()
     with tempfile.TemporaryDirectory() as tmpdir:
         counts = fuzzing.run(args.seed, args.long, tmpdir, progress=10000)
-    print("seed %d: %d cases in %.0f s: %d ok, %d DecodeError, 0 other"
-          % (args.seed, counts["cases"], time.time() - started, counts["ok"],
-             counts["DecodeError"]))
+    print(
+        "seed %d: %d cases in %.0f s: %d ok, %d DecodeError, 0 other"
+        % (args.seed, counts["cases"], time.time() - started, counts["ok"], counts["DecodeError"])
+    )
     for kind, outcome in sorted(counts["by mutation"].items()):
         print("  %-15s ok %6d  DecodeError %6d" % (kind, outcome["ok"], outcome["DecodeError"]))
     return 0

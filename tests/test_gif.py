@@ -39,7 +39,7 @@ def palette_frames(rng, width, height, palette, count=1):
 
 
 def distinct_colours(frame):
-    return {frame[i:i + 3] for i in range(0, len(frame), 3)}
+    return {frame[i : i + 3] for i in range(0, len(frame), 3)}
 
 
 # --- Golden file ----------------------------------------------------------------------------
@@ -50,24 +50,55 @@ def distinct_colours(frame):
 # frames of these pixels, duration 250 ms each, loop 0 (checked outside tests/).
 GOLDEN_2X2 = bytes.fromhex(
     "474946383961"  # s17 Header: "GIF89a"
-    "0200" "0200" "f0" "00" "00"  # s18: 2 x 2; GCT flag, colour resolution 7, size 0 (2 entries)
-    "000000" "ffffff"  # s19 Global Color Table: black, white (sorted)
-    "21ff0b" "4e45545343415045322e30" "030100" "00" "00"  # NETSCAPE2.0, loop count 0 = forever
+    "0200"
+    "0200"
+    "f0"
+    "00"
+    "00"  # s18: 2 x 2; GCT flag, colour resolution 7, size 0 (2 entries)
+    "000000"
+    "ffffff"  # s19 Global Color Table: black, white (sorted)
+    "21ff0b"
+    "4e45545343415045322e30"
+    "030100"
+    "00"
+    "00"  # NETSCAPE2.0, loop count 0 = forever
     # frame 0
-    "21f904" "04" "1900" "00" "00"  # s23: disposal 1 (do not dispose), delay 25 cs, no transp.
-    "2c" "0000" "0000" "0200" "0200" "00"  # s20 Image Descriptor: whole screen, no local table
+    "21f904"
+    "04"
+    "1900"
+    "00"
+    "00"  # s23: disposal 1 (do not dispose), delay 25 cs, no transp.
+    "2c"
+    "0000"
+    "0000"
+    "0200"
+    "0200"
+    "00"  # s20 Image Descriptor: whole screen, no local table
     "02"  # s22 LZW Minimum Code Size 2: Clear = 4, End of Information = 5, codes start 3 bits
     # indices 0 1 1 0 -> codes Clear(4) 0 1 1 | 0 EOI(5): the table gains 6, 7, 8 = (1, 0);
     # assigning 8 = 2**3 widens to 4 bits. Packed right to left: 0x050244 -> 44 02 05
-    "03" "440205" "00"
+    "03"
+    "440205"
+    "00"
     # frame 1
-    "21f904" "04" "1900" "00" "00"
-    "2c" "0000" "0000" "0200" "0200" "00"
+    "21f904"
+    "04"
+    "1900"
+    "00"
+    "00"
+    "2c"
+    "0000"
+    "0000"
+    "0200"
+    "0200"
+    "00"
     "02"
     # indices 1 1 1 1 -> Clear 1 6 1 EOI: 6 is read before it is defined (the KwKwK case);
     # after the last 1 the decoder's table reaches 8 = 2**3, so End of Information takes 4
     # bits: 0x538c -> 8c 53
-    "02" "8c53" "00"
+    "02"
+    "8c53"
+    "00"
     "3b"  # s27 Trailer
 )
 BLACK, WHITE = b"\x00\x00\x00", b"\xff\xff\xff"
@@ -83,6 +114,7 @@ def test_golden_file_decodes():
 
 
 # --- LZW --------------------------------------------------------------------------------------
+
 
 def reference_codes(indices, min_code_size):
     """Appendix F as a textbook LZW over tuples, returning ``(code, width)`` pairs.
@@ -143,7 +175,7 @@ def read_codes(data, min_code_size):
     entries = clear + 2
     first = True
     while True:
-        chunk = int.from_bytes(data[pos // 8:pos // 8 + 3], "little")
+        chunk = int.from_bytes(data[pos // 8 : pos // 8 + 3], "little")
         code = (chunk >> pos % 8) & ((1 << width) - 1)
         pos += width
         codes.append(code)
@@ -251,7 +283,7 @@ def test_lzw_long_runs():
     # One colour: each code is one pixel longer than the last (KwKwK every time)
     for n in (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 36, 37, 100, 1000):
         check_lzw([0] * n, 2)
-    for n in (65535 * 3, 10 ** 6):
+    for n in (65535 * 3, 10**6):
         assert _gif.lzw_decode(_gif.lzw_encode(bytes(n), 2), 2, n) == bytes(n)
 
 
@@ -300,6 +332,7 @@ def test_sub_blocks():
 
 # --- Structure of what encode_gif writes ------------------------------------------------------
 
+
 def blocks(gif):
     """Walk a GIF the encoder wrote: yield (kind, offset, fields)."""
     pos = 13
@@ -316,7 +349,7 @@ def blocks(gif):
             while gif[pos]:
                 sizes.append(gif[pos])
                 pos += 1 + gif[pos]
-            yield "app", start, (gif[start + 3:start + 14], gif[start + 14:pos], sizes)
+            yield "app", start, (gif[start + 3 : start + 14], gif[start + 14 : pos], sizes)
             pos += 1
         else:
             assert gif[pos] == 0x2C
@@ -346,7 +379,7 @@ def test_structure_of_a_video():
     assert kinds == ["app"] + ["gce", "image"] * 5
     # NETSCAPE2.0 right after the Global Color Table: sub-block 1, loop count 0 (forever)
     assert found[0][2] == (b"NETSCAPE2.0", b"\x03\x01\x00\x00", [3])
-    assert gif[13 + 3 * 64:13 + 3 * 64 + 19] == _gif.NETSCAPE_LOOP_FOREVER
+    assert gif[13 + 3 * 64 : 13 + 3 * 64 + 19] == _gif.NETSCAPE_LOOP_FOREVER
     for kind, _, fields in found:
         if kind == "gce":
             # 21 F9 04, disposal 1 (do not dispose), no user input, no transparency, 10 cs
@@ -371,8 +404,22 @@ def test_many_colours_in_all_but_few_per_frame_use_local_tables():
 
 # --- Lossless round trips ---------------------------------------------------------------------
 
-SIZES = [(1, 1), (1, 2), (2, 1), (1, 31), (31, 1), (2, 2), (3, 5), (5, 3), (7, 13), (16, 16),
-         (17, 9), (33, 31), (64, 64), (255, 3)]
+SIZES = [
+    (1, 1),
+    (1, 2),
+    (2, 1),
+    (1, 31),
+    (31, 1),
+    (2, 2),
+    (3, 5),
+    (5, 3),
+    (7, 13),
+    (16, 16),
+    (17, 9),
+    (33, 31),
+    (64, 64),
+    (255, 3),
+]
 
 
 @pytest.mark.parametrize("width, height", SIZES)
@@ -412,10 +459,13 @@ def test_bytes_like_frames():
 
 # --- Quantization ---------------------------------------------------------------------------
 
+
 def gradient(width, height, t=0):
-    return b"".join(bytes(((x * 255 // (width - 1) + t) & 255, y * 255 // (height - 1),
-                           (x + y + 3 * t) & 255))
-                    for y in range(height) for x in range(width))
+    return b"".join(
+        bytes(((x * 255 // (width - 1) + t) & 255, y * 255 // (height - 1), (x + y + 3 * t) & 255))
+        for y in range(height)
+        for x in range(width)
+    )
 
 
 def max_error(a, b):
@@ -469,7 +519,7 @@ def test_quantization_is_deterministic_and_order_free():
     frame = random_bytes(rng, 3 * 32 * 32)
     assert encode_gif([frame], 32, 32) == encode_gif([bytes(frame)], 32, 32)
     # the palette depends on the multiset of colours only
-    pixels = [frame[i:i + 3] for i in range(0, len(frame), 3)]
+    pixels = [frame[i : i + 3] for i in range(0, len(frame), 3)]
     rng.shuffle(pixels)
     shuffled = b"".join(pixels)
     assert _gif.median_cut(_gif._colours(shuffled)) == _gif.median_cut(_gif._colours(frame))
@@ -477,15 +527,23 @@ def test_quantization_is_deterministic_and_order_free():
 
 def test_quantization_same_bytes_in_every_process():
     # Nothing hashes str/bytes (PYTHONHASHSEED) or uses randomness: two processes agree.
-    code = ("import hashlib, random, sys; from tinytb._gif import encode_gif; "
-            "r = random.Random(8); "
-            "fs = [r.getrandbits(8 * 3 * 900).to_bytes(3 * 900, 'little') for _ in range(2)]; "
-            "print(hashlib.sha256(encode_gif(fs, 30, 30)).hexdigest())")
+    code = (
+        "import hashlib, random, sys; from tinytb._gif import encode_gif; "
+        "r = random.Random(8); "
+        "fs = [r.getrandbits(8 * 3 * 900).to_bytes(3 * 900, 'little') for _ in range(2)]; "
+        "print(hashlib.sha256(encode_gif(fs, 30, 30)).hexdigest())"
+    )
     digests = set()
     for seed in ("0", "1", "12345"):
         env = dict(os.environ, PYTHONHASHSEED=seed)
-        out = subprocess.run([sys.executable, "-c", code], cwd=REPO_ROOT, env=env,
-                             capture_output=True, text=True, timeout=120)
+        out = subprocess.run(
+            [sys.executable, "-c", code],
+            cwd=REPO_ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert out.returncode == 0, out.stderr
         digests.add(out.stdout.strip())
     rng = random.Random(8)
@@ -502,7 +560,7 @@ def test_small_box_median_equals_counter_median(monkeypatch):
     colours = _gif._colours(frame)
     monkeypatch.setattr(_gif, "_SORT_BELOW", 0)
     by_counter = _gif.median_cut(colours)
-    monkeypatch.setattr(_gif, "_SORT_BELOW", 10 ** 9)
+    monkeypatch.setattr(_gif, "_SORT_BELOW", 10**9)
     assert _gif.median_cut(colours) == by_counter
 
 
@@ -538,21 +596,24 @@ def gradient_with_disc(size, frames):
         cx, cy, radius = size * (0.2 + 0.6 * t / frames), size / 2, size / 6
         for y in range(size):
             for x in range(size):
-                if (x - cx) ** 2 + (y - cy) ** 2 < radius ** 2:
-                    frame[(y * size + x) * 3:(y * size + x) * 3 + 3] = bytes((230, 40 + t, 40))
+                if (x - cx) ** 2 + (y - cy) ** 2 < radius**2:
+                    frame[(y * size + x) * 3 : (y * size + x) * 3 + 3] = bytes((230, 40 + t, 40))
         video.append(bytes(frame))
     return video
 
 
 def tables(gif):
     """Each frame's colour table: the global one, or its local one."""
-    global_table = gif[13:13 + (3 << ((gif[10] & 7) + 1))]
+    global_table = gif[13 : 13 + (3 << ((gif[10] & 7) + 1))]
     found = []
     for kind, offset, fields in blocks(gif):
         if kind == "image":
             flags = fields[5]
-            found.append(gif[offset + 10:offset + 10 + (3 << ((flags & 7) + 1))]
-                         if flags & 0x80 else global_table)
+            found.append(
+                gif[offset + 10 : offset + 10 + (3 << ((flags & 7) + 1))]
+                if flags & 0x80
+                else global_table
+            )
     return found
 
 
@@ -565,8 +626,8 @@ def test_static_content_shares_one_palette_and_does_not_flicker():
     decoded = decode_gif(gif)[2]
     for before, after, shown_before, shown_after in zip(video, video[1:], decoded, decoded[1:]):
         for i in range(0, len(before), 3):
-            if before[i:i + 3] == after[i:i + 3]:
-                assert shown_before[i:i + 3] == shown_after[i:i + 3]
+            if before[i : i + 3] == after[i : i + 3]:
+                assert shown_before[i : i + 3] == shown_after[i : i + 3]
     assert max(max_error(a, b) for a, b in zip(decoded, video)) <= 16
 
 
@@ -583,14 +644,21 @@ def test_a_scene_cut_starts_a_new_palette():
     # frame: three tables, the first scene's is global (ties: the earliest), the rest local.
     rng = random.Random(43)
     scene = gradient(32, 32)
-    red = [bytes(b"".join(bytes((200 + rng.randrange(56), rng.randrange(40), rng.randrange(40)))
-                          for _ in range(32 * 32))) for _ in range(3)]
+    red = [
+        bytes(
+            b"".join(
+                bytes((200 + rng.randrange(56), rng.randrange(40), rng.randrange(40)))
+                for _ in range(32 * 32)
+            )
+        )
+        for _ in range(3)
+    ]
     exact = BLACK * (32 * 32)
     video = [scene] * 3 + red + [exact]
     gif = encode_gif(video, 32, 32)
     found = tables(gif)
     assert found[0] == found[1] == found[2] != found[3] == found[4] == found[5] != found[6]
-    assert gif[13:13 + 768] == found[0]
+    assert gif[13 : 13 + 768] == found[0]
     decoded = decode_gif(gif)[2]
     assert decoded[6] == exact and decoded[0] == decoded[1] == decoded[2]
     assert max(max_error(a, b) for a, b in zip(decoded, video)) <= 48
@@ -603,7 +671,7 @@ def test_drifting_colours_get_a_palette_each():
     for t in range(3):
         frame = bytearray(3 * 32 * 32)
         frame[t::3] = bytes(x * 8 for y in range(32) for x in range(32))
-        frame[(t + 1) % 3::3] = bytes(y * 8 for y in range(32) for x in range(32))
+        frame[(t + 1) % 3 :: 3] = bytes(y * 8 for y in range(32) for x in range(32))
         video.append(bytes(frame))
     gif = encode_gif(video, 32, 32)
     assert len(set(tables(gif))) == 3
@@ -628,10 +696,10 @@ def test_a_small_object_keeps_its_colour_and_its_box():
     video = [background] * 6
     frame = bytearray(background)
     for y in range(20, 23):
-        frame[(y * 48 + 20) * 3:(y * 48 + 23) * 3] = b"\xff\x00\xff" * 3
+        frame[(y * 48 + 20) * 3 : (y * 48 + 23) * 3] = b"\xff\x00\xff" * 3
     video[2] = bytes(frame)
     decoded = decode_gif(encode_gif(video, 48, 48))[2]
-    assert decoded[2][(21 * 48 + 21) * 3:(21 * 48 + 22) * 3] == b"\xff\x00\xff"
+    assert decoded[2][(21 * 48 + 21) * 3 : (21 * 48 + 22) * 3] == b"\xff\x00\xff"
     assert max(max_error(a, b) for a, b in zip(decoded, video)) <= 16
 
 
@@ -648,9 +716,24 @@ def test_colour_shape_distance():
 
 # --- Timing and looping ---------------------------------------------------------------------
 
-@pytest.mark.parametrize("fps, delay", [(1, 100), (4, 25), (10, 10), (30, 3), (0.5, 200),
-                                        (60, 2), (24, 4), (25, 4), (40, 2), (200, 1),
-                                        (1000, 1), (0.0016, 62500)])
+
+@pytest.mark.parametrize(
+    "fps, delay",
+    [
+        (1, 100),
+        (4, 25),
+        (10, 10),
+        (30, 3),
+        (0.5, 200),
+        (60, 2),
+        (24, 4),
+        (25, 4),
+        (40, 2),
+        (200, 1),
+        (1000, 1),
+        (0.0016, 62500),
+    ],
+)
 def test_frame_delays(fps, delay):
     # s23 Delay Time in 1/100 s: round(100 / fps) (Python's round: 2.5 -> 2), at least 1
     frames = [BLACK * 4, WHITE * 4, BLACK * 4]
@@ -673,10 +756,14 @@ def test_loop_forever_block():
 
 # --- The decoder on what the encoder never writes ---------------------------------------------
 
+
 def image(left, top, width, height, indices, min_code_size=2, flags=0, table=b""):
-    return (struct.pack("<BHHHHB", 0x2C, left, top, width, height, flags) + table
-            + bytes((min_code_size,)) + _gif.sub_blocks(_gif.lzw_encode(bytes(indices),
-                                                                        min_code_size)))
+    return (
+        struct.pack("<BHHHHB", 0x2C, left, top, width, height, flags)
+        + table
+        + bytes((min_code_size,))
+        + _gif.sub_blocks(_gif.lzw_encode(bytes(indices), min_code_size))
+    )
 
 
 def gce(disposal=0, delay=0, transparent=None):
@@ -696,41 +783,52 @@ def test_decoder_composites_like_a_viewer():
     bg = GREEN * 12
     comment = b"\x21\xfe\x05hello\x00"
     plain_text = b"\x21\x01\x0c" + bytes(12) + b"\x02hi\x00"
-    stream = [header, global_table, comment,
-              # 1: a 2x2 red square at (1, 1), disposal 2, 7 cs
-              gce(2, 7), image(1, 1, 2, 2, [2, 2, 2, 2]),
-              # 2: full screen blue with a transparent (index 0) column 0, disposal 3
-              gce(3, 8, transparent=0), image(0, 0, 4, 3, [0, 3, 3, 3] * 3),
-              # 3: no GCE; 1x1 local-table (white, black) image at (3, 2)
-              image(3, 2, 1, 1, [0], flags=0x80, table=WHITE + BLACK),
-              plain_text,
-              # 4: interlaced 1x3 column at x=0: stored rows 0, 2, 1 (Appendix E order)
-              gce(1, 9), image(0, 0, 1, 3, [2, 3, 1], flags=0x40),
-              b"\x3b"]
+    stream = [
+        header,
+        global_table,
+        comment,
+        # 1: a 2x2 red square at (1, 1), disposal 2, 7 cs
+        gce(2, 7),
+        image(1, 1, 2, 2, [2, 2, 2, 2]),
+        # 2: full screen blue with a transparent (index 0) column 0, disposal 3
+        gce(3, 8, transparent=0),
+        image(0, 0, 4, 3, [0, 3, 3, 3] * 3),
+        # 3: no GCE; 1x1 local-table (white, black) image at (3, 2)
+        image(3, 2, 1, 1, [0], flags=0x80, table=WHITE + BLACK),
+        plain_text,
+        # 4: interlaced 1x3 column at x=0: stored rows 0, 2, 1 (Appendix E order)
+        gce(1, 9),
+        image(0, 0, 1, 3, [2, 3, 1], flags=0x40),
+        b"\x3b",
+    ]
     width, height, frames, delays, loop = decode_gif(b"".join(stream))
     assert (width, height, delays, loop) == (4, 3, [7, 8, 0, 9], None)
     after1 = bytearray(bg)
     for y in (1, 2):
-        after1[(y * 4 + 1) * 3:(y * 4 + 3) * 3] = RED * 2
+        after1[(y * 4 + 1) * 3 : (y * 4 + 3) * 3] = RED * 2
     assert frames[0] == after1
     # the red square is restored to green, then blue drawn except the transparent column
     after2 = (GREEN + BLUE * 3) * 3
     assert frames[1] == after2
     # disposal 3 restores the screen from before image 2 (green, the red already disposed)
     after3 = bytearray(bg)
-    after3[(2 * 4 + 3) * 3:] = WHITE
+    after3[(2 * 4 + 3) * 3 :] = WHITE
     assert frames[2] == after3
     after4 = bytearray(after3)
     for y, colour in enumerate((RED, GREEN, BLUE)):  # rows 0, 2, 1 held 2, 3, 1
-        after4[y * 12:y * 12 + 3] = colour
+        after4[y * 12 : y * 12 + 3] = colour
     assert frames[3] == after4
 
 
 def test_decoder_deinterlaces_every_pass():
     # Appendix E: rows are stored 0, 8, 16, ...; 4, 12, ...; 2, 6, ...; 1, 3, 5, ...
     height = 21
-    order = (list(range(0, height, 8)) + list(range(4, height, 8)) + list(range(2, height, 4))
-             + list(range(1, height, 2)))
+    order = (
+        list(range(0, height, 8))
+        + list(range(4, height, 8))
+        + list(range(2, height, 4))
+        + list(range(1, height, 2))
+    )
     table = b"".join(bytes((v, v, v)) for v in range(0, 256, 8))  # 32 greys
     header = b"GIF89a" + struct.pack("<HHBBB", 1, height, 0x80 | 4, 0, 0) + table
     gif = header + image(0, 0, 1, height, [row for row in order], 5, 0x40) + b"\x3b"
@@ -740,8 +838,16 @@ def test_decoder_deinterlaces_every_pass():
 
 def test_decoder_reads_loop_counts():
     def looped(count, identifier=b"NETSCAPE2.0"):
-        return (GOLDEN_2X2[:19] + b"\x21\xff\x0b" + identifier + b"\x03\x01"
-                + struct.pack("<H", count) + b"\x00" + GOLDEN_2X2[38:])
+        return (
+            GOLDEN_2X2[:19]
+            + b"\x21\xff\x0b"
+            + identifier
+            + b"\x03\x01"
+            + struct.pack("<H", count)
+            + b"\x00"
+            + GOLDEN_2X2[38:]
+        )
+
     assert decode_gif(looped(0))[4] == 0
     assert decode_gif(looped(3))[4] == 3
     assert decode_gif(looped(5, b"ANIMEXTS1.0"))[4] == 5
@@ -776,34 +882,40 @@ def test_bit_flips_raise_decode_error_or_decode():
 
 
 def corrupt(gif, offset, value):
-    return gif[:offset] + bytes((value,)) + gif[offset + 1:]
+    return gif[:offset] + bytes((value,)) + gif[offset + 1 :]
 
 
-@pytest.mark.parametrize("data, offset, message", [
-    (b"", 0, "truncated header"),
-    (b"GIF89b" + GOLDEN_2X2[6:], 0, "not a GIF"),
-    (b"PNG\r\n\x1a" + GOLDEN_2X2[6:], 0, "not a GIF"),
-    (GOLDEN_2X2[:8], 6, "truncated logical screen descriptor"),
-    (corrupt(GOLDEN_2X2, 6, 0), 6, "logical screen is 0x2"),
-    (GOLDEN_2X2[:15], 13, "truncated global color table"),
-    (GOLDEN_2X2[:-1], len(GOLDEN_2X2) - 1, "no Trailer"),
-    (GOLDEN_2X2[:38] + b"\x00" + GOLDEN_2X2[38:], 38, "unknown block introducer 0x00"),
-    (corrupt(GOLDEN_2X2, 40, 5), 38, "graphic control extension with block size 5"),
-    (corrupt(GOLDEN_2X2, 21, 10), 19, "application extension block size 10"),
-    (corrupt(GOLDEN_2X2, 51, 3), 46, "image 3x2 at (0, 0) does not fit the 2x2"),
-    (corrupt(GOLDEN_2X2, 51, 0), 46, "image 0x2 at (0, 0) does not fit"),
-    (corrupt(GOLDEN_2X2, 10, 0x70), 13, "unknown block introducer 0x00"),  # GCT flag cleared
-    # a 2-entry Local Color Table flagged: 6 bytes of table, then 0x21 as the code size
-    (corrupt(GOLDEN_2X2, 55, 0x80), 62, "LZW minimum code size 33"),
-    (corrupt(GOLDEN_2X2, 56, 1), 56, "LZW minimum code size 1"),
-    (corrupt(GOLDEN_2X2, 56, 9), 56, "LZW minimum code size 9"),
-    (corrupt(GOLDEN_2X2, 57, 255), 57, "truncated image data (frame 0): a sub-block of 255 "
-                                       "bytes has 28"),
-    # codes Clear 7: 7 is the first code after Clear, before any entry exists
-    (corrupt(GOLDEN_2X2, 58, 0x7C), 58, "LZW code 7 is not in the table (next free code 6)"),
-    # codes Clear 0 1 1 End: three pixels of four
-    (corrupt(GOLDEN_2X2, 59, 0x52), 61, "image data ends after 3 of 4 pixels"),
-])
+@pytest.mark.parametrize(
+    "data, offset, message",
+    [
+        (b"", 0, "truncated header"),
+        (b"GIF89b" + GOLDEN_2X2[6:], 0, "not a GIF"),
+        (b"PNG\r\n\x1a" + GOLDEN_2X2[6:], 0, "not a GIF"),
+        (GOLDEN_2X2[:8], 6, "truncated logical screen descriptor"),
+        (corrupt(GOLDEN_2X2, 6, 0), 6, "logical screen is 0x2"),
+        (GOLDEN_2X2[:15], 13, "truncated global color table"),
+        (GOLDEN_2X2[:-1], len(GOLDEN_2X2) - 1, "no Trailer"),
+        (GOLDEN_2X2[:38] + b"\x00" + GOLDEN_2X2[38:], 38, "unknown block introducer 0x00"),
+        (corrupt(GOLDEN_2X2, 40, 5), 38, "graphic control extension with block size 5"),
+        (corrupt(GOLDEN_2X2, 21, 10), 19, "application extension block size 10"),
+        (corrupt(GOLDEN_2X2, 51, 3), 46, "image 3x2 at (0, 0) does not fit the 2x2"),
+        (corrupt(GOLDEN_2X2, 51, 0), 46, "image 0x2 at (0, 0) does not fit"),
+        (corrupt(GOLDEN_2X2, 10, 0x70), 13, "unknown block introducer 0x00"),  # GCT flag cleared
+        # a 2-entry Local Color Table flagged: 6 bytes of table, then 0x21 as the code size
+        (corrupt(GOLDEN_2X2, 55, 0x80), 62, "LZW minimum code size 33"),
+        (corrupt(GOLDEN_2X2, 56, 1), 56, "LZW minimum code size 1"),
+        (corrupt(GOLDEN_2X2, 56, 9), 56, "LZW minimum code size 9"),
+        (
+            corrupt(GOLDEN_2X2, 57, 255),
+            57,
+            "truncated image data (frame 0): a sub-block of 255 bytes has 28",
+        ),
+        # codes Clear 7: 7 is the first code after Clear, before any entry exists
+        (corrupt(GOLDEN_2X2, 58, 0x7C), 58, "LZW code 7 is not in the table (next free code 6)"),
+        # codes Clear 0 1 1 End: three pixels of four
+        (corrupt(GOLDEN_2X2, 59, 0x52), 61, "image data ends after 3 of 4 pixels"),
+    ],
+)
 def test_corrupt_inputs(data, offset, message):
     with pytest.raises(DecodeError) as info:
         decode_gif(data)
@@ -827,26 +939,30 @@ def test_decode_rejects_non_bytes():
 
 # --- Arguments --------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("args, kwargs, error, message", [
-    (([], 1, 1), {}, ValueError, "frames is empty"),
-    (([b"\x00" * 5], 1, 2), {}, ValueError, "frames[0] has 5 bytes; width=1 x height=2"),
-    (([b"\x00" * 6, b"\x00" * 7], 1, 2), {}, ValueError, "frames[1] has 7 bytes"),
-    (([b"\x00" * 3], 0, 1), {}, ValueError, "width must be between 1 and 65535"),
-    (([b"\x00" * 3], 1, 65536), {}, ValueError, "height must be between 1 and 65535"),
-    (([b"\x00" * 3], -1, 1), {}, ValueError, "width"),
-    (([b"\x00" * 3], 1, 1), {"fps": 0}, ValueError, "fps must be a positive"),
-    (([b"\x00" * 3], 1, 1), {"fps": -4}, ValueError, "fps must be a positive"),
-    (([b"\x00" * 3], 1, 1), {"fps": float("nan")}, ValueError, "fps must be a positive"),
-    (([b"\x00" * 3], 1, 1), {"fps": float("inf")}, ValueError, "fps must be a positive"),
-    (([b"\x00" * 3], 1, 1), {"fps": 0.001}, ValueError, "over the GIF maximum of 65535 cs"),
-    (([b"\x00" * 3], 1.0, 1), {}, TypeError, "width must be an int"),
-    (([b"\x00" * 3], 1, True), {}, TypeError, "height must be an int"),
-    (([b"\x00" * 3], 1, 1), {"fps": "4"}, TypeError, "fps must be a number"),
-    ((b"\x00" * 3, 1, 1), {}, TypeError, "not a single bytes"),
-    ((None, 1, 1), {}, TypeError, "frames must be a list"),
-    (([[0, 0, 0]], 1, 1), {}, TypeError, "frames[0] must be a bytes-like object"),
-    (([memoryview(bytes(12)).cast("I")], 1, 1), {}, ValueError, "frames[0] must hold 8-bit"),
-])
+
+@pytest.mark.parametrize(
+    "args, kwargs, error, message",
+    [
+        (([], 1, 1), {}, ValueError, "frames is empty"),
+        (([b"\x00" * 5], 1, 2), {}, ValueError, "frames[0] has 5 bytes; width=1 x height=2"),
+        (([b"\x00" * 6, b"\x00" * 7], 1, 2), {}, ValueError, "frames[1] has 7 bytes"),
+        (([b"\x00" * 3], 0, 1), {}, ValueError, "width must be between 1 and 65535"),
+        (([b"\x00" * 3], 1, 65536), {}, ValueError, "height must be between 1 and 65535"),
+        (([b"\x00" * 3], -1, 1), {}, ValueError, "width"),
+        (([b"\x00" * 3], 1, 1), {"fps": 0}, ValueError, "fps must be a positive"),
+        (([b"\x00" * 3], 1, 1), {"fps": -4}, ValueError, "fps must be a positive"),
+        (([b"\x00" * 3], 1, 1), {"fps": float("nan")}, ValueError, "fps must be a positive"),
+        (([b"\x00" * 3], 1, 1), {"fps": float("inf")}, ValueError, "fps must be a positive"),
+        (([b"\x00" * 3], 1, 1), {"fps": 0.001}, ValueError, "over the GIF maximum of 65535 cs"),
+        (([b"\x00" * 3], 1.0, 1), {}, TypeError, "width must be an int"),
+        (([b"\x00" * 3], 1, True), {}, TypeError, "height must be an int"),
+        (([b"\x00" * 3], 1, 1), {"fps": "4"}, TypeError, "fps must be a number"),
+        ((b"\x00" * 3, 1, 1), {}, TypeError, "not a single bytes"),
+        ((None, 1, 1), {}, TypeError, "frames must be a list"),
+        (([[0, 0, 0]], 1, 1), {}, TypeError, "frames[0] must be a bytes-like object"),
+        (([memoryview(bytes(12)).cast("I")], 1, 1), {}, ValueError, "frames[0] must hold 8-bit"),
+    ],
+)
 def test_argument_errors(args, kwargs, error, message):
     with pytest.raises(error) as info:
         encode_gif(*args, **kwargs)
@@ -855,12 +971,14 @@ def test_argument_errors(args, kwargs, error, message):
 
 def test_decoder_refuses_a_huge_screen_without_allocating_it():
     import struct
+
     header = b"GIF89a" + struct.pack("<HHBBB", 65535, 65535, 0, 0, 0) + b";"
     with pytest.raises(DecodeError, match="over this decoder"):
         _gif.decode_gif(header)
 
 
 # --- Decoder limits ---------------------------------------------------------------------------
+
 
 def tiny_frames_gif(width, height, count):
     """A screen of ``width`` x ``height`` and ``count`` images of 1x1 pixel, 16 bytes each:
@@ -880,8 +998,10 @@ def test_many_tiny_frames_are_refused_before_the_output_passes_max_pixels():
         decode_gif(gif)
     assert info.value.section == "image descriptor (frame 16)"
     assert info.value.offset == 19 + 16 * 15
-    assert "would make 17 frames of 4096x4096 pixels, over the decoder's limit of " \
-           "268435456 pixels in all (max_pixels)" in info.value.msg
+    assert (
+        "would make 17 frames of 4096x4096 pixels, over the decoder's limit of "
+        "268435456 pixels in all (max_pixels)" in info.value.msg
+    )
 
 
 def test_max_pixels_bounds_frames_times_screen():
@@ -900,13 +1020,22 @@ def test_max_pixels_bounds_frames_times_screen():
 def fuzz_seeds():
     """Small valid GIFs exercising every block the decoder reads."""
     header = b"GIF87a" + struct.pack("<HHBBB", 4, 3, 0x80 | 1, 1, 0)
-    composite = b"".join([
-        header, BLACK + GREEN + RED + BLUE, b"\x21\xfe\x05hello\x00",
-        gce(2, 7), image(1, 1, 2, 2, [2, 2, 2, 2]),
-        gce(3, 8, transparent=0), image(0, 0, 4, 3, [0, 3, 3, 3] * 3),
-        image(3, 2, 1, 1, [0], flags=0x80, table=WHITE + BLACK),
-        b"\x21\x01\x0c" + bytes(12) + b"\x02hi\x00",
-        gce(1, 9), image(0, 0, 1, 3, [2, 3, 1], flags=0x40), b"\x3b"])
+    composite = b"".join(
+        [
+            header,
+            BLACK + GREEN + RED + BLUE,
+            b"\x21\xfe\x05hello\x00",
+            gce(2, 7),
+            image(1, 1, 2, 2, [2, 2, 2, 2]),
+            gce(3, 8, transparent=0),
+            image(0, 0, 4, 3, [0, 3, 3, 3] * 3),
+            image(3, 2, 1, 1, [0], flags=0x80, table=WHITE + BLACK),
+            b"\x21\x01\x0c" + bytes(12) + b"\x02hi\x00",
+            gce(1, 9),
+            image(0, 0, 1, 3, [2, 3, 1], flags=0x40),
+            b"\x3b",
+        ]
+    )
     rng = random.Random(5)
     noise = [random_bytes(rng, 6 * 5 * 3) for _ in range(3)]
     return [GOLDEN_2X2, SMALL, composite, encode_gif(noise, 6, 5)]
@@ -918,10 +1047,11 @@ def mutate(rng, gif):
     out = bytearray(gif)
     if how == 0:
         for _ in range(rng.randint(1, 4)):
-            out[rng.randrange(len(out))] = rng.choice((0, 1, 0x21, 0x2C, 0x3B, 0xFF,
-                                                       rng.randrange(256)))
+            out[rng.randrange(len(out))] = rng.choice(
+                (0, 1, 0x21, 0x2C, 0x3B, 0xFF, rng.randrange(256))
+            )
     elif how == 1:
-        del out[rng.randrange(len(out)):]
+        del out[rng.randrange(len(out)) :]
     elif how == 2:
         at = rng.randrange(len(out) + 1)
         out[at:at] = random_bytes(rng, rng.randint(1, 8))

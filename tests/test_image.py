@@ -47,15 +47,18 @@ def test_as_array_kinds():
     assert _arrays.as_array(True, "x").dtype == "bool"
 
 
-@pytest.mark.parametrize("value,error,match", [
-    ([[1, 2], [3]], ValueError, "ragged"),
-    ([["a"]], TypeError, "elements must be numbers"),
-    ([[300]], ValueError, "0..255"),
-    ([[-1]], ValueError, "0..255"),
-    ("img", TypeError, "must be an array"),
-    (object(), TypeError, "must be an array"),
-    (Interface(b"", "<c16", (0,)), TypeError, "unsupported element type"),
-])
+@pytest.mark.parametrize(
+    "value,error,match",
+    [
+        ([[1, 2], [3]], ValueError, "ragged"),
+        ([["a"]], TypeError, "elements must be numbers"),
+        ([[300]], ValueError, "0..255"),
+        ([[-1]], ValueError, "0..255"),
+        ("img", TypeError, "must be an array"),
+        (object(), TypeError, "must be an array"),
+        (Interface(b"", "<c16", (0,)), TypeError, "unsupported element type"),
+    ],
+)
 def test_as_array_errors_name_the_argument(value, error, match):
     with pytest.raises(error, match=match) as info:
         _arrays.as_array(value, "img_tensor")
@@ -63,8 +66,9 @@ def test_as_array_errors_name_the_argument(value, error, match):
 
 
 def test_scaling_follows_pytorch():
-    floats = _arrays.as_array([0.0, 0.5, 1.0, -0.1, 1.2, float("nan"), float("inf"),
-                               float("-inf"), 0.999], "x")
+    floats = _arrays.as_array(
+        [0.0, 0.5, 1.0, -0.1, 1.2, float("nan"), float("inf"), float("-inf"), 0.999], "x"
+    )
     # x.astype(float32) * 255, clip, truncate
     # (docs/pytorch-writer.md 3.1: 0.5 -> 127, -0.1 -> 0, 1.2 -> 255)
     assert list(_image.to_uint8(floats)) == [0, 127, 255, 0, 255, 0, 255, 0, 254]
@@ -79,11 +83,12 @@ def test_scaling_follows_pytorch():
 def test_float64_input_is_rounded_to_float32_first():
     # PyTorch: tensor.astype(np.float32) * 255. 1 - 2**-30 is 1.0 in float32 (pixel 255); in
     # float64 it would give 254.
-    y = 1.0 - 2.0 ** -30
+    y = 1.0 - 2.0**-30
     assert int(y * 255.0) == 254
     assert _image.to_uint8(_arrays.Array("float64", (1,), [y])) == bytes([255])
-    assert _image.to_uint8(_arrays.Array("float64", (2,), [0.5019607843137255, 1e300])) \
-        == bytes([128, 255])
+    assert _image.to_uint8(_arrays.Array("float64", (2,), [0.5019607843137255, 1e300])) == bytes(
+        [128, 255]
+    )
 
 
 def test_layouts():
@@ -133,14 +138,17 @@ def test_transpose_matches_index_arithmetic():
     assert out == bytes(expected)
 
 
-@pytest.mark.parametrize("value,fmt,match", [
-    ([[[1]]], "CHWW", "repeats a letter"),
-    ([[[1]]], "CCH", "repeats a letter"),
-    ([[[1]]], "XYZ", "order of HW, CHW or NCHW"),
-    ([[1, 2]], "CHW", "does not match"),
-    ([[[]]], "CHW", "empty"),
-    ([[[1] * 5]], "HWC", "5 channels"),
-])
+@pytest.mark.parametrize(
+    "value,fmt,match",
+    [
+        ([[[1]]], "CHWW", "repeats a letter"),
+        ([[[1]]], "CCH", "repeats a letter"),
+        ([[[1]]], "XYZ", "order of HW, CHW or NCHW"),
+        ([[1, 2]], "CHW", "does not match"),
+        ([[[]]], "CHW", "empty"),
+        ([[[1] * 5]], "HWC", "5 channels"),
+    ],
+)
 def test_bad_shapes_and_formats(value, fmt, match):
     with pytest.raises(ValueError, match=match):
         _image.image_hwc(value, fmt)
@@ -191,6 +199,7 @@ def test_normalised_8bit_images_take_the_level_path_and_agree_with_the_general_o
 
 # -- size limits: checked before the pixels are allocated ---------------------------------------
 
+
 class _NoData(FakeArray):
     def tolist(self):
         raise AssertionError("pixels were read before the size was checked")
@@ -204,8 +213,7 @@ def test_check_pixels():
 
 def _declared(monkeypatch, shape):
     # an input of this shape, under the array limit, whose pixels must not be touched
-    monkeypatch.setattr(_image, "as_array", lambda value, name: _arrays.Array(
-        "uint8", shape, None))
+    monkeypatch.setattr(_image, "as_array", lambda value, name: _arrays.Array("uint8", shape, None))
     monkeypatch.setattr(_image, "to_uint8", _NoData.tolist)
 
 

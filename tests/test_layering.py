@@ -24,8 +24,17 @@ ALLOWED = {
     "_fast": {"_messages", "_crc32c", "_record", "_wire"},
     "_event_file": {"_files", "_messages", "_record"},
     "_files": set(),
-    "summary": {"_arrays", "_audio", "_convert", "_draw", "_histogram", "_image", "_messages",
-                "_pr_curve", "_tensor"},
+    "summary": {
+        "_arrays",
+        "_audio",
+        "_convert",
+        "_draw",
+        "_histogram",
+        "_image",
+        "_messages",
+        "_pr_curve",
+        "_tensor",
+    },
     "_audio": {"_arrays", "_convert"},
     "_arrays": set(),
     "_image": {"_arrays", "_draw", "_gif", "_png"},
@@ -39,8 +48,21 @@ ALLOWED = {
     "_onnx": {"_messages", "_text_format", "errors"},
     "_projector": {"_arrays", "_image", "_png", "_text_format"},
     "_text_format": {"_wire"},
-    "writer": {"_arrays", "_convert", "_event_file", "_files", "_graph", "_messages", "_onnx",
-               "_projector", "summary", "_fast", "_record", "_torch_graph", "_wire"},
+    "writer": {
+        "_arrays",
+        "_convert",
+        "_event_file",
+        "_files",
+        "_graph",
+        "_messages",
+        "_onnx",
+        "_projector",
+        "summary",
+        "_fast",
+        "_record",
+        "_torch_graph",
+        "_wire",
+    },
     "reader": {"_messages", "_record", "_tensor", "errors"},
     "__init__": {"errors", "writer"},
     "_demo": {"writer"},
@@ -70,15 +92,17 @@ def imports(module):
                 names -= CALLER_LIBRARIES
             absolute.update(names)
         elif isinstance(node, ast.ImportFrom):
-            if not node.level and id(node) in in_function \
-                    and node.module.split(".")[0] in CALLER_LIBRARIES:
+            if (
+                not node.level
+                and id(node) in in_function
+                and node.module.split(".")[0] in CALLER_LIBRARIES
+            ):
                 continue
             if node.level:
                 if node.module:
                     relative.add(node.module.split(".")[0])
                 else:  # from . import x: x is a module, or a name from __init__
-                    relative.update(a.name if a.name in ALLOWED else "__init__"
-                                    for a in node.names)
+                    relative.update(a.name if a.name in ALLOWED else "__init__" for a in node.names)
             else:
                 absolute.add(node.module.split(".")[0])
     return absolute, relative, tree
@@ -102,29 +126,57 @@ def test_stdlib_only_and_layers(module):
 
 
 def run(code, *flags):
-    return subprocess.run([sys.executable] + list(flags) + ["-c", code], cwd=ROOT,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable] + list(flags) + ["-c", code],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_import_is_light():
     # No heavy or optional modules at import: numbers are in bench/, this checks the cause.
-    out = run("import sys; before = set(sys.modules); import tinytb; "
-              "print(' '.join(sorted(set(sys.modules) - before)))")
+    out = run(
+        "import sys; before = set(sys.modules); import tinytb; "
+        "print(' '.join(sorted(set(sys.modules) - before)))"
+    )
     assert out.returncode == 0, out.stderr
     loaded = set(out.stdout.split())
     assert "tinytb.writer" in loaded
-    for heavy in ("numpy", "torch", "google", "socket", "json", "datetime", "zlib", "wave",
-                  "tinytb.reader", "queue", "multiprocessing", "matplotlib", "tinytb._png",
-                  "tinytb._gif", "tinytb._draw"):
+    for heavy in (
+        "numpy",
+        "torch",
+        "google",
+        "socket",
+        "json",
+        "datetime",
+        "zlib",
+        "wave",
+        "tinytb.reader",
+        "queue",
+        "multiprocessing",
+        "matplotlib",
+        "tinytb._png",
+        "tinytb._gif",
+        "tinytb._draw",
+    ):
         assert heavy not in loaded, heavy
 
 
 def test_works_without_site_packages(tmp_path):
-    code = ("import tinytb, tinytb.reader as r, os, sys; assert 'site' not in sys.modules; "
-            "w = tinytb.SummaryWriter(sys.argv[1]); w.add_scalar('a', 1.0, 1); w.close(); "
-            "f = r.event_files(sys.argv[1])['.'][0]; print(r.scalars(f))")
-    out = subprocess.run([sys.executable, "-S", "-c", code, str(tmp_path)], cwd=ROOT,
-                         capture_output=True, text=True, timeout=120)
+    code = (
+        "import tinytb, tinytb.reader as r, os, sys; assert 'site' not in sys.modules; "
+        "w = tinytb.SummaryWriter(sys.argv[1]); w.add_scalar('a', 1.0, 1); w.close(); "
+        "f = r.event_files(sys.argv[1])['.'][0]; print(r.scalars(f))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-S", "-c", code, str(tmp_path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[(1, 'a', 1.0)]"
 

@@ -21,8 +21,14 @@ PROG = "python -m tinytb"
 
 
 def tinytb_cli(*args, **kwargs):
-    return subprocess.run([sys.executable, "-m", "tinytb"] + [str(a) for a in args], cwd=ROOT,
-                          capture_output=True, text=True, timeout=120, **kwargs)
+    return subprocess.run(
+        [sys.executable, "-m", "tinytb"] + [str(a) for a in args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        **kwargs,
+    )
 
 
 def event_file(logdir, scalars=3):
@@ -39,6 +45,7 @@ def record_offsets(path):
 
 # -- demo ------------------------------------------------------------------------------------
 
+
 def test_demo_writes_every_implemented_kind(tmp_path):
     out = tinytb_cli("demo", tmp_path / "demo")
     assert out.returncode == 0, out.stderr
@@ -51,12 +58,27 @@ def test_demo_writes_every_implemented_kind(tmp_path):
     tags = {v.tag for v in values}
     # one tag of every dashboard: scalars, text, tensor, custom scalars, images, video, audio,
     # histograms, PR curves, mesh, hparams
-    assert {"loss/train", "loss/valid", "lr", "about/text_summary", "notes/text_summary",
-            "tensor/ramp", "custom_scalars__config__", "images/gradient", "images/boxes",
-            "video/orbit", "audio/chirp", "weights/layer1", "pr/classifier",
-            "mesh/octahedron_VERTEX", "mesh/octahedron_FACE", "mesh/octahedron_COLOR",
-            "_hparams_/experiment", "_hparams_/session_start_info",
-            "_hparams_/session_end_info"} <= tags
+    assert {
+        "loss/train",
+        "loss/valid",
+        "lr",
+        "about/text_summary",
+        "notes/text_summary",
+        "tensor/ramp",
+        "custom_scalars__config__",
+        "images/gradient",
+        "images/boxes",
+        "video/orbit",
+        "audio/chirp",
+        "weights/layer1",
+        "pr/classifier",
+        "mesh/octahedron_VERTEX",
+        "mesh/octahedron_FACE",
+        "mesh/octahedron_COLOR",
+        "_hparams_/experiment",
+        "_hparams_/session_start_info",
+        "_hparams_/session_end_info",
+    } <= tags
     kinds = {name for v in values for name, _ in v.fields() if name not in ("tag", "metadata")}
     assert kinds == {"simple_value", "tensor", "image", "audio", "histo"}
     steps = [s for s, t, _ in reader.scalars(runs["."][0]) if t == "loss/train"]
@@ -64,10 +86,15 @@ def test_demo_writes_every_implemented_kind(tmp_path):
     (graph,) = [e.graph_def for e in events if e.graph_def]  # the graphs dashboard
     assert len(_messages.GRAPH_DEF.decode(graph).node) == 7
     for trial in ("trial-lr0.3", "trial-lr0.03"):
-        trial_tags = {v.tag for e in reader.read_events(runs[trial][0]) if e.summary
-                      for v in e.summary.value}
-        assert trial_tags == {"loss/valid", "_hparams_/experiment",
-                              "_hparams_/session_start_info", "_hparams_/session_end_info"}
+        trial_tags = {
+            v.tag for e in reader.read_events(runs[trial][0]) if e.summary for v in e.summary.value
+        }
+        assert trial_tags == {
+            "loss/valid",
+            "_hparams_/experiment",
+            "_hparams_/session_start_info",
+            "_hparams_/session_end_info",
+        }
     # the projector's files
     with open(tmp_path / "demo" / "projector_config.pbtxt", encoding="utf-8") as f:
         config = f.read()
@@ -80,8 +107,10 @@ def test_demo_refuses_a_folder_that_is_not_empty_unless_forced(tmp_path):
     (tmp_path / "notes.txt").write_text("mine")
     out = tinytb_cli("demo", tmp_path)
     assert (out.returncode, out.stdout) == (1, "")
-    assert out.stderr == ("tinytb: %s is not empty: another demo run there would double every "
-                          "curve (choose a new folder, or pass --force)\n" % tmp_path)
+    assert out.stderr == (
+        "tinytb: %s is not empty: another demo run there would double every "
+        "curve (choose a new folder, or pass --force)\n" % tmp_path
+    )
     assert reader.event_files(tmp_path) == {}
     out = tinytb_cli("demo", tmp_path, "--force")
     assert out.returncode == 0, out.stderr
@@ -94,15 +123,19 @@ def test_demo_into_a_file_or_below_one_is_one_line(tmp_path):
     out = tinytb_cli("demo", tmp_path / "f")
     assert (out.returncode, out.stdout) == (1, "")
     assert out.stderr == "tinytb: cannot write the demo run: not a directory: %s\n" % (
-        tmp_path / "f")
+        tmp_path / "f"
+    )
     out = tinytb_cli("demo", tmp_path / "f" / "run")
     assert (out.returncode, out.stdout) == (1, "")
     assert out.stderr == "tinytb: cannot write the demo run: not a directory: %s\n" % (
-        tmp_path / "f" / "run")
+        tmp_path / "f" / "run"
+    )
 
 
-@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() == 0,
-                    reason="needs POSIX permissions that bind (root writes anywhere)")
+@pytest.mark.skipif(
+    not hasattr(os, "geteuid") or os.geteuid() == 0,
+    reason="needs POSIX permissions that bind (root writes anywhere)",
+)
 def test_demo_into_a_read_only_folder_is_one_line(tmp_path):
     os.chmod(tmp_path, 0o500)
     try:
@@ -111,22 +144,26 @@ def test_demo_into_a_read_only_folder_is_one_line(tmp_path):
         os.chmod(tmp_path, 0o700)
     assert (out.returncode, out.stdout) == (1, "")
     assert out.stderr == "tinytb: cannot write the demo run: permission denied: %s\n" % (
-        tmp_path / "run")
+        tmp_path / "run"
+    )
 
 
 def test_demo_write_errors_are_one_line(monkeypatch, capsys, tmp_path):
     # Whatever user can run this (root included), an OSError from the writer is reported so.
     def unwritable(logdir):
         raise PermissionError(13, "Permission denied", logdir)
+
     monkeypatch.setattr(cli, "demo", unwritable)
     assert cli.main(["demo", str(tmp_path / "run")]) == 1
     captured = capsys.readouterr()
     assert captured.out == ""
     assert captured.err == "tinytb: cannot write the demo run: permission denied: %s\n" % (
-        tmp_path / "run")
+        tmp_path / "run"
+    )
 
 
 # -- dump: output --------------------------------------------------------------------------
+
 
 def test_dump_prints_offsets_and_values(tmp_path, capsys):
     with SummaryWriter(tmp_path) as w:
@@ -169,8 +206,12 @@ def test_dump_of_a_directory_shows_every_run_and_decodes_plugin_data(tmp_path, c
 
 def test_dump_shows_graph_nodes_and_run_metadata(tmp_path, capsys):
     fw = FileWriter(tmp_path)
-    fw.add_graph((_messages.graph_def([_messages.node_def("net/fc", "Linear", ["x"])], 22),
-                  _messages.run_metadata(["/device:CPU:0"])))
+    fw.add_graph(
+        (
+            _messages.graph_def([_messages.node_def("net/fc", "Linear", ["x"])], 22),
+            _messages.run_metadata(["/device:CPU:0"]),
+        )
+    )
     fw.close()
     assert cli.main(["dump", str(tmp_path)]) == 0
     text = capsys.readouterr().out
@@ -181,22 +222,27 @@ def test_dump_shows_graph_nodes_and_run_metadata(tmp_path, capsys):
 
 # -- dump: errors ----------------------------------------------------------------------------
 
+
 def test_dump_of_a_file_that_is_not_an_event_file(tmp_path):
     out = tinytb_cli("dump", "README.md")
     assert (out.returncode, out.stdout) == (1, "")
-    assert out.stderr == ("tinytb: not an event file: README.md (its first record's length "
-                          "checksum does not match)\n")
+    assert out.stderr == (
+        "tinytb: not an event file: README.md (its first record's length checksum does not match)\n"
+    )
     # a valid TFRecord whose payload is no Event (a field header with no value)
     (tmp_path / "records").write_bytes(frame(b"\x08"))
     out = tinytb_cli("dump", tmp_path / "records")
     assert (out.returncode, out.stdout) == (1, "")
-    assert out.stderr.startswith("tinytb: not an event file: %s (its first record is not an "
-                                 "Event message: " % (tmp_path / "records"))
+    assert out.stderr.startswith(
+        "tinytb: not an event file: %s (its first record is not an "
+        "Event message: " % (tmp_path / "records")
+    )
     assert out.stderr.count("\n") == 1
 
 
-@pytest.mark.parametrize("flip, what", [(12 + 3, "data checksum mismatch"),
-                                        (2, "length checksum mismatch")])
+@pytest.mark.parametrize(
+    "flip, what", [(12 + 3, "data checksum mismatch"), (2, "length checksum mismatch")]
+)
 def test_dump_of_a_corrupt_record_names_file_byte_and_record(tmp_path, flip, what):
     path = event_file(tmp_path, scalars=12)
     offsets = record_offsets(path)
@@ -208,7 +254,10 @@ def test_dump_of_a_corrupt_record_names_file_byte_and_record(tmp_path, flip, wha
     out = tinytb_cli("dump", path)
     assert out.returncode == 1
     assert out.stderr == "tinytb: corrupt event file: %s: %s at byte %d (record 12)\n" % (
-        path, what, offsets[11])
+        path,
+        what,
+        offsets[11],
+    )
     # the 11 good records before it are shown
     assert out.stdout.count("wall_time=") == 11, out.stdout
 
@@ -233,8 +282,10 @@ def test_dump_of_a_directory_names_the_bad_file(tmp_path):
         f.write(data)
     out = tinytb_cli("dump", tmp_path)
     assert out.returncode == 1
-    assert out.stderr == ("tinytb: corrupt event file: %s: data checksum mismatch at byte %d "
-                          "(record 4)\n" % (path, last))
+    assert out.stderr == (
+        "tinytb: corrupt event file: %s: data checksum mismatch at byte %d "
+        "(record 4)\n" % (path, last)
+    )
 
 
 def test_dump_of_a_missing_path(tmp_path):
@@ -253,22 +304,33 @@ def test_dump_of_a_folder_without_event_files(tmp_path):
     (tmp_path / "notes.txt").write_text("")
     out = tinytb_cli("dump", tmp_path)
     assert (out.returncode, out.stdout) == (1, "")
-    assert out.stderr == ("tinytb: no event files under %s (their names contain 'tfevents')\n"
-                          % tmp_path)
+    assert out.stderr == (
+        "tinytb: no event files under %s (their names contain 'tfevents')\n" % tmp_path
+    )
 
 
-@pytest.mark.parametrize("error, message", [
-    (FileNotFoundError(2, "No such file or directory", "a/b"), "no such file or directory: a/b"),
-    (IsADirectoryError(21, "Is a directory", "a/b"), "a directory where a file is expected: a/b"),
-    (NotADirectoryError(20, "Not a directory", "a/b"), "not a directory: a/b"),
-    (PermissionError(13, "Permission denied", "a/b"), "permission denied: a/b"),
-    (OSError(5, "Input/output error", "a/b"), "a/b: input/output error"),
-])
+@pytest.mark.parametrize(
+    "error, message",
+    [
+        (
+            FileNotFoundError(2, "No such file or directory", "a/b"),
+            "no such file or directory: a/b",
+        ),
+        (
+            IsADirectoryError(21, "Is a directory", "a/b"),
+            "a directory where a file is expected: a/b",
+        ),
+        (NotADirectoryError(20, "Not a directory", "a/b"), "not a directory: a/b"),
+        (PermissionError(13, "Permission denied", "a/b"), "permission denied: a/b"),
+        (OSError(5, "Input/output error", "a/b"), "a/b: input/output error"),
+    ],
+)
 def test_os_errors_are_one_line(monkeypatch, capsys, tmp_path, error, message):
     event_file(tmp_path)
 
     def failing(path, out):
         raise error
+
     monkeypatch.setattr(cli, "dump", failing)
     assert cli.main(["dump", str(tmp_path)]) == 1
     assert capsys.readouterr().err == "tinytb: %s\n" % message
@@ -280,6 +342,7 @@ def test_unknown_errors_are_not_hidden(monkeypatch, tmp_path):
 
     def buggy(path, out):
         raise ZeroDivisionError("bug")
+
     monkeypatch.setattr(cli, "dump", buggy)
     with pytest.raises(ZeroDivisionError):
         cli.main(["dump", str(tmp_path)])
@@ -287,12 +350,18 @@ def test_unknown_errors_are_not_hidden(monkeypatch, tmp_path):
 
 # -- closed pipe, Ctrl-C ---------------------------------------------------------------------
 
+
 def test_a_closed_pipe_ends_quietly(tmp_path):
     event_file(tmp_path, scalars=3000)  # ~250 kB of dump: more than a pipe holds
-    dump = subprocess.Popen([sys.executable, "-m", "tinytb", "dump", str(tmp_path)], cwd=ROOT,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    head = subprocess.Popen([sys.executable, "-c", "import sys; sys.stdin.readline()"],
-                            stdin=dump.stdout)
+    dump = subprocess.Popen(
+        [sys.executable, "-m", "tinytb", "dump", str(tmp_path)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    head = subprocess.Popen(
+        [sys.executable, "-c", "import sys; sys.stdin.readline()"], stdin=dump.stdout
+    )
     dump.stdout.close()  # only head reads it now
     assert head.wait(timeout=60) == 0
     stderr = dump.communicate(timeout=60)[1]
@@ -304,8 +373,12 @@ def test_a_closed_pipe_ends_quietly(tmp_path):
 def test_ctrl_c_exits_130_without_a_traceback(tmp_path):
     fifo = tmp_path / "events.out.tfevents.fifo"
     os.mkfifo(fifo)
-    proc = subprocess.Popen([sys.executable, "-m", "tinytb", "dump", str(fifo)], cwd=ROOT,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tinytb", "dump", str(fifo)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     # Opening the writing end returns once dump has opened the reading end: it then waits in
     # read() for the end of the file, which never comes before the SIGINT.
     with open(fifo, "wb") as writer:
@@ -318,6 +391,7 @@ def test_ctrl_c_exits_130_without_a_traceback(tmp_path):
 def test_keyboard_interrupt_anywhere_in_a_command(monkeypatch, capsys, tmp_path):
     def interrupted(logdir):
         raise KeyboardInterrupt
+
     monkeypatch.setattr(cli, "demo", interrupted)
     assert cli.main(["demo", str(tmp_path / "run")]) == 130
     assert capsys.readouterr() == ("", "")
@@ -325,11 +399,14 @@ def test_keyboard_interrupt_anywhere_in_a_command(monkeypatch, capsys, tmp_path)
 
 # -- usage -----------------------------------------------------------------------------------
 
+
 def test_no_command_prints_usage_to_stderr_and_exits_2():
     out = tinytb_cli()
     assert (out.returncode, out.stdout) == (2, "")
-    assert out.stderr == ("usage: %s [-h] [--version] COMMAND ...\n%s: error: choose a command: "
-                          "demo or dump (see %s --help)\n" % (PROG, PROG, PROG))
+    assert out.stderr == (
+        "usage: %s [-h] [--version] COMMAND ...\n%s: error: choose a command: "
+        "demo or dump (see %s --help)\n" % (PROG, PROG, PROG)
+    )
 
 
 def test_wrong_usage_exits_2():
@@ -342,8 +419,7 @@ def test_wrong_usage_exits_2():
 
 def test_version():
     out = tinytb_cli("--version")
-    assert (out.returncode, out.stdout, out.stderr) == (0, "tinytb %s\n" % tinytb.__version__,
-                                                        "")
+    assert (out.returncode, out.stdout, out.stderr) == (0, "tinytb %s\n" % tinytb.__version__, "")
 
 
 def test_help_lists_every_command_with_one_line():
@@ -369,19 +445,23 @@ def test_every_argument_has_help():
 
 # -- the package -----------------------------------------------------------------------------
 
+
 def test_import_tinytb_does_not_import_the_reader_until_used():
-    code = ("import sys, tinytb\n"
-            "assert 'tinytb.reader' not in sys.modules, 'eager'\n"
-            "assert 'reader' in dir(tinytb) and 'summary' in dir(tinytb)\n"
-            "files = tinytb.reader.event_files\n"
-            "assert 'tinytb.reader' in sys.modules\n"
-            "assert tinytb.summary is sys.modules['tinytb.summary']\n"
-            "try:\n"
-            "    tinytb.nothing\n"
-            "except AttributeError as err:\n"
-            "    print(err)\n")
-    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
-                         timeout=120)
+    code = (
+        "import sys, tinytb\n"
+        "assert 'tinytb.reader' not in sys.modules, 'eager'\n"
+        "assert 'reader' in dir(tinytb) and 'summary' in dir(tinytb)\n"
+        "files = tinytb.reader.event_files\n"
+        "assert 'tinytb.reader' in sys.modules\n"
+        "assert tinytb.summary is sys.modules['tinytb.summary']\n"
+        "try:\n"
+        "    tinytb.nothing\n"
+        "except AttributeError as err:\n"
+        "    print(err)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
     assert (out.returncode, out.stderr) == (0, "")
     assert out.stdout == "module 'tinytb' has no attribute 'nothing'\n"
 
@@ -393,8 +473,10 @@ def setup_cfg():
 
 
 def test_console_script_entry_point_resolves_to_main(capsys):
-    scripts = [line.split("=") for line in
-               setup_cfg()["options.entry_points"]["console_scripts"].strip().splitlines()]
+    scripts = [
+        line.split("=")
+        for line in setup_cfg()["options.entry_points"]["console_scripts"].strip().splitlines()
+    ]
     assert [name.strip() for name, _ in scripts] == ["tinytb"]
     module, _, attr = scripts[0][1].strip().partition(":")
     target = getattr(importlib.import_module(module), attr)

@@ -7,9 +7,18 @@ import pytest
 from tinytb import _messages, _tensor, summary
 from tinytb.errors import DecodeError
 
-from vectors import (CUSTOM_MULTILINE_SUMMARY, MARGIN_LAYOUT, PURGE_FILE_VERSION_TAIL,
-                     PURGE_SESSION_LOG_TAIL, SCALAR_DOUBLE, SCALAR_NEW, SCALAR_PLAIN, TEXT,
-                     TENSOR_INT32, FakeArray)
+from vectors import (
+    CUSTOM_MULTILINE_SUMMARY,
+    MARGIN_LAYOUT,
+    PURGE_FILE_VERSION_TAIL,
+    PURGE_SESSION_LOG_TAIL,
+    SCALAR_DOUBLE,
+    SCALAR_NEW,
+    SCALAR_PLAIN,
+    TEXT,
+    TENSOR_INT32,
+    FakeArray,
+)
 
 
 def event_with(summary_bytes, wall_time, step):
@@ -74,34 +83,52 @@ def test_proto3_presence_rules():
 
 
 def test_source_metadata_header_event():
-    # The layout of PyTorch's first record with our writer name (docs/event-file-format.md section 1.1)
-    data = _messages.event(wall_time=1.5, file_version="brain.Event:2",
-                           source_metadata=_messages.source_metadata("tinytb"))
-    assert data == (bytes.fromhex("09000000000000f83f 1a0d".replace(" ", ""))
-                    + b"brain.Event:2" + bytes.fromhex("5208 0a06".replace(" ", "")) + b"tinytb")
+    # The layout of PyTorch's first record with our writer name
+    # (docs/event-file-format.md section 1.1)
+    data = _messages.event(
+        wall_time=1.5,
+        file_version="brain.Event:2",
+        source_metadata=_messages.source_metadata("tinytb"),
+    )
+    assert data == (
+        bytes.fromhex("09000000000000f83f 1a0d".replace(" ", ""))
+        + b"brain.Event:2"
+        + bytes.fromhex("5208 0a06".replace(" ", ""))
+        + b"tinytb"
+    )
 
 
 def test_histogram_proto_field_order():
-    data = _messages.histogram_proto(min=0.0, max=3.5, num=5.0, sum=7.5, sum_squares=18.25,
-                                     bucket_limit=[0.0, 3.5], bucket=[0.0, 5.0])
+    data = _messages.histogram_proto(
+        min=0.0,
+        max=3.5,
+        num=5.0,
+        sum=7.5,
+        sum_squares=18.25,
+        bucket_limit=[0.0, 3.5],
+        bucket=[0.0, 5.0],
+    )
     # min=0 omitted (docs/event-file-format.md section 6, add_histogram vector), then 2,3,4,5,6,7
     assert [f for f, _, _, _ in __import__("tinytb")._wire.iter_fields(data)] == [2, 3, 4, 5, 6, 7]
 
 
-@pytest.mark.parametrize("dtype,values,field,expected", [
-    ("float32", [1.5, -2.0], "float_val", [1.5, -2.0]),
-    ("float64", [0.1], "double_val", [0.1]),
-    ("float16", [1.0, -2.0, 65504.0], "half_val", [0x3C00, 0xC000, 0x7BFF]),
-    ("bfloat16", [1.0, -2.0, 3.140625], "half_val", [0x3F80, 0xC000, 0x4049]),
-    ("uint8", [0, 255], "int_val", [0, 255]),
-    ("int8", [-128, 127], "int_val", [-128, 127]),
-    ("int16", [-32768], "int_val", [-32768]),
-    ("int64", [-(2 ** 63), 2 ** 63 - 1], "int64_val", [-(2 ** 63), 2 ** 63 - 1]),
-    ("bool", [True, False], "bool_val", [True, False]),
-    ("complex64", [1 + 2j], "scomplex_val", [1.0, 2.0]),
-    ("complex128", [3 - 4j], "dcomplex_val", [3.0, -4.0]),
-    ("uint32", [2 ** 32 - 1], "uint32_val", [2 ** 32 - 1]),
-])
+@pytest.mark.parametrize(
+    "dtype,values,field,expected",
+    [
+        ("float32", [1.5, -2.0], "float_val", [1.5, -2.0]),
+        ("float64", [0.1], "double_val", [0.1]),
+        ("float16", [1.0, -2.0, 65504.0], "half_val", [0x3C00, 0xC000, 0x7BFF]),
+        ("bfloat16", [1.0, -2.0, 3.140625], "half_val", [0x3F80, 0xC000, 0x4049]),
+        ("uint8", [0, 255], "int_val", [0, 255]),
+        ("int8", [-128, 127], "int_val", [-128, 127]),
+        ("int16", [-32768], "int_val", [-32768]),
+        ("int64", [-(2**63), 2**63 - 1], "int64_val", [-(2**63), 2**63 - 1]),
+        ("bool", [True, False], "bool_val", [True, False]),
+        ("complex64", [1 + 2j], "scomplex_val", [1.0, 2.0]),
+        ("complex128", [3 - 4j], "dcomplex_val", [3.0, -4.0]),
+        ("uint32", [2**32 - 1], "uint32_val", [2**32 - 1]),
+    ],
+)
 def test_tensor_dtypes_follow_tensorflow(dtype, values, field, expected):
     data = summary.tensor_proto("t", FakeArray(values, dtype))
     tensor = _messages.SUMMARY.decode(data).value[0].tensor
@@ -116,7 +143,7 @@ def test_half_float_bits():
     # IEEE binary16 vectors (Wikipedia "Half-precision floating-point format" examples)
     assert _tensor.half_bits(1.0) == 0x3C00
     assert _tensor.half_bits(65504.0) == 0x7BFF
-    assert _tensor.half_bits(2 ** -24) == 0x0001  # smallest subnormal
+    assert _tensor.half_bits(2**-24) == 0x0001  # smallest subnormal
     assert _tensor.half_bits(-0.0) == 0x8000
     assert _tensor.half_bits(1e6) == 0x7C00  # overflow -> inf
     assert _tensor.half_bits(float("inf")) == 0x7C00
@@ -172,51 +199,62 @@ def test_layout_decode():
 
 # -- plugin data of PR curves, meshes and hparams ----------------------------------------------
 
+
 def test_pr_curve_plugin_data_vector():
     # docs/event-file-format.md section 6: add_pr_curve(..., num_thresholds=5) metadata
     # "4a.. 0a.. 0a09 'pr_curves' 1202 1005"
     assert _messages.pr_curve_plugin_data(5) == bytes.fromhex("1005")
-    assert _messages.summary_metadata("pr_curves", _messages.pr_curve_plugin_data(5)) == \
-        bytes.fromhex("0a0f0a09") + b"pr_curves" + bytes.fromhex("12021005")
+    assert _messages.summary_metadata(
+        "pr_curves", _messages.pr_curve_plugin_data(5)
+    ) == bytes.fromhex("0a0f0a09") + b"pr_curves" + bytes.fromhex("12021005")
 
 
 def test_mesh_plugin_data_vector():
     # section 3.2.6: vertices [1,3,3] with faces and colors, as torch 2.13 wrote it
     expected = bytes.fromhex("12046d65736818012a027b7d3203010303380e")
-    assert _messages.mesh_plugin_data("mesh", _messages.MESH_VERTEX, "{}", [1, 3, 3], 14) \
-        == expected
+    assert (
+        _messages.mesh_plugin_data("mesh", _messages.MESH_VERTEX, "{}", [1, 3, 3], 14) == expected
+    )
     decoded = _messages.MESH_PLUGIN_DATA.decode(expected)
-    assert (decoded.name, decoded.content_type, decoded.shape, decoded.components) == \
-        ("mesh", 1, [1, 3, 3], 14)
+    assert (decoded.name, decoded.content_type, decoded.shape, decoded.components) == (
+        "mesh",
+        1,
+        [1, 3, 3],
+        14,
+    )
 
 
 def test_hparams_session_end_vector():
     # section 3.2.5: session_end content "22 02 08 01"
     assert _messages.hparams_plugin_data(
-        session_end_info=_messages.session_end_info(_messages.STATUS_SUCCESS)) == \
-        bytes.fromhex("22020801")
+        session_end_info=_messages.session_end_info(_messages.STATUS_SUCCESS)
+    ) == bytes.fromhex("22020801")
 
 
 def test_hparams_session_start_vector():
     # captured from protobuf 7.36 (upb): HParamsPluginData(session_start_info=ssi) with
     # ssi.hparams[''].string_value = '', ['a'].number_value = 0.0, ['b'].bool_value = False:
     # map entries always carry key and value, and oneof members keep explicit presence
-    expected = bytes.fromhex("1a210a060a0012021a000a0e0a016112091100000000000000000a070a0162"
-                             "12022000")
+    expected = bytes.fromhex(
+        "1a210a060a0012021a000a0e0a016112091100000000000000000a070a016212022000"
+    )
     ssi = _messages.session_start_info([("", ""), ("a", 0.0), ("b", False)])
     assert _messages.hparams_plugin_data(session_start_info=ssi) == expected
     decoded = _messages.HPARAMS_PLUGIN_DATA.decode(expected).session_start_info
     assert [(e.key, e.value.fields()) for e in decoded.hparams] == [
-        ("", [("string_value", "")]), ("a", [("number_value", 0.0)]),
-        ("b", [("bool_value", False)])]
+        ("", [("string_value", "")]),
+        ("a", [("number_value", 0.0)]),
+        ("b", [("bool_value", False)]),
+    ]
 
 
 def test_hparam_info_and_experiment_vectors():
     # captured from protobuf 7.36: HParamInfo(name='x', type=DATA_TYPE_BOOL,
     # domain_discrete=ListValue([True, False])); MetricInfo(name=MetricName(tag='m'));
     # HParamsPluginData(experiment=Experiment()) keeps the empty experiment: "12 00"
-    assert _messages.hparam_info("x", _messages.DATA_TYPE_BOOL, [True, False]) == \
-        bytes.fromhex("0a017820022a080a0220010a022000")
+    assert _messages.hparam_info("x", _messages.DATA_TYPE_BOOL, [True, False]) == bytes.fromhex(
+        "0a017820022a080a0220010a022000"
+    )
     assert _messages.metric_info("m") == bytes.fromhex("0a0312016d")
     assert _messages.hparams_plugin_data(experiment=_messages.experiment()) == b"\x12\x00"
     assert _messages.struct_value(None) == b"\x08\x00"
@@ -225,8 +263,10 @@ def test_hparam_info_and_experiment_vectors():
 
 # -- nesting, and nothing but DecodeError for any bytes (defect 3) ------------------------------
 
+
 def test_nesting_is_bounded_at_100_messages():
     from fuzzing import nested_struct
+
     # Value -> Struct -> entry -> Value: three messages per level
     ok = _messages.STRUCT_VALUE.decode(nested_struct(33))  # the outer Value and 99 below it
     assert ok.struct_value.fields[0].key == "a"
@@ -238,26 +278,33 @@ def test_nesting_is_bounded_at_100_messages():
 
 def test_repr_of_a_struct_whose_field_is_named_fields():
     from fuzzing import nested_struct
+
     value = _messages.STRUCT_VALUE.decode(nested_struct(2))
-    assert repr(value) == ("Value(struct_value=Struct(fields=[HparamsEntry(key='a', value=Value("
-                           "struct_value=Struct(fields=[HparamsEntry(key='a', value=Value("
-                           "number_value=1.0))])))]))")
+    assert repr(value) == (
+        "Value(struct_value=Struct(fields=[HparamsEntry(key='a', value=Value("
+        "struct_value=Struct(fields=[HparamsEntry(key='a', value=Value("
+        "number_value=1.0))])))]))"
+    )
     assert _messages.Message.fields(value.struct_value)[0][0] == "fields"
 
 
-SCHEMAS = sorted((v for v in vars(_messages).values() if isinstance(v, _messages.Schema)),
-                 key=lambda s: s.name)
+SCHEMAS = sorted(
+    (v for v in vars(_messages).values() if isinstance(v, _messages.Schema)), key=lambda s: s.name
+)
 
 
-@pytest.mark.parametrize("bad, what", [
-    (b"\x1a\x02\xff\xfe", "not UTF-8"),  # file_version
-    (b"\x08" + b"\x80" * 10 + b"\x01", "longer than 10 bytes"),
-    (b"\x2d\x00\x00\x00\x00", "wire type 5 for a message field"),  # summary as I32
-    (b"\x09\x00\x00", "truncated fixed64"),
-    (b"\x0b", "unsupported wire type 3"),
-    (b"\x00\x00", "field number 0"),
-    (b"\x2a\x05\x0a\x03\x0a\x01", "runs past the end"),
-])
+@pytest.mark.parametrize(
+    "bad, what",
+    [
+        (b"\x1a\x02\xff\xfe", "not UTF-8"),  # file_version
+        (b"\x08" + b"\x80" * 10 + b"\x01", "longer than 10 bytes"),
+        (b"\x2d\x00\x00\x00\x00", "wire type 5 for a message field"),  # summary as I32
+        (b"\x09\x00\x00", "truncated fixed64"),
+        (b"\x0b", "unsupported wire type 3"),
+        (b"\x00\x00", "field number 0"),
+        (b"\x2a\x05\x0a\x03\x0a\x01", "runs past the end"),
+    ],
+)
 def test_malformed_events_raise_decode_error(bad, what):
     with pytest.raises(DecodeError, match=what):
         _messages.decode_event(bad)
@@ -265,6 +312,7 @@ def test_malformed_events_raise_decode_error(bad, what):
 
 def test_every_schema_raises_only_decode_error_on_random_bytes():
     import random
+
     rng = random.Random(7)
     for schema in SCHEMAS:
         for _ in range(300):

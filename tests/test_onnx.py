@@ -51,8 +51,13 @@ def value_info(field, name, elem_type=None, dims=None):
 
 def node(inputs, outputs, op_type, *attributes):
     """GraphProto.node = 1: NodeProto { input = 1; output = 2; op_type = 4; attribute = 5 }"""
-    return msg(1, *[text(1, i) for i in inputs], *[text(2, o) for o in outputs],
-               text(4, op_type), *[msg(5, a) for a in attributes])
+    return msg(
+        1,
+        *[text(1, i) for i in inputs],
+        *[text(2, o) for o in outputs],
+        text(4, op_type),
+        *[msg(5, a) for a in attributes],
+    )
 
 
 def attr(name, *parts):
@@ -74,8 +79,9 @@ def decoded(graph_def):
 
 
 def params(graph_def):
-    return [attrs["parameters"].s for _, _, _, attrs in decoded(graph_def)[0]
-            if "parameters" in attrs]
+    return [
+        attrs["parameters"].s for _, _, _, attrs in decoded(graph_def)[0] if "parameters" in attrs
+    ]
 
 
 TENSOR = msg(5, num(1, 2), num(2, 1), f32(4, 0.1), f32(4, 16777217.0), text(8, "c\n\u00e9"))
@@ -86,31 +92,39 @@ EXAMPLE = model(
     value_info(11, "x", 1, [dim(param="N"), dim(3), dim(224)]),
     value_info(11, "untyped"),
     value_info(12, "y", 7, [dim(2)]),
-    node(["x", "w", ""], ["c"], "Conv",
-         attr("kernel_shape", num(8, 3), num(8, 3), num(20, 7)),
-         attr("strides", _wire.packed_varints(8, [1, 2]), num(20, 7)),
-         attr("pads", num(8, -1), num(8, 0), num(20, 7))),
+    node(
+        ["x", "w", ""],
+        ["c"],
+        "Conv",
+        attr("kernel_shape", num(8, 3), num(8, 3), num(20, 7)),
+        attr("strides", _wire.packed_varints(8, [1, 2]), num(20, 7)),
+        attr("pads", num(8, -1), num(8, 0), num(20, 7)),
+    ),
     node([], ["k"], "Constant", attr("value", TENSOR, num(20, 4))),
-    node(["c", "k"], ["y", "extra"], "Custom",
-         attr("alpha", f32(2, 0.1), num(20, 1)),
-         attr("mode", text(4, b'say "hi"\xff\n'), num(20, 3)),
-         attr("zero", num(3, 0), num(20, 2)),
-         attr("enum", num(3, 5), num(20, 2), num(20, 99)),
-         attr("body", msg(6, SUBGRAPH), num(20, 5)),
-         attr("branches", msg(11, SUBGRAPH), msg(11, text(2, "e")), num(20, 10)),
-         attr("floats", f32(7, 1.5), f32(7, -0.0), f32(7, float("inf")), num(20, 6)),
-         attr("strings", text(9, b"a"), text(9, b"\x00'"), num(20, 8))),
+    node(
+        ["c", "k"],
+        ["y", "extra"],
+        "Custom",
+        attr("alpha", f32(2, 0.1), num(20, 1)),
+        attr("mode", text(4, b'say "hi"\xff\n'), num(20, 3)),
+        attr("zero", num(3, 0), num(20, 2)),
+        attr("enum", num(3, 5), num(20, 2), num(20, 99)),
+        attr("body", msg(6, SUBGRAPH), num(20, 5)),
+        attr("branches", msg(11, SUBGRAPH), msg(11, text(2, "e")), num(20, 10)),
+        attr("floats", f32(7, 1.5), f32(7, -0.0), f32(7, float("inf")), num(20, 6)),
+        attr("strings", text(9, b"a"), text(9, b"\x00'"), num(20, 8)),
+    ),
     node(["y"], ["z"], "Relu"),
 )
 
 # PyTorch's parse() of EXAMPLE (see the module docstring).
 EXAMPLE_PARAMETERS = [
     b"kernel_shape = [3, 3] = 7, strides = [1, 2] = 7, pads = [-1, 0] = 7",
-    b'value = dims: 2\ndata_type: 1\nfloat_data: 0.1\nfloat_data: 16777216\n'
+    b"value = dims: 2\ndata_type: 1\nfloat_data: 0.1\nfloat_data: 16777216\n"
     b'name: "c\\n\xc3\xa9"\n = 4',
     b"alpha = 0.10000000149011612 = 1, mode = b'say \"hi\"\\xff\\n' = 3, zero = 0 = 2, "
-    b"enum = 5 = 2, body = node {\n  input: \"a\"\n  output: \"b\"\n  op_type: \"Relu\"\n}\n"
-    b"name: \"sub\"\ninput {\n  name: \"a\"\n}\n = 5, branches = [GraphProto('sub', "
+    b'enum = 5 = 2, body = node {\n  input: "a"\n  output: "b"\n  op_type: "Relu"\n}\n'
+    b'name: "sub"\ninput {\n  name: "a"\n}\n = 5, branches = [GraphProto(\'sub\', '
     b"input=<1 inputs>, node=<1 nodes>), GraphProto('e')] = 10, floats = [1.5, -0.0, inf] = 6, "
     b"strings = [b'a', b\"\\x00'\"] = 8",
     b"",
@@ -119,16 +133,25 @@ EXAMPLE_PARAMETERS = [
 
 # -- the GraphDef ------------------------------------------------------------------------------
 
+
 def test_example_graph_def():
     nodes, producer = decoded(_onnx.load_onnx_graph(EXAMPLE))
     assert producer == 22
     assert [(name, op, inputs) for name, op, inputs, _ in nodes] == [
-        ("x", "Variable", []), ("untyped", "Variable", []), ("y", "Variable", []),
-        ("c", "Conv", ["x", "w", ""]), ("k", "Constant", []), ("y", "Custom", ["c", "k"]),
-        ("z", "Relu", ["y"])]
+        ("x", "Variable", []),
+        ("untyped", "Variable", []),
+        ("y", "Variable", []),
+        ("c", "Conv", ["x", "w", ""]),
+        ("k", "Constant", []),
+        ("y", "Custom", ["c", "k"]),
+        ("z", "Relu", ["y"]),
+    ]
     variables = {name: attrs for name, op, _, attrs in nodes if op == "Variable"}
     assert {name: sorted(a) for name, a in variables.items()} == {
-        "x": ["dtype", "shape"], "untyped": ["dtype", "shape"], "y": ["dtype", "shape"]}
+        "x": ["dtype", "shape"],
+        "untyped": ["dtype", "shape"],
+        "y": ["dtype", "shape"],
+    }
     # the ONNX element type number as it is (INT64 = 7), a dim_param as size 0
     assert variables["x"]["dtype"].fields() == [("type", 1)]
     assert [d.size for d in variables["x"]["shape"].shape.dim] == [0, 3, 224]
@@ -148,12 +171,26 @@ def test_op_nodes_byte_exact():
     # With one attribute per node nothing depends on map order: PyTorch's
     # GraphDef.SerializeToString() for this model, byte for byte. AttrValue(s=b"") is a oneof
     # member, so it is written (12 00).
-    graph = _onnx.load_onnx_graph(model(node(["a", ""], ["b"], "Relu"),
-                                        node([], ["c"], "Op", attr("i", num(3, 1)))))
+    graph = _onnx.load_onnx_graph(
+        model(node(["a", ""], ["b"], "Relu"), node([], ["c"], "Op", attr("i", num(3, 1))))
+    )
     assert graph == bytes.fromhex(
-        "0a20" "0a0162" "120452656c75" "1a0161" "1a00" "2a10" "0a0a706172616d6574657273" "12021200"
-        "0a1e" "0a0163" "12024f70" "2a15" "0a0a706172616d6574657273" "1207120569203d2031"
-        "22020816")
+        "0a20"
+        "0a0162"
+        "120452656c75"
+        "1a0161"
+        "1a00"
+        "2a10"
+        "0a0a706172616d6574657273"
+        "12021200"
+        "0a1e"
+        "0a0163"
+        "12024f70"
+        "2a15"
+        "0a0a706172616d6574657273"
+        "1207120569203d2031"
+        "22020816"
+    )
 
 
 def test_prints_nothing(capsys):
@@ -188,6 +225,7 @@ def test_dim_param_after_dim_value_clears_it():
 
 
 # -- proto2 rules --------------------------------------------------------------------------------
+
 
 def one_parameter(*parts):
     return params(_onnx.load_onnx_graph(model(node([], ["o"], "Op", attr("a", *parts)))))[0]
@@ -234,6 +272,7 @@ def test_invalid_utf8_in_attribute_strings():
 
 # -- upb's text format ------------------------------------------------------------------------
 
+
 def tensor_text(*parts):
     return _onnx.text_format(_onnx.TENSOR.decode(b"".join(parts)))
 
@@ -241,34 +280,52 @@ def tensor_text(*parts):
 def test_float_and_double_text():
     # %.6g if it reads back as the same float32, else %.9g; doubles %.15g, else %.17g
     # (values printed by upb: str(TensorProto(float_data=..., double_data=...)))
-    floats = [0.1, 16777217.0, 8.4337253e18, -0.0, 1e-45, float("inf"), float("nan"), 3.0,
-              1.17549435e-38]
+    floats = [
+        0.1,
+        16777217.0,
+        8.4337253e18,
+        -0.0,
+        1e-45,
+        float("inf"),
+        float("nan"),
+        3.0,
+        1.17549435e-38,
+    ]
     assert tensor_text(*[f32(4, v) for v in floats]) == (
         "float_data: 0.1\nfloat_data: 16777216\nfloat_data: 8.43372533e+18\nfloat_data: -0\n"
         "float_data: 1.4013e-45\nfloat_data: inf\nfloat_data: nan\nfloat_data: 3\n"
-        "float_data: 1.17549435e-38\n")
-    doubles = [0.1, -3.2777084516938659e-155, 1e300, 5e-324, -float("inf"), 2.0 ** 53 + 2]
+        "float_data: 1.17549435e-38\n"
+    )
+    doubles = [0.1, -3.2777084516938659e-155, 1e300, 5e-324, -float("inf"), 2.0**53 + 2]
     assert tensor_text(_wire.packed_doubles(10, doubles)) == (
         "double_data: 0.1\ndouble_data: -3.2777084516938659e-155\ndouble_data: 1e+300\n"
         "double_data: 4.94065645841247e-324\ndouble_data: -inf\n"
-        "double_data: 9007199254740994\n")
+        "double_data: 9007199254740994\n"
+    )
 
 
 def test_strtof_rounds_once():
     # 1 + 2**-24 is halfway between the float32s 1 and 1 + 2**-23: a decimal just above it
     # rounds up in strtof, though its nearest double is exactly the midpoint (ties to even: 1)
     assert _onnx._strtof("1.000000059604644775390625") == 1.0
-    assert _onnx._strtof("1.00000005960464477539062500001") == 1 + 2 ** -23
-    assert _onnx._strtof("-1.00000005960464477539062500001") == -(1 + 2 ** -23)
+    assert _onnx._strtof("1.00000005960464477539062500001") == 1 + 2**-23
+    assert _onnx._strtof("-1.00000005960464477539062500001") == -(1 + 2**-23)
     assert _onnx._strtof("1.00000005960464477539062499999") == 1.0
     assert _onnx._strtof("3.4028235e38") == 3.4028234663852886e38
 
 
 def test_integers_enums_bytes_strings():
-    assert tensor_text(num(1, -1), num(2, -5), num(7, -3), num(11, (1 << 64) - 1),
-                       num(14, 1), text(9, b"\"'\\\t\x7f\x80 ~")) == (
+    assert tensor_text(
+        num(1, -1),
+        num(2, -5),
+        num(7, -3),
+        num(11, (1 << 64) - 1),
+        num(14, 1),
+        text(9, b"\"'\\\t\x7f\x80 ~"),
+    ) == (
         'dims: -1\ndata_type: -5\nint64_data: -3\nraw_data: "\\"\\\'\\\\\\t\\177\\200 ~"\n'
-        "uint64_data: 18446744073709551615\ndata_location: EXTERNAL\n")
+        "uint64_data: 18446744073709551615\ndata_location: EXTERNAL\n"
+    )
     # string fields: control characters escaped, valid UTF-8 kept
     assert tensor_text(text(8, "\x00\x1f\u00e9\u2028\r")) == 'name: "\\000\\037\u00e9\u2028\\r"\n'
 
@@ -284,6 +341,7 @@ def test_list_of_tensors_repr():
 
 # -- errors --------------------------------------------------------------------------------------
 
+
 def test_truncated_bytes_raise_decode_error():
     with pytest.raises(DecodeError) as err:
         _onnx.load_onnx_graph(EXAMPLE[:-3])
@@ -295,7 +353,7 @@ def test_truncated_bytes_raise_decode_error():
         _onnx.load_onnx_graph(bad)
     assert err.value.section == "ModelProto.graph.node[0].attribute[0]"
     assert err.value.msg == "truncated varint"
-    assert bad[err.value.offset:] == b"\xff"
+    assert bad[err.value.offset :] == b"\xff"
 
 
 def test_wrong_wire_type_names_the_field():
@@ -331,8 +389,20 @@ def test_deep_nesting():
         _onnx.load_onnx_graph(model(graph))
 
 
-@pytest.mark.parametrize("name", ["m.prototxt", "m.textproto", "m.pbtxt", "m.txtpb", "m.json",
-                                  "m.onnxjson", "m.onnxtxt", "m.onnxtext", b"m.json"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "m.prototxt",
+        "m.textproto",
+        "m.pbtxt",
+        "m.txtpb",
+        "m.json",
+        "m.onnxjson",
+        "m.onnxtxt",
+        "m.onnxtext",
+        b"m.json",
+    ],
+)
 def test_check_path_refuses_text_formats(name):
     with pytest.raises(ValueError, match="prototxt: .*binary"):
         _onnx.check_path(name)
@@ -353,6 +423,7 @@ def test_read_file(tmp_path):
 
 
 # -- limits --------------------------------------------------------------------------------------
+
 
 def nested(levels, innermost=b"", extra=b""):
     """A graph holding a node whose attribute "g" holds a graph ... ``levels`` graphs deep;
@@ -383,11 +454,13 @@ def test_160_nested_subgraphs_are_refused():
 
 def test_nesting_limit_holds_without_the_decoders(monkeypatch):
     # _onnx checks the depth of the decoded model itself, whatever the message decoder allows
-    monkeypatch.setattr(_messages, "MAX_DEPTH", 10 ** 6, raising=False)
+    monkeypatch.setattr(_messages, "MAX_DEPTH", 10**6, raising=False)
     with pytest.raises(DecodeError) as info:
         _onnx.load_onnx_graph(model(nested(40)))
-    assert (info.value.msg, info.value.section) == ("messages nested more than 100 deep",
-                                                    "ModelProto")
+    assert (info.value.msg, info.value.section) == (
+        "messages nested more than 100 deep",
+        "ModelProto",
+    )
 
 
 def test_nesting_limit_is_100_messages():
@@ -407,13 +480,16 @@ def test_parameters_text_over_the_limit_is_refused():
     with pytest.raises(ValueError) as info:
         _onnx.load_onnx_graph(data, "deep.onnx")
     assert not isinstance(info.value, DecodeError)
-    assert str(info.value).startswith("deep.onnx: the parameters of its nodes print over "
-                                      "67108864 characters (subgraphs nested 30 deep")
+    assert str(info.value).startswith(
+        "deep.onnx: the parameters of its nodes print over "
+        "67108864 characters (subgraphs nested 30 deep"
+    )
 
 
 def test_max_chars_bounds_all_nodes_together():
-    data = model(node([], ["a"], "Constant", packed_dims(3)),
-                 node([], ["b"], "Constant", packed_dims(3)))
+    data = model(
+        node([], ["a"], "Constant", packed_dims(3)), node([], ["b"], "Constant", packed_dims(3))
+    )
     one = params(_onnx.load_onnx_graph(data))[0]
     assert one == b"t = dims: 0\ndims: 0\ndims: 0\n"
     text_chars = len(one) - len("t = ")

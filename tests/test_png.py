@@ -36,6 +36,7 @@ SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 # --- References written from the spec ----------------------------------------------------
 
+
 def crc32_reference(data):
     """PNG's CRC (§5.3; the sample code of Annex D): bitwise, polynomial 0xEDB88320
     (reflected), register preset to all ones, complemented at the end."""
@@ -65,8 +66,8 @@ def filter_reference(pixels, width, height, bpp, types):
     out = bytearray()
     for y in range(height):
         kind = types[y]
-        row = pixels[y * stride:(y + 1) * stride]
-        prior = pixels[(y - 1) * stride:y * stride] if y else bytes(stride)
+        row = pixels[y * stride : (y + 1) * stride]
+        prior = pixels[(y - 1) * stride : y * stride] if y else bytes(stride)
         out.append(kind)
         for i in range(stride):
             x = row[i]
@@ -79,26 +80,38 @@ def filter_reference(pixels, width, height, bpp, types):
 
 
 def chunk(chunk_type, data):
-    return (struct.pack(">I", len(data)) + chunk_type + data
-            + struct.pack(">I", zlib.crc32(chunk_type + data)))
+    return (
+        struct.pack(">I", len(data))
+        + chunk_type
+        + data
+        + struct.pack(">I", zlib.crc32(chunk_type + data))
+    )
 
 
 def ihdr(width, height, colour_type, depth=8, compression=0, filter_method=0, interlace=0):
-    return chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, depth, colour_type,
-                                      compression, filter_method, interlace))
+    return chunk(
+        b"IHDR",
+        struct.pack(
+            ">IIBBBBB", width, height, depth, colour_type, compression, filter_method, interlace
+        ),
+    )
 
 
 IEND = chunk(b"IEND", b"")
 
 
-def build_png(width, height, colour_type, filtered, idat_pieces=1, before=(), after=(),
-              depth=8):
+def build_png(width, height, colour_type, filtered, idat_pieces=1, before=(), after=(), depth=8):
     """A PNG of already filtered data, its zlib stream cut into ``idat_pieces`` IDATs."""
     stream = zlib.compress(filtered)
     size = -(-len(stream) // idat_pieces)
-    idats = [chunk(b"IDAT", stream[i:i + size]) for i in range(0, len(stream), size)]
-    return b"".join([SIGNATURE, ihdr(width, height, colour_type, depth)] + list(before)
-                    + idats + list(after) + [IEND])
+    idats = [chunk(b"IDAT", stream[i : i + size]) for i in range(0, len(stream), size)]
+    return b"".join(
+        [SIGNATURE, ihdr(width, height, colour_type, depth)]
+        + list(before)
+        + idats
+        + list(after)
+        + [IEND]
+    )
 
 
 def chunks(png):
@@ -106,9 +119,9 @@ def chunks(png):
     assert png[:8] == SIGNATURE
     out, pos = [], 8
     while pos < len(png):
-        length, chunk_type = struct.unpack(">I4s", png[pos:pos + 8])
-        data = png[pos + 8:pos + 8 + length]
-        crc, = struct.unpack(">I", png[pos + 8 + length:pos + 12 + length])
+        length, chunk_type = struct.unpack(">I4s", png[pos : pos + 8])
+        data = png[pos + 8 : pos + 8 + length]
+        (crc,) = struct.unpack(">I", png[pos + 8 + length : pos + 12 + length])
         assert crc == crc32_reference(chunk_type + data), chunk_type
         out.append((pos, chunk_type, data))
         pos += 12 + length
@@ -131,17 +144,26 @@ def image(kind, width, height, channels, seed=0):
     if kind == "flat":
         return bytes([rng.randrange(256)]) * n
     if kind == "smooth":
-        return bytes((3 * x + 2 * y + 50 * c) // 4 % 256 for y in range(height)
-                     for x in range(width) for c in range(channels))
+        return bytes(
+            (3 * x + 2 * y + 50 * c) // 4 % 256
+            for y in range(height)
+            for x in range(width)
+            for c in range(channels)
+        )
     if kind == "noisy":
-        return bytes(min(255, max(0, 128 + (x - y) // 3 + c * 20 + rng.randint(-6, 6)))
-                     for y in range(height) for x in range(width) for c in range(channels))
+        return bytes(
+            min(255, max(0, 128 + (x - y) // 3 + c * 20 + rng.randint(-6, 6)))
+            for y in range(height)
+            for x in range(width)
+            for c in range(channels)
+        )
     if kind == "graphic":
         out = bytearray(b"\xff" * n)
         for y in range(height):
             for x in (width // 3, (y * 7) % width):
-                out[(y * width + x) * channels:(y * width + x + 1) * channels] = \
-                    bytes((40 * (c + 1)) % 256 for c in range(channels))
+                out[(y * width + x) * channels : (y * width + x + 1) * channels] = bytes(
+                    (40 * (c + 1)) % 256 for c in range(channels)
+                )
         return bytes(out)
     raise ValueError(kind)
 
@@ -162,7 +184,8 @@ GREY_1X1 = bytes.fromhex(
     "89504e470d0a1a0a"
     "0000000d49484452000000010000000108000000003a7e9b55"
     "0000000d494441547801010200fdff008000820081c36e25e0"
-    "0000000049454e44ae426082")
+    "0000000049454e44ae426082"
+)
 
 # Constructed by hand the same way: 2x2 RGBA (colour type 6). Row 0 is red, opaque, and
 # green at alpha 128, filtered with Sub: ff0000ff, then (00-ff, ff-00, 00-00, 80-ff) mod 256
@@ -172,22 +195,25 @@ RGBA_2X2 = bytes.fromhex(
     "89504e470d0a1a0a"
     "0000000d494844520000000200000002080600000072b60d24"
     "0000001d494441547801011200edff01ff0000ff01ff0081020100ff00ff00ff803c9e0701b95eaf17"
-    "0000000049454e44ae426082")
-RGBA_2X2_PIXELS = bytes.fromhex("ff0000ff" "00ff0080" "0000ffff" "ffffff00")
+    "0000000049454e44ae426082"
+)
+RGBA_2X2_PIXELS = bytes.fromhex("ff0000ff00ff00800000ffffffffff00")
 
 # Written by Pillow 13.0.0 (an independent encoder) on 2026-11-26:
 #   Image.frombytes("RGB", (3, 2), bytes(range(0, 54, 3))).save(f, "PNG")
 # Pillow filtered both rows with Sub and deflated them (level 6, Z_FILTERED).
 PILLOW_RGB_3X2 = bytes.fromhex(
     "89504e470d0a1a0a0000000d49484452000000030000000208020000001216f14d0000001749444154789c"
-    "63646066e3e4e4e4e4e46491969686b000070a00ccd9e7a2480000000049454e44ae426082")
+    "63646066e3e4e4e4e4e46491969686b000070a00ccd9e7a2480000000049454e44ae426082"
+)
 PILLOW_RGB_3X2_PIXELS = bytes(range(0, 54, 3))
 
 #   Image.frombytes("LA", (2, 3), bytes([10, 255, 20, 128, 30, 0, 40, 255, 250, 1, 5, 5]))
 #   .save(f, "PNG")  (colour type 4)
 PILLOW_LA_2X3 = bytes.fromhex(
     "89504e470d0a1a0a0000000d494844520000000200000003080400000013e3160a0000001749444154789c"
-    "63e4facfd5c822c2c8f59fe117232b2b001ebe03bd4fdb760a0000000049454e44ae426082")
+    "63e4facfd5c822c2c8f59fe117232b2b001ebe03bd4fdb760a0000000049454e44ae426082"
+)
 PILLOW_LA_2X3_PIXELS = bytes([10, 255, 20, 128, 30, 0, 40, 255, 250, 1, 5, 5])
 
 #   im = Image.new("P", (4, 3)); im.putpalette([0, 0, 0, 255, 0, 0, 0, 255, 0, 0, 0, 255])
@@ -198,13 +224,20 @@ PILLOW_LA_2X3_PIXELS = bytes([10, 255, 20, 128, 30, 0, 40, 255, 250, 1, 5, 5])
 PILLOW_PALETTE_4X3 = bytes.fromhex(
     "89504e470d0a1a0a0000000d4948445200000004000000030203000000c99a46550000000c504c5445000000"
     "ff000000ff000000ff9bc013dc0000000274524e5300809b2b4e180000000e49444154789c63906678c21005"
-    "000393015ab945a3090000000049454e44ae426082")
+    "000393015ab945a3090000000049454e44ae426082"
+)
 PILLOW_PALETTE_4X3_PIXELS = bytes.fromhex(
     "00000000ff00008000ff00ff0000ffff0000ffff00ff00ffff00008000000000"
-    "ff000080ff00008000ff00ff00ff00ff")
+    "ff000080ff00008000ff00ff00ff00ff"
+)
 
-GOLDEN = {"grey_1x1": GREY_1X1, "rgba_2x2": RGBA_2X2, "pillow_rgb": PILLOW_RGB_3X2,
-          "pillow_la": PILLOW_LA_2X3, "pillow_palette": PILLOW_PALETTE_4X3}
+GOLDEN = {
+    "grey_1x1": GREY_1X1,
+    "rgba_2x2": RGBA_2X2,
+    "pillow_rgb": PILLOW_RGB_3X2,
+    "pillow_la": PILLOW_LA_2X3,
+    "pillow_palette": PILLOW_PALETTE_4X3,
+}
 
 
 @pytest.mark.parametrize("name", sorted(GOLDEN))
@@ -248,12 +281,12 @@ def test_encode_2x2_rgba_round_trips_the_golden_pixels():
 
 # --- The encoder's filters against the reference -----------------------------------------
 
+
 def test_paeth_predictor_lanes_match_the_spec():
     edges = (0, 1, 2, 63, 64, 126, 127, 128, 129, 191, 192, 253, 254, 255)
     triples = [(a, b, c) for a in edges for b in edges for c in edges]
     rng = random.Random(4)
-    triples += [(rng.randrange(256), rng.randrange(256), rng.randrange(256))
-                for _ in range(20000)]
+    triples += [(rng.randrange(256), rng.randrange(256), rng.randrange(256)) for _ in range(20000)]
     n = len(triples)
     lanes = [int.from_bytes(bytes(t[i] for t in triples), "little") for i in range(3)]
     ones = int.from_bytes(b"\x01" * n, "little")
@@ -291,8 +324,7 @@ def test_encoded_rows_are_the_reference_filters_of_their_types(kind, fast):
 
 # --- Round trips --------------------------------------------------------------------------
 
-SHAPES = [(1, 1), (1, 9), (9, 1), (2, 2), (3, 5), (31, 2), (2, 33), (17, 17), (64, 40),
-          (129, 3)]
+SHAPES = [(1, 1), (1, 9), (9, 1), (2, 2), (3, 5), (31, 2), (2, 33), (17, 17), (64, 40), (129, 3)]
 
 
 @pytest.mark.parametrize("channels", [1, 2, 3, 4])
@@ -304,18 +336,28 @@ def test_round_trip_every_channel_count_and_shape(channels, width, height):
             png = _png.encode_png(pixels, width, height, channels, fast=fast)
             ihdr_data = chunks(png)[0][2]
             assert struct.unpack(">IIBBBBB", ihdr_data) == (
-                width, height, 8, {1: 0, 2: 4, 3: 2, 4: 6}[channels], 0, 0, 0)
+                width,
+                height,
+                8,
+                {1: 0, 2: 4, 3: 2, 4: 6}[channels],
+                0,
+                0,
+                0,
+            )
             assert _png.decode_png(png) == (width, height, channels, pixels), (kind, fast)
 
 
-@pytest.mark.parametrize("width,height,channels,kind", [
-    (300, 200, 3, "noisy"),  # sampled in bands, several strips, photograph-like
-    (256, 256, 3, "graphic"),  # plot-like
-    (700, 30, 3, "noisy"),  # rows over 2047 bytes: the row cost is summed in pieces
-    (257, 300, 4, "smooth"),
-    (5, 3000, 1, "noisy"),  # tall and narrow: one filter type, columns copied
-    (20000, 2, 1, "random"),  # one wide strip
-])
+@pytest.mark.parametrize(
+    "width,height,channels,kind",
+    [
+        (300, 200, 3, "noisy"),  # sampled in bands, several strips, photograph-like
+        (256, 256, 3, "graphic"),  # plot-like
+        (700, 30, 3, "noisy"),  # rows over 2047 bytes: the row cost is summed in pieces
+        (257, 300, 4, "smooth"),
+        (5, 3000, 1, "noisy"),  # tall and narrow: one filter type, columns copied
+        (20000, 2, 1, "random"),  # one wide strip
+    ],
+)
 def test_round_trip_larger_images(width, height, channels, kind):
     pixels = image(kind, width, height, channels, seed=7)
     for fast in (False, True):
@@ -339,9 +381,14 @@ def test_bytes_like_inputs():
     expected = _png.encode_png(pixels, width, height, channels)
     doubled = bytes(b for p in pixels for b in (p, 0))
     signed = array.array("b", [p - 256 if p > 127 else p for p in pixels])
-    for data in (bytearray(pixels), memoryview(pixels), array.array("B", pixels), signed,
-                 memoryview(pixels).cast("B", (height, width, channels)),
-                 memoryview(doubled)[::2]):  # not contiguous
+    for data in (
+        bytearray(pixels),
+        memoryview(pixels),
+        array.array("B", pixels),
+        signed,
+        memoryview(pixels).cast("B", (height, width, channels)),
+        memoryview(doubled)[::2],
+    ):  # not contiguous
         assert _png.encode_png(data, width, height, channels) == expected
 
 
@@ -360,6 +407,7 @@ def test_filters_and_zlib_make_small_files():
 
 
 # --- The decoder against the reference encoder ---------------------------------------------
+
 
 @pytest.mark.parametrize("kind", _png.FILTER_TYPES)
 @pytest.mark.parametrize("channels,colour_type", [(1, 0), (2, 4), (3, 2), (4, 6)])
@@ -383,8 +431,16 @@ def test_decode_mixed_filter_types_and_several_idats():
         assert _png.decode_png(png) == (width, height, channels, pixels)
     # an empty IDAT among them is allowed
     stream = zlib.compress(filtered)
-    png = b"".join([SIGNATURE, ihdr(width, height, 2), chunk(b"IDAT", stream[:10]),
-                    chunk(b"IDAT", b""), chunk(b"IDAT", stream[10:]), IEND])
+    png = b"".join(
+        [
+            SIGNATURE,
+            ihdr(width, height, 2),
+            chunk(b"IDAT", stream[:10]),
+            chunk(b"IDAT", b""),
+            chunk(b"IDAT", stream[10:]),
+            IEND,
+        ]
+    )
     assert _png.decode_png(png) == (width, height, channels, pixels)
 
 
@@ -402,14 +458,15 @@ def test_decode_palette():
     palette = bytes([255, 0, 0, 0, 255, 0, 0, 0, 255, 10, 20, 30])
     indices = bytes([0, 1, 2, 3, 3, 2, 1, 0])
     filtered = filter_reference(indices, 4, 2, 1, [1, 4])
-    rgb = b"".join(palette[3 * i:3 * i + 3] for i in indices)
+    rgb = b"".join(palette[3 * i : 3 * i + 3] for i in indices)
     png = build_png(4, 2, 3, filtered, before=[chunk(b"PLTE", palette)])
     assert _png.decode_png(png) == (4, 2, 3, rgb)
     # tRNS with fewer entries than the palette: the others are opaque (§11.3.2.1)
-    png = build_png(4, 2, 3, filtered, before=[chunk(b"PLTE", palette),
-                                               chunk(b"tRNS", b"\x00\x80")])
+    png = build_png(
+        4, 2, 3, filtered, before=[chunk(b"PLTE", palette), chunk(b"tRNS", b"\x00\x80")]
+    )
     alpha = [0, 128, 255, 255]
-    rgba = b"".join(palette[3 * i:3 * i + 3] + bytes([alpha[i]]) for i in indices)
+    rgba = b"".join(palette[3 * i : 3 * i + 3] + bytes([alpha[i]]) for i in indices)
     assert _png.decode_png(png) == (4, 2, 4, rgba)
 
 
@@ -424,18 +481,24 @@ def test_decode_low_bit_depths(depth):
     for row in samples:
         bits = "".join(format(s, "0%db" % depth) for s in row)
         bits += "0" * (-len(bits) % 8)
-        packed += bytes(int(bits[i:i + 8], 2) for i in range(0, len(bits), 8))
+        packed += bytes(int(bits[i : i + 8], 2) for i in range(0, len(bits), 8))
     row_bytes = len(packed) // height
     filtered = filter_reference(packed, row_bytes, height, 1, [0, 1, 2, 3, 4])
     png = build_png(width, height, 0, filtered, depth=depth)
     scale = 255 // ((1 << depth) - 1)
-    assert _png.decode_png(png) == (width, height, 1,
-                                    bytes(s * scale for row in samples for s in row))
+    assert _png.decode_png(png) == (
+        width,
+        height,
+        1,
+        bytes(s * scale for row in samples for s in row),
+    )
     palette = bytes(range(3 << depth))
-    png = build_png(width, height, 3, filtered, depth=depth,
-                    before=[chunk(b"PLTE", palette[:3 << depth])])
-    assert _png.decode_png(png)[3] == b"".join(palette[3 * s:3 * s + 3]
-                                               for row in samples for s in row)
+    png = build_png(
+        width, height, 3, filtered, depth=depth, before=[chunk(b"PLTE", palette[: 3 << depth])]
+    )
+    assert _png.decode_png(png)[3] == b"".join(
+        palette[3 * s : 3 * s + 3] for row in samples for s in row
+    )
 
 
 # --- Malformed input -----------------------------------------------------------------------
@@ -461,7 +524,7 @@ def test_every_single_byte_change_raises_decode_error():
 @pytest.mark.parametrize("name", ["IHDR", "IDAT", "IEND"])
 def test_crc_mismatch_names_the_chunk_and_its_offset(name):
     offset = VALID.index(name.encode()) - 4
-    length, = struct.unpack(">I", VALID[offset:offset + 4])
+    (length,) = struct.unpack(">I", VALID[offset : offset + 4])
     for where in range(offset + 8, offset + 12 + length):  # every data and CRC byte
         corrupted = bytearray(VALID)
         corrupted[where] ^= 0x01
@@ -486,61 +549,122 @@ def ihdr_then(*rest, header=None):
 GOOD_IDAT = chunk(b"IDAT", zlib.compress(b"\x00\x01\x02\x00\x03\x04"))
 
 
-@pytest.mark.parametrize("png,message,section", [
-    (b"", "not a PNG file", "signature"),
-    (SIGNATURE, "without an IEND", "chunk"),
-    (SIGNATURE + b"\x00\x00\x00", "truncated chunk header", "chunk"),
-    (SIGNATURE + GOOD_IDAT + IEND, "first chunk is IDAT, not IHDR", "IDAT"),
-    (ihdr_then(GOOD_IDAT), "without an IEND", "chunk"),
-    (ihdr_then(GOOD_IDAT, IEND, b"\x00"), "1 bytes after the IEND chunk", "IEND"),
-    (ihdr_then(IEND), "no IDAT chunk", "IEND"),
-    (ihdr_then(GOOD_IDAT, chunk(b"IEND", b"x")), "IEND chunk with 1 data bytes", "IEND"),
-    (ihdr_then(ihdr(2, 2, 0), GOOD_IDAT, IEND), "a second IHDR", "IHDR"),
-    (ihdr_then(chunk(b"IDAT", b"\x78\x9c"), chunk(b"tEXt", b"a\x00b"),
-               chunk(b"IDAT", zlib.compress(b"x")[2:]), IEND), "not consecutive", "IDAT"),
-    (ihdr_then(chunk(b"ABCD", b""), GOOD_IDAT, IEND), "unknown critical chunk ABCD", "ABCD"),
-    (ihdr_then(chunk(b"AB1D", b""), GOOD_IDAT, IEND), "invalid chunk type", "chunk"),
-    (ihdr_then(b"\x80\x00\x00\x00IDAT", GOOD_IDAT, IEND), "over 2**31 - 1", "IDAT"),
-    (ihdr_then(b"\x00\x00\x01\x00IDAT\x00"), "truncated IDAT chunk", "IDAT"),
-    (ihdr_then(GOOD_IDAT, IEND, header=chunk(b"IHDR", bytes(12))), "IHDR chunk of 12 bytes",
-     "IHDR"),
-    (ihdr_then(GOOD_IDAT, IEND, header=ihdr(0, 2, 0)), "width 0 is not 1 to 2**31 - 1",
-     "IHDR"),
-    (ihdr_then(GOOD_IDAT, IEND, header=ihdr(2, 2 ** 31, 0)), "height 2147483648", "IHDR"),
-    (ihdr_then(GOOD_IDAT, IEND, header=ihdr(2, 2, 1)), "invalid colour type 1", "IHDR"),
-    (ihdr_then(GOOD_IDAT, IEND, header=ihdr(2, 2, 2, depth=4)),
-     "invalid bit depth 4 for colour type 2", "IHDR"),
-    (ihdr_then(GOOD_IDAT, IEND, header=ihdr(2, 2, 6, depth=16)), "unsupported bit depth 16",
-     "IHDR"),
-    (ihdr_then(GOOD_IDAT, IEND, header=ihdr(2, 2, 0, compression=1)),
-     "invalid compression method 1", "IHDR"),
-    (ihdr_then(GOOD_IDAT, IEND, header=ihdr(2, 2, 0, filter_method=1)),
-     "invalid filter method 1", "IHDR"),
-    (ihdr_then(GOOD_IDAT, IEND, header=ihdr(2, 2, 0, interlace=1)), "interlaced", "IHDR"),
-    (ihdr_then(GOOD_IDAT, IEND, header=ihdr(2, 2, 0, interlace=2)),
-     "invalid interlace method 2", "IHDR"),
-    (ihdr_then(chunk(b"IDAT", b"not zlib"), IEND), "corrupt zlib data", "IDAT"),
-    (ihdr_then(chunk(b"IDAT", zlib.compress(b"\x00\x01\x02\x00\x03")), IEND),
-     "5 bytes, not height * (1 + width * bytes per pixel) = 6", "IDAT"),
-    (ihdr_then(chunk(b"IDAT", zlib.compress(b"\x00\x01\x02\x00\x03\x04\x05")), IEND),
-     "longer than height * (1 + width * bytes per pixel) = 6", "IDAT"),
-    (ihdr_then(chunk(b"IDAT", zlib.compress(b"\x00\x01\x02\x00\x03\x04")[:-4]), IEND),
-     "cut short", "IDAT"),
-    (ihdr_then(chunk(b"IDAT", zlib.compress(b"\x00\x01\x02\x00\x03\x04") + b"\x00"), IEND),
-     "1 bytes after the end of the zlib stream", "IDAT"),
-    (ihdr_then(chunk(b"IDAT", zlib.compress(b"\x00\x01\x02\x05\x03\x04")), IEND),
-     "invalid filter type 5 at row 1 (byte 3 of the image data)", "IDAT"),
-    (ihdr_then(chunk(b"PLTE", b"\x00" * 6), GOOD_IDAT, IEND), "PLTE chunk not allowed", "PLTE"),
-    (ihdr_then(GOOD_IDAT, IEND, header=ihdr(2, 2, 3)), "without a PLTE chunk", "IDAT"),
-    (ihdr_then(chunk(b"PLTE", b"\x00" * 5), GOOD_IDAT, IEND, header=ihdr(2, 2, 3)),
-     "PLTE chunk of 5 bytes", "PLTE"),
-    (ihdr_then(chunk(b"PLTE", b"\x00" * 6), chunk(b"tRNS", b"\x00" * 3), GOOD_IDAT, IEND,
-               header=ihdr(2, 2, 3)), "tRNS chunk has 3 entries for a palette of 2", "tRNS"),
-    (ihdr_then(chunk(b"tRNS", b"\x00"), GOOD_IDAT, IEND, header=ihdr(2, 2, 6)),
-     "tRNS chunk not allowed", "tRNS"),
-    (ihdr_then(chunk(b"PLTE", b"\x00" * 6), GOOD_IDAT, IEND, header=ihdr(2, 2, 3)),
-     "palette index 4 out of range (the palette has 2 entries)", "IDAT"),
-])
+@pytest.mark.parametrize(
+    "png,message,section",
+    [
+        (b"", "not a PNG file", "signature"),
+        (SIGNATURE, "without an IEND", "chunk"),
+        (SIGNATURE + b"\x00\x00\x00", "truncated chunk header", "chunk"),
+        (SIGNATURE + GOOD_IDAT + IEND, "first chunk is IDAT, not IHDR", "IDAT"),
+        (ihdr_then(GOOD_IDAT), "without an IEND", "chunk"),
+        (ihdr_then(GOOD_IDAT, IEND, b"\x00"), "1 bytes after the IEND chunk", "IEND"),
+        (ihdr_then(IEND), "no IDAT chunk", "IEND"),
+        (ihdr_then(GOOD_IDAT, chunk(b"IEND", b"x")), "IEND chunk with 1 data bytes", "IEND"),
+        (ihdr_then(ihdr(2, 2, 0), GOOD_IDAT, IEND), "a second IHDR", "IHDR"),
+        (
+            ihdr_then(
+                chunk(b"IDAT", b"\x78\x9c"),
+                chunk(b"tEXt", b"a\x00b"),
+                chunk(b"IDAT", zlib.compress(b"x")[2:]),
+                IEND,
+            ),
+            "not consecutive",
+            "IDAT",
+        ),
+        (ihdr_then(chunk(b"ABCD", b""), GOOD_IDAT, IEND), "unknown critical chunk ABCD", "ABCD"),
+        (ihdr_then(chunk(b"AB1D", b""), GOOD_IDAT, IEND), "invalid chunk type", "chunk"),
+        (ihdr_then(b"\x80\x00\x00\x00IDAT", GOOD_IDAT, IEND), "over 2**31 - 1", "IDAT"),
+        (ihdr_then(b"\x00\x00\x01\x00IDAT\x00"), "truncated IDAT chunk", "IDAT"),
+        (
+            ihdr_then(GOOD_IDAT, IEND, header=chunk(b"IHDR", bytes(12))),
+            "IHDR chunk of 12 bytes",
+            "IHDR",
+        ),
+        (ihdr_then(GOOD_IDAT, IEND, header=ihdr(0, 2, 0)), "width 0 is not 1 to 2**31 - 1", "IHDR"),
+        (ihdr_then(GOOD_IDAT, IEND, header=ihdr(2, 2**31, 0)), "height 2147483648", "IHDR"),
+        (ihdr_then(GOOD_IDAT, IEND, header=ihdr(2, 2, 1)), "invalid colour type 1", "IHDR"),
+        (
+            ihdr_then(GOOD_IDAT, IEND, header=ihdr(2, 2, 2, depth=4)),
+            "invalid bit depth 4 for colour type 2",
+            "IHDR",
+        ),
+        (
+            ihdr_then(GOOD_IDAT, IEND, header=ihdr(2, 2, 6, depth=16)),
+            "unsupported bit depth 16",
+            "IHDR",
+        ),
+        (
+            ihdr_then(GOOD_IDAT, IEND, header=ihdr(2, 2, 0, compression=1)),
+            "invalid compression method 1",
+            "IHDR",
+        ),
+        (
+            ihdr_then(GOOD_IDAT, IEND, header=ihdr(2, 2, 0, filter_method=1)),
+            "invalid filter method 1",
+            "IHDR",
+        ),
+        (ihdr_then(GOOD_IDAT, IEND, header=ihdr(2, 2, 0, interlace=1)), "interlaced", "IHDR"),
+        (
+            ihdr_then(GOOD_IDAT, IEND, header=ihdr(2, 2, 0, interlace=2)),
+            "invalid interlace method 2",
+            "IHDR",
+        ),
+        (ihdr_then(chunk(b"IDAT", b"not zlib"), IEND), "corrupt zlib data", "IDAT"),
+        (
+            ihdr_then(chunk(b"IDAT", zlib.compress(b"\x00\x01\x02\x00\x03")), IEND),
+            "5 bytes, not height * (1 + width * bytes per pixel) = 6",
+            "IDAT",
+        ),
+        (
+            ihdr_then(chunk(b"IDAT", zlib.compress(b"\x00\x01\x02\x00\x03\x04\x05")), IEND),
+            "longer than height * (1 + width * bytes per pixel) = 6",
+            "IDAT",
+        ),
+        (
+            ihdr_then(chunk(b"IDAT", zlib.compress(b"\x00\x01\x02\x00\x03\x04")[:-4]), IEND),
+            "cut short",
+            "IDAT",
+        ),
+        (
+            ihdr_then(chunk(b"IDAT", zlib.compress(b"\x00\x01\x02\x00\x03\x04") + b"\x00"), IEND),
+            "1 bytes after the end of the zlib stream",
+            "IDAT",
+        ),
+        (
+            ihdr_then(chunk(b"IDAT", zlib.compress(b"\x00\x01\x02\x05\x03\x04")), IEND),
+            "invalid filter type 5 at row 1 (byte 3 of the image data)",
+            "IDAT",
+        ),
+        (ihdr_then(chunk(b"PLTE", b"\x00" * 6), GOOD_IDAT, IEND), "PLTE chunk not allowed", "PLTE"),
+        (ihdr_then(GOOD_IDAT, IEND, header=ihdr(2, 2, 3)), "without a PLTE chunk", "IDAT"),
+        (
+            ihdr_then(chunk(b"PLTE", b"\x00" * 5), GOOD_IDAT, IEND, header=ihdr(2, 2, 3)),
+            "PLTE chunk of 5 bytes",
+            "PLTE",
+        ),
+        (
+            ihdr_then(
+                chunk(b"PLTE", b"\x00" * 6),
+                chunk(b"tRNS", b"\x00" * 3),
+                GOOD_IDAT,
+                IEND,
+                header=ihdr(2, 2, 3),
+            ),
+            "tRNS chunk has 3 entries for a palette of 2",
+            "tRNS",
+        ),
+        (
+            ihdr_then(chunk(b"tRNS", b"\x00"), GOOD_IDAT, IEND, header=ihdr(2, 2, 6)),
+            "tRNS chunk not allowed",
+            "tRNS",
+        ),
+        (
+            ihdr_then(chunk(b"PLTE", b"\x00" * 6), GOOD_IDAT, IEND, header=ihdr(2, 2, 3)),
+            "palette index 4 out of range (the palette has 2 entries)",
+            "IDAT",
+        ),
+    ],
+)
 def test_malformed_input(png, message, section):
     with pytest.raises(DecodeError) as info:
         _png.decode_png(png)
@@ -556,24 +680,37 @@ def test_decode_rejects_non_bytes():
 
 # --- Argument errors -----------------------------------------------------------------------
 
-@pytest.mark.parametrize("args,error,message", [
-    ((b"\x00" * 4, 2, 2, 0), ValueError, "channels must be 1 (grey), 2 (grey, alpha), 3 (RGB) "
-                                          "or 4 (RGBA), got 0"),
-    ((b"\x00" * 20, 2, 2, 5), ValueError, "channels"),
-    ((b"", 0, 2, 1), ValueError, "width must be 1 to 2**31 - 1 (PNG's limit), got 0"),
-    ((b"", 2, 0, 1), ValueError, "height must be 1 to 2**31 - 1"),
-    ((b"", -1, 2, 1), ValueError, "width"),
-    ((b"", 2 ** 31, 1, 1), ValueError, "width must be 1 to 2**31 - 1 (PNG's limit), "
-                                       "got 2147483648"),
-    ((b"", 1, 2 ** 31, 1), ValueError, "height"),
-    ((b"\x00" * 5, 2, 2, 1), ValueError, "data has 5 bytes, but height * width * channels = "
-                                         "2 * 2 * 1 = 4"),
-    ((b"\x00" * 4, 2.0, 2, 1), TypeError, "width must be an integer, got float"),
-    ((b"\x00" * 4, 2, "2", 1), TypeError, "height must be an integer, got str"),
-    ((b"\x00" * 4, 2, 2, True), TypeError, "channels must be an integer, got bool"),
-    (([0, 0, 0, 0], 2, 2, 1), TypeError, "data must be a bytes-like object"),
-    ((array.array("H", [0] * 4), 2, 2, 1), TypeError, "1-byte samples"),
-])
+
+@pytest.mark.parametrize(
+    "args,error,message",
+    [
+        (
+            (b"\x00" * 4, 2, 2, 0),
+            ValueError,
+            "channels must be 1 (grey), 2 (grey, alpha), 3 (RGB) or 4 (RGBA), got 0",
+        ),
+        ((b"\x00" * 20, 2, 2, 5), ValueError, "channels"),
+        ((b"", 0, 2, 1), ValueError, "width must be 1 to 2**31 - 1 (PNG's limit), got 0"),
+        ((b"", 2, 0, 1), ValueError, "height must be 1 to 2**31 - 1"),
+        ((b"", -1, 2, 1), ValueError, "width"),
+        (
+            (b"", 2**31, 1, 1),
+            ValueError,
+            "width must be 1 to 2**31 - 1 (PNG's limit), got 2147483648",
+        ),
+        ((b"", 1, 2**31, 1), ValueError, "height"),
+        (
+            (b"\x00" * 5, 2, 2, 1),
+            ValueError,
+            "data has 5 bytes, but height * width * channels = 2 * 2 * 1 = 4",
+        ),
+        ((b"\x00" * 4, 2.0, 2, 1), TypeError, "width must be an integer, got float"),
+        ((b"\x00" * 4, 2, "2", 1), TypeError, "height must be an integer, got str"),
+        ((b"\x00" * 4, 2, 2, True), TypeError, "channels must be an integer, got bool"),
+        (([0, 0, 0, 0], 2, 2, 1), TypeError, "data must be a bytes-like object"),
+        ((array.array("H", [0] * 4), 2, 2, 1), TypeError, "1-byte samples"),
+    ],
+)
 def test_argument_errors(args, error, message):
     with pytest.raises(error) as info:
         _png.encode_png(*args)
@@ -584,11 +721,17 @@ def test_integer_like_arguments():
     class Index:
         def __index__(self):
             return 2
-    assert _png.decode_png(_png.encode_png(b"\x01\x02\x03\x04", Index(), Index(), 1)) == \
-        (2, 2, 1, b"\x01\x02\x03\x04")
+
+    assert _png.decode_png(_png.encode_png(b"\x01\x02\x03\x04", Index(), Index(), 1)) == (
+        2,
+        2,
+        1,
+        b"\x01\x02\x03\x04",
+    )
 
 
 # --- Module hygiene ------------------------------------------------------------------------
+
 
 def test_zlib_is_imported_lazily():
     path = os.path.join(ROOT, "tinytb", "_png.py")
@@ -603,16 +746,20 @@ def test_zlib_is_imported_lazily():
         elif isinstance(node, ast.ImportFrom):
             top_level.add("." * node.level + (node.module or ""))
     assert top_level == {"operator", "struct", "itertools", ".errors"}
-    code = ("import sys, tinytb; before = 'zlib' in sys.modules; import tinytb._png; "
-            "print(before, 'zlib' in sys.modules)")
-    out = subprocess.run([sys.executable, "-S", "-c", code], cwd=ROOT, capture_output=True,
-                         text=True, timeout=60)
+    code = (
+        "import sys, tinytb; before = 'zlib' in sys.modules; import tinytb._png; "
+        "print(before, 'zlib' in sys.modules)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-S", "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
     assert out.returncode == 0, out.stderr
     before, after = out.stdout.split()
     assert after == before
 
 
 # --- Decoder limits ------------------------------------------------------------------------
+
 
 def zero_rows_stream(megabytes):
     """A zlib stream of ``megabytes`` MiB of zero bytes, built in milliseconds: deflate of a
@@ -642,8 +789,15 @@ def test_zlib_bomb_is_refused_before_inflating():
     # 3 RGB bytes. 32760 x 36288 pixels, rows of 4095 + 1 bytes: exactly 141.75 MiB.
     width, height = 4095 * 8, 36288
     stream = zero_rows_stream(height * 4096 >> 20)
-    png = b"".join([SIGNATURE, ihdr(width, height, 3, depth=1), chunk(b"PLTE", b"\x00" * 3),
-                    chunk(b"IDAT", stream), IEND])
+    png = b"".join(
+        [
+            SIGNATURE,
+            ihdr(width, height, 3, depth=1),
+            chunk(b"PLTE", b"\x00" * 3),
+            chunk(b"IDAT", stream),
+            IEND,
+        ]
+    )
     assert len(png) < 200_000 and width * height * 3 > 3.4e9
     with pytest.raises(DecodeError) as info:
         _png.decode_png(png)
@@ -663,8 +817,9 @@ def test_max_pixels_is_the_limit():
 def test_69_byte_png_of_2_31_square_pixels():
     # The issue's case: the largest dimensions IHDR allows raised OverflowError (the expected
     # size, 1.4e19 bytes, does not fit zlib's max_length) instead of DecodeError.
-    png = b"".join([SIGNATURE, ihdr(2 ** 31 - 1, 2 ** 31 - 1, 2),
-                    chunk(b"IDAT", zlib.compress(bytes(4))), IEND])
+    png = b"".join(
+        [SIGNATURE, ihdr(2**31 - 1, 2**31 - 1, 2), chunk(b"IDAT", zlib.compress(bytes(4))), IEND]
+    )
     assert len(png) == 69
     with pytest.raises(DecodeError, match="2147483647 x 2147483647 pixels is over"):
         _png.decode_png(png)
@@ -674,8 +829,8 @@ def split_chunks(png):
     """[(type, data)] of a well-formed PNG (CRCs not checked)."""
     out, pos = [], 8
     while pos < len(png):
-        length, chunk_type = struct.unpack(">I4s", png[pos:pos + 8])
-        out.append((chunk_type, png[pos + 8:pos + 8 + length]))
+        length, chunk_type = struct.unpack(">I4s", png[pos : pos + 8])
+        out.append((chunk_type, png[pos + 8 : pos + 8 + length]))
         pos += 12 + length
     return out
 
@@ -683,13 +838,30 @@ def split_chunks(png):
 def fuzz_seeds():
     """Small valid PNGs of every kind the decoder reads."""
     palette = chunk(b"PLTE", bytes(range(12)))
-    seeds = [_png.encode_png(image("noisy", 5, 4, channels), 5, 4, channels)
-             for channels in (1, 2, 3, 4)]
-    seeds.append(build_png(3, 2, 2, filter_reference(bytes(range(18)), 3, 2, 3, [1, 4]),
-                           idat_pieces=3, before=[chunk(b"tEXt", b"k\x00v")]))
+    seeds = [
+        _png.encode_png(image("noisy", 5, 4, channels), 5, 4, channels) for channels in (1, 2, 3, 4)
+    ]
+    seeds.append(
+        build_png(
+            3,
+            2,
+            2,
+            filter_reference(bytes(range(18)), 3, 2, 3, [1, 4]),
+            idat_pieces=3,
+            before=[chunk(b"tEXt", b"k\x00v")],
+        )
+    )
     seeds.append(build_png(3, 2, 3, b"\x00\x00\x01\x02\x00\x03\x02\x01", before=[palette]))
-    seeds.append(build_png(9, 2, 3, b"\x00\x1b\x39\x00\x00\x3f\x01\x40", depth=2,
-                           before=[palette, chunk(b"tRNS", b"\x00\x80")]))
+    seeds.append(
+        build_png(
+            9,
+            2,
+            3,
+            b"\x00\x1b\x39\x00\x00\x3f\x01\x40",
+            depth=2,
+            before=[palette, chunk(b"tRNS", b"\x00\x80")],
+        )
+    )
     seeds.append(build_png(9, 2, 0, b"\x01\xa5\x80\x02\x0f\x00", depth=1))
     return seeds
 
@@ -715,7 +887,7 @@ def mutate(rng, png):
             if data and rng.random() < 0.7:
                 data[rng.randrange(len(data))] = rng.randrange(256)
             else:
-                data[rng.randrange(len(data) + 1):0] = random_bytes(rng, rng.randint(1, 4))
+                data[rng.randrange(len(data) + 1) : 0] = random_bytes(rng, rng.randint(1, 4))
         parts[i] = (parts[i][0], bytes(data))
     elif how == 3:
         i, j = rng.randrange(len(parts)), rng.randrange(len(parts))
@@ -726,15 +898,18 @@ def mutate(rng, png):
     elif how == 4:  # IHDR fields: dimensions, bit depth, colour type
         fields = list(struct.unpack(">IIBBBBB", parts[0][1]))
         field = rng.randrange(4)
-        fields[field] = (rng.choice([0, 1, 2, 3, 7, 8, 9, 2 ** 14, 2 ** 31 - 1, 2 ** 32 - 1])
-                         if field < 2 else rng.choice([0, 1, 2, 3, 4, 6, 8, 16]))
+        fields[field] = (
+            rng.choice([0, 1, 2, 3, 7, 8, 9, 2**14, 2**31 - 1, 2**32 - 1])
+            if field < 2
+            else rng.choice([0, 1, 2, 3, 4, 6, 8, 16])
+        )
         parts[0] = (b"IHDR", struct.pack(">IIBBBBB", *fields))
     else:  # the decompressed image data
         raw = bytearray(zlib.decompress(b"".join(d for t, d in parts if t == b"IDAT")))
         for _ in range(rng.randint(1, 3)):
             raw[rng.randrange(len(raw))] = rng.randrange(256)
         if rng.random() < 0.3:
-            del raw[rng.randrange(len(raw)):]
+            del raw[rng.randrange(len(raw)) :]
         parts = [p for p in parts if p[0] != b"IDAT"]
         parts.insert(len(parts) - 1, (b"IDAT", zlib.compress(bytes(raw))))
     return SIGNATURE + b"".join(chunk(t, d) for t, d in parts)

@@ -88,9 +88,14 @@ def _reference(labels, predictions, T, weights=None, rounding=None):
 
 def test_spec_vector():
     rows = compute_curve([1, 0, 1, 1], [0.9, 0.2, 0.6, 0.4], 5)
-    assert rows == [[3.0, 3.0, 2.0, 1.0, 0.0], [1.0, 0.0, 0.0, 0.0, 0.0],
-                    [0.0, 1.0, 1.0, 1.0, 1.0], [0.0, 0.0, 1.0, 2.0, 3.0],
-                    [0.75, 1.0, 1.0, 1.0, 0.0], [1.0, 1.0, 2 / 3, 1 / 3, 0.0]]
+    assert rows == [
+        [3.0, 3.0, 2.0, 1.0, 0.0],
+        [1.0, 0.0, 0.0, 0.0, 0.0],
+        [0.0, 1.0, 1.0, 1.0, 1.0],
+        [0.0, 0.0, 1.0, 2.0, 3.0],
+        [0.75, 1.0, 1.0, 1.0, 0.0],
+        [1.0, 1.0, 2 / 3, 1 / 3, 0.0],
+    ]
     assert all(type(x) is float for row in rows for x in row)
     # the table shows the float32 values written to the event: .6666667, .33333334
     assert struct.pack("<f", rows[5][2]) == struct.pack("<f", 0.6666667)
@@ -99,29 +104,45 @@ def test_spec_vector():
 
 def test_spec_vector_with_a_scalar_weight():
     rows = compute_curve([1, 0, 1, 1], [0.9, 0.2, 0.6, 0.4], 5, weights=2.0)
-    assert rows[:4] == [[6.0, 6.0, 4.0, 2.0, 0.0], [2.0, 0.0, 0.0, 0.0, 0.0],
-                        [0.0, 2.0, 2.0, 2.0, 2.0], [0.0, 0.0, 2.0, 4.0, 6.0]]
+    assert rows[:4] == [
+        [6.0, 6.0, 4.0, 2.0, 0.0],
+        [2.0, 0.0, 0.0, 0.0, 0.0],
+        [0.0, 2.0, 2.0, 2.0, 2.0],
+        [0.0, 0.0, 2.0, 4.0, 6.0],
+    ]
     assert rows[4:] == [[0.75, 1.0, 1.0, 1.0, 0.0], [1.0, 1.0, 2 / 3, 1 / 3, 0.0]]
 
 
 def test_per_item_weights():
     # buckets floor(p * 4): .9 -> 3, .2 -> 0, .6 -> 2, .4 -> 1
     rows = compute_curve([1, 0, 1, 1], [0.9, 0.2, 0.6, 0.4], 5, weights=[1, 2, 3, 4])
-    assert rows == [[8.0, 8.0, 4.0, 1.0, 0.0], [2.0, 0.0, 0.0, 0.0, 0.0],
-                    [0.0, 2.0, 2.0, 2.0, 2.0], [0.0, 0.0, 4.0, 7.0, 8.0],
-                    [0.8, 1.0, 1.0, 1.0, 0.0], [1.0, 1.0, 0.5, 0.125, 0.0]]
+    assert rows == [
+        [8.0, 8.0, 4.0, 1.0, 0.0],
+        [2.0, 0.0, 0.0, 0.0, 0.0],
+        [0.0, 2.0, 2.0, 2.0, 2.0],
+        [0.0, 0.0, 4.0, 7.0, 8.0],
+        [0.8, 1.0, 1.0, 1.0, 0.0],
+        [1.0, 1.0, 0.5, 0.125, 0.0],
+    ]
 
 
 def test_a_single_weight_in_a_sequence_broadcasts():
-    assert compute_curve([1, 0, 1], [0.9, 0.2, 0.6], 3, weights=[3]) == \
-        compute_curve([1, 0, 1], [0.9, 0.2, 0.6], 3, weights=3)
+    assert compute_curve([1, 0, 1], [0.9, 0.2, 0.6], 3, weights=[3]) == compute_curve(
+        [1, 0, 1], [0.9, 0.2, 0.6], 3, weights=3
+    )
 
 
 def test_fractional_labels():
     # bucket floor(p * 1): 0 and 1; tp buckets [0.5, 0.25], fp buckets [0.5, 0.75]
     rows = compute_curve([0.5, 0.25], [0.0, 1.0], 2)
-    assert rows == [[0.75, 0.25], [1.25, 0.75], [0.0, 0.5], [0.0, 0.5],
-                    [0.375, 0.25], [1.0, 0.25 / 0.75]]
+    assert rows == [
+        [0.75, 0.25],
+        [1.25, 0.75],
+        [0.0, 0.5],
+        [0.0, 0.5],
+        [0.375, 0.25],
+        [1.0, 0.25 / 0.75],
+    ]
 
 
 def test_labels_other_than_zero_and_one_count_as_numbers():
@@ -138,8 +159,14 @@ def test_prediction_one_is_the_last_bucket_and_zero_the_first():
 
 def test_all_negative():
     rows = compute_curve([0, 0, 0], [0.1, 0.5, 0.9], 3)  # buckets 0, 1, 1
-    assert rows == [[0.0, 0.0, 0.0], [3.0, 2.0, 0.0], [0.0, 1.0, 3.0], [0.0, 0.0, 0.0],
-                    [0.0, 0.0, 0.0], [0.0, 0.0, 0.0]]
+    assert rows == [
+        [0.0, 0.0, 0.0],
+        [3.0, 2.0, 0.0],
+        [0.0, 1.0, 3.0],
+        [0.0, 0.0, 0.0],
+        [0.0, 0.0, 0.0],
+        [0.0, 0.0, 0.0],
+    ]
 
 
 def test_all_positive_and_two_thresholds():
@@ -170,9 +197,9 @@ def test_numpys_block_sums():
     # np.histogram adds weights 65536 items at a time: 65536 ones, then ten 2**-37 (half an
     # ulp of 65536 each). One running sum would stay at 65536; block sums do not.
     n = 65536 + 10
-    weights = [1.0] * 65536 + [2.0 ** -37] * 10
+    weights = [1.0] * 65536 + [2.0**-37] * 10
     rows = compute_curve([1] * n, [0.5] * n, 2, weights=weights)
-    assert rows[0] == [65536.0 + 10 * 2.0 ** -37, 0.0]
+    assert rows[0] == [65536.0 + 10 * 2.0**-37, 0.0]
     running = 0.0
     for w in weights:
         running += w
@@ -243,7 +270,7 @@ def _random_case(rnd, n, T, kind):
     # values on and next to the thresholds k / (T - 1)
     for i in range(0, n, 3):
         p = rnd.randrange(T) / (T - 1)
-        predictions[i] = min(1.0, max(0.0, p + rnd.choice([-1, 0, 1]) * 2.0 ** -52))
+        predictions[i] = min(1.0, max(0.0, p + rnd.choice([-1, 0, 1]) * 2.0**-52))
     weights = None
     if kind == "fraction":
         labels = [rnd.choice([0.0, 1.0, 0.5, 0.125, 2.0, -1.0]) for _ in range(n)]
@@ -270,13 +297,17 @@ def test_random_rounded_inputs_equal_the_reference(rounding):
     cast = _f32 if rounding == "f" else _f16
     for T in (2, 7, 127):
         up = _pr_curve._rounded_thresholds(T, rounding)
-        predictions = [cast(rnd.random()) for _ in range(500)] + up[:50] + [cast(u * 0.999999)
-                                                                          for u in up[:50]]
+        predictions = (
+            [cast(rnd.random()) for _ in range(500)]
+            + up[:50]
+            + [cast(u * 0.999999) for u in up[:50]]
+        )
         predictions = [min(p, 1.0) for p in predictions]
         labels = [rnd.random() < 0.5 for _ in predictions]
         expected = _bits(_reference(labels, predictions, T, rounding=rounding))
-        ours = compute_curve(labels, predictions, T, float32=rounding == "f",
-                             float16=rounding == "e")
+        ours = compute_curve(
+            labels, predictions, T, float32=rounding == "f", float16=rounding == "e"
+        )
         assert _bits(ours) == expected, T
 
 
@@ -291,13 +322,22 @@ def test_more_than_one_block_with_weights_equals_the_reference():
     assert _bits(compute_curve(labels, predictions, 127, 0.3)) == expected
 
 
-@pytest.mark.parametrize("make", [
-    lambda b: array("q", b), lambda b: array("b", b), lambda b: array("H", b),
-    lambda b: array("d", b), lambda b: array("f", b), lambda b: bytes(b), lambda b: bytearray(b),
-    lambda b: tuple(bool(x) for x in b), lambda b: [float(x) for x in b],
-    lambda b: [-0.0 if x == 0 else 1.0 for x in b], lambda b: array("d", [-0.0 if x == 0 else 1
-                                                                          for x in b]),
-])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda b: array("q", b),
+        lambda b: array("b", b),
+        lambda b: array("H", b),
+        lambda b: array("d", b),
+        lambda b: array("f", b),
+        lambda b: bytes(b),
+        lambda b: bytearray(b),
+        lambda b: tuple(bool(x) for x in b),
+        lambda b: [float(x) for x in b],
+        lambda b: [-0.0 if x == 0 else 1.0 for x in b],
+        lambda b: array("d", [-0.0 if x == 0 else 1 for x in b]),
+    ],
+)
 def test_label_containers(make):
     rnd = random.Random(5)
     binary = [rnd.randrange(2) for _ in range(300)]
@@ -306,10 +346,20 @@ def test_label_containers(make):
     assert compute_curve(make(binary), predictions, 127) == expected
 
 
-@pytest.mark.parametrize("labels", [array("q", [0, 256, 1]), array("q", [0, -1, 1]),
-                                    array("q", [0, 2, 1]), array("d", [0.0, 2.0, 1.0]),
-                                    array("d", [0.0, 0.5, 1.0]), array("f", [1.0, 2.0, 0.0]),
-                                    bytes([0, 2, 1]), [0, 1, 300], (True, 2, False)])
+@pytest.mark.parametrize(
+    "labels",
+    [
+        array("q", [0, 256, 1]),
+        array("q", [0, -1, 1]),
+        array("q", [0, 2, 1]),
+        array("d", [0.0, 2.0, 1.0]),
+        array("d", [0.0, 0.5, 1.0]),
+        array("f", [1.0, 2.0, 0.0]),
+        bytes([0, 2, 1]),
+        [0, 1, 300],
+        (True, 2, False),
+    ],
+)
 def test_labels_that_look_binary_in_one_byte_are_not_taken_for_0_or_1(labels):
     predictions = [0.1, 0.5, 0.9]
     assert _pr_curve._binary_labels(labels) is None
@@ -329,16 +379,18 @@ def test_prediction_containers():
     for make in (list, bytes, lambda v: array("q", v), lambda v: [bool(x) for x in v]):
         assert compute_curve(labels, make(ints), 17) == expected
     singles = array("f", values)
-    assert compute_curve(labels, singles, 17, float32=True) == \
-        _reference(labels, list(singles), 17, rounding="f")
+    assert compute_curve(labels, singles, 17, float32=True) == _reference(
+        labels, list(singles), 17, rounding="f"
+    )
 
 
 # ---------------------------------------------------------------------------
 # Errors
 
 
-@pytest.mark.parametrize("bad", [-0.1, -1e-300, 1.0000000000000002, 1.5, 3.0, 1e300,
-                                 math.nan, math.inf, -math.inf])
+@pytest.mark.parametrize(
+    "bad", [-0.1, -1e-300, 1.0000000000000002, 1.5, 3.0, 1e300, math.nan, math.inf, -math.inf]
+)
 @pytest.mark.parametrize("labels", [[1, 0, 1], [0.5, 0, 1]])  # count path, general path
 @pytest.mark.parametrize("T", [2, 127, 300])
 def test_predictions_outside_0_1_raise(bad, labels, T):
@@ -357,7 +409,7 @@ def test_predictions_outside_0_1_raise(bad, labels, T):
 
 def test_prediction_above_one_among_ones_raises():
     with pytest.raises(ValueError, match="predictions"):
-        compute_curve([0, 1, 0], [1.0, 1.0, 1.0 + 2.0 ** -52], 127)
+        compute_curve([0, 1, 0], [1.0, 1.0, 1.0 + 2.0**-52], 127)
     with pytest.raises(ValueError, match="predictions"):  # index 189: would pass for a positive's
         compute_curve([0, 1], [1.5, 0.5], 127)
 
@@ -374,13 +426,16 @@ def test_non_finite_labels_raise(bad):
         compute_curve([1, bad], [0.5, 0.5], 3)
 
 
-@pytest.mark.parametrize("labels, predictions, error, name", [
-    (["a", 1], [0.5, 0.5], TypeError, "labels"),
-    ([1 + 2j, 1], [0.5, 0.5], TypeError, "labels"),
-    ([10 ** 400, 1], [0.5, 0.5], ValueError, "labels"),
-    ([1, 0], ["0.5", 0.5], TypeError, "predictions"),
-    ([1, 0], [0.5j, 0.5], TypeError, "predictions"),
-])
+@pytest.mark.parametrize(
+    "labels, predictions, error, name",
+    [
+        (["a", 1], [0.5, 0.5], TypeError, "labels"),
+        ([1 + 2j, 1], [0.5, 0.5], TypeError, "labels"),
+        ([10**400, 1], [0.5, 0.5], ValueError, "labels"),
+        ([1, 0], ["0.5", 0.5], TypeError, "predictions"),
+        ([1, 0], [0.5j, 0.5], TypeError, "predictions"),
+    ],
+)
 def test_items_that_are_not_numbers(labels, predictions, error, name):
     with pytest.raises(error, match=name):
         compute_curve(labels, predictions, 3)
@@ -391,15 +446,19 @@ def test_length_mismatch_names_both():
         compute_curve([1, 0], [0.5], 3)
 
 
-@pytest.mark.parametrize("T, error", [(0, ValueError), (-3, ValueError),
-                                      (2.0, TypeError), ("5", TypeError), (None, TypeError)])
+@pytest.mark.parametrize(
+    "T, error",
+    [(0, ValueError), (-3, ValueError), (2.0, TypeError), ("5", TypeError), (None, TypeError)],
+)
 def test_num_thresholds(T, error):
     with pytest.raises(error, match="num_thresholds"):
         compute_curve([1], [0.5], T)
 
 
-@pytest.mark.parametrize("weights, error", [([1, 2], ValueError), ("abc", TypeError),
-                                            ([1, "x", 3], TypeError), (object(), TypeError)])
+@pytest.mark.parametrize(
+    "weights, error",
+    [([1, 2], ValueError), ("abc", TypeError), ([1, "x", 3], TypeError), (object(), TypeError)],
+)
 def test_bad_weights(weights, error):
     with pytest.raises(error, match="weights"):
         compute_curve([1, 0, 1], [0.5, 0.5, 0.5], 3, weights=weights)

@@ -26,6 +26,7 @@ def typed(values, typecode, shape):
 
 # --- encode_tag --------------------------------------------------------------------------------
 
+
 def pytorch_encode(rawstr):
     # torch/utils/tensorboard/writer.py, SummaryWriter._encode (torch 2.13), verbatim
     retval = rawstr
@@ -35,23 +36,26 @@ def pytorch_encode(rawstr):
     return retval
 
 
-@pytest.mark.parametrize("tag, name", [
-    ("emb/a b", "emb%2fa b"),          # section 8's example
-    ("default", "default"),
-    ("%", "%25"),
-    ("a%2fb", "a%252fb"),               # '%' first: an escape in the tag is not confused
-    ("a\\b", "a%5cb"),
-    ("/etc/passwd", "%2fetc%2fpasswd"),
-    ("C:\\Windows", "C:%5cWindows"),
-    ("../../x", "..%2f..%2fx"),
-    ("..", "%2e."),                     # PyTorch: "00000/.." is the log dir itself
-    (".", "%2e"),                       # PyTorch: "00000/." is the step directory
-    ("...", "..."),
-    (".a", ".a"),
-    ("a..", "a.."),
-    ("", ""),
-    ("é 😀", "é 😀"),
-])
+@pytest.mark.parametrize(
+    "tag, name",
+    [
+        ("emb/a b", "emb%2fa b"),  # section 8's example
+        ("default", "default"),
+        ("%", "%25"),
+        ("a%2fb", "a%252fb"),  # '%' first: an escape in the tag is not confused
+        ("a\\b", "a%5cb"),
+        ("/etc/passwd", "%2fetc%2fpasswd"),
+        ("C:\\Windows", "C:%5cWindows"),
+        ("../../x", "..%2f..%2fx"),
+        ("..", "%2e."),  # PyTorch: "00000/.." is the log dir itself
+        (".", "%2e"),  # PyTorch: "00000/." is the step directory
+        ("...", "..."),
+        (".a", ".a"),
+        ("a..", "a.."),
+        ("", ""),
+        ("é 😀", "é 😀"),
+    ],
+)
 def test_encode_tag_vectors(tag, name):
     assert P.encode_tag(tag) == name
 
@@ -69,8 +73,9 @@ def test_encode_tag_is_pytorchs_for_every_ordinary_tag():
 def test_encode_tag_is_one_to_one_and_never_a_path():
     rng = random.Random(3)
     alphabet = ".%/\\e2a"
-    tags = {"".join(rng.choice(alphabet) for _ in range(rng.randrange(0, 6)))
-            for _ in range(5000)} | {".", "..", "%2e", "%2e.", "%2e%2e"}
+    tags = {
+        "".join(rng.choice(alphabet) for _ in range(rng.randrange(0, 6))) for _ in range(5000)
+    } | {".", "..", "%2e", "%2e.", "%2e%2e"}
     names = {}
     for tag in tags:
         name = P.encode_tag(tag)
@@ -88,6 +93,7 @@ def test_encode_tag_refusals():
 
 
 # --- tensors.tsv -------------------------------------------------------------------------------
+
 
 def test_tensors_tsv_float32_strings():
     # section 8: float32 0.1 -> 0.10000000149011612, 1e-8 -> 9.99999993922529e-09
@@ -110,18 +116,22 @@ def test_tensors_tsv_ints_bools_and_specials():
     assert P.tensors_tsv(typed([inf, -inf, float("nan")], "d", (3, 1))) == b"inf\n-inf\nnan\n"
 
 
-@pytest.mark.parametrize("mat, message", [
-    ([1.0, 2.0], r"mat must be 2-D.*\(2,\)"),
-    ([[[1.0]]], "mat must be 2-D"),
-    (FakeArray([], "float32", (0, 3)), "mat is empty"),
-    (FakeArray([], "float32", (3, 0)), "mat is empty"),
-])
+@pytest.mark.parametrize(
+    "mat, message",
+    [
+        ([1.0, 2.0], r"mat must be 2-D.*\(2,\)"),
+        ([[[1.0]]], "mat must be 2-D"),
+        (FakeArray([], "float32", (0, 3)), "mat is empty"),
+        (FakeArray([], "float32", (3, 0)), "mat is empty"),
+    ],
+)
 def test_tensors_tsv_refuses_what_the_plugin_cannot_read(mat, message):
     with pytest.raises(ValueError, match=message):
         P.tensors_tsv(mat)
 
 
 # --- metadata.tsv ------------------------------------------------------------------------------
+
 
 def test_metadata_tsv_with_header_is_the_spec_example():
     # section 8 [verified]: name\tn\nx\t1\ny\t2\n
@@ -147,16 +157,23 @@ def test_metadata_tsv_cells_may_be_blank_but_not_whole_lines():
         P.metadata_tsv([["a", "b"]], ["", ""])
 
 
-@pytest.mark.parametrize("metadata, header, message", [
-    (["a", "b\tc"], None, r"metadata\[1\] = 'b\\tc' holds a tab"),
-    (["a\nb"], None, r"metadata\[0\] = 'a\\nb' holds a line break"),
-    (["a\rb"], None, r"metadata\[0\] = 'a\\rb' holds a carriage return"),
-    ([["a", "b\n"]], ["h1", "h2"], r"metadata\[0\]\[1\] = 'b\\n' holds a line break"),
-    ([["a", "b"]], ["h\t1", "h2"], r"metadata_header\[0\] = 'h\\t1' holds a tab"),
-    ([["a", "b"], ["c"]], ["h1", "h2"], r"metadata\[1\] has 1 columns but metadata_header has 2"),
-    ([["a", "b", "c"]], ["h1", "h2"], r"metadata\[0\] has 3 columns"),
-    ([["a"]], ["h1"], "metadata_header has one column"),
-])
+@pytest.mark.parametrize(
+    "metadata, header, message",
+    [
+        (["a", "b\tc"], None, r"metadata\[1\] = 'b\\tc' holds a tab"),
+        (["a\nb"], None, r"metadata\[0\] = 'a\\nb' holds a line break"),
+        (["a\rb"], None, r"metadata\[0\] = 'a\\rb' holds a carriage return"),
+        ([["a", "b\n"]], ["h1", "h2"], r"metadata\[0\]\[1\] = 'b\\n' holds a line break"),
+        ([["a", "b"]], ["h\t1", "h2"], r"metadata_header\[0\] = 'h\\t1' holds a tab"),
+        (
+            [["a", "b"], ["c"]],
+            ["h1", "h2"],
+            r"metadata\[1\] has 1 columns but metadata_header has 2",
+        ),
+        ([["a", "b", "c"]], ["h1", "h2"], r"metadata\[0\] has 3 columns"),
+        ([["a"]], ["h1"], "metadata_header has one column"),
+    ],
+)
 def test_metadata_tsv_refuses_what_the_projector_would_misread(metadata, header, message):
     with pytest.raises(ValueError, match=message):
         P.metadata_tsv(metadata, header)
@@ -175,6 +192,7 @@ def test_metadata_tsv_type_errors():
 
 # --- sprite.png --------------------------------------------------------------------------------
 
+
 def solid_images(n, c, h, w):
     """uint8 (N, C, H, W) nested lists; image i is filled with value 10 * (i + 1) + channel."""
     return [[[[10 * (i + 1) + ch] * w for _ in range(h)] for ch in range(c)] for i in range(n)]
@@ -188,16 +206,19 @@ def projector_cell(i, width, height, w, h):
     return int(i % per_row), int(math.floor(i / per_column))
 
 
-@pytest.mark.parametrize("n, h, w, size", [
-    (5, 4, 4, (12, 12)),    # section 8 [verified] sizes for square images
-    (2, 4, 4, (8, 8)),
-    (1, 3, 3, (3, 3)),
-    (9, 2, 2, (6, 6)),
-    (10, 2, 2, (8, 8)),
-    (5, 4, 6, (18, 12)),    # PyTorch: 18 x 18, images where the projector does not look
-    (5, 6, 4, (12, 18)),    # PyTorch: crashes (H * rows > W * nrow)
-    (3, 1, 7, (14, 2)),
-])
+@pytest.mark.parametrize(
+    "n, h, w, size",
+    [
+        (5, 4, 4, (12, 12)),  # section 8 [verified] sizes for square images
+        (2, 4, 4, (8, 8)),
+        (1, 3, 3, (3, 3)),
+        (9, 2, 2, (6, 6)),
+        (10, 2, 2, (8, 8)),
+        (5, 4, 6, (18, 12)),  # PyTorch: 18 x 18, images where the projector does not look
+        (5, 6, 4, (12, 18)),  # PyTorch: crashes (H * rows > W * nrow)
+        (3, 1, 7, (14, 2)),
+    ],
+)
 def test_sprite_layout_is_where_the_projector_looks(n, h, w, size):
     png, dim = P.sprite_png(solid_images(n, 3, h, w))
     width, height, channels, pixels = _png.decode_png(png)
@@ -208,9 +229,12 @@ def test_sprite_layout_is_where_the_projector_looks(n, h, w, size):
         assert (col, row) == (i % k, i // k)
         for y in range(row * h, (row + 1) * h):
             start = (y * width + col * w) * 3
-            cell = pixels[start:start + w * 3]
-            want = bytes([10 * (i + 1), 10 * (i + 1) + 1, 10 * (i + 1) + 2]) * w if i < n \
-                else bytes(w * 3)  # unused cells are black
+            cell = pixels[start : start + w * 3]
+            want = (
+                bytes([10 * (i + 1), 10 * (i + 1) + 1, 10 * (i + 1) + 2]) * w
+                if i < n
+                else bytes(w * 3)
+            )  # unused cells are black
             assert cell == want, (i, y)
 
 
@@ -226,24 +250,28 @@ def test_sprite_float_scaling_is_pytorchs():
     # np.uint8((canvas * 255).clip(0, 255)) on a float64 canvas: truncation, clipping, NaN -> 0
     values = [0.5, 1.0, 2.0, -1.0, float("nan"), 0.999, 1 / 255, 0.0, 0.25]
     png, _ = P.sprite_png(typed(values, "f", (1, 1, 3, 3)))
-    assert _png.decode_png(png)[3] == bytes(sum(([v] * 3 for v in (
-        127, 255, 255, 0, 0, 254, 1, 0, 63)), []))
+    assert _png.decode_png(png)[3] == bytes(
+        sum(([v] * 3 for v in (127, 255, 255, 0, 0, 254, 1, 0, 63)), [])
+    )
     # float64 is multiplied in float64: 1 - 2**-30 gives 254 (add_image rounds it to float32
     # first, to 1.0, and gives 255)
-    png, _ = P.sprite_png(typed([1 - 2 ** -30, 0.5, 1e300, -1e300], "d", (1, 1, 2, 2)))
+    png, _ = P.sprite_png(typed([1 - 2**-30, 0.5, 1e300, -1e300], "d", (1, 1, 2, 2)))
     assert _png.decode_png(png)[3] == bytes(sum(([v] * 3 for v in (254, 127, 255, 0)), []))
-    assert _image.to_uint8(_image.as_array(typed([1 - 2 ** -30], "d", (1,)), "x")) == b"\xff"
+    assert _image.to_uint8(_image.as_array(typed([1 - 2**-30], "d", (1,)), "x")) == b"\xff"
     # ints saturate, as in PyTorch (x * 255 clipped)
     png, _ = P.sprite_png(FakeArray([0, 1, 2, -3], "int64", (1, 1, 2, 2)))
     assert _png.decode_png(png)[3] == bytes(sum(([v] * 3 for v in (0, 255, 255, 0)), []))
 
 
-@pytest.mark.parametrize("label_img, message", [
-    ([[[1, 2]]], r"label_img must be \(N, C, H, W\), got shape \(1, 1, 2\)"),
-    (solid_images(1, 2, 2, 2), "label_img has 2 channels"),
-    (solid_images(1, 4, 2, 2), "label_img has 4 channels"),
-    (FakeArray([], "uint8", (0, 3, 2, 2)), "label_img is empty"),
-])
+@pytest.mark.parametrize(
+    "label_img, message",
+    [
+        ([[[1, 2]]], r"label_img must be \(N, C, H, W\), got shape \(1, 1, 2\)"),
+        (solid_images(1, 2, 2, 2), "label_img has 2 channels"),
+        (solid_images(1, 4, 2, 2), "label_img has 4 channels"),
+        (FakeArray([], "uint8", (0, 3, 2, 2)), "label_img is empty"),
+    ],
+)
 def test_sprite_refusals(label_img, message):
     with pytest.raises(ValueError, match=message):
         P.sprite_png(label_img)
@@ -307,44 +335,61 @@ def test_config_text_is_torchs_file():
 
 def test_embedding_files_make_the_torch_entries():
     mat = [[0.5] * 3] * 5
-    subdir, files, entry = P.embedding_files(mat, list("abcde"), solid_images(5, 3, 4, 4), 12,
-                                             "emb/a b")
+    subdir, files, entry = P.embedding_files(
+        mat, list("abcde"), solid_images(5, 3, 4, 4), 12, "emb/a b"
+    )
     assert subdir == "00012/emb%2fa b"
     assert sorted(files) == ["metadata.tsv", "sprite.png", "tensors.tsv"]
     assert entry == torch_entries()[0]
     subdir, files, entry = P.embedding_files(mat[:2], list("ab"), None, 0, "emb2")
-    assert (subdir, sorted(files), entry) == ("00000/emb2", ["metadata.tsv", "tensors.tsv"],
-                                              torch_entries()[1])
+    assert (subdir, sorted(files), entry) == (
+        "00000/emb2",
+        ["metadata.tsv", "tensors.tsv"],
+        torch_entries()[1],
+    )
 
 
 def test_config_text_escapes_as_protobuf():
     # protobuf 7.36.2 text_format.MessageToString of tensor_name = 'a\'b"c\\d\ne\tf\x01\x7f'
     # '\x80é€😀\r\x1b', tensor_shape [3, 4], an empty sprite, model_checkpoint_dir 'x'
     entry = P.embedding_info("", 0, "")
-    entry.update(tensor_name="a'b\"c\\d\ne\tf\x01\x7f\x80é€😀\r\x1b", tensor_path="",
-                 tensor_shape=[3, 4], sprite={"image_path": "", "single_image_dim": []})
+    entry.update(
+        tensor_name="a'b\"c\\d\ne\tf\x01\x7f\x80é€😀\r\x1b",
+        tensor_path="",
+        tensor_shape=[3, 4],
+        sprite={"image_path": "", "single_image_dim": []},
+    )
     text = P.config_text({"embeddings": [entry], "model_checkpoint_dir": "x"})
-    assert text == ('embeddings {\n  tensor_name: "a\\\'b\\"c\\\\d\\ne\\tf\\001\\177\x80é€😀'
-                    '\\r\\033"\n  tensor_shape: 3\n  tensor_shape: 4\n  sprite {\n  }\n}\n'
-                    'model_checkpoint_dir: "x"\n')
+    assert text == (
+        'embeddings {\n  tensor_name: "a\\\'b\\"c\\\\d\\ne\\tf\\001\\177\x80é€😀'
+        '\\r\\033"\n  tensor_shape: 3\n  tensor_shape: 4\n  sprite {\n  }\n}\n'
+        'model_checkpoint_dir: "x"\n'
+    )
     assert P.parse_config(text)["embeddings"] == [entry]
 
 
 def test_parse_config_reads_torchs_and_tensorboardxs_files():
-    assert P.parse_config(TORCH_PBTXT) == {"model_checkpoint_path": "",
-                                           "embeddings": torch_entries(),
-                                           "model_checkpoint_dir": ""}
+    assert P.parse_config(TORCH_PBTXT) == {
+        "model_checkpoint_path": "",
+        "embeddings": torch_entries(),
+        "model_checkpoint_dir": "",
+    }
     tbx = P.parse_config(TENSORBOARDX_BLOCK + TENSORBOARDX_BLOCK)
     assert tbx["embeddings"] == [torch_entries()[0]] * 2
-    assert P.parse_config("") == {"model_checkpoint_path": "", "embeddings": [],
-                                  "model_checkpoint_dir": ""}
+    assert P.parse_config("") == {
+        "model_checkpoint_path": "",
+        "embeddings": [],
+        "model_checkpoint_dir": "",
+    }
 
 
 def test_parse_config_takes_the_whole_text_format_syntax():
-    text = ("# a comment\nmodel_checkpoint_path: 'ck' \"pt\";\n"
-            "embeddings < tensor_name: \"\\303\\251\\u00e9\\x41\\?\" tensor_shape: [0x10, 010]"
-            " tensor_shape: +3, sprite: { single_image_dim: [] } >\n"
-            "embeddings {}  # trailing\n")
+    text = (
+        "# a comment\nmodel_checkpoint_path: 'ck' \"pt\";\n"
+        'embeddings < tensor_name: "\\303\\251\\u00e9\\x41\\?" tensor_shape: [0x10, 010]'
+        " tensor_shape: +3, sprite: { single_image_dim: [] } >\n"
+        "embeddings {}  # trailing\n"
+    )
     config = P.parse_config(text)
     assert config["model_checkpoint_path"] == "ckpt"
     first, second = config["embeddings"]
@@ -353,34 +398,43 @@ def test_parse_config_takes_the_whole_text_format_syntax():
     assert first["sprite"] == {"image_path": "", "single_image_dim": []}
     assert second == P._new("EmbeddingInfo")
     # proto3 strings have no presence: a repeat after the default "" is allowed
-    assert P.parse_config('embeddings { tensor_name: "" tensor_name: "b" }')[
-        "embeddings"][0]["tensor_name"] == "b"
+    assert (
+        P.parse_config('embeddings { tensor_name: "" tensor_name: "b" }')["embeddings"][0][
+            "tensor_name"
+        ]
+        == "b"
+    )
 
 
-@pytest.mark.parametrize("text, message", [
-    ("embeddings { foo: 1 }", r'EmbeddingInfo has no field named "foo" \(line 1, column 14\)'),
-    ("bookmarks_path: 'x'", 'ProjectorConfig has no field named "bookmarks_path"'),
-    ('embeddings { tensor_name: "a" tensor_name: "b" }', 'multiple "tensor_name" fields'),
-    ("embeddings { sprite {} sprite {} }", 'multiple "sprite" fields'),
-    ('model_checkpoint_path: "a"\nmodel_checkpoint_path: "b"',
-     r'multiple "model_checkpoint_path" fields \(line 2, column 1\)'),
-    ("embeddings { tensor_shape: -1 }", "out of range: '-1'"),
-    ("embeddings { tensor_shape: 4294967296 }", "out of range"),
-    ("embeddings { tensor_shape: 1.0 }", "cannot parse integer '1.0'"),
-    ("embeddings { tensor_shape: [1,] }", "cannot parse integer ']'"),
-    ("embeddings { tensor_name: x }", "expected a string, found 'x'"),
-    ('embeddings { tensor_name: "\\xff" }', "not valid UTF-8"),
-    ('embeddings { tensor_name: "\\x" }', "malformed escape"),
-    ('embeddings { tensor_name: "\\ud800" }', "no Unicode character"),
-    ('embeddings { tensor_name: "\\777" }', "more than a byte"),
-    ('embeddings { tensor_name: "a\nb" }', "unexpected character"),
-    ("embeddings {", "expected '}', found the end"),
-    ("embeddings", "expected '{' or '<', found the end"),
-    ("}", "expected a field name, found '}'"),
-    ("[ext]: 1", "expected a field name, found '\\['"),
-    ("embeddings { tensor_name: 'a' , , }", "expected a field name, found ','"),
-    ("embeddings { tensor_name: 'a' } @", "unexpected character '@'"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("embeddings { foo: 1 }", r'EmbeddingInfo has no field named "foo" \(line 1, column 14\)'),
+        ("bookmarks_path: 'x'", 'ProjectorConfig has no field named "bookmarks_path"'),
+        ('embeddings { tensor_name: "a" tensor_name: "b" }', 'multiple "tensor_name" fields'),
+        ("embeddings { sprite {} sprite {} }", 'multiple "sprite" fields'),
+        (
+            'model_checkpoint_path: "a"\nmodel_checkpoint_path: "b"',
+            r'multiple "model_checkpoint_path" fields \(line 2, column 1\)',
+        ),
+        ("embeddings { tensor_shape: -1 }", "out of range: '-1'"),
+        ("embeddings { tensor_shape: 4294967296 }", "out of range"),
+        ("embeddings { tensor_shape: 1.0 }", "cannot parse integer '1.0'"),
+        ("embeddings { tensor_shape: [1,] }", "cannot parse integer ']'"),
+        ("embeddings { tensor_name: x }", "expected a string, found 'x'"),
+        ('embeddings { tensor_name: "\\xff" }', "not valid UTF-8"),
+        ('embeddings { tensor_name: "\\x" }', "malformed escape"),
+        ('embeddings { tensor_name: "\\ud800" }', "no Unicode character"),
+        ('embeddings { tensor_name: "\\777" }', "more than a byte"),
+        ('embeddings { tensor_name: "a\nb" }', "unexpected character"),
+        ("embeddings {", "expected '}', found the end"),
+        ("embeddings", "expected '{' or '<', found the end"),
+        ("}", "expected a field name, found '}'"),
+        ("[ext]: 1", "expected a field name, found '\\['"),
+        ("embeddings { tensor_name: 'a' , , }", "expected a field name, found ','"),
+        ("embeddings { tensor_name: 'a' } @", "unexpected character '@'"),
+    ],
+)
 def test_parse_config_refuses_what_text_format_refuses(text, message):
     with pytest.raises(ValueError, match=message):
         P.parse_config(text)
@@ -396,18 +450,35 @@ def test_config_round_trips_random_configs():
     for _ in range(300):
         embeddings = []
         for _ in range(rng.randrange(0, 4)):
-            entry = {"tensor_name": text(), "metadata_path": text(), "bookmarks_path": text(),
-                     "tensor_shape": [rng.randrange(1 << 32) for _ in range(rng.randrange(3))],
-                     "sprite": rng.choice([None, {"image_path": text(), "single_image_dim": [
-                         rng.randrange(1 << 32) for _ in range(rng.randrange(3))]}]),
-                     "tensor_path": text()}
+            entry = {
+                "tensor_name": text(),
+                "metadata_path": text(),
+                "bookmarks_path": text(),
+                "tensor_shape": [rng.randrange(1 << 32) for _ in range(rng.randrange(3))],
+                "sprite": rng.choice(
+                    [
+                        None,
+                        {
+                            "image_path": text(),
+                            "single_image_dim": [
+                                rng.randrange(1 << 32) for _ in range(rng.randrange(3))
+                            ],
+                        },
+                    ]
+                ),
+                "tensor_path": text(),
+            }
             embeddings.append(entry)
-        config = {"model_checkpoint_path": text(), "embeddings": embeddings,
-                  "model_checkpoint_dir": text()}
+        config = {
+            "model_checkpoint_path": text(),
+            "embeddings": embeddings,
+            "model_checkpoint_dir": text(),
+        }
         assert P.parse_config(P.config_text(config)) == config
 
 
 # --- merge and update_config -------------------------------------------------------------------
+
 
 def entry(name, path="p"):
     e = P.embedding_info(name, 0, path)
@@ -430,21 +501,27 @@ def test_update_config_keeps_other_writers_entries():
     assert P.update_config(b"", first) == P.update_config(None, first)
     # a file of another writer (PyTorch's, here) keeps its entries; the new one is appended
     third = P.embedding_info("emb3", 1, "00001/emb3")
-    assert P.update_config(TORCH_PBTXT.encode(), third) == P.config_text(
-        {"embeddings": [first, second, third]}).encode()
+    assert (
+        P.update_config(TORCH_PBTXT.encode(), third)
+        == P.config_text({"embeddings": [first, second, third]}).encode()
+    )
     # the same tensor_name again: replaced where it was
     again = P.embedding_info("emb/a b", 12, "00012/emb%2fa b")  # no metadata, no sprite now
-    assert P.update_config(TORCH_PBTXT.encode(), again) == P.config_text(
-        {"embeddings": [again, second]}).encode()
+    assert (
+        P.update_config(TORCH_PBTXT.encode(), again)
+        == P.config_text({"embeddings": [again, second]}).encode()
+    )
     # tensorboardX's file, appended to twice: read, and the copies become one entry
     tbx = P.update_config((TENSORBOARDX_BLOCK * 2).encode(), first)
     assert P.update_config(tbx, second) == TORCH_PBTXT.encode()
     # ... while copies of other names are left as they are
     assert P.parse_config(P.update_config((TENSORBOARDX_BLOCK * 2).encode(), second).decode())[
-        "embeddings"] == [first, first, second]
+        "embeddings"
+    ] == [first, first, second]
     # a model checkpoint path survives
     assert P.update_config(b'model_checkpoint_path: "ck"\n', second) == (
-        b'model_checkpoint_path: "ck"\n' + P.config_text({"embeddings": [second]}).encode())
+        b'model_checkpoint_path: "ck"\n' + P.config_text({"embeddings": [second]}).encode()
+    )
 
 
 def test_update_config_refuses_a_file_it_cannot_read():
@@ -458,8 +535,11 @@ def test_config_over_the_size_cap_is_refused():
     # 16 MiB of PyTorch's own entries (the file is read whole, rewritten whole)
     big = TORCH_PBTXT.encode() * (P.MAX_CONFIG_BYTES // len(TORCH_PBTXT) + 1)
     assert P.MAX_CONFIG_BYTES == 16 << 20 < len(big)
-    with pytest.raises(ValueError, match=r"^projector_config\.pbtxt is \d+ bytes, over the "
-                                         r"limit of 16777216$"):
+    with pytest.raises(
+        ValueError,
+        match=r"^projector_config\.pbtxt is \d+ bytes, over the "
+        r"limit of 16777216$",
+    ):
         P.update_config(big, entry("a"))
     with pytest.raises(ValueError, match=r"^projector_config\.pbtxt: \d+ characters, over"):
         P.parse_config(big.decode())
@@ -469,19 +549,37 @@ def test_any_bytes_give_a_config_or_a_value_error_naming_the_file():
     # the file may hold anything: a dict or ValueError naming it, no other exception, and no
     # deep recursion (the schema nests 3 messages at most)
     rng = random.Random(3)
-    sources = [TORCH_PBTXT.encode(), (TENSORBOARDX_BLOCK * 2).encode(),
-               b"embeddings { sprite { single_image_dim: [1, 2] } tensor_shape: 0x10 }",
-               b"embeddings { " * 50000]
+    sources = [
+        TORCH_PBTXT.encode(),
+        (TENSORBOARDX_BLOCK * 2).encode(),
+        b"embeddings { sprite { single_image_dim: [1, 2] } tensor_shape: 0x10 }",
+        b"embeddings { " * 50000,
+    ]
     read = 0
     for _ in range(2000):
         data = bytearray(rng.choice(sources)[:2000])
         for _ in range(rng.randint(1, 4)):
             where = rng.randrange(len(data) + 1)
             if rng.random() < 0.5:
-                data[where:where + 1] = bytes([rng.randrange(256)])
+                data[where : where + 1] = bytes([rng.randrange(256)])
             else:
-                data[where:where] = rng.choice([b"{", b"}", b"<", b"\\", b"'", b'"', b"#",
-                                                b"\xff", b"\n", b":", b"[", b"]", b","])
+                data[where:where] = rng.choice(
+                    [
+                        b"{",
+                        b"}",
+                        b"<",
+                        b"\\",
+                        b"'",
+                        b'"',
+                        b"#",
+                        b"\xff",
+                        b"\n",
+                        b":",
+                        b"[",
+                        b"]",
+                        b",",
+                    ]
+                )
         try:
             P.update_config(bytes(data), entry("a"))
         except ValueError as error:
@@ -490,17 +588,20 @@ def test_any_bytes_give_a_config_or_a_value_error_naming_the_file():
             continue
         read += 1
     assert 0 < read < 2000
-    with pytest.raises(ValueError, match='projector_config.pbtxt: EmbeddingInfo has no field '
-                                         'named "embeddings"'):
+    with pytest.raises(
+        ValueError, match='projector_config.pbtxt: EmbeddingInfo has no field named "embeddings"'
+    ):
         P.update_config(b"embeddings { " * 50000, entry("a"))
 
 
 # --- embedding_files ---------------------------------------------------------------------------
 
+
 def test_embedding_files_contents():
     mat = typed([0.1, 0.2, 0.3, 0.4], "f", (2, 2))
-    subdir, files, e = P.embedding_files(mat, [["x", 1], ["y", 2]], solid_images(2, 1, 3, 5), 7,
-                                         "t", ["name", "n"])
+    subdir, files, e = P.embedding_files(
+        mat, [["x", 1], ["y", 2]], solid_images(2, 1, 3, 5), 7, "t", ["name", "n"]
+    )
     assert subdir == "00007/t"
     assert files["tensors.tsv"] == P.tensors_tsv(mat)
     assert files["metadata.tsv"] == b"name\tn\nx\t1\ny\t2\n"
@@ -509,13 +610,16 @@ def test_embedding_files_contents():
     assert e["tensor_name"] == "t:00007"
 
 
-@pytest.mark.parametrize("step, tag, subdir, name", [
-    (0, "default", "00000/default", "default:00000"),
-    (123456, "a/b", "123456/a%2fb", "a/b:123456"),
-    (-1, "x", "-0001/x", "x:-0001"),         # str(-1).zfill(5), as PyTorch
-    (3, "..", "00003/%2e.", "..:00003"),      # tensor_name keeps the raw tag
-    (0, "", "00000/", ":00000"),               # PyTorch's: files in the step directory
-])
+@pytest.mark.parametrize(
+    "step, tag, subdir, name",
+    [
+        (0, "default", "00000/default", "default:00000"),
+        (123456, "a/b", "123456/a%2fb", "a/b:123456"),
+        (-1, "x", "-0001/x", "x:-0001"),  # str(-1).zfill(5), as PyTorch
+        (3, "..", "00003/%2e.", "..:00003"),  # tensor_name keeps the raw tag
+        (0, "", "00000/", ":00000"),  # PyTorch's: files in the step directory
+    ],
+)
 def test_embedding_files_names(step, tag, subdir, name):
     got_subdir, _, e = P.embedding_files([[1.0, 2.0]], None, None, step, tag)
     assert (got_subdir, e["tensor_name"]) == (subdir, name)
@@ -523,16 +627,26 @@ def test_embedding_files_names(step, tag, subdir, name):
     assert e["metadata_path"] == "" and e["sprite"] is None
 
 
-@pytest.mark.parametrize("kwargs, error, message", [
-    (dict(mat=[1.0, 2.0], metadata=["a", "b"]), ValueError, "mat must be 2-D"),
-    (dict(mat=[[1.0]] * 3, metadata=["a", "b"]), ValueError, "metadata has 2 labels but mat has 3"),
-    (dict(mat=[[1.0]] * 3, label_img=solid_images(2, 3, 2, 2)), ValueError,
-     "label_img has 2 images but mat has 3"),
-    (dict(mat=[[1.0]] * 2, metadata=["a", "\n"]), ValueError, "line break"),
-    (dict(mat=[[1.0]], tag="a\0"), ValueError, "NUL"),
-    (dict(mat=[[1.0]], tag=5), TypeError, "tag must be a str"),
-    (dict(mat="ab"), TypeError, "mat must be an array"),
-])
+@pytest.mark.parametrize(
+    "kwargs, error, message",
+    [
+        (dict(mat=[1.0, 2.0], metadata=["a", "b"]), ValueError, "mat must be 2-D"),
+        (
+            dict(mat=[[1.0]] * 3, metadata=["a", "b"]),
+            ValueError,
+            "metadata has 2 labels but mat has 3",
+        ),
+        (
+            dict(mat=[[1.0]] * 3, label_img=solid_images(2, 3, 2, 2)),
+            ValueError,
+            "label_img has 2 images but mat has 3",
+        ),
+        (dict(mat=[[1.0]] * 2, metadata=["a", "\n"]), ValueError, "line break"),
+        (dict(mat=[[1.0]], tag="a\0"), ValueError, "NUL"),
+        (dict(mat=[[1.0]], tag=5), TypeError, "tag must be a str"),
+        (dict(mat="ab"), TypeError, "mat must be an array"),
+    ],
+)
 def test_embedding_files_checks_everything(kwargs, error, message):
     with pytest.raises(error, match=message):
         P.embedding_files(**kwargs)

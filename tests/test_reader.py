@@ -58,9 +58,11 @@ def test_a_bad_payload_says_where(tmp_path):
 
 # -- defect 3: bytes never crash the reader, nor claim gigabytes --------------------------------
 
+
 def test_scalars_of_a_tiny_file_declaring_a_huge_shape(tmp_path):
     # the issue's ~100-byte file: shape [1 << 27], one float_val; scalars() built a 2 GiB list
     from fuzzing import MB, guarded, scalar_tensor_file
+
     path = tmp_path / "events.out.tfevents.1.h"
     path.write_bytes(scalar_tensor_file([1 << 27]))
     got, peak, _ = guarded(reader.scalars, str(path))
@@ -72,18 +74,19 @@ def test_scalars_of_a_tiny_file_declaring_a_huge_shape(tmp_path):
 
 def test_scalars_with_a_shape_beyond_int64_say_file_offset_and_field(tmp_path):
     from fuzzing import scalar_tensor_file
+
     path = tmp_path / "events.out.tfevents.1.h"
     path.write_bytes(scalar_tensor_file([1 << 62, 4]))  # an OverflowError in tinytb 0.x
     with pytest.raises(DecodeError) as info:
         reader.scalars(str(path))
     err = info.value
-    assert (err.path, err.offset, err.section) == (str(path), 40,
-                                                  "Event.summary.value[0].tensor")
+    assert (err.path, err.offset, err.section) == (str(path), 40, "Event.summary.value[0].tensor")
     assert str(err).endswith("(file %s, at byte 40, in Event.summary.value[0].tensor)" % path)
 
 
 def test_a_length_claiming_2_gib_read_from_a_path(tmp_path):
     from fuzzing import MB, event_file, guarded, huge_length_header
+
     path = tmp_path / "events.out.tfevents.1.h"
     path.write_bytes(event_file() + huge_length_header(1 << 31) + b"\x00" * 64)
     events, peak, _ = guarded(reader.read_events, str(path))
@@ -112,10 +115,15 @@ def test_errors_name_the_file_when_reading_one(tmp_path):
 def test_decode_error_copies_and_pickles_whole():
     import copy
     import pickle
+
     err = DecodeError("bad", 3, "header", "x.tfevents")
     for back in (pickle.loads(pickle.dumps(err)), copy.copy(err)):
-        assert (back.msg, back.offset, back.section, back.path) == ("bad", 3, "header",
-                                                                    "x.tfevents")
+        assert (back.msg, back.offset, back.section, back.path) == (
+            "bad",
+            3,
+            "header",
+            "x.tfevents",
+        )
         assert str(back) == "bad (file x.tfevents, at byte 3, in header)"
     assert str(DecodeError("bad")) == "bad"
     assert DecodeError("bad", 0).with_path("f").with_path("g").path == "f"

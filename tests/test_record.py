@@ -15,8 +15,11 @@ def test_record_vectors():
     # docs/event-file-format.md sections 2 and 6: two whole records tensorboard's RecordWriter wrote
     fv = _messages.event(wall_time=1.5, file_version="brain.Event:2")
     assert _record.frame(fv) == RECORD_FILE_VERSION
-    loss = _messages.event(wall_time=2.0, step=3, summary=_messages.summary(
-        [_messages.summary_value(tag="loss", simple_value=0.5)]))
+    loss = _messages.event(
+        wall_time=2.0,
+        step=3,
+        summary=_messages.summary([_messages.summary_value(tag="loss", simple_value=0.5)]),
+    )
     assert _record.frame(loss) == RECORD_LOSS
 
 
@@ -98,8 +101,9 @@ def test_every_bit_flip_is_caught():
             expected = "header crc" if within < 12 else "data crc"
             # a flipped length that still parses as a shorter/longer length fails its crc
             assert err.section in (expected, "header")
-            assert str(err).startswith(("length crc mismatch", "data crc mismatch",
-                                        "record length"))
+            assert str(err).startswith(
+                ("length crc mismatch", "data crc mismatch", "record length")
+            )
 
 
 def test_trailing_partial_record_is_left_alone():
@@ -119,6 +123,7 @@ def test_garbage_raises_decode_error_only():
 
 def test_huge_length_with_valid_crc_is_rejected():
     from tinytb._crc32c import masked_crc32c
+
     length = (1 << 40).to_bytes(8, "little")
     header = length + masked_crc32c(length).to_bytes(4, "little")
     with pytest.raises(DecodeError, match="over 2 GiB") as info:
@@ -130,6 +135,7 @@ def test_huge_length_with_valid_crc_is_rejected():
 def test_a_length_claiming_more_than_the_file_holds_allocates_nothing(tmp_path, length):
     # tinytb 0.x did f.read(length): a 12-byte header with a valid CRC made it allocate 2 GiB
     from fuzzing import MB, guarded, huge_length_header
+
     path = tmp_path / "events.out.tfevents.1.h"
     good = _record.frame(b"first")
     path.write_bytes(good + huge_length_header(length) + b"x" * 100)
@@ -137,6 +143,7 @@ def test_a_length_claiming_more_than_the_file_holds_allocates_nothing(tmp_path, 
     def read(strict):
         with open(path, "rb") as f:
             return [p for _, p in _record.iter_records(f, strict)]
+
     got, peak, _ = guarded(read, False)
     assert got == [b"first"]  # a truncated tail: the file may still be being written
     assert peak < 4 * MB, peak

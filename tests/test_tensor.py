@@ -7,8 +7,8 @@ Sources of the expected bytes:
 * SUMMARY below are ``Summary`` messages serialized by TensorBoard 2.21's own protobuf classes
   (``tensorboard.compat.proto``, upb runtime) from ``TensorProto(dtype, tensor_shape,
   <field>=[...])`` with the field and the value bits of TensorFlow's convention (tensor.proto,
-  ``tensor_util.make_ndarray``; docs/event-file-format.md section 4.1): real binary16/bfloat16 bits in
-  ``half_val``, uint8 and uint16 in ``int_val``. For float32/64, int8/16/64, bool and
+  ``tensor_util.make_ndarray``; docs/event-file-format.md section 4.1): real binary16/bfloat16
+  bits in ``half_val``, uint8 and uint16 in ``int_val``. For float32/64, int8/16/64, bool and
   complex64/128 these are also PyTorch's bytes (conformance/ checks that against torch).
 """
 
@@ -23,32 +23,34 @@ from tinytb.errors import DecodeError
 from vectors import TENSOR_INT32, FakeArray
 
 _SUFFIX = "4a0a0a080a0674656e736f72"  # metadata { plugin_data { plugin_name: "tensor" } }
-SUMMARY = {name: bytes.fromhex(text + _SUFFIX) for name, text in {
-    "float32": "0a370a017442260801120812020802120208032a180000003f0000c0bf0000004000000000"
-               "6f12833a00005040",
-    "float64": "0a2b0a0174421a080212041202080232109a9999999999b93f00000000000004c0",
-    "float16": "0a230a0174421208131204120208036a088078808003fff701",
-    "bfloat16": "0a200a0174420f080e1204120208026a05807fc98003",
-    "int8": "0a260a0174421508061204120208023a0b80ffffffffffffffff017f",
-    "int16": "0a270a0174421608051204120208023a0c8080feffffffffffff01ac02",
-    "int64": "0a2e0a0174421d0809120412020802521380808080808080808001ffffffffffffffff7f",
-    "uint8": "0a1f0a0174420e08041204120208033a0400ff0107",
-    "uint16": "0a1f0a0174420e08111204120208023a04ffff0301",
-    "uint32": "0a210a017442100816120412020801820105ffffffff0f",
-    "uint64": "0a260a0174421508171204120208018a010affffffffffffffffff01",
-    "bool": "0a1e0a0174420d080a1204120208035a03010001",
-    "complex64": "0a2b0a0174421a08081204120208024a100000803f0000004000000000000000bf",
-    "complex128": "0a2b0a0174421a08121204120208016210000000000000084000000000000010c0",
-    "scalar_int64": "0a180a0174420708091200520103",
-    "scalar_float32": "0a1b0a0174420a080112002a0400002040",
-    "scalar_complex64": "0a1f0a0174420e080812004a08000000000000803f",
-    "nested_float32": "0a2f0a0174421e0801120812020802120208022a100000803f0000204000004040"
-                      "cdcccc3d",
-    "empty_float32": "0a170a01744206080112021200",
-    "float32_vec": "0a270a0174421608011204120208032a0c0000003f0000c0bf00005040",
-    "int32_2x2": "0a300a0174421f0803120812020802120208023a1101feffffffffffffffff0103"
-                 "ffffffff07",
-}.items()}
+SUMMARY = {
+    name: bytes.fromhex(text + _SUFFIX)
+    for name, text in {
+        "float32": "0a370a017442260801120812020802120208032a180000003f0000c0bf0000004000000000"
+        "6f12833a00005040",
+        "float64": "0a2b0a0174421a080212041202080232109a9999999999b93f00000000000004c0",
+        "float16": "0a230a0174421208131204120208036a088078808003fff701",
+        "bfloat16": "0a200a0174420f080e1204120208026a05807fc98003",
+        "int8": "0a260a0174421508061204120208023a0b80ffffffffffffffff017f",
+        "int16": "0a270a0174421608051204120208023a0c8080feffffffffffff01ac02",
+        "int64": "0a2e0a0174421d0809120412020802521380808080808080808001ffffffffffffffff7f",
+        "uint8": "0a1f0a0174420e08041204120208033a0400ff0107",
+        "uint16": "0a1f0a0174420e08111204120208023a04ffff0301",
+        "uint32": "0a210a017442100816120412020801820105ffffffff0f",
+        "uint64": "0a260a0174421508171204120208018a010affffffffffffffffff01",
+        "bool": "0a1e0a0174420d080a1204120208035a03010001",
+        "complex64": "0a2b0a0174421a08081204120208024a100000803f0000004000000000000000bf",
+        "complex128": "0a2b0a0174421a08121204120208016210000000000000084000000000000010c0",
+        "scalar_int64": "0a180a0174420708091200520103",
+        "scalar_float32": "0a1b0a0174420a080112002a0400002040",
+        "scalar_complex64": "0a1f0a0174420e080812004a08000000000000803f",
+        "nested_float32": "0a2f0a0174421e0801120812020802120208022a100000803f0000204000004040"
+        "cdcccc3d",
+        "empty_float32": "0a170a01744206080112021200",
+        "float32_vec": "0a270a0174421608011204120208032a0c0000003f0000c0bf00005040",
+        "int32_2x2": "0a300a0174421f0803120812020802120208023a1101feffffffffffffffff0103ffffffff07",
+    }.items()
+}
 
 # the values behind each SUMMARY entry (shape, flat values)
 VALUES = {
@@ -58,20 +60,31 @@ VALUES = {
     "bfloat16": ((2,), [1.0, -3.140625]),
     "int8": ((2,), [-128, 127]),
     "int16": ((2,), [-32768, 300]),
-    "int64": ((2,), [-(2 ** 63), 2 ** 63 - 1]),
+    "int64": ((2,), [-(2**63), 2**63 - 1]),
     "uint8": ((3,), [0, 255, 7]),
     "uint16": ((2,), [65535, 1]),
-    "uint32": ((1,), [2 ** 32 - 1]),
-    "uint64": ((1,), [2 ** 64 - 1]),
+    "uint32": ((1,), [2**32 - 1]),
+    "uint64": ((1,), [2**64 - 1]),
     "bool": ((3,), [True, False, True]),
     "complex64": ((2,), [1 + 2j, complex(0.0, -0.5)]),  # -0.5j would be (-0.0-0.5j)
     "complex128": ((1,), [3 - 4j]),
 }
 # numpy's typestr and struct's format for each
-_CODES = {"float32": ("f4", "f"), "float64": ("f8", "d"), "float16": ("f2", "e"),
-          "int8": ("i1", "b"), "int16": ("i2", "h"), "int64": ("i8", "q"), "uint8": ("u1", "B"),
-          "uint16": ("u2", "H"), "uint32": ("u4", "I"), "uint64": ("u8", "Q"),
-          "bool": ("b1", "?"), "complex64": ("c8", "f"), "complex128": ("c16", "d")}
+_CODES = {
+    "float32": ("f4", "f"),
+    "float64": ("f8", "d"),
+    "float16": ("f2", "e"),
+    "int8": ("i1", "b"),
+    "int16": ("i2", "h"),
+    "int64": ("i8", "q"),
+    "uint8": ("u1", "B"),
+    "uint16": ("u2", "H"),
+    "uint32": ("u4", "I"),
+    "uint64": ("u8", "Q"),
+    "bool": ("b1", "?"),
+    "complex64": ("c8", "f"),
+    "complex128": ("c16", "d"),
+}
 
 
 class Interface:
@@ -172,6 +185,7 @@ def test_spec_vector_through_the_writer(tmp_path):
 
 # -- every dtype family, from each typed input kind --------------------------------------------
 
+
 @pytest.mark.parametrize("dtype", sorted(_CODES))
 def test_array_interface_every_dtype(dtype):
     shape, values = VALUES[dtype]
@@ -207,18 +221,28 @@ def test_torch_complex32_is_written_as_complex64():
         assert encoded(FakeTorch(VALUES["complex64"][1], name)) == SUMMARY["complex64"]
 
 
-@pytest.mark.parametrize("typecode,dtype", [
-    ("b", "int8"), ("h", "int16"), ("H", "uint16"), ("B", "uint8"), ("f", "float32"),
-    ("d", "float64"), ("q", "int64"), ("Q", "uint64"),
-    ("i", "int%d" % (8 * array("i").itemsize)), ("I", "uint%d" % (8 * array("I").itemsize)),
-    ("l", "int%d" % (8 * array("l").itemsize)), ("L", "uint%d" % (8 * array("L").itemsize)),
-])
+@pytest.mark.parametrize(
+    "typecode,dtype",
+    [
+        ("b", "int8"),
+        ("h", "int16"),
+        ("H", "uint16"),
+        ("B", "uint8"),
+        ("f", "float32"),
+        ("d", "float64"),
+        ("q", "int64"),
+        ("Q", "uint64"),
+        ("i", "int%d" % (8 * array("i").itemsize)),
+        ("I", "uint%d" % (8 * array("I").itemsize)),
+        ("l", "int%d" % (8 * array("l").itemsize)),
+        ("L", "uint%d" % (8 * array("L").itemsize)),
+    ],
+)
 def test_array_array_every_numeric_typecode(typecode, dtype):
     # the element type follows the item size (C long is 4 bytes on Windows, 8 on Linux)
     if dtype == "int32":
-        values = array(typecode, [1, -2, 3, 2 ** 31 - 1])
-        assert encoded(memoryview(values).cast("B").cast(typecode, (2, 2))) \
-            == SUMMARY["int32_2x2"]
+        values = array(typecode, [1, -2, 3, 2**31 - 1])
+        assert encoded(memoryview(values).cast("B").cast(typecode, (2, 2))) == SUMMARY["int32_2x2"]
         assert _convert.to_tensor(values)[:2] == ("int32", (4,))
         return
     if dtype == "float32":
@@ -238,8 +262,9 @@ def test_memoryview_with_format_and_shape():
     raw = struct.pack("=2d", 0.1, -2.5)
     assert encoded(memoryview(raw).cast("d")) == SUMMARY["float64"]
     assert encoded(memoryview(bytes([1, 0, 1])).cast("?")) == SUMMARY["bool"]
-    assert encoded(memoryview(struct.pack("=2q", -(2 ** 63), 2 ** 63 - 1)).cast("q")) \
-        == SUMMARY["int64"]
+    assert (
+        encoded(memoryview(struct.pack("=2q", -(2**63), 2**63 - 1)).cast("q")) == SUMMARY["int64"]
+    )
 
 
 def test_bytes_are_a_uint8_vector():
@@ -249,11 +274,12 @@ def test_bytes_are_a_uint8_vector():
 
 # -- Python values: as torch.tensor types them -------------------------------------------------
 
+
 def test_nested_lists_and_scalars():
     assert encoded([[1.0, 2.5], [3, 0.1]]) == SUMMARY["nested_float32"]  # mixed -> float32
     assert encoded([[1.0, 2.5], [3.0, 0.1]]) == SUMMARY["nested_float32"]
     assert encoded(((1.0, 2.5), (3.0, 0.1))) == SUMMARY["nested_float32"]  # tuples too
-    assert encoded([-(2 ** 63), 2 ** 63 - 1]) == SUMMARY["int64"]  # ints -> int64
+    assert encoded([-(2**63), 2**63 - 1]) == SUMMARY["int64"]  # ints -> int64
     assert encoded([True, False, True]) == SUMMARY["bool"]
     assert encoded([1 + 2j, 0.0 - 0.5j]) == SUMMARY["complex64"]
     assert encoded([1 + 2j, -0.5j]) != SUMMARY["complex64"]  # -0.5j has the real part -0.0
@@ -275,35 +301,43 @@ def test_float_beyond_float32_is_infinity():
 
 # -- half floats keep their own bits (PyTorch writes float32 bits there) -----------------------
 
+
 def test_half_float_bits_in_bulk_match_one_by_one():
     from tinytb import _tensor
-    values = [i / 7.0 - 300.0 for i in range(4000)] + [65504.0, -0.0, 2 ** -24, 1e9]
+
+    values = [i / 7.0 - 300.0 for i in range(4000)] + [65504.0, -0.0, 2**-24, 1e9]
     bits = list(_tensor.field_values("float16", values))
     assert bits == [_tensor.half_bits(v) for v in values]
     assert bits[-1] == 0x7C00  # beyond binary16: inf, as half_bits
     exact = [_tensor.bfloat16_from_bits(b) for b in range(0, 0x10000, 7) if b & 0x7F80 != 0x7F80]
     assert list(_tensor.field_values("bfloat16", exact)) == [
-        _tensor.bfloat16_bits(v) for v in exact]
+        _tensor.bfloat16_bits(v) for v in exact
+    ]
     rounded = values + [float("nan"), float("inf"), 3.5e38]
     assert list(_tensor.field_values("bfloat16", rounded)) == [
-        _tensor.bfloat16_bits(v) for v in rounded]
+        _tensor.bfloat16_bits(v) for v in rounded
+    ]
 
 
 # -- errors name the argument, with PyTorch's exception types ----------------------------------
 
-@pytest.mark.parametrize("value,error,match", [
-    ("abc", TypeError, "tensor must be an array"),
-    (["a"], TypeError, "tensor: elements must be numbers"),
-    ([[1, 2], [3]], ValueError, "tensor is ragged"),
-    ([2 ** 63], ValueError, "tensor: an integer does not fit in int64"),
-    ([-(2 ** 63) - 1], ValueError, "tensor: an integer does not fit in int64"),
-    (Interface(b"", "<M8", (0,)), ValueError, "tensor has an unsupported element type"),
-    (Interface(b"", "<f16", (0,)), ValueError, "tensor has an unsupported element type"),
-    (FakeArray([1], "object"), ValueError, "tensor has an unsupported element type object"),
-    (FakeTorch([1], "qint8"), ValueError, "tensor has an unsupported element type torch.qint8"),
-    (FakeTorch([1.0], "float8_e4m3fn"), ValueError, "unsupported element type torch.float8"),
-    (object(), TypeError, "tensor must be an array"),
-])
+
+@pytest.mark.parametrize(
+    "value,error,match",
+    [
+        ("abc", TypeError, "tensor must be an array"),
+        (["a"], TypeError, "tensor: elements must be numbers"),
+        ([[1, 2], [3]], ValueError, "tensor is ragged"),
+        ([2**63], ValueError, "tensor: an integer does not fit in int64"),
+        ([-(2**63) - 1], ValueError, "tensor: an integer does not fit in int64"),
+        (Interface(b"", "<M8", (0,)), ValueError, "tensor has an unsupported element type"),
+        (Interface(b"", "<f16", (0,)), ValueError, "tensor has an unsupported element type"),
+        (FakeArray([1], "object"), ValueError, "tensor has an unsupported element type object"),
+        (FakeTorch([1], "qint8"), ValueError, "tensor has an unsupported element type torch.qint8"),
+        (FakeTorch([1.0], "float8_e4m3fn"), ValueError, "unsupported element type torch.float8"),
+        (object(), TypeError, "tensor must be an array"),
+    ],
+)
 def test_errors_name_the_argument(value, error, match):
     with pytest.raises(error, match=match):
         summary.tensor_proto("t", value)
@@ -314,15 +348,17 @@ def test_size_limit_is_pytorchs(monkeypatch):
     # converted values avoids allocating 2 GiB
     class Huge:
         def __len__(self):
-            return 2 ** 28  # float64: 2**28 * 8 bytes = 2**31
+            return 2**28  # float64: 2**28 * 8 bytes = 2**31
 
-    monkeypatch.setattr(_convert, "to_tensor", lambda value, name="tensor": (
-        "float64", (2 ** 28,), Huge()))
+    monkeypatch.setattr(
+        _convert, "to_tensor", lambda value, name="tensor": ("float64", (2**28,), Huge())
+    )
     with pytest.raises(ValueError, match="2GB"):
         summary.tensor_proto("t", None)
 
 
 # -- shapes larger than the values: the fill is kept as a fill (defect 3) ------------------------
+
 
 def _tensor_message(dims, float_val=(1.0,)):
     data = _messages.tensor_proto(1, shape=dims, float_val=list(float_val))
@@ -333,6 +369,7 @@ def _tensor_message(dims, float_val=(1.0,)):
 def test_a_huge_shape_with_one_value_is_not_expanded(dims):
     # tinytb 0.x padded to the shape: a 2 GiB list for [1 << 27], MemoryError for [1 << 40]
     from fuzzing import MB, guarded
+
     (dtype, shape, flat), peak, _ = guarded(_tensor.decode, _tensor_message(dims, [2.0, 1.0]))
     assert peak < MB
     size = 1

@@ -170,8 +170,9 @@ def fake_torch(traced=None, error=None, seen=None):
     def inline(g):
         g.inlined = True
 
-    torch.jit = types.SimpleNamespace(trace=trace, TracedModule=TracedModule,
-                                      ScriptFunction=ScriptFunction)
+    torch.jit = types.SimpleNamespace(
+        trace=trace, TracedModule=TracedModule, ScriptFunction=ScriptFunction
+    )
     torch.nn = types.SimpleNamespace(Module=Module)
     torch._C = types.SimpleNamespace(_jit_pass_inline=inline)
     return torch
@@ -181,10 +182,12 @@ def fake_torch(traced=None, error=None, seen=None):
 def use_torch(monkeypatch):
     def install(torch):
         monkeypatch.setitem(sys.modules, "torch", torch)
+
     return install
 
 
 # -- the models ---------------------------------------------------------------------------------
+
 
 def tiny_trace():
     """class Tiny(nn.Module):  # seq = nn.Sequential(nn.Linear(3, 2))
@@ -211,13 +214,31 @@ def tiny_trace():
 TINY = [  # name, op, inputs, attr, _output_shapes (None: no such attribute)
     ("input/x", "IO Node", [], "", [1, 3]),
     ("output/output.1", "IO Node", ["Tiny/13"], "", [1, 2]),
-    ("Tiny/Sequential[seq]/Linear[0]/bias/bias", "prim::GetAttr",
-     ["Tiny/Sequential[seq]/Linear[0]/weight/_0"], "{ name :  bias }", None),
-    ("Tiny/Sequential[seq]/Linear[0]/weight/weight", "prim::GetAttr",
-     ["Tiny/Sequential[seq]/Linear[0]/weight/_0"], "{ name :  weight }", None),
-    ("Tiny/Sequential[seq]/Linear[0]/26", "aten::linear",
-     ["input/x", "Tiny/Sequential[seq]/Linear[0]/weight/weight",
-      "Tiny/Sequential[seq]/Linear[0]/bias/bias"], "{}", [1, 2]),
+    (
+        "Tiny/Sequential[seq]/Linear[0]/bias/bias",
+        "prim::GetAttr",
+        ["Tiny/Sequential[seq]/Linear[0]/weight/_0"],
+        "{ name :  bias }",
+        None,
+    ),
+    (
+        "Tiny/Sequential[seq]/Linear[0]/weight/weight",
+        "prim::GetAttr",
+        ["Tiny/Sequential[seq]/Linear[0]/weight/_0"],
+        "{ name :  weight }",
+        None,
+    ),
+    (
+        "Tiny/Sequential[seq]/Linear[0]/26",
+        "aten::linear",
+        [
+            "input/x",
+            "Tiny/Sequential[seq]/Linear[0]/weight/weight",
+            "Tiny/Sequential[seq]/Linear[0]/bias/bias",
+        ],
+        "{}",
+        [1, 2],
+    ),
     ("Tiny/13", "aten::relu", ["Tiny/Sequential[seq]/Linear[0]/26"], "{}", [1, 2]),
 ]
 
@@ -251,18 +272,37 @@ def collide_trace():
 
 COLLIDE = [
     ("output/output.1", "IO Node", ["Collide/13"], "", [1]),
-    ("Collide/Linear[fc]/bias/bias", "prim::GetAttr", ["Collide/Linear[fc]/weight/fc"],
-     "{ name :  bias }", None),
-    ("Collide/Linear[fc]/weight/weight", "prim::GetAttr", ["Collide/Linear[fc]/weight/fc"],
-     "{ name :  weight }", None),
-    ("Collide/Linear[fc]/output.3", "aten::linear",
-     ["output/output.1", "Collide/Linear[fc]/weight/weight", "Collide/Linear[fc]/bias/bias"],
-     "{}", [2, 3]),
+    (
+        "Collide/Linear[fc]/bias/bias",
+        "prim::GetAttr",
+        ["Collide/Linear[fc]/weight/fc"],
+        "{ name :  bias }",
+        None,
+    ),
+    (
+        "Collide/Linear[fc]/weight/weight",
+        "prim::GetAttr",
+        ["Collide/Linear[fc]/weight/fc"],
+        "{ name :  weight }",
+        None,
+    ),
+    (
+        "Collide/Linear[fc]/output.3",
+        "aten::linear",
+        ["output/output.1", "Collide/Linear[fc]/weight/weight", "Collide/Linear[fc]/bias/bias"],
+        "{}",
+        [2, 3],
+    ),
     ("Collide/output", "aten::relu", ["Collide/Linear[fc]/output.3"], "{}", [2, 3]),
     ("Collide/11", "prim::Constant", [], "{ value : tensor(2)}", []),
     ("Collide/12", "aten::mul", ["Collide/output", "Collide/11"], "{}", [2, 3]),
-    ("Collide/13", "prim::TupleConstruct", ["Collide/output", "Collide/12", "Collide/output"],
-     "{}", None),
+    (
+        "Collide/13",
+        "prim::TupleConstruct",
+        ["Collide/output", "Collide/12", "Collide/output"],
+        "{}",
+        None,
+    ),
 ]
 
 
@@ -283,8 +323,10 @@ def decoded(graph_def):
 
 # -- tests --------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("make, expected", [(tiny_trace, TINY), (collide_trace, COLLIDE)],
-                         ids=["tiny", "collide"])
+
+@pytest.mark.parametrize(
+    "make, expected", [(tiny_trace, TINY), (collide_trace, COLLIDE)], ids=["tiny", "collide"]
+)
 def test_graph_def_equals_pytorchs(use_torch, make, expected):
     traced = make()
     use_torch(fake_torch(traced))
@@ -306,8 +348,10 @@ def test_run_metadata_is_pytorchs_bytes(use_torch):
 def test_io_attr_is_an_empty_string_and_shapes_a_one_item_list():
     # AttrValue(s=b"") is written (a oneof member), and _output_shapes holds one shape.
     nodes = scoped_nodes("M", [], [("x", [2])], [], [("x", [2])])
-    assert nodes == [("input/x", "IO Node", [], "", [2]),
-                     ("output/output.1", "IO Node", ["input/x"], "", [2])]
+    assert nodes == [
+        ("input/x", "IO Node", [], "", [2]),
+        ("output/output.1", "IO Node", ["input/x"], "", [2]),
+    ]
 
 
 def test_scope_parts_naming_no_module_keep_their_last_dotted_part():
@@ -326,8 +370,10 @@ def test_values_in_no_scope_go_to_the_root_scope():
 def test_the_last_reader_of_a_value_names_it():
     # PyTorch maps every op input to "<scope of its last reader>/<name>" first; a value that is
     # no node (a submodule read by GetAttr) keeps that name.
-    ops = [Op("aten::neg", "__module.a", ["m"], [("p", [1])], "{}", None),
-           Op("aten::neg", "__module.b", ["m"], [("q", [1])], "{}", None)]
+    ops = [
+        Op("aten::neg", "__module.a", ["m"], [("p", [1])], "{}", None),
+        Op("aten::neg", "__module.b", ["m"], [("q", [1])], "{}", None),
+    ]
     nodes = scoped_nodes("M", [("__module.a", "A"), ("__module.b", "B")], [], ops, [])
     assert [n[2] for n in nodes] == [["M/B[b]/m"], ["M/B[b]/m"]]
 
@@ -353,8 +399,9 @@ def test_trace_error_propagates_and_flags_are_restored(use_torch):
         graph(model, "args")
     assert info.value is error
     if hasattr(error, "add_note"):  # Python 3.11+
-        assert error.__notes__ == ["add_graph: torch.jit.trace could not trace Module; "
-                                   "no graph written"]
+        assert error.__notes__ == [
+            "add_graph: torch.jit.trace could not trace Module; no graph written"
+        ]
     assert [m.training for m in model.modules()] == [False, True]
 
 

@@ -14,12 +14,24 @@ from tinytb.errors import DecodeError
 # (3 -> 03, 270 -> 8e 02, 86942 -> 9e a7 05), docs/event-file-format.md section 3
 # (Event.step=-1 -> ff x9 01).
 VARINTS = [
-    (0, "00"), (1, "01"), (3, "03"), (127, "7f"), (128, "8001"), (150, "9601"), (270, "8e02"),
-    (300, "ac02"), (16383, "ff7f"), (16384, "808001"), (86942, "9ea705"),
-    (2 ** 31, "8080808008"), (2 ** 33, "8080808020"), (2 ** 63 - 1, "ffffffffffffffff7f"),
-    (2 ** 64 - 1, "ffffffffffffffffff01"),
-    (-1, "ffffffffffffffffff01"), (-2, "feffffffffffffffff01"),
-    (-(2 ** 63), "80808080808080808001"),
+    (0, "00"),
+    (1, "01"),
+    (3, "03"),
+    (127, "7f"),
+    (128, "8001"),
+    (150, "9601"),
+    (270, "8e02"),
+    (300, "ac02"),
+    (16383, "ff7f"),
+    (16384, "808001"),
+    (86942, "9ea705"),
+    (2**31, "8080808008"),
+    (2**33, "8080808020"),
+    (2**63 - 1, "ffffffffffffffff7f"),
+    (2**64 - 1, "ffffffffffffffffff01"),
+    (-1, "ffffffffffffffffff01"),
+    (-2, "feffffffffffffffff01"),
+    (-(2**63), "80808080808080808001"),
 ]
 
 
@@ -28,13 +40,13 @@ def test_varint_vectors(value, hexed):
     assert _wire.varint(value).hex() == hexed
     decoded, end = _wire.decode_varint(bytes.fromhex(hexed), 0)
     assert end == len(hexed) // 2
-    assert _wire.to_int64(decoded) == (value if value < 2 ** 63 else value - 2 ** 64)
+    assert _wire.to_int64(decoded) == (value if value < 2**63 else value - 2**64)
 
 
 def test_varint_round_trip_random():
     rng = random.Random(1)
     for _ in range(2000):
-        v = rng.randrange(-(2 ** 63), 2 ** 63)
+        v = rng.randrange(-(2**63), 2**63)
         raw, end = _wire.decode_varint(_wire.varint(v) + b"\xff", 0)
         assert _wire.to_int64(raw) == v
         assert end == len(_wire.varint(v))
@@ -74,21 +86,28 @@ def test_float32_overflow_becomes_infinity():
 
 
 def test_iter_fields_reports_value_offsets():
-    buf = bytes.fromhex("0801" "1203616263" "1d0000803f" "21000000000000f03f")
+    buf = bytes.fromhex("080112036162631d0000803f21000000000000f03f")
     got = list(_wire.iter_fields(buf))
-    assert got == [(1, 0, 1, 1), (2, 2, b"abc", 4), (3, 5, bytes.fromhex("0000803f"), 8),
-                   (4, 1, bytes.fromhex("000000000000f03f"), 13)]
+    assert got == [
+        (1, 0, 1, 1),
+        (2, 2, b"abc", 4),
+        (3, 5, bytes.fromhex("0000803f"), 8),
+        (4, 1, bytes.fromhex("000000000000f03f"), 13),
+    ]
 
 
-@pytest.mark.parametrize("bad,what", [
-    ("08", "truncated varint"),
-    ("0880", "truncated varint"),
-    ("1205616263", "runs past the end"),
-    ("1d0000", "truncated fixed32"),
-    ("0b", "unsupported wire type 3"),
-    ("00", "field number 0"),
-    ("08" + "ff" * 10 + "01", "longer than 10 bytes"),
-])
+@pytest.mark.parametrize(
+    "bad,what",
+    [
+        ("08", "truncated varint"),
+        ("0880", "truncated varint"),
+        ("1205616263", "runs past the end"),
+        ("1d0000", "truncated fixed32"),
+        ("0b", "unsupported wire type 3"),
+        ("00", "field number 0"),
+        ("08" + "ff" * 10 + "01", "longer than 10 bytes"),
+    ],
+)
 def test_iter_fields_rejects_malformed(bad, what):
     with pytest.raises(DecodeError, match=what):
         list(_wire.iter_fields(bytes.fromhex(bad)))

@@ -10,8 +10,17 @@ import pytest
 
 from tinytb import FileWriter, SummaryWriter, _messages, _record, reader, summary
 
-from vectors import (CUSTOM_MULTILINE_SUMMARY, PURGE_FILE_VERSION_TAIL, PURGE_SESSION_LOG_TAIL,
-                     SCALAR_DOUBLE, SCALAR_NEW, SCALAR_PLAIN, TEXT, TENSOR_INT32, FakeArray)
+from vectors import (
+    CUSTOM_MULTILINE_SUMMARY,
+    PURGE_FILE_VERSION_TAIL,
+    PURGE_SESSION_LOG_TAIL,
+    SCALAR_DOUBLE,
+    SCALAR_NEW,
+    SCALAR_PLAIN,
+    TEXT,
+    TENSOR_INT32,
+    FakeArray,
+)
 
 
 def payloads(logdir):
@@ -44,6 +53,7 @@ def test_events_are_byte_identical_to_pytorchs(tmp_path):
 
 def test_double_precision_warns_once(tmp_path, monkeypatch):
     from tinytb import writer as writer_module
+
     monkeypatch.setattr(writer_module, "_warned", set())
     with SummaryWriter(tmp_path) as w:
         with pytest.warns(UserWarning, match="load_fast"):
@@ -94,45 +104,61 @@ def test_default_log_dir(tmp_path, monkeypatch):
     assert os.path.isdir(w.get_logdir())
 
 
-@pytest.mark.parametrize("value,expected", [
-    (1, 1.0), (True, 1.0), (decimal.Decimal("0.25"), 0.25), (fractions.Fraction(1, 4), 0.25),
-    ([0.5], 0.5), (FakeArray([0.75], "float64", ()), 0.75), (10 ** 400, float("inf")),
-])
+@pytest.mark.parametrize(
+    "value,expected",
+    [
+        (1, 1.0),
+        (True, 1.0),
+        (decimal.Decimal("0.25"), 0.25),
+        (fractions.Fraction(1, 4), 0.25),
+        ([0.5], 0.5),
+        (FakeArray([0.75], "float64", ()), 0.75),
+        (10**400, float("inf")),
+    ],
+)
 def test_scalar_inputs(tmp_path, value, expected):
     with SummaryWriter(tmp_path) as w:
         w.add_scalar("x", value, 7)
     assert reader.scalars(reader.event_files(tmp_path)["."][0]) == [(7, "x", expected)]
 
 
-@pytest.mark.parametrize("step,expected", [
-    (3, 3), (2 ** 33, 2 ** 33), (-1, -1), (4.0, 4), (FakeArray([5], "int64", ()), 5)])
+@pytest.mark.parametrize(
+    "step,expected", [(3, 3), (2**33, 2**33), (-1, -1), (4.0, 4), (FakeArray([5], "int64", ()), 5)]
+)
 def test_step_inputs(tmp_path, step, expected):
     with SummaryWriter(tmp_path) as w:
         w.add_scalar("x", 1.0, step)
     assert reader.scalars(reader.event_files(tmp_path)["."][0])[0][0] == expected
 
 
-@pytest.mark.parametrize("call,error,match", [
-    (lambda w: w.add_scalar("x", "1.0"), ValueError, "scalar_value"),
-    (lambda w: w.add_scalar("x", [1.0, 2.0]), ValueError, "scalar_value"),
-    (lambda w: w.add_scalar("x", FakeArray([1.0, 2.0], "float32")), ValueError, "scalar_value"),
-    (lambda w: w.add_scalar("x", 1 + 2j), TypeError, "scalar_value"),
-    (lambda w: w.add_scalar("x", None), TypeError, "scalar_value"),
-    (lambda w: w.add_scalar(3, 1.0), TypeError, "tag"),
-    (lambda w: w.add_scalar("x", 1.0, "3"), TypeError, "global_step"),
-    (lambda w: w.add_scalar("x", 1.0, 2.5), ValueError, "global_step"),
-    (lambda w: w.add_scalar("x", 1.0, 2 ** 63), ValueError, "global_step"),
-    (lambda w: w.add_scalar("x", 1.0, 0, float("nan")), ValueError, "walltime"),
-    (lambda w: w.add_scalar("x", 1.0, 0, "now"), TypeError, "walltime"),
-    (lambda w: w.add_scalars("m", {"a": 1.0, "b": "x"}), ValueError, "tag_scalar_dict"),
-    (lambda w: w.add_scalars("m", [1.0]), TypeError, "tag_scalar_dict"),
-    (lambda w: w.add_text("t", 3), TypeError, "text_string"),
-    (lambda w: w.add_tensor("t", [[1, 2], [3]]), ValueError, "ragged"),
-    (lambda w: w.add_tensor("t", ["a"]), TypeError, "tensor"),
-    (lambda w: w.add_custom_scalars({"c": {"t": ["Margin", ["a", "b"]]}}), ValueError, "Margin"),
-    (lambda w: w.add_custom_scalars_marginchart(["a", "b"]), ValueError, "3 tags"),
-    (lambda w: w.add_custom_scalars(["not a dict"]), TypeError, "layout"),
-])
+@pytest.mark.parametrize(
+    "call,error,match",
+    [
+        (lambda w: w.add_scalar("x", "1.0"), ValueError, "scalar_value"),
+        (lambda w: w.add_scalar("x", [1.0, 2.0]), ValueError, "scalar_value"),
+        (lambda w: w.add_scalar("x", FakeArray([1.0, 2.0], "float32")), ValueError, "scalar_value"),
+        (lambda w: w.add_scalar("x", 1 + 2j), TypeError, "scalar_value"),
+        (lambda w: w.add_scalar("x", None), TypeError, "scalar_value"),
+        (lambda w: w.add_scalar(3, 1.0), TypeError, "tag"),
+        (lambda w: w.add_scalar("x", 1.0, "3"), TypeError, "global_step"),
+        (lambda w: w.add_scalar("x", 1.0, 2.5), ValueError, "global_step"),
+        (lambda w: w.add_scalar("x", 1.0, 2**63), ValueError, "global_step"),
+        (lambda w: w.add_scalar("x", 1.0, 0, float("nan")), ValueError, "walltime"),
+        (lambda w: w.add_scalar("x", 1.0, 0, "now"), TypeError, "walltime"),
+        (lambda w: w.add_scalars("m", {"a": 1.0, "b": "x"}), ValueError, "tag_scalar_dict"),
+        (lambda w: w.add_scalars("m", [1.0]), TypeError, "tag_scalar_dict"),
+        (lambda w: w.add_text("t", 3), TypeError, "text_string"),
+        (lambda w: w.add_tensor("t", [[1, 2], [3]]), ValueError, "ragged"),
+        (lambda w: w.add_tensor("t", ["a"]), TypeError, "tensor"),
+        (
+            lambda w: w.add_custom_scalars({"c": {"t": ["Margin", ["a", "b"]]}}),
+            ValueError,
+            "Margin",
+        ),
+        (lambda w: w.add_custom_scalars_marginchart(["a", "b"]), ValueError, "3 tags"),
+        (lambda w: w.add_custom_scalars(["not a dict"]), TypeError, "layout"),
+    ],
+)
 def test_bad_input_writes_nothing_and_writer_keeps_working(tmp_path, call, error, match):
     w = SummaryWriter(tmp_path)
     w.add_scalar("before", 1.0, 0)
@@ -149,15 +175,18 @@ def test_bad_input_writes_nothing_and_writer_keeps_working(tmp_path, call, error
     assert tags == ["before", "after"]
 
 
-@pytest.mark.parametrize("kwargs,error,match", [
-    ({"max_queue": -1}, ValueError, "max_queue"),
-    ({"max_queue": "10"}, TypeError, "max_queue"),
-    ({"flush_secs": -1}, ValueError, "flush_secs"),
-    ({"filename_suffix": 3}, TypeError, "filename_suffix"),
-    ({"filename_suffix": "a/b"}, ValueError, "filename_suffix"),
-    ({"purge_step": "x"}, TypeError, "purge_step"),
-    ({"comment": 3}, TypeError, "comment"),
-])
+@pytest.mark.parametrize(
+    "kwargs,error,match",
+    [
+        ({"max_queue": -1}, ValueError, "max_queue"),
+        ({"max_queue": "10"}, TypeError, "max_queue"),
+        ({"flush_secs": -1}, ValueError, "flush_secs"),
+        ({"filename_suffix": 3}, TypeError, "filename_suffix"),
+        ({"filename_suffix": "a/b"}, ValueError, "filename_suffix"),
+        ({"purge_step": "x"}, TypeError, "purge_step"),
+        ({"comment": 3}, TypeError, "comment"),
+    ],
+)
 def test_bad_options_create_nothing(tmp_path, kwargs, error, match):
     with pytest.raises(error, match=match):
         SummaryWriter(tmp_path / "run", **kwargs)
@@ -183,7 +212,8 @@ def test_file_writer_raw_events(tmp_path):
     assert events[4].graph_def == b"\x0a\x00"
     assert events[5].tagged_run_metadata.tag == "step1"
     assert _event_bytes(reader.event_files(tmp_path)["."][0], 2) == _messages.event(
-        wall_time=5.0, step=4, log_message=_messages.log_message(20, "hi"))
+        wall_time=5.0, step=4, log_message=_messages.log_message(20, "hi")
+    )
 
 
 def _event_bytes(path, index):
@@ -212,9 +242,14 @@ def test_add_histogram_vector(tmp_path):
 
     expected = bytes.fromhex(
         "0900000000000014401005 2a8501 0a8201 0a06 685f6175746f 2a78"  # wall 5.0, step 5, tag
-        " 11 000000000000 0c40 19 0000000000001440 21 0000000000001e40 29 0000000000403240"
-        .replace(" ", "")  # max 3.5, num 5, sum 7.5, sum_squares 18.25 (min 0 left out)
-        + "3228" + doubles(0, .875, 1.75, 2.625, 3.5) + "3a28" + doubles(0, 1, 2, 1, 1))
+        " 11 000000000000 0c40 19 0000000000001440 21 0000000000001e40 29 0000000000403240".replace(
+            " ", ""
+        )  # max 3.5, num 5, sum 7.5, sum_squares 18.25 (min 0 left out)
+        + "3228"
+        + doubles(0, 0.875, 1.75, 2.625, 3.5)
+        + "3a28"
+        + doubles(0, 1, 2, 1, 1)
+    )
     with SummaryWriter(tmp_path) as w:
         w.add_histogram("h_auto", [0, 1, 1, 2, 3.5], 5, bins="auto", walltime=5.0)
     assert payloads(tmp_path)[1] == expected
@@ -246,9 +281,13 @@ def test_histogram_inputs_and_errors(tmp_path):
 
 # -- nothing leaves log_dir --------------------------------------------------------------------
 
+
 def _tree(root):
-    return sorted(os.path.relpath(os.path.join(d, n), str(root))
-                  for d, dirs, files in os.walk(str(root)) for n in dirs + files)
+    return sorted(
+        os.path.relpath(os.path.join(d, n), str(root))
+        for d, dirs, files in os.walk(str(root))
+        for n in dirs + files
+    )
 
 
 @pytest.mark.parametrize("key", ["/../../escaped", "a/../../../b", "/..", "x\0y"])
@@ -265,8 +304,9 @@ def test_add_scalars_refuses_a_key_whose_sub_run_leaves_log_dir(tmp_path, key):
     assert os.path.isdir(str(run / "m_a" / "b"))
 
 
-@pytest.mark.parametrize("run_name", ["../x", "a/../../x", os.path.abspath(os.sep + "tmp-x"),
-                                      "x\0"])
+@pytest.mark.parametrize(
+    "run_name", ["../x", "a/../../x", os.path.abspath(os.sep + "tmp-x"), "x\0"]
+)
 def test_add_hparams_refuses_a_run_name_outside_log_dir(tmp_path, run_name):
     # Regression: run_name="../x" and an absolute run_name wrote outside log_dir.
     run = tmp_path / "run"

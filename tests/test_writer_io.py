@@ -18,8 +18,16 @@ import pytest
 
 from tinytb import FileWriter, SummaryWriter, summary
 
-from helpers import (assert_header, event_paths, only_event_file, open_fds_to, parse_name,
-                     read_strict, run_python, scalar_records)
+from helpers import (
+    assert_header,
+    event_paths,
+    only_event_file,
+    open_fds_to,
+    parse_name,
+    read_strict,
+    run_python,
+    scalar_records,
+)
 
 needs_fork = pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
 
@@ -162,7 +170,9 @@ def wait_all(pids, timeout):
     return [out[pid] for pid in pids]
 """
 
-FORK_SCRIPT = WAIT_HELPER + r"""
+FORK_SCRIPT = (
+    WAIT_HELPER
+    + r"""
 import json, sys, traceback
 import tinytb
 
@@ -199,6 +209,7 @@ for i in range(200, 250):
 w.close()
 print(json.dumps({"parent": os.getpid(), "child": pid, "status": status}))
 """
+)
 
 
 @needs_fork
@@ -289,7 +300,9 @@ def test_multiprocessing_fork_children_write_everything_without_close(tmp_path):
     assert scalars(files[inh_pid]) == expected("inherited", range(300))
 
 
-HAMMER_SCRIPT = WAIT_HELPER + r"""
+HAMMER_SCRIPT = (
+    WAIT_HELPER
+    + r"""
 import json, sys, threading, traceback
 import tinytb
 
@@ -336,6 +349,7 @@ w.close()
 print(json.dumps({"parent": os.getpid(), "children": children, "statuses": statuses,
                   "hammered": done[0]}))
 """
+)
 
 
 @needs_fork
@@ -353,7 +367,9 @@ def test_fork_while_another_thread_is_adding_never_hangs_the_child(tmp_path):
         assert scalars(files[pid]) == expected("child%d" % k, range(5))
 
 
-FORK_IN_ADD_SCALARS_SCRIPT = WAIT_HELPER + r"""
+FORK_IN_ADD_SCALARS_SCRIPT = (
+    WAIT_HELPER
+    + r"""
 import json, sys, threading
 import tinytb
 
@@ -385,6 +401,7 @@ status = wait_all([pid], 30)[0]
 w.close()
 print(json.dumps({"parent": os.getpid(), "child": pid, "status": status}))
 """
+)
 
 
 @needs_fork
@@ -404,6 +421,7 @@ def test_fork_while_another_thread_is_inside_add_scalars_never_hangs_the_child(t
 
 # -- threads -----------------------------------------------------------------------------------
 
+
 def _run_threads(targets, timeout=60):
     errors = []
 
@@ -413,6 +431,7 @@ def _run_threads(targets, timeout=60):
                 fn()
             except BaseException as err:  # reported by the test, not lost in the thread
                 errors.append(err)
+
         return run
 
     threads = [threading.Thread(target=wrap(fn)) for fn in targets]
@@ -435,6 +454,7 @@ def test_threads_lose_and_interleave_nothing(tmp_path, max_queue):
             barrier.wait(30)
             for i in range(n):
                 w.add_scalar("t%d" % k, float(k * 10000 + i), i)
+
         return run
 
     _run_threads([worker(k) for k in range(nthreads)])
@@ -467,6 +487,7 @@ def test_threads_adding_while_another_flushes(tmp_path):
                         w.add_text("note%d" % k, "step %d" % i, i)
             finally:
                 finished.append(k)
+
         return run
 
     def flusher():
@@ -496,6 +517,7 @@ def test_writers_created_concurrently_in_one_directory_get_their_own_files(tmp_p
             for i in range(50):
                 writers[k].add_summary(summary.scalar("w%d" % k, float(i)), i)
             writers[k].close()
+
         return run
 
     _run_threads([make(k) for k in range(nthreads)])
@@ -533,8 +555,7 @@ def test_bad_options_raise_and_create_nothing(tmp_path, cls, kwargs, error, word
 
 
 @pytest.mark.parametrize("kwargs, error, word", BAD_OPTIONS)
-def test_bad_options_create_no_default_runs_directory(tmp_path, monkeypatch, kwargs, error,
-                                                      word):
+def test_bad_options_create_no_default_runs_directory(tmp_path, monkeypatch, kwargs, error, word):
     monkeypatch.chdir(tmp_path)
     with pytest.raises(error, match=word):
         SummaryWriter(**kwargs)
@@ -604,8 +625,16 @@ def test_close_racing_adds_in_other_threads_neither_raises_nor_loses(tmp_path, m
     assert len(event_paths(tmp_path)) > 1  # the closes did happen in between
 
 
-@pytest.mark.parametrize("url", ["s3://bucket/run", "memory://x", "gs://b/exp/run1",
-                                 "file:///tmp/run", "hdfs://namenode:8020/logs"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "s3://bucket/run",
+        "memory://x",
+        "gs://b/exp/run1",
+        "file:///tmp/run",
+        "hdfs://namenode:8020/logs",
+    ],
+)
 @pytest.mark.parametrize("cls", [SummaryWriter, FileWriter])
 def test_a_url_log_dir_raises_and_creates_nothing(tmp_path, monkeypatch, url, cls):
     # Regression: SummaryWriter("s3://bucket/run") created a local directory named "s3:".

@@ -37,8 +37,7 @@ __version__ = "0.1.0"
 from .errors import DecodeError
 from .writer import FileWriter, SummaryToEventTransformer, SummaryWriter
 
-__all__ = ["SummaryWriter", "FileWriter", "SummaryToEventTransformer", "DecodeError",
-           "__version__"]
+__all__ = ["SummaryWriter", "FileWriter", "SummaryToEventTransformer", "DecodeError", "__version__"]
 
 # Public submodules imported on first use (PEP 562), so ``tinytb.reader`` works after a bare
 # ``import tinytb`` without every writer paying for the reader at import. (``summary`` is

@@ -62,9 +62,13 @@ def _decode_message(err: DecodeError, path: str) -> str:
     """``not an event file: FILE (...)`` or ``corrupt event file: FILE: ... (record N)``."""
     path = getattr(err, "path", None) or path
     offset = err.offset if err.offset is not None else 0
-    clause, noun = _SECTIONS.get(err.section or "", (
-        " is not an Event message: %s in %s" % (err.msg, err.section),
-        "bad protobuf in %s: %s" % (err.section, err.msg)))
+    clause, noun = _SECTIONS.get(
+        err.section or "",
+        (
+            " is not an Event message: %s in %s" % (err.msg, err.section),
+            "bad protobuf in %s: %s" % (err.section, err.msg),
+        ),
+    )
     number = _record_number(path, offset)
     if number == 1 or (number is None and offset == 0):
         return "not an event file: %s (its first record%s)" % (path, clause)
@@ -112,28 +116,45 @@ _FAILURES: Tuple[Tuple[type, int, Callable[..., str]], ...] = (
 
 def _parser(prog: str) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog=prog, description="tinytb %s: PyTorch's TensorBoard writer in the Python standard "
+        prog=prog,
+        description="tinytb %s: PyTorch's TensorBoard writer in the Python standard "
         "library alone. These commands write a demo run and show what event files hold."
         % __version__,
         epilog="'%s COMMAND --help' describes a command. Exit status: 0 done, 1 bad or "
-        "unreadable data, 2 wrong command line, 130 interrupted, 141 output closed early."
-        % prog)
+        "unreadable data, 2 wrong command line, 130 interrupted, 141 output closed early." % prog,
+    )
     parser.add_argument("--version", action="version", version="tinytb %s" % __version__)
     sub = parser.add_subparsers(dest="command", title="commands", metavar="COMMAND")
-    p = sub.add_parser("demo", help="write a demo run with every dashboard and say how to view it",
-                       description="Write a run with one summary of every kind TensorBoard "
-                       "shows, then print its files and how to view it.")
-    p.add_argument("logdir", nargs="?", default=DEFAULT_LOGDIR, metavar="LOGDIR",
-                   help="folder to write the run into; it must not exist or be empty "
-                   "(default: %(default)s)")
-    p.add_argument("--force", action="store_true",
-                   help="write into LOGDIR even if it is not empty (a second demo run there adds "
-                   "a second point at every step of every curve)")
-    p = sub.add_parser("dump", help="print every record of event files, decoded, with offsets",
-                       description="Print every record of an event file, decoded, one line per "
-                       "event (and one per summary value or graph node), with its byte offset.")
-    p.add_argument("path", metavar="FILE|DIR",
-                   help="an event file, or a folder: every event file below it, run by run")
+    p = sub.add_parser(
+        "demo",
+        help="write a demo run with every dashboard and say how to view it",
+        description="Write a run with one summary of every kind TensorBoard "
+        "shows, then print its files and how to view it.",
+    )
+    p.add_argument(
+        "logdir",
+        nargs="?",
+        default=DEFAULT_LOGDIR,
+        metavar="LOGDIR",
+        help="folder to write the run into; it must not exist or be empty (default: %(default)s)",
+    )
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="write into LOGDIR even if it is not empty (a second demo run there adds "
+        "a second point at every step of every curve)",
+    )
+    p = sub.add_parser(
+        "dump",
+        help="print every record of event files, decoded, with offsets",
+        description="Print every record of an event file, decoded, one line per "
+        "event (and one per summary value or graph node), with its byte offset.",
+    )
+    p.add_argument(
+        "path",
+        metavar="FILE|DIR",
+        help="an event file, or a folder: every event file below it, run by run",
+    )
     return parser
 
 
@@ -142,8 +163,10 @@ def _demo(args: argparse.Namespace, prog: str) -> int:
     if os.path.exists(logdir) and not os.path.isdir(logdir):
         raise CommandError("cannot write the demo run: not a directory: %s" % logdir)
     if os.path.isdir(logdir) and os.listdir(logdir) and not args.force:
-        raise CommandError("%s is not empty: another demo run there would double every curve "
-                           "(choose a new folder, or pass --force)" % logdir)
+        raise CommandError(
+            "%s is not empty: another demo run there would double every curve "
+            "(choose a new folder, or pass --force)" % logdir
+        )
     try:
         logdir = demo(logdir)
     except OSError as err:

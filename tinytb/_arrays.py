@@ -61,9 +61,19 @@ import sys
 from array import array
 from typing import Any, Iterable, Type
 
-__all__ = ["Array", "ComplexValues", "as_array", "nested", "check_size", "MAX_ARRAY_BYTES",
-           "MAX_IMAGE_PIXELS", "MAX_VIDEO_BYTES", "MAX_AUDIO_SAMPLES", "MAX_SAMPLE_RATE",
-           "MAX_HISTOGRAM_BINS"]
+__all__ = [
+    "Array",
+    "ComplexValues",
+    "as_array",
+    "nested",
+    "check_size",
+    "MAX_ARRAY_BYTES",
+    "MAX_IMAGE_PIXELS",
+    "MAX_VIDEO_BYTES",
+    "MAX_AUDIO_SAMPLES",
+    "MAX_SAMPLE_RATE",
+    "MAX_HISTOGRAM_BINS",
+]
 
 _LITTLE = sys.byteorder == "little"
 
@@ -142,35 +152,98 @@ class ComplexValues:
 
 COMPLEX = ("complex64", "complex128")
 # every element type an Array can hold
-DTYPES = frozenset(("uint8", "int8", "uint16", "int16", "uint32", "int32", "uint64", "int64",
-                    "float16", "bfloat16", "float32", "float64", "bool") + COMPLEX)
+DTYPES = frozenset(
+    (
+        "uint8",
+        "int8",
+        "uint16",
+        "int16",
+        "uint32",
+        "int32",
+        "uint64",
+        "int64",
+        "float16",
+        "bfloat16",
+        "float32",
+        "float64",
+        "bool",
+    )
+    + COMPLEX
+)
 
 # numpy typestr kind+size -> dtype name
 _TYPESTR = {
-    "u1": "uint8", "i1": "int8", "u2": "uint16", "i2": "int16", "u4": "uint32", "i4": "int32",
-    "u8": "uint64", "i8": "int64", "f2": "float16", "f4": "float32", "f8": "float64",
-    "b1": "bool", "c8": "complex64", "c16": "complex128",
+    "u1": "uint8",
+    "i1": "int8",
+    "u2": "uint16",
+    "i2": "int16",
+    "u4": "uint32",
+    "i4": "int32",
+    "u8": "uint64",
+    "i8": "int64",
+    "f2": "float16",
+    "f4": "float32",
+    "f8": "float64",
+    "b1": "bool",
+    "c8": "complex64",
+    "c16": "complex128",
 }
 # torch dtype names (str(dtype) without "torch.") that are aliases
-_TORCH_ALIASES = {"half": "float16", "float": "float32", "double": "float64", "short": "int16",
-                  "int": "int32", "long": "int64", "cfloat": "complex64",
-                  "cdouble": "complex128", "chalf": "complex32"}
+_TORCH_ALIASES = {
+    "half": "float16",
+    "float": "float32",
+    "double": "float64",
+    "short": "int16",
+    "int": "int32",
+    "long": "int64",
+    "cfloat": "complex64",
+    "cdouble": "complex128",
+    "chalf": "complex32",
+}
 # array typecode of each fixed-size element type (C int sizes vary by platform: look them up);
 # complex numbers are read as interleaved (real, imag) floats
 _TYPECODES = {}
 for _dtype, _size, _codes in (
-        ("int8", 1, "b"), ("int16", 2, "h"), ("uint16", 2, "H"), ("int32", 4, "il"),
-        ("uint32", 4, "IL"), ("int64", 8, "ql"), ("uint64", 8, "QL"), ("float32", 4, "f"),
-        ("float64", 8, "d"), ("complex64", 4, "f"), ("complex128", 8, "d")):
+    ("int8", 1, "b"),
+    ("int16", 2, "h"),
+    ("uint16", 2, "H"),
+    ("int32", 4, "il"),
+    ("uint32", 4, "IL"),
+    ("int64", 8, "ql"),
+    ("uint64", 8, "QL"),
+    ("float32", 4, "f"),
+    ("float64", 8, "d"),
+    ("complex64", 4, "f"),
+    ("complex128", 8, "d"),
+):
     _TYPECODES[_dtype] = next(c for c in _codes if array(c).itemsize == _size)
 del _dtype, _size, _codes
-_ITEMSIZES = {"uint8": 1, "int8": 1, "bool": 1, "uint16": 2, "int16": 2, "float16": 2,
-              "bfloat16": 2, "uint32": 4, "int32": 4, "float32": 4, "uint64": 8, "int64": 8,
-              "float64": 8, "complex64": 8, "complex128": 16}
+_ITEMSIZES = {
+    "uint8": 1,
+    "int8": 1,
+    "bool": 1,
+    "uint16": 2,
+    "int16": 2,
+    "float16": 2,
+    "bfloat16": 2,
+    "uint32": 4,
+    "int32": 4,
+    "float32": 4,
+    "uint64": 8,
+    "int64": 8,
+    "float64": 8,
+    "complex64": 8,
+    "complex128": 16,
+}
 
 
-def as_array(value: Any, name: str, pixels: bool = True, allow_complex: bool = False,
-             dtype_error: Type[Exception] = TypeError) -> Array:
+def as_array(
+    value: Any,
+    name: str,
+    pixels: bool = True,
+    allow_complex: bool = False,
+    dtype_error: Type[Exception] = TypeError,
+) -> Array:
     """The :class:`Array` for ``value``; ``TypeError``/``ValueError`` naming ``name``.
     ``pixels``: Python ints in nested lists are uint8 pixel values (0..255); otherwise they
     are int64 numbers (histogram values, edges, audio samples, tensors). ``allow_complex``:
@@ -182,18 +255,20 @@ def as_array(value: Any, name: str, pixels: bool = True, allow_complex: bool = F
         raise dtype_error(str(err)) from None
 
 
-def check_size(shape: Iterable[int], itemsize: int, name: str, limit: int = MAX_ARRAY_BYTES
-               ) -> None:
+def check_size(
+    shape: Iterable[int], itemsize: int, name: str, limit: int = MAX_ARRAY_BYTES
+) -> None:
     """``ValueError`` naming ``name`` if ``shape`` (a declared shape, nothing read yet) of
     ``itemsize``-byte elements holds more than ``limit`` bytes."""
     size = itemsize
     for n in shape:
         size *= n
     if size > limit:
-        raise ValueError("%s is too large: shape %s of %d-byte elements needs %d bytes, more "
-                         "than tinytb's limit of %d (a protobuf message, and so a TensorBoard "
-                         "record, stays under 2 GiB)"
-                         % (name, tuple(shape), itemsize, size, limit))
+        raise ValueError(
+            "%s is too large: shape %s of %d-byte elements needs %d bytes, more "
+            "than tinytb's limit of %d (a protobuf message, and so a TensorBoard "
+            "record, stays under 2 GiB)" % (name, tuple(shape), itemsize, size, limit)
+        )
 
 
 def _as_array(value, name, pixels, allow_complex):
@@ -211,8 +286,10 @@ def _as_array(value, name, pixels, allow_complex):
     try:
         view = memoryview(value)
     except TypeError:
-        raise TypeError("%s must be an array (numpy, torch, array.array, buffer) or a nested "
-                        "list of numbers, not %s" % (name, type(value).__name__)) from None
+        raise TypeError(
+            "%s must be an array (numpy, torch, array.array, buffer) or a nested "
+            "list of numbers, not %s" % (name, type(value).__name__)
+        ) from None
     return _from_buffer(view, name, allow_complex)
 
 
@@ -225,8 +302,7 @@ def _check(dtype, name, allow_complex, described=None):
     if dtype in DTYPES and (allow_complex or dtype not in COMPLEX):
         return dtype
     why = ": complex values cannot be used here" if dtype in COMPLEX else ""
-    raise _DtypeError("%s has an unsupported element type %s%s"
-                      % (name, described or dtype, why))
+    raise _DtypeError("%s has an unsupported element type %s%s" % (name, described or dtype, why))
 
 
 def _from_torch(t, name, allow_complex):
@@ -266,8 +342,10 @@ def _from_array_interface(arr, name, allow_complex):
     if dtype is None and typestr[1:] == "V2" and _dtype_name(arr) == "bfloat16":
         dtype = "bfloat16"  # ml_dtypes' bfloat16: numpy sees 2 opaque bytes
     if dtype is None:
-        raise _DtypeError("%s has an unsupported element type %r (dtype %s)"
-                          % (name, typestr, _dtype_name(arr) or "?"))
+        raise _DtypeError(
+            "%s has an unsupported element type %r (dtype %s)"
+            % (name, typestr, _dtype_name(arr) or "?")
+        )
     _check(dtype, name, allow_complex)
     big = typestr[0] == ">" or (typestr[0] == "=" and not _LITTLE)
     return Array(dtype, shape, _values(arr.tobytes(), dtype, big))  # tobytes: C order
@@ -298,7 +376,7 @@ def _values(raw, dtype, big_endian):
         high = 2 if _LITTLE else 0  # where a native float32 keeps its top two bytes
         native = big_endian != _LITTLE  # raw is in the host's byte order
         wide[high::4] = raw[0::2] if native else raw[1::2]
-        wide[high + 1::4] = raw[1::2] if native else raw[0::2]
+        wide[high + 1 :: 4] = raw[1::2] if native else raw[0::2]
         values = array("f")
         values.frombytes(wide)
         return values
@@ -312,13 +390,20 @@ def _values(raw, dtype, big_endian):
 # buffer-protocol format characters (struct module syntax)
 _SIGNED = "bhilqn"
 _UNSIGNED = "BHILQN"
-_FORMATS = {"e": "float16", "f": "float32", "d": "float64", "?": "bool", "c": "uint8",
-            "Zf": "complex64", "Zd": "complex128"}
+_FORMATS = {
+    "e": "float16",
+    "f": "float32",
+    "d": "float64",
+    "?": "bool",
+    "c": "uint8",
+    "Zf": "complex64",
+    "Zd": "complex128",
+}
 
 
 def _from_buffer(view, name, allow_complex):
     prefix = view.format[:1] if view.format[:1] in "@=<>!" else ""
-    fmt = view.format[len(prefix):]
+    fmt = view.format[len(prefix) :]
     if len(fmt) == 1 and fmt in _SIGNED:
         dtype = "int%d" % (8 * view.itemsize)
     elif len(fmt) == 1 and fmt in _UNSIGNED:
@@ -326,8 +411,9 @@ def _from_buffer(view, name, allow_complex):
     else:
         dtype = _FORMATS.get(fmt)
     if dtype not in _ITEMSIZES or _ITEMSIZES[dtype] != view.itemsize:
-        raise _DtypeError("%s has an unsupported element type: buffer format %r"
-                          % (name, view.format))
+        raise _DtypeError(
+            "%s has an unsupported element type: buffer format %r" % (name, view.format)
+        )
     _check(dtype, name, allow_complex)
     shape = tuple(view.shape) if view.shape is not None else (view.nbytes,)
     check_size(shape, view.itemsize, name)
@@ -357,9 +443,10 @@ def _from_nested(value, name, pixels, allow_complex):
         return Array("int64", shape, flat)
     if kinds <= {int, bool}:
         if min(flat) < 0 or max(flat) > 255:
-            raise ValueError("%s: Python ints are uint8 values and must be in 0..255, found "
-                             "%d..%d (use floats in [0, 1], or a typed array)"
-                             % (name, min(flat), max(flat)))
+            raise ValueError(
+                "%s: Python ints are uint8 values and must be in 0..255, found "
+                "%d..%d (use floats in [0, 1], or a typed array)" % (name, min(flat), max(flat))
+            )
         return Array("uint8", shape, bytes(flat))
     if complex in kinds:
         # complex64 values, as torch.tensor would make them: both parts rounded to float32
@@ -379,8 +466,9 @@ def nested(value, name, complex_ok=False):
         inner = parts[0][0]
         for shape, _ in parts:
             if shape != inner:
-                raise ValueError("%s is ragged: it holds rows of shapes %s and %s"
-                                 % (name, inner, shape))
+                raise ValueError(
+                    "%s is ragged: it holds rows of shapes %s and %s" % (name, inner, shape)
+                )
         return (len(value),) + inner, [x for _, flat in parts for x in flat]
     kind = type(value)
     if kind is float or kind is int or kind is bool:

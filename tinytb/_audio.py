@@ -40,8 +40,10 @@ def sample_rate(value: Any, name: str = "sample_rate") -> float:
     1 and at most ``MAX_SAMPLE_RATE``; ``ValueError``/``TypeError`` naming ``name``."""
     rate = to_real(value, name)
     if not (math.isfinite(rate) and 1 <= round(rate) <= MAX_SAMPLE_RATE):
-        raise ValueError("%s must be a positive number of Hz, at most %d (the WAV header's "
-                         "byte rate is 32 bits), got %r" % (name, MAX_SAMPLE_RATE, value))
+        raise ValueError(
+            "%s must be a positive number of Hz, at most %d (the WAV header's "
+            "byte rate is 32 bits), got %r" % (name, MAX_SAMPLE_RATE, value)
+        )
     return rate
 
 
@@ -53,11 +55,14 @@ def channels(shape: Sequence[int], size: int, name: str) -> int:
     elif len(squeezed) == 2 and squeezed[1] == 2:
         count = 2
     else:
-        raise ValueError("%s must be mono (L,) or stereo (L, 2) audio; got shape %s"
-                         % (name, tuple(shape)))
+        raise ValueError(
+            "%s must be mono (L,) or stereo (L, 2) audio; got shape %s" % (name, tuple(shape))
+        )
     if size > MAX_AUDIO_SAMPLES:
-        raise ValueError("%s has %d samples, more than tinytb's limit of %d (the WAV must "
-                         "stay under 2 GiB)" % (name, size, MAX_AUDIO_SAMPLES))
+        raise ValueError(
+            "%s has %d samples, more than tinytb's limit of %d (the WAV must "
+            "stay under 2 GiB)" % (name, size, MAX_AUDIO_SAMPLES)
+        )
     return count
 
 
@@ -67,18 +72,19 @@ def clipped(values: Any, name: str) -> Any:
         # (PyTorch skips clipping altogether when the clip holds a NaN, since abs(x).max() is
         # then NaN; tinytb clips the loud samples anyway: NaN stays NaN and is written as 0.)
         warn_caller("%s: audio amplitude out of range [-1, 1], clipped" % name)
-        values = [v if -1 <= v <= 1 else (1 if v > 1 else (-1 if v < -1 else v))
-                  for v in values]
+        values = [v if -1 <= v <= 1 else (1 if v > 1 else (-1 if v < -1 else v)) for v in values]
     return values
 
 
 def pcm16(values: Any, dtype: str) -> "array[int]":
     """``(x * 32767).astype('<i2')`` as numpy computes it: the product in float32 for float32
     (and narrower) input, in float64 otherwise, then truncated toward zero; NaN gives 0."""
+
     def products():
         if dtype in _NARROW_FLOATS:
             return array("f", map(mul, values, repeat(32767.0)))  # float32 rounding, exact
         return map(mul, values, repeat(32767.0))
+
     try:
         return array("h", map(int, products()))
     except ValueError:  # NaN

@@ -28,11 +28,13 @@ def warn_caller(message: str, category: type = UserWarning) -> None:
     import os
     import sys
     import warnings
+
     package = os.path.dirname(os.path.abspath(__file__))
     level = 2
     frame: Optional[FrameType] = sys._getframe(1)
-    while frame is not None and os.path.dirname(
-            os.path.abspath(frame.f_code.co_filename)) == package:
+    while (
+        frame is not None and os.path.dirname(os.path.abspath(frame.f_code.co_filename)) == package
+    ):
         frame, level = frame.f_back, level + 1
     warnings.warn(message, category, stacklevel=level)
 
@@ -50,11 +52,13 @@ def check_path(path: Any, name: str) -> Any:
     ``TypeError`` naming ``name`` for something that is no path, ``ValueError`` for a NUL
     character (the ``os`` functions refuse it with "embedded null byte", naming nothing)."""
     import os
+
     try:
         value = os.fspath(path)
     except TypeError:
-        raise TypeError("%s must be a path (str, bytes or os.PathLike), not %s"
-                        % (name, type(path).__name__)) from None
+        raise TypeError(
+            "%s must be a path (str, bytes or os.PathLike), not %s" % (name, type(path).__name__)
+        ) from None
     if ("\0" if isinstance(value, str) else b"\0") in value:
         raise ValueError("%s must not contain a NUL character: %r" % (name, path))
     return value
@@ -98,8 +102,10 @@ def to_walltime(walltime: Any, name: str = "walltime") -> float:
     protobuf does for ``Event.wall_time``)."""
     if type(walltime) is not float:
         if isinstance(walltime, (str, bytes, bytearray, list, tuple)):
-            raise TypeError("%s must be a number (seconds since the epoch), not %s"
-                            % (name, type(walltime).__name__))
+            raise TypeError(
+                "%s must be a number (seconds since the epoch), not %s"
+                % (name, type(walltime).__name__)
+            )
         walltime = _to_number(walltime, name)
         if isinstance(walltime, complex):
             raise TypeError("%s must be a real number, not complex" % name)
@@ -143,8 +149,7 @@ def _to_number(value: Any, name: str) -> Any:
         for n in tuple(shape):
             size *= n
         if size != 1:
-            raise ValueError("%s must hold exactly one value, got shape %s"
-                             % (name, tuple(shape)))
+            raise ValueError("%s must hold exactly one value, got shape %s" % (name, tuple(shape)))
         if hasattr(value, "detach"):  # torch: item() also handles bfloat16 and requires_grad
             value = value.detach()
         if not hasattr(value, "item"):
@@ -155,8 +160,10 @@ def _to_number(value: Any, name: str) -> Any:
         return _to_number(item, name)
     if isinstance(value, (list, tuple)):
         if len(value) != 1:
-            raise ValueError("%s must hold exactly one value, got a %s of %d"
-                             % (name, type(value).__name__, len(value)))
+            raise ValueError(
+                "%s must hold exactly one value, got a %s of %d"
+                % (name, type(value).__name__, len(value))
+            )
         return _to_number(value[0], name)
     if isinstance(value, (str, bytes, bytearray)):
         raise TypeError("%s must be a number, not %s" % (name, type(value).__name__))
@@ -167,14 +174,16 @@ def _to_number(value: Any, name: str) -> Any:
             except OverflowError:
                 return math.inf if value > 0 else -math.inf
             except (TypeError, ValueError) as err:
-                raise TypeError("%s: cannot convert %s to float (%s)"
-                                % (name, type(value).__name__, err)) from None
+                raise TypeError(
+                    "%s: cannot convert %s to float (%s)" % (name, type(value).__name__, err)
+                ) from None
     if hasattr(type(value), "__complex__"):
         return complex(value)
     raise TypeError("%s must be a number, not %s" % (name, type(value).__name__))
 
 
 # -- arrays for add_tensor ---------------------------------------------------------------------
+
 
 def to_tensor(value: Any, name: str = "tensor") -> Tuple[str, Tuple[int, ...], Any]:
     """``(dtype_name, shape, flat_values)`` of anything :func:`~tinytb._arrays.as_array` reads

@@ -169,8 +169,12 @@ def _advance(register, n):
     if n >= 4:
         # XOR the register into the first four bytes of n zero bytes, see (1).
         d = _DISTANCE or _distance_tables()
-        return (d[n - 1][register & 0xFF] ^ d[n - 2][(register >> 8) & 0xFF]
-                ^ d[n - 3][(register >> 16) & 0xFF] ^ d[n - 4][register >> 24])
+        return (
+            d[n - 1][register & 0xFF]
+            ^ d[n - 2][(register >> 8) & 0xFF]
+            ^ d[n - 3][(register >> 16) & 0xFF]
+            ^ d[n - 4][register >> 24]
+        )
     for _ in range(n):
         register = TABLE[register & 0xFF] ^ (register >> 8)
     return register
@@ -178,7 +182,7 @@ def _advance(register, n):
 
 def _position_entry(n):
     d = _DISTANCE or _distance_tables()
-    entry = (d[n - 1::-1] if n else (), _advance(0xFFFFFFFF, n) ^ 0xFFFFFFFF)
+    entry = (d[n - 1 :: -1] if n else (), _advance(0xFFFFFFFF, n) ^ 0xFFFFFFFF)
     _POSITION[n] = entry
     return entry
 
@@ -271,26 +275,26 @@ _BLOCK, _BLOCK_CONSTANT = 11188, 0x0020C024  # x^(8 * 11188) mod P: 5 set bits
 
 _FOLD_TABLE = (
     # (k, x^(8k) mod P reflected)     # j: popcount
-    (32, 0x510AC59A),                 # 5: 13
-    (58, 0x8780E02C),                 # 6: 11
-    (111, 0x409600AA),                # 7: 9
-    (213, 0x0042316C),                # 8: 9
-    (407, 0x86264A44),                # 9: 11
-    (806, 0x4050B9A8),                # 10: 11
-    (1581, 0x54320282),               # 11: 9
-    (3155, 0x80A562A4),               # 12: 11
-    (6233, 0x20184184),               # 13: 7
-    (12453, 0xC0203C44),              # 14: 9
-    (24616, 0x01142448),              # 15: 7
-    (49154, 0x2029A004),              # 16: 7
-    (98262, 0x71606008),              # 17: 9
-    (192715, 0x1C040010),             # 18: 5
-    (385017, 0xB040A008),             # 19: 7
-    (763014, 0x001010A4),             # 20: 5
-    (1522054, 0x21080808),            # 21: 5
-    (3038434, 0x00000871),            # 22: 5
-    (6076864, 0x00802A02),            # 23: 5
-    (12108904, 0x10822008),           # 24: 5
+    (32, 0x510AC59A),  # 5: 13
+    (58, 0x8780E02C),  # 6: 11
+    (111, 0x409600AA),  # 7: 9
+    (213, 0x0042316C),  # 8: 9
+    (407, 0x86264A44),  # 9: 11
+    (806, 0x4050B9A8),  # 10: 11
+    (1581, 0x54320282),  # 11: 9
+    (3155, 0x80A562A4),  # 12: 11
+    (6233, 0x20184184),  # 13: 7
+    (12453, 0xC0203C44),  # 14: 9
+    (24616, 0x01142448),  # 15: 7
+    (49154, 0x2029A004),  # 16: 7
+    (98262, 0x71606008),  # 17: 9
+    (192715, 0x1C040010),  # 18: 5
+    (385017, 0xB040A008),  # 19: 7
+    (763014, 0x001010A4),  # 20: 5
+    (1522054, 0x21080808),  # 21: 5
+    (3038434, 0x00000871),  # 22: 5
+    (6076864, 0x00802A02),  # 23: 5
+    (12108904, 0x10822008),  # 24: 5
 )
 _FOLD_FIRST_OCTAVE = 5
 _FOLDED = _FOLD_TABLE[0][0]  # halve until at most this many bytes are left
@@ -343,7 +347,7 @@ def _crc32c_long(data, crc):
             product = message << first
             for b in rest:
                 product ^= message << b
-            block = bytes(n + 4 - size) + view[start:start + size]
+            block = bytes(n + 4 - size) + view[start : start + size]
             message = product ^ int.from_bytes(block, "little")
             n += 4
     # 2. Halving.
@@ -431,7 +435,7 @@ def _search_fold_table(last_octave=24, window_divisor=64):
     found = []
     top = 32  # k_5: the position tables finish with at most 32 bytes
     for j in range(_FOLD_FIRST_OCTAVE, last_octave + 1):
-        k = max(top - max(32, 2 ** j // window_divisor), 2 ** (j - 1) + 5)
+        k = max(top - max(32, 2**j // window_divisor), 2 ** (j - 1) + 5)
         c = _xpow8(k)
         best = None
         while k <= top:

@@ -65,9 +65,10 @@ def _check_image(pixels, width, height, channels, name="pixels"):
     if channels not in (3, 4):
         raise ValueError("channels must be 3 (RGB) or 4 (RGBA), got %d" % channels)
     if len(pixels) != width * height * channels:
-        raise ValueError("%s holds %d bytes, but %dx%dx%d (height x width x channels) needs %d"
-                         % (name, len(pixels), height, width, channels,
-                            width * height * channels))
+        raise ValueError(
+            "%s holds %d bytes, but %dx%dx%d (height x width x channels) needs %d"
+            % (name, len(pixels), height, width, channels, width * height * channels)
+        )
 
 
 def _coordinate(value, i, name):
@@ -77,8 +78,9 @@ def _coordinate(value, i, name):
                 raise TypeError
             value = float(value)  # numpy scalars, Fraction, Decimal...
         except (TypeError, ValueError):
-            raise TypeError("%s[%d] must hold 4 numbers, found %s"
-                            % (name, i, type(value).__name__)) from None
+            raise TypeError(
+                "%s[%d] must hold 4 numbers, found %s" % (name, i, type(value).__name__)
+            ) from None
     if not math.isfinite(value):
         raise ValueError("%s[%d] must hold finite numbers, found %r" % (name, i, value))
     return value
@@ -90,11 +92,13 @@ def _check_boxes(boxes, name="boxes"):
         try:
             n = len(box)
         except TypeError:
-            raise TypeError("%s[%d] must be (xmin, ymin, xmax, ymax), not %s"
-                            % (name, i, type(box).__name__)) from None
+            raise TypeError(
+                "%s[%d] must be (xmin, ymin, xmax, ymax), not %s" % (name, i, type(box).__name__)
+            ) from None
         if n != 4:
-            raise ValueError("%s[%d] must be (xmin, ymin, xmax, ymax), found %d values"
-                             % (name, i, n))
+            raise ValueError(
+                "%s[%d] must be (xmin, ymin, xmax, ymax), found %d values" % (name, i, n)
+            )
         checked.append(tuple(_coordinate(v, i, name) for v in box))
     return checked
 
@@ -109,8 +113,9 @@ def _check_labels(labels, count, name="labels"):
         raise ValueError("%s has %d entries for %d boxes" % (name, len(labels), count))
     for i, label in enumerate(labels):
         if label is not None and not isinstance(label, str):
-            raise TypeError("%s[%d] must be a str or None, not %s"
-                            % (name, i, type(label).__name__))
+            raise TypeError(
+                "%s[%d] must be a str or None, not %s" % (name, i, type(label).__name__)
+            )
     return labels
 
 
@@ -118,8 +123,14 @@ def _check_labels(labels, count, name="labels"):
 # Boxes
 
 
-def draw_boxes(pixels: bytearray, width: int, height: int, channels: int, boxes: Any,
-               labels: Optional[Sequence[Optional[str]]] = None) -> None:
+def draw_boxes(
+    pixels: bytearray,
+    width: int,
+    height: int,
+    channels: int,
+    boxes: Any,
+    labels: Optional[Sequence[Optional[str]]] = None,
+) -> None:
     """Draw ``boxes`` into ``pixels`` (a bytearray, changed in place) as PyTorch's
     ``draw_boxes`` does: a 2-pixel red outline per box, and for a non-empty ``labels[i]`` a
     red label rectangle with black text at the box's bottom-left corner, inside the box.
@@ -129,8 +140,9 @@ def draw_boxes(pixels: bytearray, width: int, height: int, channels: int, boxes:
     Boxes are drawn in order, so later ones cover earlier ones.
     """
     if not isinstance(pixels, bytearray):
-        raise TypeError("pixels must be a bytearray (drawn in place), not %s"
-                        % type(pixels).__name__)
+        raise TypeError(
+            "pixels must be a bytearray (drawn in place), not %s" % type(pixels).__name__
+        )
     _check_image(pixels, width, height, channels)
     boxes = _check_boxes(boxes)
     labels = _check_labels(labels, len(boxes))
@@ -145,10 +157,20 @@ def draw_boxes(pixels: bytearray, width: int, height: int, channels: int, boxes:
             text_w, text_h = tr - tl, tb - tt
             margin = math.ceil(0.05 * text_h)
             # ImageDraw.rectangle -> ImagingDrawRectangle(fill): corners cast to int.
-            _fill(pixels, width, height, channels, int(xmin), int(ymax - text_h - 2 * margin),
-                  int(xmin + text_w), int(ymax), red)
-            _draw_text(pixels, width, height, channels, xmin + margin,
-                       ymax - text_h - margin, label, black)
+            _fill(
+                pixels,
+                width,
+                height,
+                channels,
+                int(xmin),
+                int(ymax - text_h - 2 * margin),
+                int(xmin + text_w),
+                int(ymax),
+                red,
+            )
+            _draw_text(
+                pixels, width, height, channels, xmin + margin, ymax - text_h - margin, label, black
+            )
 
 
 def _wide_segment(pixels, width, height, channels, x0, y0, x1, y1, color):
@@ -162,12 +184,30 @@ def _wide_segment(pixels, width, height, channels, x0, y0, x1, y1, color):
             _fill(pixels, width, height, channels, x0, y0, x0, y0, color)
         else:
             side = x0 + (1 if y1 > y0 else -1)
-            _fill(pixels, width, height, channels, min(x0, side), min(y0, y1),
-                  max(x0, side), max(y0, y1), color)
+            _fill(
+                pixels,
+                width,
+                height,
+                channels,
+                min(x0, side),
+                min(y0, y1),
+                max(x0, side),
+                max(y0, y1),
+                color,
+            )
     else:  # y0 == y1: draw_boxes only makes axis-parallel segments
         side = y0 + (1 if x1 > x0 else -1)
-        _fill(pixels, width, height, channels, min(x0, x1), min(y0, side),
-              max(x0, x1), max(y0, side), color)
+        _fill(
+            pixels,
+            width,
+            height,
+            channels,
+            min(x0, x1),
+            min(y0, side),
+            max(x0, x1),
+            max(y0, side),
+            color,
+        )
 
 
 def _fill(pixels, width, height, channels, x0, y0, x1, y1, color):
@@ -180,7 +220,7 @@ def _fill(pixels, width, height, channels, x0, y0, x1, y1, color):
     stride = width * channels
     start = y0 * stride + x0 * channels
     for row in range(start, y1 * stride + x0 * channels + 1, stride):
-        pixels[row:row + len(run)] = run
+        pixels[row : row + len(run)] = run
 
 
 # ---------------------------------------------------------------------------
@@ -301,9 +341,12 @@ def _unpack(data):
     advance, left, top, right, bottom, rows = data
     w = right - left
     # Ink as (dx, dy) offsets from the pen position, ready to draw.
-    ink = tuple((left + col, top + y)
-                for y, row in enumerate(int(h, 16) for h in rows.split())
-                for col in range(w) if row >> (w - 1 - col) & 1)
+    ink = tuple(
+        (left + col, top + y)
+        for y, row in enumerate(int(h, 16) for h in rows.split())
+        for col in range(w)
+        if row >> (w - 1 - col) & 1
+    )
     return advance, (left, top, right, bottom), ink
 
 
@@ -343,7 +386,7 @@ def _draw_text(pixels, width, height, channels, x, y, text, color):
             px, py = x + dx, y + dy
             if 0 <= px < width and 0 <= py < height:
                 i = py * stride + px * channels
-                pixels[i:i + channels] = color
+                pixels[i : i + channels] = color
         x += advance
 
 
@@ -433,10 +476,13 @@ def _weights(in_size, out_size):
                 fixed = int(0.5 + w * one)
                 if fixed:
                     pos.append((xmin + x, fixed))
-        if (255 * sum(w for _, w in neg) > _OFFSET << _PRECISION_BITS
-                or 255 * sum(w for _, w in pos) + _BIAS_LANE >= 1 << 32):
-            raise RuntimeError("Lanczos weights out of the lanes' range (%d -> %d)"
-                               % (in_size, out_size))
+        if (
+            255 * sum(w for _, w in neg) > _OFFSET << _PRECISION_BITS
+            or 255 * sum(w for _, w in pos) + _BIAS_LANE >= 1 << 32
+        ):
+            raise RuntimeError(
+                "Lanczos weights out of the lanes' range (%d -> %d)" % (in_size, out_size)
+            )
         table.append((pos, neg))
     return table
 
@@ -488,8 +534,12 @@ def _resample(src, width, height, channels, new_width, new_height):
     # result was always the order this rule picks.
     horizontal = _weights(width, new_width) if new_width != width else None
     vertical = _weights(height, new_height) if new_height != height else None
-    if horizontal and vertical and new_height < height \
-            and height - new_height > 2 * (width - new_width):
+    if (
+        horizontal
+        and vertical
+        and new_height < height
+        and height - new_height > 2 * (width - new_width)
+    ):
         src = _vertical_pass(src, width, channels, vertical)
         return _horizontal_pass(src, width, channels, horizontal, 0, new_height)
     if horizontal:
@@ -498,8 +548,10 @@ def _resample(src, width, height, channels, new_width, new_height):
             # and last output row; rows are independent, so any superset gives the same).
             used = [i for pos, neg in vertical for i, _ in pos + neg]
             first, last = min(used), max(used) + 1
-            vertical = [([(i - first, w) for i, w in pos], [(i - first, w) for i, w in neg])
-                        for pos, neg in vertical]
+            vertical = [
+                ([(i - first, w) for i, w in pos], [(i - first, w) for i, w in neg])
+                for pos, neg in vertical
+            ]
         else:
             first, last = 0, height
         src = _horizontal_pass(src, width, channels, horizontal, first, last)
@@ -515,27 +567,32 @@ def _horizontal_pass(src, width, channels, weights, first, last):
     stride = width * channels
     # Column x as lanes, channel-major: channel 0 of rows first..last-1, then channel 1...
     columns = [
-        _to_lanes(b"".join(bytes(src[first * stride + x * channels + c:last * stride:stride])
-                           for c in range(channels)))
-        for x in range(width)]
+        _to_lanes(
+            b"".join(
+                bytes(src[first * stride + x * channels + c : last * stride : stride])
+                for c in range(channels)
+            )
+        )
+        for x in range(width)
+    ]
     lanes = _Lanes(rows * channels)
     out_stride = len(weights) * channels
     out = bytearray(rows * out_stride)
     for xx, (pos, neg) in enumerate(weights):
         column = lanes.combine(columns, pos, neg)
         for c in range(channels):
-            out[xx * channels + c::out_stride] = column[c * rows:(c + 1) * rows]
+            out[xx * channels + c :: out_stride] = column[c * rows : (c + 1) * rows]
     return out
 
 
 def _vertical_pass(src, width, channels, weights):
     # src resampled to len(weights) rows, as a new image.
     stride = width * channels
-    rows = [_to_lanes(src[y:y + stride]) for y in range(0, len(src), stride)]
+    rows = [_to_lanes(src[y : y + stride]) for y in range(0, len(src), stride)]
     lanes = _Lanes(stride)
     out = bytearray(len(weights) * stride)
     for yy, (pos, neg) in enumerate(weights):
-        out[yy * stride:(yy + 1) * stride] = lanes.combine(rows, pos, neg)
+        out[yy * stride : (yy + 1) * stride] = lanes.combine(rows, pos, neg)
     return out
 
 
@@ -573,7 +630,7 @@ def _map_color(pixels, table):
     index[_HIGH_BYTE::2] = alpha
     lookup = table.__getitem__
     for c in range(3):
-        index[1 - _HIGH_BYTE::2] = pixels[c::4]
+        index[1 - _HIGH_BYTE :: 2] = pixels[c::4]
         out[c::4] = bytes(map(lookup, memoryview(index).cast("H")))
     return out
 

@@ -22,9 +22,11 @@ from ._record import HEADER_SIZE, OVERHEAD, iter_records
 from .errors import DecodeError
 
 # Plugins whose SummaryMetadata.plugin_data.content is a message dump can show decoded.
-_PLUGIN_CONTENT = {"pr_curves": _messages.PR_CURVE_PLUGIN_DATA,
-                   "mesh": _messages.MESH_PLUGIN_DATA,
-                   "hparams": _messages.HPARAMS_PLUGIN_DATA}
+_PLUGIN_CONTENT = {
+    "pr_curves": _messages.PR_CURVE_PLUGIN_DATA,
+    "mesh": _messages.MESH_PLUGIN_DATA,
+    "hparams": _messages.HPARAMS_PLUGIN_DATA,
+}
 
 _SHOWN_VALUES = 8  # tensor elements shown (bytes of tensor_content: 4 times as many)
 _SHOWN_DIMS = 16  # a shape with more dims is cut, with its rank said
@@ -33,14 +35,20 @@ _ATTR_WIDTH = 80  # one graph attr's text, cut beyond
 
 def _tensor_text(tensor):
     dtype, shape, flat = reader.tensor_values(tensor)  # DecodeError for an impossible shape
-    dims = "%r" % shape if len(shape) <= _SHOWN_DIMS else \
-        "[%s, ... (rank %d)]" % (", ".join(map(str, shape[:_SHOWN_DIMS])), len(shape))
-    shown = flat[:_SHOWN_VALUES] if not isinstance(flat, bytes) else flat[:4 * _SHOWN_VALUES]
+    dims = (
+        "%r" % shape
+        if len(shape) <= _SHOWN_DIMS
+        else "[%s, ... (rank %d)]" % (", ".join(map(str, shape[:_SHOWN_DIMS])), len(shape))
+    )
+    shown = flat[:_SHOWN_VALUES] if not isinstance(flat, bytes) else flat[: 4 * _SHOWN_VALUES]
     more = " ..." if len(flat) > len(shown) else ""
     fill = getattr(flat, "values", None)
     if fill is not None:  # _tensor.FilledValues: the last of the values fills the shape
         more += " (%d value%s given, the last repeated to %d)" % (
-            len(fill), "" if len(fill) == 1 else "s", len(flat))
+            len(fill),
+            "" if len(fill) == 1 else "s",
+            len(flat),
+        )
     return "tensor %s%s=%r%s" % (dtype, dims, shown, more)
 
 
@@ -65,20 +73,31 @@ def _value_line(value):
     elif value.image is not None:
         img = value.image
         blob = img.encoded_image_string
-        kind = "PNG" if blob[:8] == b"\x89PNG\r\n\x1a\n" else "GIF" if blob[:4] == b"GIF8" \
-            else "image"
-        parts.append("image %dx%d colorspace=%d %s (%d bytes)"
-                     % (img.width, img.height, img.colorspace, kind, len(blob)))
+        kind = (
+            "PNG" if blob[:8] == b"\x89PNG\r\n\x1a\n" else "GIF" if blob[:4] == b"GIF8" else "image"
+        )
+        parts.append(
+            "image %dx%d colorspace=%d %s (%d bytes)"
+            % (img.width, img.height, img.colorspace, kind, len(blob))
+        )
     elif value.histo is not None:
         h = value.histo
-        parts.append("histo %d buckets, num=%g min=%g max=%g" % (len(h.bucket), h.num, h.min,
-                                                                 h.max))
+        parts.append(
+            "histo %d buckets, num=%g min=%g max=%g" % (len(h.bucket), h.num, h.min, h.max)
+        )
     elif value.audio is not None:
         a = value.audio
         # %g, not %d: a float sample rate may be inf or nan in a damaged file
-        parts.append("audio %s %g Hz, %d channel(s), %d frames (%d bytes)" % (
-            a.content_type, a.sample_rate, a.num_channels, a.length_frames,
-            len(a.encoded_audio_string)))
+        parts.append(
+            "audio %s %g Hz, %d channel(s), %d frames (%d bytes)"
+            % (
+                a.content_type,
+                a.sample_rate,
+                a.num_channels,
+                a.length_frames,
+                len(a.encoded_audio_string),
+            )
+        )
     elif value.tensor is not None:
         parts.append(_tensor_text(value.tensor))
     else:
@@ -97,7 +116,7 @@ def _attr_text(entry):
     else:
         shown = "%s=%r" % next(iter(value.fields()), ("?", None))
     if len(shown) > _ATTR_WIDTH:
-        shown = shown[:_ATTR_WIDTH - 3] + "..."
+        shown = shown[: _ATTR_WIDTH - 3] + "..."
     return "%s:%s" % (entry.key, shown)
 
 
@@ -147,10 +166,14 @@ def _event_lines(offset, event):
             meta, problem = _nested(_messages.RUN_METADATA, value.run_metadata, base)
             if problem is not None:
                 head += "  tagged_run_metadata tag=%r (%d bytes, not a RunMetadata: %s)" % (
-                    value.tag, len(value.run_metadata), problem)
+                    value.tag,
+                    len(value.run_metadata),
+                    problem,
+                )
                 continue
-            devices = [d.device for d in meta.step_stats.dev_stats] \
-                if meta.step_stats is not None else []
+            devices = (
+                [d.device for d in meta.step_stats.dev_stats] if meta.step_stats is not None else []
+            )
             head += "  tagged_run_metadata tag=%r devices=%r" % (value.tag, devices)
         elif name == "meta_graph_def":
             head += "  %s (%d bytes)" % (name, len(value))
@@ -178,8 +201,11 @@ def _dump_file(path, out):
         raise
     print("%d records, %d bytes" % (count, len(data)), file=out)
     if tail < len(data):
-        print("the last %d bytes are an incomplete record (a file still being written?)"
-              % (len(data) - tail), file=out)
+        print(
+            "the last %d bytes are an incomplete record (a file still being written?)"
+            % (len(data) - tail),
+            file=out,
+        )
 
 
 def dump(path: Union[str, "os.PathLike[str]"], out: Optional[TextIO] = None) -> None:

@@ -66,8 +66,9 @@ if TYPE_CHECKING:
 _uid = itertools.count()  # TensorBoard's _global_uid: one counter for the whole process
 _sinks: WeakSet[_Sink] = weakref.WeakSet()  # every open event file of this process
 # Read-write: a file deleted while in use is read back through its descriptor (_carry_if_deleted).
-_OPEN_FLAGS = os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0) \
-    | getattr(os, "O_CLOEXEC", 0)
+_OPEN_FLAGS = (
+    os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0)
+)
 
 
 def hostname() -> str:
@@ -75,6 +76,7 @@ def hostname() -> str:
         return os.uname().nodename  # what socket.gethostname() returns, without importing socket
     except AttributeError:  # Windows
         import socket
+
         return socket.gethostname()
 
 
@@ -122,16 +124,25 @@ class _Sink:
         host = hostname()
         while True:
             name = "events.out.tfevents.%010d.%s.%s.%s%s" % (
-                time.time(), host, os.getpid(), next(_uid), self.suffix)
+                time.time(),
+                host,
+                os.getpid(),
+                next(_uid),
+                self.suffix,
+            )
             path = os.path.join(self.logdir, name)
             try:
                 fd = os.open(path, _OPEN_FLAGS, 0o666)
             except FileExistsError:
                 continue  # another writer's file: never clobber it, take the next number
             break
-        header = frame(_messages.event(
-            wall_time=time.time(), file_version=FILE_VERSION,
-            source_metadata=_messages.source_metadata(WRITER_NAME)))
+        header = frame(
+            _messages.event(
+                wall_time=time.time(),
+                file_version=FILE_VERSION,
+                source_metadata=_messages.source_metadata(WRITER_NAME),
+            )
+        )
         try:
             write_all(fd, header)
         except OSError:
@@ -155,8 +166,12 @@ class _Sink:
             old = self._carry_if_deleted()
             if old is not None:
                 self._write()
-                raise FileNotFoundError(errno.ENOENT, "event file was removed while in use; "
-                                        "its records since then went to a new file", old)
+                raise FileNotFoundError(
+                    errno.ENOENT,
+                    "event file was removed while in use; "
+                    "its records since then went to a new file",
+                    old,
+                )
 
     def _write(self) -> None:
         if not self.pending:
@@ -261,7 +276,7 @@ class _Sink:
         """While writes fail, keep the newest ``MAX_BACKLOG`` bytes of records; older ones are
         dropped and counted (reported once writing works again, or at exit)."""
         pending = self.pending
-        for record in pending[self.counted:]:
+        for record in pending[self.counted :]:
             self.backlog += len(record)
         self.counted = len(pending)
         if self.backlog <= MAX_BACKLOG:
@@ -282,9 +297,11 @@ class _Sink:
         if not records:
             return None
         self.dropped = [0, 0]
-        return ("tinytb: %d event records (%d bytes) were dropped while writes to %s failed: "
-                "the queue keeps the newest %d MiB" % (records, size, self.path or self.logdir,
-                                                       MAX_BACKLOG >> 20))
+        return (
+            "tinytb: %d event records (%d bytes) were dropped while writes to %s failed: "
+            "the queue keeps the newest %d MiB"
+            % (records, size, self.path or self.logdir, MAX_BACKLOG >> 20)
+        )
 
 
 def _read_at(fd: int, offset: int, size: int) -> bytes:
@@ -310,8 +327,9 @@ class EventFileWriter:
         filename_suffix: appended to the file name.
     """
 
-    def __init__(self, logdir: str, max_queue: int = 10, flush_secs: float = 120,
-                 filename_suffix: str = "") -> None:
+    def __init__(
+        self, logdir: str, max_queue: int = 10, flush_secs: float = 120, filename_suffix: str = ""
+    ) -> None:
         check_local(logdir, "logdir")
         self._logdir = logdir
         self._args = (max_queue, flush_secs, filename_suffix)
@@ -396,8 +414,10 @@ def check_local(logdir: str, name: str = "log_dir") -> None:
     """Refuse a URL (``s3://bucket/run``, ``memory://x``): writing it as a local path would
     create a directory named after the scheme. Remote log dirs are not supported yet."""
     if _URL.match(logdir):
-        raise ValueError("%s %r is a URL; tinytb writes local directories only (remote log "
-                         "dirs are not supported yet)" % (name, logdir))
+        raise ValueError(
+            "%s %r is a URL; tinytb writes local directories only (remote log "
+            "dirs are not supported yet)" % (name, logdir)
+        )
 
 
 def _over_queue(sink: _Sink) -> None:
@@ -424,6 +444,7 @@ def _report_drops(sink: _Sink) -> None:
     report = sink.take_drop_report()
     if report is not None:
         import warnings
+
         warnings.warn(report, RuntimeWarning, stacklevel=4)
 
 
@@ -445,8 +466,10 @@ def _shut_quietly(sink: _Sink) -> None:
                 sink.fd = None
             _sinks.discard(sink)
             if lost:  # nobody is left to raise it to: say it once
-                sys.stderr.write("tinytb: %d event records could not be written to %s: %s\n"
-                                 % (lost, sink.path or sink.logdir, err))
+                sys.stderr.write(
+                    "tinytb: %d event records could not be written to %s: %s\n"
+                    % (lost, sink.path or sink.logdir, err)
+                )
     report = sink.take_drop_report()
     if report is not None:
         sys.stderr.write(report + "\n")
@@ -468,6 +491,7 @@ def _collect(sink: _Sink) -> None:
 
 # -- the background thread ---------------------------------------------------------------------
 
+
 class _Flusher:
     """One daemon thread per process, woken when a sink's queue goes from empty to non-empty."""
 
@@ -482,8 +506,9 @@ class _Flusher:
         if self.thread is None:
             with self.start_lock:
                 if self.thread is None:
-                    self.thread = threading.Thread(target=self.run, name="tinytb-flusher",
-                                                   daemon=True)
+                    self.thread = threading.Thread(
+                        target=self.run, name="tinytb-flusher", daemon=True
+                    )
                     self.thread.start()
 
     def run(self) -> None:
@@ -528,6 +553,7 @@ _wake_flusher = _flusher.kick
 
 
 # -- exit and fork ----------------------------------------------------------------------------
+
 
 def _close_all() -> None:
     for sink in list(_sinks):

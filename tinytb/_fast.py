@@ -44,9 +44,13 @@ if TYPE_CHECKING:
 
 def general_scalar_record(tag: str, value: float, step: int, wall_time: float) -> bytes:
     """The same record through the general encoders (the reference for the fast path)."""
-    return frame(_messages.event(
-        wall_time=wall_time, step=step,
-        summary=_messages.summary([_messages.summary_value(tag=tag, simple_value=value)])))
+    return frame(
+        _messages.event(
+            wall_time=wall_time,
+            step=step,
+            summary=_messages.summary([_messages.summary_value(tag=tag, simple_value=value)]),
+        )
+    )
 
 
 class ScalarRecords:
@@ -82,8 +86,9 @@ class ScalarRecords:
             start = self._high.get(key)
             if start is None or start[0] != high:
                 start = self._high[key] = (high, reduce(xor, map(getitem, high_tables, high), k))
-            crc = reduce(xor, map(getitem, tables, wall[1:5] + step_bytes[1:] + value_bytes),
-                         start[1])
+            crc = reduce(
+                xor, map(getitem, tables, wall[1:5] + step_bytes[1:] + value_bytes), start[1]
+            )
         crc = ((crc >> 15) | (crc << 17)) & 0xFFFFFFFF
         return header + data + _MASKED.pack((crc + 0xA282EAD8) & 0xFFFFFFFF)
 
@@ -104,5 +109,10 @@ def _template(tag: str, step_len: int) -> Template:
     # Variable bytes: the wall time at 1..8 (its high half, 5..8, gets tables of its own), the
     # step varint after its key at 9, and the value in the last four bytes.
     variable = list(range(1, 5)) + list(range(10, 9 + step_len)) + list(range(n - 4, n))
-    return (header, middle, crc32c(zeroed), tuple(tabs[i] for i in variable),
-            tuple(tabs[i] for i in range(5, 9)))
+    return (
+        header,
+        middle,
+        crc32c(zeroed),
+        tuple(tabs[i] for i in variable),
+        tuple(tabs[i] for i in range(5, 9)),
+    )

@@ -34,11 +34,17 @@ try:
 except ImportError:  # Windows
     fcntl = None  # type: ignore[assignment]
 
-_OPEN_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0) \
-    | getattr(os, "O_CLOEXEC", 0)
+_OPEN_FLAGS = (
+    os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0)
+)
 # Reading a file we did not write: never through a symbolic link, never waiting on a FIFO.
-_READ_FLAGS = os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0) \
-    | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+_READ_FLAGS = (
+    os.O_RDONLY
+    | getattr(os, "O_BINARY", 0)
+    | getattr(os, "O_CLOEXEC", 0)
+    | getattr(os, "O_NOFOLLOW", 0)
+    | getattr(os, "O_NONBLOCK", 0)
+)
 MAX_CONFIG_BYTES = 16 << 20  # a projector config of 10,000 embeddings is about 2 MB
 MAX_FILE_BYTES = 1 << 31  # a protobuf message (an ONNX model) is at most 2 GiB
 
@@ -49,6 +55,7 @@ def write_all(fd: int, data: bytes) -> None:
     while view:
         n = os.write(fd, view)
         view = view[n:]
+
 
 _embedding_lock = threading.Lock()
 _tmp_uid = itertools.count()
@@ -118,8 +125,12 @@ def _inside(path: str, root: str) -> bool:
         return False
 
 
-def write_embedding(log_dir: str, subdir: str, files: Dict[str, bytes],
-                    update_config: Callable[[Optional[bytes]], bytes]) -> str:
+def write_embedding(
+    log_dir: str,
+    subdir: str,
+    files: Dict[str, bytes],
+    update_config: Callable[[Optional[bytes]], bytes],
+) -> str:
     """Write one embedding: ``files`` (``{name: bytes}``) into ``<log_dir>/<subdir>``, then
     ``projector_config.pbtxt`` as ``update_config(current bytes or None)`` returns it.
 
@@ -137,29 +148,31 @@ def write_embedding(log_dir: str, subdir: str, files: Dict[str, bytes],
     with _projector_lock(log_dir):
         root = os.path.realpath(log_dir)
         if any(p in (".", "..") for p in parts) or not _inside(os.path.realpath(target), root):
-            raise ValueError("embedding directory %r is not inside log_dir %r"
-                             % (subdir, log_dir))
+            raise ValueError("embedding directory %r is not inside log_dir %r" % (subdir, log_dir))
         config_path = os.path.join(log_dir, PROJECTOR_CONFIG)
         config = update_config(_read_if_exists(config_path))
         if os.path.isdir(target):
-            warnings.warn("Embedding dir %s exists, did you set global_step for "
-                          "add_embedding()?" % target, stacklevel=3)
+            warnings.warn(
+                "Embedding dir %s exists, did you set global_step for add_embedding()?" % target,
+                stacklevel=3,
+            )
         elif os.path.lexists(target):
-            raise NotADirectoryError("Path: `%s` exists, but is a file. Cannot proceed."
-                                     % target)
+            raise NotADirectoryError("Path: `%s` exists, but is a file. Cannot proceed." % target)
         else:
             os.makedirs(target)
             if not _inside(os.path.realpath(target), root):  # a link swapped in meanwhile
-                raise ValueError("embedding directory %r is not inside log_dir %r"
-                                 % (subdir, log_dir))
+                raise ValueError(
+                    "embedding directory %r is not inside log_dir %r" % (subdir, log_dir)
+                )
         for name, data in files.items():
             replace_file(os.path.join(target, name), data)
         replace_file(config_path, config)
     return target
 
 
-def read_file(path: Union[str, bytes, "os.PathLike[str]"], limit: int = MAX_FILE_BYTES,
-              what: str = "file") -> bytes:
+def read_file(
+    path: Union[str, bytes, "os.PathLike[str]"], limit: int = MAX_FILE_BYTES, what: str = "file"
+) -> bytes:
     """The whole content of the regular file at ``path`` as bytes. ``FileNotFoundError`` and the
     other ``OSError``s as ``open`` raises them; a symbolic link, a FIFO, a device or a directory
     (anything but a regular file) and a file over ``limit`` bytes raise ``ValueError``."""
@@ -167,16 +180,19 @@ def read_file(path: Union[str, bytes, "os.PathLike[str]"], limit: int = MAX_FILE
         fd = os.open(path, _READ_FLAGS)
     except OSError as err:
         if os.path.islink(path):
-            raise ValueError("%s %s is a symbolic link: not followed" % (what, os.fsdecode(path))
-                             ) from None
+            raise ValueError(
+                "%s %s is a symbolic link: not followed" % (what, os.fsdecode(path))
+            ) from None
         raise err
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
             raise ValueError("%s %s is not a regular file" % (what, os.fsdecode(path)))
         if info.st_size > limit:
-            raise ValueError("%s %s has %d bytes, over the limit of %d"
-                             % (what, os.fsdecode(path), info.st_size, limit))
+            raise ValueError(
+                "%s %s has %d bytes, over the limit of %d"
+                % (what, os.fsdecode(path), info.st_size, limit)
+            )
         chunks: List[bytes] = []
         size = 0
         while True:

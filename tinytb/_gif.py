@@ -143,9 +143,13 @@ ANIMEXTS_IDENTIFIER = b"ANIMEXTS1.0"  # the same block under another name, read 
 NETSCAPE_LOOP_SUB_BLOCK_ID = 1
 LOOP_FOREVER = 0
 _U16 = struct.Struct("<H")
-NETSCAPE_LOOP_FOREVER = (bytes((EXTENSION_INTRODUCER, APPLICATION_LABEL, APPLICATION_BLOCK_SIZE))
-                         + NETSCAPE_IDENTIFIER + bytes((3, NETSCAPE_LOOP_SUB_BLOCK_ID))
-                         + _U16.pack(LOOP_FOREVER) + BLOCK_TERMINATOR)
+NETSCAPE_LOOP_FOREVER = (
+    bytes((EXTENSION_INTRODUCER, APPLICATION_LABEL, APPLICATION_BLOCK_SIZE))
+    + NETSCAPE_IDENTIFIER
+    + bytes((3, NETSCAPE_LOOP_SUB_BLOCK_ID))
+    + _U16.pack(LOOP_FOREVER)
+    + BLOCK_TERMINATOR
+)
 
 # s15 Data Sub-blocks: "A data sub-block may contain from 0 to 255 data bytes."
 MAX_SUB_BLOCK = 255
@@ -183,6 +187,7 @@ else:
 
 _FLUSH_BITS = 256  # the encoder's bit accumulator is written out in 32-byte pieces
 _FLUSH_MASK = (1 << _FLUSH_BITS) - 1
+
 
 def lzw_encode(indices, min_code_size):
     """Compress a sequence of colour indices (each < 2**min_code_size) to the packed code
@@ -269,7 +274,7 @@ def lzw_decode(data, min_code_size, npixels):
     pos = 0
     while pos + size <= total_bits:
         start = pos >> 3
-        code = (from_bytes(data[start:start + 3], "little") >> (pos & 7)) & mask
+        code = (from_bytes(data[start : start + 3], "little") >> (pos & 7)) & mask
         pos += size
         if code == clear:
             table[:] = roots
@@ -288,8 +293,11 @@ def lzw_decode(data, min_code_size, npixels):
             entry = prev + prev[:1]  # the KwKwK case: the string being defined right now
             table.append(entry)
         else:
-            raise DecodeError("LZW code %d is not in the table (next free code %d)"
-                              % (code, next_code), (pos - size) >> 3, "image data")
+            raise DecodeError(
+                "LZW code %d is not in the table (next free code %d)" % (code, next_code),
+                (pos - size) >> 3,
+                "image data",
+            )
         if len(table) == 1 << size and size < MAX_CODE_BITS:
             size += 1
             mask = (1 << size) - 1
@@ -297,19 +305,23 @@ def lzw_decode(data, min_code_size, npixels):
         prev = entry
         if len(out) >= npixels:
             if len(out) > npixels:
-                raise DecodeError("image data holds more than the %d pixels of the image"
-                                  % npixels, (pos - size) >> 3, "image data")
+                raise DecodeError(
+                    "image data holds more than the %d pixels of the image" % npixels,
+                    (pos - size) >> 3,
+                    "image data",
+                )
             break
     if len(out) < npixels:
-        raise DecodeError("image data ends after %d of %d pixels" % (len(out), npixels),
-                          len(data), "image data")
+        raise DecodeError(
+            "image data ends after %d of %d pixels" % (len(out), npixels), len(data), "image data"
+        )
     return bytes(out)
 
 
 def sub_blocks(data):
     """``data`` cut into Data Sub-blocks (s15), then the Block Terminator (s16)."""
     full = len(data) // MAX_SUB_BLOCK * MAX_SUB_BLOCK
-    parts = [b"\xff" + data[i:i + MAX_SUB_BLOCK] for i in range(0, full, MAX_SUB_BLOCK)]
+    parts = [b"\xff" + data[i : i + MAX_SUB_BLOCK] for i in range(0, full, MAX_SUB_BLOCK)]
     if full < len(data):
         parts.append(bytes((len(data) - full,)) + data[full:])
     parts.append(BLOCK_TERMINATOR)
@@ -318,6 +330,7 @@ def sub_blocks(data):
 
 # --------------------------------------------------------------------------------------------
 # Colour: frame bytes -> packed colours -> palette + indices
+
 
 def _colours(frame):
     """The pixels of an RGB frame as a memoryview of ints R << 16 | G << 8 | B (all C loops)."""
@@ -432,10 +445,21 @@ def median_cut(colours, max_colors=MAX_COLORS, lookup=True):
         left_highs[channel] = cut - 1
         right_lows = list(lows)
         right_lows[channel] = cut
-        heappush(heap, _box(serial, list(compress(colours, plane.translate(_keep_below(cut)))),
-                            lows, left_highs))
-        heappush(heap, _box(serial + 1, list(compress(colours, plane.translate(_keep_from(cut)))),
-                            right_lows, highs))
+        heappush(
+            heap,
+            _box(
+                serial, list(compress(colours, plane.translate(_keep_below(cut)))), lows, left_highs
+            ),
+        )
+        heappush(
+            heap,
+            _box(
+                serial + 1,
+                list(compress(colours, plane.translate(_keep_from(cut)))),
+                right_lows,
+                highs,
+            ),
+        )
         splits[node] = (channel, cut, serial, serial + 1)
         serial += 2
     means = []
@@ -469,7 +493,7 @@ def classify(colours, tree):
             lookup.update(dict.fromkeys(members, leaves[node]))
             continue
         channel, cut, below, rest = splits[node]
-        plane = array(_U32, members).tobytes()[_CHANNEL_AT[channel]::4]
+        plane = array(_U32, members).tobytes()[_CHANNEL_AT[channel] :: 4]
         for child, keep in ((below, _keep_below(cut)), (rest, _keep_from(cut))):
             part = list(compress(members, plane.translate(keep)))
             if part:
@@ -479,6 +503,7 @@ def classify(colours, tree):
 
 # --------------------------------------------------------------------------------------------
 # Encoder
+
 
 def frame_delay(fps):
     """The Delay Time (centiseconds) written for ``fps``: ``round(100 / fps)``, at least 1 (see
@@ -492,12 +517,15 @@ def frame_delay(fps):
         except (TypeError, ValueError):
             raise TypeError("fps must be a number, not %s" % type(fps).__name__) from None
     if not fps > 0 or fps == float("inf"):
-        raise ValueError("fps must be a positive, finite number of frames per second, got %r"
-                         % (fps,))
+        raise ValueError(
+            "fps must be a positive, finite number of frames per second, got %r" % (fps,)
+        )
     delay = max(1, round(100 / fps))
     if delay > MAX_DELAY:
-        raise ValueError("fps=%r gives a frame delay of %d cs, over the GIF maximum of %d cs"
-                         % (fps, delay, MAX_DELAY))
+        raise ValueError(
+            "fps=%r gives a frame delay of %d cs, over the GIF maximum of %d cs"
+            % (fps, delay, MAX_DELAY)
+        )
     return delay
 
 
@@ -505,19 +533,23 @@ def _check_dimension(name, value):
     if isinstance(value, bool) or not isinstance(value, int):
         raise TypeError("%s must be an int, not %s" % (name, type(value).__name__))
     if not 1 <= value <= MAX_DIMENSION:
-        raise ValueError("%s must be between 1 and %d pixels, got %d"
-                         % (name, MAX_DIMENSION, value))
+        raise ValueError(
+            "%s must be between 1 and %d pixels, got %d" % (name, MAX_DIMENSION, value)
+        )
 
 
 def _frame_bytes(frames, width, height):
     if isinstance(frames, (bytes, bytearray, memoryview, str)):
-        raise TypeError("frames must be a list of frames (bytes-like objects), not a single %s"
-                        % type(frames).__name__)
+        raise TypeError(
+            "frames must be a list of frames (bytes-like objects), not a single %s"
+            % type(frames).__name__
+        )
     try:
         frames = list(frames)
     except TypeError:
-        raise TypeError("frames must be a list of bytes-like objects, not %s"
-                        % type(frames).__name__) from None
+        raise TypeError(
+            "frames must be a list of bytes-like objects, not %s" % type(frames).__name__
+        ) from None
     if not frames:
         raise ValueError("frames is empty: a GIF needs at least one frame")
     expected = width * height * FRAME_CHANNELS
@@ -526,14 +558,19 @@ def _frame_bytes(frames, width, height):
         try:
             view = memoryview(frame)
         except TypeError:
-            raise TypeError("frames[%d] must be a bytes-like object, not %s"
-                            % (i, type(frame).__name__)) from None
+            raise TypeError(
+                "frames[%d] must be a bytes-like object, not %s" % (i, type(frame).__name__)
+            ) from None
         if view.itemsize != 1:
-            raise ValueError("frames[%d] must hold 8-bit samples, not items of %d bytes "
-                             "(format %r)" % (i, view.itemsize, view.format))
+            raise ValueError(
+                "frames[%d] must hold 8-bit samples, not items of %d bytes "
+                "(format %r)" % (i, view.itemsize, view.format)
+            )
         if view.nbytes != expected:
-            raise ValueError("frames[%d] has %d bytes; width=%d x height=%d x 3 (RGB) is %d"
-                             % (i, view.nbytes, width, height, expected))
+            raise ValueError(
+                "frames[%d] has %d bytes; width=%d x height=%d x 3 (RGB) is %d"
+                % (i, view.nbytes, width, height, expected)
+            )
         checked.append(view.tobytes())
     return checked
 
@@ -593,8 +630,11 @@ def _plan_palettes(frames, pixels):
         else:
             palettes.append(None)
             shape = _colour_shape(frame)
-            if (run_total is not None and _distance(shape, run_total) <= RUN_MAX_SHIFT
-                    and (len(runs[-1]) + 1) * pixels <= RUN_MAX_PIXELS):
+            if (
+                run_total is not None
+                and _distance(shape, run_total) <= RUN_MAX_SHIFT
+                and (len(runs[-1]) + 1) * pixels <= RUN_MAX_PIXELS
+            ):
                 runs[-1].append(number)
                 run_total = [a + b for a, b in zip(run_total, shape)]
             else:
@@ -646,13 +686,20 @@ def _assemble(images, width, height, delay):
     uses = Counter(table for table, _, _, _ in images)
     global_table = max(uses, key=uses.__getitem__)
     global_size = next(size for table, size, _, _ in images if table == global_table)
-    control = _GRAPHIC_CONTROL.pack(EXTENSION_INTRODUCER, GRAPHIC_CONTROL_LABEL,
-                                    GRAPHIC_CONTROL_BLOCK_SIZE, DISPOSAL_NONE << 2, delay, 0, 0)
+    control = _GRAPHIC_CONTROL.pack(
+        EXTENSION_INTRODUCER,
+        GRAPHIC_CONTROL_LABEL,
+        GRAPHIC_CONTROL_BLOCK_SIZE,
+        DISPOSAL_NONE << 2,
+        delay,
+        0,
+        0,
+    )
     parts = [
         SIGNATURE,
-        _LOGICAL_SCREEN.pack(width, height,
-                             GLOBAL_COLOR_TABLE_FLAG | COLOR_RESOLUTION_8_BITS | global_size,
-                             0, 0),
+        _LOGICAL_SCREEN.pack(
+            width, height, GLOBAL_COLOR_TABLE_FLAG | COLOR_RESOLUTION_8_BITS | global_size, 0, 0
+        ),
         global_table,
         NETSCAPE_LOOP_FOREVER,
     ]
@@ -661,8 +708,11 @@ def _assemble(images, width, height, delay):
         if table == global_table:
             parts.append(_IMAGE_DESCRIPTOR.pack(IMAGE_SEPARATOR, 0, 0, width, height, 0))
         else:
-            parts.append(_IMAGE_DESCRIPTOR.pack(IMAGE_SEPARATOR, 0, 0, width, height,
-                                                LOCAL_COLOR_TABLE_FLAG | size_field))
+            parts.append(
+                _IMAGE_DESCRIPTOR.pack(
+                    IMAGE_SEPARATOR, 0, 0, width, height, LOCAL_COLOR_TABLE_FLAG | size_field
+                )
+            )
             parts.append(table)
         parts.append(bytes((min_code_size,)))
         parts.append(sub_blocks(data))
@@ -710,10 +760,12 @@ def _distance(shape, total):
 # --------------------------------------------------------------------------------------------
 # Decoder
 
+
 def _need(data, pos, n, what):
     if pos + n > len(data):
-        raise DecodeError("truncated %s: %d of its %d bytes" % (what, max(0, len(data) - pos), n),
-                          pos, what)
+        raise DecodeError(
+            "truncated %s: %d of its %d bytes" % (what, max(0, len(data) - pos), n), pos, what
+        )
 
 
 def _read_sub_blocks(data, pos, what, starts=None):
@@ -728,9 +780,10 @@ def _read_sub_blocks(data, pos, what, starts=None):
         if n == 0:
             return b"".join(chunks), pos + 1
         if pos + 1 + n > end:
-            raise DecodeError("truncated %s: a sub-block of %d bytes has %d"
-                              % (what, n, end - pos - 1), pos, what)
-        chunks.append(data[pos + 1:pos + 1 + n])
+            raise DecodeError(
+                "truncated %s: a sub-block of %d bytes has %d" % (what, n, end - pos - 1), pos, what
+            )
+        chunks.append(data[pos + 1 : pos + 1 + n])
         if starts is not None:
             starts.append(pos + 1)
         pos += 1 + n
@@ -748,11 +801,15 @@ def _file_offset(joined, starts, lengths):
 def _deinterlace(indices, width, height):
     """Appendix E: rows stored as every 8th from 0, every 8th from 4, every 4th from 2, every
     2nd from 1."""
-    order = (list(range(0, height, 8)) + list(range(4, height, 8)) + list(range(2, height, 4))
-             + list(range(1, height, 2)))
+    order = (
+        list(range(0, height, 8))
+        + list(range(4, height, 8))
+        + list(range(2, height, 4))
+        + list(range(1, height, 2))
+    )
     rows = [None] * height
     for stored, row in enumerate(order):
-        rows[row] = indices[stored * width:(stored + 1) * width]
+        rows[row] = indices[stored * width : (stored + 1) * width]
     return b"".join(rows)
 
 
@@ -780,8 +837,20 @@ MAX_PIXELS = 1 << 28
 class _Decoding:
     """decode_gif's state: the screen so far, and what the blocks read so far said."""
 
-    __slots__ = ("data", "width", "height", "max_pixels", "global_table", "background_rgb",
-                 "canvas", "frames", "delays", "loop", "control", "pending_disposal")
+    __slots__ = (
+        "data",
+        "width",
+        "height",
+        "max_pixels",
+        "global_table",
+        "background_rgb",
+        "canvas",
+        "frames",
+        "delays",
+        "loop",
+        "control",
+        "pending_disposal",
+    )
 
     def __init__(self, data, width, height, max_pixels):
         self.data = data
@@ -801,13 +870,21 @@ def _on_graphic_control(state, pos):
     data = state.data
     what = "graphic control extension"
     _need(data, pos, _GRAPHIC_CONTROL.size, what)
-    _, _, block_size, flags, delay, transparent, terminator = \
-        _GRAPHIC_CONTROL.unpack_from(data, pos)
+    _, _, block_size, flags, delay, transparent, terminator = _GRAPHIC_CONTROL.unpack_from(
+        data, pos
+    )
     if block_size != GRAPHIC_CONTROL_BLOCK_SIZE or terminator != 0:
-        raise DecodeError("graphic control extension with block size %d and terminator %d "
-                          "(want 4 and 0)" % (block_size, terminator), pos, what)
-    state.control = ((flags >> 2) & 7, delay,
-                     transparent if flags & TRANSPARENT_COLOR_FLAG else None)
+        raise DecodeError(
+            "graphic control extension with block size %d and terminator %d "
+            "(want 4 and 0)" % (block_size, terminator),
+            pos,
+            what,
+        )
+    state.control = (
+        (flags >> 2) & 7,
+        delay,
+        transparent if flags & TRANSPARENT_COLOR_FLAG else None,
+    )
     return pos + _GRAPHIC_CONTROL.size
 
 
@@ -818,16 +895,17 @@ def _on_application(state, pos):
     _need(data, pos + _EXTENSION_HEAD.size, _APPLICATION_HEAD.size - _EXTENSION_HEAD.size, what)
     _, _, block_size, identifier = _APPLICATION_HEAD.unpack_from(data, pos)
     if block_size != APPLICATION_BLOCK_SIZE:
-        raise DecodeError("application extension block size %d (want 11)" % block_size,
-                          pos, what)
+        raise DecodeError("application extension block size %d (want 11)" % block_size, pos, what)
     start = pos + _APPLICATION_HEAD.size
     payload, pos = _read_sub_blocks(data, start, what)
-    if (identifier in (NETSCAPE_IDENTIFIER, ANIMEXTS_IDENTIFIER)
-            and payload[:1] == bytes((NETSCAPE_LOOP_SUB_BLOCK_ID,))):
+    if identifier in (NETSCAPE_IDENTIFIER, ANIMEXTS_IDENTIFIER) and payload[:1] == bytes(
+        (NETSCAPE_LOOP_SUB_BLOCK_ID,)
+    ):
         if len(payload) < 3:
-            raise DecodeError("NETSCAPE2.0 loop sub-block has %d bytes (want 3)"
-                              % len(payload), start, what)
-        state.loop, = _U16.unpack_from(payload, 1)
+            raise DecodeError(
+                "NETSCAPE2.0 loop sub-block has %d bytes (want 3)" % len(payload), start, what
+            )
+        (state.loop,) = _U16.unpack_from(payload, 1)
     return pos
 
 
@@ -840,8 +918,10 @@ def _on_other_extension(state, pos):
     return pos
 
 
-_EXTENSION_HANDLERS = {GRAPHIC_CONTROL_LABEL: _on_graphic_control,
-                       APPLICATION_LABEL: _on_application}
+_EXTENSION_HANDLERS = {
+    GRAPHIC_CONTROL_LABEL: _on_graphic_control,
+    APPLICATION_LABEL: _on_application,
+}
 
 
 def _on_extension(state, pos):
@@ -861,19 +941,24 @@ def _read_image(state, pos, index):
     _, left, top, w, h, flags = _IMAGE_DESCRIPTOR.unpack_from(data, pos)
     if w == 0 or h == 0 or left + w > state.width or top + h > state.height:
         # s20: "Each image must fit within the boundaries of the Logical Screen"
-        raise DecodeError("image %dx%d at (%d, %d) does not fit the %dx%d logical screen"
-                          % (w, h, left, top, state.width, state.height), pos, what)
+        raise DecodeError(
+            "image %dx%d at (%d, %d) does not fit the %dx%d logical screen"
+            % (w, h, left, top, state.width, state.height),
+            pos,
+            what,
+        )
     start = pos
     pos += _IMAGE_DESCRIPTOR.size
     table = state.global_table
     if flags & LOCAL_COLOR_TABLE_FLAG:
         n = 3 << ((flags & 7) + 1)
         _need(data, pos, n, "local color table (frame %d)" % index)
-        table = data[pos:pos + n]
+        table = data[pos : pos + n]
         pos += n
     if table is None:
-        raise DecodeError("frame %d has no color table (no global or local table)" % index,
-                          start, what)
+        raise DecodeError(
+            "frame %d has no color table (no global or local table)" % index, start, what
+        )
     what = "image data (frame %d)" % index
     _need(data, pos, 1, what)
     min_code_size = data[pos]
@@ -891,8 +976,12 @@ def _read_image(state, pos, index):
         indices = _deinterlace(indices, w, h)
     colors = len(table) // 3
     if max(indices) >= colors:
-        raise DecodeError("frame %d uses color index %d of a %d-entry color table"
-                          % (index, max(indices), colors), start, what)
+        raise DecodeError(
+            "frame %d uses color index %d of a %d-entry color table"
+            % (index, max(indices), colors),
+            start,
+            what,
+        )
     return (left, top, w, h), indices, table, after
 
 
@@ -904,8 +993,9 @@ def _dispose_previous(state):
     row_bytes = state.width * 3
     for y, row in enumerate(saved):
         at = (top + y) * row_bytes + left * 3
-        state.canvas[at:at + w * 3] = row if disposal == DISPOSAL_PREVIOUS else \
-            state.background_rgb * w
+        state.canvas[at : at + w * 3] = (
+            row if disposal == DISPOSAL_PREVIOUS else state.background_rgb * w
+        )
 
 
 def _draw(state, box, indices, table, transparent):
@@ -915,21 +1005,24 @@ def _draw(state, box, indices, table, transparent):
     rgb = _expand(indices, table)
     for y in range(h):
         at = (top + y) * row_bytes + left * 3
-        row = rgb[y * w * 3:(y + 1) * w * 3]
-        if transparent is not None and transparent in indices[y * w:(y + 1) * w]:
-            for x, i in enumerate(indices[y * w:(y + 1) * w]):
+        row = rgb[y * w * 3 : (y + 1) * w * 3]
+        if transparent is not None and transparent in indices[y * w : (y + 1) * w]:
+            for x, i in enumerate(indices[y * w : (y + 1) * w]):
                 if i != transparent:
-                    canvas[at + 3 * x:at + 3 * x + 3] = row[3 * x:3 * x + 3]
+                    canvas[at + 3 * x : at + 3 * x + 3] = row[3 * x : 3 * x + 3]
         else:
-            canvas[at:at + w * 3] = row
+            canvas[at : at + w * 3] = row
 
 
 def _check_frames(state, index, pos):
     if (index + 1) * state.width * state.height > state.max_pixels:
-        raise DecodeError("frame %d would make %d frames of %dx%d pixels, over the decoder's "
-                          "limit of %d pixels in all (max_pixels)"
-                          % (index, index + 1, state.width, state.height, state.max_pixels),
-                          pos, "image descriptor (frame %d)" % index)
+        raise DecodeError(
+            "frame %d would make %d frames of %dx%d pixels, over the decoder's "
+            "limit of %d pixels in all (max_pixels)"
+            % (index, index + 1, state.width, state.height, state.max_pixels),
+            pos,
+            "image descriptor (frame %d)" % index,
+        )
 
 
 def _skip_sub_blocks(data, pos):
@@ -972,17 +1065,23 @@ def _on_image(state, pos):
     _check_frames(state, index, pos)
     box, indices, table, pos = _read_image(state, pos, index)
     _dispose_previous(state)
-    disposal, delay, transparent = state.control if state.control is not None else \
-        (0, 0, None)
+    disposal, delay, transparent = state.control if state.control is not None else (0, 0, None)
     state.control = None
     state.pending_disposal = None
     if disposal in (DISPOSAL_BACKGROUND, DISPOSAL_PREVIOUS):
         left, top, w, h = box
         row_bytes = state.width * 3
         # the rows to restore: saved for "previous"; for "background", only their count
-        saved = [bytes(state.canvas[(top + y) * row_bytes + left * 3:
-                                    (top + y) * row_bytes + (left + w) * 3])
-                 if disposal == DISPOSAL_PREVIOUS else None for y in range(h)]
+        saved = [
+            bytes(
+                state.canvas[
+                    (top + y) * row_bytes + left * 3 : (top + y) * row_bytes + (left + w) * 3
+                ]
+            )
+            if disposal == DISPOSAL_PREVIOUS
+            else None
+            for y in range(h)
+        ]
         state.pending_disposal = (disposal, left, top, w, h, saved)
     _draw(state, box, indices, table, transparent)
     state.frames.append(bytes(state.canvas))
@@ -1003,27 +1102,32 @@ def _read_screen(data, max_pixels):
     _need(data, 6, _LOGICAL_SCREEN.size, "logical screen descriptor")
     width, height, packed, background, _ = _LOGICAL_SCREEN.unpack_from(data, 6)
     if width == 0 or height == 0:
-        raise DecodeError("logical screen is %dx%d" % (width, height), 6,
-                          "logical screen descriptor")
+        raise DecodeError(
+            "logical screen is %dx%d" % (width, height), 6, "logical screen descriptor"
+        )
     if width * height > min(MAX_DECODE_PIXELS, max_pixels):
         # refuse, don't allocate
-        raise DecodeError("logical screen %dx%d is over this decoder's %d pixels"
-                          % (width, height, min(MAX_DECODE_PIXELS, max_pixels)), 6,
-                          "logical screen descriptor")
+        raise DecodeError(
+            "logical screen %dx%d is over this decoder's %d pixels"
+            % (width, height, min(MAX_DECODE_PIXELS, max_pixels)),
+            6,
+            "logical screen descriptor",
+        )
     state = _Decoding(data, width, height, max_pixels)
     pos = 6 + _LOGICAL_SCREEN.size
     if packed & GLOBAL_COLOR_TABLE_FLAG:
         n = 3 << ((packed & 7) + 1)
         _need(data, pos, n, "global color table")
-        state.global_table = data[pos:pos + n]
+        state.global_table = data[pos : pos + n]
         pos += n
         if background * 3 < n:
-            state.background_rgb = state.global_table[background * 3:background * 3 + 3]
+            state.background_rgb = state.global_table[background * 3 : background * 3 + 3]
     return state, pos
 
 
-def decode_gif(gif: bytes, *, max_pixels: int = MAX_PIXELS
-               ) -> "tuple[int, int, list[bytes], list[int], int | None]":
+def decode_gif(
+    gif: bytes, *, max_pixels: int = MAX_PIXELS
+) -> "tuple[int, int, list[bytes], list[int], int | None]":
     """Decode a GIF (87a or 89a) to ``(width, height, frames, delays, loop)``.
 
     ``frames`` are the logical screen after each image as a viewer shows it: RGB bytes, row-major,

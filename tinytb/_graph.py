@@ -55,8 +55,10 @@ def graph_def(description):
         for source in node.get("inputs", ()):
             if _source_node(source) not in names:
                 raise ValueError("%s: input %r names no node" % (where, source))
-        attrs = [(key, _attr(value, "%s: attrs[%r]" % (where, key)))
-                 for key, value in node.get("attrs", {}).items()]
+        attrs = [
+            (key, _attr(value, "%s: attrs[%r]" % (where, key)))
+            for key, value in node.get("attrs", {}).items()
+        ]
         shapes = node.get("shapes")
         if "shape" in node:
             if shapes is not None:
@@ -64,10 +66,14 @@ def graph_def(description):
             shapes = [node["shape"]]
         if shapes is not None:
             dims = [_dims(s, where) for s in _sequence(shapes, where + ": shapes")]
-            attrs.append(("_output_shapes", _messages.attr_value(
-                list=_messages.attr_list(shape=dims))))
-        encoded.append(_messages.node_def(node["name"], node["op"], node.get("inputs", ()),
-                                          node.get("device", ""), attrs))
+            attrs.append(
+                ("_output_shapes", _messages.attr_value(list=_messages.attr_list(shape=dims)))
+            )
+        encoded.append(
+            _messages.node_def(
+                node["name"], node["op"], node.get("inputs", ()), node.get("device", ""), attrs
+            )
+        )
     return _messages.graph_def(encoded, producer=PRODUCER)
 
 
@@ -96,39 +102,50 @@ def _nodes(description):
         items = []
         for name, node in description.items():
             if not isinstance(node, dict):
-                raise TypeError("model[%r] must be a dict (op, inputs, ...), not %s"
-                                % (name, type(node).__name__))
+                raise TypeError(
+                    "model[%r] must be a dict (op, inputs, ...), not %s"
+                    % (name, type(node).__name__)
+                )
             if "name" in node:
                 raise ValueError("model[%r]: the name is the key; no 'name' entry" % (name,))
             items.append(dict(node, name=name))
         description = items
     elif not isinstance(description, (list, tuple)):
-        raise TypeError("model must be a list of node dicts or a dict {name: node}, not %s"
-                        % type(description).__name__)
+        raise TypeError(
+            "model must be a list of node dicts or a dict {name: node}, not %s"
+            % type(description).__name__
+        )
     out = []
     for i, node in enumerate(description):
         if not isinstance(node, dict):
             raise TypeError("model[%d] must be a dict, not %s" % (i, type(node).__name__))
         unknown = set(node) - _KEYS
         if unknown:
-            raise ValueError("model[%d]: unknown key(s) %s (known: %s)"
-                             % (i, ", ".join(sorted(map(repr, unknown))),
-                                ", ".join(sorted(_KEYS))))
+            raise ValueError(
+                "model[%d]: unknown key(s) %s (known: %s)"
+                % (i, ", ".join(sorted(map(repr, unknown))), ", ".join(sorted(_KEYS)))
+            )
         for key in ("name", "op"):
             if key not in node:
                 raise ValueError("model[%d]: %r is required" % (i, key))
             if not isinstance(node[key], str):
-                raise TypeError("model[%d]: %r must be a str, not %s"
-                                % (i, key, type(node[key]).__name__))
+                raise TypeError(
+                    "model[%d]: %r must be a str, not %s" % (i, key, type(node[key]).__name__)
+                )
             if not node[key]:
                 raise ValueError("model[%d]: %r must not be empty" % (i, key))
         name = node["name"]
         if ":" in name or name.startswith("^"):
-            raise ValueError("model node %r: a name holds no ':' and starts with no '^' "
-                             "(they mark outputs and control inputs in 'inputs')" % name)
+            raise ValueError(
+                "model node %r: a name holds no ':' and starts with no '^' "
+                "(they mark outputs and control inputs in 'inputs')" % name
+            )
         inputs = node.get("inputs", ())
-        if isinstance(inputs, str) or not isinstance(inputs, (list, tuple)) \
-                or not all(isinstance(s, str) for s in inputs):
+        if (
+            isinstance(inputs, str)
+            or not isinstance(inputs, (list, tuple))
+            or not all(isinstance(s, str) for s in inputs)
+        ):
             raise TypeError("model node %r: 'inputs' must be a list of node names" % name)
         if not isinstance(node.get("attrs", {}), dict):
             raise TypeError("model node %r: 'attrs' must be a dict" % name)
@@ -152,8 +169,9 @@ def _dims(shape, where):
         elif isinstance(d, int) and not isinstance(d, bool) and d >= -1:
             dims.append(d)
         else:
-            raise ValueError("%s: shape dimensions are ints >= 0, or None/-1 for unknown; "
-                             "got %r" % (where, d))
+            raise ValueError(
+                "%s: shape dimensions are ints >= 0, or None/-1 for unknown; got %r" % (where, d)
+            )
     return dims
 
 
@@ -165,7 +183,7 @@ def _attr(value, where):
     if isinstance(value, bool):
         return _messages.attr_value(b=value)
     if isinstance(value, int):
-        if not -2 ** 63 <= value < 2 ** 63:
+        if not -(2**63) <= value < 2**63:
             raise ValueError("%s: %d does not fit in int64" % (where, value))
         return _messages.attr_value(i=value)
     if isinstance(value, float):
@@ -173,15 +191,18 @@ def _attr(value, where):
     if isinstance(value, (list, tuple)):
         kinds = {_kind(v) for v in value}
         if len(kinds) > 1 or None in kinds:
-            raise TypeError("%s: a list attribute holds values of one kind (str, bool, int "
-                            "or float)" % where)
+            raise TypeError(
+                "%s: a list attribute holds values of one kind (str, bool, int or float)" % where
+            )
         kind = kinds.pop() if kinds else "s"
         values = list(value)
-        if kind == "i" and not all(-2 ** 63 <= v < 2 ** 63 for v in values):
+        if kind == "i" and not all(-(2**63) <= v < 2**63 for v in values):
             raise ValueError("%s: a value does not fit in int64" % where)
         return _messages.attr_value(list=_messages.attr_list(**{kind: values}))
-    raise TypeError("%s: attribute values are str, bytes, bool, int, float or a list of "
-                    "them, not %s" % (where, type(value).__name__))
+    raise TypeError(
+        "%s: attribute values are str, bytes, bool, int, float or a list of "
+        "them, not %s" % (where, type(value).__name__)
+    )
 
 
 def _kind(value):

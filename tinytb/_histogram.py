@@ -119,10 +119,10 @@ def _uniform_edges(first, last, n):
     # numpy: np.any(bin_edges[:-1] >= bin_edges[1:]); also catches NaN (an overflowed range)
     if not all(map(float.__lt__, edges[:-1], edges[1:])):
         if not isfinite(last - first):
-            raise ValueError("the data range [%r, %r] is too large to split into bins"
-                             % (first, last))
-        raise ValueError("Too many bins for data range. Cannot create %d finite-sized bins."
-                         % n)
+            raise ValueError(
+                "the data range [%r, %r] is too large to split into bins" % (first, last)
+            )
+        raise ValueError("Too many bins for data range. Cannot create %d finite-sized bins." % n)
     return edges
 
 
@@ -173,7 +173,7 @@ def _width_rice(s, ptp):
 
 def _width_scott(s, ptp):
     n = len(s)
-    return (24.0 * pi ** 0.5 / n) ** (1.0 / 3.0) * _std(s, fsum(s) / n)[0]
+    return (24.0 * pi**0.5 / n) ** (1.0 / 3.0) * _std(s, fsum(s) / n)[0]
 
 
 def _width_stone(s, ptp):
@@ -195,6 +195,7 @@ def _width_stone(s, ptp):
     nbins = min(range(1, upper + 1), key=jhat)
     if nbins == upper:
         from ._convert import warn_caller  # numpy's warning, at the caller's line
+
         warn_caller("The number of bins estimated may be suboptimal.", RuntimeWarning)
     return ptp / nbins
 
@@ -222,15 +223,23 @@ def _width_auto(s, ptp):
     return min(max(fd_bw, sqrt_bw / 2), sturges_bw)
 
 
-_WIDTHS = {"auto": _width_auto, "fd": _width_fd, "doane": _width_doane,
-           "scott": _width_scott, "stone": _width_stone, "rice": _width_rice,
-           "sturges": _width_sturges, "sqrt": _width_sqrt}
+_WIDTHS = {
+    "auto": _width_auto,
+    "fd": _width_fd,
+    "doane": _width_doane,
+    "scott": _width_scott,
+    "stone": _width_stone,
+    "rice": _width_rice,
+    "sturges": _width_sturges,
+    "sqrt": _width_sqrt,
+}
 
 
 def _check_bin_count(n, what):
     if n > MAX_HISTOGRAM_BINS:
-        raise ValueError("%s makes %d bins, more than tinytb's limit of %d"
-                         % (what, n, MAX_HISTOGRAM_BINS))
+        raise ValueError(
+            "%s makes %d bins, more than tinytb's limit of %d" % (what, n, MAX_HISTOGRAM_BINS)
+        )
 
 
 def bin_edges(values_sorted, bins):
@@ -331,8 +340,16 @@ def _merged(counts, limits, max_bins):
     remainder = len(counts) % step  # sic: PyTorch takes it modulo the step
     if remainder:
         counts = counts + [0] * (step - remainder)
-    counts = [sum(counts[i:i + step]) for i in range(0, len(counts), step)]
+    counts = [sum(counts[i : i + step]) for i in range(0, len(counts), step)]
     return counts, limits[:-1:step] + [limits[-1]]
+
+
+def _check_max_bins(max_bins: Any) -> Optional[int]:
+    if max_bins is None:
+        return None
+    if isinstance(max_bins, bool) or not hasattr(max_bins, "__index__") or max_bins.__index__() < 1:
+        raise ValueError("max_bins must be a positive integer, not %r" % (max_bins,))
+    return int(max_bins.__index__())
 
 
 def make_histogram(values: Any, bins: Any, max_bins: Optional[int] = None) -> Dict[str, Any]:
@@ -343,11 +360,7 @@ def make_histogram(values: Any, bins: Any, max_bins: Optional[int] = None) -> Di
     ``bucket_limit`` (floats) and ``bucket`` (int counts), plus ``nonfinite``: how many
     NaN/inf values were skipped (see the module docstring).
     """
-    if max_bins is not None:
-        if isinstance(max_bins, bool) or not hasattr(max_bins, "__index__") \
-                or max_bins.__index__() < 1:
-            raise ValueError("max_bins must be a positive integer, not %r" % (max_bins,))
-        max_bins = max_bins.__index__()
+    max_bins = _check_max_bins(max_bins)
     if not isinstance(values, list):
         # one conversion to Python floats (array.array's tolist() is C-speed) instead of
         # one per pass below
@@ -368,16 +381,20 @@ def make_histogram(values: Any, bins: Any, max_bins: Optional[int] = None) -> Di
     if not all_finite:
         values = list(filter(isfinite, values))
         if not values:
-            raise ValueError("values: the input has no finite element (%d NaN or infinite "
-                             "values)."
-                             % total)
+            raise ValueError(
+                "values: the input has no finite element (%d NaN or infinite values)." % total
+            )
         value_sum = _sum(lambda: values)
     s = sorted(values)
     nonfinite = total - len(s)
 
     edges = bin_edges(s, bins)
-    uniform = not isinstance(bins, str) and hasattr(bins, "__index__") \
-        or isinstance(bins, str) and bins != "tensorflow"
+    uniform = (
+        not isinstance(bins, str)
+        and hasattr(bins, "__index__")
+        or isinstance(bins, str)
+        and bins != "tensorflow"
+    )
     counts = _counts(s, edges) if uniform else _counts_sparse(s, edges)
     limits = edges
     if max_bins is not None and len(counts) > max_bins:
@@ -392,11 +409,12 @@ def make_histogram(values: Any, bins: Any, max_bins: Optional[int] = None) -> Di
         end = len(nonzero) - nonzero[::-1].index(True)
     else:
         start, end = len(counts), 1
-    counts = counts[start - 1:end] if start > 0 else [0] + counts[:end]
-    limits = limits[start:end + 1]
+    counts = counts[start - 1 : end] if start > 0 else [0] + counts[:end]
+    limits = limits[start : end + 1]
     if not counts or not limits:
-        raise ValueError("values: the histogram is empty: no finite value lies within the bin "
-                         "edges (bins).")
+        raise ValueError(
+            "values: the histogram is empty: no finite value lies within the bin edges (bins)."
+        )
     return {
         "min": float(s[0]),
         "max": float(s[-1]),

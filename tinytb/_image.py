@@ -62,10 +62,14 @@ def to_uint8(arr: Array) -> bytes:
         # would; anything further out, NaN or inf makes bytes() or int() raise.
         return bytes(map(int, map(mul, values, repeat(255.0))))
     except (ValueError, OverflowError):
-        return bytes([
-            int(p) if 0.0 <= p <= 255.0
-            else (255 if p > 255.0 else 0)  # clip; NaN becomes 0 (numpy's cast on x86 does)
-            for p in map(mul, values, repeat(255.0))])
+        return bytes(
+            [
+                int(p)
+                if 0.0 <= p <= 255.0
+                else (255 if p > 255.0 else 0)  # clip; NaN becomes 0 (numpy's cast on x86 does)
+                for p in map(mul, values, repeat(255.0))
+            ]
+        )
 
 
 # Normalised 8-bit images (torchvision's ToTensor, ``u8 / 255``) hold only the 256 float32
@@ -107,13 +111,15 @@ def _from_8bit_levels(values):
     return pixels
 
 
-def image_hwc(value: Any, dataformats: Any, name: str = "img_tensor"
-              ) -> Tuple[int, int, int, bytes]:
+def image_hwc(
+    value: Any, dataformats: Any, name: str = "img_tensor"
+) -> Tuple[int, int, int, bytes]:
     """``(height, width, channels, pixels)`` of one image (or a grid of a batch), as PyTorch's
     ``convert_to_HWC`` (with ``make_grid(ncols=8)`` for 4-letter formats) lays it out."""
     if not isinstance(dataformats, str):
-        raise TypeError("dataformats must be a str such as 'CHW', not %s"
-                        % type(dataformats).__name__)
+        raise TypeError(
+            "dataformats must be a str such as 'CHW', not %s" % type(dataformats).__name__
+        )
     fmt = dataformats.upper()
     arr = as_array(value, name)
     if len(set(fmt)) != len(fmt):
@@ -122,8 +128,9 @@ def image_hwc(value: Any, dataformats: Any, name: str = "img_tensor"
     if letters is None or set(fmt) != set(letters):
         raise ValueError("dataformats=%r must be an order of HW, CHW or NCHW" % dataformats)
     if len(arr.shape) != len(fmt):
-        raise ValueError("%s has shape %s, which does not match dataformats=%r"
-                         % (name, arr.shape, dataformats))
+        raise ValueError(
+            "%s has shape %s, which does not match dataformats=%r" % (name, arr.shape, dataformats)
+        )
     if 0 in arr.shape:
         raise ValueError("%s is empty: shape %s" % (name, arr.shape))
     sizes = dict(zip(fmt, arr.shape))
@@ -154,8 +161,10 @@ def image_hwc(value: Any, dataformats: Any, name: str = "img_tensor"
 
 def _check_channels(c, name, shape):
     if c not in (1, 2, 3, 4):
-        raise ValueError("%s has %d channels (shape %s): images take 1 (grey), 2 (grey and "
-                         "alpha), 3 (RGB) or 4 (RGBA)" % (name, c, shape))
+        raise ValueError(
+            "%s has %d channels (shape %s): images take 1 (grey), 2 (grey and "
+            "alpha), 3 (RGB) or 4 (RGBA)" % (name, c, shape)
+        )
 
 
 def make_grid(nhwc, n, h, w, c, ncols=8, name="img_tensor"):
@@ -171,14 +180,14 @@ def make_grid(nhwc, n, h, w, c, ncols=8, name="img_tensor"):
     out_row = w * out_c
     for i in range(n):
         y0, x0 = (i // ncols) * h, (i % ncols) * w
-        image = nhwc[i * h * row:(i + 1) * h * row]
+        image = nhwc[i * h * row : (i + 1) * h * row]
         if c == 1:
             rgb = bytearray(h * w * 3)
             rgb[0::3] = rgb[1::3] = rgb[2::3] = image
             image = rgb
         for y in range(h):
             start = ((y0 + y) * width + x0) * out_c
-            canvas[start:start + out_row] = image[y * out_row:(y + 1) * out_row]
+            canvas[start : start + out_row] = image[y * out_row : (y + 1) * out_row]
     return h * nrows, width, out_c, bytes(canvas)
 
 
@@ -208,27 +217,27 @@ def _swap_adjacent(data, shape, k):
     """Swap axes k and k+1 of C-order ``data``."""
     outer = _prod(shape[:k])
     a, b = shape[k], shape[k + 1]
-    inner = _prod(shape[k + 2:])
+    inner = _prod(shape[k + 2 :])
     out = bytearray(len(data))
     block = a * b * inner
     for o in range(outer):
         base = o * block
-        src = data[base:base + block]
+        src = data[base : base + block]
         dst = bytearray(block)
         if inner == 1:
             if a <= b:
                 for i in range(a):  # row i of (a, b) becomes column i of (b, a)
-                    dst[i::a] = src[i * b:(i + 1) * b]
+                    dst[i::a] = src[i * b : (i + 1) * b]
             else:
                 for j in range(b):
-                    dst[j * a:(j + 1) * a] = src[j::b]
+                    dst[j * a : (j + 1) * a] = src[j::b]
         else:
             for i in range(a):
                 for j in range(b):
                     s = (i * b + j) * inner
                     d = (j * a + i) * inner
-                    dst[d:d + inner] = src[s:s + inner]
-        out[base:base + block] = dst
+                    dst[d : d + inner] = src[s : s + inner]
+        out[base : base + block] = dst
     return bytes(out)
 
 
@@ -263,8 +272,9 @@ def video_frames(value: Any, name: str = "vid_tensor") -> Tuple[int, int, int, L
     ``2 ** ((N.bit_length() - 1) // 2)`` rows. ``frames``: one HWC ``bytes`` per time step."""
     arr = as_array(value, name)
     if len(arr.shape) != 5:
-        raise ValueError("%s must have 5 dimensions (N, T, C, H, W), got shape %s"
-                         % (name, arr.shape))
+        raise ValueError(
+            "%s must have 5 dimensions (N, T, C, H, W), got shape %s" % (name, arr.shape)
+        )
     if 0 in arr.shape:
         raise ValueError("%s is empty: shape %s" % (name, arr.shape))
     n, t, c, h, w = arr.shape
@@ -275,9 +285,10 @@ def video_frames(value: Any, name: str = "vid_tensor") -> Tuple[int, int, int, L
     height, width = n_rows * h, n_cols * w
     check_pixels(height, width, name)
     if t * height * width * 3 > MAX_VIDEO_BYTES:
-        raise ValueError("%s: %d frames of %d x %d pixels need %d bytes, more than tinytb's "
-                         "limit of %d" % (name, t, width, height, t * height * width * 3,
-                                          MAX_VIDEO_BYTES))
+        raise ValueError(
+            "%s: %d frames of %d x %d pixels need %d bytes, more than tinytb's "
+            "limit of %d" % (name, t, width, height, t * height * width * 3, MAX_VIDEO_BYTES)
+        )
     if arr.dtype == "uint8":
         data = bytes(arr.data).translate(_video_u8_table())
     else:
@@ -288,14 +299,14 @@ def video_frames(value: Any, name: str = "vid_tensor") -> Tuple[int, int, int, L
         canvas = bytearray(height * width * c)
         for b in range(n):
             base = (b * t + ti) * c * plane  # video b, frame ti: (C, H, W)
-            chw = data[base:base + c * plane]
+            chw = data[base : base + c * plane]
             hwc = bytearray(plane * c)
             for ch in range(c):
-                hwc[ch::c] = chw[ch * plane:(ch + 1) * plane]
+                hwc[ch::c] = chw[ch * plane : (ch + 1) * plane]
             y0, x0 = (b // n_cols) * h, (b % n_cols) * w
             for y in range(h):
                 start = ((y0 + y) * width + x0) * c
-                canvas[start:start + w * c] = hwc[y * w * c:(y + 1) * w * c]
+                canvas[start : start + w * c] = hwc[y * w * c : (y + 1) * w * c]
         frames.append(bytes(canvas))
     return height, width, c, frames
 
@@ -316,29 +327,35 @@ def to_rgb(pixels, channels):
 
 # -- limits, boxes, rendering ------------------------------------------------------------------
 
+
 def check_pixels(height: int, width: int, name: str) -> None:
     """``ValueError`` naming ``name`` if a ``height`` x ``width`` image would exceed
     ``MAX_IMAGE_PIXELS`` (checked before its pixels are allocated)."""
     if height * width > MAX_IMAGE_PIXELS:
-        raise ValueError("%s makes a %d x %d image: %d pixels, more than tinytb's limit of %d"
-                         % (name, width, height, height * width, MAX_IMAGE_PIXELS))
+        raise ValueError(
+            "%s makes a %d x %d image: %d pixels, more than tinytb's limit of %d"
+            % (name, width, height, height * width, MAX_IMAGE_PIXELS)
+        )
 
 
 def boxes(value: Any, name: str = "boxes") -> List[Tuple[Any, ...]]:
     """``(xmin, ymin, xmax, ymax)`` tuples of an (N, 4) array-like."""
     arr = as_array(value, name)
     if len(arr.shape) != 2 or arr.shape[1] != 4:
-        raise ValueError("%s must have shape (N, 4) of (xmin, ymin, xmax, ymax), got shape %s"
-                         % (name, arr.shape))
+        raise ValueError(
+            "%s must have shape (N, 4) of (xmin, ymin, xmax, ymax), got shape %s"
+            % (name, arr.shape)
+        )
     values = list(arr.data)
     if not all(map(math.isfinite, values)):
-        raise ValueError("%s must hold finite numbers, found %r"
-                         % (name, next(v for v in values if not math.isfinite(v))))
-    return [tuple(values[i * 4:i * 4 + 4]) for i in range(arr.shape[0])]
+        raise ValueError(
+            "%s must hold finite numbers, found %r"
+            % (name, next(v for v in values if not math.isfinite(v)))
+        )
+    return [tuple(values[i * 4 : i * 4 + 4]) for i in range(arr.shape[0])]
 
 
-def scaled_size(width: int, height: int, rescale: float, name: str = "rescale"
-                ) -> Tuple[int, int]:
+def scaled_size(width: int, height: int, rescale: float, name: str = "rescale") -> Tuple[int, int]:
     """``(new_width, new_height)`` of an image resized by the float ``rescale``, as PyTorch
     computes them (``int(w * rescale)``)."""
     if not (math.isfinite(rescale) and rescale > 0):
@@ -350,12 +367,20 @@ def scaled_size(width: int, height: int, rescale: float, name: str = "rescale"
     return new_w, new_h
 
 
-def render_png(pixels: bytes, h: int, w: int, c: int, new_w: int, new_h: int,
-               box_list: Optional[List[Any]] = None, labels: Optional[List[str]] = None
-               ) -> bytes:
+def render_png(
+    pixels: bytes,
+    h: int,
+    w: int,
+    c: int,
+    new_w: int,
+    new_h: int,
+    box_list: Optional[List[Any]] = None,
+    labels: Optional[List[str]] = None,
+) -> bytes:
     """PNG bytes of HWC uint8 ``pixels`` with ``box_list`` drawn (Pillow's way) and resized to
     ``new_w`` x ``new_h`` (Lanczos, as Pillow's)."""
     from . import _draw, _png
+
     work: bytearray
     if box_list or new_w != w or new_h != h:
         # A grey+alpha ("LA") image: Pillow draws on it in the luma of the colour (red is
@@ -395,8 +420,12 @@ def _grey_alpha_to_rgba(pixels):
 def _rgba_to_grey_alpha(pixels):
     # Pillow's rgb2l: L = (R * 19595 + G * 38470 + B * 7471 + 0x8000) >> 16 (ITU-R 601 luma)
     out = bytearray(len(pixels) // 2)
-    out[0::2] = bytes([(r * 19595 + g * 38470 + b * 7471 + 0x8000) >> 16 for r, g, b in
-                       zip(pixels[0::4], pixels[1::4], pixels[2::4])])
+    out[0::2] = bytes(
+        [
+            (r * 19595 + g * 38470 + b * 7471 + 0x8000) >> 16
+            for r, g, b in zip(pixels[0::4], pixels[1::4], pixels[2::4])
+        ]
+    )
     out[1::2] = pixels[3::4]
     return out
 
@@ -404,4 +433,5 @@ def _rgba_to_grey_alpha(pixels):
 def encode_gif(frames: List[bytes], h: int, w: int, c: int, fps: float) -> bytes:
     """An animated GIF of HWC uint8 ``frames`` (``fps`` already checked positive)."""
     from . import _gif
+
     return _gif.encode_gif([to_rgb(f, c) for f in frames], w, h, fps)

@@ -25,8 +25,16 @@ import struct
 from typing import TYPE_CHECKING, Any, Dict, Optional
 
 from . import _wire
-from ._wire import (bytes_field, double_field, float_field, packed_doubles, packed_floats,
-                    packed_varints, string_field, uint_field)
+from ._wire import (
+    bytes_field,
+    double_field,
+    float_field,
+    packed_doubles,
+    packed_floats,
+    packed_varints,
+    string_field,
+    uint_field,
+)
 from .errors import DecodeError
 
 _DOUBLE = struct.Struct("<d")
@@ -59,9 +67,19 @@ def _explicit(field, payload):
 
 # -- event.proto ------------------------------------------------------------------------------
 
-def event(wall_time=0.0, step=0, file_version=None, graph_def=None, summary=None,
-          log_message=None, session_log=None, tagged_run_metadata=None, meta_graph_def=None,
-          source_metadata=None):
+
+def event(
+    wall_time=0.0,
+    step=0,
+    file_version=None,
+    graph_def=None,
+    summary=None,
+    log_message=None,
+    session_log=None,
+    tagged_run_metadata=None,
+    meta_graph_def=None,
+    source_metadata=None,
+):
     """message Event {
       double wall_time = 1; int64 step = 2;
       oneof what { string file_version = 3; bytes graph_def = 4; Summary summary = 5;
@@ -70,14 +88,20 @@ def event(wall_time=0.0, step=0, file_version=None, graph_def=None, summary=None
       SourceMetadata source_metadata = 10; }
 
     At most one member of ``what`` may be given (as str/bytes, or the encoded sub-message)."""
-    return b"".join((
-        _double_if_set(1, wall_time), _uint_if_set(2, step),
-        b"" if file_version is None else string_field(3, file_version),
-        _explicit(4, graph_def), _explicit(5, summary), _explicit(6, log_message),
-        _explicit(7, session_log), _explicit(8, tagged_run_metadata),
-        _explicit(9, meta_graph_def), _explicit(10, source_metadata),
-    ))
-
+    return b"".join(
+        (
+            _double_if_set(1, wall_time),
+            _uint_if_set(2, step),
+            b"" if file_version is None else string_field(3, file_version),
+            _explicit(4, graph_def),
+            _explicit(5, summary),
+            _explicit(6, log_message),
+            _explicit(7, session_log),
+            _explicit(8, tagged_run_metadata),
+            _explicit(9, meta_graph_def),
+            _explicit(10, source_metadata),
+        )
+    )
 
 
 def rebuild_event(data, wall_time, step):
@@ -120,7 +144,7 @@ STATUS_UNSPECIFIED, START, STOP, CHECKPOINT = 0, 1, 2, 3
 
 def session_log(status=0, checkpoint_path="", msg=""):
     """message SessionLog { SessionStatus status = 1; string checkpoint_path = 2;
-      string msg = 3; }"""
+    string msg = 3; }"""
     return _uint_if_set(1, status) + _string_if_set(2, checkpoint_path) + _string_if_set(3, msg)
 
 
@@ -131,85 +155,135 @@ def tagged_run_metadata(tag="", run_metadata=b""):
 
 # -- summary.proto ----------------------------------------------------------------------------
 
+
 def summary(values):
     """message Summary { repeated Value value = 1; }  (``values``: encoded Summary.Value list)"""
     return b"".join([bytes_field(1, v) for v in values])
 
 
-def summary_value(tag="", simple_value=None, image=None, histo=None, audio=None, node_name="",
-                  tensor=None, metadata=None):
+def summary_value(
+    tag="",
+    simple_value=None,
+    image=None,
+    histo=None,
+    audio=None,
+    node_name="",
+    tensor=None,
+    metadata=None,
+):
     """message Summary.Value {
-      string node_name = 7; string tag = 1; SummaryMetadata metadata = 9;
-      oneof value { float simple_value = 2; bytes obsolete_old_style_histogram = 3;
-                    Image image = 4; HistogramProto histo = 5; Audio audio = 6;
-                    TensorProto tensor = 8; } }"""
-    return b"".join((
-        _string_if_set(1, tag),
-        b"" if simple_value is None else float_field(2, simple_value),
-        _explicit(4, image), _explicit(5, histo), _explicit(6, audio),
-        _string_if_set(7, node_name), _explicit(8, tensor), _explicit(9, metadata),
-    ))
+    string node_name = 7; string tag = 1; SummaryMetadata metadata = 9;
+    oneof value { float simple_value = 2; bytes obsolete_old_style_histogram = 3;
+                  Image image = 4; HistogramProto histo = 5; Audio audio = 6;
+                  TensorProto tensor = 8; } }"""
+    return b"".join(
+        (
+            _string_if_set(1, tag),
+            b"" if simple_value is None else float_field(2, simple_value),
+            _explicit(4, image),
+            _explicit(5, histo),
+            _explicit(6, audio),
+            _string_if_set(7, node_name),
+            _explicit(8, tensor),
+            _explicit(9, metadata),
+        )
+    )
 
 
-def summary_metadata(plugin_name=None, content=b"", display_name="", summary_description="",
-                     data_class=0):
+def summary_metadata(
+    plugin_name=None, content=b"", display_name="", summary_description="", data_class=0
+):
     """message SummaryMetadata {
       message PluginData { string plugin_name = 1; bytes content = 2; }
       PluginData plugin_data = 1; string display_name = 2; string summary_description = 3;
       DataClass data_class = 4; }
 
     ``plugin_name=None`` leaves ``plugin_data`` unset; a name (even "") sets it."""
-    return b"".join((
-        b"" if plugin_name is None else bytes_field(1, plugin_data(plugin_name, content)),
-        _string_if_set(2, display_name), _string_if_set(3, summary_description),
-        _uint_if_set(4, data_class),
-    ))
+    return b"".join(
+        (
+            b"" if plugin_name is None else bytes_field(1, plugin_data(plugin_name, content)),
+            _string_if_set(2, display_name),
+            _string_if_set(3, summary_description),
+            _uint_if_set(4, data_class),
+        )
+    )
 
 
 def plugin_data(plugin_name="", content=b""):
     return _string_if_set(1, plugin_name) + _bytes_if_set(2, content)
 
 
-def histogram_proto(min=0.0, max=0.0, num=0.0, sum=0.0, sum_squares=0.0, bucket_limit=(),
-                    bucket=()):
+def histogram_proto(
+    min=0.0, max=0.0, num=0.0, sum=0.0, sum_squares=0.0, bucket_limit=(), bucket=()
+):
     """message HistogramProto { double min = 1; double max = 2; double num = 3; double sum = 4;
-      double sum_squares = 5; repeated double bucket_limit = 6 [packed = true];
-      repeated double bucket = 7 [packed = true]; }"""
-    return b"".join((
-        _double_if_set(1, min), _double_if_set(2, max), _double_if_set(3, num),
-        _double_if_set(4, sum), _double_if_set(5, sum_squares),
-        packed_doubles(6, bucket_limit) if len(bucket_limit) else b"",
-        packed_doubles(7, bucket) if len(bucket) else b"",
-    ))
+    double sum_squares = 5; repeated double bucket_limit = 6 [packed = true];
+    repeated double bucket = 7 [packed = true]; }"""
+    return b"".join(
+        (
+            _double_if_set(1, min),
+            _double_if_set(2, max),
+            _double_if_set(3, num),
+            _double_if_set(4, sum),
+            _double_if_set(5, sum_squares),
+            packed_doubles(6, bucket_limit) if len(bucket_limit) else b"",
+            packed_doubles(7, bucket) if len(bucket) else b"",
+        )
+    )
 
 
 def image(height, width, colorspace, encoded_image_string):
     """message Summary.Image { int32 height = 1; int32 width = 2; int32 colorspace = 3;
-      bytes encoded_image_string = 4; }  (colorspace: 1 grey, 2 grey+alpha, 3 RGB, 4 RGBA)"""
-    return b"".join((_uint_if_set(1, height), _uint_if_set(2, width),
-                     _uint_if_set(3, colorspace), _bytes_if_set(4, encoded_image_string)))
+    bytes encoded_image_string = 4; }  (colorspace: 1 grey, 2 grey+alpha, 3 RGB, 4 RGBA)"""
+    return b"".join(
+        (
+            _uint_if_set(1, height),
+            _uint_if_set(2, width),
+            _uint_if_set(3, colorspace),
+            _bytes_if_set(4, encoded_image_string),
+        )
+    )
 
 
 def audio(sample_rate, num_channels, length_frames, encoded_audio_string, content_type):
     """message Summary.Audio { float sample_rate = 1; int64 num_channels = 2;
-      int64 length_frames = 3; bytes encoded_audio_string = 4; string content_type = 5; }"""
-    return b"".join((
-        float_field(1, sample_rate) if sample_rate else b"", _uint_if_set(2, num_channels),
-        _uint_if_set(3, length_frames), _bytes_if_set(4, encoded_audio_string),
-        _string_if_set(5, content_type)))
+    int64 length_frames = 3; bytes encoded_audio_string = 4; string content_type = 5; }"""
+    return b"".join(
+        (
+            float_field(1, sample_rate) if sample_rate else b"",
+            _uint_if_set(2, num_channels),
+            _uint_if_set(3, length_frames),
+            _bytes_if_set(4, encoded_audio_string),
+            _string_if_set(5, content_type),
+        )
+    )
 
 
 # -- tensor.proto, tensor_shape.proto ---------------------------------------------------------
 
+
 def tensor_shape(dims):
     """message TensorShapeProto { message Dim { int64 size = 1; string name = 2; }
-      repeated Dim dim = 2; bool unknown_rank = 3; }"""
+    repeated Dim dim = 2; bool unknown_rank = 3; }"""
     return b"".join([bytes_field(2, _uint_if_set(1, size)) for size in dims])
 
 
-def tensor_proto(dtype, shape=None, tensor_content=b"", float_val=(), double_val=(), int_val=(),
-                 string_val=(), scomplex_val=(), int64_val=(), bool_val=(), dcomplex_val=(),
-                 half_val=(), uint32_val=(), uint64_val=()):
+def tensor_proto(
+    dtype,
+    shape=None,
+    tensor_content=b"",
+    float_val=(),
+    double_val=(),
+    int_val=(),
+    string_val=(),
+    scomplex_val=(),
+    int64_val=(),
+    bool_val=(),
+    dcomplex_val=(),
+    half_val=(),
+    uint32_val=(),
+    uint64_val=(),
+):
     """message TensorProto {
       DataType dtype = 1; TensorShapeProto tensor_shape = 2; int32 version_number = 3;
       bytes tensor_content = 4; repeated float float_val = 5 [packed = true];
@@ -221,25 +295,28 @@ def tensor_proto(dtype, shape=None, tensor_content=b"", float_val=(), double_val
 
     ``shape=None`` leaves ``tensor_shape`` unset (how PyTorch writes new-style scalars);
     ``shape=()`` sets it empty (rank 0, ``12 00``)."""
-    return b"".join((
-        _uint_if_set(1, dtype),
-        b"" if shape is None else bytes_field(2, tensor_shape(shape)),
-        _bytes_if_set(4, tensor_content),
-        packed_floats(5, float_val) if len(float_val) else b"",
-        packed_doubles(6, double_val) if len(double_val) else b"",
-        packed_varints(7, int_val) if len(int_val) else b"",
-        b"".join([bytes_field(8, s) for s in string_val]),
-        packed_floats(9, scomplex_val) if len(scomplex_val) else b"",
-        packed_varints(10, int64_val) if len(int64_val) else b"",
-        packed_varints(11, bool_val) if len(bool_val) else b"",
-        packed_doubles(12, dcomplex_val) if len(dcomplex_val) else b"",
-        packed_varints(13, half_val) if len(half_val) else b"",
-        packed_varints(16, uint32_val) if len(uint32_val) else b"",
-        packed_varints(17, uint64_val) if len(uint64_val) else b"",
-    ))
+    return b"".join(
+        (
+            _uint_if_set(1, dtype),
+            b"" if shape is None else bytes_field(2, tensor_shape(shape)),
+            _bytes_if_set(4, tensor_content),
+            packed_floats(5, float_val) if len(float_val) else b"",
+            packed_doubles(6, double_val) if len(double_val) else b"",
+            packed_varints(7, int_val) if len(int_val) else b"",
+            b"".join([bytes_field(8, s) for s in string_val]),
+            packed_floats(9, scomplex_val) if len(scomplex_val) else b"",
+            packed_varints(10, int64_val) if len(int64_val) else b"",
+            packed_varints(11, bool_val) if len(bool_val) else b"",
+            packed_doubles(12, dcomplex_val) if len(dcomplex_val) else b"",
+            packed_varints(13, half_val) if len(half_val) else b"",
+            packed_varints(16, uint32_val) if len(uint32_val) else b"",
+            packed_varints(17, uint64_val) if len(uint64_val) else b"",
+        )
+    )
 
 
 # -- plugins/custom_scalar/layout.proto -------------------------------------------------------
+
 
 def layout(categories, version=0):
     """message Layout { int32 version = 1; repeated Category category = 2; }"""
@@ -248,13 +325,16 @@ def layout(categories, version=0):
 
 def category(title, charts, closed=False):
     """message Category { string title = 1; repeated Chart chart = 2; bool closed = 3; }"""
-    return (_string_if_set(1, title) + b"".join([bytes_field(2, c) for c in charts])
-            + _uint_if_set(3, int(closed)))
+    return (
+        _string_if_set(1, title)
+        + b"".join([bytes_field(2, c) for c in charts])
+        + _uint_if_set(3, int(closed))
+    )
 
 
 def chart(title, multiline=None, margin=None):
     """message Chart { string title = 1;
-      oneof content { MultilineChartContent multiline = 2; MarginChartContent margin = 3; } }"""
+    oneof content { MultilineChartContent multiline = 2; MarginChartContent margin = 3; } }"""
     return _string_if_set(1, title) + _explicit(2, multiline) + _explicit(3, margin)
 
 
@@ -265,13 +345,17 @@ def multiline_chart_content(tags):
 
 def margin_chart_content(series):
     """message MarginChartContent { message Series { string value = 1; string lower = 2;
-      string upper = 3; } repeated Series series = 1; }  (``series``: (value, lower, upper))"""
-    return b"".join([
-        bytes_field(1, _string_if_set(1, v) + _string_if_set(2, lo) + _string_if_set(3, up))
-        for v, lo, up in series])
+    string upper = 3; } repeated Series series = 1; }  (``series``: (value, lower, upper))"""
+    return b"".join(
+        [
+            bytes_field(1, _string_if_set(1, v) + _string_if_set(2, lo) + _string_if_set(3, up))
+            for v, lo, up in series
+        ]
+    )
 
 
 # -- plugins/pr_curve/plugin_data.proto, plugins/mesh/plugin_data.proto -----------------------
+
 
 def pr_curve_plugin_data(num_thresholds, version=0):
     """message PrCurvePluginData { int32 version = 1; uint32 num_thresholds = 2; }"""
@@ -284,15 +368,22 @@ MESH_VERTEX, MESH_FACE, MESH_COLOR = 1, 2, 3
 
 def mesh_plugin_data(name, content_type, json_config, shape, components, version=0):
     """message MeshPluginData { int32 version = 1; string name = 2;
-      ContentType content_type = 3; string json_config = 5; repeated int32 shape = 6;
-      uint32 components = 7; }   (ContentType: UNDEFINED=0, VERTEX=1, FACE=2, COLOR=3)"""
-    return b"".join((
-        _uint_if_set(1, version), _string_if_set(2, name), _uint_if_set(3, content_type),
-        _string_if_set(5, json_config), packed_varints(6, shape) if len(shape) else b"",
-        _uint_if_set(7, components)))
+    ContentType content_type = 3; string json_config = 5; repeated int32 shape = 6;
+    uint32 components = 7; }   (ContentType: UNDEFINED=0, VERTEX=1, FACE=2, COLOR=3)"""
+    return b"".join(
+        (
+            _uint_if_set(1, version),
+            _string_if_set(2, name),
+            _uint_if_set(3, content_type),
+            _string_if_set(5, json_config),
+            packed_varints(6, shape) if len(shape) else b"",
+            _uint_if_set(7, components),
+        )
+    )
 
 
 # -- google/protobuf/struct.proto, plugins/hparams/{api,plugin_data}.proto -------------------
+
 
 def struct_value(value):
     """message Value { oneof kind { NullValue null_value = 1; double number_value = 2;
@@ -322,12 +413,17 @@ STATUS_UNKNOWN, STATUS_SUCCESS, STATUS_FAILURE, STATUS_RUNNING = 0, 1, 2, 3
 
 def hparam_info(name, type=0, domain_discrete=None, display_name="", description=""):
     """message HParamInfo { string name = 1; string display_name = 2; string description = 3;
-      DataType type = 4; oneof domain { ListValue domain_discrete = 5;
-      Interval domain_interval = 6; } bool differs = 7; }  (``domain_discrete``: values)"""
-    return b"".join((
-        _string_if_set(1, name), _string_if_set(2, display_name),
-        _string_if_set(3, description), _uint_if_set(4, type),
-        b"" if domain_discrete is None else bytes_field(5, list_value(domain_discrete))))
+    DataType type = 4; oneof domain { ListValue domain_discrete = 5;
+    Interval domain_interval = 6; } bool differs = 7; }  (``domain_discrete``: values)"""
+    return b"".join(
+        (
+            _string_if_set(1, name),
+            _string_if_set(2, display_name),
+            _string_if_set(3, description),
+            _uint_if_set(4, type),
+            b"" if domain_discrete is None else bytes_field(5, list_value(domain_discrete)),
+        )
+    )
 
 
 def metric_info(tag, group=""):
@@ -338,10 +434,11 @@ def metric_info(tag, group=""):
 
 def experiment(hparam_infos=(), metric_infos=()):
     """message Experiment { string description = 1; string user = 2;
-      double time_created_secs = 3; repeated HParamInfo hparam_infos = 4;
-      repeated MetricInfo metric_infos = 5; string name = 6; }"""
-    return (b"".join([bytes_field(4, h) for h in hparam_infos])
-            + b"".join([bytes_field(5, m) for m in metric_infos]))
+    double time_created_secs = 3; repeated HParamInfo hparam_infos = 4;
+    repeated MetricInfo metric_infos = 5; string name = 6; }"""
+    return b"".join([bytes_field(4, h) for h in hparam_infos]) + b"".join(
+        [bytes_field(5, m) for m in metric_infos]
+    )
 
 
 def session_start_info(hparams=(), group_name="", start_time_secs=0.0):
@@ -354,9 +451,9 @@ def session_start_info(hparams=(), group_name="", start_time_secs=0.0):
     writes ``0a 00`` for an empty key). Entries go out in the order given (the protobuf
     runtime uses its hash order; readers do not care)."""
     return b"".join(
-        [bytes_field(1, string_field(1, k) + bytes_field(2, struct_value(v)))
-         for k, v in hparams]
-        + [_string_if_set(4, group_name), _double_if_set(5, start_time_secs)])
+        [bytes_field(1, string_field(1, k) + bytes_field(2, struct_value(v))) for k, v in hparams]
+        + [_string_if_set(4, group_name), _double_if_set(5, start_time_secs)]
+    )
 
 
 def session_end_info(status=STATUS_SUCCESS, end_time_secs=0.0):
@@ -364,15 +461,19 @@ def session_end_info(status=STATUS_SUCCESS, end_time_secs=0.0):
     return _uint_if_set(1, status) + _double_if_set(2, end_time_secs)
 
 
-def hparams_plugin_data(experiment=None, session_start_info=None, session_end_info=None,
-                        version=0):
+def hparams_plugin_data(experiment=None, session_start_info=None, session_end_info=None, version=0):
     """message HParamsPluginData { int32 version = 1; oneof data { Experiment experiment = 2;
-      SessionStartInfo session_start_info = 3; SessionEndInfo session_end_info = 4; } }"""
-    return (_uint_if_set(1, version) + _explicit(2, experiment)
-            + _explicit(3, session_start_info) + _explicit(4, session_end_info))
+    SessionStartInfo session_start_info = 3; SessionEndInfo session_end_info = 4; } }"""
+    return (
+        _uint_if_set(1, version)
+        + _explicit(2, experiment)
+        + _explicit(3, session_start_info)
+        + _explicit(4, session_end_info)
+    )
 
 
 # -- graph.proto, node_def.proto, attr_value.proto, versions.proto, config.proto ---------------
+
 
 def graph_def(nodes, producer=0):
     """message GraphDef { repeated NodeDef node = 1; FunctionDefLibrary library = 2;
@@ -380,13 +481,14 @@ def graph_def(nodes, producer=0):
 
     ``nodes``: encoded NodeDefs; ``versions`` is written when ``producer`` is given
     (PyTorch writes ``versions { producer: 22 }``)."""
-    return (b"".join([bytes_field(1, n) for n in nodes])
-            + (bytes_field(4, version_def(producer)) if producer is not None else b""))
+    return b"".join([bytes_field(1, n) for n in nodes]) + (
+        bytes_field(4, version_def(producer)) if producer is not None else b""
+    )
 
 
 def version_def(producer=0, min_consumer=0):
     """message VersionDef { int32 producer = 1; int32 min_consumer = 2;
-      repeated int32 bad_consumers = 3; }"""
+    repeated int32 bad_consumers = 3; }"""
     return _uint_if_set(1, producer) + _uint_if_set(2, min_consumer)
 
 
@@ -398,8 +500,10 @@ def node_def(name, op, inputs=(), device="", attr=()):
     always carry key and value)."""
     return b"".join(
         [_string_if_set(1, name), _string_if_set(2, op)]
-        + [string_field(3, i) for i in inputs] + [_string_if_set(4, device)]
-        + [bytes_field(5, string_field(1, k) + bytes_field(2, v)) for k, v in attr])
+        + [string_field(3, i) for i in inputs]
+        + [_string_if_set(4, device)]
+        + [bytes_field(5, string_field(1, k) + bytes_field(2, v)) for k, v in attr]
+    )
 
 
 def attr_value(s=None, i=None, f=None, b=None, type=None, shape=None, list=None):
@@ -434,10 +538,14 @@ def attr_list(s=(), i=(), f=(), b=(), type=(), shape=()):
     ``shape``: a list of dims lists (each one TensorShapeProto)."""
     return b"".join(
         [bytes_field(2, v.encode("utf-8") if isinstance(v, str) else v) for v in s]
-        + [packed_varints(3, i) if len(i) else b"", packed_floats(4, f) if len(f) else b"",
-           packed_varints(5, [int(v) for v in b]) if len(b) else b"",
-           packed_varints(6, type) if len(type) else b""]
-        + [bytes_field(7, tensor_shape(dims)) for dims in shape])
+        + [
+            packed_varints(3, i) if len(i) else b"",
+            packed_floats(4, f) if len(f) else b"",
+            packed_varints(5, [int(v) for v in b]) if len(b) else b"",
+            packed_varints(6, type) if len(type) else b"",
+        ]
+        + [bytes_field(7, tensor_shape(dims)) for dims in shape]
+    )
 
 
 def run_metadata(devices=()):
@@ -452,6 +560,7 @@ def run_metadata(devices=()):
 
 # -- decoding ---------------------------------------------------------------------------------
 
+
 class Message:
     """A decoded protobuf message: one attribute per ``.proto`` field.
 
@@ -461,6 +570,7 @@ class Message:
     """
 
     if TYPE_CHECKING:  # the fields are attributes set from the schema: Any to a type checker
+
         def __getattr__(self, name: str) -> Any: ...
 
     def __init__(self, schema, fields, present=()):
@@ -477,9 +587,11 @@ class Message:
 
         (A message with a field named ``fields``, as ``google.protobuf.Struct`` has, hides this
         method behind that attribute: call ``Message.fields(msg)`` there.)"""
-        return [(name, self.__dict__[name])
-                for _, (name, _, _) in sorted(self._schema.fields.items())
-                if name in self._present]
+        return [
+            (name, self.__dict__[name])
+            for _, (name, _, _) in sorted(self._schema.fields.items())
+            if name in self._present
+        ]
 
     def __eq__(self, other):
         if not isinstance(other, Message):
@@ -500,8 +612,18 @@ class Message:
 # io::CodedInputStream::kDefaultRecursionLimit, Python's and upb's too) is 100.
 MAX_DEPTH = 100
 
-_DEFAULTS = {"double": 0.0, "float": 0.0, "int64": 0, "int32": 0, "uint64": 0, "uint32": 0,
-             "enum": 0, "bool": False, "string": "", "bytes": b""}
+_DEFAULTS = {
+    "double": 0.0,
+    "float": 0.0,
+    "int64": 0,
+    "int32": 0,
+    "uint64": 0,
+    "uint32": 0,
+    "enum": 0,
+    "bool": False,
+    "string": "",
+    "bytes": b"",
+}
 _PACKABLE = {"double", "float", "int64", "int32", "uint64", "uint32", "enum", "bool"}
 
 
@@ -515,8 +637,9 @@ class Schema:
         self.fields = fields
         self.oneof = frozenset(oneof)
 
-    def decode(self, buf: bytes, base: int = 0, path: Optional[str] = None,
-               depth: int = 0) -> Message:
+    def decode(
+        self, buf: bytes, base: int = 0, path: Optional[str] = None, depth: int = 0
+    ) -> Message:
         """Decode one message. ``base`` is the offset of ``buf`` inside the outermost buffer,
         so that errors report positions a reader can find; ``path`` names the field; ``depth``
         counts the messages this one is nested in (more than :data:`MAX_DEPTH` levels raise
@@ -533,9 +656,16 @@ class Schema:
                 if spec is None:
                     continue  # unknown fields are skipped, as every protobuf parser does
                 name, kind, repeated = spec
-                value = self._convert(kind, repeated, wire_type, raw, base + offset,
-                                      "%s.%s" % (path, name),
-                                      len(values.get(name, ())) if repeated else 0, depth)
+                value = self._convert(
+                    kind,
+                    repeated,
+                    wire_type,
+                    raw,
+                    base + offset,
+                    "%s.%s" % (path, name),
+                    len(values.get(name, ())) if repeated else 0,
+                    depth,
+                )
                 present.add(name)
                 if repeated:
                     if isinstance(value, list):
@@ -554,8 +684,9 @@ class Schema:
             raise DecodeError(err.msg, base + (err.offset or 0), path) from None
         for name, kind, repeated in self.fields.values():
             if name not in values:
-                values[name] = [] if repeated else (None if isinstance(kind, Schema)
-                                                    else _DEFAULTS[kind])
+                values[name] = (
+                    [] if repeated else (None if isinstance(kind, Schema) else _DEFAULTS[kind])
+                )
         return Message(self, values, present)
 
     @staticmethod
@@ -577,8 +708,9 @@ class Schema:
                 raise DecodeError("packed field: " + err.msg, offset, path) from None
         expected = _WIRE_TYPES[kind]
         if wire_type != expected:
-            raise DecodeError("wire type %d where %s needs %d" % (wire_type, kind, expected),
-                              offset, path)
+            raise DecodeError(
+                "wire type %d where %s needs %d" % (wire_type, kind, expected), offset, path
+            )
         if kind == "double":
             return _wire.unpack_double(raw)
         if kind == "float":
@@ -593,9 +725,18 @@ class Schema:
         return _scalar(kind, raw)
 
 
-_WIRE_TYPES = {"double": _wire.I64, "float": _wire.I32, "string": _wire.LEN, "bytes": _wire.LEN,
-               "int64": _wire.VARINT, "int32": _wire.VARINT, "uint64": _wire.VARINT,
-               "uint32": _wire.VARINT, "enum": _wire.VARINT, "bool": _wire.VARINT}
+_WIRE_TYPES = {
+    "double": _wire.I64,
+    "float": _wire.I32,
+    "string": _wire.LEN,
+    "bytes": _wire.LEN,
+    "int64": _wire.VARINT,
+    "int32": _wire.VARINT,
+    "uint64": _wire.VARINT,
+    "uint32": _wire.VARINT,
+    "enum": _wire.VARINT,
+    "bool": _wire.VARINT,
+}
 
 
 def _scalar(kind, value):
@@ -613,133 +754,299 @@ def _scalar(kind, value):
 # The schemas mirror TensorBoard 2.21's descriptors (field number: name, type, repeated).
 SOURCE_METADATA = Schema("SourceMetadata", {1: ("writer", "string", False)})
 LOG_MESSAGE = Schema("LogMessage", {1: ("level", "enum", False), 2: ("message", "string", False)})
-SESSION_LOG = Schema("SessionLog", {1: ("status", "enum", False),
-                                    2: ("checkpoint_path", "string", False),
-                                    3: ("msg", "string", False)})
-TAGGED_RUN_METADATA = Schema("TaggedRunMetadata", {1: ("tag", "string", False),
-                                                   2: ("run_metadata", "bytes", False)})
-PLUGIN_DATA = Schema("PluginData", {1: ("plugin_name", "string", False),
-                                    2: ("content", "bytes", False)})
-SUMMARY_METADATA = Schema("SummaryMetadata", {
-    1: ("plugin_data", PLUGIN_DATA, False), 2: ("display_name", "string", False),
-    3: ("summary_description", "string", False), 4: ("data_class", "enum", False)})
+SESSION_LOG = Schema(
+    "SessionLog",
+    {
+        1: ("status", "enum", False),
+        2: ("checkpoint_path", "string", False),
+        3: ("msg", "string", False),
+    },
+)
+TAGGED_RUN_METADATA = Schema(
+    "TaggedRunMetadata", {1: ("tag", "string", False), 2: ("run_metadata", "bytes", False)}
+)
+PLUGIN_DATA = Schema(
+    "PluginData", {1: ("plugin_name", "string", False), 2: ("content", "bytes", False)}
+)
+SUMMARY_METADATA = Schema(
+    "SummaryMetadata",
+    {
+        1: ("plugin_data", PLUGIN_DATA, False),
+        2: ("display_name", "string", False),
+        3: ("summary_description", "string", False),
+        4: ("data_class", "enum", False),
+    },
+)
 DIM = Schema("Dim", {1: ("size", "int64", False), 2: ("name", "string", False)})
-TENSOR_SHAPE = Schema("TensorShapeProto", {2: ("dim", DIM, True),
-                                           3: ("unknown_rank", "bool", False)})
-TENSOR = Schema("TensorProto", {
-    1: ("dtype", "enum", False), 2: ("tensor_shape", TENSOR_SHAPE, False),
-    3: ("version_number", "int32", False), 4: ("tensor_content", "bytes", False),
-    5: ("float_val", "float", True), 6: ("double_val", "double", True),
-    7: ("int_val", "int32", True), 8: ("string_val", "bytes", True),
-    9: ("scomplex_val", "float", True), 10: ("int64_val", "int64", True),
-    11: ("bool_val", "bool", True), 12: ("dcomplex_val", "double", True),
-    13: ("half_val", "int32", True), 16: ("uint32_val", "uint32", True),
-    17: ("uint64_val", "uint64", True), 18: ("float8_val", "bytes", False)})
-HISTOGRAM = Schema("HistogramProto", {
-    1: ("min", "double", False), 2: ("max", "double", False), 3: ("num", "double", False),
-    4: ("sum", "double", False), 5: ("sum_squares", "double", False),
-    6: ("bucket_limit", "double", True), 7: ("bucket", "double", True)})
-IMAGE = Schema("Image", {1: ("height", "int32", False), 2: ("width", "int32", False),
-                         3: ("colorspace", "int32", False),
-                         4: ("encoded_image_string", "bytes", False)})
-AUDIO = Schema("Audio", {1: ("sample_rate", "float", False), 2: ("num_channels", "int64", False),
-                         3: ("length_frames", "int64", False),
-                         4: ("encoded_audio_string", "bytes", False),
-                         5: ("content_type", "string", False)})
-VALUE = Schema("Value", {
-    1: ("tag", "string", False), 2: ("simple_value", "float", False),
-    3: ("obsolete_old_style_histogram", "bytes", False), 4: ("image", IMAGE, False),
-    5: ("histo", HISTOGRAM, False), 6: ("audio", AUDIO, False),
-    7: ("node_name", "string", False), 8: ("tensor", TENSOR, False),
-    9: ("metadata", SUMMARY_METADATA, False)},
-    oneof=("simple_value", "obsolete_old_style_histogram", "image", "histo", "audio", "tensor"))
+TENSOR_SHAPE = Schema(
+    "TensorShapeProto", {2: ("dim", DIM, True), 3: ("unknown_rank", "bool", False)}
+)
+TENSOR = Schema(
+    "TensorProto",
+    {
+        1: ("dtype", "enum", False),
+        2: ("tensor_shape", TENSOR_SHAPE, False),
+        3: ("version_number", "int32", False),
+        4: ("tensor_content", "bytes", False),
+        5: ("float_val", "float", True),
+        6: ("double_val", "double", True),
+        7: ("int_val", "int32", True),
+        8: ("string_val", "bytes", True),
+        9: ("scomplex_val", "float", True),
+        10: ("int64_val", "int64", True),
+        11: ("bool_val", "bool", True),
+        12: ("dcomplex_val", "double", True),
+        13: ("half_val", "int32", True),
+        16: ("uint32_val", "uint32", True),
+        17: ("uint64_val", "uint64", True),
+        18: ("float8_val", "bytes", False),
+    },
+)
+HISTOGRAM = Schema(
+    "HistogramProto",
+    {
+        1: ("min", "double", False),
+        2: ("max", "double", False),
+        3: ("num", "double", False),
+        4: ("sum", "double", False),
+        5: ("sum_squares", "double", False),
+        6: ("bucket_limit", "double", True),
+        7: ("bucket", "double", True),
+    },
+)
+IMAGE = Schema(
+    "Image",
+    {
+        1: ("height", "int32", False),
+        2: ("width", "int32", False),
+        3: ("colorspace", "int32", False),
+        4: ("encoded_image_string", "bytes", False),
+    },
+)
+AUDIO = Schema(
+    "Audio",
+    {
+        1: ("sample_rate", "float", False),
+        2: ("num_channels", "int64", False),
+        3: ("length_frames", "int64", False),
+        4: ("encoded_audio_string", "bytes", False),
+        5: ("content_type", "string", False),
+    },
+)
+VALUE = Schema(
+    "Value",
+    {
+        1: ("tag", "string", False),
+        2: ("simple_value", "float", False),
+        3: ("obsolete_old_style_histogram", "bytes", False),
+        4: ("image", IMAGE, False),
+        5: ("histo", HISTOGRAM, False),
+        6: ("audio", AUDIO, False),
+        7: ("node_name", "string", False),
+        8: ("tensor", TENSOR, False),
+        9: ("metadata", SUMMARY_METADATA, False),
+    },
+    oneof=("simple_value", "obsolete_old_style_histogram", "image", "histo", "audio", "tensor"),
+)
 SUMMARY = Schema("Summary", {1: ("value", VALUE, True)})
-EVENT = Schema("Event", {
-    1: ("wall_time", "double", False), 2: ("step", "int64", False),
-    3: ("file_version", "string", False), 4: ("graph_def", "bytes", False),
-    5: ("summary", SUMMARY, False), 6: ("log_message", LOG_MESSAGE, False),
-    7: ("session_log", SESSION_LOG, False), 8: ("tagged_run_metadata", TAGGED_RUN_METADATA, False),
-    9: ("meta_graph_def", "bytes", False), 10: ("source_metadata", SOURCE_METADATA, False)},
-    oneof=("file_version", "graph_def", "summary", "log_message", "session_log",
-           "tagged_run_metadata", "meta_graph_def"))
+EVENT = Schema(
+    "Event",
+    {
+        1: ("wall_time", "double", False),
+        2: ("step", "int64", False),
+        3: ("file_version", "string", False),
+        4: ("graph_def", "bytes", False),
+        5: ("summary", SUMMARY, False),
+        6: ("log_message", LOG_MESSAGE, False),
+        7: ("session_log", SESSION_LOG, False),
+        8: ("tagged_run_metadata", TAGGED_RUN_METADATA, False),
+        9: ("meta_graph_def", "bytes", False),
+        10: ("source_metadata", SOURCE_METADATA, False),
+    },
+    oneof=(
+        "file_version",
+        "graph_def",
+        "summary",
+        "log_message",
+        "session_log",
+        "tagged_run_metadata",
+        "meta_graph_def",
+    ),
+)
 
-SERIES = Schema("Series", {1: ("value", "string", False), 2: ("lower", "string", False),
-                           3: ("upper", "string", False)})
+SERIES = Schema(
+    "Series",
+    {1: ("value", "string", False), 2: ("lower", "string", False), 3: ("upper", "string", False)},
+)
 MULTILINE = Schema("MultilineChartContent", {1: ("tag", "string", True)})
 MARGIN = Schema("MarginChartContent", {1: ("series", SERIES, True)})
-CHART = Schema("Chart", {1: ("title", "string", False), 2: ("multiline", MULTILINE, False),
-                         3: ("margin", MARGIN, False)}, oneof=("multiline", "margin"))
-CATEGORY = Schema("Category", {1: ("title", "string", False), 2: ("chart", CHART, True),
-                               3: ("closed", "bool", False)})
+CHART = Schema(
+    "Chart",
+    {
+        1: ("title", "string", False),
+        2: ("multiline", MULTILINE, False),
+        3: ("margin", MARGIN, False),
+    },
+    oneof=("multiline", "margin"),
+)
+CATEGORY = Schema(
+    "Category",
+    {1: ("title", "string", False), 2: ("chart", CHART, True), 3: ("closed", "bool", False)},
+)
 LAYOUT = Schema("Layout", {1: ("version", "int32", False), 2: ("category", CATEGORY, True)})
 
-PR_CURVE_PLUGIN_DATA = Schema("PrCurvePluginData", {1: ("version", "int32", False),
-                                                    2: ("num_thresholds", "uint32", False)})
-MESH_PLUGIN_DATA = Schema("MeshPluginData", {
-    1: ("version", "int32", False), 2: ("name", "string", False),
-    3: ("content_type", "enum", False), 5: ("json_config", "string", False),
-    6: ("shape", "int32", True), 7: ("components", "uint32", False)})
+PR_CURVE_PLUGIN_DATA = Schema(
+    "PrCurvePluginData", {1: ("version", "int32", False), 2: ("num_thresholds", "uint32", False)}
+)
+MESH_PLUGIN_DATA = Schema(
+    "MeshPluginData",
+    {
+        1: ("version", "int32", False),
+        2: ("name", "string", False),
+        3: ("content_type", "enum", False),
+        5: ("json_config", "string", False),
+        6: ("shape", "int32", True),
+        7: ("components", "uint32", False),
+    },
+)
 STRUCT_VALUE = Schema("Value", {})  # recursive: filled in below
 LIST_VALUE = Schema("ListValue", {1: ("values", STRUCT_VALUE, True)})
 STRUCT = Schema("Struct", {})
-STRUCT_VALUE.fields.update({
-    1: ("null_value", "enum", False), 2: ("number_value", "double", False),
-    3: ("string_value", "string", False), 4: ("bool_value", "bool", False),
-    5: ("struct_value", STRUCT, False), 6: ("list_value", LIST_VALUE, False)})
-STRUCT_VALUE.oneof = frozenset(("null_value", "number_value", "string_value", "bool_value",
-                                "struct_value", "list_value"))
+STRUCT_VALUE.fields.update(
+    {
+        1: ("null_value", "enum", False),
+        2: ("number_value", "double", False),
+        3: ("string_value", "string", False),
+        4: ("bool_value", "bool", False),
+        5: ("struct_value", STRUCT, False),
+        6: ("list_value", LIST_VALUE, False),
+    }
+)
+STRUCT_VALUE.oneof = frozenset(
+    ("null_value", "number_value", "string_value", "bool_value", "struct_value", "list_value")
+)
 MAP_ENTRY = Schema("HparamsEntry", {1: ("key", "string", False), 2: ("value", STRUCT_VALUE, False)})
 STRUCT.fields[1] = ("fields", MAP_ENTRY, True)
-INTERVAL = Schema("Interval", {1: ("min_value", "double", False),
-                               2: ("max_value", "double", False)})
-HPARAM_INFO = Schema("HParamInfo", {
-    1: ("name", "string", False), 2: ("display_name", "string", False),
-    3: ("description", "string", False), 4: ("type", "enum", False),
-    5: ("domain_discrete", LIST_VALUE, False), 6: ("domain_interval", INTERVAL, False),
-    7: ("differs", "bool", False)}, oneof=("domain_discrete", "domain_interval"))
+INTERVAL = Schema(
+    "Interval", {1: ("min_value", "double", False), 2: ("max_value", "double", False)}
+)
+HPARAM_INFO = Schema(
+    "HParamInfo",
+    {
+        1: ("name", "string", False),
+        2: ("display_name", "string", False),
+        3: ("description", "string", False),
+        4: ("type", "enum", False),
+        5: ("domain_discrete", LIST_VALUE, False),
+        6: ("domain_interval", INTERVAL, False),
+        7: ("differs", "bool", False),
+    },
+    oneof=("domain_discrete", "domain_interval"),
+)
 METRIC_NAME = Schema("MetricName", {1: ("group", "string", False), 2: ("tag", "string", False)})
-METRIC_INFO = Schema("MetricInfo", {
-    1: ("name", METRIC_NAME, False), 3: ("display_name", "string", False),
-    4: ("description", "string", False), 5: ("dataset_type", "enum", False)})
-EXPERIMENT = Schema("Experiment", {
-    1: ("description", "string", False), 2: ("user", "string", False),
-    3: ("time_created_secs", "double", False), 4: ("hparam_infos", HPARAM_INFO, True),
-    5: ("metric_infos", METRIC_INFO, True), 6: ("name", "string", False)})
-SESSION_START_INFO = Schema("SessionStartInfo", {
-    1: ("hparams", MAP_ENTRY, True), 2: ("model_uri", "string", False),
-    3: ("monitor_url", "string", False), 4: ("group_name", "string", False),
-    5: ("start_time_secs", "double", False)})
-SESSION_END_INFO = Schema("SessionEndInfo", {1: ("status", "enum", False),
-                                             2: ("end_time_secs", "double", False)})
-HPARAMS_PLUGIN_DATA = Schema("HParamsPluginData", {
-    1: ("version", "int32", False), 2: ("experiment", EXPERIMENT, False),
-    3: ("session_start_info", SESSION_START_INFO, False),
-    4: ("session_end_info", SESSION_END_INFO, False)},
-    oneof=("experiment", "session_start_info", "session_end_info"))
+METRIC_INFO = Schema(
+    "MetricInfo",
+    {
+        1: ("name", METRIC_NAME, False),
+        3: ("display_name", "string", False),
+        4: ("description", "string", False),
+        5: ("dataset_type", "enum", False),
+    },
+)
+EXPERIMENT = Schema(
+    "Experiment",
+    {
+        1: ("description", "string", False),
+        2: ("user", "string", False),
+        3: ("time_created_secs", "double", False),
+        4: ("hparam_infos", HPARAM_INFO, True),
+        5: ("metric_infos", METRIC_INFO, True),
+        6: ("name", "string", False),
+    },
+)
+SESSION_START_INFO = Schema(
+    "SessionStartInfo",
+    {
+        1: ("hparams", MAP_ENTRY, True),
+        2: ("model_uri", "string", False),
+        3: ("monitor_url", "string", False),
+        4: ("group_name", "string", False),
+        5: ("start_time_secs", "double", False),
+    },
+)
+SESSION_END_INFO = Schema(
+    "SessionEndInfo", {1: ("status", "enum", False), 2: ("end_time_secs", "double", False)}
+)
+HPARAMS_PLUGIN_DATA = Schema(
+    "HParamsPluginData",
+    {
+        1: ("version", "int32", False),
+        2: ("experiment", EXPERIMENT, False),
+        3: ("session_start_info", SESSION_START_INFO, False),
+        4: ("session_end_info", SESSION_END_INFO, False),
+    },
+    oneof=("experiment", "session_start_info", "session_end_info"),
+)
 
-ATTR_LIST = Schema("ListValue", {
-    2: ("s", "bytes", True), 3: ("i", "int64", True), 4: ("f", "float", True),
-    5: ("b", "bool", True), 6: ("type", "enum", True), 7: ("shape", TENSOR_SHAPE, True),
-    8: ("tensor", TENSOR, True)})
-ATTR_VALUE = Schema("AttrValue", {
-    1: ("list", ATTR_LIST, False), 2: ("s", "bytes", False), 3: ("i", "int64", False),
-    4: ("f", "float", False), 5: ("b", "bool", False), 6: ("type", "enum", False),
-    7: ("shape", TENSOR_SHAPE, False), 8: ("tensor", TENSOR, False),
-    9: ("placeholder", "string", False)},
-    oneof=("list", "s", "i", "f", "b", "type", "shape", "tensor", "placeholder"))
+ATTR_LIST = Schema(
+    "ListValue",
+    {
+        2: ("s", "bytes", True),
+        3: ("i", "int64", True),
+        4: ("f", "float", True),
+        5: ("b", "bool", True),
+        6: ("type", "enum", True),
+        7: ("shape", TENSOR_SHAPE, True),
+        8: ("tensor", TENSOR, True),
+    },
+)
+ATTR_VALUE = Schema(
+    "AttrValue",
+    {
+        1: ("list", ATTR_LIST, False),
+        2: ("s", "bytes", False),
+        3: ("i", "int64", False),
+        4: ("f", "float", False),
+        5: ("b", "bool", False),
+        6: ("type", "enum", False),
+        7: ("shape", TENSOR_SHAPE, False),
+        8: ("tensor", TENSOR, False),
+        9: ("placeholder", "string", False),
+    },
+    oneof=("list", "s", "i", "f", "b", "type", "shape", "tensor", "placeholder"),
+)
 ATTR_ENTRY = Schema("AttrEntry", {1: ("key", "string", False), 2: ("value", ATTR_VALUE, False)})
-NODE_DEF = Schema("NodeDef", {
-    1: ("name", "string", False), 2: ("op", "string", False), 3: ("input", "string", True),
-    4: ("device", "string", False), 5: ("attr", ATTR_ENTRY, True)})
-VERSION_DEF = Schema("VersionDef", {1: ("producer", "int32", False),
-                                    2: ("min_consumer", "int32", False),
-                                    3: ("bad_consumers", "int32", True)})
-GRAPH_DEF = Schema("GraphDef", {1: ("node", NODE_DEF, True), 3: ("version", "int32", False),
-                                4: ("versions", VERSION_DEF, False)})
+NODE_DEF = Schema(
+    "NodeDef",
+    {
+        1: ("name", "string", False),
+        2: ("op", "string", False),
+        3: ("input", "string", True),
+        4: ("device", "string", False),
+        5: ("attr", ATTR_ENTRY, True),
+    },
+)
+VERSION_DEF = Schema(
+    "VersionDef",
+    {
+        1: ("producer", "int32", False),
+        2: ("min_consumer", "int32", False),
+        3: ("bad_consumers", "int32", True),
+    },
+)
+GRAPH_DEF = Schema(
+    "GraphDef",
+    {
+        1: ("node", NODE_DEF, True),
+        3: ("version", "int32", False),
+        4: ("versions", VERSION_DEF, False),
+    },
+)
 DEVICE_STEP_STATS = Schema("DeviceStepStats", {1: ("device", "string", False)})
 STEP_STATS = Schema("StepStats", {1: ("dev_stats", DEVICE_STEP_STATS, True)})
-RUN_METADATA = Schema("RunMetadata", {1: ("step_stats", STEP_STATS, False),
-                                      3: ("partition_graphs", GRAPH_DEF, True)})
+RUN_METADATA = Schema(
+    "RunMetadata", {1: ("step_stats", STEP_STATS, False), 3: ("partition_graphs", GRAPH_DEF, True)}
+)
 
 
 def decode_event(buf: bytes, base: int = 0) -> Message:

@@ -52,8 +52,16 @@ from . import _messages, _text_format
 from ._messages import Message, Schema
 from .errors import DecodeError
 
-__all__ = ["load_onnx_graph", "decode_model", "parameters", "text_format", "check_path",
-           "MODEL", "MAX_DEPTH", "MAX_TEXT_CHARS"]
+__all__ = [
+    "load_onnx_graph",
+    "decode_model",
+    "parameters",
+    "text_format",
+    "check_path",
+    "MODEL",
+    "MAX_DEPTH",
+    "MAX_TEXT_CHARS",
+]
 
 # -- onnx.proto ----------------------------------------------------------------------------
 # Field tables: number -> (name, type, repeated), in onnx.proto's types: a scalar type name,
@@ -63,9 +71,23 @@ __all__ = ["load_onnx_graph", "decode_model", "parameters", "text_format", "chec
 
 _TYPES: dict = {}
 
-ATTRIBUTE_TYPE = {0: "UNDEFINED", 1: "FLOAT", 2: "INT", 3: "STRING", 4: "TENSOR", 5: "GRAPH",
-                  11: "SPARSE_TENSOR", 13: "TYPE_PROTO", 6: "FLOATS", 7: "INTS", 8: "STRINGS",
-                  9: "TENSORS", 10: "GRAPHS", 12: "SPARSE_TENSORS", 14: "TYPE_PROTOS"}
+ATTRIBUTE_TYPE = {
+    0: "UNDEFINED",
+    1: "FLOAT",
+    2: "INT",
+    3: "STRING",
+    4: "TENSOR",
+    5: "GRAPH",
+    11: "SPARSE_TENSOR",
+    13: "TYPE_PROTO",
+    6: "FLOATS",
+    7: "INTS",
+    8: "STRINGS",
+    9: "TENSORS",
+    10: "GRAPHS",
+    12: "SPARSE_TENSORS",
+    14: "TYPE_PROTOS",
+}
 DATA_LOCATION = {0: "DEFAULT", 1: "EXTERNAL"}
 
 
@@ -118,99 +140,219 @@ INT_INT_LIST_ENTRY = _message("IntIntListEntryProto")
 SHARDED_DIM = _message("ShardedDimProto")
 SIMPLE_SHARDED_DIM = _message("SimpleShardedDimProto")
 
-_define(MODEL, {
-    1: ("ir_version", "int64", False), 8: ("opset_import", OPERATOR_SET_ID, True),
-    2: ("producer_name", "string", False), 3: ("producer_version", "string", False),
-    4: ("domain", "string", False), 5: ("model_version", "int64", False),
-    6: ("doc_string", "string", False), 7: ("graph", GRAPH, False),
-    14: ("metadata_props", STRING_STRING_ENTRY, True),
-    20: ("training_info", TRAINING_INFO, True), 25: ("functions", FUNCTION, True),
-    26: ("configuration", DEVICE_CONFIGURATION, True)})
+_define(
+    MODEL,
+    {
+        1: ("ir_version", "int64", False),
+        8: ("opset_import", OPERATOR_SET_ID, True),
+        2: ("producer_name", "string", False),
+        3: ("producer_version", "string", False),
+        4: ("domain", "string", False),
+        5: ("model_version", "int64", False),
+        6: ("doc_string", "string", False),
+        7: ("graph", GRAPH, False),
+        14: ("metadata_props", STRING_STRING_ENTRY, True),
+        20: ("training_info", TRAINING_INFO, True),
+        25: ("functions", FUNCTION, True),
+        26: ("configuration", DEVICE_CONFIGURATION, True),
+    },
+)
 _define(OPERATOR_SET_ID, {1: ("domain", "string", False), 2: ("version", "int64", False)})
 _define(STRING_STRING_ENTRY, {1: ("key", "string", False), 2: ("value", "string", False)})
-_define(TRAINING_INFO, {
-    1: ("initialization", GRAPH, False), 2: ("algorithm", GRAPH, False),
-    3: ("initialization_binding", STRING_STRING_ENTRY, True),
-    4: ("update_binding", STRING_STRING_ENTRY, True)})
-_define(FUNCTION, {
-    1: ("name", "string", False), 4: ("input", "string", True),
-    5: ("output", "string", True), 6: ("attribute", "string", True),
-    11: ("attribute_proto", ATTRIBUTE, True), 7: ("node", NODE, True),
-    8: ("doc_string", "string", False), 9: ("opset_import", OPERATOR_SET_ID, True),
-    10: ("domain", "string", False), 13: ("overload", "string", False),
-    12: ("value_info", VALUE_INFO, True), 14: ("metadata_props", STRING_STRING_ENTRY, True)})
-_define(DEVICE_CONFIGURATION, {1: ("name", "string", False),
-                               2: ("num_devices", "int32", False),
-                               3: ("device", "string", True)})
-_define(GRAPH, {
-    1: ("node", NODE, True), 2: ("name", "string", False),
-    5: ("initializer", TENSOR, True), 15: ("sparse_initializer", SPARSE_TENSOR, True),
-    10: ("doc_string", "string", False), 11: ("input", VALUE_INFO, True),
-    12: ("output", VALUE_INFO, True), 13: ("value_info", VALUE_INFO, True),
-    14: ("quantization_annotation", TENSOR_ANNOTATION, True),
-    16: ("metadata_props", STRING_STRING_ENTRY, True)})
-_define(NODE, {
-    1: ("input", "string", True), 2: ("output", "string", True),
-    3: ("name", "string", False), 4: ("op_type", "string", False),
-    7: ("domain", "string", False), 8: ("overload", "string", False),
-    5: ("attribute", ATTRIBUTE, True), 6: ("doc_string", "string", False),
-    9: ("metadata_props", STRING_STRING_ENTRY, True),
-    10: ("device_configurations", NODE_DEVICE_CONFIGURATION, True)})
-_define(ATTRIBUTE, {
-    1: ("name", "string", False), 21: ("ref_attr_name", "string", False),
-    13: ("doc_string", "string", False), 20: ("type", ATTRIBUTE_TYPE, False),
-    2: ("f", "float", False), 3: ("i", "int64", False), 4: ("s", "bytes", False),
-    5: ("t", TENSOR, False), 6: ("g", GRAPH, False),
-    22: ("sparse_tensor", SPARSE_TENSOR, False), 14: ("tp", TYPE, False),
-    7: ("floats", "float", True), 8: ("ints", "int64", True), 9: ("strings", "bytes", True),
-    10: ("tensors", TENSOR, True), 11: ("graphs", GRAPH, True),
-    23: ("sparse_tensors", SPARSE_TENSOR, True), 15: ("type_protos", TYPE, True)})
-_define(VALUE_INFO, {1: ("name", "string", False), 2: ("type", TYPE, False),
-                     3: ("doc_string", "string", False),
-                     4: ("metadata_props", STRING_STRING_ENTRY, True)})
-_define(TENSOR, {
-    1: ("dims", "int64", True), 2: ("data_type", "int32", False),
-    3: ("segment", SEGMENT, False), 4: ("float_data", "float", True),
-    5: ("int32_data", "int32", True), 6: ("string_data", "bytes", True),
-    7: ("int64_data", "int64", True), 8: ("name", "string", False),
-    12: ("doc_string", "string", False), 9: ("raw_data", "bytes", False),
-    13: ("external_data", STRING_STRING_ENTRY, True),
-    14: ("data_location", DATA_LOCATION, False), 10: ("double_data", "double", True),
-    11: ("uint64_data", "uint64", True), 16: ("metadata_props", STRING_STRING_ENTRY, True)})
+_define(
+    TRAINING_INFO,
+    {
+        1: ("initialization", GRAPH, False),
+        2: ("algorithm", GRAPH, False),
+        3: ("initialization_binding", STRING_STRING_ENTRY, True),
+        4: ("update_binding", STRING_STRING_ENTRY, True),
+    },
+)
+_define(
+    FUNCTION,
+    {
+        1: ("name", "string", False),
+        4: ("input", "string", True),
+        5: ("output", "string", True),
+        6: ("attribute", "string", True),
+        11: ("attribute_proto", ATTRIBUTE, True),
+        7: ("node", NODE, True),
+        8: ("doc_string", "string", False),
+        9: ("opset_import", OPERATOR_SET_ID, True),
+        10: ("domain", "string", False),
+        13: ("overload", "string", False),
+        12: ("value_info", VALUE_INFO, True),
+        14: ("metadata_props", STRING_STRING_ENTRY, True),
+    },
+)
+_define(
+    DEVICE_CONFIGURATION,
+    {
+        1: ("name", "string", False),
+        2: ("num_devices", "int32", False),
+        3: ("device", "string", True),
+    },
+)
+_define(
+    GRAPH,
+    {
+        1: ("node", NODE, True),
+        2: ("name", "string", False),
+        5: ("initializer", TENSOR, True),
+        15: ("sparse_initializer", SPARSE_TENSOR, True),
+        10: ("doc_string", "string", False),
+        11: ("input", VALUE_INFO, True),
+        12: ("output", VALUE_INFO, True),
+        13: ("value_info", VALUE_INFO, True),
+        14: ("quantization_annotation", TENSOR_ANNOTATION, True),
+        16: ("metadata_props", STRING_STRING_ENTRY, True),
+    },
+)
+_define(
+    NODE,
+    {
+        1: ("input", "string", True),
+        2: ("output", "string", True),
+        3: ("name", "string", False),
+        4: ("op_type", "string", False),
+        7: ("domain", "string", False),
+        8: ("overload", "string", False),
+        5: ("attribute", ATTRIBUTE, True),
+        6: ("doc_string", "string", False),
+        9: ("metadata_props", STRING_STRING_ENTRY, True),
+        10: ("device_configurations", NODE_DEVICE_CONFIGURATION, True),
+    },
+)
+_define(
+    ATTRIBUTE,
+    {
+        1: ("name", "string", False),
+        21: ("ref_attr_name", "string", False),
+        13: ("doc_string", "string", False),
+        20: ("type", ATTRIBUTE_TYPE, False),
+        2: ("f", "float", False),
+        3: ("i", "int64", False),
+        4: ("s", "bytes", False),
+        5: ("t", TENSOR, False),
+        6: ("g", GRAPH, False),
+        22: ("sparse_tensor", SPARSE_TENSOR, False),
+        14: ("tp", TYPE, False),
+        7: ("floats", "float", True),
+        8: ("ints", "int64", True),
+        9: ("strings", "bytes", True),
+        10: ("tensors", TENSOR, True),
+        11: ("graphs", GRAPH, True),
+        23: ("sparse_tensors", SPARSE_TENSOR, True),
+        15: ("type_protos", TYPE, True),
+    },
+)
+_define(
+    VALUE_INFO,
+    {
+        1: ("name", "string", False),
+        2: ("type", TYPE, False),
+        3: ("doc_string", "string", False),
+        4: ("metadata_props", STRING_STRING_ENTRY, True),
+    },
+)
+_define(
+    TENSOR,
+    {
+        1: ("dims", "int64", True),
+        2: ("data_type", "int32", False),
+        3: ("segment", SEGMENT, False),
+        4: ("float_data", "float", True),
+        5: ("int32_data", "int32", True),
+        6: ("string_data", "bytes", True),
+        7: ("int64_data", "int64", True),
+        8: ("name", "string", False),
+        12: ("doc_string", "string", False),
+        9: ("raw_data", "bytes", False),
+        13: ("external_data", STRING_STRING_ENTRY, True),
+        14: ("data_location", DATA_LOCATION, False),
+        10: ("double_data", "double", True),
+        11: ("uint64_data", "uint64", True),
+        16: ("metadata_props", STRING_STRING_ENTRY, True),
+    },
+)
 _define(SEGMENT, {1: ("begin", "int64", False), 2: ("end", "int64", False)})
-_define(SPARSE_TENSOR, {1: ("values", TENSOR, False), 2: ("indices", TENSOR, False),
-                        3: ("dims", "int64", True)})
-_define(TENSOR_ANNOTATION, {1: ("tensor_name", "string", False),
-                            2: ("quant_parameter_tensor_names", STRING_STRING_ENTRY, True)})
+_define(
+    SPARSE_TENSOR,
+    {1: ("values", TENSOR, False), 2: ("indices", TENSOR, False), 3: ("dims", "int64", True)},
+)
+_define(
+    TENSOR_ANNOTATION,
+    {
+        1: ("tensor_name", "string", False),
+        2: ("quant_parameter_tensor_names", STRING_STRING_ENTRY, True),
+    },
+)
 _define(TENSOR_SHAPE, {1: ("dim", DIMENSION, True)})
-_define(DIMENSION, {1: ("dim_value", "int64", False), 2: ("dim_param", "string", False),
-                    3: ("denotation", "string", False)}, oneof=("dim_value", "dim_param"))
-_define(TYPE, {
-    1: ("tensor_type", TYPE_TENSOR, False), 4: ("sequence_type", TYPE_SEQUENCE, False),
-    5: ("map_type", TYPE_MAP, False), 9: ("optional_type", TYPE_OPTIONAL, False),
-    8: ("sparse_tensor_type", TYPE_SPARSE_TENSOR, False),
-    7: ("opaque_type", TYPE_OPAQUE, False), 6: ("denotation", "string", False)},
-    oneof=("tensor_type", "sequence_type", "map_type", "optional_type", "sparse_tensor_type",
-           "opaque_type"))
+_define(
+    DIMENSION,
+    {
+        1: ("dim_value", "int64", False),
+        2: ("dim_param", "string", False),
+        3: ("denotation", "string", False),
+    },
+    oneof=("dim_value", "dim_param"),
+)
+_define(
+    TYPE,
+    {
+        1: ("tensor_type", TYPE_TENSOR, False),
+        4: ("sequence_type", TYPE_SEQUENCE, False),
+        5: ("map_type", TYPE_MAP, False),
+        9: ("optional_type", TYPE_OPTIONAL, False),
+        8: ("sparse_tensor_type", TYPE_SPARSE_TENSOR, False),
+        7: ("opaque_type", TYPE_OPAQUE, False),
+        6: ("denotation", "string", False),
+    },
+    oneof=(
+        "tensor_type",
+        "sequence_type",
+        "map_type",
+        "optional_type",
+        "sparse_tensor_type",
+        "opaque_type",
+    ),
+)
 _define(TYPE_TENSOR, {1: ("elem_type", "int32", False), 2: ("shape", TENSOR_SHAPE, False)})
 _define(TYPE_SEQUENCE, {1: ("elem_type", TYPE, False)})
 _define(TYPE_MAP, {1: ("key_type", "int32", False), 2: ("value_type", TYPE, False)})
 _define(TYPE_OPTIONAL, {1: ("elem_type", TYPE, False)})
-_define(TYPE_SPARSE_TENSOR, {1: ("elem_type", "int32", False),
-                             2: ("shape", TENSOR_SHAPE, False)})
+_define(TYPE_SPARSE_TENSOR, {1: ("elem_type", "int32", False), 2: ("shape", TENSOR_SHAPE, False)})
 _define(TYPE_OPAQUE, {1: ("domain", "string", False), 2: ("name", "string", False)})
-_define(NODE_DEVICE_CONFIGURATION, {1: ("configuration_id", "string", False),
-                                    2: ("sharding_spec", SHARDING_SPEC, True),
-                                    3: ("pipeline_stage", "int32", False)})
-_define(SHARDING_SPEC, {1: ("tensor_name", "string", False), 2: ("device", "int64", True),
-                        3: ("index_to_device_group_map", INT_INT_LIST_ENTRY, True),
-                        4: ("sharded_dim", SHARDED_DIM, True)})
+_define(
+    NODE_DEVICE_CONFIGURATION,
+    {
+        1: ("configuration_id", "string", False),
+        2: ("sharding_spec", SHARDING_SPEC, True),
+        3: ("pipeline_stage", "int32", False),
+    },
+)
+_define(
+    SHARDING_SPEC,
+    {
+        1: ("tensor_name", "string", False),
+        2: ("device", "int64", True),
+        3: ("index_to_device_group_map", INT_INT_LIST_ENTRY, True),
+        4: ("sharded_dim", SHARDED_DIM, True),
+    },
+)
 _define(INT_INT_LIST_ENTRY, {1: ("key", "int64", False), 2: ("value", "int64", True)})
-_define(SHARDED_DIM, {1: ("axis", "int64", False),
-                      2: ("simple_sharding", SIMPLE_SHARDED_DIM, True)})
-_define(SIMPLE_SHARDED_DIM, {1: ("dim_value", "int64", False), 2: ("dim_param", "string", False),
-                             3: ("num_shards", "int64", False)},
-        oneof=("dim_value", "dim_param"))
+_define(
+    SHARDED_DIM, {1: ("axis", "int64", False), 2: ("simple_sharding", SIMPLE_SHARDED_DIM, True)}
+)
+_define(
+    SIMPLE_SHARDED_DIM,
+    {
+        1: ("dim_value", "int64", False),
+        2: ("dim_param", "string", False),
+        3: ("num_shards", "int64", False),
+    },
+    oneof=("dim_value", "dim_param"),
+)
 
 
 # protobuf's default recursion limit (upb's kUpb_WireFormat_DefaultDepthLimit, C++'s
@@ -227,8 +369,9 @@ def decode_model(data: bytes) -> Message:
     try:
         model = MODEL.decode(bytes(data))
     except RecursionError:  # Python's stack ran out first
-        raise DecodeError("messages nested more than %d deep" % MAX_DEPTH, None,
-                          "ModelProto") from None
+        raise DecodeError(
+            "messages nested more than %d deep" % MAX_DEPTH, None, "ModelProto"
+        ) from None
     _check_depth(model)
     return model
 
@@ -244,10 +387,12 @@ def _check_depth(model):
             if not isinstance(types[name], Schema):
                 continue
             if depth >= MAX_DEPTH:
-                raise DecodeError("messages nested more than %d deep" % MAX_DEPTH, None,
-                                  "ModelProto")
-            pending.extend((item, depth + 1) for item in (value if isinstance(value, list)
-                                                           else (value,)))
+                raise DecodeError(
+                    "messages nested more than %d deep" % MAX_DEPTH, None, "ModelProto"
+                )
+            pending.extend(
+                (item, depth + 1) for item in (value if isinstance(value, list) else (value,))
+            )
 
 
 def _graph_depth(graph):
@@ -325,6 +470,7 @@ def _print_message(message, indent, printer):
 
 # -- PyTorch's rules -------------------------------------------------------------------------
 
+
 def _python_value(kind, value, printer, in_list=False):
     """The Python object protobuf returns for one value of a field (messages printed through
     ``printer``)."""
@@ -357,10 +503,17 @@ class _Printed(str):
 
 def _graph_repr(graph, printer):
     """onnx's ``GraphProto.__repr__`` (onnx/__init__.py, ``_graph_proto_repr``)."""
-    counts = "".join(", %s=<%d %s>" % (field, len(items), label) for field, items, label in (
-        ("input", graph.input, "inputs"), ("output", graph.output, "outputs"),
-        ("initializer", graph.initializer, "initializers"), ("node", graph.node, "nodes"),
-        ("value_info", graph.value_info, "value_info")) if items)
+    counts = "".join(
+        ", %s=<%d %s>" % (field, len(items), label)
+        for field, items, label in (
+            ("input", graph.input, "inputs"),
+            ("output", graph.output, "outputs"),
+            ("initializer", graph.initializer, "initializers"),
+            ("node", graph.node, "nodes"),
+            ("value_info", graph.value_info, "value_info"),
+        )
+        if items
+    )
     return "GraphProto('%s'%s)" % (_python_value("string", graph.name, printer), counts)
 
 
@@ -376,9 +529,10 @@ def parameters(node: Any, printer: "_text_format.Printer | None" = None) -> str:
     ``str`` joined by ``" = "`` (e.g. ``kernel_shape = [3, 3] = 7``), the attributes joined by
     ``", "``. Messages in it are printed through ``printer`` (its limit counts)."""
     printer = _text_format.Printer() if printer is None else printer
-    return ", ".join(" = ".join(_str(kind, value, printer)
-                                for _, kind, value in _set_fields(attribute))
-                     for attribute in node.attribute)
+    return ", ".join(
+        " = ".join(_str(kind, value, printer) for _, kind, value in _set_fields(attribute))
+        for attribute in node.attribute
+    )
 
 
 def _text(raw, path):
@@ -405,11 +559,21 @@ def _variable_nodes(graph):
             tensor = value.type.tensor_type if value.type is not None else None
             shape = tensor.shape if tensor is not None else None
             dims = [dim.dim_value for dim in shape.dim] if shape is not None else []
-            nodes.append(_messages.node_def(
-                _text(value.name, path + ".name"), "Variable",
-                attr=[("dtype", _messages.attr_value(
-                          type=tensor.elem_type if tensor is not None else 0)),
-                      ("shape", _messages.attr_value(shape=dims))]))
+            nodes.append(
+                _messages.node_def(
+                    _text(value.name, path + ".name"),
+                    "Variable",
+                    attr=[
+                        (
+                            "dtype",
+                            _messages.attr_value(
+                                type=tensor.elem_type if tensor is not None else 0
+                            ),
+                        ),
+                        ("shape", _messages.attr_value(shape=dims)),
+                    ],
+                )
+            )
     return nodes
 
 
@@ -419,18 +583,30 @@ def _op_nodes(graph, printer):
     for index, node in enumerate(graph.node):
         path = "ModelProto.graph.node[%d]" % index
         if not node.output:
-            raise ValueError("ONNX node %d (op_type %r) has no output to name it by"
-                             % (index, node.op_type.decode("utf-8", "replace")))
+            raise ValueError(
+                "ONNX node %d (op_type %r) has no output to name it by"
+                % (index, node.op_type.decode("utf-8", "replace"))
+            )
         inputs = [_text(name, "%s.input[%d]" % (path, i)) for i, name in enumerate(node.input)]
-        nodes.append(_messages.node_def(
-            _text(node.output[0], path + ".output[0]"), _text(node.op_type, path + ".op_type"),
-            inputs, attr=[("parameters", _messages.attr_value(
-                s=parameters(node, printer).encode("utf-8")))]))
+        nodes.append(
+            _messages.node_def(
+                _text(node.output[0], path + ".output[0]"),
+                _text(node.op_type, path + ".op_type"),
+                inputs,
+                attr=[
+                    (
+                        "parameters",
+                        _messages.attr_value(s=parameters(node, printer).encode("utf-8")),
+                    )
+                ],
+            )
+        )
     return nodes
 
 
-def load_onnx_graph(data: bytes, name: "str | None" = None,
-                    max_chars: int = MAX_TEXT_CHARS) -> bytes:
+def load_onnx_graph(
+    data: bytes, name: "str | None" = None, max_chars: int = MAX_TEXT_CHARS
+) -> bytes:
     """The serialized ``GraphDef`` that ``torch.utils.tensorboard._onnx_graph.load_onnx_graph``
     makes of the ONNX model in ``data`` (the bytes of a binary ``.onnx`` file), printing
     nothing. ``name`` (the file's, for messages) defaults to "ONNX model".
@@ -448,16 +624,19 @@ def load_onnx_graph(data: bytes, name: "str | None" = None,
     try:
         nodes = _variable_nodes(graph) + _op_nodes(graph, printer)
     except _text_format.TextTooLarge:
-        raise ValueError("%s: the parameters of its nodes print over %d characters (subgraphs "
-                         "nested %d deep re-indent every line at each level); refused "
-                         "rather than made into a GraphDef of that size"
-                         % (name or "ONNX model", max_chars, _graph_depth(graph))) from None
+        raise ValueError(
+            "%s: the parameters of its nodes print over %d characters (subgraphs "
+            "nested %d deep re-indent every line at each level); refused "
+            "rather than made into a GraphDef of that size"
+            % (name or "ONNX model", max_chars, _graph_depth(graph))
+        ) from None
     return _messages.graph_def(nodes, producer=22)
 
 
 # onnx.load picks a text parser by the file's extension (onnx/serialization.py).
-TEXT_EXTENSIONS = frozenset((".txtpb", ".textproto", ".prototxt", ".pbtxt", ".json",
-                             ".onnxjson", ".onnxtxt", ".onnxtext"))
+TEXT_EXTENSIONS = frozenset(
+    (".txtpb", ".textproto", ".prototxt", ".pbtxt", ".json", ".onnxjson", ".onnxtxt", ".onnxtext")
+)
 
 
 def check_path(path):
@@ -465,6 +644,8 @@ def check_path(path):
     (textproto, JSON, ONNX text); tinytb reads binary ``.onnx`` files only."""
     extension = os.path.splitext(os.fsdecode(os.fspath(path)))[1]
     if extension in TEXT_EXTENSIONS:
-        raise ValueError("prototxt: %r is an ONNX text format (%s); tinytb reads binary .onnx "
-                         "files only: save the model with onnx.save(model, 'model.onnx')"
-                         % (os.fspath(path), extension))
+        raise ValueError(
+            "prototxt: %r is an ONNX text format (%s); tinytb reads binary .onnx "
+            "files only: save the model with onnx.save(model, 'model.onnx')"
+            % (os.fspath(path), extension)
+        )

@@ -104,15 +104,19 @@ _IHDR = struct.Struct(">IIBBBBB")  # §11.2.2: width, height, bit depth, colour 
 #                                    compression method, filter method, interlace method
 IHDR_LENGTH = _IHDR.size  # 13
 
-MAX_DIMENSION = 2 ** 31 - 1  # §11.2.2 (width, height) and §5.3 (chunk length)
+MAX_DIMENSION = 2**31 - 1  # §11.2.2 (width, height) and §5.3 (chunk length)
 BIT_DEPTH = 8
 
 # Colour types (§11.2.2) and their samples per pixel at bit depth 8.
 GREYSCALE, TRUECOLOUR, INDEXED, GREYSCALE_ALPHA, TRUECOLOUR_ALPHA = 0, 2, 3, 4, 6
-COLOUR_TYPE_OF_CHANNELS = {1: GREYSCALE, 2: GREYSCALE_ALPHA, 3: TRUECOLOUR,
-                           4: TRUECOLOUR_ALPHA}
-CHANNELS_OF_COLOUR_TYPE = {GREYSCALE: 1, TRUECOLOUR: 3, INDEXED: 1, GREYSCALE_ALPHA: 2,
-                           TRUECOLOUR_ALPHA: 4}
+COLOUR_TYPE_OF_CHANNELS = {1: GREYSCALE, 2: GREYSCALE_ALPHA, 3: TRUECOLOUR, 4: TRUECOLOUR_ALPHA}
+CHANNELS_OF_COLOUR_TYPE = {
+    GREYSCALE: 1,
+    TRUECOLOUR: 3,
+    INDEXED: 1,
+    GREYSCALE_ALPHA: 2,
+    TRUECOLOUR_ALPHA: 4,
+}
 
 # Filter types (§9.2).
 NONE, SUB, UP, AVERAGE, PAETH = 0, 1, 2, 3, 4
@@ -162,11 +166,13 @@ def _zlib():
 
 def _chunk(crc32, chunk_type, data):
     """One chunk (§5.3): length, type, data, and the CRC-32 of type and data."""
-    return b"".join((_CHUNK_HEAD.pack(len(data), chunk_type), data,
-                     _CRC.pack(crc32(data, crc32(chunk_type)))))
+    return b"".join(
+        (_CHUNK_HEAD.pack(len(data), chunk_type), data, _CRC.pack(crc32(data, crc32(chunk_type))))
+    )
 
 
 # --- Encoder ------------------------------------------------------------------------------
+
 
 def encode_png(data, width, height, channels, fast=False):
     """A PNG file (``bytes``) of an image with 8 bits per sample.
@@ -180,33 +186,38 @@ def encode_png(data, width, height, channels, fast=False):
     height = _dimension(height, "height")
     channels = _integer(channels, "channels")
     if channels not in COLOUR_TYPE_OF_CHANNELS:
-        raise ValueError("channels must be 1 (grey), 2 (grey, alpha), 3 (RGB) or 4 (RGBA), "
-                         "got %d" % channels)
+        raise ValueError(
+            "channels must be 1 (grey), 2 (grey, alpha), 3 (RGB) or 4 (RGBA), got %d" % channels
+        )
     try:
         view = memoryview(data)
     except TypeError:
-        raise TypeError("data must be a bytes-like object of uint8 samples, got %s"
-                        % type(data).__name__) from None
+        raise TypeError(
+            "data must be a bytes-like object of uint8 samples, got %s" % type(data).__name__
+        ) from None
     if view.itemsize != 1:
-        raise TypeError("data must hold 1-byte samples (uint8), got %d-byte items (format %r)"
-                        % (view.itemsize, view.format))
+        raise TypeError(
+            "data must hold 1-byte samples (uint8), got %d-byte items (format %r)"
+            % (view.itemsize, view.format)
+        )
     expected = height * width * channels
     if view.nbytes != expected:
-        raise ValueError("data has %d bytes, but height * width * channels = %d * %d * %d = %d"
-                         % (view.nbytes, height, width, channels, expected))
+        raise ValueError(
+            "data has %d bytes, but height * width * channels = %d * %d * %d = %d"
+            % (view.nbytes, height, width, channels, expected)
+        )
     zlib = _zlib()
     stride = width * channels
     padded = _padded_rows(view, height, stride)
     kinds, settings, stream = _plan(zlib, padded, height, stride, channels, fast)
     if stream is None:
-        stream = _deflate(zlib, _filtered_strips(padded, height, stride, channels, kinds),
-                          settings)
+        stream = _deflate(zlib, _filtered_strips(padded, height, stride, channels, kinds), settings)
     del padded
     crc32 = zlib.crc32
     ihdr = _IHDR.pack(width, height, BIT_DEPTH, COLOUR_TYPE_OF_CHANNELS[channels], 0, 0, 0)
     parts = [SIGNATURE, _chunk(crc32, b"IHDR", ihdr)]
     for start in range(0, len(stream), _IDAT_BYTES):
-        parts.append(_chunk(crc32, b"IDAT", stream[start:start + _IDAT_BYTES]))
+        parts.append(_chunk(crc32, b"IDAT", stream[start : start + _IDAT_BYTES]))
     parts.append(_chunk(crc32, b"IEND", b""))
     return b"".join(parts)
 
@@ -235,10 +246,10 @@ def _padded_rows(view, height, stride):
     out = bytearray(height * line)
     if height <= stride:
         for row in range(height):
-            out[row * line + 1:(row + 1) * line] = raw[row * stride:(row + 1) * stride]
+            out[row * line + 1 : (row + 1) * line] = raw[row * stride : (row + 1) * stride]
     else:  # tall and narrow: fewer columns than rows to copy
         for column in range(stride):
-            out[column + 1::line] = raw[column::stride]
+            out[column + 1 :: line] = raw[column::stride]
     return out
 
 
@@ -261,8 +272,9 @@ def _filtered_strips(padded, height, stride, bpp, kinds):
     rows = _strip_rows(line)
     for first in range(0, height, rows):
         end = min(first + rows, height)
-        yield _pick_rows(_filter_strip(padded, stride, bpp, first, end, kinds),
-                         end - first, line, kinds)
+        yield _pick_rows(
+            _filter_strip(padded, stride, bpp, first, end, kinds), end - first, line, kinds
+        )
 
 
 def _sample_bands(height, line):
@@ -280,8 +292,9 @@ def _sample_bands(height, line):
     bands = []
     for i in range(count):
         first = (height - rows) * (2 * i + 1) // (2 * count)
-        bands.extend((start, min(start + step, first + rows))
-                     for start in range(first, first + rows, step))
+        bands.extend(
+            (start, min(start + step, first + rows)) for start in range(first, first + rows, step)
+        )
     return bands
 
 
@@ -293,8 +306,7 @@ def _plan(zlib, padded, height, stride, bpp, fast):
     line = stride + 1
     bands = _sample_bands(height, line)
     whole = sum(end - first for first, end in bands) == height
-    outputs = [_filter_strip(padded, stride, bpp, first, end, FILTER_TYPES)
-               for first, end in bands]
+    outputs = [_filter_strip(padded, stride, bpp, first, end, FILTER_TYPES) for first, end in bands]
     votes = [0] * len(FILTER_TYPES)
     for out, (first, end) in zip(outputs, bands):
         for kind in _row_choices(out, end - first, line, FILTER_TYPES):
@@ -307,8 +319,9 @@ def _plan(zlib, padded, height, stride, bpp, fast):
     else:
         least = max(1, sum(votes) * (_GRAPHIC_VOTES if graphic else _CANDIDATE_VOTES))
         kinds = tuple(kind for kind in FILTER_TYPES if votes[kind] >= least)
-    sample = [_pick_rows(out, end - first, line, kinds)
-              for out, (first, end) in zip(outputs, bands)]
+    sample = [
+        _pick_rows(out, end - first, line, kinds) for out, (first, end) in zip(outputs, bands)
+    ]
     del outputs
     trials = {}
 
@@ -348,8 +361,7 @@ def _geometry(stride, bpp, rows):
         high = ones << 7  # H: 0x80 in every byte
         low = ones * 0x7F  # L: 0x7F in every byte
         # the bytes that have a pixel to their left: not the pad, not the first pixel
-        left_mask = int.from_bytes((bytes(1 + bpp) + b"\xff" * (stride - bpp)) * rows,
-                                   "little")
+        left_mask = int.from_bytes((bytes(1 + bpp) + b"\xff" * (stride - bpp)) * rows, "little")
         data_mask = int.from_bytes((b"\x00" + b"\xff" * stride) * rows, "little")
         pads = int.from_bytes((b"\x01" + bytes(stride)) * rows, "little")
         geometry = (size, high, low, left_mask, data_mask, pads)
@@ -364,9 +376,9 @@ def _filter_strip(padded, stride, bpp, first, end, kinds):
     data, each row a filter-type byte and the filtered bytes}."""
     line = stride + 1
     if first:
-        src = padded[(first - 1) * line:end * line]  # with the row above
+        src = padded[(first - 1) * line : end * line]  # with the row above
     else:
-        src = bytes(line) + padded[:end * line]  # above the image: zeros
+        src = bytes(line) + padded[: end * line]  # above the image: zeros
     out = {}
     if NONE in kinds:
         out[NONE] = bytes(src[line:])  # the pad bytes are 0, the None filter's type
@@ -463,7 +475,7 @@ def _row_choices(outputs, rows, line, kinds):
         for kind, cost in costs:
             total = 0
             for piece in range(start, end, _COST_PIECE):
-                total += adler32(cost[piece:min(piece + _COST_PIECE, end)]) & 0xFFFF
+                total += adler32(cost[piece : min(piece + _COST_PIECE, end)]) & 0xFFFF
             if total < best:
                 best, chosen = total, kind
         append(chosen)
@@ -478,7 +490,7 @@ def _pick_rows(outputs, rows, line, kinds):
         return outputs[first]
     out = bytearray(rows * line)
     for row, kind in enumerate(choices):
-        out[row * line:(row + 1) * line] = outputs[kind][row * line:(row + 1) * line]
+        out[row * line : (row + 1) * line] = outputs[kind][row * line : (row + 1) * line]
     return out
 
 
@@ -494,8 +506,7 @@ MAX_PIXELS = 1 << 28
 class _Chunks:
     """What the chunks read so far said: decode_png's state, filled in by the handlers."""
 
-    __slots__ = ("max_pixels", "header", "palette", "alpha", "idat", "idat_offset",
-                 "previous")
+    __slots__ = ("max_pixels", "header", "palette", "alpha", "idat", "idat_offset", "previous")
 
     def __init__(self, max_pixels: int) -> None:
         self.max_pixels = max_pixels
@@ -513,8 +524,12 @@ def _on_ihdr(state, body, pos, name):
     state.header = header = _read_ihdr(body, pos)
     width, height = header[:2]
     if width * height > state.max_pixels:
-        raise DecodeError("image of %d x %d pixels is over the decoder's limit of %d pixels "
-                          "(max_pixels)" % (width, height, state.max_pixels), pos, name)
+        raise DecodeError(
+            "image of %d x %d pixels is over the decoder's limit of %d pixels "
+            "(max_pixels)" % (width, height, state.max_pixels),
+            pos,
+            name,
+        )
 
 
 def _on_idat(state, body, pos, name):
@@ -530,25 +545,36 @@ def _on_plte(state, body, pos, name):
     colour_type = state.header[3]
     # §11.2.3: one PLTE, before the first IDAT, not for greyscale
     if state.palette is not None or colour_type in (GREYSCALE, GREYSCALE_ALPHA) or state.idat:
-        raise DecodeError("PLTE chunk not allowed here (colour type %d%s)"
-                          % (colour_type, ", after IDAT" if state.idat else ""), pos, name)
+        raise DecodeError(
+            "PLTE chunk not allowed here (colour type %d%s)"
+            % (colour_type, ", after IDAT" if state.idat else ""),
+            pos,
+            name,
+        )
     if len(body) % 3 or not 3 <= len(body) <= 768:
-        raise DecodeError("PLTE chunk of %d bytes (1 to 256 entries of 3 bytes)"
-                          % len(body), pos, name)
+        raise DecodeError(
+            "PLTE chunk of %d bytes (1 to 256 entries of 3 bytes)" % len(body), pos, name
+        )
     state.palette = bytes(body)
 
 
 def _on_trns(state, body, pos, name):
     colour_type = state.header[3]
     # §11.3.2.1: before IDAT, after PLTE for indexed colour, never with an alpha channel
-    if state.idat or colour_type in (GREYSCALE_ALPHA, TRUECOLOUR_ALPHA) or \
-            (colour_type == INDEXED and state.palette is None):
-        raise DecodeError("tRNS chunk not allowed here (colour type %d)" % colour_type,
-                          pos, name)
+    if (
+        state.idat
+        or colour_type in (GREYSCALE_ALPHA, TRUECOLOUR_ALPHA)
+        or (colour_type == INDEXED and state.palette is None)
+    ):
+        raise DecodeError("tRNS chunk not allowed here (colour type %d)" % colour_type, pos, name)
     if colour_type == INDEXED:
         if len(body) > len(state.palette) // 3:
-            raise DecodeError("tRNS chunk has %d entries for a palette of %d"
-                              % (len(body), len(state.palette) // 3), pos, name)
+            raise DecodeError(
+                "tRNS chunk has %d entries for a palette of %d"
+                % (len(body), len(state.palette) // 3),
+                pos,
+                name,
+            )
         state.alpha = bytes(body)
     # greyscale and truecolour: a transparent colour key, not applied here
 
@@ -568,8 +594,9 @@ def _read_chunks(zlib, data, max_pixels):
             raise DecodeError("the first chunk is %s, not IHDR" % name, pos, name)
         if chunk_type == b"IEND":  # §11.2.5: last, and empty
             if len(body):
-                raise DecodeError("IEND chunk with %d data bytes (it must be empty)"
-                                  % len(body), pos, name)
+                raise DecodeError(
+                    "IEND chunk with %d data bytes (it must be empty)" % len(body), pos, name
+                )
             pos = next_pos
             break
         handler = _CHUNK_HANDLERS.get(chunk_type)
@@ -584,8 +611,7 @@ def _read_chunks(zlib, data, max_pixels):
     if not state.idat:
         raise DecodeError("no IDAT chunk", pos, "IEND")
     if state.header[3] == INDEXED and state.palette is None:
-        raise DecodeError("indexed-colour image without a PLTE chunk", state.idat_offset,
-                          "IDAT")
+        raise DecodeError("indexed-colour image without a PLTE chunk", state.idat_offset, "IDAT")
     return state
 
 
@@ -604,12 +630,15 @@ def decode_png(png: bytes, *, max_pixels: int = MAX_PIXELS) -> "tuple[int, int, 
     try:
         data = memoryview(png).cast("B")
     except TypeError:
-        raise TypeError("png must be a bytes-like object, got %s" % type(png).__name__) \
-            from None
+        raise TypeError("png must be a bytes-like object, got %s" % type(png).__name__) from None
     max_pixels = _integer(max_pixels, "max_pixels")
-    if data[:len(SIGNATURE)] != SIGNATURE:
-        raise DecodeError("not a PNG file: the first 8 bytes are %r, not the PNG signature"
-                          % bytes(data[:len(SIGNATURE)]), 0, "signature")
+    if data[: len(SIGNATURE)] != SIGNATURE:
+        raise DecodeError(
+            "not a PNG file: the first 8 bytes are %r, not the PNG signature"
+            % bytes(data[: len(SIGNATURE)]),
+            0,
+            "signature",
+        )
     state = _read_chunks(zlib, data, max_pixels)
     width, height, depth, colour_type = state.header
     idat_offset = state.idat_offset
@@ -619,11 +648,16 @@ def decode_png(png: bytes, *, max_pixels: int = MAX_PIXELS) -> "tuple[int, int, 
     # §9.2: bpp, the bytes per complete pixel, "rounding up to 1" below 8 bits per pixel
     pixels = _unfilter(raw, height, row_bytes, max(1, channels * depth // 8), idat_offset)
     if depth < 8:
-        pixels = _unpack(pixels, height, row_bytes, width, depth,
-                         255 // ((1 << depth) - 1) if colour_type == GREYSCALE else 1)
+        pixels = _unpack(
+            pixels,
+            height,
+            row_bytes,
+            width,
+            depth,
+            255 // ((1 << depth) - 1) if colour_type == GREYSCALE else 1,
+        )
     if colour_type == INDEXED:
-        return (width, height) + _expand_palette(pixels, state.palette, state.alpha,
-                                                 idat_offset)
+        return (width, height) + _expand_palette(pixels, state.palette, state.alpha, idat_offset)
     return width, height, channels, pixels
 
 
@@ -642,36 +676,52 @@ def _read_chunk(zlib, data, pos):
     if length > MAX_DIMENSION:
         raise DecodeError("chunk length %d is over 2**31 - 1" % length, pos, name)
     if end - pos - head - crc < length:
-        raise DecodeError("truncated %s chunk: %d of %d data bytes and its CRC"
-                          % (name, max(0, end - pos - head), length + crc), pos, name)
-    body = data[pos + head:pos + head + length]
-    stored, = _CRC.unpack_from(data, pos + head + length)
+        raise DecodeError(
+            "truncated %s chunk: %d of %d data bytes and its CRC"
+            % (name, max(0, end - pos - head), length + crc),
+            pos,
+            name,
+        )
+    body = data[pos + head : pos + head + length]
+    (stored,) = _CRC.unpack_from(data, pos + head + length)
     computed = zlib.crc32(body, zlib.crc32(chunk_type))
     if stored != computed:
-        raise DecodeError("%s chunk CRC mismatch: stored 0x%08x, computed 0x%08x"
-                          % (name, stored, computed), pos, name)
+        raise DecodeError(
+            "%s chunk CRC mismatch: stored 0x%08x, computed 0x%08x" % (name, stored, computed),
+            pos,
+            name,
+        )
     return chunk_type, body, pos + head + length + crc
 
 
 def _read_ihdr(body, pos):
     if len(body) != IHDR_LENGTH:
         raise DecodeError("IHDR chunk of %d bytes (it has 13)" % len(body), pos, "IHDR")
-    width, height, depth, colour_type, compression, filter_method, interlace = \
-        _IHDR.unpack(body)
+    width, height, depth, colour_type, compression, filter_method, interlace = _IHDR.unpack(body)
     for label, value in (("width", width), ("height", height)):
         if not 1 <= value <= MAX_DIMENSION:
             raise DecodeError("%s %d is not 1 to 2**31 - 1" % (label, value), pos, "IHDR")
     if colour_type not in CHANNELS_OF_COLOUR_TYPE:
         raise DecodeError("invalid colour type %d" % colour_type, pos, "IHDR")
     # §11.2.2, Table 11.1: the allowed bit depths of each colour type
-    allowed = (1, 2, 4, 8) if colour_type == INDEXED else (1, 2, 4, 8, 16) \
-        if colour_type == GREYSCALE else (8, 16)
+    allowed = (
+        (1, 2, 4, 8)
+        if colour_type == INDEXED
+        else (1, 2, 4, 8, 16)
+        if colour_type == GREYSCALE
+        else (8, 16)
+    )
     if depth not in allowed:
-        raise DecodeError("invalid bit depth %d for colour type %d" % (depth, colour_type),
-                          pos, "IHDR")
+        raise DecodeError(
+            "invalid bit depth %d for colour type %d" % (depth, colour_type), pos, "IHDR"
+        )
     if depth == 16:
-        raise DecodeError("unsupported bit depth 16 (this decoder reads 8 bits per sample, "
-                          "or fewer for greyscale and indexed-colour)", pos, "IHDR")
+        raise DecodeError(
+            "unsupported bit depth 16 (this decoder reads 8 bits per sample, "
+            "or fewer for greyscale and indexed-colour)",
+            pos,
+            "IHDR",
+        )
     if compression != 0:
         raise DecodeError("invalid compression method %d" % compression, pos, "IHDR")
     if filter_method != 0:
@@ -691,17 +741,31 @@ def _inflate(zlib, idat, expected, offset):
     except zlib.error as error:
         raise DecodeError("corrupt zlib data in IDAT: %s" % error, offset, "IDAT") from None
     if len(raw) > expected:
-        raise DecodeError("the image data is longer than height * (1 + width * bytes per "
-                          "pixel) = %d bytes" % expected, offset, "IDAT")
+        raise DecodeError(
+            "the image data is longer than height * (1 + width * bytes per "
+            "pixel) = %d bytes" % expected,
+            offset,
+            "IDAT",
+        )
     if not decompressor.eof:
-        raise DecodeError("the zlib stream is cut short (%d of %d image data bytes)"
-                          % (len(raw), expected), offset, "IDAT")
+        raise DecodeError(
+            "the zlib stream is cut short (%d of %d image data bytes)" % (len(raw), expected),
+            offset,
+            "IDAT",
+        )
     if len(raw) < expected:
-        raise DecodeError("the image data is %d bytes, not height * (1 + width * bytes per "
-                          "pixel) = %d" % (len(raw), expected), offset, "IDAT")
+        raise DecodeError(
+            "the image data is %d bytes, not height * (1 + width * bytes per "
+            "pixel) = %d" % (len(raw), expected),
+            offset,
+            "IDAT",
+        )
     if decompressor.unused_data:
-        raise DecodeError("%d bytes after the end of the zlib stream"
-                          % len(decompressor.unused_data), offset, "IDAT")
+        raise DecodeError(
+            "%d bytes after the end of the zlib stream" % len(decompressor.unused_data),
+            offset,
+            "IDAT",
+        )
     return raw
 
 
@@ -710,11 +774,14 @@ def _unpack(packed, height, row_bytes, width, depth, scale):
     one byte each, times ``scale``; each row ends at a byte boundary."""
     per_byte = 8 // depth
     mask = (1 << depth) - 1
-    table = [bytes(((value >> (8 - depth * (i + 1))) & mask) * scale for i in range(per_byte))
-             for value in range(256)]
-    return b"".join(b"".join(map(table.__getitem__, packed[row * row_bytes:
-                                                            (row + 1) * row_bytes]))[:width]
-                    for row in range(height))
+    table = [
+        bytes(((value >> (8 - depth * (i + 1))) & mask) * scale for i in range(per_byte))
+        for value in range(256)
+    ]
+    return b"".join(
+        b"".join(map(table.__getitem__, packed[row * row_bytes : (row + 1) * row_bytes]))[:width]
+        for row in range(height)
+    )
 
 
 def _unfilter(raw, height, stride, bpp, offset):
@@ -726,7 +793,7 @@ def _unfilter(raw, height, stride, bpp, offset):
     for row in range(height):
         start = row * line
         kind = raw[start]
-        current = raw[start + 1:start + line]
+        current = raw[start + 1 : start + line]
         if kind == NONE:
             pass
         elif kind == SUB:
@@ -743,9 +810,12 @@ def _unfilter(raw, height, stride, bpp, offset):
         elif kind == PAETH:
             current = _unfilter_paeth(current, previous, bpp)
         else:
-            raise DecodeError("invalid filter type %d at row %d (byte %d of the image data)"
-                              % (kind, row, start), offset, "IDAT")
-        out[row * stride:(row + 1) * stride] = current
+            raise DecodeError(
+                "invalid filter type %d at row %d (byte %d of the image data)" % (kind, row, start),
+                offset,
+                "IDAT",
+            )
+        out[row * stride : (row + 1) * stride] = current
         previous = current
     return bytes(out)
 
@@ -807,11 +877,14 @@ def _expand_palette(indices, palette, alpha, offset):
     entries = len(palette) // 3
     top = max(indices)
     if top >= entries:
-        raise DecodeError("palette index %d out of range (the palette has %d entries)"
-                          % (top, entries), offset, "IDAT")
-    colours = [palette[3 * i:3 * i + 3] for i in range(entries)]
+        raise DecodeError(
+            "palette index %d out of range (the palette has %d entries)" % (top, entries),
+            offset,
+            "IDAT",
+        )
+    colours = [palette[3 * i : 3 * i + 3] for i in range(entries)]
     if alpha is None:
         return 3, b"".join(map(colours.__getitem__, indices))
     alpha = alpha + b"\xff" * (entries - len(alpha))
-    colours = [colour + alpha[i:i + 1] for i, colour in enumerate(colours)]
+    colours = [colour + alpha[i : i + 1] for i, colour in enumerate(colours)]
     return 4, b"".join(map(colours.__getitem__, indices))

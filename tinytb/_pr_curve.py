@@ -70,16 +70,21 @@ from typing import Any, Dict, List
 __all__ = ["compute_curve"]
 
 _MINIMUM_COUNT = 1e-7  # PyTorch's _MINIMUM_COUNT: the floor of precision's and recall's divisor
-_BLOCK = 65536         # np.histogram sums weights this many items at a time (its BLOCK)
+_BLOCK = 65536  # np.histogram sums weights this many items at a time (its BLOCK)
 
 # Python-number label -> 0/1 byte; a miss (KeyError) means "not a binary label". -0.0, 0.0,
 # False hash and compare equal to 0, so they take the count path too (their weights are zeros).
 _BINARY = {0: 0, 1: 1}
 
 
-
-def compute_curve(labels: Any, predictions: Any, num_thresholds: int = 127, weights: Any = None,
-                  float32: bool = False, float16: bool = False) -> List[List[float]]:
+def compute_curve(
+    labels: Any,
+    predictions: Any,
+    num_thresholds: int = 127,
+    weights: Any = None,
+    float32: bool = False,
+    float16: bool = False,
+) -> List[List[float]]:
     """The six rows ``[tp, fp, tn, fn, precision, recall]`` of a PR curve, each a list of
     ``num_thresholds`` Python floats, equal to PyTorch's ``compute_curve`` on the same
     arrays.
@@ -100,14 +105,17 @@ def compute_curve(labels: Any, predictions: Any, num_thresholds: int = 127, weig
     try:
         thresholds = index(num_thresholds)
     except TypeError:
-        raise TypeError("num_thresholds must be an int, not %s"
-                        % type(num_thresholds).__name__) from None
+        raise TypeError(
+            "num_thresholds must be an int, not %s" % type(num_thresholds).__name__
+        ) from None
     if thresholds < 1:
         raise ValueError("num_thresholds must be at least 1, got %r" % (num_thresholds,))
     n = len(labels)
     if len(predictions) != n:
-        raise ValueError("labels and predictions must have the same length, got %d labels and "
-                         "%d predictions" % (n, len(predictions)))
+        raise ValueError(
+            "labels and predictions must have the same length, got %d labels and "
+            "%d predictions" % (n, len(predictions))
+        )
     scalar, per_item = _weights(weights, n)
     if thresholds == 1:  # p * 0 is 0 for every p: the range checks below would see nothing
         _check_predictions(predictions)
@@ -117,16 +125,16 @@ def compute_curve(labels: Any, predictions: Any, num_thresholds: int = 127, weig
     if per_item is None and isfinite(scalar):
         binary = _binary_labels(labels)
     if binary is not None:
-        tp_buckets, fp_buckets = _count_buckets(predictions, binary, scalar, thresholds,
-                                                rounding)
+        tp_buckets, fp_buckets = _count_buckets(predictions, binary, scalar, thresholds, rounding)
     else:
         idx = _bucket_indices(predictions, thresholds, rounding)
         if idx and isinstance(idx, list) and min(idx) < 0:  # T > 256: negatives are not refused
             _check_predictions(predictions)
         if idx and max(idx) >= thresholds - 1:
             _check_not_above_one(predictions)
-        tp_buckets, fp_buckets = _sum_buckets(idx, _floats(labels, "labels", True),
-                                              scalar, per_item, thresholds)
+        tp_buckets, fp_buckets = _sum_buckets(
+            idx, _floats(labels, "labels", True), scalar, per_item, thresholds
+        )
     return _curve(tp_buckets, fp_buckets)
 
 
@@ -144,13 +152,14 @@ def _weights(weights, n):
         try:
             return float(weights), None
         except (TypeError, ValueError):
-            raise TypeError("weights must be None, a number or a sequence of numbers, not %s"
-                            % type(weights).__name__) from None
+            raise TypeError(
+                "weights must be None, a number or a sequence of numbers, not %s"
+                % type(weights).__name__
+            ) from None
     if len(weights) == 1:  # numpy broadcasts a single weight over the labels
         return _floats(weights, "weights", False)[0], None
     if len(weights) != n:
-        raise ValueError("weights must have the labels' length (%d), got %d"
-                         % (n, len(weights)))
+        raise ValueError("weights must have the labels' length (%d), got %d" % (n, len(weights)))
     return None, _floats(weights, "weights", False)
 
 
@@ -290,8 +299,9 @@ def _binary_array(labels):
     expected = bytearray(len(raw))  # the bytes of those 0s and 1s in the array's type
     for i, c in enumerate(one):
         if c:
-            expected[i::size] = found if c == 1 else found.translate(
-                bytes.maketrans(b"\x01", bytes((c,))))
+            expected[i::size] = (
+                found if c == 1 else found.translate(bytes.maketrans(b"\x01", bytes((c,))))
+            )
     return found if expected == raw else None
 
 
@@ -332,7 +342,7 @@ def _count_buckets(predictions, positive, weight, thresholds, rounding):
                 for p, label in block:
                     counts[label][k if p < up[(k := floor(p * scale))] else k + 1] += 1
             negatives, positives = counts
-            top += sum(negatives[thresholds - 1:]) + sum(positives[thresholds - 1:])
+            top += sum(negatives[thresholds - 1 :]) + sum(positives[thresholds - 1 :])
             if weight == 1.0:
                 fp = list(map(float, negatives[:thresholds]))
                 tp = list(map(float, positives[:thresholds]))
@@ -355,7 +365,7 @@ def _negative(predictions):
     if isinstance(predictions, array) and predictions.typecode in "fd":
         size = predictions.itemsize
         raw = predictions.tobytes()
-        signs = raw[size - 1::size] if sys.byteorder == "little" else raw[::size]
+        signs = raw[size - 1 :: size] if sys.byteorder == "little" else raw[::size]
         return not signs.isascii()  # a byte >= 0x80: a sign bit
     try:
         return len(predictions) > 0 and min(predictions) < 0

@@ -57,19 +57,32 @@ from ._arrays import as_array
 from ._image import make_grid, to_uint8, transpose
 from ._png import encode_png
 
-__all__ = ["CONFIG_NAME", "encode_tag", "tensors_tsv", "metadata_tsv", "sprite_png",
-           "embedding_info", "embedding_files", "config_text", "parse_config", "merge",
-           "update_config"]
+__all__ = [
+    "CONFIG_NAME",
+    "encode_tag",
+    "tensors_tsv",
+    "metadata_tsv",
+    "sprite_png",
+    "embedding_info",
+    "embedding_files",
+    "config_text",
+    "parse_config",
+    "merge",
+    "update_config",
+]
 
 CONFIG_NAME = "projector_config.pbtxt"  # the plugin's metadata.PROJECTOR_FILENAME
 MAX_SPRITE_SIDE = 8192  # the projector refuses larger sprites (data-provider.ts)
 
 # What JavaScript's String.prototype.trim() removes: the projector skips lines it leaves empty.
-_JS_SPACE = ("\t\n\v\f\r \u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008"
-             "\u2009\u200a\u2028\u2029\u202f\u205f\u3000\ufeff")
+_JS_SPACE = (
+    "\t\n\v\f\r \u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008"
+    "\u2009\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
+)
 
 
 # --- names -----------------------------------------------------------------------------------
+
 
 def encode_tag(tag):
     """The directory name of ``tag``: PyTorch's ``_encode``, plus ``.``/``..`` made safe."""
@@ -100,6 +113,7 @@ def _join(subdir, name):
 
 # --- tensors.tsv -----------------------------------------------------------------------------
 
+
 def _matrix(mat):
     arr = as_array(mat, "mat", pixels=False)
     if len(arr.shape) != 2:
@@ -123,12 +137,13 @@ def _tensors_tsv(arr):
         data = [int(v) for v in data]
     # str(float) is repr: the shortest text that reads back as the same double, which for
     # float32 input is the float32 widened to a double, as numpy's item() gives it.
-    lines = ["\t".join(map(str, data[i:i + d])) for i in range(0, n * d, d)]
+    lines = ["\t".join(map(str, data[i : i + d])) for i in range(0, n * d, d)]
     lines.append("")
     return "\n".join(lines).encode("ascii")
 
 
 # --- metadata.tsv ----------------------------------------------------------------------------
+
 
 def _items(value, name):
     if isinstance(value, (str, bytes, bytearray)):
@@ -143,16 +158,20 @@ def _cell(value, name):
     text = str(value)
     for ch, what in (("\t", "a tab"), ("\n", "a line break"), ("\r", "a carriage return")):
         if ch in text:
-            raise ValueError("%s = %r holds %s, which would split the metadata.tsv cell "
-                             "(the format has no escaping)" % (name, text, what))
+            raise ValueError(
+                "%s = %r holds %s, which would split the metadata.tsv cell "
+                "(the format has no escaping)" % (name, text, what)
+            )
     return text
 
 
 def _line(cells, name):
     line = "\t".join(cells)
     if not line.strip(_JS_SPACE):
-        raise ValueError("%s is blank (%r): the projector skips blank lines, so every later "
-                         "label would belong to the wrong point" % (name, line))
+        raise ValueError(
+            "%s is blank (%r): the projector skips blank lines, so every later "
+            "label would belong to the wrong point" % (name, line)
+        )
     return line
 
 
@@ -162,27 +181,41 @@ def metadata_tsv(metadata, metadata_header=None):
     rows = _items(metadata, "metadata")
     header = None if metadata_header is None else _items(metadata_header, "metadata_header")
     if not header:  # PyTorch: `if not metadata_header` -> one column
-        lines = [_line([_cell(x, "metadata[%d]" % i)], "metadata[%d]" % i)
-                 for i, x in enumerate(rows)]
+        lines = [
+            _line([_cell(x, "metadata[%d]" % i)], "metadata[%d]" % i) for i, x in enumerate(rows)
+        ]
     else:
         if len(header) < 2:
-            raise ValueError("metadata_header has one column: the projector takes a first line "
-                             "without a tab for a label, not a header; pass metadata as a "
-                             "plain list of labels and no metadata_header")
-        lines = [_line([_cell(h, "metadata_header[%d]" % j) for j, h in enumerate(header)],
-                       "metadata_header")]
+            raise ValueError(
+                "metadata_header has one column: the projector takes a first line "
+                "without a tab for a label, not a header; pass metadata as a "
+                "plain list of labels and no metadata_header"
+            )
+        lines = [
+            _line(
+                [_cell(h, "metadata_header[%d]" % j) for j, h in enumerate(header)],
+                "metadata_header",
+            )
+        ]
         for i, row in enumerate(rows):
             cells = _items(row, "metadata[%d]" % i)
             if len(cells) != len(header):
-                raise ValueError("metadata[%d] has %d columns but metadata_header has %d"
-                                 % (i, len(cells), len(header)))
-            lines.append(_line([_cell(c, "metadata[%d][%d]" % (i, j))
-                                for j, c in enumerate(cells)], "metadata[%d]" % i))
+                raise ValueError(
+                    "metadata[%d] has %d columns but metadata_header has %d"
+                    % (i, len(cells), len(header))
+                )
+            lines.append(
+                _line(
+                    [_cell(c, "metadata[%d][%d]" % (i, j)) for j, c in enumerate(cells)],
+                    "metadata[%d]" % i,
+                )
+            )
     lines.append("")
     return "\n".join(lines).encode("utf-8")
 
 
 # --- sprite.png ------------------------------------------------------------------------------
+
 
 def _grid_side(n):
     k = math.isqrt(n)  # ceil(sqrt(n)), exactly (PyTorch: math.ceil(n ** 0.5))
@@ -200,8 +233,12 @@ def _sprite_pixels(arr):
     try:
         return bytes(map(int, map(mul, arr.data, repeat(255.0))))
     except (ValueError, OverflowError):  # outside [0, 256) or NaN: clip (NaN -> 0)
-        return bytes([int(p) if 0.0 <= p <= 255.0 else (255 if p > 255.0 else 0)
-                      for p in map(mul, arr.data, repeat(255.0))])
+        return bytes(
+            [
+                int(p) if 0.0 <= p <= 255.0 else (255 if p > 255.0 else 0)
+                for p in map(mul, arr.data, repeat(255.0))
+            ]
+        )
 
 
 def _label_images(label_img, n_points=None):
@@ -212,8 +249,10 @@ def _label_images(label_img, n_points=None):
     if 0 in arr.shape:
         raise ValueError("label_img is empty: shape %s" % (arr.shape,))
     if c not in (1, 3):
-        raise ValueError("label_img has %d channels (shape %s): sprites take 1 (grey) or 3 "
-                         "(RGB)" % (c, arr.shape))
+        raise ValueError(
+            "label_img has %d channels (shape %s): sprites take 1 (grey) or 3 "
+            "(RGB)" % (c, arr.shape)
+        )
     if n_points is not None and n != n_points:
         raise ValueError("label_img has %d images but mat has %d rows" % (n, n_points))
     return arr
@@ -229,9 +268,12 @@ def _sprite_png(arr):
     n, c, h, w = arr.shape
     k = _grid_side(n)
     if k * w > MAX_SPRITE_SIDE or k * h > MAX_SPRITE_SIDE:
-        warnings.warn("the sprite is %d x %d pixels; TensorBoard's projector shows none larger "
-                      "than %d x %d (use fewer or smaller label images)"
-                      % (k * w, k * h, MAX_SPRITE_SIDE, MAX_SPRITE_SIDE), stacklevel=4)
+        warnings.warn(
+            "the sprite is %d x %d pixels; TensorBoard's projector shows none larger "
+            "than %d x %d (use fewer or smaller label images)"
+            % (k * w, k * h, MAX_SPRITE_SIDE, MAX_SPRITE_SIDE),
+            stacklevel=4,
+        )
     nhwc = transpose(_sprite_pixels(arr), arr.shape, (0, 2, 3, 1))
     height, width, channels, grid = make_grid(nhwc, n, h, w, c, ncols=k)
     grid += bytes((k * h - height) * width * channels)  # the empty bottom rows of cells
@@ -239,6 +281,7 @@ def _sprite_png(arr):
 
 
 # --- one call ----------------------------------------------------------------------------------
+
 
 def embedding_info(tag, step, subdir, metadata=False, sprite_dim=None):
     """The ``EmbeddingInfo`` (a dict, see :func:`parse_config`) PyTorch's
@@ -249,14 +292,16 @@ def embedding_info(tag, step, subdir, metadata=False, sprite_dim=None):
         "metadata_path": _join(subdir, "metadata.tsv") if metadata else "",
         "bookmarks_path": "",
         "tensor_shape": [],
-        "sprite": None if sprite_dim is None else {
-            "image_path": _join(subdir, "sprite.png"), "single_image_dim": list(sprite_dim)},
+        "sprite": None
+        if sprite_dim is None
+        else {"image_path": _join(subdir, "sprite.png"), "single_image_dim": list(sprite_dim)},
         "tensor_path": _join(subdir, "tensors.tsv"),
     }
 
 
-def embedding_files(mat, metadata=None, label_img=None, global_step=0, tag="default",
-                    metadata_header=None):
+def embedding_files(
+    mat, metadata=None, label_img=None, global_step=0, tag="default", metadata_header=None
+):
     """Everything ``add_embedding`` writes: ``(subdir, {file name: bytes}, entry)``.
 
     ``subdir`` is ``"<step:05d>/<encoded tag>"`` (relative, '/'-separated), the files go in
@@ -276,8 +321,7 @@ def embedding_files(mat, metadata=None, label_img=None, global_step=0, tag="defa
     if label_img is not None:
         files["sprite.png"], sprite_dim = _sprite_png(_label_images(label_img, n))
     files["tensors.tsv"] = _tensors_tsv(arr)
-    return subdir, files, embedding_info(tag, global_step, subdir, metadata is not None,
-                                         sprite_dim)
+    return subdir, files, embedding_info(tag, global_step, subdir, metadata is not None, sprite_dim)
 
 
 # --- projector_config.pbtxt --------------------------------------------------------------------
@@ -289,12 +333,19 @@ def embedding_files(mat, metadata=None, label_img=None, global_step=0, tag="defa
 #   message ProjectorConfig { string model_checkpoint_path = 1;
 #     repeated EmbeddingInfo embeddings = 2; string model_checkpoint_dir = 3; }
 _FIELDS = {
-    "ProjectorConfig": (("model_checkpoint_path", "string", False),
-                        ("embeddings", "EmbeddingInfo", True),
-                        ("model_checkpoint_dir", "string", False)),
-    "EmbeddingInfo": (("tensor_name", "string", False), ("metadata_path", "string", False),
-                      ("bookmarks_path", "string", False), ("tensor_shape", "uint32", True),
-                      ("sprite", "SpriteMetadata", False), ("tensor_path", "string", False)),
+    "ProjectorConfig": (
+        ("model_checkpoint_path", "string", False),
+        ("embeddings", "EmbeddingInfo", True),
+        ("model_checkpoint_dir", "string", False),
+    ),
+    "EmbeddingInfo": (
+        ("tensor_name", "string", False),
+        ("metadata_path", "string", False),
+        ("bookmarks_path", "string", False),
+        ("tensor_shape", "uint32", True),
+        ("sprite", "SpriteMetadata", False),
+        ("tensor_path", "string", False),
+    ),
     "SpriteMetadata": (("image_path", "string", False), ("single_image_dim", "uint32", True)),
 }
 
@@ -342,8 +393,9 @@ def parse_config(text: str) -> dict:
     {"image_path": str, "single_image_dim": [int]}}``. What ``text_format.Parse`` refuses, and
     text over :data:`MAX_CONFIG_BYTES` characters, raises ``ValueError`` naming
     ``projector_config.pbtxt`` (with line and column)."""
-    return _text_format.parse(text, _FIELDS, "ProjectorConfig", CONFIG_NAME,
-                              max_chars=MAX_CONFIG_BYTES)
+    return _text_format.parse(
+        text, _FIELDS, "ProjectorConfig", CONFIG_NAME, max_chars=MAX_CONFIG_BYTES
+    )
 
 
 def merge(embeddings, entry):
@@ -368,8 +420,10 @@ def update_config(existing: "bytes | None", entry: dict) -> bytes:
     cannot read: not UTF-8, over :data:`MAX_CONFIG_BYTES`, or not a ``ProjectorConfig``."""
     if existing:
         if len(existing) > MAX_CONFIG_BYTES:
-            raise ValueError("%s is %d bytes, over the limit of %d"
-                             % (CONFIG_NAME, len(existing), MAX_CONFIG_BYTES))
+            raise ValueError(
+                "%s is %d bytes, over the limit of %d"
+                % (CONFIG_NAME, len(existing), MAX_CONFIG_BYTES)
+            )
         try:
             text = bytes(existing).decode("utf-8")
         except UnicodeDecodeError as err:

@@ -58,8 +58,9 @@ def frame(data: bytes) -> bytes:
     return record_header(len(data)) + data + _MASKED_CRC.pack(masked_crc32c(data))
 
 
-def iter_records(source: Union[Buffer, IO[bytes]],
-                 strict: bool = False) -> Iterator[Tuple[int, bytes]]:
+def iter_records(
+    source: Union[Buffer, IO[bytes]], strict: bool = False
+) -> Iterator[Tuple[int, bytes]]:
     """Yield ``(offset, data)`` for each record of ``source``: a bytes-like object, or a binary
     file object read from its current position (offsets then count from there).
 
@@ -84,28 +85,36 @@ MAX_LENGTH = 1 << 31
 
 def _check_header(header: Buffer, offset: int) -> int:
     length: int
-    length, = _LENGTH.unpack_from(header)
-    stored, = _MASKED_CRC.unpack_from(header, 8)
+    (length,) = _LENGTH.unpack_from(header)
+    (stored,) = _MASKED_CRC.unpack_from(header, 8)
     computed = masked_crc32c(header[:8])
     if stored != computed:
-        raise DecodeError("length crc mismatch: stored 0x%08x, computed 0x%08x (length field "
-                          "reads %d)" % (stored, computed, length), offset, "header crc")
+        raise DecodeError(
+            "length crc mismatch: stored 0x%08x, computed 0x%08x (length field "
+            "reads %d)" % (stored, computed, length),
+            offset,
+            "header crc",
+        )
     if length > MAX_LENGTH:
         raise DecodeError("record length %d is over 2 GiB" % length, offset, "header")
     return length
 
 
 def _check_data(data: Buffer, footer: Buffer, offset: int) -> None:
-    stored, = _MASKED_CRC.unpack_from(footer)
+    (stored,) = _MASKED_CRC.unpack_from(footer)
     computed = masked_crc32c(data)
     if stored != computed:
-        raise DecodeError("data crc mismatch: stored 0x%08x, computed 0x%08x" % (stored, computed),
-                          offset, "data crc")
+        raise DecodeError(
+            "data crc mismatch: stored 0x%08x, computed 0x%08x" % (stored, computed),
+            offset,
+            "data crc",
+        )
 
 
 def _truncated(offset: int, section: str, have: int, need: int) -> DecodeError:
-    return DecodeError("truncated record: %d of %d bytes of its %s" % (have, need, section),
-                       offset, section)
+    return DecodeError(
+        "truncated record: %d of %d bytes of its %s" % (have, need, section), offset, section
+    )
 
 
 def _iter_buffer(buf: memoryview, strict: bool) -> Iterator[Tuple[int, bytes]]:
@@ -120,7 +129,7 @@ def _iter_buffer(buf: memoryview, strict: bool) -> Iterator[Tuple[int, bytes]]:
             if strict:
                 raise _truncated(pos, "header crc", end - pos - 8, 4)
             return
-        length = _check_header(buf[pos:pos + HEADER_SIZE], pos)
+        length = _check_header(buf[pos : pos + HEADER_SIZE], pos)
         start = pos + HEADER_SIZE
         if end - start < length:
             if strict:
@@ -130,8 +139,8 @@ def _iter_buffer(buf: memoryview, strict: bool) -> Iterator[Tuple[int, bytes]]:
             if strict:
                 raise _truncated(pos, "data crc", end - start - length, 4)
             return
-        data = buf[start:start + length]
-        _check_data(data, buf[start + length:start + length + FOOTER_SIZE], pos)
+        data = buf[start : start + length]
+        _check_data(data, buf[start + length : start + length + FOOTER_SIZE], pos)
         yield pos, bytes(data)
         pos = start + length + FOOTER_SIZE
 

@@ -148,10 +148,10 @@ def _bfloat16_field(flat):
             raw = None
         if raw is not None:
             low = 0 if sys.byteorder == "little" else 2  # where the low half sits
-            if raw[low::4].count(0) == n and raw[low + 1::4].count(0) == n:
+            if raw[low::4].count(0) == n and raw[low + 1 :: 4].count(0) == n:
                 top = bytearray(2 * n)
-                top[0::2] = raw[2 - low::4]
-                top[1::2] = raw[3 - low::4]
+                top[0::2] = raw[2 - low :: 4]
+                top[1::2] = raw[3 - low :: 4]
                 bits = array("H")
                 bits.frombytes(top)
                 return bits
@@ -159,10 +159,23 @@ def _bfloat16_field(flat):
 
 
 # tensor_content layouts, little-endian, as TensorFlow writes them
-_CONTENT_CODES = {"float32": "f", "float64": "d", "float16": "e", "int8": "b", "int16": "h",
-                  "int32": "i", "int64": "q", "uint8": "B", "uint16": "H", "uint32": "I",
-                  "uint64": "Q", "bool": "?", "complex64": "f", "complex128": "d",
-                  "bfloat16": "H"}
+_CONTENT_CODES = {
+    "float32": "f",
+    "float64": "d",
+    "float16": "e",
+    "int8": "b",
+    "int16": "h",
+    "int32": "i",
+    "int64": "q",
+    "uint8": "B",
+    "uint16": "H",
+    "uint32": "I",
+    "uint64": "Q",
+    "bool": "?",
+    "complex64": "f",
+    "complex128": "d",
+    "bfloat16": "H",
+}
 
 
 # The element count of a shape must fit an int64 (TensorShape's num_elements is an int64).
@@ -249,12 +262,18 @@ def _shape(tensor):
     count = 1
     for size in shape:
         if size < 0:
-            raise DecodeError("tensor shape %r has a negative dim" % (shape[:16],), None,
-                              "TensorProto.tensor_shape")
+            raise DecodeError(
+                "tensor shape %r has a negative dim" % (shape[:16],),
+                None,
+                "TensorProto.tensor_shape",
+            )
         count *= size
         if count > _MAX_ELEMENTS:
-            raise DecodeError("tensor shape %r has more than 2**63-1 elements" % (shape[:16],),
-                              None, "TensorProto.tensor_shape")
+            raise DecodeError(
+                "tensor shape %r has more than 2**63-1 elements" % (shape[:16],),
+                None,
+                "TensorProto.tensor_shape",
+            )
     return shape, count
 
 
@@ -278,7 +297,7 @@ def decode(tensor: Any) -> Tuple[str, List[int], Union[Sequence[Any], bytes]]:
         raw = tensor.tensor_content
         size = struct.calcsize(code)
         count_in = len(raw) // size
-        values = list(struct.unpack("<%d%s" % (count_in, code), raw[:count_in * size]))
+        values = list(struct.unpack("<%d%s" % (count_in, code), raw[: count_in * size]))
         if name == "bfloat16":
             values = [bfloat16_from_bits(v) for v in values]
     else:

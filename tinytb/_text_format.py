@@ -40,9 +40,20 @@ from typing import List, Mapping, Optional, Sequence, Tuple
 
 from ._wire import float32_bytes
 
-__all__ = ["escape_bytes", "escape_text", "escape_string", "float_text", "double_text",
-           "strtof", "Printer", "TextTooLarge", "parse", "new_message", "MAX_TEXT_CHARS",
-           "MAX_DEPTH"]
+__all__ = [
+    "escape_bytes",
+    "escape_text",
+    "escape_string",
+    "float_text",
+    "double_text",
+    "strtof",
+    "Printer",
+    "TextTooLarge",
+    "parse",
+    "new_message",
+    "MAX_TEXT_CHARS",
+    "MAX_DEPTH",
+]
 
 # -- escapes -----------------------------------------------------------------------------------
 
@@ -128,6 +139,7 @@ def double_text(value: float) -> str:
 
 # -- printing ----------------------------------------------------------------------------------
 
+
 class TextTooLarge(ValueError):
     """A :class:`Printer` passed its ``limit`` (characters)."""
 
@@ -184,17 +196,31 @@ _MAX_NUMBER_CHARS = 64  # no uint32 is longer, even in octal with a sign; int() 
 
 # text_format's Tokenizer: whitespace and '#' comments, identifiers, numbers, quoted strings
 # (no raw line break inside), and single-character symbols.
-_TOKENS = re.compile(r"""
+_TOKENS = re.compile(
+    r"""
     (?P<space>(?:\s|\#[^\n]*)+)
   | (?P<string>"(?:[^"\n\\]|\\.)*"|'(?:[^'\n\\]|\\.)*')
   | (?P<name>[A-Za-z_][0-9A-Za-z_+-]*)
   | (?P<number>(?:[0-9+-]|\.[0-9])[0-9A-Za-z_.+-]*)
   | (?P<symbol>[{}<>:\[\],;])
-""", re.VERBOSE)
+""",
+    re.VERBOSE,
+)
 _STRING_ESCAPE = re.compile(
-    r"\\(?:([0-7]{1,3})|x([0-9A-Fa-f]{1,2})?|u([0-9A-Fa-f]{4})?|U([0-9A-Fa-f]{8})?|(.))")
-_SIMPLE_ESCAPES = {"a": b"\a", "b": b"\b", "f": b"\f", "n": b"\n", "r": b"\r", "t": b"\t",
-                   "v": b"\v", "\\": b"\\", "'": b"'", '"': b'"'}
+    r"\\(?:([0-7]{1,3})|x([0-9A-Fa-f]{1,2})?|u([0-9A-Fa-f]{4})?|U([0-9A-Fa-f]{8})?|(.))"
+)
+_SIMPLE_ESCAPES = {
+    "a": b"\a",
+    "b": b"\b",
+    "f": b"\f",
+    "n": b"\n",
+    "r": b"\r",
+    "t": b"\t",
+    "v": b"\v",
+    "\\": b"\\",
+    "'": b"'",
+    '"': b'"',
+}
 _OCTAL = re.compile(r"(-?)0([0-9]+)$")  # text_format reads C's 010 as 8
 _CLOSE = {"{": "}", "<": ">"}
 
@@ -202,8 +228,10 @@ _CLOSE = {"{": "}", "<": ">"}
 def new_message(fields: FieldsT, type_name: str) -> dict:
     """A message as a dict: every field at its default (``""``, ``[]``, or ``None`` for an
     absent message)."""
-    return {name: [] if repeated else ("" if kind == "string" else None)
-            for name, kind, repeated in fields[type_name]}
+    return {
+        name: [] if repeated else ("" if kind == "string" else None)
+        for name, kind, repeated in fields[type_name]
+    }
 
 
 class _Parser:
@@ -249,8 +277,13 @@ class _Parser:
     def take(self, *expected):
         token = self.token
         if token is None or (expected and token not in expected):
-            self.fail("expected %s, found %s" % (" or ".join(map(repr, expected)) or "more",
-                                                 "the end" if token is None else repr(token)))
+            self.fail(
+                "expected %s, found %s"
+                % (
+                    " or ".join(map(repr, expected)) or "more",
+                    "the end" if token is None else repr(token),
+                )
+            )
         self.last = self.start
         self.advance()
         return token
@@ -273,8 +306,7 @@ class _Parser:
             # text_format: a singular field given twice is an error; for proto3 strings, which
             # have no presence, only when the first value was not the default "".
             if not repeated and msg[name] not in ("", None):
-                self.fail('%s should not have multiple "%s" fields' % (type_name, name),
-                          self.last)
+                self.fail('%s should not have multiple "%s" fields' % (type_name, name), self.last)
             if kind in self.fields:
                 self.field_message(msg, name, kind, repeated, depth)
             else:
@@ -342,7 +374,7 @@ class _Parser:
         out = []
         pos = 0
         for m in _STRING_ESCAPE.finditer(body):
-            out.append(body[pos:m.start()].encode("utf-8", "surrogatepass"))
+            out.append(body[pos : m.start()].encode("utf-8", "surrogatepass"))
             pos = m.end()
             out.append(self.escape(m, where))
         out.append(body[pos:].encode("utf-8", "surrogatepass"))
@@ -369,8 +401,14 @@ class _Parser:
         return _SIMPLE_ESCAPES.get(other) or ("\\" + other).encode("utf-8", "surrogatepass")
 
 
-def parse(text: str, fields: FieldsT, type_name: str, source: str,
-          max_chars: int = MAX_TEXT_CHARS, max_depth: int = MAX_DEPTH) -> dict:
+def parse(
+    text: str,
+    fields: FieldsT,
+    type_name: str,
+    source: str,
+    max_chars: int = MAX_TEXT_CHARS,
+    max_depth: int = MAX_DEPTH,
+) -> dict:
     """The message ``type_name`` of schema ``fields`` in ``text``, as dicts
     (:func:`new_message`). What ``text_format.Parse`` refuses, text over ``max_chars``
     characters and messages nested over ``max_depth`` deep raise ``ValueError`` starting with
@@ -378,7 +416,6 @@ def parse(text: str, fields: FieldsT, type_name: str, source: str,
     if not isinstance(text, str):
         raise TypeError("%s: text must be a str, not %s" % (source, type(text).__name__))
     if len(text) > max_chars:
-        raise ValueError("%s: %d characters, over the limit of %d"
-                         % (source, len(text), max_chars))
+        raise ValueError("%s: %d characters, over the limit of %d" % (source, len(text), max_chars))
     parser = _Parser(text, fields, source, max_depth)
     return parser.message(type_name, None, 0)

@@ -74,14 +74,18 @@ def graph(model, args, verbose=False, use_strict_trace=True):
             torch._C._jit_pass_inline(jit_graph)
         except RuntimeError as e:
             if hasattr(e, "add_note"):  # Python 3.11+
-                e.add_note("add_graph: torch.jit.trace could not trace %s; no graph written"
-                           % type(model).__name__)
+                e.add_note(
+                    "add_graph: torch.jit.trace could not trace %s; no graph written"
+                    % type(model).__name__
+                )
             raise
     if verbose:
         print(jit_graph)
     inputs, ops, outputs = _read(jit_graph)
-    modules = [(name, _display_name(torch, module))
-               for name, module in trace.named_modules(prefix="__module")]
+    modules = [
+        (name, _display_name(torch, module))
+        for name, module in trace.named_modules(prefix="__module")
+    ]
     nodes = scoped_nodes(_display_name(torch, trace), modules, inputs, ops, outputs)
     graph_def = _messages.graph_def([_node_def(*node) for node in nodes], producer=PRODUCER)
     return graph_def, _messages.run_metadata([DEVICE])
@@ -138,13 +142,18 @@ def _read(jit_graph):
     """Plain records of an inlined TorchScript graph: ``(inputs, ops, outputs)``, inputs and
     outputs as ``(debug name, sizes)``; the inputs nobody uses and the module itself
     (``self``) are left out, as PyTorch leaves them out."""
-    inputs = [(value.debugName(), _io_sizes(value)) for value in jit_graph.inputs()
-              if len(value.uses()) and value.type().kind() != _CLASS_TYPE]
+    inputs = [
+        (value.debugName(), _io_sizes(value))
+        for value in jit_graph.inputs()
+        if len(value.uses()) and value.type().kind() != _CLASS_TYPE
+    ]
     ops = []
     for node in jit_graph.nodes():
         kind = node.kind()
-        outputs = [(value.debugName(), value.type().sizes() if value.isCompleteTensor() else None)
-                   for value in node.outputs()]
+        outputs = [
+            (value.debugName(), value.type().sizes() if value.isCompleteTensor() else None)
+            for value in node.outputs()
+        ]
         if kind == _GETATTR and node.output().type().kind() == _CLASS_TYPE:
             # A submodule: no node of its own (its scope is in the names), but the attributes
             # read from it need its path; the attributes text is never shown.
@@ -152,9 +161,16 @@ def _read(jit_graph):
             continue
         # node.<kind>(key) reads an attribute whatever its type (i, f, s, t, ss, ...).
         values = {key: getattr(node, node.kindOf(key))(key) for key in node.attributeNames()}
-        ops.append(Op(kind, node.scopeName(), [value.debugName() for value in node.inputs()],
-                      outputs, str(values).replace("'", " "),
-                      node.s("name") if kind == _GETATTR else None))
+        ops.append(
+            Op(
+                kind,
+                node.scopeName(),
+                [value.debugName() for value in node.inputs()],
+                outputs,
+                str(values).replace("'", " "),
+                node.s("name") if kind == _GETATTR else None,
+            )
+        )
     outputs = [(value.debugName(), _io_sizes(value)) for value in jit_graph.outputs()]
     return inputs, ops, outputs
 
@@ -249,6 +265,7 @@ def scoped_nodes(model_name, modules, inputs, ops, outputs):
 def _node_def(name, op, inputs, attributes, sizes):
     attr = [("attr", _messages.attr_value(s=attributes))]
     if sizes is not None:
-        attr.append(("_output_shapes",
-                     _messages.attr_value(list=_messages.attr_list(shape=[list(sizes)]))))
+        attr.append(
+            ("_output_shapes", _messages.attr_value(list=_messages.attr_list(shape=[list(sizes)])))
+        )
     return _messages.node_def(name, op, inputs, attr=attr)

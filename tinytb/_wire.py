@@ -80,6 +80,7 @@ def float32_bytes(value: float) -> bytes:
 
 # -- one field, key included ------------------------------------------------------------------
 
+
 def uint_field(field: int, value: int) -> bytes:
     """int32/int64/uint32/uint64/bool/enum: VARINT (negative ints as ten bytes)."""
     return varint(field << 3) + varint(value)
@@ -110,8 +111,7 @@ def packed_floats(field, values):
     # array('f') converts with a C cast, as protobuf's runtimes do: round to nearest, and
     # beyond the float32 range +-inf (what float32_bytes does one value at a time).
     try:
-        packed = values if type(values) is array and values.typecode == "f" \
-            else array("f", values)
+        packed = values if type(values) is array and values.typecode == "f" else array("f", values)
     except (OverflowError, TypeError):  # ints beyond a double's range; odd number types
         return bytes_field(field, b"".join(map(float32_bytes, values)))
     if _BIG_ENDIAN_HOST:
@@ -128,6 +128,7 @@ def packed_doubles(field, values):
 
 
 # -- decoding ---------------------------------------------------------------------------------
+
 
 def decode_varint(buf, pos):
     """Read a varint at ``buf[pos]``; return ``(value, next_pos)``. Values are unsigned 64-bit:
@@ -184,14 +185,14 @@ def iter_fields(buf):
             if pos + n > end:
                 raise DecodeError("length %d runs past the end of the message" % n, start)
             vstart = pos
-            value = bytes(buf[pos:pos + n])
+            value = bytes(buf[pos : pos + n])
             pos += n
         elif wire_type == I64 or wire_type == I32:
             n = 8 if wire_type == I64 else 4
             if pos + n > end:
                 raise DecodeError("truncated fixed%d field" % (n * 8), start)
             vstart = pos
-            value = bytes(buf[pos:pos + n])
+            value = bytes(buf[pos : pos + n])
             pos += n
         else:
             raise DecodeError("unsupported wire type %d for field %d" % (wire_type, field), start)

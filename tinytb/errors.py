@@ -33,13 +33,18 @@ class DecodeError(ValueError):
             :func:`tinytb.reader.iter_events` and by ``tinytb dump``), else ``None``.
     """
 
-    def __init__(self, msg: str, offset: Optional[int] = None, section: Optional[str] = None,
-                 path: Optional[str] = None) -> None:
+    def __init__(
+        self,
+        msg: str,
+        offset: Optional[int] = None,
+        section: Optional[str] = None,
+        path: Optional[str] = None,
+    ) -> None:
         """Args:
-            msg: what is wrong.
-            offset: byte offset where it went wrong, or None.
-            section: the part that failed (record section or message path), or None.
-            path: the file, or None.
+        msg: what is wrong.
+        offset: byte offset where it went wrong, or None.
+        section: the part that failed (record section or message path), or None.
+        path: the file, or None.
         """
         # All four in args, so that copy/pickle rebuild the same error.
         super().__init__(msg, offset, section, path)

@@ -30,8 +30,17 @@ if TYPE_CHECKING:
     #: What the reading functions accept: a path, a binary file object, or the bytes.
     Source = Union[str, "os.PathLike[str]", bytes, bytearray, memoryview, IO[bytes]]
 
-__all__ = ["iter_records", "iter_events", "read_events", "event_files", "scalars",
-           "tensor_values", "decode_layout", "DecodeError", "Message"]
+__all__ = [
+    "iter_records",
+    "iter_events",
+    "read_events",
+    "event_files",
+    "scalars",
+    "tensor_values",
+    "decode_layout",
+    "DecodeError",
+    "Message",
+]
 
 
 def _name_of(source: object) -> Optional[str]:
@@ -120,9 +129,12 @@ def scalars(source: Source) -> List[Tuple[int, str, Any]]:
         for index, value in enumerate(event.summary.value):
             if "simple_value" in value._present:
                 out.append((event.step, value.tag, value.simple_value))
-            elif value.tensor is not None and value.metadata is not None \
-                    and value.metadata.plugin_data is not None \
-                    and value.metadata.plugin_data.plugin_name == "scalars":
+            elif (
+                value.tensor is not None
+                and value.metadata is not None
+                and value.metadata.plugin_data is not None
+                and value.metadata.plugin_data.plugin_name == "scalars"
+            ):
                 try:
                     _, _, values = _decode_tensor(value.tensor)
                 except DecodeError as err:

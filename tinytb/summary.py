@@ -22,10 +22,29 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from . import _arrays, _convert, _image, _messages, _tensor
 
-__all__ = ["scalar", "tensor_proto", "text", "custom_scalars", "hparams", "histogram_raw",
-           "histogram", "make_histogram", "image", "image_boxes", "draw_boxes", "make_image",
-           "video", "make_video", "audio", "pr_curve_raw", "pr_curve", "compute_curve", "mesh",
-           "half_to_int", "int_to_half"]
+__all__ = [
+    "scalar",
+    "tensor_proto",
+    "text",
+    "custom_scalars",
+    "hparams",
+    "histogram_raw",
+    "histogram",
+    "make_histogram",
+    "image",
+    "image_boxes",
+    "draw_boxes",
+    "make_image",
+    "video",
+    "make_video",
+    "audio",
+    "pr_curve_raw",
+    "pr_curve",
+    "compute_curve",
+    "mesh",
+    "half_to_int",
+    "int_to_half",
+]
 
 # plugin names (tensorboard/plugins/*/metadata.py PLUGIN_NAME)
 SCALARS = "scalars"
@@ -36,13 +55,32 @@ TENSOR = "tensor"  # what PyTorch's add_tensor names; not a TensorBoard plugin
 
 # protobufs cap messages at 2 GiB; PyTorch refuses tensors of that size up front.
 _MAX_TENSOR_BYTES = _arrays.MAX_ARRAY_BYTES + 1
-_ITEMSIZE = {"float32": 4, "float64": 8, "float16": 2, "bfloat16": 2, "int8": 1, "int16": 2,
-             "int32": 4, "int64": 8, "uint8": 1, "uint16": 2, "uint32": 4, "uint64": 8,
-             "bool": 1, "complex64": 8, "complex128": 16}
+_ITEMSIZE = {
+    "float32": 4,
+    "float64": 8,
+    "float16": 2,
+    "bfloat16": 2,
+    "int8": 1,
+    "int16": 2,
+    "int32": 4,
+    "int64": 8,
+    "uint8": 1,
+    "uint16": 2,
+    "uint32": 4,
+    "uint64": 8,
+    "bool": 1,
+    "complex64": 8,
+    "complex128": 16,
+}
 
 
-def scalar(name: str, tensor: Any, collections: Any = None, new_style: bool = False,
-           double_precision: bool = False) -> bytes:
+def scalar(
+    name: str,
+    tensor: Any,
+    collections: Any = None,
+    new_style: bool = False,
+    double_precision: bool = False,
+) -> bytes:
     """A scalar summary. Old style (the default) is ``Value{tag, simple_value}``; ``new_style``
     is a rank-0 ``DT_FLOAT`` tensor (``DT_DOUBLE`` with ``double_precision``) with plugin
     ``scalars``. TensorBoard's default data server drops ``DT_DOUBLE`` scalars.
@@ -59,8 +97,9 @@ def scalar(name: str, tensor: Any, collections: Any = None, new_style: bool = Fa
     return _messages.summary([scalar_value(name, value, new_style, double_precision)])
 
 
-def scalar_value(tag: str, value: float, new_style: bool = False,
-                 double_precision: bool = False) -> bytes:
+def scalar_value(
+    tag: str, value: float, new_style: bool = False, double_precision: bool = False
+) -> bytes:
     """The encoded ``Summary.Value`` of one scalar (shared with ``SummaryWriter``).
 
     Args:
@@ -74,8 +113,9 @@ def scalar_value(tag: str, value: float, new_style: bool = False,
         proto = _messages.tensor_proto(_tensor.DT_DOUBLE, double_val=[value])
     else:
         proto = _messages.tensor_proto(_tensor.DT_FLOAT, float_val=[value])
-    return _messages.summary_value(tag=tag, tensor=proto,
-                                   metadata=_messages.summary_metadata(SCALARS))
+    return _messages.summary_value(
+        tag=tag, tensor=proto, metadata=_messages.summary_metadata(SCALARS)
+    )
 
 
 def tensor_proto(tag: str, tensor: Any) -> bytes:
@@ -92,8 +132,13 @@ def tensor_proto(tag: str, tensor: Any) -> bytes:
         raise ValueError("tensor is bigger than protocol buffer's hard limit of 2GB in size")
     code, field = _tensor.DTYPES[dtype_name]
     proto = _messages.tensor_proto(code, shape, **{field: _tensor.field_values(dtype_name, flat)})
-    return _messages.summary([_messages.summary_value(
-        tag=tag, tensor=proto, metadata=_messages.summary_metadata(TENSOR))])
+    return _messages.summary(
+        [
+            _messages.summary_value(
+                tag=tag, tensor=proto, metadata=_messages.summary_metadata(TENSOR)
+            )
+        ]
+    )
 
 
 def text(tag: str, text: str) -> bytes:
@@ -108,8 +153,13 @@ def text(tag: str, text: str) -> bytes:
     if not isinstance(text, str):
         raise TypeError("text_string must be a str, not %s" % type(text).__name__)
     proto = _messages.tensor_proto(_tensor.DT_STRING, [1], string_val=[text.encode("utf-8")])
-    return _messages.summary([_messages.summary_value(
-        tag=tag + "/text_summary", tensor=proto, metadata=_messages.summary_metadata(TEXT))])
+    return _messages.summary(
+        [
+            _messages.summary_value(
+                tag=tag + "/text_summary", tensor=proto, metadata=_messages.summary_metadata(TEXT)
+            )
+        ]
+    )
 
 
 def custom_scalars(layout: Mapping[str, Mapping[str, Sequence[Any]]]) -> bytes:
@@ -121,21 +171,30 @@ def custom_scalars(layout: Mapping[str, Mapping[str, Sequence[Any]]]) -> bytes:
             given tag regexes.
     """
     if not hasattr(layout, "items"):
-        raise TypeError("layout must be a dict {category: {title: [kind, tags]}}, not %s"
-                        % type(layout).__name__)
+        raise TypeError(
+            "layout must be a dict {category: {title: [kind, tags]}}, not %s"
+            % type(layout).__name__
+        )
     categories = []
     for category_title, charts in layout.items():
         category_title = _convert.check_tag(category_title, "layout category")
         if not hasattr(charts, "items"):
             raise TypeError("layout[%r] must be a dict {title: [kind, tags]}" % category_title)
-        encoded = [_chart(category_title, _convert.check_tag(title, "layout chart title"), spec)
-                   for title, spec in charts.items()]
+        encoded = [
+            _chart(category_title, _convert.check_tag(title, "layout chart title"), spec)
+            for title, spec in charts.items()
+        ]
         categories.append(_messages.category(category_title, encoded))
-    proto = _messages.tensor_proto(_tensor.DT_STRING, (),
-                                   string_val=[_messages.layout(categories)])
-    return _messages.summary([_messages.summary_value(
-        tag=CUSTOM_SCALARS_TAG, tensor=proto,
-        metadata=_messages.summary_metadata(CUSTOM_SCALARS))])
+    proto = _messages.tensor_proto(_tensor.DT_STRING, (), string_val=[_messages.layout(categories)])
+    return _messages.summary(
+        [
+            _messages.summary_value(
+                tag=CUSTOM_SCALARS_TAG,
+                tensor=proto,
+                metadata=_messages.summary_metadata(CUSTOM_SCALARS),
+            )
+        ]
+    )
 
 
 def _chart(category_title: str, chart_title: str, spec: Any) -> bytes:
@@ -148,8 +207,9 @@ def _chart(category_title: str, chart_title: str, spec: Any) -> bytes:
     tags = list(tags)
     if kind == "Margin":
         if len(tags) != 3:
-            raise ValueError("%s: a Margin chart takes 3 tags (value, lower, upper), got %d"
-                             % (where, len(tags)))
+            raise ValueError(
+                "%s: a Margin chart takes 3 tags (value, lower, upper), got %d" % (where, len(tags))
+            )
         return _messages.chart(chart_title, margin=_messages.margin_chart_content([tags]))
     return _messages.chart(chart_title, multiline=_messages.multiline_chart_content(tags))
 
@@ -161,10 +221,11 @@ SESSION_START_INFO_TAG = "_hparams_/session_start_info"
 SESSION_END_INFO_TAG = "_hparams_/session_end_info"
 
 
-def hparams(hparam_dict: Optional[Mapping[str, Any]] = None,
-            metric_dict: Optional[Mapping[str, Any]] = None,
-            hparam_domain_discrete: Optional[Mapping[str, Sequence[Any]]] = None
-            ) -> Tuple[bytes, bytes, bytes]:
+def hparams(
+    hparam_dict: Optional[Mapping[str, Any]] = None,
+    metric_dict: Optional[Mapping[str, Any]] = None,
+    hparam_domain_discrete: Optional[Mapping[str, Sequence[Any]]] = None,
+) -> Tuple[bytes, bytes, bytes]:
     """The three summaries of one hyperparameter session, ``(experiment, session_start_info,
     session_end_info)``, as PyTorch builds them (value-less ``Summary.Value`` s carrying
     ``HParamsPluginData``), except that:
@@ -194,40 +255,53 @@ def hparams(hparam_dict: Optional[Mapping[str, Any]] = None,
         values[key] = value
     for key, domain in domains.items():
         if key not in values:
-            raise TypeError("parameter: hparam_domain_discrete[%r] names no entry of "
-                            "hparam_dict" % (key,))
+            raise TypeError(
+                "parameter: hparam_domain_discrete[%r] names no entry of hparam_dict" % (key,)
+            )
         if isinstance(domain, (str, bytes)) or not hasattr(domain, "__iter__"):
-            raise TypeError("parameter: hparam_domain_discrete[%r] should be a list of values"
-                            % (key,))
+            raise TypeError(
+                "parameter: hparam_domain_discrete[%r] should be a list of values" % (key,)
+            )
     for key, value in values.items():
         if value is None:
             continue  # as PyTorch: a None hyperparameter is left out
         kind = _hparam_kind(value)
         domain = None
         if key in domains:
-            domain = [_hparam_value(d, "hparam_domain_discrete[%r]" % key)
-                      for d in domains[key]]
+            domain = [_hparam_value(d, "hparam_domain_discrete[%r]" % key) for d in domains[key]]
             if any(d is None or _hparam_kind(d) != kind for d in domain):
-                raise TypeError("parameter: hparam_domain_discrete[%r] should be a list of "
-                                "the same type as hparam_dict[%r]" % (key, key))
+                raise TypeError(
+                    "parameter: hparam_domain_discrete[%r] should be a list of "
+                    "the same type as hparam_dict[%r]" % (key, key)
+                )
         session.append((key, value))
         infos.append(_messages.hparam_info(key, kind, domain))
-    metrics = [_messages.metric_info(_convert.check_tag(k, "metric_dict key"))
-               for k in metric_dict]
-    return (_hparams_summary(EXPERIMENT_TAG, _messages.hparams_plugin_data(
-                experiment=_messages.experiment(infos, metrics))),
-            _hparams_summary(SESSION_START_INFO_TAG, _messages.hparams_plugin_data(
-                session_start_info=_messages.session_start_info(session))),
-            _hparams_summary(SESSION_END_INFO_TAG, _messages.hparams_plugin_data(
-                session_end_info=_messages.session_end_info(_messages.STATUS_SUCCESS))))
+    metrics = [_messages.metric_info(_convert.check_tag(k, "metric_dict key")) for k in metric_dict]
+    return (
+        _hparams_summary(
+            EXPERIMENT_TAG,
+            _messages.hparams_plugin_data(experiment=_messages.experiment(infos, metrics)),
+        ),
+        _hparams_summary(
+            SESSION_START_INFO_TAG,
+            _messages.hparams_plugin_data(session_start_info=_messages.session_start_info(session)),
+        ),
+        _hparams_summary(
+            SESSION_END_INFO_TAG,
+            _messages.hparams_plugin_data(
+                session_end_info=_messages.session_end_info(_messages.STATUS_SUCCESS)
+            ),
+        ),
+    )
 
 
 def _mapping(value: Any, name: str, none_ok: bool = True) -> Mapping[Any, Any]:
     if value is None and none_ok:
         return {}
     if not hasattr(value, "items"):
-        raise TypeError("parameter: %s should be a dictionary, not %s"
-                        % (name, type(value).__name__))
+        raise TypeError(
+            "parameter: %s should be a dictionary, not %s" % (name, type(value).__name__)
+        )
     mapping: Mapping[Any, Any] = value
     return mapping
 
@@ -252,8 +326,10 @@ def _hparam_value(value: Any, name: str) -> Any:
             return _hparam_value(item, name)
     if hasattr(type(value), "__float__") and not isinstance(value, complex):
         return float(value)  # Decimal, Fraction
-    raise ValueError("%s must be a bool, number, str or None, not %s (pass str(value) to log "
-                     "it as text)" % (name, type(value).__name__))
+    raise ValueError(
+        "%s must be a bool, number, str or None, not %s (pass str(value) to log "
+        "it as text)" % (name, type(value).__name__)
+    )
 
 
 def _hparam_kind(value: Any) -> int:
@@ -265,12 +341,21 @@ def _hparam_kind(value: Any) -> int:
 
 
 def _hparams_summary(tag: str, content: bytes) -> bytes:
-    return _messages.summary([_messages.summary_value(
-        tag=tag, metadata=_messages.summary_metadata(HPARAMS, content))])
+    return _messages.summary(
+        [_messages.summary_value(tag=tag, metadata=_messages.summary_metadata(HPARAMS, content))]
+    )
 
 
-def histogram_raw(name: str, min: Any, max: Any, num: Any, sum: Any, sum_squares: Any,
-                  bucket_limits: Any, bucket_counts: Any) -> bytes:
+def histogram_raw(
+    name: str,
+    min: Any,
+    max: Any,
+    num: Any,
+    sum: Any,
+    sum_squares: Any,
+    bucket_limits: Any,
+    bucket_counts: Any,
+) -> bytes:
     """A histogram from its statistics.
 
     Args:
@@ -282,22 +367,39 @@ def histogram_raw(name: str, min: Any, max: Any, num: Any, sum: Any, sum_squares
     Shape:
         ``bucket_limits`` and ``bucket_counts``: (K,) each, the same K.
     """
-    return _histogram_raw_summary(name, min, max, num, sum, sum_squares, bucket_limits,
-                                  bucket_counts, "name")
+    return _histogram_raw_summary(
+        name, min, max, num, sum, sum_squares, bucket_limits, bucket_counts, "name"
+    )
 
 
-def _histogram_raw_summary(tag: Any, min: Any, max: Any, num: Any, sum: Any, sum_squares: Any,
-                           bucket_limits: Any, bucket_counts: Any, tag_name: str) -> bytes:
+def _histogram_raw_summary(
+    tag: Any,
+    min: Any,
+    max: Any,
+    num: Any,
+    sum: Any,
+    sum_squares: Any,
+    bucket_limits: Any,
+    bucket_counts: Any,
+    tag_name: str,
+) -> bytes:
     tag = _convert.check_tag(tag, tag_name)
-    stats = [_convert.to_float(v, n) for v, n in ((min, "min"), (max, "max"), (num, "num"),
-                                                  (sum, "sum"), (sum_squares, "sum_squares"))]
-    limits = [_convert.to_float(v, "bucket_limits") for v in _flat(bucket_limits,
-                                                                  "bucket_limits")]
-    counts = [_convert.to_float(v, "bucket_counts") for v in _flat(bucket_counts,
-                                                                  "bucket_counts")]
+    stats = [
+        _convert.to_float(v, n)
+        for v, n in (
+            (min, "min"),
+            (max, "max"),
+            (num, "num"),
+            (sum, "sum"),
+            (sum_squares, "sum_squares"),
+        )
+    ]
+    limits = [_convert.to_float(v, "bucket_limits") for v in _flat(bucket_limits, "bucket_limits")]
+    counts = [_convert.to_float(v, "bucket_counts") for v in _flat(bucket_counts, "bucket_counts")]
     if len(limits) != len(counts):
-        raise ValueError("len(bucket_limits) != len(bucket_counts): %d and %d"
-                         % (len(limits), len(counts)))
+        raise ValueError(
+            "len(bucket_limits) != len(bucket_counts): %d and %d" % (len(limits), len(counts))
+        )
     if any(x != x for x in limits) or any(b < a for a, b in zip(limits, limits[1:])):
         raise ValueError("bucket_limits must be increasing (and not NaN)")
     if any(not c >= 0 for c in counts):
@@ -328,8 +430,9 @@ def histogram(name: str, values: Any, bins: Any, max_bins: Optional[int] = None)
 
 def _histogram_summary(tag: Any, values: Any, bins: Any, max_bins: Any, name: str) -> bytes:
     tag = _convert.check_tag(tag)
-    return _messages.summary([_messages.summary_value(
-        tag=tag, histo=_histogram_proto(values, bins, max_bins, name))])
+    return _messages.summary(
+        [_messages.summary_value(tag=tag, histo=_histogram_proto(values, bins, max_bins, name))]
+    )
 
 
 def make_histogram(values: Any, bins: Any, max_bins: Optional[int] = None) -> bytes:
@@ -345,6 +448,7 @@ def make_histogram(values: Any, bins: Any, max_bins: Optional[int] = None) -> by
 
 def _histogram_proto(values: Any, bins: Any, max_bins: Any, name: str) -> bytes:
     from . import _histogram
+
     arr = _arrays.as_array(values, name, pixels=False)
     if arr.size == 0:
         raise ValueError("%s has no element: a histogram needs at least one value" % name)
@@ -352,20 +456,29 @@ def _histogram_proto(values: Any, bins: Any, max_bins: Any, name: str) -> bytes:
     if max_bins is not None:
         max_bins = _convert.to_step(max_bins, "max_bins")
     if bins is None or isinstance(bins, (float, complex)):  # numpy's TypeError
-        raise TypeError("bins must be an int, a str or a list of edges, not %s"
-                        % type(bins).__name__)
+        raise TypeError(
+            "bins must be an int, a str or a list of edges, not %s" % type(bins).__name__
+        )
     if not isinstance(bins, (str, int)):
         bins = [_convert.to_float(v, "bins") for v in _flat(bins, "bins")]
     # floats of a float array come out of tolist() at C speed; other types through float()
-    values = data.tolist() if getattr(data, "typecode", "") in ("f", "d") \
-        else list(map(float, data))
+    values = (
+        data.tolist() if getattr(data, "typecode", "") in ("f", "d") else list(map(float, data))
+    )
     h = _histogram.make_histogram(values, bins, max_bins)
     if h.get("nonfinite"):
-        _convert.warn_caller("%s: %d NaN or infinite values were left out of the histogram"
-                             % (name, h["nonfinite"]))
+        _convert.warn_caller(
+            "%s: %d NaN or infinite values were left out of the histogram" % (name, h["nonfinite"])
+        )
     return _messages.histogram_proto(
-        min=h["min"], max=h["max"], num=h["num"], sum=h["sum"], sum_squares=h["sum_squares"],
-        bucket_limit=h["bucket_limit"], bucket=[float(c) for c in h["bucket"]])
+        min=h["min"],
+        max=h["max"],
+        num=h["num"],
+        sum=h["sum"],
+        sum_squares=h["sum_squares"],
+        bucket_limit=h["bucket_limit"],
+        bucket=[float(c) for c in h["bucket"]],
+    )
 
 
 def image(tag: str, tensor: Any, rescale: Any = 1, dataformats: str = "NCHW") -> bytes:
@@ -389,12 +502,19 @@ def image(tag: str, tensor: Any, rescale: Any = 1, dataformats: str = "NCHW") ->
 def _image_summary(tag: Any, tensor: Any, rescale: Any, dataformats: Any, name: str) -> bytes:
     tag = _convert.check_tag(tag)
     h, w, c, pixels = _image.image_hwc(tensor, dataformats, name)
-    return _messages.summary([_messages.summary_value(
-        tag=tag, image=_make_image(pixels, h, w, c, rescale))])
+    return _messages.summary(
+        [_messages.summary_value(tag=tag, image=_make_image(pixels, h, w, c, rescale))]
+    )
 
 
-def image_boxes(tag: str, tensor_image: Any, tensor_boxes: Any, rescale: Any = 1,
-                dataformats: str = "CHW", labels: Optional[Sequence[str]] = None) -> bytes:
+def image_boxes(
+    tag: str,
+    tensor_image: Any,
+    tensor_boxes: Any,
+    rescale: Any = 1,
+    dataformats: str = "CHW",
+    labels: Optional[Sequence[str]] = None,
+) -> bytes:
     """An image with boxes drawn on it in red, 2 pixels wide, each with an optional label
     (tinytb's built-in bitmap font), as PyTorch draws them.
 
@@ -409,17 +529,36 @@ def image_boxes(tag: str, tensor_image: Any, tensor_boxes: Any, rescale: Any = 1
     Shape:
         ``tensor_image``: as ``dataformats`` says; ``tensor_boxes``: (N, 4).
     """
-    return _image_boxes_summary(tag, tensor_image, tensor_boxes, rescale, dataformats, labels,
-                                ("tensor_image", "tensor_boxes"))
+    return _image_boxes_summary(
+        tag,
+        tensor_image,
+        tensor_boxes,
+        rescale,
+        dataformats,
+        labels,
+        ("tensor_image", "tensor_boxes"),
+    )
 
 
-def _image_boxes_summary(tag: Any, tensor_image: Any, tensor_boxes: Any, rescale: Any,
-                         dataformats: Any, labels: Any, names: Tuple[str, str]) -> bytes:
+def _image_boxes_summary(
+    tag: Any,
+    tensor_image: Any,
+    tensor_boxes: Any,
+    rescale: Any,
+    dataformats: Any,
+    labels: Any,
+    names: Tuple[str, str],
+) -> bytes:
     tag = _convert.check_tag(tag)
     h, w, c, pixels = _image.image_hwc(tensor_image, dataformats, names[0])
     boxes = _image.boxes(tensor_boxes, names[1])
-    return _messages.summary([_messages.summary_value(
-        tag=tag, image=_make_image(pixels, h, w, c, rescale, boxes, _labels(labels)))])
+    return _messages.summary(
+        [
+            _messages.summary_value(
+                tag=tag, image=_make_image(pixels, h, w, c, rescale, boxes, _labels(labels))
+            )
+        ]
+    )
 
 
 def _labels(labels: Any) -> Optional[List[str]]:
@@ -435,8 +574,7 @@ def _labels(labels: Any) -> Optional[List[str]]:
     return [str(label) for label in labels]
 
 
-def draw_boxes(disp_image: Any, boxes: Any, labels: Optional[Sequence[str]] = None
-               ) -> memoryview:
+def draw_boxes(disp_image: Any, boxes: Any, labels: Optional[Sequence[str]] = None) -> memoryview:
     """``disp_image`` with ``boxes`` drawn, as a ``memoryview`` of shape (H, W, C)
     (``numpy.asarray`` takes it without a copy).
 
@@ -450,17 +588,20 @@ def draw_boxes(disp_image: Any, boxes: Any, labels: Optional[Sequence[str]] = No
     """
     arr = _arrays.as_array(disp_image, "disp_image")
     if len(arr.shape) != 3 or arr.dtype != "uint8" or arr.shape[2] not in (3, 4):
-        raise ValueError("disp_image must be uint8 of shape (H, W, 3 or 4), got %s %s"
-                         % (arr.dtype, arr.shape))
+        raise ValueError(
+            "disp_image must be uint8 of shape (H, W, 3 or 4), got %s %s" % (arr.dtype, arr.shape)
+        )
     h, w, c = arr.shape
     pixels = bytearray(arr.data)
     from . import _draw
+
     _draw.draw_boxes(pixels, w, h, c, _image.boxes(boxes), labels)
     return memoryview(pixels).cast("B", (h, w, c))
 
 
-def make_image(tensor: Any, rescale: Any = 1, rois: Any = None,
-               labels: Optional[Sequence[str]] = None) -> bytes:
+def make_image(
+    tensor: Any, rescale: Any = 1, rois: Any = None, labels: Optional[Sequence[str]] = None
+) -> bytes:
     """The serialized ``Summary.Image`` of an image, optionally with boxes ``rois``, resized by
     ``rescale`` (Lanczos, as Pillow's); height and width stay the original ones, as in
     PyTorch.
@@ -476,20 +617,32 @@ def make_image(tensor: Any, rescale: Any = 1, rois: Any = None,
     """
     arr = _arrays.as_array(tensor, "tensor")
     if len(arr.shape) != 3 or arr.shape[2] not in (1, 2, 3, 4) or 0 in arr.shape:
-        raise ValueError("tensor must have shape (H, W, C) with C in 1..4, got %s"
-                         % (arr.shape,))
+        raise ValueError("tensor must have shape (H, W, C) with C in 1..4, got %s" % (arr.shape,))
     h, w, c = arr.shape
     _image.check_pixels(h, w, "tensor")
     pixels = _image.to_uint8(arr)
-    return _make_image(pixels, h, w, c, rescale,
-                       None if rois is None else _image.boxes(rois, "rois"), _labels(labels))
+    return _make_image(
+        pixels,
+        h,
+        w,
+        c,
+        rescale,
+        None if rois is None else _image.boxes(rois, "rois"),
+        _labels(labels),
+    )
 
 
-def _make_image(pixels: bytes, h: int, w: int, c: int, rescale: Any = 1,
-                boxes: Optional[List[Any]] = None, labels: Optional[List[str]] = None) -> bytes:
+def _make_image(
+    pixels: bytes,
+    h: int,
+    w: int,
+    c: int,
+    rescale: Any = 1,
+    boxes: Optional[List[Any]] = None,
+    labels: Optional[List[str]] = None,
+) -> bytes:
     new_w, new_h = _image.scaled_size(w, h, _convert.to_real(rescale, "rescale"))
-    return _messages.image(h, w, c, _image.render_png(pixels, h, w, c, new_w, new_h, boxes,
-                                                      labels))
+    return _messages.image(h, w, c, _image.render_png(pixels, h, w, c, new_w, new_h, boxes, labels))
 
 
 def video(tag: str, tensor: Any, fps: Any = 4) -> bytes:
@@ -512,8 +665,13 @@ def _video_summary(tag: Any, tensor: Any, fps: Any, name: str) -> bytes:
     tag = _convert.check_tag(tag)
     fps = _fps(fps)
     h, w, c, frames = _image.video_frames(tensor, name)
-    return _messages.summary([_messages.summary_value(
-        tag=tag, image=_messages.image(h, w, c, _image.encode_gif(frames, h, w, c, fps)))])
+    return _messages.summary(
+        [
+            _messages.summary_value(
+                tag=tag, image=_messages.image(h, w, c, _image.encode_gif(frames, h, w, c, fps))
+            )
+        ]
+    )
 
 
 def make_video(tensor: Any, fps: Any) -> bytes:
@@ -529,13 +687,14 @@ def make_video(tensor: Any, fps: Any) -> bytes:
     fps = _fps(fps)
     arr = _arrays.as_array(tensor, "tensor")
     if len(arr.shape) != 4 or arr.shape[3] not in (1, 2, 3, 4) or 0 in arr.shape:
-        raise ValueError("tensor must have shape (T, H, W, C) with C in 1..4, got %s"
-                         % (arr.shape,))
+        raise ValueError(
+            "tensor must have shape (T, H, W, C) with C in 1..4, got %s" % (arr.shape,)
+        )
     t, h, w, c = arr.shape
     _image.check_pixels(h, w, "tensor")
     data = _image.to_uint8(arr)
     size = h * w * c
-    frames = [data[i * size:(i + 1) * size] for i in range(t)]
+    frames = [data[i * size : (i + 1) * size] for i in range(t)]
     return _messages.image(h, w, c, _image.encode_gif(frames, h, w, c, fps))
 
 
@@ -566,23 +725,44 @@ def audio(tag: str, tensor: Any, sample_rate: Any = 44100) -> bytes:
 
 def _audio_summary(tag: Any, tensor: Any, sample_rate: Any, name: str) -> bytes:
     from . import _audio
+
     tag = _convert.check_tag(tag)
     rate = _audio.sample_rate(sample_rate)
     arr = _arrays.as_array(tensor, name, pixels=False)
     channels = _audio.channels(arr.shape, arr.size, name)
     values = list(arr.data) if arr.dtype == "uint8" else arr.data
     samples = _audio.pcm16(_audio.clipped(values, name), arr.dtype)
-    return _messages.summary([_messages.summary_value(tag=tag, audio=_messages.audio(
-        rate, channels, len(samples) // channels, _audio.wav(samples, channels, rate),
-        "audio/wav"))])
+    return _messages.summary(
+        [
+            _messages.summary_value(
+                tag=tag,
+                audio=_messages.audio(
+                    rate,
+                    channels,
+                    len(samples) // channels,
+                    _audio.wav(samples, channels, rate),
+                    "audio/wav",
+                ),
+            )
+        ]
+    )
 
 
 PR_CURVES = "pr_curves"
 _MAX_THRESHOLDS = 127  # PyTorch's cap ("value > 127 breaks protobuf", which it does not)
 
 
-def pr_curve_raw(tag: str, tp: Any, fp: Any, tn: Any, fn: Any, precision: Any, recall: Any,
-                 num_thresholds: int = 127, weights: Any = None) -> bytes:
+def pr_curve_raw(
+    tag: str,
+    tp: Any,
+    fp: Any,
+    tn: Any,
+    fn: Any,
+    precision: Any,
+    recall: Any,
+    num_thresholds: int = 127,
+    weights: Any = None,
+) -> bytes:
     """A PR curve from its six rows, one column per threshold.
 
     Args:
@@ -597,25 +777,37 @@ def pr_curve_raw(tag: str, tp: Any, fp: Any, tn: Any, fn: Any, precision: Any, r
         the six rows: (T,) each, the same T.
     """
     tag = _convert.check_tag(tag)
-    names = ("true_positive_counts", "false_positive_counts", "true_negative_counts",
-             "false_negative_counts", "precision", "recall")
-    rows = [[_convert.to_float(x, n) for x in _flat(v, n)]
-            for v, n in zip((tp, fp, tn, fn, precision, recall), names)]
+    names = (
+        "true_positive_counts",
+        "false_positive_counts",
+        "true_negative_counts",
+        "false_negative_counts",
+        "precision",
+        "recall",
+    )
+    rows = [
+        [_convert.to_float(x, n) for x in _flat(v, n)]
+        for v, n in zip((tp, fp, tn, fn, precision, recall), names)
+    ]
     width = len(rows[0])
     for row, n in zip(rows, names):
         if len(row) != width:
-            raise ValueError("%s has %d values where %s has %d: the six rows must have "
-                             "equal lengths" % (n, len(row), names[0], width))
+            raise ValueError(
+                "%s has %d values where %s has %d: the six rows must have "
+                "equal lengths" % (n, len(row), names[0], width)
+            )
     num_thresholds = _thresholds(num_thresholds)
     if width != num_thresholds:
-        _convert.warn_caller("add_pr_curve_raw: the rows have %d values but num_thresholds "
-                             "is %d; TensorBoard places the thresholds by num_thresholds"
-                             % (width, num_thresholds))
+        _convert.warn_caller(
+            "add_pr_curve_raw: the rows have %d values but num_thresholds "
+            "is %d; TensorBoard places the thresholds by num_thresholds" % (width, num_thresholds)
+        )
     return _pr_curve_value(tag, rows, num_thresholds)
 
 
-def pr_curve(tag: str, labels: Any, predictions: Any, num_thresholds: int = 127,
-             weights: Any = None) -> bytes:
+def pr_curve(
+    tag: str, labels: Any, predictions: Any, num_thresholds: int = 127, weights: Any = None
+) -> bytes:
     """A PR curve of ``predictions`` against ``labels``; the data are PyTorch's
     ``compute_curve`` exactly.
 
@@ -631,12 +823,14 @@ def pr_curve(tag: str, labels: Any, predictions: Any, num_thresholds: int = 127,
     """
     tag = _convert.check_tag(tag)
     num_thresholds = _thresholds(num_thresholds)
-    return _pr_curve_value(tag, compute_curve(labels, predictions, num_thresholds, weights),
-                           num_thresholds)
+    return _pr_curve_value(
+        tag, compute_curve(labels, predictions, num_thresholds, weights), num_thresholds
+    )
 
 
-def compute_curve(labels: Any, predictions: Any, num_thresholds: Optional[int] = None,
-                  weights: Any = None) -> List[List[float]]:
+def compute_curve(
+    labels: Any, predictions: Any, num_thresholds: Optional[int] = None, weights: Any = None
+) -> List[List[float]]:
     """The six rows (tp, fp, tn, fn, precision, recall) of a PR curve, as lists of floats
     (PyTorch returns them as one (6, num_thresholds) float64 array); column i counts the
     predictions >= i / (num_thresholds - 1).
@@ -646,6 +840,7 @@ def compute_curve(labels: Any, predictions: Any, num_thresholds: Optional[int] =
         num_thresholds: at least 1; ``None`` means 127.
     """
     from . import _pr_curve
+
     if num_thresholds is None:
         num_thresholds = _MAX_THRESHOLDS
     num_thresholds = _convert.to_step(num_thresholds, "num_thresholds")
@@ -656,9 +851,14 @@ def compute_curve(labels: Any, predictions: Any, num_thresholds: Optional[int] =
     elif weights is not None:  # one weight per item, or one for all (numpy broadcasts it)
         weights = _numbers(_arrays.as_array(weights, "weights", pixels=False))
     # numpy computes predictions * (T - 1) in the predictions' own float type
-    return _pr_curve.compute_curve(_numbers(labels), _numbers(predictions), num_thresholds,
-                                   weights, float32=predictions.dtype in ("float32", "bfloat16"),
-                                   float16=predictions.dtype == "float16")
+    return _pr_curve.compute_curve(
+        _numbers(labels),
+        _numbers(predictions),
+        num_thresholds,
+        weights,
+        float32=predictions.dtype in ("float32", "bfloat16"),
+        float16=predictions.dtype == "float16",
+    )
 
 
 def _numbers(arr: Any) -> Any:
@@ -675,9 +875,17 @@ def _thresholds(num_thresholds: Any) -> int:
 def _pr_curve_value(tag: str, rows: List[List[float]], num_thresholds: int) -> bytes:
     flat = [v for row in rows for v in row]
     proto = _messages.tensor_proto(_tensor.DT_FLOAT, [len(rows), len(rows[0])], float_val=flat)
-    return _messages.summary([_messages.summary_value(
-        tag=tag, tensor=proto, metadata=_messages.summary_metadata(
-            PR_CURVES, _messages.pr_curve_plugin_data(num_thresholds)))])
+    return _messages.summary(
+        [
+            _messages.summary_value(
+                tag=tag,
+                tensor=proto,
+                metadata=_messages.summary_metadata(
+                    PR_CURVES, _messages.pr_curve_plugin_data(num_thresholds)
+                ),
+            )
+        ]
+    )
 
 
 # PyTorch's summary module has these two: the 32-bit pattern of a float32, and back. (Despite
@@ -718,13 +926,22 @@ def int_to_half(i: int) -> float:
 
 
 MESH = "mesh"
-_MESH_PARTS = (("vertices", _messages.MESH_VERTEX, "VERTEX"),
-               ("faces", _messages.MESH_FACE, "FACE"), ("colors", _messages.MESH_COLOR, "COLOR"))
+_MESH_PARTS = (
+    ("vertices", _messages.MESH_VERTEX, "VERTEX"),
+    ("faces", _messages.MESH_FACE, "FACE"),
+    ("colors", _messages.MESH_COLOR, "COLOR"),
+)
 
 
-def mesh(tag: str, vertices: Any, colors: Any, faces: Any,
-         config_dict: Optional[Mapping[str, Any]], display_name: Optional[str] = None,
-         description: Optional[str] = None) -> bytes:
+def mesh(
+    tag: str,
+    vertices: Any,
+    colors: Any,
+    faces: Any,
+    config_dict: Optional[Mapping[str, Any]],
+    display_name: Optional[str] = None,
+    description: Optional[str] = None,
+) -> bytes:
     """A 3D mesh: one ``Summary`` holding up to three ``DT_FLOAT`` tensors, in the order
     vertices, faces, colors (those given), tagged ``<tag>_VERTEX``, ``<tag>_FACE`` and
     ``<tag>_COLOR`` with plugin ``mesh``, as PyTorch writes them.
@@ -750,19 +967,24 @@ def mesh(tag: str, vertices: Any, colors: Any, faces: Any,
         components |= 1 << content_type
     values = []
     for _, content_type, suffix, arr in parts:
-        proto = _messages.tensor_proto(_tensor.DT_FLOAT, arr.shape,
-                                       float_val=[float(v) for v in _numbers(arr)])
+        proto = _messages.tensor_proto(
+            _tensor.DT_FLOAT, arr.shape, float_val=[float(v) for v in _numbers(arr)]
+        )
         metadata = _messages.summary_metadata(
-            MESH, _messages.mesh_plugin_data(tag, content_type, json_config, arr.shape,
-                                             components),
-            display_name=display_name or "", summary_description=description or "")
-        values.append(_messages.summary_value(tag="%s_%s" % (tag, suffix), tensor=proto,
-                                              metadata=metadata))
+            MESH,
+            _messages.mesh_plugin_data(tag, content_type, json_config, arr.shape, components),
+            display_name=display_name or "",
+            summary_description=description or "",
+        )
+        values.append(
+            _messages.summary_value(tag="%s_%s" % (tag, suffix), tensor=proto, metadata=metadata)
+        )
     return _messages.summary(values)
 
 
 def _json_config(config_dict: Any) -> str:
     import json
+
     if config_dict is None:
         return "{}"
     try:  # NaN would make JSON that the dashboard's JSON.parse refuses
@@ -785,9 +1007,14 @@ def _mesh_parts(given: Dict[str, Any]) -> List[Tuple[str, int, str, Any]]:
     shape = parts[0][3].shape
     for name, _, _, arr in parts[1:]:
         if arr.shape[0] != shape[0] or (name == "colors" and arr.shape != shape):
-            raise ValueError("%s has shape %s, which does not fit vertices of shape %s"
-                             % (name, arr.shape, shape))
-        if name == "faces" and arr.size and not 0 <= min(_numbers(arr)) <= max(
-                _numbers(arr)) < shape[1]:
+            raise ValueError(
+                "%s has shape %s, which does not fit vertices of shape %s"
+                % (name, arr.shape, shape)
+            )
+        if (
+            name == "faces"
+            and arr.size
+            and not 0 <= min(_numbers(arr)) <= max(_numbers(arr)) < shape[1]
+        ):
             raise ValueError("faces must hold vertex indices in [0, %d)" % shape[1])
     return parts

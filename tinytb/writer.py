@@ -24,8 +24,19 @@ __all__ = ["FileWriter", "SummaryWriter", "SummaryToEventTransformer"]
 
 TYPE_CHECKING = False  # typing is not imported at run time: it costs milliseconds (tomli's way)
 if TYPE_CHECKING:
-    from typing import (Any, Dict, List, Mapping, Optional, Protocol, Sequence, SupportsFloat,
-                        SupportsIndex, Tuple, Union)
+    from typing import (
+        Any,
+        Dict,
+        List,
+        Mapping,
+        Optional,
+        Protocol,
+        Sequence,
+        SupportsFloat,
+        SupportsIndex,
+        Tuple,
+        Union,
+    )
     from weakref import WeakSet
 
     PathLike = Union[str, "os.PathLike[str]"]
@@ -40,6 +51,7 @@ if TYPE_CHECKING:
     class EventSink(Protocol):
         def add_event(self, event: bytes) -> None: ...
 
+
 _INT64_MIN = _convert.INT64_MIN
 _INT64_MAX = _convert.INT64_MAX
 _scalar_records = ScalarRecords()  # shared by all writers: templates depend on the tag only
@@ -52,6 +64,7 @@ def _warn_once(key_: str, message: str) -> None:
     if key_ not in _warned:
         _warned.add(key_)
         import warnings
+
         warnings.warn(message, UserWarning, stacklevel=3)
 
 
@@ -61,8 +74,10 @@ def _serialized(message: Message, what: str) -> bytes:
         return bytes(message)
     serialize = getattr(message, "SerializeToString", None)
     if serialize is None:
-        raise TypeError("%s must be serialized bytes or a protobuf message, not %s"
-                        % (what, type(message).__name__))
+        raise TypeError(
+            "%s must be serialized bytes or a protobuf message, not %s"
+            % (what, type(message).__name__)
+        )
     return serialize()
 
 
@@ -73,8 +88,9 @@ class SummaryToEventTransformer:
     def __init__(self, event_writer: EventSink) -> None:
         self.event_writer = event_writer
 
-    def add_event(self, event: Message, step: Step = None,
-                  walltime: Optional[float] = None) -> None:
+    def add_event(
+        self, event: Message, step: Step = None, walltime: Optional[float] = None
+    ) -> None:
         """Add an ``Event`` (serialized bytes, or a protobuf ``Event`` object). Its wall time is
         set to ``walltime`` (default: now) and, if given, its step to ``step``, as PyTorch's
         ``FileWriter.add_event`` does (without modifying a protobuf object passed in).
@@ -94,8 +110,9 @@ class SummaryToEventTransformer:
             raise ValueError("event is not a serialized Event: %s" % err) from None
         self.event_writer.add_event(record)
 
-    def add_summary(self, summary: Message, global_step: Step = None,
-                    walltime: Optional[float] = None) -> None:
+    def add_summary(
+        self, summary: Message, global_step: Step = None, walltime: Optional[float] = None
+    ) -> None:
         """Add a ``Summary`` (bytes from ``tinytb.summary``, or a protobuf object).
 
         Args:
@@ -109,8 +126,11 @@ class SummaryToEventTransformer:
         step = 0 if global_step is None else _convert.to_step(global_step)
         self.event_writer.add_event(_messages.event(wall_time=wall, step=step, summary=data))
 
-    def add_graph(self, graph_profile: Union[Message, Tuple[Message, Message]],
-                  walltime: Optional[float] = None) -> None:
+    def add_graph(
+        self,
+        graph_profile: Union[Message, Tuple[Message, Message]],
+        walltime: Optional[float] = None,
+    ) -> None:
         """Add ``(GraphDef, RunMetadata)`` as PyTorch does: two events, the graph and its run
         metadata tagged ``step1``; or a ``GraphDef`` alone (one event). Each may be serialized
         bytes or a protobuf object.
@@ -129,8 +149,12 @@ class SummaryToEventTransformer:
         if stepstats is None:
             self.event_writer.add_event(graph_event)
             return
-        meta_event = _messages.event(wall_time=wall, tagged_run_metadata=(
-            _messages.tagged_run_metadata("step1", _serialized(stepstats, "run metadata"))))
+        meta_event = _messages.event(
+            wall_time=wall,
+            tagged_run_metadata=(
+                _messages.tagged_run_metadata("step1", _serialized(stepstats, "run metadata"))
+            ),
+        )
         self.event_writer.add_event(graph_event)
         self.event_writer.add_event(meta_event)
 
@@ -144,10 +168,12 @@ class SummaryToEventTransformer:
         """
         wall = time.time() if walltime is None else _convert.to_walltime(walltime)
         self.event_writer.add_event(
-            _messages.event(wall_time=wall, graph_def=_serialized(graph, "graph")))
+            _messages.event(wall_time=wall, graph_def=_serialized(graph, "graph"))
+        )
 
-    def add_session_log(self, session_log: Message, global_step: Step = None,
-                        walltime: Optional[float] = None) -> None:
+    def add_session_log(
+        self, session_log: Message, global_step: Step = None, walltime: Optional[float] = None
+    ) -> None:
         """Add a ``SessionLog`` (bytes from ``_messages.session_log`` or a protobuf object).
 
         Args:
@@ -158,12 +184,14 @@ class SummaryToEventTransformer:
         """
         wall = time.time() if walltime is None else _convert.to_walltime(walltime)
         step = 0 if global_step is None else _convert.to_step(global_step)
-        self.event_writer.add_event(_messages.event(
-            wall_time=wall, step=step, session_log=_serialized(session_log, "session_log")))
+        self.event_writer.add_event(
+            _messages.event(
+                wall_time=wall, step=step, session_log=_serialized(session_log, "session_log")
+            )
+        )
 
 
-def _check_options(max_queue: Any, flush_secs: Any,
-                   filename_suffix: Any) -> Tuple[int, float, str]:
+def _check_options(max_queue: Any, flush_secs: Any, filename_suffix: Any) -> Tuple[int, float, str]:
     if type(max_queue) is bool or not isinstance(max_queue, int):
         try:
             max_queue = _convert.to_step(max_queue, "max_queue")
@@ -172,16 +200,16 @@ def _check_options(max_queue: Any, flush_secs: Any,
     if max_queue < 0:
         raise ValueError("max_queue must be >= 0, got %d" % max_queue)
     if isinstance(flush_secs, (str, bytes)):
-        raise TypeError("flush_secs must be a number of seconds, not %s"
-                        % type(flush_secs).__name__)
+        raise TypeError(
+            "flush_secs must be a number of seconds, not %s" % type(flush_secs).__name__
+        )
     flush_secs = _convert.to_float(flush_secs, "flush_secs")
     if not flush_secs >= 0:
         raise ValueError("flush_secs must be >= 0, got %r" % flush_secs)
     if not isinstance(filename_suffix, str):
         raise TypeError("filename_suffix must be a str, not %s" % type(filename_suffix).__name__)
     if os.sep in filename_suffix or (os.altsep and os.altsep in filename_suffix):
-        raise ValueError("filename_suffix must not contain a path separator: %r"
-                         % filename_suffix)
+        raise ValueError("filename_suffix must not contain a path separator: %r" % filename_suffix)
     return int(max_queue), flush_secs, filename_suffix
 
 
@@ -202,13 +230,20 @@ class FileWriter(SummaryToEventTransformer):
 
     event_writer: _event_file.EventFileWriter
 
-    def __init__(self, log_dir: PathLike, max_queue: int = 10, flush_secs: float = 120,
-                 filename_suffix: str = "") -> None:
+    def __init__(
+        self,
+        log_dir: PathLike,
+        max_queue: int = 10,
+        flush_secs: float = 120,
+        filename_suffix: str = "",
+    ) -> None:
         log_dir = str(os.fspath(log_dir))
-        max_queue, flush_secs, filename_suffix = _check_options(max_queue, flush_secs,
-                                                                filename_suffix)
-        super().__init__(_event_file.EventFileWriter(log_dir, max_queue, flush_secs,
-                                                     filename_suffix))
+        max_queue, flush_secs, filename_suffix = _check_options(
+            max_queue, flush_secs, filename_suffix
+        )
+        super().__init__(
+            _event_file.EventFileWriter(log_dir, max_queue, flush_secs, filename_suffix)
+        )
 
     def get_logdir(self) -> str:
         """Return the directory where the event file is written."""
@@ -232,8 +267,9 @@ class FileWriter(SummaryToEventTransformer):
 
 def _default_log_dir(comment: str) -> str:
     # PyTorch: os.path.join("runs", datetime.now().strftime("%b%d_%H-%M-%S") + "_" + host + comment)
-    return os.path.join("runs", time.strftime("%b%d_%H-%M-%S") + "_" + _event_file.hostname()
-                        + comment)
+    return os.path.join(
+        "runs", time.strftime("%b%d_%H-%M-%S") + "_" + _event_file.hostname() + comment
+    )
 
 
 class SummaryWriter:
@@ -259,9 +295,15 @@ class SummaryWriter:
     the same directory, as PyTorch's does.
     """
 
-    def __init__(self, log_dir: Optional[PathLike] = None, comment: str = "",
-                 purge_step: Step = None, max_queue: int = 10, flush_secs: float = 120,
-                 filename_suffix: str = "") -> None:
+    def __init__(
+        self,
+        log_dir: Optional[PathLike] = None,
+        comment: str = "",
+        purge_step: Step = None,
+        max_queue: int = 10,
+        flush_secs: float = 120,
+        filename_suffix: str = "",
+    ) -> None:
         if not isinstance(comment, str):
             raise TypeError("comment must be a str, not %s" % type(comment).__name__)
         _check_options(max_queue, flush_secs, filename_suffix)
@@ -289,13 +331,17 @@ class SummaryWriter:
         with self._lock:
             main, writers = self.file_writer, self.all_writers
             if writers is None or main is None:
-                main = FileWriter(self.log_dir, self.max_queue, self.flush_secs,
-                                  self.filename_suffix)
+                main = FileWriter(
+                    self.log_dir, self.max_queue, self.flush_secs, self.filename_suffix
+                )
                 if self.purge_step is not None:
                     step = self.purge_step
                     main.add_event(_messages.event(step=step, file_version="brain.Event:2"))
-                    main.add_event(_messages.event(
-                        step=step, session_log=_messages.session_log(_messages.START)))
+                    main.add_event(
+                        _messages.event(
+                            step=step, session_log=_messages.session_log(_messages.START)
+                        )
+                    )
                     self.purge_step = None
                 writers = self.all_writers = {main.get_logdir(): main}
                 self.file_writer = main
@@ -304,7 +350,8 @@ class SummaryWriter:
             fw = writers.get(sub_run)
             if fw is None:
                 fw = writers[sub_run] = FileWriter(
-                    sub_run, self.max_queue, self.flush_secs, self.filename_suffix)
+                    sub_run, self.max_queue, self.flush_secs, self.filename_suffix
+                )
             return fw
 
     def _add_record(self, record: bytes, sub_run: Optional[str] = None) -> None:
@@ -325,14 +372,14 @@ class SummaryWriter:
         """Return the directory where event files are written."""
         return self.log_dir
 
-    def _add_summary(self, summary: bytes, global_step: Step,
-                     walltime: Optional[float]) -> None:
+    def _add_summary(self, summary: bytes, global_step: Step, walltime: Optional[float]) -> None:
         wall = time.time() if walltime is None else _convert.to_walltime(walltime)
         step = 0 if global_step is None else _convert.to_step(global_step)
         self._add_record(frame(_messages.event(wall_time=wall, step=step, summary=summary)))
 
-    def add_event(self, event: Message, step: Step = None,
-                  walltime: Optional[float] = None) -> None:
+    def add_event(
+        self, event: Message, step: Step = None, walltime: Optional[float] = None
+    ) -> None:
         """Write any ``Event`` (serialized bytes or a protobuf object) to the event file.
 
         Args:
@@ -342,9 +389,15 @@ class SummaryWriter:
         """
         self._events.add_event(event, step, walltime)
 
-    def add_scalar(self, tag: str, scalar_value: Number, global_step: Step = None,
-                   walltime: Optional[float] = None, new_style: bool = False,
-                   double_precision: bool = False) -> None:
+    def add_scalar(
+        self,
+        tag: str,
+        scalar_value: Number,
+        global_step: Step = None,
+        walltime: Optional[float] = None,
+        new_style: bool = False,
+        double_precision: bool = False,
+    ) -> None:
         """Add scalar data to summary.
 
         Args:
@@ -369,19 +422,31 @@ class SummaryWriter:
         wall = time.time() if walltime is None else _convert.to_walltime(walltime)
         if new_style:
             if double_precision:
-                _warn_once("double", "add_scalar(double_precision=True) writes DT_DOUBLE "
-                           "scalars, which TensorBoard's default data server "
-                           "(--load_fast=true) drops: the tag will not show up there. Use "
-                           "--load_fast=false, or leave double_precision off.")
-            record = frame(_messages.event(
-                wall_time=wall, step=step, summary=_messages.summary(
-                    [_scalar_value(tag, value, True, double_precision)])))
+                _warn_once(
+                    "double",
+                    "add_scalar(double_precision=True) writes DT_DOUBLE "
+                    "scalars, which TensorBoard's default data server "
+                    "(--load_fast=true) drops: the tag will not show up there. Use "
+                    "--load_fast=false, or leave double_precision off.",
+                )
+            record = frame(
+                _messages.event(
+                    wall_time=wall,
+                    step=step,
+                    summary=_messages.summary([_scalar_value(tag, value, True, double_precision)]),
+                )
+            )
         else:
             record = _scalar_records.record(tag, value, step, wall)
         self._add_record(record)
 
-    def add_scalars(self, main_tag: str, tag_scalar_dict: Mapping[str, Number],
-                    global_step: Step = None, walltime: Optional[float] = None) -> None:
+    def add_scalars(
+        self,
+        main_tag: str,
+        tag_scalar_dict: Mapping[str, Number],
+        global_step: Step = None,
+        walltime: Optional[float] = None,
+    ) -> None:
         """Add many scalars to one chart: each ``tag`` goes to the sub-run
         ``<log_dir>/<main_tag with / replaced by _>_<tag>`` under the tag ``main_tag``, as
         PyTorch does.
@@ -403,21 +468,32 @@ class SummaryWriter:
         """
         main_tag = _convert.check_path(_convert.check_tag(main_tag, "main_tag"), "main_tag")
         if not hasattr(tag_scalar_dict, "items"):
-            raise TypeError("tag_scalar_dict must be a dict {tag: value}, not %s"
-                            % type(tag_scalar_dict).__name__)
+            raise TypeError(
+                "tag_scalar_dict must be a dict {tag: value}, not %s"
+                % type(tag_scalar_dict).__name__
+            )
         wall = time.time() if walltime is None else _convert.to_walltime(walltime)
         step = 0 if global_step is None else _convert.to_step(global_step)
         # Check everything before writing anything: a bad value must not leave half the lines.
-        items = [(_sub_run_name(main_tag.replace("/", "_") + "_", tag),
-                  _convert.to_float(value, "tag_scalar_dict[%r]" % (tag,)))
-                 for tag, value in tag_scalar_dict.items()]
+        items = [
+            (
+                _sub_run_name(main_tag.replace("/", "_") + "_", tag),
+                _convert.to_float(value, "tag_scalar_dict[%r]" % (tag,)),
+            )
+            for tag, value in tag_scalar_dict.items()
+        ]
         fw_logdir = self._get_file_writer().get_logdir()
         for tag, value in items:
             fw_tag = fw_logdir + "/" + main_tag.replace("/", "_") + "_" + tag
             self._add_record(_scalar_records.record(main_tag, value, step, wall), fw_tag)
 
-    def add_tensor(self, tag: str, tensor: ArrayLike, global_step: Step = None,
-                   walltime: Optional[float] = None) -> None:
+    def add_tensor(
+        self,
+        tag: str,
+        tensor: ArrayLike,
+        global_step: Step = None,
+        walltime: Optional[float] = None,
+    ) -> None:
         """Add a tensor (torch tensor, numpy array, number or nested list), with plugin name
         ``tensor``. Half floats and bfloat16 are written as their real 16-bit patterns and
         uint8 in ``int_val``, as TensorFlow's ``make_ndarray`` expects.
@@ -436,8 +512,9 @@ class SummaryWriter:
         """
         self._add_summary(_summary.tensor_proto(tag, tensor), global_step, walltime)
 
-    def add_text(self, tag: str, text_string: str, global_step: Step = None,
-                 walltime: Optional[float] = None) -> None:
+    def add_text(
+        self, tag: str, text_string: str, global_step: Step = None, walltime: Optional[float] = None
+    ) -> None:
         """Add text (rendered as Markdown by TensorBoard) under ``<tag>/text_summary``.
 
         Examples::
@@ -471,8 +548,9 @@ class SummaryWriter:
         """
         self._add_summary(_summary.custom_scalars(layout), None, None)
 
-    def add_custom_scalars_multilinechart(self, tags: Sequence[str], category: str = "default",
-                                          title: str = "untitled") -> None:
+    def add_custom_scalars_multilinechart(
+        self, tags: Sequence[str], category: str = "default", title: str = "untitled"
+    ) -> None:
         """Shorthand for a layout with one multiline chart of ``tags``.
 
         Args:
@@ -482,8 +560,9 @@ class SummaryWriter:
         """
         self.add_custom_scalars({category: {title: ["Multiline", tags]}})
 
-    def add_custom_scalars_marginchart(self, tags: Sequence[str], category: str = "default",
-                                       title: str = "untitled") -> None:
+    def add_custom_scalars_marginchart(
+        self, tags: Sequence[str], category: str = "default", title: str = "untitled"
+    ) -> None:
         """Shorthand for a layout with one margin chart; ``tags`` is [value, lower, upper].
 
         Args:
@@ -492,17 +571,24 @@ class SummaryWriter:
             title (str): the chart's title.
         """
         if not isinstance(tags, (list, tuple)):
-            raise TypeError("tags must be a list of 3 tags (value, lower, upper), not %s"
-                            % type(tags).__name__)
+            raise TypeError(
+                "tags must be a list of 3 tags (value, lower, upper), not %s" % type(tags).__name__
+            )
         if len(tags) != 3:
             raise ValueError("tags must be 3 tags (value, lower, upper), got %r" % (tags,))
         self.add_custom_scalars({category: {title: ["Margin", tags]}})
 
     # -- the rest of PyTorch's surface, arriving with later issues ------------------------------
 
-    def add_histogram(self, tag: str, values: ArrayLike, global_step: Step = None,
-                      bins: Union[str, int, Sequence[float]] = "tensorflow",
-                      walltime: Optional[float] = None, max_bins: Optional[int] = None) -> None:
+    def add_histogram(
+        self,
+        tag: str,
+        values: ArrayLike,
+        global_step: Step = None,
+        bins: Union[str, int, Sequence[float]] = "tensorflow",
+        walltime: Optional[float] = None,
+        max_bins: Optional[int] = None,
+    ) -> None:
         """Add a histogram of ``values`` (any array-like, flattened). NaN and infinite values
         are left out (with a warning); an empty input raises ``ValueError``.
 
@@ -523,13 +609,25 @@ class SummaryWriter:
         Shape:
             values: any shape; flattened.
         """
-        self._add_summary(_summary._histogram_summary(tag, values, bins, max_bins, "values"),
-                          global_step, walltime)
+        self._add_summary(
+            _summary._histogram_summary(tag, values, bins, max_bins, "values"),
+            global_step,
+            walltime,
+        )
 
-    def add_histogram_raw(self, tag: str, min: Number, max: Number, num: Number, sum: Number,
-                          sum_squares: Number, bucket_limits: ArrayLike,
-                          bucket_counts: ArrayLike, global_step: Step = None,
-                          walltime: Optional[float] = None) -> None:
+    def add_histogram_raw(
+        self,
+        tag: str,
+        min: Number,
+        max: Number,
+        num: Number,
+        sum: Number,
+        sum_squares: Number,
+        bucket_limits: ArrayLike,
+        bucket_counts: ArrayLike,
+        global_step: Step = None,
+        walltime: Optional[float] = None,
+    ) -> None:
         """Add a histogram from its statistics (see ``summary.histogram_raw``): equal-length
         ``bucket_limits`` (right edges, increasing) and ``bucket_counts`` (not negative).
 
@@ -547,12 +645,22 @@ class SummaryWriter:
         Shape:
             bucket_limits, bucket_counts: (k,), the same k.
         """
-        self._add_summary(_summary._histogram_raw_summary(
-            tag, min, max, num, sum, sum_squares, bucket_limits, bucket_counts, "tag"),
-            global_step, walltime)
+        self._add_summary(
+            _summary._histogram_raw_summary(
+                tag, min, max, num, sum, sum_squares, bucket_limits, bucket_counts, "tag"
+            ),
+            global_step,
+            walltime,
+        )
 
-    def add_image(self, tag: str, img_tensor: ArrayLike, global_step: Step = None,
-                  walltime: Optional[float] = None, dataformats: str = "CHW") -> None:
+    def add_image(
+        self,
+        tag: str,
+        img_tensor: ArrayLike,
+        global_step: Step = None,
+        walltime: Optional[float] = None,
+        dataformats: str = "CHW",
+    ) -> None:
         """Add image data to summary.
 
         Args:
@@ -577,11 +685,20 @@ class SummaryWriter:
                 H, W), (H, W), (H, W, 3), (H, W, 4)... 1 channel is repeated to RGB,
                 2 is grey with alpha, 4 is RGBA.
         """
-        self._add_summary(_summary._image_summary(tag, img_tensor, 1, dataformats, "img_tensor"),
-                          global_step, walltime)
+        self._add_summary(
+            _summary._image_summary(tag, img_tensor, 1, dataformats, "img_tensor"),
+            global_step,
+            walltime,
+        )
 
-    def add_images(self, tag: str, img_tensor: ArrayLike, global_step: Step = None,
-                   walltime: Optional[float] = None, dataformats: str = "NCHW") -> None:
+    def add_images(
+        self,
+        tag: str,
+        img_tensor: ArrayLike,
+        global_step: Step = None,
+        walltime: Optional[float] = None,
+        dataformats: str = "NCHW",
+    ) -> None:
         """Add a batch of images as one grid image, 8 per row (PyTorch's ``make_grid``).
 
         Args:
@@ -592,13 +709,23 @@ class SummaryWriter:
             img_tensor: (N, 3, H, W) by default; ``dataformats`` gives the order,
                 e.g. NHWC.
         """
-        self._add_summary(_summary._image_summary(tag, img_tensor, 1, dataformats, "img_tensor"),
-                          global_step, walltime)
+        self._add_summary(
+            _summary._image_summary(tag, img_tensor, 1, dataformats, "img_tensor"),
+            global_step,
+            walltime,
+        )
 
-    def add_image_with_boxes(self, tag: str, img_tensor: ArrayLike, box_tensor: ArrayLike,
-                             global_step: Step = None, walltime: Optional[float] = None,
-                             rescale: float = 1, dataformats: str = "CHW",
-                             labels: Optional[Union[str, Sequence[str]]] = None) -> None:
+    def add_image_with_boxes(
+        self,
+        tag: str,
+        img_tensor: ArrayLike,
+        box_tensor: ArrayLike,
+        global_step: Step = None,
+        walltime: Optional[float] = None,
+        rescale: float = 1,
+        dataformats: str = "CHW",
+        labels: Optional[Union[str, Sequence[str]]] = None,
+    ) -> None:
         """Add an image and draw boxes on it.
 
         Args:
@@ -613,12 +740,28 @@ class SummaryWriter:
         Shape:
             img_tensor: as in :meth:`add_image`; box_tensor: (N, 4).
         """
-        self._add_summary(_summary._image_boxes_summary(
-            tag, img_tensor, box_tensor, rescale, dataformats, labels,
-            ("img_tensor", "box_tensor")), global_step, walltime)
+        self._add_summary(
+            _summary._image_boxes_summary(
+                tag,
+                img_tensor,
+                box_tensor,
+                rescale,
+                dataformats,
+                labels,
+                ("img_tensor", "box_tensor"),
+            ),
+            global_step,
+            walltime,
+        )
 
-    def add_figure(self, tag: str, figure: Any, global_step: Step = None, close: bool = True,
-                   walltime: Optional[float] = None) -> None:
+    def add_figure(
+        self,
+        tag: str,
+        figure: Any,
+        global_step: Step = None,
+        close: bool = True,
+        walltime: Optional[float] = None,
+    ) -> None:
         """Render a matplotlib figure (or a list of them, as a grid) into an image.
 
         The figure is drawn with matplotlib's Agg canvas into RGBA, as PyTorch does; tinytb
@@ -635,18 +778,27 @@ class SummaryWriter:
                 raise ValueError("figure is an empty list")
             h, w = images[0][0], images[0][1]
             if any((img[0], img[1]) != (h, w) for img in images):
-                raise ValueError("the figures in the list must all have the same size in "
-                                 "pixels")
-            batch = memoryview(b"".join(img[2] for img in images)).cast(
-                "B", (len(images), h, w, 3))
+                raise ValueError("the figures in the list must all have the same size in pixels")
+            batch = memoryview(b"".join(img[2] for img in images)).cast("B", (len(images), h, w, 3))
             self.add_images(tag, batch, global_step, walltime, dataformats="NHWC")
         else:
             h, w, pixels = _render_figure(figure, close)
-            self.add_image(tag, memoryview(pixels).cast("B", (h, w, 3)), global_step, walltime,
-                           dataformats="HWC")
+            self.add_image(
+                tag,
+                memoryview(pixels).cast("B", (h, w, 3)),
+                global_step,
+                walltime,
+                dataformats="HWC",
+            )
 
-    def add_video(self, tag: str, vid_tensor: ArrayLike, global_step: Step = None,
-                  fps: Union[int, float] = 4, walltime: Optional[float] = None) -> None:
+    def add_video(
+        self,
+        tag: str,
+        vid_tensor: ArrayLike,
+        global_step: Step = None,
+        fps: Union[int, float] = 4,
+        walltime: Optional[float] = None,
+    ) -> None:
         """Add a video: ``vid_tensor`` of shape (N, T, C, H, W), uint8 or [0, 1] floats. The
         batch is tiled into PyTorch's grid and written as an animated GIF (frame delay
         ``round(100 / fps)`` centiseconds, looping forever). PyTorch needs moviepy < 2 for this
@@ -663,11 +815,18 @@ class SummaryWriter:
         Shape:
             vid_tensor: (N, T, C, H, W), C 1, 3 or 4.
         """
-        self._add_summary(_summary._video_summary(tag, vid_tensor, fps, "vid_tensor"),
-                          global_step, walltime)
+        self._add_summary(
+            _summary._video_summary(tag, vid_tensor, fps, "vid_tensor"), global_step, walltime
+        )
 
-    def add_audio(self, tag: str, snd_tensor: ArrayLike, global_step: Step = None,
-                  sample_rate: int = 44100, walltime: Optional[float] = None) -> None:
+    def add_audio(
+        self,
+        tag: str,
+        snd_tensor: ArrayLike,
+        global_step: Step = None,
+        sample_rate: int = 44100,
+        walltime: Optional[float] = None,
+    ) -> None:
         """Add audio data to summary.
 
         Args:
@@ -681,8 +840,11 @@ class SummaryWriter:
         Shape:
             snd_tensor: (L,) or (1, L); (L, 2) for stereo.
         """
-        self._add_summary(_summary._audio_summary(tag, snd_tensor, sample_rate, "snd_tensor"),
-                          global_step, walltime)
+        self._add_summary(
+            _summary._audio_summary(tag, snd_tensor, sample_rate, "snd_tensor"),
+            global_step,
+            walltime,
+        )
 
     def add_onnx_graph(self, prototxt: Any) -> None:
         """Add the graph of an ONNX model, as PyTorch does: ``prototxt`` is the path of a binary
@@ -703,11 +865,17 @@ class SummaryWriter:
         else:
             _onnx.check_path(_convert.check_path(prototxt, "prototxt"))
             data, name = _files.read_file(prototxt, what="ONNX model"), os.fsdecode(prototxt)
-        self._events.add_onnx_graph(_onnx.load_onnx_graph(data, name if isinstance(name, str)
-                                                          else None))
+        self._events.add_onnx_graph(
+            _onnx.load_onnx_graph(data, name if isinstance(name, str) else None)
+        )
 
-    def add_graph(self, model: Any, input_to_model: Any = None, verbose: bool = False,
-                  use_strict_trace: bool = True) -> None:
+    def add_graph(
+        self,
+        model: Any,
+        input_to_model: Any = None,
+        verbose: bool = False,
+        use_strict_trace: bool = True,
+    ) -> None:
         """Add a model graph to TensorBoard's graphs dashboard, three ways:
 
         * a torch ``nn.Module`` and its input (a tensor or a tuple of them), traced with
@@ -736,26 +904,35 @@ class SummaryWriter:
         torch = sys.modules.get("torch")
         if torch is not None and isinstance(model, torch.nn.Module):
             from . import _torch_graph
+
             profile = _torch_graph.graph(model, input_to_model, verbose, use_strict_trace)
             self._events.add_graph(profile)
             return
         if input_to_model is not None:
-            raise TypeError("input_to_model is for torch models; model is a %s"
-                            % type(model).__name__)
+            raise TypeError(
+                "input_to_model is for torch models; model is a %s" % type(model).__name__
+            )
         if isinstance(model, (bytes, bytearray, memoryview)):
             from . import _graph
+
             graph = _graph.check_graph_def(model, "model")  # ValueError if it is no GraphDef
         elif hasattr(model, "SerializeToString"):
             graph = model  # a GraphDef: FileWriter.add_graph serializes it
         else:
             from . import _graph
+
             graph = _graph.graph_def(model)
         self._events.add_graph(graph)
 
-    def add_embedding(self, mat: ArrayLike, metadata: Optional[Sequence[Any]] = None,
-                      label_img: Optional[ArrayLike] = None, global_step: Step = None,
-                      tag: str = "default",
-                      metadata_header: Optional[Sequence[str]] = None) -> None:
+    def add_embedding(
+        self,
+        mat: ArrayLike,
+        metadata: Optional[Sequence[Any]] = None,
+        label_img: Optional[ArrayLike] = None,
+        global_step: Step = None,
+        tag: str = "default",
+        metadata_header: Optional[Sequence[str]] = None,
+    ) -> None:
         """Add embedding projector data (no event: files for TensorBoard's projector).
 
         Writes ``<log_dir>/<global_step:05d>/<tag, '/' '\\' '%' encoded>/`` ``tensors.tsv``,
@@ -780,16 +957,28 @@ class SummaryWriter:
                 label_img: (N, C, H, W).
         """
         from . import _projector  # sprites need the PNG encoder: loaded on first use
+
         step = 0 if global_step is None else _convert.to_step(global_step)
         subdir, files, entry = _projector.embedding_files(
-            mat, metadata, label_img, step, _convert.check_tag(tag), metadata_header)
-        _files.write_embedding(self._get_file_writer().get_logdir(), subdir, files,
-                                    lambda existing: _projector.update_config(existing, entry))
+            mat, metadata, label_img, step, _convert.check_tag(tag), metadata_header
+        )
+        _files.write_embedding(
+            self._get_file_writer().get_logdir(),
+            subdir,
+            files,
+            lambda existing: _projector.update_config(existing, entry),
+        )
 
-    def add_pr_curve(self, tag: str, labels: ArrayLike, predictions: ArrayLike,
-                     global_step: Step = None, num_thresholds: int = 127,
-                     weights: Optional[ArrayLike] = None,
-                     walltime: Optional[float] = None) -> None:
+    def add_pr_curve(
+        self,
+        tag: str,
+        labels: ArrayLike,
+        predictions: ArrayLike,
+        global_step: Step = None,
+        num_thresholds: int = 127,
+        weights: Optional[ArrayLike] = None,
+        walltime: Optional[float] = None,
+    ) -> None:
         """Add a precision-recall curve.
 
         Args:
@@ -806,14 +995,26 @@ class SummaryWriter:
 
             writer.add_pr_curve("pr_curve", labels, predictions, 0)
         """
-        self._add_summary(_summary.pr_curve(tag, labels, predictions, num_thresholds, weights),
-                          global_step, walltime)
+        self._add_summary(
+            _summary.pr_curve(tag, labels, predictions, num_thresholds, weights),
+            global_step,
+            walltime,
+        )
 
-    def add_pr_curve_raw(self, tag: str, true_positive_counts: ArrayLike,
-                         false_positive_counts: ArrayLike, true_negative_counts: ArrayLike,
-                         false_negative_counts: ArrayLike, precision: ArrayLike,
-                         recall: ArrayLike, global_step: Step = None, num_thresholds: int = 127,
-                         weights: Any = None, walltime: Optional[float] = None) -> None:
+    def add_pr_curve_raw(
+        self,
+        tag: str,
+        true_positive_counts: ArrayLike,
+        false_positive_counts: ArrayLike,
+        true_negative_counts: ArrayLike,
+        false_negative_counts: ArrayLike,
+        precision: ArrayLike,
+        recall: ArrayLike,
+        global_step: Step = None,
+        num_thresholds: int = 127,
+        weights: Any = None,
+        walltime: Optional[float] = None,
+    ) -> None:
         """Add a precision-recall curve from its six rows of equal length (one value per
         threshold). ``weights`` is not used (as in PyTorch); ``num_thresholds`` is written to
         the plugin data, capped at 127, and should equal the rows' length.
@@ -829,15 +1030,32 @@ class SummaryWriter:
             walltime (float): seconds after the epoch of the event; default
                 ``time.time()``.
         """
-        self._add_summary(_summary.pr_curve_raw(
-            tag, true_positive_counts, false_positive_counts, true_negative_counts,
-            false_negative_counts, precision, recall, num_thresholds, weights),
-            global_step, walltime)
+        self._add_summary(
+            _summary.pr_curve_raw(
+                tag,
+                true_positive_counts,
+                false_positive_counts,
+                true_negative_counts,
+                false_negative_counts,
+                precision,
+                recall,
+                num_thresholds,
+                weights,
+            ),
+            global_step,
+            walltime,
+        )
 
-    def add_mesh(self, tag: str, vertices: ArrayLike, colors: Optional[ArrayLike] = None,
-                 faces: Optional[ArrayLike] = None,
-                 config_dict: Optional[Mapping[str, Any]] = None, global_step: Step = None,
-                 walltime: Optional[float] = None) -> None:
+    def add_mesh(
+        self,
+        tag: str,
+        vertices: ArrayLike,
+        colors: Optional[ArrayLike] = None,
+        faces: Optional[ArrayLike] = None,
+        config_dict: Optional[Mapping[str, Any]] = None,
+        global_step: Step = None,
+        walltime: Optional[float] = None,
+    ) -> None:
         """Add a 3D mesh or point cloud (TensorBoard's mesh dashboard).
 
         Args:
@@ -856,13 +1074,18 @@ class SummaryWriter:
         Shape:
             vertices: (B, N, 3); colors: (B, N, 3); faces: (B, F, 3).
         """
-        self._add_summary(_summary.mesh(tag, vertices, colors, faces, config_dict),
-                          global_step, walltime)
+        self._add_summary(
+            _summary.mesh(tag, vertices, colors, faces, config_dict), global_step, walltime
+        )
 
-    def add_hparams(self, hparam_dict: Mapping[str, Any],
-                    metric_dict: Mapping[str, Optional[Number]],
-                    hparam_domain_discrete: Optional[Mapping[str, Sequence[Any]]] = None,
-                    run_name: Optional[str] = None, global_step: Step = None) -> None:
+    def add_hparams(
+        self,
+        hparam_dict: Mapping[str, Any],
+        metric_dict: Mapping[str, Optional[Number]],
+        hparam_domain_discrete: Optional[Mapping[str, Sequence[Any]]] = None,
+        run_name: Optional[str] = None,
+        global_step: Step = None,
+    ) -> None:
         """Add a set of hyperparameters to be compared in TensorBoard's HPARAMS dashboard.
 
         Args:
@@ -888,9 +1111,13 @@ class SummaryWriter:
             global_step (int): step of the three hparams events and of the metric scalars.
         """
         summaries = _summary.hparams(hparam_dict, metric_dict, hparam_domain_discrete)
-        metrics = [(_convert.check_tag(k, "metric_dict key"),
-                    None if v is None else _convert.to_float(v, "metric_dict[%r]" % (k,)))
-                   for k, v in _summary._mapping(metric_dict, "metric_dict").items()]
+        metrics = [
+            (
+                _convert.check_tag(k, "metric_dict key"),
+                None if v is None else _convert.to_float(v, "metric_dict[%r]" % (k,)),
+            )
+            for k, v in _summary._mapping(metric_dict, "metric_dict").items()
+        ]
         if global_step is not None:
             global_step = _convert.to_step(global_step)
         if run_name is not None:
@@ -898,15 +1125,22 @@ class SummaryWriter:
         if run_name and os.path.normpath(run_name) == os.curdir:
             self._write_session(self, summaries, metrics, global_step)
             return
-        logdir = os.path.join(self._get_file_writer().get_logdir(),
-                              run_name or str(time.time()))
-        with SummaryWriter(logdir, max_queue=self.max_queue, flush_secs=self.flush_secs,
-                           filename_suffix=self.filename_suffix) as w_hp:
+        logdir = os.path.join(self._get_file_writer().get_logdir(), run_name or str(time.time()))
+        with SummaryWriter(
+            logdir,
+            max_queue=self.max_queue,
+            flush_secs=self.flush_secs,
+            filename_suffix=self.filename_suffix,
+        ) as w_hp:
             self._write_session(w_hp, summaries, metrics, global_step)
 
     @staticmethod
-    def _write_session(writer: SummaryWriter, summaries: Sequence[bytes],
-                       metrics: List[Tuple[str, Optional[float]]], global_step: Step) -> None:
+    def _write_session(
+        writer: SummaryWriter,
+        summaries: Sequence[bytes],
+        metrics: List[Tuple[str, Optional[float]]],
+        global_step: Step,
+    ) -> None:
         for summary in summaries:
             writer._add_summary(summary, global_step, None)
         for tag, value in metrics:
@@ -975,8 +1209,10 @@ def _check_run_name(run_name: Any) -> None:
         raise ValueError("run_name must not contain a NUL character: %r" % (run_name,))
     parts = _path_parts(run_name)
     if os.path.isabs(run_name) or os.path.splitdrive(run_name)[0] or ".." in parts:
-        raise ValueError("run_name %r would put the hparams session outside log_dir: give a "
-                         "relative name without '..'" % (run_name,))
+        raise ValueError(
+            "run_name %r would put the hparams session outside log_dir: give a "
+            "relative name without '..'" % (run_name,)
+        )
 
 
 def _path_parts(name: str) -> List[str]:
@@ -990,9 +1226,11 @@ def _render_figure(figure: Any, close: bool) -> Tuple[int, int, bytes]:
     (``figure_to_image``: a ``FigureCanvasAgg`` on the figure, ``buffer_rgba()``, alpha
     dropped)."""
     if not hasattr(figure, "get_size_inches"):
-        raise TypeError("figure must be a matplotlib Figure (or a list of them), not %s"
-                        % type(figure).__name__)
+        raise TypeError(
+            "figure must be a matplotlib Figure (or a list of them), not %s" % type(figure).__name__
+        )
     from matplotlib.backends.backend_agg import FigureCanvasAgg
+
     canvas = FigureCanvasAgg(figure)
     canvas.draw()
     rgba = memoryview(canvas.buffer_rgba()).cast("B")
@@ -1001,6 +1239,7 @@ def _render_figure(figure: Any, close: bool) -> Tuple[int, int, bytes]:
     rgb[0::3], rgb[1::3], rgb[2::3] = rgba[0::4], rgba[1::4], rgba[2::4]
     if close:
         import matplotlib.pyplot as plt
+
         plt.close(figure)
     return h, w, bytes(rgb)
 
