@@ -438,6 +438,13 @@ class SummaryWriter:
             )
         else:
             record = _scalar_records.record(tag, value, step, wall)
+        fw = self.file_writer
+        if fw is not None:  # the common case, inlined: one call less per scalar
+            try:
+                fw.event_writer.add_record(record)
+                return
+            except _event_file.WriterClosedError:
+                pass  # close() ran in another thread: _add_record finds the new file
         self._add_record(record)
 
     def add_scalars(
