@@ -27,11 +27,30 @@ import struct
 from . import _messages
 from ._crc32c import crc32c, position_tables
 from ._record import frame, record_header
-from ._wire import float32_bytes, varint
+from ._wire import I32, I64, LEN, VARINT, float32_bytes, key, varint
 
-_WALL = struct.Struct("<Bd")  # 0x09 key, then the double
+# The keys, (field number << 3) | wire type, of the fields written, from the .proto files:
+#   event.proto    message Event   { double wall_time = 1; int64 step = 2; Summary summary = 5; }
+#   summary.proto  message Summary { repeated Value value = 1; }
+#                  message Value   { string tag = 1; float simple_value = 2; }
+WALL_TIME_KEY = key(1, I64)  # 09
+STEP_KEY = key(2, VARINT)  # 10
+SUMMARY_KEY = key(5, LEN)  # 2a
+VALUE_KEY = key(1, LEN)  # 0a
+TAG_KEY = key(1, LEN)  # 0a
+SIMPLE_VALUE_KEY = key(2, I32)  # 15
+
+# Byte offsets in the event: its key at 0, the wall time's eight bytes at 1..8 (the low half
+# 1..4 changes every call, the high half 5..8 every few minutes), then the step's key at 9 and
+# its varint from 10 (when the step is not 0); the float value is the last four bytes.
+_LOW_AT, _HIGH_AT, _STEP_VARINT_AT = 1, 5, 10
+_WALL_LOW = range(_LOW_AT, _HIGH_AT)
+_WALL_HIGH = range(_HIGH_AT, 9)
+_WALL = struct.Struct("<Bd")  # the wall time's key and the little-endian double
 _MASKED = struct.Struct("<I")
+_MASK_DELTA = 0xA282EAD8  # TFRecord's masked CRC: rotate right by 15, add this (_crc32c.mask)
 _SHORT = 64  # position tables exist up to this length
+_WALL_KEY_BYTE = WALL_TIME_KEY[0]
 
 TYPE_CHECKING = False  # typing is not imported at run time: it costs milliseconds (tomli's way)
 if TYPE_CHECKING:
@@ -65,7 +84,7 @@ class ScalarRecords:
     def record(self, tag: str, value: float, step: int, wall_time: float) -> bytes:
         if wall_time == 0.0 or not tag:  # proto3 leaves out a zero wall time and an empty tag
             return general_scalar_record(tag, value, step, wall_time)
-        step_bytes = b"\x10" + varint(step) if step else b""
+        step_bytes = STEP_KEY + varint(step) if step else b""
         key = (tag, len(step_bytes))
         template = self._templates.get(key)
         if template is None:
@@ -75,44 +94,51 @@ class ScalarRecords:
             template = self._templates[key] = _template(tag, len(step_bytes))
         header, middle, k, tables, high_tables = template
         value_bytes = float32_bytes(value)
-        wall = _WALL.pack(9, wall_time)
+        wall = _WALL.pack(_WALL_KEY_BYTE, wall_time)
         data = wall + step_bytes + middle + value_bytes
         if tables is None:
             crc = crc32c(data)
         else:
             # The top four bytes of the wall time (sign, exponent, high mantissa) change only
             # every few minutes: keep their contribution folded into the start value.
-            high = wall[5:]
+            high = wall[_HIGH_AT:]
             start = self._high.get(key)
             if start is None or start[0] != high:
                 start = self._high[key] = (high, reduce(xor, map(getitem, high_tables, high), k))
             crc = reduce(
-                xor, map(getitem, tables, wall[1:5] + step_bytes[1:] + value_bytes), start[1]
+                xor,
+                map(
+                    getitem,
+                    tables,
+                    wall[_LOW_AT:_HIGH_AT] + step_bytes[1:] + value_bytes,
+                ),
+                start[1],
             )
         crc = ((crc >> 15) | (crc << 17)) & 0xFFFFFFFF
-        return header + data + _MASKED.pack((crc + 0xA282EAD8) & 0xFFFFFFFF)
+        return header + data + _MASKED.pack((crc + _MASK_DELTA) & 0xFFFFFFFF)
 
 
 def _template(tag: str, step_len: int) -> Template:
     tag_bytes = tag.encode("utf-8")
-    value = b"\x0a" + varint(len(tag_bytes)) + tag_bytes + b"\x15"
+    value = TAG_KEY + varint(len(tag_bytes)) + tag_bytes + SIMPLE_VALUE_KEY
     value_len = len(value) + 4
-    summary = b"\x0a" + varint(value_len) + value
-    middle = b"\x2a" + varint(len(summary) + 4) + summary
-    n = 9 + step_len + len(middle) + 4
+    summary = VALUE_KEY + varint(value_len) + value
+    middle = SUMMARY_KEY + varint(len(summary) + 4) + summary
+    n = _WALL.size + step_len + len(middle) + 4
     header = record_header(n)
     if n > _SHORT:
         return header, middle, None, None, None
-    zeroed = bytes(9) + (b"\x10" + bytes(step_len - 1) if step_len else b"") + middle + bytes(4)
-    zeroed = b"\x09" + zeroed[1:]
+    step_zeroed = STEP_KEY + bytes(step_len - 1) if step_len else b""
+    zeroed = WALL_TIME_KEY + bytes(_WALL.size - 1) + step_zeroed + middle + bytes(4)
     tabs = position_tables(n)
-    # Variable bytes: the wall time at 1..8 (its high half, 5..8, gets tables of its own), the
-    # step varint after its key at 9, and the value in the last four bytes.
-    variable = list(range(1, 5)) + list(range(10, 9 + step_len)) + list(range(n - 4, n))
+    # Variable bytes: the wall time's low half (the high half gets tables of its own), the
+    # step's varint after its key, and the value in the last four bytes.
+    steps = range(_STEP_VARINT_AT, _STEP_VARINT_AT + step_len - 1)
+    variable = list(_WALL_LOW) + list(steps) + list(range(n - 4, n))
     return (
         header,
         middle,
         crc32c(zeroed),
         tuple(tabs[i] for i in variable),
-        tuple(tabs[i] for i in range(5, 9)),
+        tuple(tabs[i] for i in _WALL_HIGH),
     )
