@@ -21,12 +21,15 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from typing import Callable, Optional, Sequence, Tuple
 
 from . import __version__, reader
 from ._demo import demo
 from ._dump import dump
 from .errors import DecodeError
+
+TYPE_CHECKING = False  # typing is not imported at run time: it costs milliseconds (tomli's way)
+if TYPE_CHECKING:
+    from typing import Callable, Optional, Sequence, Tuple
 
 INTERRUPTED = 130  # 128 + SIGINT
 CLOSED_PIPE = 141  # 128 + SIGPIPE

@@ -59,7 +59,10 @@ from __future__ import annotations
 import struct
 import sys
 from array import array
-from typing import Any, Iterable, Type
+
+TYPE_CHECKING = False  # typing is not imported at run time: it costs milliseconds (tomli's way)
+if TYPE_CHECKING:
+    from typing import Any, Iterable, Type
 
 __all__ = [
     "Array",

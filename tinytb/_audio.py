@@ -24,10 +24,13 @@ import wave
 from array import array
 from itertools import repeat
 from operator import mul
-from typing import Any, Sequence
 
 from ._arrays import MAX_AUDIO_SAMPLES, MAX_SAMPLE_RATE
 from ._convert import to_real, warn_caller
+
+TYPE_CHECKING = False  # typing is not imported at run time: it costs milliseconds (tomli's way)
+if TYPE_CHECKING:
+    from typing import Any, Sequence
 
 __all__ = ["sample_rate", "channels", "pcm16", "wav"]
 

@@ -14,9 +14,12 @@ from __future__ import annotations
 import math
 import operator
 from types import FrameType
-from typing import Any, Optional, Tuple
 
 from ._arrays import as_array
+
+TYPE_CHECKING = False  # typing is not imported at run time: it costs milliseconds (tomli's way)
+if TYPE_CHECKING:
+    from typing import Any, Optional, Tuple
 
 INT64_MIN = -(1 << 63)
 INT64_MAX = (1 << 63) - 1

@@ -7,9 +7,12 @@ from __future__ import annotations
 import math
 import os
 import random
-from typing import List, Sequence
 
 from .writer import SummaryWriter
+
+TYPE_CHECKING = False  # typing is not imported at run time: it costs milliseconds (tomli's way)
+if TYPE_CHECKING:
+    from typing import List, Sequence
 
 
 def demo(logdir: str) -> str:
@@ -47,7 +50,7 @@ def demo(logdir: str) -> str:
                 "waves": {"sin and cos": ["Multiline", ["wave"]]},
             }
         )
-    return w.get_logdir()
+    return os.fspath(w.get_logdir())
 
 
 def _chart(width: int = 240, height: int = 140) -> memoryview:

@@ -43,7 +43,10 @@ from __future__ import annotations
 
 import math
 import sys
-from typing import Any, Optional, Sequence
+
+TYPE_CHECKING = False  # typing is not imported at run time: it costs milliseconds (tomli's way)
+if TYPE_CHECKING:
+    from typing import Any, List, Optional, Sequence
 
 __all__ = ["draw_boxes", "resize", "text_bbox"]
 
@@ -103,7 +106,9 @@ def _check_boxes(boxes, name="boxes"):
     return checked
 
 
-def _check_labels(labels, count, name="labels"):
+def _check_labels(
+    labels: Optional[Sequence[Optional[str]]], count: int, name: str = "labels"
+) -> List[Optional[str]]:
     if labels is None:
         return [None] * count
     if isinstance(labels, str):

@@ -14,12 +14,15 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Optional, TextIO, Union
 
 from . import _messages, reader
 from ._messages import decode_event
 from ._record import HEADER_SIZE, OVERHEAD, iter_records
 from .errors import DecodeError
+
+TYPE_CHECKING = False  # typing is not imported at run time: it costs milliseconds (tomli's way)
+if TYPE_CHECKING:
+    from typing import Optional, TextIO, Union
 
 # Plugins whose SummaryMetadata.plugin_data.content is a message dump can show decoded.
 _PLUGIN_CONTENT = {

@@ -70,6 +70,8 @@ loop iteration per pixel (a dict probe) plus a little per emitted code; the deco
 iteration per code. Measured times are in :func:`encode_gif`'s docstring.
 """
 
+from __future__ import annotations
+
 import struct
 import sys
 from array import array

@@ -32,7 +32,13 @@ Unknown keys, duplicate names and inputs naming no node raise ``ValueError``; wr
 lays them out.
 """
 
+from __future__ import annotations
+
 from . import _messages
+
+TYPE_CHECKING = False  # typing is not imported at run time: it costs milliseconds (tomli's way)
+if TYPE_CHECKING:
+    from typing import Any, Union
 
 __all__ = ["graph_def", "check_graph_def", "PRODUCER"]
 
@@ -40,7 +46,7 @@ PRODUCER = 22  # VersionDef.producer as PyTorch writes it
 _KEYS = {"name", "op", "inputs", "attrs", "shape", "shapes", "device"}
 
 
-def graph_def(description):
+def graph_def(description: Any) -> bytes:
     """The serialized ``GraphDef`` of a plain description (see the module docstring)."""
     nodes = _nodes(description)
     names = set()
@@ -77,7 +83,7 @@ def graph_def(description):
     return _messages.graph_def(encoded, producer=PRODUCER)
 
 
-def check_graph_def(data, name="model"):
+def check_graph_def(data: Union[bytes, bytearray, memoryview], name: str = "model") -> bytes:
     """``data`` (bytes, bytearray or memoryview) as ``bytes``, if it decodes as a ``GraphDef``
     (graph.proto); otherwise ``ValueError`` naming ``name``. Bytes that are no GraphDef would
     be written as given and break TensorBoard's graphs dashboard for the whole run."""

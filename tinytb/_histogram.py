@@ -63,9 +63,12 @@ from bisect import bisect_left, bisect_right
 from itertools import repeat
 from math import ceil, floor, fsum, isfinite, log2, pi, sqrt
 from operator import mul, sub
-from typing import Any, Dict, Optional
 
 from ._arrays import MAX_HISTOGRAM_BINS
+
+TYPE_CHECKING = False  # typing is not imported at run time: it costs milliseconds (tomli's way)
+if TYPE_CHECKING:
+    from typing import Any, Dict, Optional
 
 __all__ = ["default_bins", "bin_edges", "make_histogram", "ESTIMATORS"]
 

@@ -36,9 +36,11 @@ from array import array
 from itertools import repeat
 from operator import mul
 
-from typing import Any, List, Optional, Tuple
-
 from ._arrays import MAX_IMAGE_PIXELS, MAX_VIDEO_BYTES, Array, as_array
+
+TYPE_CHECKING = False  # typing is not imported at run time: it costs milliseconds (tomli's way)
+if TYPE_CHECKING:
+    from typing import Any, List, Optional, Tuple
 
 
 def to_uint8(arr: Array) -> bytes:

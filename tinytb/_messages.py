@@ -22,7 +22,6 @@ Encoders take already-encoded sub-messages as ``bytes`` (``None`` meaning "not s
 from __future__ import annotations
 
 import struct
-from typing import TYPE_CHECKING, Any, Dict, Optional
 
 from . import _wire
 from ._wire import (
@@ -37,29 +36,36 @@ from ._wire import (
 )
 from .errors import DecodeError
 
+TYPE_CHECKING = False  # typing is not imported at run time: it costs milliseconds (tomli's way)
+if TYPE_CHECKING:
+    from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple, Union
+
+    #: A hyperparameter value as ``struct_value`` takes it.
+    PyValue = Union[None, bool, float, str]
+
 _DOUBLE = struct.Struct("<d")
 _ZERO8 = bytes(8)
 
 
-def _double_if_set(field, value):
+def _double_if_set(field: int, value: float) -> bytes:
     # proto3 compares the bit pattern with zero, so -0.0 is written and 0.0 is not.
     raw = _DOUBLE.pack(value)
     return b"" if raw == _ZERO8 else _wire.key(field, _wire.I64) + raw
 
 
-def _uint_if_set(field, value):
+def _uint_if_set(field: int, value: int) -> bytes:
     return uint_field(field, value) if value else b""
 
 
-def _string_if_set(field, text):
+def _string_if_set(field: int, text: str) -> bytes:
     return string_field(field, text) if text else b""
 
 
-def _bytes_if_set(field, payload):
+def _bytes_if_set(field: int, payload: bytes) -> bytes:
     return bytes_field(field, payload) if payload else b""
 
 
-def _explicit(field, payload):
+def _explicit(field: int, payload: Optional[bytes]) -> bytes:
     """A LEN field with explicit presence (an embedded message, or a oneof member): written
     whenever it is set, even empty; ``None`` means not set."""
     return b"" if payload is None else bytes_field(field, payload)
@@ -69,17 +75,17 @@ def _explicit(field, payload):
 
 
 def event(
-    wall_time=0.0,
-    step=0,
-    file_version=None,
-    graph_def=None,
-    summary=None,
-    log_message=None,
-    session_log=None,
-    tagged_run_metadata=None,
-    meta_graph_def=None,
-    source_metadata=None,
-):
+    wall_time: float = 0.0,
+    step: int = 0,
+    file_version: Optional[str] = None,
+    graph_def: Optional[bytes] = None,
+    summary: Optional[bytes] = None,
+    log_message: Optional[bytes] = None,
+    session_log: Optional[bytes] = None,
+    tagged_run_metadata: Optional[bytes] = None,
+    meta_graph_def: Optional[bytes] = None,
+    source_metadata: Optional[bytes] = None,
+) -> bytes:
     """message Event {
       double wall_time = 1; int64 step = 2;
       oneof what { string file_version = 3; bytes graph_def = 4; Summary summary = 5;
@@ -104,7 +110,7 @@ def event(
     )
 
 
-def rebuild_event(data, wall_time, step):
+def rebuild_event(data: bytes, wall_time: float, step: Optional[int]) -> bytes:
     """The Event ``data`` (bytes) with ``wall_time`` replaced and, unless ``step`` is None,
     ``step`` replaced. Fields 1 and 2 come first in canonical order, so they are re-encoded
     in front of the remaining fields, which keep their order."""
@@ -127,12 +133,12 @@ def rebuild_event(data, wall_time, step):
     return head + b"".join(out_rest)
 
 
-def source_metadata(writer):
+def source_metadata(writer: str) -> bytes:
     """message SourceMetadata { string writer = 1; }"""
     return _string_if_set(1, writer)
 
 
-def log_message(level=0, message=""):
+def log_message(level: int = 0, message: str = "") -> bytes:
     """message LogMessage { Level level = 1; string message = 2; }
     (Level: UNKNOWN=0, DEBUGGING=10, INFO=20, WARN=30, ERROR=40, FATAL=50)"""
     return _uint_if_set(1, level) + _string_if_set(2, message)
@@ -142,13 +148,13 @@ def log_message(level=0, message=""):
 STATUS_UNSPECIFIED, START, STOP, CHECKPOINT = 0, 1, 2, 3
 
 
-def session_log(status=0, checkpoint_path="", msg=""):
+def session_log(status: int = 0, checkpoint_path: str = "", msg: str = "") -> bytes:
     """message SessionLog { SessionStatus status = 1; string checkpoint_path = 2;
     string msg = 3; }"""
     return _uint_if_set(1, status) + _string_if_set(2, checkpoint_path) + _string_if_set(3, msg)
 
 
-def tagged_run_metadata(tag="", run_metadata=b""):
+def tagged_run_metadata(tag: str = "", run_metadata: bytes = b"") -> bytes:
     """message TaggedRunMetadata { string tag = 1; bytes run_metadata = 2; }"""
     return _string_if_set(1, tag) + _bytes_if_set(2, run_metadata)
 
@@ -156,21 +162,21 @@ def tagged_run_metadata(tag="", run_metadata=b""):
 # -- summary.proto ----------------------------------------------------------------------------
 
 
-def summary(values):
+def summary(values: Iterable[bytes]) -> bytes:
     """message Summary { repeated Value value = 1; }  (``values``: encoded Summary.Value list)"""
     return b"".join([bytes_field(1, v) for v in values])
 
 
 def summary_value(
-    tag="",
-    simple_value=None,
-    image=None,
-    histo=None,
-    audio=None,
-    node_name="",
-    tensor=None,
-    metadata=None,
-):
+    tag: str = "",
+    simple_value: Optional[float] = None,
+    image: Optional[bytes] = None,
+    histo: Optional[bytes] = None,
+    audio: Optional[bytes] = None,
+    node_name: str = "",
+    tensor: Optional[bytes] = None,
+    metadata: Optional[bytes] = None,
+) -> bytes:
     """message Summary.Value {
     string node_name = 7; string tag = 1; SummaryMetadata metadata = 9;
     oneof value { float simple_value = 2; bytes obsolete_old_style_histogram = 3;
@@ -191,8 +197,12 @@ def summary_value(
 
 
 def summary_metadata(
-    plugin_name=None, content=b"", display_name="", summary_description="", data_class=0
-):
+    plugin_name: Optional[str] = None,
+    content: bytes = b"",
+    display_name: str = "",
+    summary_description: str = "",
+    data_class: int = 0,
+) -> bytes:
     """message SummaryMetadata {
       message PluginData { string plugin_name = 1; bytes content = 2; }
       PluginData plugin_data = 1; string display_name = 2; string summary_description = 3;
@@ -209,13 +219,20 @@ def summary_metadata(
     )
 
 
-def plugin_data(plugin_name="", content=b""):
+def plugin_data(plugin_name: str = "", content: bytes = b"") -> bytes:
     return _string_if_set(1, plugin_name) + _bytes_if_set(2, content)
 
 
 def histogram_proto(
-    min=0.0, max=0.0, num=0.0, sum=0.0, sum_squares=0.0, bucket_limit=(), bucket=()
-):
+    min: float = 0.0,
+    max: float = 0.0,
+    num: float = 0.0,
+    sum: float = 0.0,
+    sum_squares: float = 0.0,
+    *,
+    bucket_limit: Sequence[float] = (),
+    bucket: Sequence[float] = (),
+) -> bytes:
     """message HistogramProto { double min = 1; double max = 2; double num = 3; double sum = 4;
     double sum_squares = 5; repeated double bucket_limit = 6 [packed = true];
     repeated double bucket = 7 [packed = true]; }"""
@@ -232,7 +249,7 @@ def histogram_proto(
     )
 
 
-def image(height, width, colorspace, encoded_image_string):
+def image(height: int, width: int, colorspace: int, encoded_image_string: bytes) -> bytes:
     """message Summary.Image { int32 height = 1; int32 width = 2; int32 colorspace = 3;
     bytes encoded_image_string = 4; }  (colorspace: 1 grey, 2 grey+alpha, 3 RGB, 4 RGBA)"""
     return b"".join(
@@ -245,7 +262,13 @@ def image(height, width, colorspace, encoded_image_string):
     )
 
 
-def audio(sample_rate, num_channels, length_frames, encoded_audio_string, content_type):
+def audio(
+    sample_rate: float,
+    num_channels: int,
+    length_frames: int,
+    encoded_audio_string: bytes,
+    content_type: str,
+) -> bytes:
     """message Summary.Audio { float sample_rate = 1; int64 num_channels = 2;
     int64 length_frames = 3; bytes encoded_audio_string = 4; string content_type = 5; }"""
     return b"".join(
@@ -262,28 +285,28 @@ def audio(sample_rate, num_channels, length_frames, encoded_audio_string, conten
 # -- tensor.proto, tensor_shape.proto ---------------------------------------------------------
 
 
-def tensor_shape(dims):
+def tensor_shape(dims: Iterable[int]) -> bytes:
     """message TensorShapeProto { message Dim { int64 size = 1; string name = 2; }
     repeated Dim dim = 2; bool unknown_rank = 3; }"""
     return b"".join([bytes_field(2, _uint_if_set(1, size)) for size in dims])
 
 
 def tensor_proto(
-    dtype,
-    shape=None,
-    tensor_content=b"",
-    float_val=(),
-    double_val=(),
-    int_val=(),
-    string_val=(),
-    scomplex_val=(),
-    int64_val=(),
-    bool_val=(),
-    dcomplex_val=(),
-    half_val=(),
-    uint32_val=(),
-    uint64_val=(),
-):
+    dtype: int,
+    shape: Optional[Iterable[int]] = None,
+    tensor_content: bytes = b"",
+    float_val: Sequence[float] = (),
+    double_val: Sequence[float] = (),
+    int_val: Sequence[int] = (),
+    string_val: Iterable[bytes] = (),
+    scomplex_val: Sequence[float] = (),
+    int64_val: Sequence[int] = (),
+    bool_val: Sequence[int] = (),
+    dcomplex_val: Sequence[float] = (),
+    half_val: Sequence[int] = (),
+    uint32_val: Sequence[int] = (),
+    uint64_val: Sequence[int] = (),
+) -> bytes:
     """message TensorProto {
       DataType dtype = 1; TensorShapeProto tensor_shape = 2; int32 version_number = 3;
       bytes tensor_content = 4; repeated float float_val = 5 [packed = true];
@@ -318,12 +341,12 @@ def tensor_proto(
 # -- plugins/custom_scalar/layout.proto -------------------------------------------------------
 
 
-def layout(categories, version=0):
+def layout(categories: Iterable[bytes], version: int = 0) -> bytes:
     """message Layout { int32 version = 1; repeated Category category = 2; }"""
     return _uint_if_set(1, version) + b"".join([bytes_field(2, c) for c in categories])
 
 
-def category(title, charts, closed=False):
+def category(title: str, charts: Iterable[bytes], closed: bool = False) -> bytes:
     """message Category { string title = 1; repeated Chart chart = 2; bool closed = 3; }"""
     return (
         _string_if_set(1, title)
@@ -332,18 +355,18 @@ def category(title, charts, closed=False):
     )
 
 
-def chart(title, multiline=None, margin=None):
+def chart(title: str, multiline: Optional[bytes] = None, margin: Optional[bytes] = None) -> bytes:
     """message Chart { string title = 1;
     oneof content { MultilineChartContent multiline = 2; MarginChartContent margin = 3; } }"""
     return _string_if_set(1, title) + _explicit(2, multiline) + _explicit(3, margin)
 
 
-def multiline_chart_content(tags):
+def multiline_chart_content(tags: Iterable[str]) -> bytes:
     """message MultilineChartContent { repeated string tag = 1; }"""
     return b"".join([string_field(1, t) for t in tags])
 
 
-def margin_chart_content(series):
+def margin_chart_content(series: Iterable[Sequence[str]]) -> bytes:
     """message MarginChartContent { message Series { string value = 1; string lower = 2;
     string upper = 3; } repeated Series series = 1; }  (``series``: (value, lower, upper))"""
     return b"".join(
@@ -357,7 +380,7 @@ def margin_chart_content(series):
 # -- plugins/pr_curve/plugin_data.proto, plugins/mesh/plugin_data.proto -----------------------
 
 
-def pr_curve_plugin_data(num_thresholds, version=0):
+def pr_curve_plugin_data(num_thresholds: int, version: int = 0) -> bytes:
     """message PrCurvePluginData { int32 version = 1; uint32 num_thresholds = 2; }"""
     return _uint_if_set(1, version) + _uint_if_set(2, num_thresholds)
 
@@ -366,7 +389,14 @@ def pr_curve_plugin_data(num_thresholds, version=0):
 MESH_VERTEX, MESH_FACE, MESH_COLOR = 1, 2, 3
 
 
-def mesh_plugin_data(name, content_type, json_config, shape, components, version=0):
+def mesh_plugin_data(
+    name: str,
+    content_type: int,
+    json_config: str,
+    shape: Sequence[int],
+    components: int,
+    version: int = 0,
+) -> bytes:
     """message MeshPluginData { int32 version = 1; string name = 2;
     ContentType content_type = 3; string json_config = 5; repeated int32 shape = 6;
     uint32 components = 7; }   (ContentType: UNDEFINED=0, VERTEX=1, FACE=2, COLOR=3)"""
@@ -385,7 +415,7 @@ def mesh_plugin_data(name, content_type, json_config, shape, components, version
 # -- google/protobuf/struct.proto, plugins/hparams/{api,plugin_data}.proto -------------------
 
 
-def struct_value(value):
+def struct_value(value: PyValue) -> bytes:
     """message Value { oneof kind { NullValue null_value = 1; double number_value = 2;
       string string_value = 3; bool bool_value = 4; Struct struct_value = 5;
       ListValue list_value = 6; } }
@@ -401,7 +431,7 @@ def struct_value(value):
     return double_field(2, value)
 
 
-def list_value(values):
+def list_value(values: Iterable[PyValue]) -> bytes:
     """message ListValue { repeated Value values = 1; }  (``values``: Python values)"""
     return b"".join([bytes_field(1, struct_value(v)) for v in values])
 
@@ -411,7 +441,13 @@ DATA_TYPE_UNSET, DATA_TYPE_STRING, DATA_TYPE_BOOL, DATA_TYPE_FLOAT64 = 0, 1, 2, 
 STATUS_UNKNOWN, STATUS_SUCCESS, STATUS_FAILURE, STATUS_RUNNING = 0, 1, 2, 3
 
 
-def hparam_info(name, type=0, domain_discrete=None, display_name="", description=""):
+def hparam_info(
+    name: str,
+    type: int = 0,
+    domain_discrete: Optional[Iterable[PyValue]] = None,
+    display_name: str = "",
+    description: str = "",
+) -> bytes:
     """message HParamInfo { string name = 1; string display_name = 2; string description = 3;
     DataType type = 4; oneof domain { ListValue domain_discrete = 5;
     Interval domain_interval = 6; } bool differs = 7; }  (``domain_discrete``: values)"""
@@ -426,13 +462,13 @@ def hparam_info(name, type=0, domain_discrete=None, display_name="", description
     )
 
 
-def metric_info(tag, group=""):
+def metric_info(tag: str, group: str = "") -> bytes:
     """message MetricInfo { MetricName name = 1; ... }
     message MetricName { string group = 1; string tag = 2; }"""
     return bytes_field(1, _string_if_set(1, group) + _string_if_set(2, tag))
 
 
-def experiment(hparam_infos=(), metric_infos=()):
+def experiment(hparam_infos: Iterable[bytes] = (), metric_infos: Iterable[bytes] = ()) -> bytes:
     """message Experiment { string description = 1; string user = 2;
     double time_created_secs = 3; repeated HParamInfo hparam_infos = 4;
     repeated MetricInfo metric_infos = 5; string name = 6; }"""
@@ -441,7 +477,9 @@ def experiment(hparam_infos=(), metric_infos=()):
     )
 
 
-def session_start_info(hparams=(), group_name="", start_time_secs=0.0):
+def session_start_info(
+    hparams: Iterable[Tuple[str, PyValue]] = (), group_name: str = "", start_time_secs: float = 0.0
+) -> bytes:
     """message SessionStartInfo { map<string, google.protobuf.Value> hparams = 1;
       string model_uri = 2; string monitor_url = 3; string group_name = 4;
       double start_time_secs = 5; }
@@ -456,12 +494,17 @@ def session_start_info(hparams=(), group_name="", start_time_secs=0.0):
     )
 
 
-def session_end_info(status=STATUS_SUCCESS, end_time_secs=0.0):
+def session_end_info(status: int = STATUS_SUCCESS, end_time_secs: float = 0.0) -> bytes:
     """message SessionEndInfo { Status status = 1; double end_time_secs = 2; }"""
     return _uint_if_set(1, status) + _double_if_set(2, end_time_secs)
 
 
-def hparams_plugin_data(experiment=None, session_start_info=None, session_end_info=None, version=0):
+def hparams_plugin_data(
+    experiment: Optional[bytes] = None,
+    session_start_info: Optional[bytes] = None,
+    session_end_info: Optional[bytes] = None,
+    version: int = 0,
+) -> bytes:
     """message HParamsPluginData { int32 version = 1; oneof data { Experiment experiment = 2;
     SessionStartInfo session_start_info = 3; SessionEndInfo session_end_info = 4; } }"""
     return (
@@ -475,7 +518,7 @@ def hparams_plugin_data(experiment=None, session_start_info=None, session_end_in
 # -- graph.proto, node_def.proto, attr_value.proto, versions.proto, config.proto ---------------
 
 
-def graph_def(nodes, producer=0):
+def graph_def(nodes: Iterable[bytes], producer: Optional[int] = 0) -> bytes:
     """message GraphDef { repeated NodeDef node = 1; FunctionDefLibrary library = 2;
       int32 version = 3 [deprecated = true]; VersionDef versions = 4; ... }
 
@@ -486,13 +529,19 @@ def graph_def(nodes, producer=0):
     )
 
 
-def version_def(producer=0, min_consumer=0):
+def version_def(producer: int = 0, min_consumer: int = 0) -> bytes:
     """message VersionDef { int32 producer = 1; int32 min_consumer = 2;
     repeated int32 bad_consumers = 3; }"""
     return _uint_if_set(1, producer) + _uint_if_set(2, min_consumer)
 
 
-def node_def(name, op, inputs=(), device="", attr=()):
+def node_def(
+    name: str,
+    op: str,
+    inputs: Iterable[str] = (),
+    device: str = "",
+    attr: Iterable[Tuple[str, bytes]] = (),
+) -> bytes:
     """message NodeDef { string name = 1; string op = 2; repeated string input = 3;
       string device = 4; map<string, AttrValue> attr = 5; ... }
 
@@ -506,7 +555,15 @@ def node_def(name, op, inputs=(), device="", attr=()):
     )
 
 
-def attr_value(s=None, i=None, f=None, b=None, type=None, shape=None, list=None):
+def attr_value(
+    s: Union[str, bytes, None] = None,
+    i: Optional[int] = None,
+    f: Optional[float] = None,
+    b: Optional[bool] = None,
+    type: Optional[int] = None,
+    shape: Optional[Iterable[int]] = None,
+    list: Optional[bytes] = None,
+) -> bytes:
     """message AttrValue { oneof value { ListValue list = 1; bytes s = 2; int64 i = 3;
       float f = 4; bool b = 5; DataType type = 6; TensorShapeProto shape = 7;
       TensorProto tensor = 8; string placeholder = 9; NameAttrList func = 10; } }
@@ -530,7 +587,14 @@ def attr_value(s=None, i=None, f=None, b=None, type=None, shape=None, list=None)
     raise ValueError("attr_value needs one value")
 
 
-def attr_list(s=(), i=(), f=(), b=(), type=(), shape=()):
+def attr_list(
+    s: Iterable[Union[str, bytes]] = (),
+    i: Sequence[int] = (),
+    f: Sequence[float] = (),
+    b: Sequence[bool] = (),
+    type: Sequence[int] = (),
+    shape: Iterable[Iterable[int]] = (),
+) -> bytes:
     """message AttrValue.ListValue { repeated bytes s = 2; repeated int64 i = 3 [packed];
       repeated float f = 4 [packed]; repeated bool b = 5 [packed];
       repeated DataType type = 6 [packed]; repeated TensorShapeProto shape = 7; ... }
@@ -548,7 +612,7 @@ def attr_list(s=(), i=(), f=(), b=(), type=(), shape=()):
     )
 
 
-def run_metadata(devices=()):
+def run_metadata(devices: Iterable[str] = ()) -> bytes:
     """message RunMetadata { StepStats step_stats = 1; ... }
     message StepStats { repeated DeviceStepStats dev_stats = 1; }
     message DeviceStepStats { string device = 1; repeated NodeExecStats node_stats = 2; ... }
@@ -573,16 +637,16 @@ class Message:
 
         def __getattr__(self, name: str) -> Any: ...
 
-    def __init__(self, schema, fields, present=()):
+    def __init__(self, schema: Schema, fields: Dict[str, Any], present: Iterable[str] = ()) -> None:
         self._schema = schema
         self._present = frozenset(present)
         self.__dict__.update(fields)
 
     @property
-    def type_name(self):
+    def type_name(self) -> str:
         return self._schema.name
 
-    def fields(self):
+    def fields(self) -> List[Tuple[str, Any]]:
         """``(name, value)`` for every field that was on the wire, in field-number order.
 
         (A message with a field named ``fields``, as ``google.protobuf.Struct`` has, hides this
@@ -593,17 +657,17 @@ class Message:
             if name in self._present
         ]
 
-    def __eq__(self, other):
+    def __eq__(self, other: object) -> bool:
         if not isinstance(other, Message):
             return NotImplemented
         return self._schema is other._schema and self._values() == other._values()
 
-    def _values(self):
+    def _values(self) -> List[Any]:
         return [self.__dict__[name] for name, _, _ in self._schema.fields.values()]
 
     __hash__ = None  # type: ignore[assignment]  # mutable, compared by value
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         inner = ", ".join("%s=%r" % item for item in Message.fields(self))
         return "%s(%s)" % (self._schema.name, inner)
 
@@ -632,7 +696,9 @@ class Schema:
     scalar type name from the ``.proto`` or another Schema. ``oneof``: names of oneof members
     (they keep explicit presence, so a member set to its default still shows as set)."""
 
-    def __init__(self, name, fields, oneof=()):
+    def __init__(
+        self, name: str, fields: Dict[int, Tuple[str, Any, bool]], oneof: Iterable[str] = ()
+    ) -> None:
         self.name = name
         self.fields = fields
         self.oneof = frozenset(oneof)

@@ -45,12 +45,17 @@ subgraphs are why the bound is needed: each level re-indents every line of the l
 so an 804 KB file of 160 nested subgraphs made a 386 MB GraphDef.
 """
 
+from __future__ import annotations
+
 import os
-from typing import Any
 
 from . import _messages, _text_format
 from ._messages import Message, Schema
 from .errors import DecodeError
+
+TYPE_CHECKING = False  # typing is not imported at run time: it costs milliseconds (tomli's way)
+if TYPE_CHECKING:
+    from typing import Any, Union
 
 __all__ = [
     "load_onnx_graph",
@@ -639,7 +644,7 @@ TEXT_EXTENSIONS = frozenset(
 )
 
 
-def check_path(path):
+def check_path(path: Union[str, bytes, os.PathLike[str], os.PathLike[bytes]]) -> None:
     """Raise ValueError for a file name whose extension makes ``onnx.load`` read a text format
     (textproto, JSON, ONNX text); tinytb reads binary ``.onnx`` files only."""
     extension = os.path.splitext(os.fsdecode(os.fspath(path)))[1]

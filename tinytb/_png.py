@@ -94,6 +94,10 @@ from itertools import accumulate
 
 from .errors import DecodeError
 
+TYPE_CHECKING = False  # typing is not imported at run time: it costs milliseconds (tomli's way)
+if TYPE_CHECKING:
+    from typing import Tuple
+
 __all__ = ["encode_png", "decode_png", "SIGNATURE", "MAX_PIXELS"]
 
 SIGNATURE = b"\x89PNG\r\n\x1a\n"  # §5.2
@@ -615,7 +619,7 @@ def _read_chunks(zlib, data, max_pixels):
     return state
 
 
-def decode_png(png: bytes, *, max_pixels: int = MAX_PIXELS) -> "tuple[int, int, int, bytes]":
+def decode_png(png: bytes, *, max_pixels: int = MAX_PIXELS) -> "Tuple[int, int, int, bytes]":
     """``(width, height, channels, pixels)`` of a PNG file: ``pixels`` are ``bytes`` in the
     layout :func:`encode_png` takes (HWC, 8 bits per sample).
 

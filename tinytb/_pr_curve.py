@@ -65,7 +65,10 @@ from functools import reduce
 from itertools import accumulate, islice, repeat
 from math import floor, isfinite
 from operator import add, index, mul, sub
-from typing import Any, Dict, List
+
+TYPE_CHECKING = False  # typing is not imported at run time: it costs milliseconds (tomli's way)
+if TYPE_CHECKING:
+    from typing import Any, Dict, List
 
 __all__ = ["compute_curve"]
 

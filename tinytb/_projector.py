@@ -47,6 +47,8 @@ and so does tinytb, with the same names and bytes, except where PyTorch's output
   bad syntax raises ``ValueError``, so tinytb never drops what it cannot read.
 """
 
+from __future__ import annotations
+
 import math
 import warnings
 from itertools import repeat
@@ -56,6 +58,10 @@ from . import _text_format
 from ._arrays import as_array
 from ._image import make_grid, to_uint8, transpose
 from ._png import encode_png
+
+TYPE_CHECKING = False  # typing is not imported at run time: it costs milliseconds (tomli's way)
+if TYPE_CHECKING:
+    from typing import Any, Dict, Optional, Sequence, Tuple
 
 __all__ = [
     "CONFIG_NAME",
@@ -300,8 +306,13 @@ def embedding_info(tag, step, subdir, metadata=False, sprite_dim=None):
 
 
 def embedding_files(
-    mat, metadata=None, label_img=None, global_step=0, tag="default", metadata_header=None
-):
+    mat: Any,
+    metadata: Optional[Sequence[Any]] = None,
+    label_img: Any = None,
+    global_step: int = 0,
+    tag: str = "default",
+    metadata_header: Optional[Sequence[str]] = None,
+) -> Tuple[str, Dict[str, bytes], Dict[str, Any]]:
     """Everything ``add_embedding`` writes: ``(subdir, {file name: bytes}, entry)``.
 
     ``subdir`` is ``"<step:05d>/<encoded tag>"`` (relative, '/'-separated), the files go in

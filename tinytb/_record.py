@@ -24,12 +24,15 @@ TensorBoard's name for the section that failed: "header", "header crc", "data" o
 from __future__ import annotations
 
 import struct
-from typing import IO, Dict, Iterator, Tuple, Union, cast
 
 from ._crc32c import masked_crc32c
 from .errors import DecodeError
 
-Buffer = Union[bytes, bytearray, memoryview]
+TYPE_CHECKING = False  # typing is not imported at run time: it costs milliseconds (tomli's way)
+if TYPE_CHECKING:
+    from typing import IO, Dict, Iterator, Tuple, Union
+
+    Buffer = Union[bytes, bytearray, memoryview]
 
 _LENGTH = struct.Struct("<Q")  # uint64 length
 _MASKED_CRC = struct.Struct("<I")  # uint32 masked crc of length, and of data
@@ -74,7 +77,7 @@ def iter_records(
         strict: raise DecodeError for a record cut short at the end too.
     """
     if hasattr(source, "read"):
-        return _iter_file(cast("IO[bytes]", source), strict)
+        return _iter_file(source, strict)  # type: ignore[arg-type]  # hasattr does not narrow
     return _iter_buffer(memoryview(source), strict)
 
 

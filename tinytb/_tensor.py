@@ -26,9 +26,12 @@ import struct
 import sys
 from array import array
 from collections.abc import Sequence
-from typing import Any, List, Tuple, Union
 
 from .errors import DecodeError
+
+TYPE_CHECKING = False  # typing is not imported at run time: it costs milliseconds (tomli's way)
+if TYPE_CHECKING:
+    from typing import Any, List, Tuple, Union
 
 # enum DataType (types.proto), the values writers use
 DT_FLOAT = 1
@@ -102,7 +105,7 @@ def bfloat16_from_bits(bits):
     return _F32.unpack(_U32.pack((bits & 0xFFFF) << 16))[0]
 
 
-def field_values(dtype_name, flat):
+def field_values(dtype_name: str, flat: Sequence[Any]) -> Sequence[Any]:
     """The sequence to put in the dtype's ``*_val`` field for the flat element sequence
     ``flat``. Large inputs are converted in bulk (``struct``/``array`` at C speed) whenever
     that gives the same numbers as the per-element functions above."""

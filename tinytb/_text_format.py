@@ -36,9 +36,16 @@ from __future__ import annotations
 import re
 import struct
 from fractions import Fraction
-from typing import List, Mapping, Optional, Sequence, Tuple
 
 from ._wire import float32_bytes
+
+TYPE_CHECKING = False  # typing is not imported at run time: it costs milliseconds (tomli's way)
+if TYPE_CHECKING:
+    from typing import List, Mapping, Optional, Sequence, Tuple
+
+    # A schema for :func:`parse`: message name -> ((field name, kind, repeated), ...) in field-
+    # number order, kind "string" (proto3: no presence), "uint32", or another message's name.
+    FieldsT = Mapping[str, Sequence[Tuple[str, str, bool]]]
 
 __all__ = [
     "escape_bytes",
@@ -185,10 +192,6 @@ class Printer:
 
 
 # -- parsing -----------------------------------------------------------------------------------
-
-# A schema for :func:`parse`: message name -> ((field name, kind, repeated), ...) in field-
-# number order, kind "string" (proto3: no presence), "uint32", or another message's name.
-FieldsT = Mapping[str, Sequence[Tuple[str, str, bool]]]
 
 MAX_TEXT_CHARS = 16 << 20  # 16 Mi characters: far above any config a writer makes
 MAX_DEPTH = 100  # nested messages: protobuf's default recursion limit

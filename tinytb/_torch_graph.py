@@ -27,9 +27,15 @@ quirks on purpose, because TensorBoard shows the names: every name, input and no
 equals PyTorch's (``conformance/test_graph_torch.py``).
 """
 
+from __future__ import annotations
+
 import collections
 
 from . import _messages
+
+TYPE_CHECKING = False  # typing is not imported at run time: it costs milliseconds (tomli's way)
+if TYPE_CHECKING:
+    from typing import Any, Tuple
 
 __all__ = ["graph", "scoped_nodes", "Op", "PRODUCER", "DEVICE"]
 
@@ -48,7 +54,9 @@ pairs, sizes given only for complete tensors; attributes: the ``attr`` text; get
 ``prim::GetAttr``, the attribute read (``None`` otherwise)."""
 
 
-def graph(model, args, verbose=False, use_strict_trace=True):
+def graph(
+    model: Any, args: Any, verbose: bool = False, use_strict_trace: bool = True
+) -> Tuple[bytes, bytes]:
     """``(GraphDef bytes, RunMetadata bytes)`` of ``model`` traced with ``args``, equal to
     PyTorch's ``torch.utils.tensorboard._pytorch_graph.graph(model, args, verbose,
     use_strict_trace)`` (map fields aside, whose order protobuf leaves to its hash table).

@@ -11,7 +11,9 @@ where: the file, the byte offset and the part that failed.
 
 from __future__ import annotations
 
-from typing import Optional
+TYPE_CHECKING = False  # typing is not imported at run time: it costs milliseconds (tomli's way)
+if TYPE_CHECKING:
+    from typing import Optional
 
 __all__ = ["DecodeError"]
 

@@ -17,15 +17,16 @@ length field or a tensor shape that claims more is refused or kept compact, neve
 from __future__ import annotations
 
 import os
-from typing import IO, TYPE_CHECKING, Any, Dict, Iterator, List, Optional, Tuple, Union
 
 from ._messages import LAYOUT, Message, decode_event
 from ._record import HEADER_SIZE, iter_records
 from ._tensor import decode as _decode_tensor
 from .errors import DecodeError
 
+TYPE_CHECKING = False  # typing is not imported at run time: it costs milliseconds (tomli's way)
 if TYPE_CHECKING:
     from collections.abc import Sequence
+    from typing import IO, Any, Dict, Iterator, List, Optional, Tuple, Union
 
     #: What the reading functions accept: a path, a binary file object, or the bytes.
     Source = Union[str, "os.PathLike[str]", bytes, bytearray, memoryview, IO[bytes]]

@@ -18,9 +18,12 @@ from __future__ import annotations
 import math
 import operator
 import struct
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from . import _arrays, _convert, _image, _messages, _tensor
+
+TYPE_CHECKING = False  # typing is not imported at run time: it costs milliseconds (tomli's way)
+if TYPE_CHECKING:
+    from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 __all__ = [
     "scalar",
@@ -131,7 +134,9 @@ def tensor_proto(tag: str, tensor: Any) -> bytes:
     if len(flat) * _ITEMSIZE.get(dtype_name, 8) >= _MAX_TENSOR_BYTES:
         raise ValueError("tensor is bigger than protocol buffer's hard limit of 2GB in size")
     code, field = _tensor.DTYPES[dtype_name]
-    proto = _messages.tensor_proto(code, shape, **{field: _tensor.field_values(dtype_name, flat)})
+    values = _tensor.field_values(dtype_name, flat)
+    # field is the dtype's *_val keyword, chosen at run time: mypy cannot tell which one
+    proto = _messages.tensor_proto(code, shape, **{field: values})  # type: ignore[arg-type]
     return _messages.summary(
         [
             _messages.summary_value(
@@ -424,6 +429,9 @@ def histogram(name: str, values: Any, bins: Any, max_bins: Optional[int] = None)
             ``MAX_HISTOGRAM_BINS``), a numpy estimator name ('auto', 'fd', 'doane', 'scott',
             'stone', 'rice', 'sturges', 'sqrt') or an increasing list of edges.
         max_bins: merge neighbouring bins as PyTorch does when there are more.
+
+    Shape:
+        values: any shape, flattened (at least one element).
     """
     return _histogram_summary(name, values, bins, max_bins, "values")
 
@@ -442,6 +450,9 @@ def make_histogram(values: Any, bins: Any, max_bins: Optional[int] = None) -> by
         values: any array-like (flattened); not empty.
         bins: as in :func:`histogram`.
         max_bins: as in :func:`histogram`.
+
+    Shape:
+        values: any shape, flattened (at least one element).
     """
     return _histogram_proto(values, bins, max_bins, "values")
 

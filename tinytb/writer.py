@@ -78,7 +78,7 @@ def _serialized(message: Message, what: str) -> bytes:
             "%s must be serialized bytes or a protobuf message, not %s"
             % (what, type(message).__name__)
         )
-    return serialize()
+    return bytes(serialize())
 
 
 class SummaryToEventTransformer:
@@ -1198,7 +1198,7 @@ class _Records:
             writer._add_record(frame(event))
 
 
-def _sub_run_name(prefix: str, tag: Any) -> str:
+def _sub_run_name(prefix: str, tag: object) -> str:
     """``tag`` of ``add_scalars``, checked: its sub-run ``<log_dir>/<prefix><tag>`` must stay
     inside the log dir (PyTorch writes ``{"/../../x": 1}`` outside it)."""
     tag = _convert.check_tag(tag, "tag_scalar_dict key")
