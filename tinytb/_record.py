@@ -36,8 +36,10 @@ if TYPE_CHECKING:
 
 _LENGTH = struct.Struct("<Q")  # uint64 length
 _MASKED_CRC = struct.Struct("<I")  # uint32 masked crc of length, and of data
-HEADER_SIZE = 12  # length + its crc
-FOOTER_SIZE = 4  # crc of data
+LENGTH_SIZE = _LENGTH.size  # 8: the length field, at offset 0 of the record
+CRC_SIZE = _MASKED_CRC.size  # 4: each masked crc; the length's crc is at offset LENGTH_SIZE
+HEADER_SIZE = LENGTH_SIZE + CRC_SIZE  # 12: length + its crc; the data starts here
+FOOTER_SIZE = CRC_SIZE  # 4: crc of data, right after the data
 OVERHEAD = HEADER_SIZE + FOOTER_SIZE
 
 # The header depends on the length alone, and event lengths repeat (every scalar of one tag has
@@ -89,8 +91,8 @@ MAX_LENGTH = 1 << 31
 def _check_header(header: Buffer, offset: int) -> int:
     length: int
     (length,) = _LENGTH.unpack_from(header)
-    (stored,) = _MASKED_CRC.unpack_from(header, 8)
-    computed = masked_crc32c(header[:8])
+    (stored,) = _MASKED_CRC.unpack_from(header, LENGTH_SIZE)
+    computed = masked_crc32c(header[:LENGTH_SIZE])
     if stored != computed:
         raise DecodeError(
             "length crc mismatch: stored 0x%08x, computed 0x%08x (length field "
@@ -124,13 +126,13 @@ def _iter_buffer(buf: memoryview, strict: bool) -> Iterator[Tuple[int, bytes]]:
     pos = 0
     end = len(buf)
     while pos < end:
-        if end - pos < 8:
+        if end - pos < LENGTH_SIZE:
             if strict:
-                raise _truncated(pos, "header", end - pos, 8)
+                raise _truncated(pos, "header", end - pos, LENGTH_SIZE)
             return
         if end - pos < HEADER_SIZE:
             if strict:
-                raise _truncated(pos, "header crc", end - pos - 8, 4)
+                raise _truncated(pos, "header crc", end - pos - LENGTH_SIZE, CRC_SIZE)
             return
         length = _check_header(buf[pos : pos + HEADER_SIZE], pos)
         start = pos + HEADER_SIZE
@@ -140,7 +142,7 @@ def _iter_buffer(buf: memoryview, strict: bool) -> Iterator[Tuple[int, bytes]]:
             return
         if end - start - length < FOOTER_SIZE:
             if strict:
-                raise _truncated(pos, "data crc", end - start - length, 4)
+                raise _truncated(pos, "data crc", end - start - length, FOOTER_SIZE)
             return
         data = buf[start : start + length]
         _check_data(data, buf[start + length : start + length + FOOTER_SIZE], pos)
@@ -175,9 +177,9 @@ def _iter_file(f: IO[bytes], strict: bool) -> Iterator[Tuple[int, bytes]]:
             return
         if len(header) < HEADER_SIZE:
             if strict:
-                if len(header) < 8:
-                    raise _truncated(pos, "header", len(header), 8)
-                raise _truncated(pos, "header crc", len(header) - 8, 4)
+                if len(header) < LENGTH_SIZE:
+                    raise _truncated(pos, "header", len(header), LENGTH_SIZE)
+                raise _truncated(pos, "header crc", len(header) - LENGTH_SIZE, CRC_SIZE)
             return
         length = _check_header(header, pos)
         data = f.read(length) if length <= _CHUNK else _read_long(f, length)
@@ -188,7 +190,7 @@ def _iter_file(f: IO[bytes], strict: bool) -> Iterator[Tuple[int, bytes]]:
         footer = f.read(FOOTER_SIZE)
         if len(footer) < FOOTER_SIZE:
             if strict:
-                raise _truncated(pos, "data crc", len(footer), 4)
+                raise _truncated(pos, "data crc", len(footer), FOOTER_SIZE)
             return
         _check_data(data, footer, pos)
         yield pos, data
