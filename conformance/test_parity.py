@@ -78,7 +78,8 @@ def test_divergences_declared_and_used(written):
         for d in METHOD_DIVERGENCES.get(c.method, ())
     }
     assert set(KNOWN_DIVERGENCES) == named | implicit
-    readme = open(os.path.join(os.path.dirname(__file__), "README.md"), encoding="utf-8").read()
+    with open(os.path.join(os.path.dirname(__file__), "README.md"), encoding="utf-8") as f:
+        readme = f.read()
     for name, reason in KNOWN_DIVERGENCES.items():
         assert "`%s`" % name in readme, "README.md does not document %s" % name
         assert reason

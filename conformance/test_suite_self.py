@@ -75,7 +75,8 @@ def test_good_copy_passes(good, written):
 @pytest.mark.parametrize("where", ["length", "length crc", "data", "data crc"])
 def test_flipped_byte(good, where):
     _, path, records = good
-    blob = bytearray(open(path, "rb").read())
+    with open(path, "rb") as f:
+        blob = bytearray(f.read())
     start = 12 + len(records[0]) + 4  # the second record
     offset = {"length": 0, "length crc": 9, "data": 12 + 5, "data crc": 12 + len(records[1]) + 2}[
         where
@@ -88,7 +89,8 @@ def test_flipped_byte(good, where):
 
 def test_truncated(good):
     _, path, _ = good
-    blob = open(path, "rb").read()
+    with open(path, "rb") as f:
+        blob = f.read()
     _write(path, blob[:-3])
     with pytest.raises(checks.ConformanceError, match="truncated"):
         checks.check_event_file(path)

@@ -10,6 +10,7 @@ generous deadlines instead of sleeping a fixed time.
 import errno
 import itertools
 import os
+import pathlib
 import shutil
 import subprocess
 import threading
@@ -198,11 +199,11 @@ def test_close_flushes_and_is_idempotent(tmp_path, kind):
         add(w, step)
     w.close()
     path = only_event_file(tmp_path)
-    data = open(path, "rb").read()
+    data = pathlib.Path(path).read_bytes()
     assert steps_in(path) == list(range(50))
     w.close()
     w.close()
-    assert open(path, "rb").read() == data
+    assert pathlib.Path(path).read_bytes() == data
     assert event_paths(tmp_path) == [path]
     fds = open_fds_to(path)
     if fds is not None:
@@ -215,7 +216,7 @@ def test_summarywriter_add_after_close_starts_a_new_file(tmp_path):
         w.add_scalar("x", float(step), step)
     w.close()
     old = only_event_file(tmp_path)
-    old_bytes = open(old, "rb").read()
+    old_bytes = pathlib.Path(old).read_bytes()
     w.flush()  # flushing a closed SummaryWriter does nothing, creates nothing
     assert event_paths(tmp_path) == [old]
 
@@ -226,7 +227,7 @@ def test_summarywriter_add_after_close_starts_a_new_file(tmp_path):
     assert parse_name(new)["n"] != parse_name(old)["n"]
     w.add_scalar("x", 11.0, 11)
     w.close()
-    assert open(old, "rb").read() == old_bytes  # the old file was never appended to
+    assert pathlib.Path(old).read_bytes() == old_bytes  # the old file was never appended to
     assert steps_in(old) == list(range(10))
     events = read_strict(new)
     assert_header(events[0])
@@ -252,7 +253,7 @@ def test_filewriter_reopen_after_close_starts_a_new_file(tmp_path):
     add(w, 0)
     w.close()
     old = only_event_file(tmp_path)
-    old_bytes = open(old, "rb").read()
+    old_bytes = pathlib.Path(old).read_bytes()
     w.reopen()
     paths = event_paths(tmp_path)
     assert len(paths) == 2  # the new file and its header exist once reopen() returns
@@ -261,7 +262,7 @@ def test_filewriter_reopen_after_close_starts_a_new_file(tmp_path):
     add(w, 1)
     add(w, 2)
     w.close()
-    assert open(old, "rb").read() == old_bytes
+    assert pathlib.Path(old).read_bytes() == old_bytes
     assert steps_in(old) == [0]
     assert steps_in(new) == [1, 2]
     with pytest.raises(OSError, match="Writer is closed"):
@@ -724,6 +725,9 @@ def test_nothing_added_after_a_deletion_is_lost(tmp_path, what, flush_halfway):
     new = only_event_file(logdir)
     assert new != old
     assert steps_in(new) == list(range(1, 1001))
+    fds = open_fds_to(new)
+    if fds is not None:
+        assert fds == []  # close() closed the new file too, though it raised
 
 
 def test_a_full_disk_costs_each_add_o1_and_the_queue_is_bounded(tmp_path, monkeypatch):
@@ -753,3 +757,21 @@ def test_a_full_disk_costs_each_add_o1_and_the_queue_is_bounded(tmp_path, monkey
         assert steps[3:] == list(range(20003 - kept, 20003))
     finally:
         w.close()
+
+
+def test_a_summarywriter_close_that_failed_is_tried_again(tmp_path, monkeypatch):
+    # Regression: SummaryWriter.close() forgot its file writers before closing them, so after
+    # a close that raised (disk full), close() again did nothing and the queued records stayed
+    # in memory until exit.
+    w = SummaryWriter(tmp_path, max_queue=1000, flush_secs=1000)
+    path, _, fault = _three_steps_then_disk_full(w, tmp_path, monkeypatch)
+    for step in range(3, 6):
+        add(w, step)
+    with pytest.raises(OSError):
+        w.close()
+    fault.armed = False
+    w.close()
+    assert steps_in(path) == list(range(6))
+    fds = open_fds_to(path)
+    if fds is not None:
+        assert fds == []

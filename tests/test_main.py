@@ -5,6 +5,7 @@ traceback, a quiet exit on a closed pipe or Ctrl-C. Run as a user runs it, in a 
 import configparser
 import importlib
 import os
+import pathlib
 import signal
 import subprocess
 import sys
@@ -247,7 +248,7 @@ def test_dump_of_a_corrupt_record_names_file_byte_and_record(tmp_path, flip, wha
     path = event_file(tmp_path, scalars=12)
     offsets = record_offsets(path)
     assert len(offsets) == 13  # the file_version record and 12 scalars
-    data = bytearray(open(path, "rb").read())
+    data = bytearray(pathlib.Path(path).read_bytes())
     data[offsets[11] + flip] ^= 0x40  # in record 12: its data, or its length field
     with open(path, "wb") as f:
         f.write(data)
@@ -276,7 +277,7 @@ def test_dump_of_a_record_that_is_no_event(tmp_path):
 def test_dump_of_a_directory_names_the_bad_file(tmp_path):
     path = event_file(tmp_path / "run")
     last = record_offsets(path)[-1]
-    data = bytearray(open(path, "rb").read())
+    data = bytearray(pathlib.Path(path).read_bytes())
     data[-1] ^= 1  # the data crc of the last record, the 4th
     with open(path, "wb") as f:
         f.write(data)

@@ -1,5 +1,7 @@
 """tinytb.reader: decoding whole event files, and the one error class for bad bytes."""
 
+import pathlib
+
 import pytest
 
 from tinytb import DecodeError, SummaryWriter, _record, reader
@@ -28,12 +30,12 @@ def test_read_back_everything(tmp_path):
     assert layout.category[0].chart[0].margin.series[0].upper == "hi"
     with open(path, "rb") as f:
         assert reader.read_events(f) == events
-    assert reader.read_events(open(path, "rb").read()) == events
+    assert reader.read_events(pathlib.Path(path).read_bytes()) == events
 
 
 def test_truncated_tail_ends_quietly_unless_strict(tmp_path):
     path = write_run(tmp_path)
-    data = open(path, "rb").read()
+    data = pathlib.Path(path).read_bytes()
     cut = data[:-3]
     assert len(reader.read_events(cut)) == 4
     with pytest.raises(DecodeError, match="truncated") as info:
@@ -43,7 +45,7 @@ def test_truncated_tail_ends_quietly_unless_strict(tmp_path):
 
 def test_a_bad_payload_says_where(tmp_path):
     path = write_run(tmp_path)
-    data = open(path, "rb").read()
+    data = pathlib.Path(path).read_bytes()
     offsets = [o for o, _ in _record.iter_records(data)]
     # Replace record 1's payload with bytes that frame correctly but are no Event.
     junk = _record.frame(b"\x0b\x01")
@@ -98,7 +100,7 @@ def test_a_length_claiming_2_gib_read_from_a_path(tmp_path):
 
 def test_errors_name_the_file_when_reading_one(tmp_path):
     path = write_run(tmp_path)
-    data = bytearray(open(path, "rb").read())
+    data = bytearray(pathlib.Path(path).read_bytes())
     data[60] ^= 0x10
     bad = tmp_path / "bad.tfevents"
     bad.write_bytes(bytes(data))

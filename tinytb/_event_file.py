@@ -234,15 +234,25 @@ class _Sink:
 
     def shut(self) -> None:
         """Write, fsync and close. If writing fails, the sink stays open with its records
-        queued (a later close, or the exit hook, tries again) and the error is raised."""
+        queued (a later close, or the exit hook, tries again) and the error is raised. A file
+        found deleted is no failure to write: its records went to a new file, which is closed
+        like any other before the FileNotFoundError says what happened."""
+        moved = None
         if self.fd is not None or self.pending:
-            self.write_pending()
+            try:
+                self.write_pending()
+            except FileNotFoundError as err:
+                if self.pending:  # the new file could not take them either
+                    raise
+                moved = err
             self.sync()
         self.closed = True
         if self.fd is not None:
             os.close(self.fd)
             self.fd = None
         _sinks.discard(self)
+        if moved is not None:
+            raise moved
 
     def forget_after_fork(self) -> None:
         # In a forked child: the parent owns its queue and its file.

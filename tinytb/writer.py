@@ -257,7 +257,9 @@ class FileWriter(SummaryToEventTransformer):
         self.event_writer.flush()
 
     def close(self) -> None:
-        """Flush and close the event file. Idempotent."""
+        """Flush and close the event file. Idempotent. If the last records cannot be written
+        (disk full), the error is raised and the file stays open with them queued:
+        ``close()`` again tries once more (so does the exit hook)."""
         self.event_writer.close()
 
     def reopen(self) -> None:
@@ -319,6 +321,7 @@ class SummaryWriter:
         self.filename_suffix = filename_suffix
         self.file_writer: Optional[FileWriter] = None
         self.all_writers: Optional[Dict[str, FileWriter]] = None
+        self._unclosed: List[FileWriter] = []  # close() raised for these: close() tries again
         self._lock = threading.Lock()
         self._events = SummaryToEventTransformer(_Records(self))
         _summary_writers.add(self)
@@ -1165,16 +1168,23 @@ class SummaryWriter:
 
     def close(self) -> None:
         """Flush and close every event file of this writer. Idempotent; a later ``add_*``
-        starts a new event file."""
+        starts a new event file. If a file cannot take its last records (disk full), the
+        error is raised and that file stays open with them queued: ``close()`` again tries
+        once more (so does the exit hook)."""
         with self._lock:
             writers = list(self.all_writers.values()) if self.all_writers else []
+            writers += self._unclosed  # those whose close failed last time: try again
             self.file_writer = self.all_writers = None
+            self._unclosed = []
         first_error = None
         for writer in writers:
             try:
                 writer.close()
             except OSError as err:
                 first_error = first_error or err
+                if not writer.event_writer.closed:  # its records are still queued
+                    with self._lock:
+                        self._unclosed.append(writer)
         if first_error is not None:
             raise first_error
 
