@@ -749,8 +749,9 @@ def test_a_full_disk_costs_each_add_o1_and_the_queue_is_bounded(tmp_path, monkey
         assert sink.backlog <= 200_000 and sink.dropped[0] > 0
         kept = len(sink.pending)
         fault.armed = False
-        with pytest.warns(RuntimeWarning, match=r"\d+ event records .* were dropped"):
+        with pytest.warns(RuntimeWarning, match=r"\d+ event records .* were dropped") as got:
             w.flush()
+        assert got[0].filename == __file__  # the caller's line, not tinytb's
         steps = steps_in(path)
         assert steps[:3] == [0, 1, 2]
         # the newest records were kept, in order, with nothing in between lost

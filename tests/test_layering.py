@@ -22,7 +22,7 @@ ALLOWED = {
     "_record": {"_crc32c", "errors"},
     "_convert": {"_arrays"},
     "_fast": {"_messages", "_crc32c", "_record", "_wire"},
-    "_event_file": {"_files", "_messages", "_record"},
+    "_event_file": {"_convert", "_files", "_messages", "_record"},
     "_files": set(),
     "summary": {
         "_arrays",

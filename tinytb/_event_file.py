@@ -46,6 +46,7 @@ import time
 import weakref
 
 from . import _messages
+from ._convert import warn_caller
 from ._files import write_all
 from ._record import frame
 
@@ -455,9 +456,7 @@ def _write_now(sink: _Sink, check_deleted: bool = True) -> None:
 def _report_drops(sink: _Sink) -> None:
     report = sink.take_drop_report()
     if report is not None:
-        import warnings
-
-        warnings.warn(report, RuntimeWarning, stacklevel=4)
+        warn_caller(report, RuntimeWarning)
 
 
 def _close_quietly(sink: _Sink) -> None:
