@@ -210,7 +210,7 @@ class _Sink:
         self.fd = None
         if carried:
             self.pending.insert(0, carried)
-            self.counted = 0
+            self.counted = self.backlog = 0  # counted afresh, carried bytes included
         return path
 
     def _cut_back(self, fd: int) -> None:
@@ -247,13 +247,17 @@ class _Sink:
                     raise
                 moved = err
             self.sync()
+        self.release()
+        if moved is not None:
+            raise moved
+
+    def release(self) -> None:
+        """Mark closed, close the descriptor, leave the registry (whatever is still queued)."""
         self.closed = True
         if self.fd is not None:
             os.close(self.fd)
             self.fd = None
         _sinks.discard(self)
-        if moved is not None:
-            raise moved
 
     def forget_after_fork(self) -> None:
         # In a forked child: the parent owns its queue and its file.
@@ -405,8 +409,7 @@ class EventFileWriter:
             try:
                 sink.shut()
             except OSError:
-                sink.error = None  # this error supersedes one kept from the background
-                sink.failed(time.monotonic())
+                _note_failure(sink, time.monotonic())
                 raise
             if sink.error is not None:
                 sink.raise_error()
@@ -447,10 +450,19 @@ def _write_now(sink: _Sink, check_deleted: bool = True) -> None:
     try:
         sink.write_pending(check_deleted)
     except OSError:
-        sink.error = None  # this error supersedes one kept from the background
-        sink.failed(time.monotonic())
+        _note_failure(sink, time.monotonic())
         raise
     sink.succeeded()
+
+
+def _note_failure(sink: _Sink, now: float) -> None:
+    """After a write raised: back off while records are still queued. A FileNotFoundError
+    that comes after the records were moved to a new file leaves none: no backing off."""
+    sink.error = None  # this error supersedes one kept from the background
+    if sink.pending:
+        sink.failed(now)
+    else:
+        sink.succeeded()
 
 
 def _report_drops(sink: _Sink) -> None:
@@ -471,11 +483,7 @@ def _shut_quietly(sink: _Sink) -> None:
             sink.shut()
         except Exception as err:
             lost = len(sink.pending)
-            sink.closed = True
-            if sink.fd is not None:
-                os.close(sink.fd)
-                sink.fd = None
-            _sinks.discard(sink)
+            sink.release()
             if lost:  # nobody is left to raise it to: say it once
                 sys.stderr.write(
                     "tinytb: %d event records could not be written to %s: %s\n"
@@ -541,8 +549,8 @@ class _Flusher:
                         if sink.unsynced and now - sink.last_sync >= sink.flush_secs:
                             sink.sync()
                     except Exception as err:  # kept for the writer's next call to raise
+                        _note_failure(sink, now)
                         sink.error = err
-                        sink.failed(now)
                     if sink.orphaned:  # collected while we were writing it
                         _shut_quietly(sink)
 
