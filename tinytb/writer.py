@@ -1208,12 +1208,11 @@ class _Records:
             writer._add_record(frame(event))
 
 
-def _sub_run_name(prefix: str, tag: object) -> str:
-    """``tag`` of ``add_scalars``, checked: its sub-run ``<log_dir>/<prefix><tag>`` must stay
+def _sub_run_name(prefix: str, key: object) -> str:
+    """``key`` of ``add_scalars``, checked: its sub-run ``<log_dir>/<prefix><key>`` must stay
     inside the log dir (PyTorch writes ``{"/../../x": 1}`` outside it)."""
-    tag = _convert.check_tag(tag, "tag_scalar_dict key")
-    if "\0" in tag:
-        raise ValueError("tag_scalar_dict key must not contain a NUL character: %r" % (tag,))
+    tag = _convert.check_tag(key, "tag_scalar_dict key")
+    _convert.check_path(tag, "tag_scalar_dict key")  # no NUL
     if ".." in _path_parts(prefix + tag):
         raise ValueError("tag_scalar_dict key %r would put its sub-run outside log_dir" % (tag,))
     return tag
@@ -1222,8 +1221,7 @@ def _sub_run_name(prefix: str, tag: object) -> str:
 def _check_run_name(run_name: Any) -> None:
     if not isinstance(run_name, str):
         raise TypeError("run_name must be a str, not %s" % type(run_name).__name__)
-    if "\0" in run_name:
-        raise ValueError("run_name must not contain a NUL character: %r" % (run_name,))
+    _convert.check_path(run_name, "run_name")
     parts = _path_parts(run_name)
     if os.path.isabs(run_name) or os.path.splitdrive(run_name)[0] or ".." in parts:
         raise ValueError(
