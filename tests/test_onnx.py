@@ -452,17 +452,6 @@ def test_160_nested_subgraphs_are_refused():
     assert info.value.section.startswith("ModelProto")
 
 
-def test_nesting_limit_holds_without_the_decoders(monkeypatch):
-    # _onnx checks the depth of the decoded model itself, whatever the message decoder allows
-    monkeypatch.setattr(_messages, "MAX_DEPTH", 10**6, raising=False)
-    with pytest.raises(DecodeError) as info:
-        _onnx.load_onnx_graph(model(nested(40)))
-    assert (info.value.msg, info.value.section) == (
-        "messages nested more than 100 deep",
-        "ModelProto",
-    )
-
-
 def test_nesting_limit_is_100_messages():
     # ModelProto.graph is level 1; each graph level adds graph, node, attribute: the 34th
     # graph is level 100 (allowed), a node in it level 101 (refused).

@@ -361,43 +361,18 @@ _define(
 
 
 # protobuf's default recursion limit (upb's kUpb_WireFormat_DefaultDepthLimit, C++'s
-# kDefaultRecursionLimit): onnx.load refuses messages nested deeper, and so does tinytb. A
-# subgraph is three levels down (graph, node, attribute): about 33 levels of If/Loop bodies.
-MAX_DEPTH = 100
+# kDefaultRecursionLimit), which _messages' decoder applies: onnx.load refuses messages nested
+# deeper, and so does tinytb. A subgraph is three levels down (graph, node, attribute): about 33
+# levels of If/Loop bodies.
+MAX_DEPTH = _messages.MAX_DEPTH
 
 
 def decode_model(data: bytes) -> Message:
     """Decode a serialized ``ModelProto`` (the bytes of a binary ``.onnx`` file) into a
     :class:`~tinytb._messages.Message` tree; string fields hold ``bytes``. Raises DecodeError
     with the byte offset and field path of malformed bytes, and for messages nested more than
-    :data:`MAX_DEPTH` deep."""
-    try:
-        model = MODEL.decode(bytes(data))
-    except RecursionError:  # Python's stack ran out first
-        raise DecodeError(
-            "messages nested more than %d deep" % MAX_DEPTH, None, "ModelProto"
-        ) from None
-    _check_depth(model)
-    return model
-
-
-def _check_depth(model):
-    """Raise DecodeError if a message lies more than MAX_DEPTH below ``model``. (The message
-    decoder stops there too, with the offset and path; this does not rely on it.)"""
-    pending = [(model, 0)]
-    while pending:
-        message, depth = pending.pop()
-        types = _TYPES[message.type_name]
-        for name, value in message.fields():
-            if not isinstance(types[name], Schema):
-                continue
-            if depth >= MAX_DEPTH:
-                raise DecodeError(
-                    "messages nested more than %d deep" % MAX_DEPTH, None, "ModelProto"
-                )
-            pending.extend(
-                (item, depth + 1) for item in (value if isinstance(value, list) else (value,))
-            )
+    :data:`MAX_DEPTH` deep (the decoder stops there)."""
+    return MODEL.decode(bytes(data))
 
 
 def _graph_depth(graph):
