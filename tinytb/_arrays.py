@@ -221,7 +221,7 @@ for _dtype, _size, _codes in (
 ):
     _TYPECODES[_dtype] = next(c for c in _codes if array(c).itemsize == _size)
 del _dtype, _size, _codes
-_ITEMSIZES = {
+ITEMSIZES = {  # bytes per element of each dtype name (also summary's tensor limit)
     "uint8": 1,
     "int8": 1,
     "bool": 1,
@@ -311,7 +311,7 @@ def _check(dtype, name, allow_complex, described=None):
 def _from_torch(t, name, allow_complex):
     kind = str(t.dtype)[6:]
     kind = _TORCH_ALIASES.get(kind, kind)
-    check_size([int(n) for n in t.shape], _ITEMSIZES.get(kind, 8), name)  # before a copy
+    check_size([int(n) for n in t.shape], ITEMSIZES.get(kind, 8), name)  # before a copy
     t = t.detach().cpu()
     if kind == "complex32":  # numpy has no complex32; every value is exact in complex64
         _check("complex64", name, allow_complex, "torch.complex32")
@@ -413,7 +413,7 @@ def _from_buffer(view, name, allow_complex):
         dtype = "uint%d" % (8 * view.itemsize)
     else:
         dtype = _FORMATS.get(fmt)
-    if dtype not in _ITEMSIZES or _ITEMSIZES[dtype] != view.itemsize:
+    if dtype not in ITEMSIZES or ITEMSIZES[dtype] != view.itemsize:
         raise _DtypeError(
             "%s has an unsupported element type: buffer format %r" % (name, view.format)
         )
@@ -427,7 +427,7 @@ def _from_buffer(view, name, allow_complex):
 def _from_tolist(value, name, allow_complex):
     dtype = _check(_dtype_name(value), name, allow_complex)
     shape = tuple(int(s) for s in value.shape)
-    check_size(shape, _ITEMSIZES[dtype], name)
+    check_size(shape, ITEMSIZES[dtype], name)
     flat = value.reshape(-1).tolist() if shape else [value.tolist()]
     if dtype in COMPLEX:
         return Array(dtype, shape, ComplexValues.of(flat, dtype))

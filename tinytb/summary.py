@@ -58,23 +58,6 @@ TENSOR = "tensor"  # what PyTorch's add_tensor names; not a TensorBoard plugin
 
 # protobufs cap messages at 2 GiB; PyTorch refuses tensors of that size up front.
 _MAX_TENSOR_BYTES = _arrays.MAX_ARRAY_BYTES + 1
-_ITEMSIZE = {
-    "float32": 4,
-    "float64": 8,
-    "float16": 2,
-    "bfloat16": 2,
-    "int8": 1,
-    "int16": 2,
-    "int32": 4,
-    "int64": 8,
-    "uint8": 1,
-    "uint16": 2,
-    "uint32": 4,
-    "uint64": 8,
-    "bool": 1,
-    "complex64": 8,
-    "complex128": 16,
-}
 
 
 def scalar(
@@ -131,7 +114,7 @@ def tensor_proto(tag: str, tensor: Any) -> bytes:
     """
     tag = _convert.check_tag(tag)
     dtype_name, shape, flat = _convert.to_tensor(tensor, "tensor")
-    if len(flat) * _ITEMSIZE.get(dtype_name, 8) >= _MAX_TENSOR_BYTES:
+    if len(flat) * _arrays.ITEMSIZES.get(dtype_name, 8) >= _MAX_TENSOR_BYTES:
         raise ValueError("tensor is bigger than protocol buffer's hard limit of 2GB in size")
     code, field = _tensor.DTYPES[dtype_name]
     values = _tensor.field_values(dtype_name, flat)
