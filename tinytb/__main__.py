@@ -185,9 +185,14 @@ def _demo(args: argparse.Namespace, prog: str) -> int:
 
 def _dump(args: argparse.Namespace) -> int:
     path = args.path
-    if os.path.isdir(path) and not reader.event_files(path):  # exists, so not "no such file"
-        raise CommandError("no event files under %s (their names contain 'tfevents')" % path)
-    dump(path, sys.stdout)  # raises DecodeError (with .path) after the good records
+    try:
+        dump(path, sys.stdout)  # raises DecodeError (with .path) after the good records
+    except FileNotFoundError as err:
+        if err.filename == path and os.path.isdir(path):  # dump found no event files below it
+            raise CommandError(
+                "no event files under %s (their names contain 'tfevents')" % path
+            ) from None
+        raise
     return 0
 
 
