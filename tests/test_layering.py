@@ -63,18 +63,24 @@ ALLOWED = {
         "_torch_graph",
         "_wire",
     },
-    "reader": {"_messages", "_record", "_tensor", "errors"},
+    "reader": {"_messages", "_record", "_stream", "_tables", "_tensor", "_values", "errors"},
+    "_scan": {"_record", "_crc32c", "_messages", "errors"},
+    "_values": {"_messages", "_tensor", "_png", "_gif", "errors"},
+    "_stream": {"_messages", "_record", "_scan", "_values", "errors"},
+    "_tables": {"_messages", "_record", "_scan", "_stream", "_values", "errors"},
+    "_export": {"reader", "_values", "errors", "_scan", "_messages", "_record"},
     "__init__": {"errors", "writer"},
     "_demo": {"writer"},
-    "_dump": {"reader", "_messages", "_record", "errors"},
-    "__main__": {"__init__", "reader", "_demo", "_dump", "errors", "writer"},
+    "_dump": {"reader", "_messages", "_record", "_crc32c", "_tensor", "_wire", "errors"},
+    "__main__": {"__init__", "reader", "_demo", "_dump", "_export", "errors", "writer"},
 }
 # Only the event-file layer touches the filesystem; reader and the CLI read files.
-FILE_USERS = {"_event_file", "_files", "reader", "_dump", "__main__"}
+FILE_USERS = {"_event_file", "_files", "reader", "_dump", "__main__", "_scan", "_stream", "_export"}
 
 
-# A method handed an object of these libraries may import them, inside the function only.
-CALLER_LIBRARIES = {"torch", "matplotlib"}
+# A method handed an object of these libraries may import them, inside the function only; so
+# may the methods that hand objects of them back (Table.to_pandas, Array.to_numpy).
+CALLER_LIBRARIES = {"torch", "matplotlib", "numpy", "pandas", "ml_dtypes"}
 
 
 def imports(module):

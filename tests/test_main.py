@@ -4,11 +4,13 @@ traceback, a quiet exit on a closed pipe or Ctrl-C. Run as a user runs it, in a 
 
 import configparser
 import importlib
+import json
 import os
 import pathlib
 import signal
 import subprocess
 import sys
+import threading
 
 import pytest
 
@@ -406,12 +408,28 @@ def test_no_command_prints_usage_to_stderr_and_exits_2():
     assert (out.returncode, out.stdout) == (2, "")
     assert out.stderr == (
         "usage: %s [-h] [--version] COMMAND ...\n%s: error: choose a command: "
-        "demo or dump (see %s --help)\n" % (PROG, PROG, PROG)
+        "demo, dump, ls, export, tail, check (see %s --help)\n" % (PROG, PROG, PROG)
     )
 
 
 def test_wrong_usage_exits_2():
-    for args in (["frobnicate"], ["dump"], ["dump", "a", "b"], ["demo", "--nope"]):
+    for args in (
+        ["frobnicate"],
+        ["dump"],
+        ["dump", "a", "b"],
+        ["demo", "--nope"],
+        ["ls"],
+        ["export", "runs"],
+        ["export", "runs", "-o", "x"],
+        ["export", "runs", "-o", "x", "--format", "xlsx"],
+        ["export", "runs", "-o", "x", "--format", "csv", "--kinds", "scalars,nope"],
+        ["tail", "runs", "--tags", "("],
+        ["tail", "runs", "--kinds", "scalars"],
+        ["tail", "-f", "runs", "--skip-bad"],
+        ["check"],
+        ["dump", "-n", "0", "--bytes", "f"],
+        ["dump", "-n", "2", "f"],
+    ):
         out = tinytb_cli(*args)
         assert (out.returncode, out.stdout) == (2, ""), args
         assert out.stderr.startswith("usage: %s " % PROG), args
@@ -427,7 +445,7 @@ def test_help_lists_every_command_with_one_line():
     out = tinytb_cli("--help")
     assert (out.returncode, out.stderr) == (0, "")
     lines = out.stdout.splitlines()
-    for name in ("demo", "dump"):
+    for name in cli.COMMANDS:
         (line,) = [x for x in lines if x.split()[:1] == [name]]
         assert len(line.split()) > 3, line  # the name, then what it does
 
@@ -435,7 +453,7 @@ def test_help_lists_every_command_with_one_line():
 def test_every_argument_has_help():
     parser = cli._parser("tinytb")
     (sub,) = [a for a in parser._actions if a.dest == "command"]
-    assert {c.dest for c in sub._choices_actions} == set(sub.choices) == {"demo", "dump"}
+    assert {c.dest for c in sub._choices_actions} == set(sub.choices) == set(cli.COMMANDS)
     assert all(c.help for c in sub._choices_actions)
     for name, command in sub.choices.items():
         for action in command._actions:
@@ -494,3 +512,279 @@ def test_wheel_ships_py_typed():
     assert "Typing :: Typed" in classifiers
     for minor in range(8, 14):
         assert "Programming Language :: Python :: 3.%d\n" % minor in classifiers + "\n"
+
+
+# -- reading: ls, export, tail, check, dump --bytes --------------------------------------------
+
+
+def utc_cli(*args, **kwargs):
+    """tinytb_cli with the local time zone UTC, so that ls's local times are known."""
+    env = dict(os.environ, TZ="UTC")
+    return tinytb_cli(*args, env=env, **kwargs)
+
+
+def small_log(root):
+    """runs/ with scalars at the top, a sub-run with scalars and text, known wall times."""
+    with SummaryWriter(root) as w:
+        for step in range(3):
+            w.add_scalar("loss", 1.0 / (step + 1), step * 10, walltime=1000.0 + step)
+        w.add_scalar("acc", 0.5, 5, walltime=999.0)
+    with SummaryWriter(os.path.join(str(root), "b", "c")) as w:
+        w.add_scalar("loss", 3.0, 7, walltime=2000.0)
+        w.add_text("note", "hi", 1, walltime=2001.0)
+    return str(root)
+
+
+def test_ls_is_an_aligned_table(tmp_path):
+    logdir = small_log(tmp_path / "runs")
+    out = utc_cli("ls", logdir)
+    assert (out.returncode, out.stderr) == (0, "")
+    lines = out.stdout.splitlines()
+    assert [line.split() for line in lines] == [
+        ["RUN", "KIND", "TAG", "COUNT", "FIRST", "STEP", "LAST", "STEP", "LAST", "WRITE"],
+        # runs in the readers' order: "b" sorts before "events.out.tfevents..."
+        ["b/c", "scalars", "loss", "1", "7", "7", "1970-01-01T00:33:20+00:00"],
+        ["b/c", "text", "note", "1", "1", "1", "1970-01-01T00:33:21+00:00"],
+        [".", "scalars", "acc", "1", "5", "5", "1970-01-01T00:16:39+00:00"],
+        [".", "scalars", "loss", "3", "0", "20", "1970-01-01T00:16:42+00:00"],
+    ]
+    # aligned: every column starts where its heading starts (numbers end where it ends)
+    for heading in ("KIND", "TAG", "LAST WRITE"):
+        column = lines[0].index(heading)
+        assert all(line[column - 2 : column] == "  " and line[column] != " " for line in lines)
+
+
+def test_ls_json_and_filters(tmp_path):
+    logdir = small_log(tmp_path / "runs")
+    out = utc_cli("ls", logdir, "--json", "--runs", "^b", "--kinds", "text")
+    assert (out.returncode, out.stderr) == (0, "")
+    assert [json.loads(line) for line in out.stdout.splitlines()] == [
+        {
+            "run": "b/c",
+            "kind": "text",
+            "tag": "note",
+            "count": 1,
+            "first_step": 1,
+            "last_step": 1,
+            "last_wall_time": 2001.0,
+            "last_write": "1970-01-01T00:33:21+00:00",
+        }
+    ]
+
+
+def test_ls_of_nothing_to_list(tmp_path):
+    out = tinytb_cli("ls", tmp_path)
+    assert (out.returncode, out.stdout) == (1, "")
+    assert out.stderr == (
+        "tinytb: no event files under %s (their names contain 'tfevents')\n" % tmp_path
+    )
+    out = tinytb_cli("ls", tmp_path / "missing")
+    assert (out.returncode, out.stdout) == (1, "")
+    assert out.stderr == "tinytb: no such file or directory: %s\n" % (tmp_path / "missing")
+
+
+@pytest.mark.parametrize("fmt", ["csv", "jsonl", "sqlite"])
+def test_export_writes_once_and_refuses_to_overwrite(tmp_path, fmt):
+    logdir = small_log(tmp_path / "runs")
+    target = tmp_path / "out"
+    out = tinytb_cli("export", logdir, "-o", target, "--format", fmt)
+    assert (out.returncode, out.stderr) == (0, "")
+    assert out.stdout == "exported 6 rows to %s (scalars 5, text 1)\n" % target
+    assert target.exists()
+    again = tinytb_cli("export", logdir, "-o", target, "--format", fmt)
+    assert (again.returncode, again.stdout) == (1, "")
+    assert again.stderr == "tinytb: %s exists (pass --force to replace it)\n" % target
+    forced = tinytb_cli("export", logdir, "-o", target, "--format", fmt, "--force", "--tags", "x")
+    assert (forced.returncode, forced.stderr) == (0, "")
+    assert forced.stdout == "exported 0 rows to %s\n" % target
+
+
+def test_export_csv_media_end_to_end(tmp_path):
+    logdir = tmp_path / "runs"
+    with SummaryWriter(logdir) as w:
+        w.add_image("pics/../../x", [[[0, 255], [255, 0]]] * 3, 4)
+    out = tinytb_cli("export", logdir, "-o", tmp_path / "out", "--format", "csv", "--media")
+    assert (out.returncode, out.stderr) == (0, "")
+    assert out.stdout.splitlines()[-1] == "media files in %s" % (tmp_path / "out" / "media")
+    with open(tmp_path / "out" / "images.csv", encoding="utf-8") as f:
+        header, row = f.read().splitlines()
+    path = row.split(",")[-1]
+    assert path == "media/%2E/pics/%2E./%2E./x/step=4.png"
+    png = (tmp_path / "out").joinpath(*path.split("/")).read_bytes()
+    events = reader.read_events(reader.event_files(logdir)["."][0])
+    assert png == events[1].summary.value[0].image.encoded_image_string
+
+
+def test_export_of_a_corrupt_log_writes_nothing(tmp_path):
+    path = event_file(tmp_path / "runs")
+    data = bytearray(pathlib.Path(path).read_bytes())
+    data[-1] ^= 0xFF  # the last record's data CRC
+    pathlib.Path(path).write_bytes(bytes(data))
+    out = tinytb_cli("export", tmp_path / "runs", "-o", tmp_path / "o.jsonl", "--format", "jsonl")
+    assert (out.returncode, out.stdout) == (1, "")
+    assert out.stderr.startswith("tinytb: corrupt event file: %s: data checksum mismatch" % path)
+    assert sorted(os.listdir(tmp_path)) == ["runs"]
+    out = tinytb_cli(
+        "export", tmp_path / "runs", "-o", tmp_path / "o.jsonl", "--format", "jsonl", "--skip-bad"
+    )
+    assert out.returncode == 0
+    assert out.stdout == "exported 2 rows to %s (scalars 2)\n" % (tmp_path / "o.jsonl")
+    assert out.stderr.startswith("tinytb: skipped the rest of %s from byte " % path)
+
+
+def test_tail_prints_scalars_tab_separated(tmp_path):
+    logdir = small_log(tmp_path / "runs")
+    out = tinytb_cli("tail", logdir)
+    assert (out.returncode, out.stderr) == (0, "")
+    assert out.stdout.splitlines() == [
+        "b/c\tloss\t7\t3.0",  # the readers' run order: "b" sorts before "events..."
+        ".\tloss\t0\t1.0",
+        ".\tloss\t10\t0.5",
+        ".\tloss\t20\t0.3333333432674408",  # float32 on disk
+        ".\tacc\t5\t0.5",
+    ]
+    out = tinytb_cli("tail", logdir, "--runs", "b", "--tags", "^lo")
+    assert out.stdout == "b/c\tloss\t7\t3.0\n"
+
+
+WRITER = """
+import sys, time
+from tinytb import SummaryWriter
+logdir = sys.argv[1]
+w = SummaryWriter(logdir, flush_secs=0.05)
+w.add_scalar("loss", 1.0, 0)
+w.flush()
+sys.stdin.readline()  # the test has seen step 0: write more, and a new run
+w.add_scalar("loss", 2.0, 1)
+w.flush()
+with SummaryWriter(logdir + "/later") as later:
+    later.add_scalar("acc", 0.75, 3)
+sys.stdin.readline()
+w.close()
+"""
+
+
+def read_line(stream, timeout=30.0):
+    """One line of a subprocess's stdout, or fail after ``timeout`` seconds."""
+    result = []
+    reader_thread = threading.Thread(target=lambda: result.append(stream.readline()))
+    reader_thread.daemon = True
+    reader_thread.start()
+    reader_thread.join(timeout)
+    assert result, "no line within %s s" % timeout
+    return result[0]
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGINT"), reason="needs SIGINT")
+def test_tail_follow_prints_new_scalars_and_runs_until_ctrl_c(tmp_path):
+    logdir = str(tmp_path / "runs")
+    os.mkdir(logdir)  # empty: following starts before the run does
+    tail = subprocess.Popen(
+        [sys.executable, "-m", "tinytb", "tail", "-f", logdir, "--interval", "0.05"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    writer = subprocess.Popen(
+        [sys.executable, "-c", WRITER, logdir], cwd=ROOT, stdin=subprocess.PIPE, text=True
+    )
+    try:
+        assert read_line(tail.stdout) == ".\tloss\t0\t1.0\n"
+        writer.stdin.write("more\n")
+        writer.stdin.flush()
+        got = {read_line(tail.stdout), read_line(tail.stdout)}
+        assert got == {".\tloss\t1\t2.0\n", "later\tacc\t3\t0.75\n"}
+        tail.send_signal(signal.SIGINT)
+        out, err = tail.communicate(timeout=30)
+        assert (tail.returncode, out, err) == (130, "", "")
+    finally:
+        writer.stdin.write("done\n")
+        writer.stdin.close()
+        writer.wait(timeout=30)
+        if tail.poll() is None:
+            tail.kill()
+            tail.communicate()
+
+
+def test_check_counts_files_and_records(tmp_path):
+    logdir = small_log(tmp_path / "runs")
+    out = tinytb_cli("check", logdir)
+    assert (out.returncode, out.stderr) == (0, "")
+    records = sum(len(reader.read_events(f)) for fs in reader.event_files(logdir).values()
+                  for f in fs)
+    assert out.stdout == "2 files, %d records OK\n" % records
+
+
+def test_check_reports_each_bad_file_and_exits_1(tmp_path):
+    logdir = small_log(tmp_path / "runs")
+    bad = reader.event_files(logdir)["b/c"][0]
+    offsets = record_offsets(bad)
+    data = bytearray(pathlib.Path(bad).read_bytes())
+    data[offsets[1] + 20] ^= 0x01  # the second record's payload
+    pathlib.Path(bad).write_bytes(bytes(data))
+    (tmp_path / "runs" / "x.tfevents.txt").write_text("not an event file, though named so")
+    out = tinytb_cli("check", logdir)
+    assert (out.returncode, out.stderr) == (1, "")
+    lines = out.stdout.splitlines()
+    assert lines[0] == "BAD %s: data checksum mismatch at byte %d (record 2)" % (bad, offsets[1])
+    assert lines[1] == (
+        "BAD %s: not an event file (its first record's length checksum does not match)"
+        % (tmp_path / "runs" / "x.tfevents.txt")
+    )
+    assert lines[2] == "3 files, %d records OK; 2 bad files" % (
+        len(reader.read_events(reader.event_files(logdir)["."][0])) + 1
+    )
+    out = tinytb_cli("check", bad)  # one file
+    assert out.returncode == 1
+    assert out.stdout.splitlines()[-1] == "1 file, 1 record OK; 1 bad file"
+
+
+def test_check_of_a_truncated_file(tmp_path):
+    path = event_file(tmp_path)
+    offsets = record_offsets(path)
+    with open(path, "r+b") as f:
+        f.truncate(os.path.getsize(path) - 1)
+    out = tinytb_cli("check", path)
+    assert out.returncode == 1
+    assert out.stdout.splitlines() == [
+        "BAD %s: truncated record (cut short: damaged, or still being written) at byte %d "
+        "(record %d)" % (path, offsets[-1], len(offsets)),
+        "1 file, %d records OK; 1 bad file" % (len(offsets) - 1),
+    ]
+
+
+def test_dump_bytes_calls_the_annotated_dump(monkeypatch, capsys, tmp_path):
+    path = event_file(tmp_path)
+    calls = []
+
+    def fake(p, out, records):
+        calls.append((p, records))
+        out.write("hex\n")
+
+    monkeypatch.setattr(cli.dumping, "dump_bytes", fake, raising=False)
+    assert cli.main(["dump", "--bytes", path]) == 0
+    assert cli.main(["dump", "--bytes", "-n", "5", path]) == 0
+    assert calls == [(path, cli.DEFAULT_BYTES_RECORDS), (path, 5)]
+    assert capsys.readouterr() == ("hex\nhex\n", "")
+    assert cli.main(["dump", "--bytes", str(tmp_path)]) == 1
+    assert capsys.readouterr().err == (
+        "tinytb: dump --bytes reads one event file, not a folder: %s (for example %s)\n"
+        % (tmp_path, path)
+    )
+    monkeypatch.delattr(cli.dumping, "dump_bytes")
+    assert cli.main(["dump", "--bytes", path]) == 1
+    assert capsys.readouterr().err == (
+        "tinytb: dump --bytes is not available in this version of tinytb\n"
+    )
+
+
+def test_dump_bytes_of_a_real_file(tmp_path):
+    if not hasattr(cli.dumping, "dump_bytes"):
+        pytest.skip("tinytb._dump.dump_bytes is not written yet")
+    path = event_file(tmp_path)
+    out = tinytb_cli("dump", "--bytes", "-n", "2", path)
+    assert (out.returncode, out.stderr) == (0, "")
+    offsets = record_offsets(path)
+    assert "record 1, at byte %d" % offsets[1] in out.stdout
+    assert "record 2, at byte %d" % offsets[2] not in out.stdout  # -n 2: two records only

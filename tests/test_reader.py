@@ -1,5 +1,6 @@
 """tinytb.reader: decoding whole event files, and the one error class for bad bytes."""
 
+import os
 import pathlib
 
 import pytest
@@ -129,3 +130,121 @@ def test_decode_error_copies_and_pickles_whole():
         assert str(back) == "bad (file x.tfevents, at byte 3, in header)"
     assert str(DecodeError("bad")) == "bad"
     assert DecodeError("bad", 0).with_path("f").with_path("g").path == "f"
+
+
+# -- issue 11: SummaryReader, iter_rows, check_file ----------------------------------------------
+
+
+def write_kinds(logdir):
+    with SummaryWriter(logdir) as w:
+        w.add_scalar("loss", 0.5, 1, walltime=10.0)
+        w.add_scalar("loss", 0.25, 2, walltime=11.0)
+        w.add_histogram("h", [1.0, 2.0, 2.5, 4.0], 1, walltime=12.0)
+        w.add_image("img", [[[0, 128], [255, 64]]], 1, dataformats="CHW", walltime=13.0)
+        w.add_audio("snd", [0.0, 0.5, -0.5, 0.25], 1, sample_rate=8000, walltime=14.0)
+        w.add_text("note", "hello", 1, walltime=15.0)
+        w.add_tensor("t", FakeArray([1.0, 2.0], "float32"), 1, walltime=16.0)
+        w.add_hparams({"lr": 0.1, "opt": "adam"}, {"m": 1.0}, run_name="hp")
+
+
+def test_summary_reader_tables_of_every_kind(tmp_path):
+    write_kinds(tmp_path / "run")
+    r = reader.SummaryReader(tmp_path, extra_columns={"wall_time", "dir_name", "height"})
+    scalars = [tuple(x) for x in r.scalars]
+    assert scalars[:2] == [(1, "loss", 0.5, 10.0, "run"), (2, "loss", 0.25, 11.0, "run")]
+    assert [x[:3] + x[4:] for x in scalars[2:]] == [(0, "m", 1.0, "run/hp")]  # add_hparams' metric
+    assert r.scalars.columns == ("step", "tag", "value", "wall_time", "dir_name")
+    (hist,) = r.histograms
+    assert hist.counts.dtype == "float64" and sum(hist.counts.tolist()) == 4.0
+    (img,) = r.images
+    # one channel written as RGB, as PyTorch's add_image does
+    assert img.value.shape == (2, 2, 3) and img.value.tolist()[0][1] == [128, 128, 128]
+    assert img.height == 2
+    (snd,) = r.audio
+    assert snd.value.dtype == "float32" and snd.value.shape == (4, 1)
+    assert [(x.tag, x.value) for x in r.text] == [("note", "hello")]
+    (tensor,) = r.tensors
+    assert tensor.value == reader.Array("float32", (2,), tensor.value.data)
+    assert sorted((x.tag, x.value, x.dir_name) for x in r.hparams) == [
+        ("lr", 0.1, "run/hp"),
+        ("opt", "adam", "run/hp"),
+    ]
+    assert r.hparams.columns == ("tag", "value", "dir_name")  # no step, no wall_time
+    assert r.tags["text"] == ["note/text_summary"] and r.get_tags("scalars") == ["loss", "m"]
+
+
+def test_summary_reader_checks_its_arguments_as_tbparse(tmp_path):
+    write_kinds(tmp_path)
+    with pytest.raises(ValueError):
+        reader.SummaryReader(tmp_path, extra_columns=["wall_time"])
+    with pytest.raises(KeyError):
+        reader.SummaryReader(tmp_path, extra_columns={"walltime"})
+    with pytest.raises(ValueError):
+        reader.SummaryReader(tmp_path, event_types=("scalars",))
+    with pytest.raises(KeyError):
+        reader.SummaryReader(tmp_path, event_types={"scalar"})
+    with pytest.raises(ValueError, match="not found"):
+        reader.SummaryReader(tmp_path / "missing")
+    with pytest.raises(ValueError, match="errors"):
+        reader.SummaryReader(tmp_path, errors="ignore")
+    r = reader.SummaryReader(tmp_path, event_types={"scalars"})
+    with pytest.raises(ValueError, match="ignored"):
+        r.get_events("images")
+    with pytest.raises(ValueError, match="Unknown"):
+        r.get_events("image")
+    with pytest.raises(ValueError, match="Unknown"):
+        r.get_tags("image")
+    assert r.tags["images"] == [] and len(r.scalars) == 3
+
+
+def test_summary_reader_reads_one_file_and_skips_bad_tails(tmp_path):
+    path = write_run(tmp_path / "a")
+    single = reader.SummaryReader(path, extra_columns={"dir_name", "file_name"})
+    assert {(x.dir_name, x.file_name) for x in single.scalars} == {("", os.path.basename(path))}
+    data = pathlib.Path(path).read_bytes()
+    offsets = [o for o, _ in _record.iter_records(data)]
+    broken = tmp_path / "b" / "events.out.tfevents.2.broken"
+    broken.parent.mkdir()
+    broken.write_bytes(data[: offsets[2]] + b"\xff" * 20)
+    with pytest.raises(DecodeError):
+        len(reader.SummaryReader(tmp_path).scalars)
+    r = reader.SummaryReader(tmp_path, errors="skip", extra_columns={"dir_name"})
+    assert [(x.dir_name, x.tag) for x in r.scalars] == [("a", "a"), ("b", "a")]
+    assert r.skipped == [(str(broken), offsets[2], r.skipped[0][2])]
+
+
+def test_iter_rows_is_public(tmp_path):
+    write_kinds(tmp_path)
+    kinds = {row.kind for row in reader.iter_rows(tmp_path)}
+    assert kinds == {"scalars", "histograms", "images", "audio", "text", "tensors", "hparams"}
+    assert reader.Row._fields == ("kind", "run", "tag", "step", "wall_time", "value")
+
+
+def test_check_file(tmp_path):
+    path = write_run(tmp_path)
+    assert reader.check_file(path) is None
+    data = pathlib.Path(path).read_bytes()
+    cut = tmp_path / "events.out.tfevents.cut"
+    cut.write_bytes(data[:-3])
+    err = reader.check_file(cut)
+    assert isinstance(err, DecodeError) and err.path == str(cut) and err.section == "data crc"
+    flipped = bytearray(data)
+    flipped[20] ^= 1
+    bad = tmp_path / "events.out.tfevents.bad"
+    bad.write_bytes(bytes(flipped))
+    assert reader.check_file(bad).offset == 0
+
+
+def test_to_pandas_matches_the_rows(tmp_path):
+    pytest.importorskip("pandas", reason="to_pandas needs pandas")
+    write_kinds(tmp_path)
+    r = reader.SummaryReader(tmp_path, extra_columns={"wall_time", "min", "width"})
+    for kind in ("scalars", "histograms", "images", "text", "hparams"):
+        table = r.get_events(kind)
+        frame = table.to_pandas()
+        assert tuple(frame.columns) == table.columns, kind
+        assert len(frame) == len(table)
+    frame = r.scalars.to_pandas()
+    assert frame["value"].tolist() == [x.value for x in r.scalars]
+    pivot = reader.SummaryReader(tmp_path, pivot=True).scalars
+    assert list(pivot.to_pandas().columns) == list(pivot.columns)

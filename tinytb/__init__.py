@@ -3,7 +3,7 @@
 
     from tinytb import SummaryWriter      # instead of: from torch.utils.tensorboard import ...
 
-General layout (the layers point one way, downwards; only ``_event_file`` touches files):
+General layout (the layers point one way, downwards):
 
     writer.py       SummaryWriter, FileWriter: PyTorch's API, argument checks
     summary.py      one Summary builder per summary kind (torch.utils.tensorboard.summary)
@@ -22,9 +22,15 @@ General layout (the layers point one way, downwards; only ``_event_file`` touche
     _record.py      TFRecord framing and its reader
     _wire.py        protobuf wire format
     _crc32c.py      CRC-32C and the masked CRC of TFRecords
-    reader.py       reading event files back (public)
+    reader.py       reading logs back (public): SummaryReader (tbparse's API), iter_rows, follow
+    _tables.py      tbparse's tables: EventAccumulator's rules per file, columns, to_pandas()
+    _stream.py      runs and files of a log dir, rows of every kind from events, filters
+    _values.py      values per kind: the stdlib Array, tensors, histograms, images, audio, hparams
+    _scan.py        fast bulk reading of records: plain scalars as columns, every CRC checked
+    _dump.py        `tinytb dump`: records decoded, or annotated hex (--bytes) for learners
+    _export.py      `tinytb export/ls/check`: csv, jsonl and sqlite, streaming
     errors.py       DecodeError
-    __main__.py     the `tinytb` command (also `python -m tinytb`): demo, dump
+    __main__.py     `tinytb` (also `python -m tinytb`): demo, dump, ls, export, tail, check
 
 Everything here imports the standard library only, with relative imports, so the folder can be
 copied into another project as it is.

@@ -1,12 +1,22 @@
 # SPDX-License-Identifier: MIT
-"""Command line: ``tinytb demo [LOGDIR]`` and ``tinytb dump FILE|DIR`` (or ``python -m tinytb``).
+"""Command line (``tinytb`` or ``python -m tinytb``):
+
+    tinytb demo [LOGDIR]                  write a demo run with every dashboard
+    tinytb dump FILE|DIR                  every record decoded, with offsets
+    tinytb dump --bytes [-n N] FILE       the first N records as annotated hex
+    tinytb ls LOGDIR [--json]             runs, kinds, tags: counts, step ranges, last write
+    tinytb export LOGDIR -o OUT --format csv|jsonl|sqlite [--runs RE] [--tags RE]
+                  [--kinds K,K] [--media] [--force] [--skip-bad]
+    tinytb tail [-f] LOGDIR [--runs RE] [--tags RE]   scalars, one per line (-f: as written)
+    tinytb check LOGDIR|FILE              every record's CRCs and decoding; status 1 if bad
 
 Anything a user can cause is reported as one line on stderr, ``tinytb: <what is wrong>``, naming
 the file, never as a traceback. Exit status:
 
     0    done
     1    bad data, or data that cannot be read or written: a corrupt or foreign file, a missing
-         path, a permission error, a folder with no event files, a demo folder not empty
+         path, a permission error, a folder with no event files, a demo folder not empty, an
+         export's output that exists (without --force); ``check`` finding any bad file
     2    a wrong command line (argparse's own status: unknown command or option, no command)
     130  interrupted (Ctrl-C), as a shell reports a process stopped by SIGINT
     141  stdout closed early (``tinytb dump runs | head``): 128 + SIGPIPE, what the shell reports
@@ -20,20 +30,24 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 
-from . import __version__, reader
-from ._demo import demo
+from . import __version__, _export, reader
+from . import _dump as dumping
 from ._dump import dump
+from ._demo import demo
 from .errors import DecodeError
 
 TYPE_CHECKING = False  # typing is not imported at run time: it costs milliseconds (tomli's way)
 if TYPE_CHECKING:
-    from typing import Callable, Optional, Sequence, Tuple
+    from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 INTERRUPTED = 130  # 128 + SIGINT
 CLOSED_PIPE = 141  # 128 + SIGPIPE
 DEFAULT_LOGDIR = os.path.join("runs", "tinytb-demo")
+DEFAULT_BYTES_RECORDS = 3  # dump --bytes: the header record, then the first two events
+COMMANDS = ("demo", "dump", "ls", "export", "tail", "check")
 
 
 class CommandError(Exception):
@@ -113,21 +127,52 @@ def _os_message(err: OSError) -> str:
 _FAILURES: Tuple[Tuple[type, int, Callable[..., str]], ...] = (
     (DecodeError, 1, _decode_message),
     (CommandError, 1, lambda err, path: str(err)),
+    (_export.ExportError, 1, lambda err, path: str(err)),
     (OSError, 1, lambda err, path: _os_message(err)),
 )
 
 
-def _parser(prog: str) -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog=prog,
-        description="tinytb %s: PyTorch's TensorBoard writer in the Python standard "
-        "library alone. These commands write a demo run and show what event files hold."
-        % __version__,
-        epilog="'%s COMMAND --help' describes a command. Exit status: 0 done, 1 bad or "
-        "unreadable data, 2 wrong command line, 130 interrupted, 141 output closed early." % prog,
-    )
-    parser.add_argument("--version", action="version", version="tinytb %s" % __version__)
-    sub = parser.add_subparsers(dest="command", title="commands", metavar="COMMAND")
+def _regex(text: str) -> str:
+    """argparse type of --runs/--tags: a valid regular expression (else exit status 2)."""
+    try:
+        re.compile(text)
+    except re.error as err:
+        raise argparse.ArgumentTypeError(
+            "not a regular expression: %r (%s)" % (text, err)
+        ) from None
+    return text
+
+
+def _kinds(text: str) -> Tuple[str, ...]:
+    """argparse type of --kinds: comma-separated kind names."""
+    try:
+        return _export.parse_kinds(k.strip() for k in text.split(",") if k.strip())
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(str(err).split(": ", 1)[1]) from None
+
+
+def _positive(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise argparse.ArgumentTypeError("not a positive whole number: %r" % text)
+    return n
+
+
+def _filters(p: argparse.ArgumentParser, kinds: bool = True) -> None:
+    p.add_argument("--runs", type=_regex, metavar="RE", help="only runs matching this regex "
+                   "(re.search; the top folder's run is the empty string)")
+    p.add_argument("--tags", type=_regex, metavar="RE", help="only tags matching this regex")
+    if kinds:
+        p.add_argument("--kinds", type=_kinds, metavar="K,K", help="only these kinds, "
+                       "comma-separated: %s (default: all)" % ",".join(_export.KINDS))
+    p.add_argument("--skip-bad", action="store_true", help="go on past a damaged file: keep "
+                   "its records before the first bad one, say on stderr what was skipped")
+
+
+def _demo_parser(sub: Any) -> None:
     p = sub.add_parser(
         "demo",
         help="write a demo run with every dashboard and say how to view it",
@@ -135,7 +180,7 @@ def _parser(prog: str) -> argparse.ArgumentParser:
         "shows, then print its files and how to view it.",
     )
     p.add_argument(
-        "logdir",
+        "path",
         nargs="?",
         default=DEFAULT_LOGDIR,
         metavar="LOGDIR",
@@ -147,22 +192,79 @@ def _parser(prog: str) -> argparse.ArgumentParser:
         help="write into LOGDIR even if it is not empty (a second demo run there adds "
         "a second point at every step of every curve)",
     )
+
+
+def _dump_parser(sub: Any) -> None:
     p = sub.add_parser(
         "dump",
-        help="print every record of event files, decoded, with offsets",
+        help="print every record of event files, decoded, with offsets (--bytes: as hex)",
         description="Print every record of an event file, decoded, one line per "
-        "event (and one per summary value or graph node), with its byte offset.",
+        "event (and one per summary value or graph node), with its byte offset; with --bytes, "
+        "the first records as annotated hex, field by field.",
     )
     p.add_argument(
         "path",
         metavar="FILE|DIR",
         help="an event file, or a folder: every event file below it, run by run",
     )
+    p.add_argument("--bytes", action="store_true", help="annotated hex of the first records: "
+                   "length, its CRC, the payload field by field, the data CRC (one FILE)")
+    p.add_argument("-n", type=_positive, metavar="N", dest="records", help="with --bytes: "
+                   "how many records (default %d)" % DEFAULT_BYTES_RECORDS)
+
+
+def _reading_parsers(sub: Any) -> None:
+    p = sub.add_parser("ls", help="list runs, kinds and tags with counts, step ranges and "
+                       "last write time", description="One line per run, kind and tag: how "
+                       "many values, the smallest and largest step, the last write time (local).")
+    p.add_argument("path", metavar="LOGDIR", help="a log folder or one event file")
+    p.add_argument("--json", action="store_true", help="one JSON object per line instead")
+    _filters(p)
+    p = sub.add_parser("export", help="write a log's rows as csv, jsonl or sqlite",
+                       description="Write every row of a log as tidy tables (run, tag, step, "
+                       "wall_time, then the kind's values), streaming; layouts in docs/export.md.")
+    p.add_argument("path", metavar="LOGDIR", help="a log folder or one event file")
+    p.add_argument("-o", "--output", required=True, metavar="OUT", help="output: a folder "
+                   "for csv (one KIND.csv per kind), a file for jsonl and sqlite")
+    p.add_argument("--format", required=True, choices=_export.FORMATS, help="output format")
+    p.add_argument("--media", action="store_true", help="also write images and audio as files "
+                   "(OUT/media for csv, OUT.media beside a file), their paths in column path")
+    p.add_argument("--force", action="store_true", help="replace OUT if it exists")
+    _filters(p)
+    p = sub.add_parser("tail", help="print scalars (run, tag, step, value); -f: as written",
+                       description="Print scalars, one tab-separated line each: run (. for "
+                       "the top folder), tag, step, value. With -f, keep printing new ones as "
+                       "they are written (new runs too) until Ctrl-C.")
+    p.add_argument("path", metavar="LOGDIR", help="a log folder or one event file")
+    p.add_argument("-f", "--follow", action="store_true", help="keep following the log")
+    p.add_argument("--interval", type=float, default=1.0, metavar="SECONDS",
+                   help="with -f: how often to look for new data (default %(default)s)")
+    _filters(p, kinds=False)
+    p = sub.add_parser("check", help="verify every record of every event file",
+                       description="Check both CRCs of every record and decode every Event; "
+                       "one line per bad file with its first bad offset; exit status 1 if any.")
+    p.add_argument("path", metavar="LOGDIR|FILE", help="a log folder or one event file")
+
+
+def _parser(prog: str) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=prog,
+        description="tinytb %s: PyTorch's TensorBoard writer in the Python standard "
+        "library alone. These commands write a demo run and read, list, export and check "
+        "event logs." % __version__,
+        epilog="'%s COMMAND --help' describes a command. Exit status: 0 done, 1 bad or "
+        "unreadable data, 2 wrong command line, 130 interrupted, 141 output closed early." % prog,
+    )
+    parser.add_argument("--version", action="version", version="tinytb %s" % __version__)
+    sub = parser.add_subparsers(dest="command", title="commands", metavar="COMMAND")
+    _demo_parser(sub)
+    _dump_parser(sub)
+    _reading_parsers(sub)
     return parser
 
 
 def _demo(args: argparse.Namespace, prog: str) -> int:
-    logdir = args.logdir
+    logdir = args.path
     if os.path.exists(logdir) and not os.path.isdir(logdir):
         raise CommandError("cannot write the demo run: not a directory: %s" % logdir)
     if os.path.isdir(logdir) and os.listdir(logdir) and not args.force:
@@ -185,6 +287,8 @@ def _demo(args: argparse.Namespace, prog: str) -> int:
 
 def _dump(args: argparse.Namespace) -> int:
     path = args.path
+    if args.bytes:
+        return _dump_bytes(path, args.records or DEFAULT_BYTES_RECORDS)
     try:
         dump(path, sys.stdout)  # raises DecodeError (with .path) after the good records
     except FileNotFoundError as err:
@@ -196,17 +300,179 @@ def _dump(args: argparse.Namespace) -> int:
     return 0
 
 
+def _dump_bytes(path: str, records: int) -> int:
+    dump_bytes = getattr(dumping, "dump_bytes", None)
+    if dump_bytes is None:  # written by another change (tinytb._dump.dump_bytes)
+        raise CommandError("dump --bytes is not available in this version of tinytb")
+    if os.path.isdir(path):
+        files = _export.event_files_below(path)
+        hint = " (for example %s)" % files[0] if files else ""
+        raise CommandError("dump --bytes reads one event file, not a folder: %s%s" % (path, hint))
+    dump_bytes(path, sys.stdout, records=records)
+    return 0
+
+
+def _need_event_files(path: str) -> None:
+    """FileNotFoundError for a missing path, CommandError for a folder with no event file."""
+    if not os.path.exists(path):
+        raise FileNotFoundError(2, "No such file or directory", path)
+    if os.path.isdir(path) and not _export.event_files_below(path):
+        raise CommandError("no event files under %s (their names contain 'tfevents')" % path)
+
+
+def _read_options(args: argparse.Namespace) -> Dict[str, Any]:
+    """iter_rows's keyword arguments from the filter options."""
+    options = dict(runs=args.runs, tags=args.tags)
+    if getattr(args, "kinds", None):
+        options["kinds"] = args.kinds
+    if getattr(args, "skip_bad", False):
+        options["errors"] = "skip"
+        options["skipped"] = []
+    return options
+
+
+def _report_skipped(skipped: Optional[List[Any]]) -> None:
+    for path, offset, message in skipped or ():
+        print("tinytb: skipped the rest of %s from byte %s: %s" % (path, offset, message),
+              file=sys.stderr)
+
+
+def _when(wall_time: Optional[float]) -> str:
+    """A wall time as local ISO 8601 with its UTC offset; "-" when there is none."""
+    import datetime  # only here: the other commands do not need it
+
+    if wall_time is None:
+        return "-"
+    try:
+        moment = datetime.datetime.fromtimestamp(wall_time)
+    except (OverflowError, OSError, ValueError):  # beyond what the platform's time can say
+        return repr(wall_time)
+    return moment.astimezone().isoformat(timespec="seconds")
+
+
+def _ls(args: argparse.Namespace) -> int:
+    _need_event_files(args.path)
+    options = _read_options(args)
+    entries = _export.summarize(args.path, **options)
+    _report_skipped(options.get("skipped"))
+    if args.json:
+        for e in entries:
+            e["last_write"] = _when(e["last_wall_time"])
+            print(_export.to_json(e))
+        return 0
+    head = ("RUN", "KIND", "TAG", "COUNT", "FIRST STEP", "LAST STEP", "LAST WRITE")
+    table = [head] + [
+        (e["run"] or ".", e["kind"], e["tag"], str(e["count"]), str(e["first_step"]),
+         str(e["last_step"]), _when(e["last_wall_time"]))
+        for e in entries
+    ]
+    widths = [max(len(row[i]) for row in table) for i in range(len(head))]
+    for row in table:
+        cells = [
+            c.rjust(w) if 3 <= i <= 5 else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths))
+        ]
+        print("  ".join(cells).rstrip())
+    return 0
+
+
+def _export_command(args: argparse.Namespace) -> int:
+    if not os.path.exists(args.path):
+        raise FileNotFoundError(2, "No such file or directory", args.path)
+    options = _read_options(args)
+    counts = _export.export(args.path, args.output, args.format, media=args.media,
+                            force=args.force, **options)
+    _report_skipped(options.get("skipped"))
+    total = sum(counts.values())
+    parts = ", ".join("%s %d" % (k, n) for k, n in counts.items() if n)
+    print("exported %d row%s to %s%s" % (total, "" if total == 1 else "s", args.output,
+                                        " (%s)" % parts if parts else ""))
+    if args.media and (counts.get("images") or counts.get("audio")):
+        print("media files in %s" % _export.media_dir_of(args.output, args.format))
+    return 0
+
+
+def _tail(args: argparse.Namespace) -> int:
+    if not (args.follow and os.path.isdir(args.path)):  # following an empty folder is fine:
+        _need_event_files(args.path)  # the run may not have started yet
+    options = _read_options(args)
+    if args.follow:
+        rows = reader.follow(
+            args.path, kinds=("scalars",), runs=args.runs, tags=args.tags,
+            interval=args.interval,
+        )
+    else:
+        rows = reader.iter_rows(args.path, kinds=("scalars",), **options)
+    write, flush = sys.stdout.write, sys.stdout.flush
+    for row in rows:
+        write("%s\t%s\t%d\t%r\n" % (row.run or ".", row.tag, row.step, row.value))
+        if args.follow:  # a line as soon as it is known, even into a pipe
+            flush()
+    _report_skipped(options.get("skipped"))
+    return 0
+
+
+def _check_line(err: Exception, path: str, good: int) -> str:
+    """``FILE: what failed at byte N (record K)`` for check's report of a bad file whose
+    first ``good`` records are sound."""
+    if isinstance(err, OSError):
+        return "%s: cannot read: %s" % (path, _os_message(err))
+    assert isinstance(err, DecodeError)
+    if err.msg.startswith("truncated"):  # _record's words for a record cut short
+        noun = "truncated record (cut short: damaged, or still being written)"
+    else:
+        protobuf = "bad protobuf in %s: %s" % (err.section, err.msg)
+        noun = _SECTIONS.get(err.section or "", ("", protobuf))[1]
+    offset = err.offset if err.offset is not None else 0
+    if good == 0 and offset == 0 and err.section in _SECTIONS:  # the first record's framing
+        return "%s: not an event file (its first record%s)" % (path, _SECTIONS[err.section][0])
+    return "%s: %s at byte %d (record %d)" % (path, noun, offset, good + 1)
+
+
+def _check(args: argparse.Namespace) -> int:
+    if not os.path.exists(args.path):
+        raise FileNotFoundError(2, "No such file or directory", args.path)
+    files = records = bad = 0
+    for path, count, err in _export.check(args.path):
+        files += 1
+        records += count
+        if err is not None:
+            bad += 1
+            print("BAD %s" % _check_line(err, path, count))
+    if not files:
+        raise CommandError("no event files under %s (their names contain 'tfevents')" % args.path)
+    print("%d file%s, %d record%s OK%s" % (
+        files, "" if files == 1 else "s", records, "" if records == 1 else "s",
+        "; %d bad file%s" % (bad, "" if bad == 1 else "s") if bad else ""))
+    return 1 if bad else 0
+
+
+_COMMANDS: Dict[str, Callable[[argparse.Namespace], int]] = {
+    "dump": _dump,
+    "ls": _ls,
+    "export": _export_command,
+    "tail": _tail,
+    "check": _check,
+}
+
+
 def _run(argv: Optional[Sequence[str]], prog: str) -> int:
     parser = _parser(prog)
     try:
         args = parser.parse_args(argv)
         if args.command is None:
-            parser.error("choose a command: demo or dump (see %s --help)" % prog)
+            parser.error("choose a command: %s (see %s --help)" % (", ".join(COMMANDS), prog))
+        if args.command == "tail" and args.follow and args.skip_bad:
+            parser.error("tail: --skip-bad reads a log once; it cannot be used with -f")
+        if args.command == "dump" and args.records is not None and not args.bytes:
+            parser.error("dump -n counts the records of dump --bytes: add --bytes")
     except SystemExit as stop:  # argparse's usage errors (2), --help and --version (0)
         return stop.code if isinstance(stop.code, int) else 1
-    path = getattr(args, "path", None) or args.logdir
+    path = args.path
     try:
-        status = _demo(args, prog) if args.command == "demo" else _dump(args)
+        if args.command == "demo":
+            status = _demo(args, prog)
+        else:
+            status = _COMMANDS[args.command](args)
         sys.stdout.flush()  # a closed pipe shows here when the output fit in the buffer
         return status
     except BrokenPipeError:  # an OSError, but main() ends quietly for it

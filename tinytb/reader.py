@@ -1,6 +1,17 @@
 # SPDX-License-Identifier: MIT
 """Reading event files back: every record's two CRCs checked, every Event decoded.
 
+tbparse's tables on the standard library, and rows streamed in constant memory::
+
+    >>> from tinytb.reader import SummaryReader, iter_rows
+    >>> r = SummaryReader("runs", extra_columns={"dir_name", "wall_time"})
+    >>> len(r.scalars), r.scalars.columns       # also .tensors .histograms .images .audio
+    >>> df = r.scalars.to_pandas()              # tbparse's DataFrame, when pandas is installed
+    >>> for row in iter_rows("runs", kinds={"scalars"}, tags="loss"):
+    ...     print(row.run, row.tag, row.step, row.value)
+
+Single files, record by record:
+
     >>> from tinytb import reader
     >>> for event in reader.read_events("runs/demo/events.out.tfevents..."):
     ...     for value in event.summary.value if event.summary else ():
@@ -20,18 +31,29 @@ import os
 
 from ._messages import LAYOUT, Message, decode_event
 from ._record import HEADER_SIZE, iter_records
+from ._stream import KINDS, Row, follow, iter_rows
+from ._stream import event_files as _walk_files
+from ._tables import EXTRA_COLUMNS, Table, build
 from ._tensor import decode as _decode_tensor
+from ._values import Array
 from .errors import DecodeError
 
 TYPE_CHECKING = False  # typing is not imported at run time: it costs milliseconds (tomli's way)
 if TYPE_CHECKING:
     from collections.abc import Sequence
-    from typing import IO, Any, Dict, Iterator, List, Optional, Tuple, Union
+    from typing import IO, Any, Dict, Iterator, List, Optional, Set, Tuple, Union
 
     #: What the reading functions accept: a path, a binary file object, or the bytes.
     Source = Union[str, "os.PathLike[str]", bytes, bytearray, memoryview, IO[bytes]]
 
 __all__ = [
+    "SummaryReader",
+    "Table",
+    "iter_rows",
+    "follow",
+    "Row",
+    "Array",
+    "check_file",
     "iter_records",
     "iter_events",
     "read_events",
@@ -169,3 +191,167 @@ def decode_layout(data: bytes) -> Message:
         data: the serialized ``Layout`` message.
     """
     return LAYOUT.decode(data)
+
+
+def check_file(path: Union[str, os.PathLike[str]]) -> Optional[DecodeError]:
+    """The first problem of an event file, or None: every record's two CRCs checked and every
+    Event decoded (a record cut short at the end counts too: ``tinytb check`` is strict).
+
+    Args:
+        path: the event file.
+    """
+    try:
+        for _ in iter_events(path, strict=True):
+            pass
+    except DecodeError as err:
+        return err.with_path(os.fspath(path))
+    return None
+
+
+class SummaryReader:
+    """tbparse 0.0.9's ``SummaryReader`` on the standard library.
+
+    ``r.scalars``, ``r.tensors``, ``r.histograms``, ``r.images``, ``r.audio``, ``r.text``,
+    ``r.hparams`` and ``r.get_events(kind)`` are :class:`Table` objects (``len()``, iteration
+    over namedtuples, ``.columns``, ``.to_pandas()`` giving tbparse's DataFrame). Files are
+    read once, at the first access, for all the kinds in ``event_types``.
+
+    Args:
+        log_path: a directory (every event file below it) or one event file.
+        pivot: wide tables, as tbparse's ``pivot=True``.
+        extra_columns: a set of tbparse's extra column names ({"dir_name", "file_name",
+            "wall_time", "min", "max", "num", "sum", "sum_squares", "width", "height",
+            "content_type", "length_frames", "sample_rate"}).
+        event_types: a set of kinds to read (default all seven).
+        convert_tensors: put TensorFlow 2's plugin tensors (scalars, histograms, images,
+            audio) in the tables of those kinds rather than in ``tensors``.
+        errors: "raise" (a bad record raises DecodeError) or "skip" (the rest of that file
+            is skipped, listed in :attr:`skipped`, and reading goes on).
+
+    Raises:
+        ValueError: ``log_path`` does not exist, ``extra_columns``/``event_types`` is not a
+            set, or ``errors`` is neither "raise" nor "skip".
+        KeyError: an unknown extra column or event type (as tbparse).
+    """
+
+    def __init__(
+        self,
+        log_path: Union[str, os.PathLike[str]],
+        *,
+        pivot: bool = False,
+        extra_columns: Optional[Set[str]] = None,
+        event_types: Optional[Set[str]] = None,
+        convert_tensors: bool = False,
+        errors: str = "raise",
+    ) -> None:
+        extras = extra_columns or set()
+        if not isinstance(extras, set):
+            raise ValueError("extra_columns should be a set, not %s" % type(extras).__name__)
+        if extras - EXTRA_COLUMNS:
+            raise KeyError("Invalid columns entries: %s" % (extras - EXTRA_COLUMNS,))
+        kinds = event_types or set(KINDS)
+        if not isinstance(kinds, set):
+            raise ValueError("event_types should be a set, not %s" % type(kinds).__name__)
+        if kinds - set(KINDS):
+            raise KeyError("Invalid event types: %s" % (kinds - set(KINDS),))
+        if errors not in ("raise", "skip"):
+            raise ValueError("errors should be 'raise' or 'skip', not %r" % (errors,))
+        self._log_path = log_path
+        self._pivot = bool(pivot)
+        self._extras = frozenset(extras)
+        self._kinds = frozenset(kinds)
+        self._convert = bool(convert_tensors)
+        self._errors = errors
+        self._files = _walk_files(log_path)  # ValueError when it does not exist
+        self._root_is_file = os.path.isfile(os.fspath(log_path))
+        self._tables: Optional[Dict[str, Table]] = None
+        self._tags: Dict[str, List[str]] = {}
+        #: ``(path, offset, message)`` of each bad record met with errors="skip".
+        self.skipped: List[Tuple[str, Optional[int], str]] = []
+
+    @property
+    def log_path(self) -> Union[str, os.PathLike[str]]:
+        """The directory or file given."""
+        return self._log_path
+
+    def __repr__(self) -> str:
+        return "SummaryReader(log_path=%r)" % (os.fspath(self._log_path),)
+
+    def _read(self) -> Dict[str, Table]:
+        if self._tables is None:
+            self._tables, self._tags = build(
+                self._files,
+                self._kinds,
+                self._extras,
+                self._pivot,
+                self._convert,
+                self._errors,
+                self.skipped,
+                self._root_is_file,
+            )
+        return self._tables
+
+    def get_events(self, event_type: str) -> Table:
+        """The table of one kind.
+
+        Args:
+            event_type: one of "scalars", "tensors", "histograms", "images", "audio",
+                "hparams", "text".
+
+        Raises:
+            ValueError: an unknown kind, or one left out of ``event_types``.
+        """
+        if event_type not in KINDS:
+            raise ValueError("Unknown event_type: %s" % (event_type,))
+        if event_type not in self._kinds:
+            raise ValueError("event_type is ignored by user: %s" % (event_type,))
+        return self._read()[event_type]
+
+    @property
+    def scalars(self) -> Table:
+        return self.get_events("scalars")
+
+    @property
+    def tensors(self) -> Table:
+        return self.get_events("tensors")
+
+    @property
+    def histograms(self) -> Table:
+        return self.get_events("histograms")
+
+    @property
+    def images(self) -> Table:
+        return self.get_events("images")
+
+    @property
+    def audio(self) -> Table:
+        return self.get_events("audio")
+
+    @property
+    def hparams(self) -> Table:
+        return self.get_events("hparams")
+
+    @property
+    def text(self) -> Table:
+        return self.get_events("text")
+
+    @property
+    def tags(self) -> Dict[str, List[str]]:
+        """``{kind: [tags]}`` for every kind (tags of kinds not read are empty lists)."""
+        return self.get_tags()  # type: ignore[return-value]
+
+    def get_tags(self, event_type: Optional[str] = None) -> Union[List[str], Dict[str, List[str]]]:
+        """The tags of one kind (first seen first, over files in walk order), or all.
+
+        Args:
+            event_type: a kind, or None for a dict of all seven.
+
+        Raises:
+            ValueError: an unknown kind.
+        """
+        if event_type is not None and event_type not in KINDS:
+            raise ValueError("Unknown event_type: %s" % (event_type,))
+        self._read()
+        if event_type is not None:
+            return list(self._tags[event_type])
+        return {kind: list(tags) for kind, tags in self._tags.items()}

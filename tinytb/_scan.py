@@ -1,0 +1,729 @@
+# SPDX-License-Identifier: MIT
+"""Fast bulk reading of event files: every CRC checked, plain scalars decoded as columns.
+
+:func:`scan` gives what ``_record.iter_records`` + ``_messages.decode_event`` give, record for
+record, but in :class:`Block` objects: the *plain scalar* events of a chunk of the file as
+columns (offsets, wall times, steps, tags, values), and every other record as raw Event bytes
+(CRC checked) for the caller to decode. A plain scalar is what PyTorch's and tensorboardX's
+``add_scalar`` write (field numbers from event.proto and summary.proto)::
+
+    09 <wall_time: 8 bytes>            Event.wall_time (double)        absent when 0
+    10 <step: varint>                  Event.step (int64)              absent when 0
+    2a <len> 0a <len>                  Event.summary, Summary.value[0]
+    0a <len> <tag>                     Value.tag (string)              absent when ""
+    15 <simple_value: 4 bytes>         Value.simple_value (float, a oneof member: always written)
+
+Exactly this layout, fields in this order, nothing else: any other Event (a value without
+``simple_value``, which TensorBoard's EventAccumulator does not count as a scalar since it asks
+``HasField("simple_value")``; metadata; several values; extra or reordered fields; a step of 2**56
+or more, or negative) is left in ``others``, where the caller's general decoder sees it.
+
+How it goes fast without leaving the standard library:
+
+1. *Layouts.* For one tag, one step-varint length and one set of present fields, every byte but
+   the wall time, the step varint and the value is the same: a *template*. The first record of
+   a template is parsed exactly (``_parse_plain``); after that a record is recognised by its
+   header (12 bytes that depend on the length only, so a dict of known headers also checks the
+   header CRC) and by the constant bytes just before its value (a dict lookup).
+2. *Bulk checks.* The records of one template in a chunk are joined into one bytes object of
+   fixed stride; each byte position is then a column, ``buf[k::stride]``, and everything is
+   done a column at a time in C: the constant bytes are compared, the varint continuation bits
+   checked with ``bytes.translate``, and the data CRC verified for all the records at once.
+   CRC-32C is affine over GF(2): for one length, ``crc(data) == c0 ^ XOR_k T_k[data[k]]``
+   over the positions k that vary (``_crc32c.position_tables``), and so is TFRecord's
+   rotation; so each varying column goes through four 256-byte translation tables (one per CRC
+   byte), the columns are XORed as big ints, and the stored masked CRCs are unmasked (a
+   subtraction, done in 64-bit slots of one big int) and compared.
+3. *Bulk decoding.* Wall times and values are columns copied into slots of a bytearray and
+   read by ``array``; step varints are decoded in 64-bit slots of one big int with shifts
+   and masks (SWAR).
+
+Anything unusual goes to the exact per-record path (``_record``'s checks, so the error, its
+offset and section are those of ``iter_records``): a record that is not a plain scalar, a
+template met only a few times in a chunk, and every record of a group that fails a bulk check
+(which then finds the first bad record). The file is read ``chunk_size`` bytes at a time; a
+record that spans two chunks is carried over, a record longer than a chunk is read whole (in
+1 MiB pieces, as ``_record`` does) and goes to ``others``: memory stays flat. The columns of
+the templates are merged back into file order at the end of each chunk (one sort of the
+positions, each template's a sorted run; ``operator.itemgetter`` applies it to each column).
+
+Speed (CPython 3.11, the project's shared 2-core host, CPU time; a file of 10 tags x 100k steps
+written by tinytb's SummaryWriter): about 20x ``iter_records`` + ``decode_event``. Roughly: the
+header walk 25%, joining each template's records 20%, the merge into file order 25-30%, the
+CRC check 10%, decoding 5%.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import struct
+import sys
+from array import array
+from bisect import bisect_left
+from operator import itemgetter
+
+from ._crc32c import crc32c, position_tables, zeros_crc
+from ._record import (
+    CRC_SIZE,
+    HEADER_SIZE,
+    OVERHEAD,
+    _check_data,
+    _check_header,
+    iter_records,
+    record_header,
+)
+from .errors import DecodeError
+
+TYPE_CHECKING = False  # typing is not imported at run time: it costs milliseconds (tomli's way)
+if TYPE_CHECKING:
+    from typing import IO, Any, Dict, Iterator, List, Optional, Tuple, Union
+
+    Source = Union[str, "os.PathLike[str]", bytes, bytearray, memoryview, IO[bytes]]
+    # Rows found one at a time: (position in the chunk, wall_time, step, tag, value).
+    Row = Tuple[int, float, int, str, float]
+    # A template's records of one chunk: positions, wall times, steps, values, the tag(s).
+    Part = Tuple[List[int], array, array, Any, Any]
+
+__all__ = ["Block", "scan"]
+
+# Keys, (field number << 3) | wire type, from the .proto lines:
+#   event.proto    message Event   { double wall_time = 1; int64 step = 2; Summary summary = 5; }
+#   summary.proto  message Summary { repeated Value value = 1; }
+#                  message Value   { string tag = 1; float simple_value = 2; }
+WALL_TIME_KEY = 0x09  # field 1, I64
+STEP_KEY = 0x10  # field 2, VARINT
+SUMMARY_KEY = 0x2A  # field 5, LEN
+VALUE_KEY = 0x0A  # field 1, LEN
+TAG_KEY = 0x0A  # field 1, LEN
+SIMPLE_VALUE_KEY = 0x15  # field 2, I32
+_WALL = struct.Struct("<d")  # the wall time, right after its key
+_VALUE = struct.Struct("<f")  # the simple value: the last four bytes of the event
+WALL_SIZE = _WALL.size
+VALUE_SIZE = _VALUE.size
+# Steps decode in 64-bit slots of 7 bits per byte: varints of up to 8 bytes (steps < 2**56) go
+# the bulk way; longer ones (and negative steps, always 10 bytes) are left to `others`.
+MAX_STEP_BYTES = 8
+
+_MASK_DELTA = 0xA282EAD8  # TFRecord's masked CRC: rotate right by 15, add this (_crc32c.mask)
+_UNMASK = (((1 << 32) - _MASK_DELTA).to_bytes(4, "little") + bytes(4))  # + this, mod 2**32
+_LOW32 = b"\xff\xff\xff\xff" + bytes(4)
+_HIGH_BYTES = bytes(range(128, 256))  # varint bytes with the continuation bit
+_LOW_BYTES = bytes(range(128))
+_LITTLE = sys.byteorder == "little"
+
+# A template's records go the bulk way when a chunk holds at least this many of them; fewer
+# are cheaper one by one (and then a template never met often costs no tables).
+BULK_MIN = 16
+# Caps on the caches: a file with a new tag or length at every record must not grow them
+# without end (past the caps such records simply take the exact path).
+MAX_TEMPLATES = 8192
+MAX_HEADERS = 1 << 16
+
+
+class Block:
+    """Complete records of one file, in file order, from one chunk of it.
+
+    ``offsets``, ``wall_times``, ``steps``, ``tags`` and ``values`` are the plain scalar events
+    (one value with a tag and a ``simple_value``, no metadata), column by column; ``others`` is
+    every other record as ``(offset, event bytes)``, CRC checked, for the caller to decode.
+    Together they are every record of the block exactly once; offsets are byte offsets in the
+    file (from where reading started, for a file object). ``end`` is the offset just past the
+    block's last record (where a reader following a growing file resumes), -1 if not known.
+    """
+
+    __slots__ = ("offsets", "wall_times", "steps", "tags", "values", "others", "end")
+
+    def __init__(
+        self,
+        offsets: array,
+        wall_times: array,
+        steps: array,
+        tags: List[str],
+        values: array,
+        others: List[Tuple[int, bytes]],
+        end: int = -1,
+    ) -> None:
+        self.offsets = offsets
+        self.wall_times = wall_times
+        self.steps = steps
+        self.tags = tags
+        self.values = values
+        self.others = others
+        self.end = end
+
+    def __len__(self) -> int:
+        """The number of records: scalars plus others."""
+        return len(self.offsets) + len(self.others)
+
+    def __repr__(self) -> str:
+        return "Block(%d scalars, %d others)" % (len(self.offsets), len(self.others))
+
+
+def scan(source: Source, *, strict: bool = False, chunk_size: int = 1 << 23) -> Iterator[Block]:
+    """Yield :class:`Block` objects covering every record of an event file, in file order.
+
+    Both CRCs of every record are checked. The first bad record raises DecodeError (with the
+    offset and section ``_record.iter_records`` gives, and the path when ``source`` is one)
+    after the blocks before it, including the records of its chunk that come before it. A
+    record cut short at the end ends the iteration quietly unless ``strict``.
+
+    Args:
+        source: a path, a binary file object (read from its current position; offsets count
+            from there), or the bytes of an event file.
+        strict: raise DecodeError for a record cut short at the end too.
+        chunk_size: bytes read at a time (at least 1); records longer than this are read whole
+            and go to ``others``.
+    """
+    if isinstance(chunk_size, bool) or not isinstance(chunk_size, int):
+        raise TypeError("chunk_size must be an int, got %r" % type(chunk_size).__name__)
+    if chunk_size < 1:
+        raise ValueError("chunk_size must be at least 1, got %d" % chunk_size)
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        return _scan(io.BytesIO(source), strict, chunk_size, None, False)
+    if isinstance(source, (str, os.PathLike)):
+        path = os.fsdecode(source)
+        return _scan(open(path, "rb"), strict, chunk_size, path, True)
+    if hasattr(source, "read"):
+        name = getattr(source, "name", None)  # errors name the file, as reader.iter_events
+        return _scan(source, strict, chunk_size, name if isinstance(name, str) else None, False)
+    raise TypeError(
+        "source must be a path, a binary file or bytes, got %r" % type(source).__name__
+    )
+
+
+def _rebased(err: DecodeError, base: int, path: Optional[str]) -> DecodeError:
+    return DecodeError(err.msg, (err.offset or 0) + base, err.section, path)
+
+
+def _scan(f: IO[bytes], strict: bool, chunk: int, path: Optional[str], owned: bool):
+    scanner = _Scanner()
+    carry = b""
+    base = 0  # file offset of carry[0]
+    try:
+        while True:
+            data = f.read(chunk)
+            if not data:
+                # Only an unfinished record can be left: iter_records says if that is an error.
+                try:
+                    for _ in iter_records(carry, strict):
+                        raise AssertionError("a complete record was left over")  # pragma: no cover
+                except DecodeError as err:
+                    raise _rebased(err, base, path) from None
+                return
+            buf = carry + data if carry else data
+            pos, block, bad = scanner.chunk(buf, base)
+            if block is not None:
+                yield block
+            if bad is not None:
+                raise bad.with_path(path)
+            carry = buf[pos:]
+            base += pos
+            if len(carry) >= HEADER_SIZE:
+                length = _check_header(carry[:HEADER_SIZE], base)  # checked already: cannot fail
+                if length + OVERHEAD > chunk:
+                    block = _long_record(f, carry, length, base, strict, path)
+                    if block is None:
+                        return
+                    yield block
+                    base += length + OVERHEAD
+                    carry = b""
+    finally:
+        if owned:
+            f.close()
+
+
+_PIECE = 1 << 20  # long records are read in pieces this big (as _record._read_long)
+
+
+def _long_record(f, carry, length, base, strict, path):
+    """The record at the start of ``carry`` that does not fit in a chunk, read whole: a Block
+    with it in ``others``, or None for a record cut short (DecodeError if ``strict``)."""
+    parts = [carry]
+    left = length + OVERHEAD - len(carry)
+    while left:
+        part = f.read(min(left, _PIECE))
+        if not part:
+            break
+        parts.append(part)
+        left -= len(part)
+    data = b"".join(parts)
+    try:
+        records = list(iter_records(data, strict))
+    except DecodeError as err:
+        raise _rebased(err, base, path) from None
+    if not records:
+        return None
+    others = [(base, records[0][1])]
+    return Block(array("q"), array("d"), array("q"), [], array("d"), others, base + len(data))
+
+
+def _varint(data: bytes, i: int, n: int) -> Tuple[int, int]:
+    """The varint at ``data[i]`` and the position after it; (-1, i) if it does not end within
+    ten bytes before ``n`` (as _wire.decode_varint, values are unsigned 64-bit)."""
+    value = 0
+    shift = 0
+    while i < n and shift < 70:
+        b = data[i]
+        i += 1
+        value |= (b & 127) << shift
+        if b < 128:
+            return value & 0xFFFFFFFFFFFFFFFF, i
+        shift += 7
+    return -1, i
+
+
+def _parse_plain(data: bytes) -> Optional[Tuple[bool, int, bytes, str, float, int, float]]:
+    """``(has wall time, step varint length, tail, tag, wall_time, step, value)`` if ``data`` is
+    an Event in exactly the plain scalar layout (module docstring), else None. The tail is the
+    constant part, from the summary's key to the value's key."""
+    n = len(data)
+    i = 0
+    wall = 0.0
+    has_wall = n > WALL_SIZE and data[0] == WALL_TIME_KEY
+    if has_wall:
+        (wall,) = _WALL.unpack_from(data, 1)
+        i = 1 + WALL_SIZE
+    step = 0
+    step_bytes = 0
+    if i < n and data[i] == STEP_KEY:
+        step, j = _varint(data, i + 1, n)
+        step_bytes = j - i - 1
+        if step < 0 or step_bytes > MAX_STEP_BYTES:
+            return None
+        i = j
+    tail_at = i
+    if i >= n or data[i] != SUMMARY_KEY:
+        return None
+    size, i = _varint(data, i + 1, n)
+    if i + size != n or i >= n or data[i] != VALUE_KEY:
+        return None
+    size, i = _varint(data, i + 1, n)
+    if i + size != n:
+        return None
+    tag = ""
+    if i < n and data[i] == TAG_KEY:
+        size, i = _varint(data, i + 1, n)
+        if size < 0 or i + size > n - 1 - VALUE_SIZE:
+            return None
+        try:
+            tag = data[i : i + size].decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+        i += size
+    if i != n - 1 - VALUE_SIZE or data[i] != SIMPLE_VALUE_KEY:
+        return None
+    (value,) = _VALUE.unpack_from(data, i + 1)
+    return has_wall, step_bytes, data[tail_at:i + 1], tag, wall, step, value
+
+
+class _Template:
+    """One plain scalar layout: a tag, whether the wall time is there, the step varint's length
+    (0: no step field) and the data length that follows. ``offs``: the positions of its records
+    in the current chunk, filled by the walk."""
+
+    __slots__ = ("tag", "length", "stride", "wall", "step_bytes", "step_at", "tail", "tail_at",
+                 "offs", "crc")
+
+    def __init__(self, tag: str, length: int, wall: bool, step_bytes: int, tail: bytes) -> None:
+        self.tag = tag
+        self.length = length
+        self.stride = length + OVERHEAD
+        self.wall = wall
+        self.step_bytes = step_bytes
+        self.step_at = (1 + WALL_SIZE if wall else 0) + 1  # the varint, after the step's key
+        self.tail = tail
+        self.tail_at = self.step_at + step_bytes if step_bytes else self.step_at - 1
+        self.offs: List[int] = []
+        self.crc: Any = None  # (r0, [(position, 4 tables)]) once built
+
+    def zeroed(self) -> bytes:
+        """The event with every varying byte zero."""
+        head = bytes([WALL_TIME_KEY]) + bytes(WALL_SIZE) if self.wall else b""
+        step = bytes([STEP_KEY]) + bytes(self.step_bytes) if self.step_bytes else b""
+        return head + step + self.tail + bytes(VALUE_SIZE)
+
+    def varying(self) -> List[int]:
+        """Positions in the event of the bytes that vary: wall time, step varint, value."""
+        wall = list(range(1, 1 + WALL_SIZE)) if self.wall else []
+        steps = list(range(self.step_at, self.step_at + self.step_bytes))
+        return wall + steps + list(range(self.length - VALUE_SIZE, self.length))
+
+
+def _rotr15(crc: int) -> int:
+    # The rotation of TFRecord's mask; linear over GF(2), so it folds into the CRC tables.
+    return ((crc >> 15) | (crc << 17)) & 0xFFFFFFFF
+
+
+_TABLE_CACHE = {}  # type: Dict[Tuple[int, int], Tuple[bytes, bytes, bytes, bytes]]
+
+
+def _position_tables(length: int, k: int) -> Tuple[bytes, bytes, bytes, bytes]:
+    """Four ``bytes.translate`` tables for byte position ``k`` of a ``length``-byte event: table
+    j maps a byte value to byte j of the rotated CRC contribution of that byte there."""
+    key = (length, k)
+    tables = _TABLE_CACHE.get(key)
+    if tables is not None:
+        return tables
+    if length <= 64:
+        contrib = list(position_tables(length)[k])
+    else:
+        # Linear in the byte: eight CRCs of one-bit messages give all 256 entries.
+        zero = zeros_crc(length)
+        contrib = [0]
+        for bit in range(8):
+            one = bytearray(length)
+            one[k] = 1 << bit
+            v = crc32c(bytes(one)) ^ zero
+            contrib += [c ^ v for c in contrib]
+    rotated = [_rotr15(c) for c in contrib]
+    tables = (
+        bytes([r & 0xFF for r in rotated]),
+        bytes([(r >> 8) & 0xFF for r in rotated]),
+        bytes([(r >> 16) & 0xFF for r in rotated]),
+        bytes([r >> 24 for r in rotated]),
+    )
+    if len(_TABLE_CACHE) >= 4096:
+        _TABLE_CACHE.clear()
+    _TABLE_CACHE[key] = tables
+    return tables
+
+
+def _crc_plan(t: _Template) -> Tuple[int, List[Tuple[int, Tuple[bytes, bytes, bytes, bytes]]]]:
+    if t.crc is None:
+        r0 = _rotr15(crc32c(t.zeroed()))
+        t.crc = (r0, [(k, _position_tables(t.length, k)) for k in t.varying()])
+    return t.crc
+
+
+def _crc_ok(t: _Template, g: bytes, n: int) -> bool:
+    """Whether the data CRCs of the ``n`` records joined in ``g`` (stride ``t.stride``) all
+    match: computed a column at a time (module docstring, point 2)."""
+    stride = t.stride
+    frm = int.from_bytes
+    r0, plan = _crc_plan(t)
+    a0 = a1 = a2 = a3 = 0
+    for k, (t0, t1, t2, t3) in plan:
+        col = g[HEADER_SIZE + k :: stride]
+        c = col[0]
+        if col.count(c) == n:
+            # The same byte in every record (the wall time's top bytes, mostly): one lookup.
+            r0 ^= t0[c] | t1[c] << 8 | t2[c] << 16 | t3[c] << 24
+            continue
+        a0 ^= frm(col.translate(t0), "little")
+        a1 ^= frm(col.translate(t1), "little")
+        a2 ^= frm(col.translate(t2), "little")
+        a3 ^= frm(col.translate(t3), "little")
+    # Stored masked CRCs into 64-bit slots; (masked - delta) mod 2**32 is the rotated CRC.
+    slots = bytearray(8 * n)
+    footer = stride - CRC_SIZE
+    for j in range(CRC_SIZE):
+        slots[j::8] = g[footer + j :: stride]
+    unmasked = (frm(slots, "little") + frm(_UNMASK * n, "little")) & frm(_LOW32 * n, "little")
+    raw = unmasked.to_bytes(8 * n, "little")
+    for j, acc in enumerate((a0, a1, a2, a3)):
+        if frm(raw[j::8], "little") ^ acc != frm(bytes([(r0 >> (8 * j)) & 0xFF]) * n, "little"):
+            return False
+    return True
+
+
+def _layout_ok(t: _Template, g: bytes, n: int, key_size: int) -> bool:
+    """Whether the records joined in ``g`` all have ``t``'s constant bytes (beyond the last
+    ``key_size`` of the tail, which the walk matched) and well-formed step varints."""
+    stride = t.stride
+    checks = []
+    if t.wall:
+        checks.append((0, WALL_TIME_KEY))
+    if t.step_bytes:
+        checks.append((t.step_at - 1, STEP_KEY))
+    checks += [(t.tail_at + i, c) for i, c in enumerate(t.tail[: len(t.tail) - key_size])]
+    for k, c in checks:
+        if g[HEADER_SIZE + k :: stride] != bytes([c]) * n:
+            return False
+    if t.step_bytes:
+        first = HEADER_SIZE + t.step_at
+        for j in range(t.step_bytes - 1):
+            if g[first + j :: stride].translate(None, _HIGH_BYTES):
+                return False  # a byte without the continuation bit: the varint ends early
+        if g[first + t.step_bytes - 1 :: stride].translate(None, _LOW_BYTES):
+            return False
+    return True
+
+
+def _field(g: bytes, at: int, stride: int, size: int, n: int, slot: int) -> bytearray:
+    """Bytes ``at .. at + size`` of every record of ``g``, each into a ``slot``-byte slot."""
+    out = bytearray(slot * n)
+    for j in range(size):
+        out[j::slot] = g[at + j :: stride]
+    return out
+
+
+def _steps(raw: bytearray, n: int, size: int) -> array:
+    """Decode ``n`` varints of ``size`` bytes, one per 64-bit slot of ``raw``: drop the
+    continuation bits, then close the 1-bit, 2-bit and 4-bit gaps between the 7-bit groups."""
+    frm = int.from_bytes
+    x = frm(raw, "little") & frm(b"\x7f" * (8 * n), "little")
+    if size > 1:
+        x = (x & frm(b"\xff\x00" * (4 * n), "little")) | (
+            (x & frm(b"\x00\xff" * (4 * n), "little")) >> 1
+        )
+    if size > 2:
+        x = (x & frm(b"\xff\xff\x00\x00" * (2 * n), "little")) | (
+            (x & frm(b"\x00\x00\xff\xff" * (2 * n), "little")) >> 2
+        )
+    if size > 4:
+        x = (x & frm(_LOW32 * n, "little")) | ((x & frm(_LOW32[::-1] * n, "little")) >> 4)
+    steps = array("q")
+    steps.frombytes(x.to_bytes(8 * n, "little"))
+    if not _LITTLE:
+        steps.byteswap()
+    return steps
+
+
+def _decode(t: _Template, g: bytes, n: int) -> Tuple[array, array, array]:
+    """Wall times, steps and values of the records joined in ``g``."""
+    stride = t.stride
+    walls = array("d")
+    if t.wall:
+        walls.frombytes(_field(g, HEADER_SIZE + 1, stride, WALL_SIZE, n, 8))
+    else:
+        walls = array("d", [0.0]) * n
+    if t.step_bytes:
+        steps = _steps(_field(g, HEADER_SIZE + t.step_at, stride, t.step_bytes, n, 8), n,
+                       t.step_bytes)
+    else:
+        steps = array("q", [0]) * n
+    values = array("f")
+    values.frombytes(_field(g, stride - CRC_SIZE - VALUE_SIZE, stride, VALUE_SIZE, n, 4))
+    if not _LITTLE:
+        walls.byteswap()
+        values.byteswap()
+    return walls, steps, values
+
+
+def _no_key(key: bytes) -> None:
+    return None  # a length with no template: every record of it takes the exact path
+
+
+
+
+class _Scanner:
+    """What one scan learns and keeps between chunks: the known headers and templates."""
+
+    def __init__(self) -> None:
+        # 12 header bytes -> (record size, key start, key end, key -> template's offs list)
+        self.headers: Dict[bytes, Tuple[int, int, int, Any]] = {}
+        self.known: Dict[Tuple[int, bool, int, bytes], _Template] = {}
+        self.templates: List[_Template] = []
+        self.by_length: Dict[int, List[_Template]] = {}
+        self.key_size: Dict[int, int] = {}
+        self.keys: Dict[int, Dict[bytes, Any]] = {}
+
+    def chunk(self, buf: bytes, base: int) -> Tuple[int, Optional[Block], Optional[DecodeError]]:
+        """Read the complete records of ``buf`` (at file offset ``base``): where the records
+        stopped, the Block of those before the first error (None if empty), and that error."""
+        others: List[Tuple[int, bytes]] = []
+        slow: List[Row] = []
+        pos, err = self._walk(buf, base, others, slow)
+        parts: List[Part] = []
+        resort = False
+        for t in self.templates:
+            offs = t.offs
+            if not offs:
+                continue
+            n = len(offs)
+            stride = t.stride
+            g = b"".join([buf[p : p + stride] for p in offs]) if n >= BULK_MIN else b""
+            if g and _layout_ok(t, g, n, self.key_size[t.length]) and _crc_ok(t, g, n):
+                walls, steps, values = _decode(t, g, n)
+                parts.append((offs[:], walls, steps, values, t.tag))
+            else:
+                resort = True
+                bad = _exact(buf, base, t.stride, offs, others, slow)
+                if bad is not None and (err is None or bad.offset < err.offset):
+                    err = bad
+            del offs[:]
+        if resort:
+            others.sort(key=itemgetter(0))
+        if slow:
+            slow.sort(key=itemgetter(0))
+            parts.append(
+                (
+                    [r[0] for r in slow],
+                    array("d", [r[1] for r in slow]),
+                    array("q", [r[2] for r in slow]),
+                    # float32 values, exact: they came from four bytes
+                    array("f", [r[4] for r in slow]),
+                    [r[3] for r in slow],
+                )
+            )
+        if err is not None:
+            _cut(parts, others, base, err.offset)
+        block = _merge(parts, others, base)
+        if block is not None:
+            block.end = base + pos if err is None else err.offset
+        return pos, block, err
+
+    def _walk(self, buf, base, others, slow):
+        """Find the records of ``buf`` one header at a time; plain scalars of known templates
+        go to their template's ``offs`` (checked later, in bulk), the rest through the exact
+        path now. Returns where it stopped and the error that stopped it, if any."""
+        get = self.headers.get
+        end = len(buf)
+        size = HEADER_SIZE
+        last = end - size
+        pos = 0
+        while True:
+            try:
+                # The hot loop: an unknown header (None) or key (None) is a TypeError, which
+                # costs nothing until it happens; the handler below then looks again.
+                while pos <= last:
+                    stride, start, stop, lookup = get(buf[pos : pos + size])
+                    if pos + stride > end:
+                        return pos, None
+                    lookup(buf[pos + start : pos + stop])(pos)
+                    pos += stride
+                return pos, None
+            except TypeError:
+                pass
+            header = buf[pos : pos + HEADER_SIZE]
+            entry = get(header)
+            if entry is None:
+                try:
+                    entry = self._header(header, base + pos)
+                except DecodeError as err:
+                    return pos, err
+            stride, start, stop, lookup = entry
+            if pos + stride > end:
+                return pos, None
+            append = lookup(buf[pos + start : pos + stop])
+            if append is None:
+                bad = self._slow(buf, pos, stride, base, others, slow)
+                if bad is not None:
+                    return pos, bad
+            else:
+                append(pos)
+            pos += stride
+
+    def _header(self, header: bytes, offset: int) -> Tuple[int, int, int, Any]:
+        length = _check_header(header, offset)
+        entry = (length + OVERHEAD, 0, 0, _no_key)
+        if len(self.headers) < MAX_HEADERS:
+            self.headers[header] = entry
+        return entry
+
+    def _slow(self, buf, pos, stride, base, others, slow):
+        """The exact path for one record; a new plain scalar layout becomes a template."""
+        data = buf[pos + HEADER_SIZE : pos + stride - CRC_SIZE]
+        try:
+            _check_data(data, buf[pos + stride - CRC_SIZE : pos + stride], base + pos)
+        except DecodeError as err:
+            return err
+        plain = _parse_plain(data)
+        if plain is None:
+            others.append((base + pos, data))
+            return None
+        wall, step_bytes, tail, tag = plain[:4]
+        key = (len(data), wall, step_bytes, tail)
+        if key not in self.known and len(self.templates) < MAX_TEMPLATES:
+            t = _Template(tag, len(data), wall, step_bytes, tail)
+            self.known[key] = t
+            self.templates.append(t)
+            self.by_length.setdefault(t.length, []).append(t)
+            self._index(t)
+            t.offs.append(pos)  # checked again in bulk with the others: no matter
+        else:
+            slow.append((pos, plain[4], plain[5], tag, plain[6]))
+        return None
+
+    def _index(self, t: _Template) -> None:
+        """Enter the new template ``t`` in the header entry of its length. The key is the
+        last bytes of the tail, as many as the shortest tail of that length has (the bulk
+        check verifies the rest): a shorter tail than before rebuilds the keys, which happens
+        at most once per tail length (so many tags of one length cost linear time)."""
+        length = t.length
+        keys = self.keys.get(length)
+        size = self.key_size.get(length, 0)
+        if keys is not None and len(t.tail) >= size:
+            keys.setdefault(t.tail[len(t.tail) - size :], t.offs.append)
+            return
+        size = len(t.tail)
+        keys = {}
+        for u in self.by_length[length]:  # t included, last
+            keys.setdefault(u.tail[len(u.tail) - size :], u.offs.append)
+        self.keys[length] = keys
+        self.key_size[length] = size
+        stop = HEADER_SIZE + length - VALUE_SIZE
+        self.headers[record_header(length)] = (length + OVERHEAD, stop - size, stop, keys.get)
+
+
+def _exact(buf, base, stride, offs, others, slow) -> Optional[DecodeError]:
+    """Records at ``offs`` one by one, as ``_record`` checks them; stops at the first bad one."""
+    for pos in offs:
+        data = buf[pos + HEADER_SIZE : pos + stride - CRC_SIZE]
+        try:
+            _check_data(data, buf[pos + stride - CRC_SIZE : pos + stride], base + pos)
+        except DecodeError as err:
+            return err
+        plain = _parse_plain(data)
+        if plain is None:
+            others.append((base + pos, data))
+        else:
+            slow.append((pos, plain[4], plain[5], plain[3], plain[6]))
+    return None
+
+
+def _cut(parts: List[Part], others: List[Tuple[int, bytes]], base: int, stop: int) -> None:
+    """Drop the records at file offsets ``stop`` and after (those after an error)."""
+    for i, (offs, walls, steps, values, tags) in enumerate(parts):
+        n = bisect_left(offs, stop - base)
+        if n < len(offs):
+            tags = tags[:n] if isinstance(tags, list) else tags
+            parts[i] = (offs[:n], walls[:n], steps[:n], values[:n], tags)
+    others[:] = [o for o in others if o[0] < stop]
+
+
+def _merge(parts: List[Part], others: List[Tuple[int, bytes]], base: int) -> Optional[Block]:
+    """One Block from the parts (each in file order, values as float32), in file order."""
+    parts = [p for p in parts if p[0]]
+    if not parts and not others:
+        return None
+    offs: List[int] = []
+    walls = array("d")
+    steps = array("q")
+    values = array("f")
+    tags: List[str] = []
+    for o, w, s, v, t in parts:
+        offs += o
+        walls += w
+        steps += s
+        values += v
+        tags += [t] * len(o) if isinstance(t, str) else t
+    if len(parts) <= 1:
+        return Block(_offsets(array("q", offs), base), walls, steps, tags, array("d", values),
+                     others)
+    # Each part is a sorted run: timsort merges them. (Measured: faster than sorting packed
+    # position-index ints.) Two parts or more: at least two rows, so get() gives tuples.
+    get = itemgetter(*sorted(range(len(offs)), key=offs.__getitem__))
+    return Block(
+        _offsets(array("q", get(offs)), base),
+        array("d", get(walls)),
+        array("q", get(steps)),
+        list(get(tags)),
+        array("d", get(values)),
+        others,
+    )
+
+
+def _offsets(positions: array, base: int) -> array:
+    """Positions in the chunk plus ``base``: file offsets (one big-int addition)."""
+    n = len(positions)
+    if not n or not base:
+        return positions
+    order = sys.byteorder
+    x = int.from_bytes(positions.tobytes(), order) + int.from_bytes(
+        base.to_bytes(8, order) * n, order
+    )
+    out = array("q")
+    out.frombytes(x.to_bytes(8 * n, order))
+    return out
