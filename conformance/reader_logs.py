@@ -123,7 +123,10 @@ def _write_summarywriter(SummaryWriter, root, flavour):
 def _session_start(w, flavour, step):
     """A SessionLog START at ``step`` in the writer's current file: what a restart with
     purge_step writes, here inside one file (EventAccumulator then purges steps >= step)."""
-    from tensorboard.compat.proto.event_pb2 import Event, SessionLog
+    if flavour == "tbx":  # tensorboardX checks for its own generated classes
+        from tensorboardX.proto.event_pb2 import Event, SessionLog
+    else:
+        from tensorboard.compat.proto.event_pb2 import Event, SessionLog
 
     start = SessionLog(status=SessionLog.START)
     if flavour == "tinytb":
