@@ -18,8 +18,10 @@ What it measures (bench/README.md, "Reading"):
     (quick: ~20 MB); MB/s (file bytes / time) of tinytb ``iter_rows`` over the images (the
     encoded PNGs, CRC checked, not decoded), tinytb ``iter_rows`` of the one scalar tag (must not
     decode images), tbparse ``SummaryReader(f, event_types=...)`` of the images and of the
-    scalars, and EventAccumulator's Reload + Images/Scalars. Peak RSS of the streaming reads is
-    measured in fresh processes (VmHWM, else ru_maxrss) against the file size.
+    scalars, and EventAccumulator's Reload + Images/Scalars. tinytb's reads are first run once
+    with its PNG/WAV decoders replaced by functions that raise (no decode allowed). Peak RSS
+    of the streaming reads is measured in fresh processes (VmHWM, else ru_maxrss) against the
+    file size.
 
 Method: every figure is a median over rounds; in each round every reader runs once, in an
 order that rotates from round to round; ratios are per round, then their median; the garbage
@@ -145,7 +147,7 @@ def interleave(readers, rounds, expected, progress):
     ``readers``: [(name, fn)] where fn() returns the row count (checked against expected)."""
     times = {name: [] for name, _ in readers}
     for r in range(rounds):
-        order = readers[r % len(readers):] + readers[: r % len(readers)]
+        order = readers[r % len(readers) :] + readers[: r % len(readers)]
         for name, fn in order:
             sys.stderr.write("  %s round %d/%d: %s...\n" % (progress, r + 1, rounds, name))
             seconds, count = timed(fn)
@@ -227,8 +229,8 @@ def bench_scalars(args, tbparse, ea, results):
         print()
         print(
             "(a) %s scalars (%d tags x %s steps), one %.1f MB file written by tinytb; "
-            "median of %d round(s)" % ("{:,}".format(rows), TAGS, "{:,}".format(steps),
-                                       size / MB, rounds)
+            "median of %d round(s)"
+            % ("{:,}".format(rows), TAGS, "{:,}".format(steps), size / MB, rounds)
         )
         headers = ["reader", "time", "rows/s", "MB/s", "vs tbparse", "vs EventAccumulator"]
         print(render_table(headers, table))
@@ -237,8 +239,11 @@ def bench_scalars(args, tbparse, ea, results):
         if speed is not None:
             print(
                 "target: tinytb SummaryReader.scalars >= %.0fx tbparse: %s (%s)"
-                % (TARGET_SCALAR_SPEEDUP, "PASS" if speed >= TARGET_SCALAR_SPEEDUP else "FAIL",
-                   fmt_ratio(speed))
+                % (
+                    TARGET_SCALAR_SPEEDUP,
+                    "PASS" if speed >= TARGET_SCALAR_SPEEDUP else "FAIL",
+                    fmt_ratio(speed),
+                )
             )
         if "tbparse .scalars" in times and "tinytb .scalars.to_pandas()" in times:
             pd_t = statistics.median(times["tinytb .scalars.to_pandas()"])
@@ -369,6 +374,7 @@ def bench_images(args, tbparse, ea, results):
             )
         if not isinstance(ea, str):
             readers.append(("EventAccumulator images", lambda: _ea_images(ea, path)))
+        no_decode_check(path, steps)
         rounds = args.rounds or (2 if args.quick else 3)
         times = interleave(readers, rounds, steps, "images")
         table = []
@@ -400,6 +406,53 @@ def bench_images(args, tbparse, ea, results):
         shutil.rmtree(scratch, ignore_errors=True)
 
 
+class _Decoded(Exception):
+    pass
+
+
+def no_decode_check(path, steps):
+    """Untimed: the streaming and scalar reads of the image log run with tinytb's PNG/WAV
+    decoders (``_values.decode_image``/``decode_audio``) replaced by functions that raise; a
+    read that decodes is a failure. Control: making the rows of ``.images`` must decode."""
+    from tinytb import _values, reader
+
+    def refuse(*_args, **_kwargs):
+        raise _Decoded()
+
+    saved = _values.decode_image, _values.decode_audio
+    _values.decode_image = _values.decode_audio = refuse
+    try:
+        reads = (
+            ("iter_rows(images)", lambda: sum(1 for _ in reader.iter_rows(path, kinds=["images"]))),
+            (
+                "iter_rows(one scalar tag)",
+                lambda: sum(1 for _ in reader.iter_rows(path, kinds=["scalars"], tags="^loss$")),
+            ),
+            (
+                "SummaryReader(scalars).scalars",
+                lambda: len(list(reader.SummaryReader(path, event_types={"scalars"}).scalars)),
+            ),
+        )
+        for name, fn in reads:
+            try:
+                n = fn()
+            except _Decoded:
+                raise Failure("tinytb %s decoded an image or audio clip" % name) from None
+            if n != steps:
+                raise Failure("tinytb %s read %d rows, %d expected" % (name, n, steps))
+        try:
+            next(iter(reader.SummaryReader(path, event_types={"images"}).images))
+            control = "not reached: the check may be blind"
+        except _Decoded:
+            control = "reached"
+    finally:
+        _values.decode_image, _values.decode_audio = saved
+    print(
+        "\nno PNG decoded by tinytb's streaming or scalar reads (checked; the decoder is %s "
+        "when the rows of .images are made)" % control
+    )
+
+
 def rss_table(path, size, steps, ea, quick):
     """Peak RSS of fresh processes: tinytb alone (imported, nothing read), tinytb streaming the
     first half of the images and all of them (flat memory: the same peak), streaming one scalar
@@ -419,13 +472,19 @@ def rss_table(path, size, steps, ea, quick):
     elif not isinstance(ea, str):
         # tensorboard imports TensorFlow when it is installed: its own idle line first
         ea_idle, _ = peak_rss_kib(path, "eventaccumulator-idle")
-        rows.append(["event_accumulator imported, nothing read", "%.1f MB" % (ea_idle / 1024.0),
-                     "-"])
+        rows.append(
+            ["event_accumulator imported, nothing read", "%.1f MB" % (ea_idle / 1024.0), "-"]
+        )
         kib, n = peak_rss_kib(path, "eventaccumulator")
         if n != steps:
             raise Failure("EventAccumulator kept %d of %d images" % (n, steps))
-        rows.append(["EventAccumulator images", "%.1f MB" % (kib / 1024.0),
-                     "+%.1f MB" % ((kib - ea_idle) / 1024.0)])
+        rows.append(
+            [
+                "EventAccumulator images",
+                "%.1f MB" % (kib / 1024.0),
+                "+%.1f MB" % ((kib - ea_idle) / 1024.0),
+            ]
+        )
     print()
     print("peak RSS (VmHWM of a fresh process) reading the %.1f MB file:" % (size / MB))
     print(render_table(["reader", "peak RSS", "above idle"], rows))

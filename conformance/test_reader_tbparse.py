@@ -190,6 +190,29 @@ def test_reader_stack_pinned():
     assert not wrong, "installed vs pinned: %r (%s)" % (wrong, HINT)
 
 
+# What each writer's log holds, as tbparse reads it (so that no comparison passes on two
+# empty frames). tensorboardX has no audio (its add_audio needs soundfile); TF2 writes
+# scalars, histograms, images and audio as tensors.
+HOLDS = {
+    "torch": ("scalars", "histograms", "images", "audio", "text", "hparams"),
+    "tbx": ("scalars", "histograms", "images", "text", "hparams"),
+    "tinytb": ("scalars", "histograms", "images", "audio", "text", "hparams"),
+    "tf2": ("tensors", "text", "hparams"),
+    "tf1": ("scalars", "histograms", "images", "audio", "text"),
+}
+
+
+@pytest.mark.parametrize("writer", WRITERS)
+def test_logs_hold_every_kind(cache, writer):
+    held = []
+    for kind in KINDS:
+        status, frame = cache.frame("tbparse", writer, "default", kind)
+        assert status == "ok", frame
+        if len(frame):
+            held.append(kind)
+    assert tuple(held) == HOLDS[writer]
+
+
 # ---------------------------------------------------------------------------
 # tinytb vs tbparse, frame by frame
 

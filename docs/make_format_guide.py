@@ -181,6 +181,7 @@ def varint_steps(raw):
     value, end = _wire.decode_varint(raw, 0)
     assert end == len(raw)
     groups = [b & 0x7F for b in raw]
+
     def row(title, cells):
         return "%-17s%s" % (title, "  ".join("%-9s" % cell for cell in cells))
 

@@ -181,7 +181,8 @@ def test_tensorboards_records_annotated(tmp_path):
     path = write(tmp_path, RECORD_FILE_VERSION + RECORD_LOSS)
     out = io.StringIO()
     assert dump_bytes(path, out) is None
-    expected = """\
+    expected = (
+        """\
 %s: 82 bytes
  offset  bytes (hex)                          field, wire type, name = value
 
@@ -206,7 +207,9 @@ record 1, at byte 40: 42 bytes = 8 length + 4 CRC + 26 Event + 4 CRC
      73  15 00 00 00 3f                             2 I32 simple_value = 0.5
      78  ba c3 6b 94                          data CRC = 0x946bc3ba, computed 0x946bc3ba: ok
 end of file
-""" % path
+"""
+        % path
+    )
     assert out.getvalue() == expected
 
 
@@ -310,13 +313,16 @@ def test_float32_values_read_as_written(tmp_path):
 
 def test_long_values_are_cut_with_their_length(tmp_path):
     png = b"\x89PNG\r\n\x1a\n" + bytes(range(200))
-    value = _messages.summary_value(
-        tag="x" * 100, image=_messages.image(2, 3, 4, png)
-    )
+    value = _messages.summary_value(tag="x" * 100, image=_messages.image(2, 3, 4, png))
     histo = _messages.summary_value(
         tag="h",
         histo=_messages.histogram_proto(
-            1.0, 2.0, 3.0, 4.0, 5.0, bucket_limit=[float(i) for i in range(20)],
+            1.0,
+            2.0,
+            3.0,
+            4.0,
+            5.0,
+            bucket_limit=[float(i) for i in range(20)],
             bucket=[1.0] * 20,
         ),
     )

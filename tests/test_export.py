@@ -42,7 +42,7 @@ def log(tmp_path):
         w.add_image("img/a", [[[0, 255], [128, 64]]] * 3, 1, walltime=200.0)
         w.add_audio("snd", [0.0, 0.5, -0.5, 1.0], 2, sample_rate=8000, walltime=201.0)
         w.add_histogram("w", [1.0, 2.0, 2.5, 3.0], 3, bins=3, walltime=202.0)
-        w.add_text("note", "héllo, \"world\"\nline 2", 4, walltime=203.0)
+        w.add_text("note", 'héllo, "world"\nline 2', 4, walltime=203.0)
     with SummaryWriter(str(logdir / "sub" / "deep")) as w:
         w.add_scalar("loss", 2.0, 7, walltime=300.0)
         w.add_scalar("acc", 0.25, 9, walltime=301.0)
@@ -172,7 +172,7 @@ def test_csv_has_one_file_per_kind_present_with_the_documented_columns(log, tmp_
 def test_csv_text_and_histogram_cells_read_back(log, tmp_path):
     export(log, tmp_path / "csv", "csv")
     (text,) = read_csv(tmp_path / "csv" / "text.csv")
-    assert text["value"] == "héllo, \"world\"\nline 2"
+    assert text["value"] == 'héllo, "world"\nline 2'
     (histo,) = read_csv(tmp_path / "csv" / "histograms.csv")
     (row,) = rows_of(log, kinds=["histograms"])
     assert strict_json(histo["limits"]) == jsonable(row.value.limits.tolist())
@@ -435,8 +435,9 @@ def test_check_counts_records_and_finds_the_first_bad_one(log, tmp_path):
     results = list(_export.check(log))
     assert len(results) == 2 and all(err is None for _, _, err in results)
     total = sum(n for _, n, _ in results)
-    assert total == sum(len(reader.read_events(p)) for fs in reader.event_files(log).values()
-                        for p in fs)
+    assert total == sum(
+        len(reader.read_events(p)) for fs in reader.event_files(log).values() for p in fs
+    )
     path = results[1][0]
     data = bytearray(read_bytes(path))
     offsets = [o for o, _ in reader.iter_records(bytes(data))]
@@ -488,9 +489,13 @@ def test_check_agrees_with_the_record_by_record_reader(tmp_path):
     records, err = _export.check_file(path)
     expected = reader.check_file(path)
     assert records == 150
-    assert (err.offset, err.section) == (expected.offset, expected.section) == (
-        offsets[150],
-        "data crc",
+    assert (
+        (err.offset, err.section)
+        == (expected.offset, expected.section)
+        == (
+            offsets[150],
+            "data crc",
+        )
     )
 
 

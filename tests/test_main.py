@@ -711,8 +711,9 @@ def test_check_counts_files_and_records(tmp_path):
     logdir = small_log(tmp_path / "runs")
     out = tinytb_cli("check", logdir)
     assert (out.returncode, out.stderr) == (0, "")
-    records = sum(len(reader.read_events(f)) for fs in reader.event_files(logdir).values()
-                  for f in fs)
+    records = sum(
+        len(reader.read_events(f)) for fs in reader.event_files(logdir).values() for f in fs
+    )
     assert out.stdout == "2 files, %d records OK\n" % records
 
 

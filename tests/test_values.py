@@ -1037,10 +1037,16 @@ def _mutations(data, rng, count):
         yield bytes(b)
 
 
-@pytest.mark.parametrize("table,decode", [
-    (PNG_VECTORS, decode_image), (GIF_VECTORS, decode_image), (BMP_VECTORS, decode_image),
-    (WAV_VECTORS, decode_audio),
-], ids=["png", "gif", "bmp", "wav"])
+@pytest.mark.parametrize(
+    "table,decode",
+    [
+        (PNG_VECTORS, decode_image),
+        (GIF_VECTORS, decode_image),
+        (BMP_VECTORS, decode_image),
+        (WAV_VECTORS, decode_audio),
+    ],
+    ids=["png", "gif", "bmp", "wav"],
+)
 def test_damaged_bytes_raise_decode_error_only(table, decode):
     rng = random.Random(1234)
     decoded = 0
@@ -1062,9 +1068,12 @@ def _png_chunk(kind, body):
 
 def test_png_over_max_pixels_is_refused_from_its_header():
     # 1000000 x 1000000 grey: 10**12 pixels, with 10 bytes of IDAT; refused before inflating
-    png = (b"\x89PNG\r\n\x1a\n"
-           + _png_chunk(b"IHDR", struct.pack(">IIBBBBB", 1000000, 1000000, 8, 0, 0, 0, 0))
-           + _png_chunk(b"IDAT", zlib.compress(b"\x00" * 1000)) + _png_chunk(b"IEND", b""))
+    png = (
+        b"\x89PNG\r\n\x1a\n"
+        + _png_chunk(b"IHDR", struct.pack(">IIBBBBB", 1000000, 1000000, 8, 0, 0, 0, 0))
+        + _png_chunk(b"IDAT", zlib.compress(b"\x00" * 1000))
+        + _png_chunk(b"IEND", b"")
+    )
     start = time.perf_counter()
     with pytest.raises(DecodeError, match="max_pixels"):
         decode_image(png)
@@ -1076,9 +1085,12 @@ def test_png_over_max_pixels_is_refused_from_its_header():
 
 
 def test_png_over_libpng_user_limit_is_refused():
-    png = (b"\x89PNG\r\n\x1a\n"
-           + _png_chunk(b"IHDR", struct.pack(">IIBBBBB", 1000001, 1, 8, 0, 0, 0, 0))
-           + _png_chunk(b"IDAT", zlib.compress(b"\x00" * 10)) + _png_chunk(b"IEND", b""))
+    png = (
+        b"\x89PNG\r\n\x1a\n"
+        + _png_chunk(b"IHDR", struct.pack(">IIBBBBB", 1000001, 1, 8, 0, 0, 0, 0))
+        + _png_chunk(b"IDAT", zlib.compress(b"\x00" * 10))
+        + _png_chunk(b"IEND", b"")
+    )
     with pytest.raises(DecodeError, match="1000000"):
         decode_image(png)
 
@@ -1107,13 +1119,16 @@ def test_gif_over_max_pixels_is_refused_before_inflating():
         decode_image(many, max_pixels=39)
 
 
-@pytest.mark.parametrize("data,name", [
-    (b"\xff\xd8\xff\xe0" + bytes(20), "JPEG"),
-    (b"\xff\x0a" + bytes(20), "JPEG XL"),
-    (b"RIFF\x10\x00\x00\x00WEBPVP8 ", "WebP"),
-    (b"hello", "unknown"),
-    (b"", "unknown"),
-])
+@pytest.mark.parametrize(
+    "data,name",
+    [
+        (b"\xff\xd8\xff\xe0" + bytes(20), "JPEG"),
+        (b"\xff\x0a" + bytes(20), "JPEG XL"),
+        (b"RIFF\x10\x00\x00\x00WEBPVP8 ", "WebP"),
+        (b"hello", "unknown"),
+        (b"", "unknown"),
+    ],
+)
 def test_other_formats_raise_decode_error(data, name):
     with pytest.raises(DecodeError, match=name):
         decode_image(data)
@@ -1171,8 +1186,10 @@ def _tensor(**kw):
 
 
 def test_scalar_tensors_are_python_scalars_like_item():
-    assert tensor_value(_tensor(dtype=1, shape=(), float_val=[0.1])) == struct.unpack(
-        "<f", struct.pack("<f", 0.1))[0]
+    assert (
+        tensor_value(_tensor(dtype=1, shape=(), float_val=[0.1]))
+        == struct.unpack("<f", struct.pack("<f", 0.1))[0]
+    )
     assert type(tensor_value(_tensor(dtype=1, shape=(), float_val=[0.1]))) is float
     assert tensor_value(_tensor(dtype=9, shape=(), int64_val=[-5])) == -5
     assert tensor_value(_tensor(dtype=10, shape=(), bool_val=[1])) is True
@@ -1203,17 +1220,20 @@ def test_tensor_values_follow_make_ndarray():
     assert b16.dtype == "bfloat16" and b16.tolist() == [1.5]
 
 
-@pytest.mark.parametrize("kw", [
-    dict(dtype=1, shape=(3,), tensor_content=b"\x00" * 8),  # reshape fails in make_ndarray
-    dict(dtype=1, shape=(1,), float_val=[1.0, 2.0]),  # more values than elements
-    dict(dtype=4, shape=(1,), int_val=[300]),  # numpy: out of bounds for uint8
-    dict(dtype=6, shape=(1,), int_val=[-200]),
-    dict(dtype=3, shape=(MAX_ELEMENTS + 1,), int_val=[1]),  # a few bytes asking for 2**27 ints
-    dict(dtype=3, shape=(1 << 40,)),  # zeros
-    dict(dtype=7, shape=(1 << 40,)),  # "" padding
-    dict(dtype=3, shape=(-1,), int_val=[1]),
-    dict(dtype=20, shape=(1,)),  # DT_RESOURCE: make_ndarray has no numpy type for it
-])
+@pytest.mark.parametrize(
+    "kw",
+    [
+        dict(dtype=1, shape=(3,), tensor_content=b"\x00" * 8),  # reshape fails in make_ndarray
+        dict(dtype=1, shape=(1,), float_val=[1.0, 2.0]),  # more values than elements
+        dict(dtype=4, shape=(1,), int_val=[300]),  # numpy: out of bounds for uint8
+        dict(dtype=6, shape=(1,), int_val=[-200]),
+        dict(dtype=3, shape=(MAX_ELEMENTS + 1,), int_val=[1]),  # a few bytes asking for 2**27 ints
+        dict(dtype=3, shape=(1 << 40,)),  # zeros
+        dict(dtype=7, shape=(1 << 40,)),  # "" padding
+        dict(dtype=3, shape=(-1,), int_val=[1]),
+        dict(dtype=20, shape=(1,)),  # DT_RESOURCE: make_ndarray has no numpy type for it
+    ],
+)
 def test_bad_tensors_raise_decode_error(kw):
     with pytest.raises(DecodeError):
         tensor_value(_tensor(**kw))
@@ -1276,8 +1296,15 @@ def test_histogram_num_is_numpys_pairwise_sum():
 
 
 def test_histogram_from_proto():
-    raw = m.histogram_proto(min=-1.0, max=2.0, num=3.0, sum=1.5, sum_squares=5.25,
-                            bucket_limit=[0.0, 2.0], bucket=[1.0, 2.0])
+    raw = m.histogram_proto(
+        min=-1.0,
+        max=2.0,
+        num=3.0,
+        sum=1.5,
+        sum_squares=5.25,
+        bucket_limit=[0.0, 2.0],
+        bucket=[1.0, 2.0],
+    )
     h = histogram_from_proto(m.HISTOGRAM.decode(raw))
     assert (h.min, h.max, h.num, h.sum, h.sum_squares) == (-1.0, 2.0, 3.0, 1.5, 5.25)
     assert h.limits == Array("float64", (2,), array("d", [0.0, 2.0]))
@@ -1366,8 +1393,9 @@ def test_image_from_tf2_tensor():
 
 def test_one_image_is_squeezed_and_unstackable_images_refused():
     png = bytes.fromhex(PNG_VECTORS[0][1])
-    one, width, height = image_from_tensor(_tensor(dtype=7, shape=(3,),
-                                                    string_val=[b"7", b"5", png]))
+    one, width, height = image_from_tensor(
+        _tensor(dtype=7, shape=(3,), string_val=[b"7", b"5", png])
+    )
     assert one == decode_image(png) and (width, height) == (7, 5)
     other = bytes.fromhex(PNG_VECTORS[2][1])
     assert decode_image(other).shape != one.shape
@@ -1391,8 +1419,7 @@ def test_audio_from_tf2_tensor():
 
 def test_one_audio_clip_is_squeezed():
     wav = bytes.fromhex(WAV_VECTORS[1][1])  # stereo, 2 frames
-    audio, rate, frames = audio_from_tensor(_tensor(dtype=7, shape=(1, 2),
-                                                    string_val=[wav, b""]))
+    audio, rate, frames = audio_from_tensor(_tensor(dtype=7, shape=(1, 2), string_val=[wav, b""]))
     assert audio == decode_audio(wav) and frames == 2
     assert rate.shape == () and rate.tolist() == 8000
     with pytest.raises(DecodeError):

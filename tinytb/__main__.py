@@ -162,14 +162,26 @@ def _positive(text: str) -> int:
 
 
 def _filters(p: argparse.ArgumentParser, kinds: bool = True) -> None:
-    p.add_argument("--runs", type=_regex, metavar="RE", help="only runs matching this regex "
-                   "(re.search; the top folder's run is the empty string)")
+    p.add_argument(
+        "--runs",
+        type=_regex,
+        metavar="RE",
+        help="only runs matching this regex (re.search; the top folder's run is the empty string)",
+    )
     p.add_argument("--tags", type=_regex, metavar="RE", help="only tags matching this regex")
     if kinds:
-        p.add_argument("--kinds", type=_kinds, metavar="K,K", help="only these kinds, "
-                       "comma-separated: %s (default: all)" % ",".join(_export.KINDS))
-    p.add_argument("--skip-bad", action="store_true", help="go on past a damaged file: keep "
-                   "its records before the first bad one, say on stderr what was skipped")
+        p.add_argument(
+            "--kinds",
+            type=_kinds,
+            metavar="K,K",
+            help="only these kinds, comma-separated: %s (default: all)" % ",".join(_export.KINDS),
+        )
+    p.add_argument(
+        "--skip-bad",
+        action="store_true",
+        help="go on past a damaged file: keep "
+        "its records before the first bad one, say on stderr what was skipped",
+    )
 
 
 def _demo_parser(sub: Any) -> None:
@@ -207,42 +219,77 @@ def _dump_parser(sub: Any) -> None:
         metavar="FILE|DIR",
         help="an event file, or a folder: every event file below it, run by run",
     )
-    p.add_argument("--bytes", action="store_true", help="annotated hex of the first records: "
-                   "length, its CRC, the payload field by field, the data CRC (one FILE)")
-    p.add_argument("-n", type=_positive, metavar="N", dest="records", help="with --bytes: "
-                   "how many records (default %d)" % DEFAULT_BYTES_RECORDS)
+    p.add_argument(
+        "--bytes",
+        action="store_true",
+        help="annotated hex of the first records: "
+        "length, its CRC, the payload field by field, the data CRC (one FILE)",
+    )
+    p.add_argument(
+        "-n",
+        type=_positive,
+        metavar="N",
+        dest="records",
+        help="with --bytes: how many records (default %d)" % DEFAULT_BYTES_RECORDS,
+    )
 
 
 def _reading_parsers(sub: Any) -> None:
-    p = sub.add_parser("ls", help="list runs, kinds and tags with counts, step ranges and "
-                       "last write time", description="One line per run, kind and tag: how "
-                       "many values, the smallest and largest step, the last write time (local).")
+    p = sub.add_parser(
+        "ls",
+        help="list runs, kinds and tags with counts, step ranges and last write time",
+        description="One line per run, kind and tag: how "
+        "many values, the smallest and largest step, the last write time (local).",
+    )
     p.add_argument("path", metavar="LOGDIR", help="a log folder or one event file")
     p.add_argument("--json", action="store_true", help="one JSON object per line instead")
     _filters(p)
-    p = sub.add_parser("export", help="write a log's rows as csv, jsonl or sqlite",
-                       description="Write every row of a log as tidy tables (run, tag, step, "
-                       "wall_time, then the kind's values), streaming; layouts in docs/export.md.")
+    p = sub.add_parser(
+        "export",
+        help="write a log's rows as csv, jsonl or sqlite",
+        description="Write every row of a log as tidy tables (run, tag, step, "
+        "wall_time, then the kind's values), streaming; layouts in docs/export.md.",
+    )
     p.add_argument("path", metavar="LOGDIR", help="a log folder or one event file")
-    p.add_argument("-o", "--output", required=True, metavar="OUT", help="output: a folder "
-                   "for csv (one KIND.csv per kind), a file for jsonl and sqlite")
+    p.add_argument(
+        "-o",
+        "--output",
+        required=True,
+        metavar="OUT",
+        help="output: a folder for csv (one KIND.csv per kind), a file for jsonl and sqlite",
+    )
     p.add_argument("--format", required=True, choices=_export.FORMATS, help="output format")
-    p.add_argument("--media", action="store_true", help="also write images and audio as files "
-                   "(OUT/media for csv, OUT.media beside a file), their paths in column path")
+    p.add_argument(
+        "--media",
+        action="store_true",
+        help="also write images and audio as files "
+        "(OUT/media for csv, OUT.media beside a file), their paths in column path",
+    )
     p.add_argument("--force", action="store_true", help="replace OUT if it exists")
     _filters(p)
-    p = sub.add_parser("tail", help="print scalars (run, tag, step, value); -f: as written",
-                       description="Print scalars, one tab-separated line each: run (. for "
-                       "the top folder), tag, step, value. With -f, keep printing new ones as "
-                       "they are written (new runs too) until Ctrl-C.")
+    p = sub.add_parser(
+        "tail",
+        help="print scalars (run, tag, step, value); -f: as written",
+        description="Print scalars, one tab-separated line each: run (. for "
+        "the top folder), tag, step, value. With -f, keep printing new ones as "
+        "they are written (new runs too) until Ctrl-C.",
+    )
     p.add_argument("path", metavar="LOGDIR", help="a log folder or one event file")
     p.add_argument("-f", "--follow", action="store_true", help="keep following the log")
-    p.add_argument("--interval", type=float, default=1.0, metavar="SECONDS",
-                   help="with -f: how often to look for new data (default %(default)s)")
+    p.add_argument(
+        "--interval",
+        type=float,
+        default=1.0,
+        metavar="SECONDS",
+        help="with -f: how often to look for new data (default %(default)s)",
+    )
     _filters(p, kinds=False)
-    p = sub.add_parser("check", help="verify every record of every event file",
-                       description="Check both CRCs of every record and decode every Event; "
-                       "one line per bad file with its first bad offset; exit status 1 if any.")
+    p = sub.add_parser(
+        "check",
+        help="verify every record of every event file",
+        description="Check both CRCs of every record and decode every Event; "
+        "one line per bad file with its first bad offset; exit status 1 if any.",
+    )
     p.add_argument("path", metavar="LOGDIR|FILE", help="a log folder or one event file")
 
 
@@ -333,8 +380,10 @@ def _read_options(args: argparse.Namespace) -> Dict[str, Any]:
 
 def _report_skipped(skipped: Optional[List[Any]]) -> None:
     for path, offset, message in skipped or ():
-        print("tinytb: skipped the rest of %s from byte %s: %s" % (path, offset, message),
-              file=sys.stderr)
+        print(
+            "tinytb: skipped the rest of %s from byte %s: %s" % (path, offset, message),
+            file=sys.stderr,
+        )
 
 
 def _when(wall_time: Optional[float]) -> str:
@@ -362,8 +411,15 @@ def _ls(args: argparse.Namespace) -> int:
         return 0
     head = ("RUN", "KIND", "TAG", "COUNT", "FIRST STEP", "LAST STEP", "LAST WRITE")
     table = [head] + [
-        (e["run"] or ".", e["kind"], e["tag"], str(e["count"]), str(e["first_step"]),
-         str(e["last_step"]), _when(e["last_wall_time"]))
+        (
+            e["run"] or ".",
+            e["kind"],
+            e["tag"],
+            str(e["count"]),
+            str(e["first_step"]),
+            str(e["last_step"]),
+            _when(e["last_wall_time"]),
+        )
         for e in entries
     ]
     widths = [max(len(row[i]) for row in table) for i in range(len(head))]
@@ -379,13 +435,16 @@ def _export_command(args: argparse.Namespace) -> int:
     if not os.path.exists(args.path):
         raise FileNotFoundError(2, "No such file or directory", args.path)
     options = _read_options(args)
-    counts = _export.export(args.path, args.output, args.format, media=args.media,
-                            force=args.force, **options)
+    counts = _export.export(
+        args.path, args.output, args.format, media=args.media, force=args.force, **options
+    )
     _report_skipped(options.get("skipped"))
     total = sum(counts.values())
     parts = ", ".join("%s %d" % (k, n) for k, n in counts.items() if n)
-    print("exported %d row%s to %s%s" % (total, "" if total == 1 else "s", args.output,
-                                        " (%s)" % parts if parts else ""))
+    print(
+        "exported %d row%s to %s%s"
+        % (total, "" if total == 1 else "s", args.output, " (%s)" % parts if parts else "")
+    )
     if args.media and (counts.get("images") or counts.get("audio")):
         print("media files in %s" % _export.media_dir_of(args.output, args.format))
     return 0
@@ -397,7 +456,10 @@ def _tail(args: argparse.Namespace) -> int:
     options = _read_options(args)
     if args.follow:
         rows = reader.follow(
-            args.path, kinds=("scalars",), runs=args.runs, tags=args.tags,
+            args.path,
+            kinds=("scalars",),
+            runs=args.runs,
+            tags=args.tags,
             interval=args.interval,
         )
     else:
@@ -440,9 +502,16 @@ def _check(args: argparse.Namespace) -> int:
             print("BAD %s" % _check_line(err, path, count))
     if not files:
         raise CommandError("no event files under %s (their names contain 'tfevents')" % args.path)
-    print("%d file%s, %d record%s OK%s" % (
-        files, "" if files == 1 else "s", records, "" if records == 1 else "s",
-        "; %d bad file%s" % (bad, "" if bad == 1 else "s") if bad else ""))
+    print(
+        "%d file%s, %d record%s OK%s"
+        % (
+            files,
+            "" if files == 1 else "s",
+            records,
+            "" if records == 1 else "s",
+            "; %d bad file%s" % (bad, "" if bad == 1 else "s") if bad else "",
+        )
+    )
     return 1 if bad else 0
 
 

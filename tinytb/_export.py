@@ -519,8 +519,13 @@ def export(
     try:
         sink = _open_sink(fmt, temp, chosen)
         rows = reader.iter_rows(
-            log_path, kinds=chosen, runs=runs, tags=tags, convert_tensors=True,
-            errors=errors, skipped=skipped,
+            log_path,
+            kinds=chosen,
+            runs=runs,
+            tags=tags,
+            convert_tensors=True,
+            errors=errors,
+            skipped=skipped,
         )
         for row in rows:
             kind = row.kind
@@ -567,8 +572,13 @@ def summarize(
     stats: Dict[Tuple[str, str, str], List[Any]] = {}
     run_order: Dict[str, int] = {}
     rows = reader.iter_rows(
-        log_path, kinds=parse_kinds(kinds), runs=runs, tags=tags, convert_tensors=True,
-        errors=errors, skipped=skipped,
+        log_path,
+        kinds=parse_kinds(kinds),
+        runs=runs,
+        tags=tags,
+        convert_tensors=True,
+        errors=errors,
+        skipped=skipped,
     )
     for row in rows:
         key = (row.run, row.kind, row.tag)

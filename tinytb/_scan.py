@@ -57,6 +57,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import struct
 import sys
 from array import array
@@ -119,6 +120,12 @@ BULK_MIN = 16
 # without end (past the caps such records simply take the exact path).
 MAX_TEMPLATES = 8192
 MAX_HEADERS = 1 << 16
+# Periods: at most this many records (a step logging more tags goes one record at a time),
+# and at most this many compiled patterns kept.
+MAX_PERIOD = 64
+MAX_PERIODS = 256
+# A run of a period repeated fewer times than this joins the records met one by one.
+RUN_MIN = 4
 
 
 class Block:
@@ -396,15 +403,16 @@ def _crc_plan(t: _Template) -> Tuple[int, List[Tuple[int, Tuple[bytes, bytes, by
     return t.crc
 
 
-def _crc_ok(t: _Template, g: bytes, n: int) -> bool:
-    """Whether the data CRCs of the ``n`` records joined in ``g`` (stride ``t.stride``) all
+def _crc_ok(t: _Template, g: bytes, first: int, stride: int, n: int) -> bool:
+    """Whether the data CRCs of the ``n`` records of ``t`` at ``g[first + i * stride]`` all
     match: computed a column at a time (module docstring, point 2)."""
-    stride = t.stride
+    span = (n - 1) * stride + 1  # a column: g[at : at + span : stride]
     frm = int.from_bytes
     r0, plan = _crc_plan(t)
     a0 = a1 = a2 = a3 = 0
     for k, (t0, t1, t2, t3) in plan:
-        col = g[HEADER_SIZE + k :: stride]
+        at = first + HEADER_SIZE + k
+        col = g[at : at + span : stride]
         c = col[0]
         if col.count(c) == n:
             # The same byte in every record (the wall time's top bytes, mostly): one lookup.
@@ -416,9 +424,9 @@ def _crc_ok(t: _Template, g: bytes, n: int) -> bool:
         a3 ^= frm(col.translate(t3), "little")
     # Stored masked CRCs into 64-bit slots; (masked - delta) mod 2**32 is the rotated CRC.
     slots = bytearray(8 * n)
-    footer = stride - CRC_SIZE
+    footer = first + t.stride - CRC_SIZE
     for j in range(CRC_SIZE):
-        slots[j::8] = g[footer + j :: stride]
+        slots[j::8] = g[footer + j : footer + j + span : stride]
     unmasked = (frm(slots, "little") + frm(_UNMASK * n, "little")) & frm(_LOW32 * n, "little")
     raw = unmasked.to_bytes(8 * n, "little")
     for j, acc in enumerate((a0, a1, a2, a3)):
@@ -451,10 +459,12 @@ def _layout_ok(t: _Template, g: bytes, n: int, key_size: int) -> bool:
 
 
 def _field(g: bytes, at: int, stride: int, size: int, n: int, slot: int) -> bytearray:
-    """Bytes ``at .. at + size`` of every record of ``g``, each into a ``slot``-byte slot."""
+    """Bytes ``at .. at + size`` of the ``n`` records at ``g[i * stride]`` (``at`` counts from
+    the first), each into a ``slot``-byte slot."""
     out = bytearray(slot * n)
+    span = (n - 1) * stride + 1
     for j in range(size):
-        out[j::slot] = g[at + j :: stride]
+        out[j::slot] = g[at + j : at + j + span : stride]
     return out
 
 
@@ -480,21 +490,21 @@ def _steps(raw: bytearray, n: int, size: int) -> array:
     return steps
 
 
-def _decode(t: _Template, g: bytes, n: int) -> Tuple[array, array, array]:
-    """Wall times, steps and values of the records joined in ``g``."""
-    stride = t.stride
+def _decode(t: _Template, g: bytes, first: int, stride: int, n: int) -> Tuple[array, array, array]:
+    """Wall times, steps and values of the ``n`` records of ``t`` at ``g[first + i * stride]``."""
     walls = array("d")
     if t.wall:
-        walls.frombytes(_field(g, HEADER_SIZE + 1, stride, WALL_SIZE, n, 8))
+        walls.frombytes(_field(g, first + HEADER_SIZE + 1, stride, WALL_SIZE, n, 8))
     else:
         walls = array("d", [0.0]) * n
     if t.step_bytes:
-        steps = _steps(_field(g, HEADER_SIZE + t.step_at, stride, t.step_bytes, n, 8), n,
-                       t.step_bytes)
+        at = first + HEADER_SIZE + t.step_at
+        steps = _steps(_field(g, at, stride, t.step_bytes, n, 8), n, t.step_bytes)
     else:
         steps = array("q", [0]) * n
     values = array("f")
-    values.frombytes(_field(g, stride - CRC_SIZE - VALUE_SIZE, stride, VALUE_SIZE, n, 4))
+    at = first + t.stride - CRC_SIZE - VALUE_SIZE
+    values.frombytes(_field(g, at, stride, VALUE_SIZE, n, 4))
     if not _LITTLE:
         walls.byteswap()
         values.byteswap()
@@ -505,19 +515,41 @@ def _no_key(key: bytes) -> None:
     return None  # a length with no template: every record of it takes the exact path
 
 
+def _record_pattern(t: _Template) -> bytes:
+    """A regular expression for the records of ``t``: header, constant bytes, the form of the
+    step varint (continuation bits), any bytes where the wall time, value and data CRC are."""
+    out = re.escape(record_header(t.length))
+    if t.wall:
+        out += re.escape(bytes([WALL_TIME_KEY])) + b".{%d}" % WALL_SIZE
+    if t.step_bytes:
+        out += re.escape(bytes([STEP_KEY])) + rb"[\x80-\xff]" * (t.step_bytes - 1)
+        out += rb"[\x00-\x7f]"
+    return out + re.escape(t.tail) + b".{%d}" % (VALUE_SIZE + CRC_SIZE)
+
+
+def _period_pattern(period: List[_Template]) -> Any:
+    """The compiled pattern of any number of repeats of ``period``; None when a template is
+    in it twice."""
+    if len(set(period)) != len(period):
+        return None
+    one = b"".join([_record_pattern(t) for t in period])
+    return re.compile(b"(?:" + one + b")*", re.DOTALL)
 
 
 class _Scanner:
     """What one scan learns and keeps between chunks: the known headers and templates."""
 
     def __init__(self) -> None:
-        # 12 header bytes -> (record size, key start, key end, key -> template's offs list)
+        # 12 header bytes -> (record size, key start, key end, key -> template or None)
         self.headers: Dict[bytes, Tuple[int, int, int, Any]] = {}
         self.known: Dict[Tuple[int, bool, int, bytes], _Template] = {}
         self.templates: List[_Template] = []
         self.by_length: Dict[int, List[_Template]] = {}
         self.key_size: Dict[int, int] = {}
         self.keys: Dict[int, Dict[bytes, Any]] = {}
+        self.periods: Dict[Tuple[_Template, ...], Any] = {}  # -> compiled pattern or None
+        # the runs the walk found in the chunk: (position, span, count, [(template, first)])
+        self.found: List[Tuple[int, int, int, List[Tuple[_Template, int]]]] = []
 
     def chunk(self, buf: bytes, base: int) -> Tuple[int, Optional[Block], Optional[DecodeError]]:
         """Read the complete records of ``buf`` (at file offset ``base``): where the records
@@ -526,7 +558,18 @@ class _Scanner:
         slow: List[Row] = []
         pos, err = self._walk(buf, base, others, slow)
         parts: List[Part] = []
+        runs: List[Tuple[int, array, array, array, array, List[str]]] = []
         resort = False
+        for start, span, count, members in self.found:
+            run = _run_columns(buf, start, span, count, members)
+            if run is not None:
+                runs.append(run)
+                continue
+            resort = True  # a bad CRC: each record the exact way
+            for t, first in members:
+                offs = range(first, first + count * span, span)
+                err = _first(err, _exact(buf, base, t.stride, offs, others, slow))
+        del self.found[:]
         for t in self.templates:
             offs = t.offs
             if not offs:
@@ -534,76 +577,95 @@ class _Scanner:
             n = len(offs)
             stride = t.stride
             g = b"".join([buf[p : p + stride] for p in offs]) if n >= BULK_MIN else b""
-            if g and _layout_ok(t, g, n, self.key_size[t.length]) and _crc_ok(t, g, n):
-                walls, steps, values = _decode(t, g, n)
+            if (
+                g
+                and _layout_ok(t, g, n, self.key_size[t.length])
+                and _crc_ok(t, g, 0, stride, n)
+            ):
+                walls, steps, values = _decode(t, g, 0, stride, n)
                 parts.append((offs[:], walls, steps, values, t.tag))
             else:
                 resort = True
-                bad = _exact(buf, base, t.stride, offs, others, slow)
-                if bad is not None and (err is None or bad.offset < err.offset):
-                    err = bad
+                err = _first(err, _exact(buf, base, t.stride, offs, others, slow))
             del offs[:]
         if resort:
             others.sort(key=itemgetter(0))
         if slow:
-            slow.sort(key=itemgetter(0))
-            parts.append(
-                (
-                    [r[0] for r in slow],
-                    array("d", [r[1] for r in slow]),
-                    array("q", [r[2] for r in slow]),
-                    # float32 values, exact: they came from four bytes
-                    array("f", [r[4] for r in slow]),
-                    [r[3] for r in slow],
-                )
-            )
+            parts.append(_slow_part(slow))
         if err is not None:
+            parts += [(list(r[1]), r[2], r[3], r[4], r[5]) for r in runs]
             _cut(parts, others, base, err.offset)
-        block = _merge(parts, others, base)
+            runs = []
+        block = _assemble(parts, runs, others, base)
         if block is not None:
             block.end = base + pos if err is None else err.offset
         return pos, block, err
 
     def _walk(self, buf, base, others, slow):
-        """Find the records of ``buf`` one header at a time; plain scalars of known templates
-        go to their template's ``offs`` (checked later, in bulk), the rest through the exact
-        path now. Returns where it stopped and the error that stopped it, if any."""
+        """Find the records of ``buf``; plain scalars of known templates go to their template's
+        ``offs`` (checked later, in bulk), the rest through the exact path now. A record one
+        header at a time, until the templates repeat: then ``_run`` takes as many repeats of
+        that period as follow at once. Returns where it stopped and the error there, if any."""
         get = self.headers.get
         end = len(buf)
-        size = HEADER_SIZE
-        last = end - size
+        last = end - HEADER_SIZE
         pos = 0
-        while True:
-            try:
-                # The hot loop: an unknown header (None) or key (None) is a TypeError, which
-                # costs nothing until it happens; the handler below then looks again.
-                while pos <= last:
-                    stride, start, stop, lookup = get(buf[pos : pos + size])
-                    if pos + stride > end:
-                        return pos, None
-                    lookup(buf[pos + start : pos + stop])(pos)
-                    pos += stride
-                return pos, None
-            except TypeError:
-                pass
-            header = buf[pos : pos + HEADER_SIZE]
-            entry = get(header)
+        period: List[_Template] = []  # the templates met since the current period began
+        starts: List[int] = []  # where their records are
+        while pos <= last:
+            entry = get(buf[pos : pos + HEADER_SIZE])
             if entry is None:
                 try:
-                    entry = self._header(header, base + pos)
+                    entry = self._header(buf[pos : pos + HEADER_SIZE], base + pos)
                 except DecodeError as err:
                     return pos, err
             stride, start, stop, lookup = entry
             if pos + stride > end:
                 return pos, None
-            append = lookup(buf[pos + start : pos + stop])
-            if append is None:
+            t = lookup(buf[pos + start : pos + stop])
+            if t is None:
                 bad = self._slow(buf, pos, stride, base, others, slow)
                 if bad is not None:
                     return pos, bad
-            else:
-                append(pos)
+                del period[:], starts[:]
+                pos += stride
+                continue
+            if period and t is period[0]:
+                ahead = self._run(buf, pos, period, starts, end)
+                del period[:], starts[:]
+                if ahead > pos:
+                    pos = ahead
+                    continue
+            elif len(period) >= MAX_PERIOD:
+                del period[:], starts[:]
+            t.offs.append(pos)
+            period.append(t)
+            starts.append(pos)
             pos += stride
+        return pos, None
+
+    def _run(self, buf: bytes, pos: int, period: List[_Template], starts: List[int],
+             end: int) -> int:
+        """The records from ``pos`` on that repeat ``period`` (the templates of the records at
+        ``starts``, the last of which ends at ``pos``), matched in C by one regular expression
+        (each record's header and constant bytes, and its varint's form): they go to their
+        templates as runs of fixed stride. Returns the position after them."""
+        key = tuple(period)
+        rx = self.periods.get(key)
+        if rx is None:
+            if len(self.periods) >= MAX_PERIODS:
+                self.periods.clear()
+            rx = self.periods[key] = _period_pattern(period)
+        if not rx:
+            return pos  # a template twice in the period: its runs would interleave
+        span = pos - starts[0]
+        count = (rx.match(buf, pos, end).end() - pos) // span
+        if count >= RUN_MIN:
+            self.found.append((pos, span, count, [(t, p + span) for t, p in zip(period, starts)]))
+        else:  # too few to be worth columns: with the records met one by one
+            for t, p in zip(period, starts):
+                t.offs.extend(range(p + span, p + (count + 1) * span, span))
+        return pos + count * span
 
     def _header(self, header: bytes, offset: int) -> Tuple[int, int, int, Any]:
         length = _check_header(header, offset)
@@ -645,12 +707,12 @@ class _Scanner:
         keys = self.keys.get(length)
         size = self.key_size.get(length, 0)
         if keys is not None and len(t.tail) >= size:
-            keys.setdefault(t.tail[len(t.tail) - size :], t.offs.append)
+            keys.setdefault(t.tail[len(t.tail) - size :], t)
             return
         size = len(t.tail)
         keys = {}
         for u in self.by_length[length]:  # t included, last
-            keys.setdefault(u.tail[len(u.tail) - size :], u.offs.append)
+            keys.setdefault(u.tail[len(u.tail) - size :], u)
         self.keys[length] = keys
         self.key_size[length] = size
         stop = HEADER_SIZE + length - VALUE_SIZE
@@ -671,6 +733,80 @@ def _exact(buf, base, stride, offs, others, slow) -> Optional[DecodeError]:
         else:
             slow.append((pos, plain[4], plain[5], plain[3], plain[6]))
     return None
+
+
+def _first(err: Optional[DecodeError], bad: Optional[DecodeError]) -> Optional[DecodeError]:
+    """The error of the two that comes first in the file."""
+    if bad is not None and (err is None or bad.offset < err.offset):  # type: ignore[operator]
+        return bad
+    return err
+
+
+def _slow_part(slow: List[Row]) -> Part:
+    slow.sort(key=itemgetter(0))
+    return (
+        [r[0] for r in slow],
+        array("d", [r[1] for r in slow]),
+        array("q", [r[2] for r in slow]),
+        array("f", [r[4] for r in slow]),  # float32 values, exact: they came from four bytes
+        [r[3] for r in slow],
+    )
+
+
+def _run_columns(buf: bytes, start: int, span: int, count: int, members: List[Tuple[_Template, int]]):
+    """The columns of a run found by ``_Scanner._run`` (``count`` repeats of a period of
+    ``span`` bytes at ``start``; each member's records at ``first + i * span``), in file
+    order: (start, positions, wall times, steps, values as float32, tags); None if a CRC
+    does not match. The walk's pattern checked the constant bytes already."""
+    size = len(members)
+    total = size * count
+    offs = array("q", bytes(8 * total))
+    walls = array("d", bytes(8 * total))
+    steps = array("q", bytes(8 * total))
+    values = array("f", bytes(4 * total))
+    tags: List[Any] = [None] * total
+    for j, (t, first) in enumerate(members):
+        if not _crc_ok(t, buf, first, span, count):
+            return None
+        w, s, v = _decode(t, buf, first, span, count)
+        offs[j::size] = array("q", range(first, first + count * span, span))
+        walls[j::size] = w
+        steps[j::size] = s
+        values[j::size] = v
+        tags[j::size] = [t.tag] * count
+    return start, offs, walls, steps, values, tags
+
+
+def _assemble(parts: List[Part], runs: list, others: List[Tuple[int, bytes]], base: int):
+    """One Block in file order: the runs (each a contiguous stretch of records, in order)
+    spliced between the records met one by one (``parts``, merged by ``_merge``)."""
+    single = _merge(parts, others, base)
+    if not runs:
+        return single
+    if single is None:
+        single = Block(array("q"), array("d"), array("q"), [], array("d"), others)
+    out = Block(array("q"), array("d"), array("q"), [], array("d"), others)
+    i = 0
+    for start, offs, walls, steps, values, tags in runs:
+        j = bisect_left(single.offsets, base + start, i)
+        _extend(out, single, i, j)
+        out.offsets += _offsets(offs, base)
+        out.wall_times += walls
+        out.steps += steps
+        out.values += array("d", values)
+        out.tags += tags
+        i = j
+    _extend(out, single, i, len(single.offsets))
+    return out
+
+
+def _extend(out: Block, block: Block, i: int, j: int) -> None:
+    if j > i:
+        out.offsets += block.offsets[i:j]
+        out.wall_times += block.wall_times[i:j]
+        out.steps += block.steps[i:j]
+        out.values += block.values[i:j]
+        out.tags += block.tags[i:j]
 
 
 def _cut(parts: List[Part], others: List[Tuple[int, bytes]], base: int, stop: int) -> None:

@@ -92,8 +92,18 @@ _TYPECODES = {
     "int64": "q",
     "uint64": "Q",
 }
-_SAME_LAYOUT = {"float32", "float64", "int8", "uint8", "int16", "uint16", "int32", "uint32",
-                "int64", "uint64"}  # array's items are numpy's (native byte order)
+_SAME_LAYOUT = {
+    "float32",
+    "float64",
+    "int8",
+    "uint8",
+    "int16",
+    "uint16",
+    "int32",
+    "uint32",
+    "int64",
+    "uint64",
+}  # array's items are numpy's (native byte order)
 
 # A tensor whose values field holds fewer values than its shape is padded with the last one
 # (make_ndarray's "edge" padding); a few bytes can declare a huge shape, so the padded array is
@@ -194,8 +204,7 @@ def _nest(flat, shape):
 
 # tensor_content: the item size of each dtype numpy reads it with
 _CONTENT_SIZES = {name: array(code).itemsize for name, code in _TYPECODES.items()}
-_CONTENT_SIZES.update({"float16": 2, "bfloat16": 2, "bool": 1, "complex64": 8,
-                       "complex128": 16})
+_CONTENT_SIZES.update({"float16": 2, "bfloat16": 2, "bool": 1, "complex64": 8, "complex128": 16})
 
 
 def _from_content(name, raw, count):
@@ -283,8 +292,11 @@ def tensor_array(tensor: Message) -> Array:
         raise DecodeError("unsupported tensor dtype %d" % tensor.dtype, None, "TensorProto.dtype")
     shape, count = _tensor._shape(tensor)
     if tensor.tensor_content:
-        return Array(name if name != "string" else "object", shape,
-                     _from_content(name, tensor.tensor_content, count))
+        return Array(
+            name if name != "string" else "object",
+            shape,
+            _from_content(name, tensor.tensor_content, count),
+        )
     if name == "string":
         values = tensor.string_val
     else:
@@ -507,11 +519,13 @@ def _wav_format(data):
     if bits != _WAV_BITS:
         raise _wav_error("%d bits per sample (only 16-bit WAV is read)" % bits, pos)
     if block != channels * 2:
-        raise _wav_error("block align %d for %d channels (want %d)" % (block, channels,
-                                                                      channels * 2), pos)
+        raise _wav_error(
+            "block align %d for %d channels (want %d)" % (block, channels, channels * 2), pos
+        )
     if per_second != block * rate:
-        raise _wav_error("%d bytes per second for rate %d (want %d)" % (per_second, rate,
-                                                                       block * rate), pos)
+        raise _wav_error(
+            "%d bytes per second for rate %d (want %d)" % (per_second, rate, block * rate), pos
+        )
     return channels, block, rate, pos + size
 
 
@@ -572,8 +586,7 @@ def audio_from_tensor(tensor: Message) -> Tuple[Array, Array, int]:
     """
     value = tensor_array(tensor)
     if value.dtype != "object" or len(value.shape) != 2 or value.shape[1] != 2:
-        raise DecodeError("an audio tensor of shape %r" % (list(value.shape),), None,
-                          "TensorProto")
+        raise DecodeError("an audio tensor of shape %r" % (list(value.shape),), None, "TensorProto")
     if any(label != b"" for label in value.data[1::2]):
         raise DecodeError("an audio tensor with labels", None, "TensorProto")
     clips = [_decode_wav(encoded) for encoded in value.data[0::2]]
@@ -639,14 +652,13 @@ def decode_image(encoded: bytes, *, max_pixels: int = MAX_PIXELS) -> Array:
         ("WebP", head[:4] == _RIFF_MAGIC and head[8:12] == _WEBP_MAGIC),
     ):
         if known:
-            raise DecodeError("%s images are not decoded by tinytb (PNG and GIF are)" % name, 0,
-                              "image")
+            raise DecodeError(
+                "%s images are not decoded by tinytb (PNG and GIF are)" % name, 0, "image"
+            )
     raise DecodeError("unknown image format (first bytes %r)" % head[:8], 0, "image")
 
 
-def image_from_tensor(
-    tensor: Message, *, max_pixels: int = MAX_PIXELS
-) -> Tuple[Array, int, int]:
+def image_from_tensor(tensor: Message, *, max_pixels: int = MAX_PIXELS) -> Tuple[Array, int, int]:
     """tbparse's ``tensor_to_image`` for a TF2 image tensor (strings: width, height, then k
     encoded images): ``(image, width, height)``, ``image`` the k decoded images stacked, or
     the one image when k is 1 (numpy's squeeze). Images of different shapes, no image, or a
@@ -658,13 +670,13 @@ def image_from_tensor(
     """
     value = tensor_array(tensor)
     if value.dtype != "object" or len(value.shape) != 1 or value.shape[0] < 2:
-        raise DecodeError("an image tensor of shape %r" % (list(value.shape),), None,
-                          "TensorProto")
+        raise DecodeError("an image tensor of shape %r" % (list(value.shape),), None, "TensorProto")
     try:
         width, height = (int(bytes(v).decode("ascii")) for v in value.data[:2])
     except (ValueError, TypeError):
-        raise DecodeError("image tensor width/height %r" % (value.data[:2],), None,
-                          "TensorProto") from None
+        raise DecodeError(
+            "image tensor width/height %r" % (value.data[:2],), None, "TensorProto"
+        ) from None
     images = []
     budget = max_pixels
     for encoded in value.data[2:]:
@@ -696,19 +708,26 @@ def _decode_bmp(data, max_pixels):
     offset, width, height, bits = _BMP_FIELDS.unpack_from(data, 0)
     channels = bits // 8
     if channels not in (1, 3, 4) or width <= 0 or height == 0 or offset < 0:
-        raise DecodeError("BMP of %d x %d pixels, %d bits per pixel, data at %d"
-                          % (width, height, bits, offset), 0, "BMP")
+        raise DecodeError(
+            "BMP of %d x %d pixels, %d bits per pixel, data at %d" % (width, height, bits, offset),
+            0,
+            "BMP",
+        )
     rows = abs(height)
     if width >= _BMP_LIMIT or rows >= _BMP_LIMIT or width * rows > max_pixels:
         raise DecodeError("BMP of %d x %d pixels is over the limit" % (width, rows), 0, "BMP")
     row_size = (8 * channels * width + 31) // 32 * 4
     if len(data) - offset != row_size * rows:
-        raise DecodeError("BMP of %d bytes, not %d + %d rows of %d"
-                          % (len(data), offset, rows, row_size), 0, "BMP")
+        raise DecodeError(
+            "BMP of %d bytes, not %d + %d rows of %d" % (len(data), offset, rows, row_size),
+            0,
+            "BMP",
+        )
     line = width * channels
     order = range(rows) if height < 0 else range(rows - 1, -1, -1)
-    pixels = b"".join(bytes(data[offset + r * row_size : offset + r * row_size + line])
-                      for r in order)
+    pixels = b"".join(
+        bytes(data[offset + r * row_size : offset + r * row_size + line]) for r in order
+    )
     if channels > 1:  # BGR(A) -> RGB(A)
         swapped = bytearray(pixels)
         swapped[0::channels] = pixels[2::channels]
@@ -773,8 +792,9 @@ def _png_chunks(zlib, data, max_pixels):
             raise DecodeError("invalid chunk type %r" % kind, pos, "chunk")
         name = kind.decode("ascii")
         if length > _png.MAX_DIMENSION or end - pos - 12 < length:
-            raise DecodeError("truncated or oversized %s chunk (%d bytes)" % (name, length),
-                              pos, name)
+            raise DecodeError(
+                "truncated or oversized %s chunk (%d bytes)" % (name, length), pos, name
+            )
         body = data[pos + 8 : pos + 8 + length]
         critical = not kind[0] & 0x20
         (stored,) = _PNG_CRC.unpack_from(data, pos + 8 + length)
@@ -836,15 +856,22 @@ def _png_ihdr(body, pos, max_pixels):
         raise DecodeError("IHDR chunk of %d bytes (13)" % len(body), pos, "IHDR")
     width, height, depth, colour, compression, filters, interlace = _PNG_IHDR.unpack(body)
     if not (1 <= width <= _PNG_USER_MAX and 1 <= height <= _PNG_USER_MAX):
-        raise DecodeError("image of %d x %d pixels (1 to 1000000 each, libpng's limit)"
-                          % (width, height), pos, "IHDR")
+        raise DecodeError(
+            "image of %d x %d pixels (1 to 1000000 each, libpng's limit)" % (width, height),
+            pos,
+            "IHDR",
+        )
     if depth not in _PNG_DEPTHS.get(colour, ()):
         raise DecodeError("bit depth %d with colour type %d" % (depth, colour), pos, "IHDR")
     if compression or filters or interlace > 1:
         raise DecodeError("invalid compression, filter or interlace method", pos, "IHDR")
     if width * height > max_pixels:
-        raise DecodeError("image of %d x %d pixels is over the limit of %d (max_pixels)"
-                          % (width, height, max_pixels), pos, "IHDR")
+        raise DecodeError(
+            "image of %d x %d pixels is over the limit of %d (max_pixels)"
+            % (width, height, max_pixels),
+            pos,
+            "IHDR",
+        )
     return width, height, depth, colour, interlace
 
 
@@ -1178,8 +1205,11 @@ def _gif_records(data, max_pixels):
                     control = block if block is not None else b""
             elif data[pos] == _gif.IMAGE_SEPARATOR:
                 if (len(images) + 1) * largest > max_pixels:
-                    raise DecodeError("over %d pixels in all frames (max_pixels)" % max_pixels,
-                                      pos, "image descriptor")
+                    raise DecodeError(
+                        "over %d pixels in all frames (max_pixels)" % max_pixels,
+                        pos,
+                        "image descriptor",
+                    )
                 box, indices, table, pos = _gif_image(data, pos, global_table, max_pixels)
                 largest = max(largest, box[2] * box[3])  # the canvas is at least this big
                 transparent = None
@@ -1236,8 +1266,11 @@ def _gif_draw(out, at, width, height, box, indices, table, transparent, k):
         seg = indices[(y - top) * w + x0 - left : (y - top) * w + x1 - left]
         drawn = seg.translate(None, hole) if hole else seg
         if drawn and max(drawn) >= colours:
-            raise DecodeError("frame %d: color index %d outside of a color map of %d"
-                              % (k, max(drawn), colours), None, "image")
+            raise DecodeError(
+                "frame %d: color index %d outside of a color map of %d" % (k, max(drawn), colours),
+                None,
+                "image",
+            )
         rgb = bytearray(3 * len(seg))
         for c in range(3):
             rgb[c::3] = seg.translate(luts[c])
