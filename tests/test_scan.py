@@ -62,8 +62,11 @@ def scanned(source, **kwargs):
             offs = [o for o, _ in block.others]
             assert offs == sorted(offs)
             these = [
-                (block.offsets[i], "scalar",
-                 (block.wall_times[i], block.steps[i], block.tags[i], block.values[i]))
+                (
+                    block.offsets[i],
+                    "scalar",
+                    (block.wall_times[i], block.steps[i], block.tags[i], block.values[i]),
+                )
                 for i in range(n)
             ] + [(o, "other", d) for o, d in block.others]
             these.sort(key=lambda r: r[0])
@@ -134,8 +137,23 @@ def bulk_min(request, monkeypatch):
     return request.param
 
 
-STEPS = [0, 1, 127, 128, 16383, 16384, 2**21, 2**28, 2**35, 2**40, 2**49, 2**56 - 1, 2**56,
-         2**63 - 1, -1]
+STEPS = [
+    0,
+    1,
+    127,
+    128,
+    16383,
+    16384,
+    2**21,
+    2**28,
+    2**35,
+    2**40,
+    2**49,
+    2**56 - 1,
+    2**56,
+    2**63 - 1,
+    -1,
+]
 VALUES = [0.0, -0.0, float("nan"), float("inf"), float("-inf"), 1e-45, 3.4e38, 1.5, -2.25]
 WALLS = [0.0, -0.0, 1.7e9, 1234.5, float("nan")]
 TAGS = ["train/loss", "throughput", "a", "", "val/acc", "mem/gpu", "损失/ü", "t" * 100]
@@ -161,15 +179,18 @@ def mixed_events(rnd, n):
         elif r < 0.96:  # an image in between
             image = _messages.image(2, 3, 3, bytes(rnd.randrange(256) for _ in range(30)))
             value_msg = _messages.summary_value(tag="img", image=image)
-            events.append((_messages.event(wall, step, summary=_messages.summary([value_msg])),
-                           False))
+            events.append(
+                (_messages.event(wall, step, summary=_messages.summary([value_msg])), False)
+            )
         elif r < 0.98:  # a tag but no value: not a scalar (HasField("simple_value") is false)
             value_msg = _messages.summary_value(tag=tag)
-            events.append((_messages.event(wall, step, summary=_messages.summary([value_msg])),
-                           False))
+            events.append(
+                (_messages.event(wall, step, summary=_messages.summary([value_msg])), False)
+            )
         else:
-            events.append((_messages.event(wall, step, log_message=_messages.log_message(20, "hi")),
-                           False))
+            events.append(
+                (_messages.event(wall, step, log_message=_messages.log_message(20, "hi")), False)
+            )
     return events
 
 
@@ -195,8 +216,7 @@ def write_with_summary_writer(tmp_path, tags, steps):
     writer = SummaryWriter(str(tmp_path))
     for step in steps:
         for i, tag in enumerate(tags):
-            writer.add_scalar(tag, [0.0, -0.0, float("nan"), float("inf"), step * 0.5][i % 5],
-                              step)
+            writer.add_scalar(tag, [0.0, -0.0, float("nan"), float("inf"), step * 0.5][i % 5], step)
     writer.close()
     (name,) = [n for n in os.listdir(str(tmp_path)) if "tfevents" in n]
     return os.path.join(str(tmp_path), name)
@@ -212,7 +232,7 @@ def test_summary_writer_file(tmp_path, bulk_min):
     scalars = [r for r in rows if r[1] == "scalar"]
     assert len(scalars) == len(tags) * len(steps)
     assert [r[2][2] for r in scalars[: len(tags)]] == tags
-    assert [r[2][1] for r in scalars[-len(tags):]] == [2**40 + 1] * len(tags)
+    assert [r[2][1] for r in scalars[-len(tags) :]] == [2**40 + 1] * len(tags)
     # a path: same rows; its errors would name it
     assert norm(scanned(path)[0]) == norm(rows)
 
@@ -305,10 +325,16 @@ def test_truncated_tails():
 
 
 def test_long_record_goes_to_others():
-    big = _messages.event(1.0, 2, summary=_messages.summary(
-        [_messages.summary_value(tag="x" * 5000, simple_value=1.0)]))
-    events = [(scalar_event("a", 1.0, 1, 2.0), True), (big, True),
-              (scalar_event("a", 2.0, 2, 3.0), True)]
+    big = _messages.event(
+        1.0,
+        2,
+        summary=_messages.summary([_messages.summary_value(tag="x" * 5000, simple_value=1.0)]),
+    )
+    events = [
+        (scalar_event("a", 1.0, 1, 2.0), True),
+        (big, True),
+        (scalar_event("a", 2.0, 2, 3.0), True),
+    ]
     data = build(events)
     rows = assert_same(data, chunk_size=1000)
     assert [kind for _, kind, _ in rows] == ["scalar", "other", "scalar"]
@@ -324,8 +350,9 @@ def test_random_bytes():
     rnd = random.Random(3)
     for n in list(range(40)) + [100, 1000]:
         for _ in range(5):
-            assert_same(bytes(rnd.randrange(256) for _ in range(n)), chunk_size=rnd.choice([7, 64,
-                                                                                          4096]))
+            assert_same(
+                bytes(rnd.randrange(256) for _ in range(n)), chunk_size=rnd.choice([7, 64, 4096])
+            )
 
 
 def test_random_mutations_of_a_mixed_file(bulk_min):
@@ -379,8 +406,10 @@ def test_near_plain_events_are_others():
         good + raw_field(0x52, b""),  # source_metadata after the summary
         good[:11] + raw_field(0x2A, raw_field(0x0A, value) + raw_field(0x0A, value)),
         good[:11] + raw_field(0x2A, raw_field(0x0A, value + raw_field(0x3A, b"node"))),
-        good[:11] + raw_field(0x2A, raw_field(0x0A, b"\x15" + struct.pack("<f", 1.5)
-                                              + raw_field(0x0A, b"loss"))),
+        good[:11]
+        + raw_field(
+            0x2A, raw_field(0x0A, b"\x15" + struct.pack("<f", 1.5) + raw_field(0x0A, b"loss"))
+        ),
         good[:11] + raw_field(0x2A, raw_field(0x0A, raw_field(0x0A, b"\xff\xfe") + value[6:])),
         good[:11] + raw_field(0x2A, raw_field(0x0A, value)) + b"\x10\x01",  # a second step
         b"\x09" + bytes(8) + b"\x10" + b"\x80" * 9 + b"\x01" + good[11:],  # 10-byte step
@@ -421,3 +450,138 @@ def test_bytes_path(tmp_path):
             return os.fsencode(str(path))
 
     assert norm(scanned(BytesPath())[0]) == norm(scanned(data)[0])
+
+
+# -- runs: a period of templates repeated, taken by one regular expression and columns -------
+
+
+@pytest.fixture
+def run_calls(monkeypatch):
+    """Counts the runs that went the column way (so a test knows the fast path ran); runs of
+    two repeats or more go that way (small files, many runs)."""
+    monkeypatch.setattr(_scan, "RUN_MIN", 2)
+    calls = []
+    real = _scan._run_columns
+
+    def counted(*args):
+        out = real(*args)
+        calls.append(out is not None)
+        return out
+
+    monkeypatch.setattr(_scan, "_run_columns", counted)
+    return calls
+
+
+def periodic_events(tags, steps, extra=None):
+    """Every tag at every step (a training loop's log), an `extra` event now and then."""
+    events = [(_messages.event(wall_time=1.0, file_version="brain.Event:2"), False)]
+    for step in steps:
+        for i, tag in enumerate(tags):
+            value = [0.0, -0.0, float("nan"), float("inf"), step * 0.5][(step + i) % 5]
+            events.append((scalar_event(tag, value, step, 1.7e9 + step + i * 0.001), True))
+        if extra is not None and step % 37 == 5:
+            events.append(extra)
+    return events
+
+
+@pytest.mark.parametrize("chunk_size", [1 << 23, 4096, 777])
+def test_periodic_runs_equal_reference(chunk_size, run_calls):
+    tags = ["train/loss", "lr", "val/acc", "x" * 70, "损失", ""]
+    steps = list(range(0, 400)) + list(range(16380, 16400)) + [2**40 + i for i in range(30)]
+    rows = assert_same(build(periodic_events(tags, steps)), chunk_size=chunk_size)
+    assert sum(kind == "scalar" for _, kind, _ in rows) == len(tags) * len(steps)
+    assert all(run_calls)
+    if chunk_size >= 4096:  # a chunk of 777 bytes holds too few repeats of the 6 tags
+        assert run_calls
+
+
+def test_periodic_runs_broken_by_other_records(run_calls):
+    image = _messages.image(2, 3, 3, bytes(range(30)))
+    extra = (
+        _messages.event(
+            5.0, 3, summary=_messages.summary([_messages.summary_value(tag="img", image=image)])
+        ),
+        False,
+    )
+    rows = assert_same(build(periodic_events(["a", "bb", "c"], range(300), extra)))
+    assert sum(kind == "other" for _, kind, _ in rows) == 1 + len(
+        [s for s in range(300) if s % 37 == 5]
+    )
+    assert run_calls and all(run_calls)
+
+
+def test_period_with_a_template_twice():
+    """A B A C repeated: A's records would interleave in two runs; they go one by one."""
+    events = []
+    for step in range(200):
+        for tag in ("a", "b", "a", "c"):
+            events.append((scalar_event(tag, step * 1.0, step, 2.0), True))
+    rows = assert_same(build(events))
+    assert [r[2][2] for r in rows[:8]] == ["a", "b", "a", "c"] * 2
+
+
+def test_irregular_tags_around_runs(run_calls):
+    """Runs that stop where a tag is missing or an extra one comes, over and over."""
+    rnd = random.Random(7)
+    events = []
+    for step in range(600):
+        for tag in ("loss", "acc", "lr"):
+            if rnd.random() < 0.97:
+                events.append((scalar_event(tag, rnd.uniform(-1, 1), step, 3.0 + step), True))
+        if rnd.random() < 0.05:
+            events.append((scalar_event("rare", 1.0, step, 3.0), True))
+    for chunk_size in (1 << 23, 1000):
+        rows = assert_same(build(events), chunk_size=chunk_size)
+        assert [kind for _, kind, _ in rows] == ["scalar"] * len(events)
+    assert run_calls and all(run_calls)
+
+
+def test_corruption_inside_a_run(run_calls):
+    """A bad byte in a record that a run covers: the run's CRC check fails, each record goes
+    the exact way, and the error is the reference's (or the bytes still decode the same)."""
+    events = periodic_events(["loss", "acc"], range(100))
+    data = build(events)
+    start = sum(len(frame(e)) for e, _ in events[:121])  # step 60's first record
+    size = len(frame(events[121][0])) + len(frame(events[122][0]))
+    for i in range(start, start + size):
+        for flip in (0x01, 0x80):
+            bad = bytearray(data)
+            bad[i] ^= flip
+            assert_same(bytes(bad))
+    assert False in run_calls  # some runs were refused by their CRC
+
+
+def test_runs_longer_than_one_match(monkeypatch, run_calls):
+    """A run of more repeats than one match takes (REPEATS) is taken in several matches."""
+    monkeypatch.setattr(_scan, "REPEATS", 5)
+    rows = assert_same(build(periodic_events(["a", "b"], range(300))), chunk_size=4096)
+    assert len(rows) == 1 + 600 and run_calls and all(run_calls)
+
+
+def test_long_runs_with_the_default_minimum():
+    calls = []
+    real = _scan._run_columns
+    _scan._run_columns = lambda *args: calls.append(1) or real(*args)
+    try:
+        rows = assert_same(build(periodic_events(["loss", "acc", "lr"], range(200, 1200))))
+    finally:
+        _scan._run_columns = real
+    assert len(rows) == 1 + 3000 and calls
+
+
+def test_random_mutations_of_a_periodic_file(run_calls):
+    rnd = random.Random(8)
+    image = _messages.image(2, 3, 3, bytes(range(30)))
+    extra = (
+        _messages.event(
+            5.0, 3, summary=_messages.summary([_messages.summary_value(tag="img", image=image)])
+        ),
+        False,
+    )
+    data = build(periodic_events(["loss", "acc", "a/b/c"], range(120, 260), extra))
+    for _ in range(150):
+        bad = bytearray(data)
+        for _ in range(rnd.randrange(1, 4)):
+            bad[rnd.randrange(len(bad))] = rnd.randrange(256)
+        assert_same(bytes(bad), chunk_size=rnd.choice([1 << 23, 1500]))
+    assert True in run_calls and False in run_calls

@@ -70,8 +70,13 @@ def test_start_purges_earlier_items_at_later_steps_but_never_tensors(tmp_path):
     path = raw_file(tmp_path / "events.out.tfevents.1", events)
     got, _ = tables(path)
     # steps 3, 4, 5 written before the START at step 3 are gone; the new 3 and 4 stay
-    assert rows(got["scalars"]) == [(0, "y", 0.0), (1, "y", 1.0), (2, "y", 2.0), (3, "y", 30.0),
-                                    (4, "y", 40.0)]
+    assert rows(got["scalars"]) == [
+        (0, "y", 0.0),
+        (1, "y", 1.0),
+        (2, "y", 2.0),
+        (3, "y", 30.0),
+        (4, "y", 40.0),
+    ]
     assert [r.step for r in got["histograms"]] == [0, 1, 2]
     assert [r.step for r in got["text"]] == list(range(6))  # the tensors reservoir is not purged
 
@@ -175,7 +180,11 @@ def test_rows_sorted_stably_on_tag_and_step_over_runs(tmp_path):
     # no dir_name key in the sort: equal (tag, step) keep the walk order a, a, b, ""
     plain, _ = tables(tmp_path)
     assert [(r.step, r.value) for r in plain["scalars"]] == [
-        (1, 1.0), (1, 1.0), (1, 7.0), (2, 2.0), (3, 3.0)
+        (1, 1.0),
+        (1, 1.0),
+        (1, 7.0),
+        (2, 2.0),
+        (3, 3.0),
     ]
     # with dir_name: "" < "a" < "b"
     walked = [(r.dir_name, r.step) for r in table]
@@ -186,14 +195,29 @@ def test_rows_sorted_stably_on_tag_and_step_over_runs(tmp_path):
 def test_columns_follow_tbparse_per_kind():
     every = _tables.EXTRA_COLUMNS
     assert _tables.columns_of("scalars", every) == (
-        "step", "tag", "value", "wall_time", "dir_name", "file_name"
+        "step",
+        "tag",
+        "value",
+        "wall_time",
+        "dir_name",
+        "file_name",
     )
     assert _tables.columns_of("histograms", frozenset({"sum", "min", "wall_time"})) == (
-        "step", "tag", "counts", "limits", "min", "sum", "wall_time"
+        "step",
+        "tag",
+        "counts",
+        "limits",
+        "min",
+        "sum",
+        "wall_time",
     )
     assert _tables.columns_of("images", every)[:5] == ("step", "tag", "value", "height", "width")
     assert _tables.columns_of("audio", frozenset({"sample_rate", "content_type"})) == (
-        "step", "tag", "value", "content_type", "sample_rate"
+        "step",
+        "tag",
+        "value",
+        "content_type",
+        "sample_rate",
     )
     assert _tables.columns_of("hparams", every) == ("tag", "value", "dir_name", "file_name")
 

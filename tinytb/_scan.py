@@ -25,32 +25,44 @@ How it goes fast without leaving the standard library:
    a template is parsed exactly (``_parse_plain``); after that a record is recognised by its
    header (12 bytes that depend on the length only, so a dict of known headers also checks the
    header CRC) and by the constant bytes just before its value (a dict lookup).
-2. *Bulk checks.* The records of one template in a chunk are joined into one bytes object of
-   fixed stride; each byte position is then a column, ``buf[k::stride]``, and everything is
-   done a column at a time in C: the constant bytes are compared, the varint continuation bits
-   checked with ``bytes.translate``, and the data CRC verified for all the records at once.
+2. *Periods.* A training loop logs the same tags in the same order at every step, so the
+   templates of the records repeat: when the walk meets a template again, the records since
+   its last one are a period, and one regular expression (the period's records: headers and
+   constant bytes as literals, ``[\x80-\xff]`` for a varint's continuation bytes, ``.``
+   elsewhere; compiled when a period is met a second time) takes as many repeats of it as
+   follow, in C. Such a *run* is a grid: each template's records in it are at
+   a fixed stride, and its columns are read straight from the chunk (point 3); the runs are
+   then interleaved back into file order with extended-slice assignments (``a[j::n] = col``).
+   Records outside runs are met one header at a time and joined, per template, into one bytes
+   object of fixed stride.
+3. *Bulk checks.* With records at a fixed stride, each byte position is a column,
+   ``buf[k::stride]``, and everything is done a column at a time in C: the constant bytes are
+   compared, the varint continuation bits checked with ``bytes.translate``, and the data CRC
+   verified for all the records at once.
    CRC-32C is affine over GF(2): for one length, ``crc(data) == c0 ^ XOR_k T_k[data[k]]``
    over the positions k that vary (``_crc32c.position_tables``), and so is TFRecord's
    rotation; so each varying column goes through four 256-byte translation tables (one per CRC
    byte), the columns are XORed as big ints, and the stored masked CRCs are unmasked (a
    subtraction, done in 64-bit slots of one big int) and compared.
-3. *Bulk decoding.* Wall times and values are columns copied into slots of a bytearray and
+4. *Bulk decoding.* Wall times and values are columns copied into slots of a bytearray and
    read by ``array``; step varints are decoded in 64-bit slots of one big int with shifts
    and masks (SWAR).
 
 Anything unusual goes to the exact per-record path (``_record``'s checks, so the error, its
 offset and section are those of ``iter_records``): a record that is not a plain scalar, a
-template met only a few times in a chunk, and every record of a group that fails a bulk check
-(which then finds the first bad record). The file is read ``chunk_size`` bytes at a time; a
+template met only a few times in a chunk, and every record of a group or run that fails a bulk
+check (which then finds the first bad record). The file is read ``chunk_size`` bytes at a time; a
 record that spans two chunks is carried over, a record longer than a chunk is read whole (in
 1 MiB pieces, as ``_record`` does) and goes to ``others``: memory stays flat. The columns of
-the templates are merged back into file order at the end of each chunk (one sort of the
-positions, each template's a sorted run; ``operator.itemgetter`` applies it to each column).
+the records met one by one are merged back into file order at the end of each chunk (one sort
+of the positions, each template's a sorted run; ``operator.itemgetter`` applies it to each
+column), and the runs spliced in between them (each run is a contiguous stretch of the file).
 
-Speed (CPython 3.11, the project's shared 2-core host, CPU time; a file of 10 tags x 100k steps
-written by tinytb's SummaryWriter): about 20x ``iter_records`` + ``decode_event``. Roughly: the
-header walk 25%, joining each template's records 20%, the merge into file order 25-30%, the
-CRC check 10%, decoding 5%.
+Speed (CPython 3.11, the project's shared 2-core host; a file of 10 tags x 100k steps written
+by tinytb's SummaryWriter, 44 MB): about 1 s for the million scalars, some 50x
+``iter_records`` + ``decode_event``. Roughly: the runs' pattern 30%, the CRC check 35%,
+decoding and interleaving 25%. A log whose tags never repeat in order goes one header at a
+time: about half as fast.
 """
 
 from __future__ import annotations
@@ -107,7 +119,7 @@ VALUE_SIZE = _VALUE.size
 MAX_STEP_BYTES = 8
 
 _MASK_DELTA = 0xA282EAD8  # TFRecord's masked CRC: rotate right by 15, add this (_crc32c.mask)
-_UNMASK = (((1 << 32) - _MASK_DELTA).to_bytes(4, "little") + bytes(4))  # + this, mod 2**32
+_UNMASK = ((1 << 32) - _MASK_DELTA).to_bytes(4, "little") + bytes(4)  # + this, mod 2**32
 _LOW32 = b"\xff\xff\xff\xff" + bytes(4)
 _HIGH_BYTES = bytes(range(128, 256))  # varint bytes with the continuation bit
 _LOW_BYTES = bytes(range(128))
@@ -125,7 +137,13 @@ MAX_HEADERS = 1 << 16
 MAX_PERIOD = 64
 MAX_PERIODS = 256
 # A run of a period repeated fewer times than this joins the records met one by one.
-RUN_MIN = 4
+RUN_MIN = 128
+# After a vain attempt at a run, the walk waits 1, 3, 7... records (at most this many) before
+# the next: a log whose tags come in no fixed order costs few attempts.
+MAX_WAIT = 1023
+# Repeats one match takes at most: the regex engine keeps some 120 bytes per repeat until the
+# match ends, so this bounds that memory (to about 0.5 MB).
+REPEATS = 4096
 
 
 class Block:
@@ -194,9 +212,7 @@ def scan(source: Source, *, strict: bool = False, chunk_size: int = 1 << 23) -> 
     if hasattr(source, "read"):
         name = getattr(source, "name", None)  # errors name the file, as reader.iter_events
         return _scan(source, strict, chunk_size, name if isinstance(name, str) else None, False)
-    raise TypeError(
-        "source must be a path, a binary file or bytes, got %r" % type(source).__name__
-    )
+    raise TypeError("source must be a path, a binary file or bytes, got %r" % type(source).__name__)
 
 
 def _rebased(err: DecodeError, base: int, path: Optional[str]) -> DecodeError:
@@ -321,7 +337,7 @@ def _parse_plain(data: bytes) -> Optional[Tuple[bool, int, bytes, str, float, in
     if i != n - 1 - VALUE_SIZE or data[i] != SIMPLE_VALUE_KEY:
         return None
     (value,) = _VALUE.unpack_from(data, i + 1)
-    return has_wall, step_bytes, data[tail_at:i + 1], tag, wall, step, value
+    return has_wall, step_bytes, data[tail_at : i + 1], tag, wall, step, value
 
 
 class _Template:
@@ -329,8 +345,18 @@ class _Template:
     (0: no step field) and the data length that follows. ``offs``: the positions of its records
     in the current chunk, filled by the walk."""
 
-    __slots__ = ("tag", "length", "stride", "wall", "step_bytes", "step_at", "tail", "tail_at",
-                 "offs", "crc")
+    __slots__ = (
+        "tag",
+        "length",
+        "stride",
+        "wall",
+        "step_bytes",
+        "step_at",
+        "tail",
+        "tail_at",
+        "offs",
+        "crc",
+    )
 
     def __init__(self, tag: str, length: int, wall: bool, step_bytes: int, tail: bytes) -> None:
         self.tag = tag
@@ -405,7 +431,7 @@ def _crc_plan(t: _Template) -> Tuple[int, List[Tuple[int, Tuple[bytes, bytes, by
 
 def _crc_ok(t: _Template, g: bytes, first: int, stride: int, n: int) -> bool:
     """Whether the data CRCs of the ``n`` records of ``t`` at ``g[first + i * stride]`` all
-    match: computed a column at a time (module docstring, point 2)."""
+    match: computed a column at a time (module docstring, point 3)."""
     span = (n - 1) * stride + 1  # a column: g[at : at + span : stride]
     frm = int.from_bytes
     r0, plan = _crc_plan(t)
@@ -533,7 +559,7 @@ def _period_pattern(period: List[_Template]) -> Any:
     if len(set(period)) != len(period):
         return None
     one = b"".join([_record_pattern(t) for t in period])
-    return re.compile(b"(?:" + one + b")*", re.DOTALL)
+    return re.compile(b"(?:" + one + b"){0,%d}" % REPEATS, re.DOTALL)
 
 
 class _Scanner:
@@ -547,7 +573,8 @@ class _Scanner:
         self.by_length: Dict[int, List[_Template]] = {}
         self.key_size: Dict[int, int] = {}
         self.keys: Dict[int, Dict[bytes, Any]] = {}
-        self.periods: Dict[Tuple[_Template, ...], Any] = {}  # -> compiled pattern or None
+        # period -> its compiled pattern, None (unusable), or 1 (met once)
+        self.periods: Dict[Tuple[_Template, ...], Any] = {}
         # the runs the walk found in the chunk: (position, span, count, [(template, first)])
         self.found: List[Tuple[int, int, int, List[Tuple[_Template, int]]]] = []
 
@@ -567,8 +594,8 @@ class _Scanner:
                 continue
             resort = True  # a bad CRC: each record the exact way
             for t, first in members:
-                offs = range(first, first + count * span, span)
-                err = _first(err, _exact(buf, base, t.stride, offs, others, slow))
+                where = range(first, first + count * span, span)
+                err = _first(err, _exact(buf, base, t.stride, where, others, slow))
         del self.found[:]
         for t in self.templates:
             offs = t.offs
@@ -577,11 +604,7 @@ class _Scanner:
             n = len(offs)
             stride = t.stride
             g = b"".join([buf[p : p + stride] for p in offs]) if n >= BULK_MIN else b""
-            if (
-                g
-                and _layout_ok(t, g, n, self.key_size[t.length])
-                and _crc_ok(t, g, 0, stride, n)
-            ):
+            if g and _layout_ok(t, g, n, self.key_size[t.length]) and _crc_ok(t, g, 0, stride, n):
                 walls, steps, values = _decode(t, g, 0, stride, n)
                 parts.append((offs[:], walls, steps, values, t.tag))
             else:
@@ -604,14 +627,17 @@ class _Scanner:
     def _walk(self, buf, base, others, slow):
         """Find the records of ``buf``; plain scalars of known templates go to their template's
         ``offs`` (checked later, in bulk), the rest through the exact path now. A record one
-        header at a time, until the templates repeat: then ``_run`` takes as many repeats of
-        that period as follow at once. Returns where it stopped and the error there, if any."""
+        header at a time, until a template comes again: then ``_run`` takes as many repeats of
+        the period since its last record as follow, at once. Returns where it stopped and the
+        error there, if any."""
         get = self.headers.get
         end = len(buf)
         last = end - HEADER_SIZE
         pos = 0
-        period: List[_Template] = []  # the templates met since the current period began
+        seq: List[_Template] = []  # the templates met one by one since the last reset
         starts: List[int] = []  # where their records are
+        latest: Dict[_Template, int] = {}  # the index in seq of each template's last record
+        quiet = wait = 0  # after a vain attempt, `wait` more records before the next one
         while pos <= last:
             entry = get(buf[pos : pos + HEADER_SIZE])
             if entry is None:
@@ -627,39 +653,54 @@ class _Scanner:
                 bad = self._slow(buf, pos, stride, base, others, slow)
                 if bad is not None:
                     return pos, bad
-                del period[:], starts[:]
+                del seq[:], starts[:]
+                latest.clear()
                 pos += stride
                 continue
-            if period and t is period[0]:
-                ahead = self._run(buf, pos, period, starts, end)
-                del period[:], starts[:]
+            i = latest.get(t)
+            if i is not None and quiet <= 0:
+                ahead = self._run(buf, pos, seq[i:], starts[i:], end)
                 if ahead > pos:
-                    pos = ahead
+                    del seq[:], starts[:]
+                    latest.clear()
+                    pos, wait = ahead, 0
                     continue
-            elif len(period) >= MAX_PERIOD:
-                del period[:], starts[:]
+                quiet = wait = min(2 * wait + 1, MAX_WAIT)
+            if len(seq) >= MAX_PERIOD:
+                del seq[:], starts[:]
+                latest.clear()
+            latest[t] = len(seq)
             t.offs.append(pos)
-            period.append(t)
+            seq.append(t)
             starts.append(pos)
+            quiet -= 1
             pos += stride
         return pos, None
 
-    def _run(self, buf: bytes, pos: int, period: List[_Template], starts: List[int],
-             end: int) -> int:
+    def _run(
+        self, buf: bytes, pos: int, period: List[_Template], starts: List[int], end: int
+    ) -> int:
         """The records from ``pos`` on that repeat ``period`` (the templates of the records at
         ``starts``, the last of which ends at ``pos``), matched in C by one regular expression
         (each record's header and constant bytes, and its varint's form): they go to their
         templates as runs of fixed stride. Returns the position after them."""
         key = tuple(period)
-        rx = self.periods.get(key)
-        if rx is None:
+        rx: Any = self.periods.get(key)
+        if rx is None or rx == 1:
             if len(self.periods) >= MAX_PERIODS:
                 self.periods.clear()
-            rx = self.periods[key] = _period_pattern(period)
-        if not rx:
-            return pos  # a template twice in the period: its runs would interleave
+            # compiled when met a second time (a log whose tags come in any order has many
+            # periods that never recur)
+            rx = self.periods[key] = 1 if rx is None else _period_pattern(period)
+        if not rx or rx == 1:
+            return pos  # a template twice in the period (its runs would interleave), or new
         span = pos - starts[0]
-        count = (rx.match(buf, pos, end).end() - pos) // span
+        count = 0
+        while True:  # the pattern takes at most REPEATS at a time (its memory grows with them)
+            got = (rx.match(buf, pos + count * span, end).end() - pos) // span - count
+            count += got
+            if got < REPEATS:
+                break
         if count >= RUN_MIN:
             self.found.append((pos, span, count, [(t, p + span) for t, p in zip(period, starts)]))
         else:  # too few to be worth columns: with the records met one by one
@@ -753,7 +794,9 @@ def _slow_part(slow: List[Row]) -> Part:
     )
 
 
-def _run_columns(buf: bytes, start: int, span: int, count: int, members: List[Tuple[_Template, int]]):
+def _run_columns(
+    buf: bytes, start: int, span: int, count: int, members: List[Tuple[_Template, int]]
+) -> Optional[Tuple[int, array, array, array, array, List[str]]]:
     """The columns of a run found by ``_Scanner._run`` (``count`` repeats of a period of
     ``span`` bytes at ``start``; each member's records at ``first + i * span``), in file
     order: (start, positions, wall times, steps, values as float32, tags); None if a CRC
@@ -836,8 +879,9 @@ def _merge(parts: List[Part], others: List[Tuple[int, bytes]], base: int) -> Opt
         values += v
         tags += [t] * len(o) if isinstance(t, str) else t
     if len(parts) <= 1:
-        return Block(_offsets(array("q", offs), base), walls, steps, tags, array("d", values),
-                     others)
+        return Block(
+            _offsets(array("q", offs), base), walls, steps, tags, array("d", values), others
+        )
     # Each part is a sorted run: timsort merges them. (Measured: faster than sorting packed
     # position-index ints.) Two parts or more: at least two rows, so get() gives tuples.
     get = itemgetter(*sorted(range(len(offs)), key=offs.__getitem__))

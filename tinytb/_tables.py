@@ -491,8 +491,9 @@ class Table:
         """Append one file's entries (its tags in order, each tag's items in order)."""
         for tag, items in entries:
             n = len(items)
-            self._fidx.extend(repeat(fi, n))
-            self._tcode.extend(repeat(self._code(tag), n))
+            # an array times n: filled by memcpy (extending from an iterator converts n ints)
+            self._fidx += array("i", [fi]) * n
+            self._tcode += array("i", [self._code(tag)]) * n
             if self.kind == "scalars" and n and isinstance(items[0], tuple):  # converted
                 self._step.extend([it[1] for it in items])
                 self._wall.extend([it[2] for it in items])
