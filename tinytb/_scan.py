@@ -615,16 +615,20 @@ class _Scanner:
             others.sort(key=itemgetter(0))
         if slow:
             parts.append(_slow_part(slow))
+        # every error here is a record's, at its offset (the chunk's end if ever none)
+        stop = base + pos if err is None or err.offset is None else err.offset
         if err is not None:
             parts += [(list(r[1]), r[2], r[3], r[4], r[5]) for r in runs]
-            _cut(parts, others, base, err.offset)
+            _cut(parts, others, base, stop)
             runs = []
         block = _assemble(parts, runs, others, base)
         if block is not None:
-            block.end = base + pos if err is None else err.offset
+            block.end = stop
         return pos, block, err
 
-    def _walk(self, buf, base, others, slow):
+    def _walk(
+        self, buf: bytes, base: int, others: List[Tuple[int, bytes]], slow: List[Row]
+    ) -> Tuple[int, Optional[DecodeError]]:
         """Find the records of ``buf``; plain scalars of known templates go to their template's
         ``offs`` (checked later, in bulk), the rest through the exact path now. A record one
         header at a time, until a template comes again: then ``_run`` takes as many repeats of
