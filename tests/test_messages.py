@@ -321,3 +321,135 @@ def test_every_schema_raises_only_decode_error_on_random_bytes():
                 repr(schema.decode(data))
             except DecodeError:
                 pass
+
+
+# -- the fast decoder against the checked one --------------------------------------------------
+
+
+def _canon(value):
+    """A comparable form of a decoded value: messages as (type, present fields, every field),
+    floats by their bits (NaN == NaN)."""
+    if isinstance(value, _messages.Message):
+        fields = value._schema.fields.values()
+        return (
+            value.type_name,
+            sorted(value._present),
+            [(name, _canon(getattr(value, name))) for name, _, _ in fields],
+        )
+    if isinstance(value, list):
+        return [_canon(v) for v in value]
+    if isinstance(value, float):
+        return struct.pack("<d", value)
+    return (type(value).__name__, value)
+
+
+def _random_fields(rng, schema, depth=0):
+    """A message of ``schema``: its fields in random order, wire types right or (rarely)
+    wrong, packed and unpacked repeated numbers, unknown fields, nested messages."""
+    from tinytb import _wire
+
+    out = []
+    for _ in range(rng.randrange(8)):
+        if not schema.fields or rng.random() < 0.1:
+            number, kind, repeated = rng.choice([1, 15, 16, 99, 5000]), "bytes", False
+        else:
+            number, (_, kind, repeated) = rng.choice(sorted(schema.fields.items()))
+        if isinstance(kind, _messages.Schema):
+            payload = _random_fields(rng, kind, depth + 1) if depth < 5 else b""
+            out.append(_wire.bytes_field(number, payload))
+        elif repeated and kind in _messages._PACKABLE and rng.random() < 0.5:
+            count = rng.randrange(4)
+            if kind in ("double", "float"):
+                code = "d" if kind == "double" else "f"
+                packed = struct.pack("<%d%s" % (count, code), *[rng.random() for _ in range(count)])
+            else:
+                packed = b"".join(_wire.varint(rng.randrange(1 << 64)) for _ in range(count))
+            out.append(_wire.bytes_field(number, packed))
+        else:
+            wire_type = _messages._WIRE_TYPES[kind] if rng.random() < 0.95 else rng.randrange(8)
+            raw = {
+                _wire.VARINT: _wire.varint(rng.choice([0, 1, 127, 128, 1 << 31, 1 << 63, -1])),
+                _wire.I64: struct.pack("<d", rng.choice([0.0, -0.0, 1.5, float("nan")])),
+                _wire.I32: struct.pack("<f", rng.choice([0.0, -1.0, float("inf")])),
+                _wire.LEN: _wire.varint(3) + rng.choice([b"abc", b"\xff\xfe\xfd", b"\xc3\xa9!"]),
+            }.get(wire_type, b"")
+            out.append(_wire.key(number, wire_type) + raw)
+    return b"".join(out)
+
+
+def _mutated(rng, data):
+    data = bytearray(data)
+    if data and rng.random() < 0.5:
+        i = rng.randrange(len(data))
+        data[i] = rng.choice([0, 0x7F, 0x80, 0xFF, rng.randrange(256)])
+    if data and rng.random() < 0.3:
+        del data[rng.randrange(len(data)) :]
+    return bytes(data)
+
+
+def test_fast_decoder_agrees_with_the_checked_one():
+    import random
+
+    rng = random.Random(20261207)
+    counts = {"ok": 0, "error": 0}
+    for schema in SCHEMAS:
+        for _ in range(150):
+            data = _random_fields(rng, schema)
+            data = _mutated(rng, data) if rng.random() < 0.5 else data
+            try:
+                expected = _canon(schema._checked(data, 0, None, 0))
+            except DecodeError as err:
+                # decode() must raise exactly the checked decoder's error (the fast one gives up)
+                with pytest.raises(DecodeError) as info:
+                    schema.decode(data)
+                assert info.value.args == err.args
+                counts["error"] += 1
+                continue
+            # valid bytes: the fast decoder takes them itself (no silent fall-back) and agrees
+            assert _canon(schema._fast(data, 0)) == expected, (schema.name, data.hex())
+            counts["ok"] += 1
+    assert min(counts.values()) > 1000, counts
+
+
+def test_decode_falls_back_to_the_checked_errors_at_the_right_depth():
+    from fuzzing import nested_struct
+
+    data = nested_struct(33)  # the outer Value and 99 below it: one more level allowed
+    assert _canon(_messages.STRUCT_VALUE._fast(data, 0)) == _canon(
+        _messages.STRUCT_VALUE._checked(data, 0, None, 0)
+    )
+    with pytest.raises(DecodeError, match="nested more than 100 deep") as info:
+        _messages.STRUCT_VALUE.decode(data, 40, "Outer", 2)
+    assert info.value.section.startswith("Outer.struct_value.fields[0]")
+
+
+def test_absent_repeated_fields_are_fresh_lists():
+    data = _messages.tensor_proto(_tensor.DT_FLOAT, float_val=[1.5])
+    a, b = _messages.TENSOR.decode(data), _messages.TENSOR.decode(data)
+    assert a.float_val == [1.5] and a.double_val == [] and a.string_val == []
+    assert a.double_val is not b.double_val
+    a.double_val.append(2.0)  # a list read once is kept: changes to it stick
+    assert a.double_val == [2.0] and b.double_val == []
+    assert a != b and _messages.TENSOR.decode(data) == b
+    assert "double_val" not in dict(a.fields())  # still not "on the wire"
+    with pytest.raises(AttributeError):
+        assert a.no_such_field is None  # not reached: the attribute does not exist
+
+
+def test_oneof_member_set_later_clears_the_earlier():
+    data = _messages.summary_value(tag="x", simple_value=1.0) + _messages.bytes_field(
+        8, _messages.tensor_proto(_tensor.DT_FLOAT, float_val=[2.0])
+    )
+    value = _messages.VALUE.decode(data)
+    assert value.simple_value == 0.0 and "simple_value" not in value._present
+    assert value.tensor.float_val == [2.0] and "tensor" in value._present
+
+
+def test_repeated_metadata_decodes_to_one_shared_message():
+    meta = _messages.summary_metadata("scalars")
+    values = [_messages.summary_value(tag=t, simple_value=1.0, metadata=meta) for t in "ab"]
+    other = _messages.summary_value(tag="c", metadata=_messages.summary_metadata("text"))
+    decoded = _messages.SUMMARY.decode(_messages.summary(values + [other])).value
+    assert decoded[0].metadata is decoded[1].metadata
+    assert decoded[0].metadata.plugin_data.plugin_name == "scalars"
+    assert decoded[2].metadata.plugin_data.plugin_name == "text"

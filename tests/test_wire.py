@@ -130,3 +130,15 @@ def test_unpack_helpers():
         _wire.unpack_fixed(b"\x00" * 5, "f", 4)
     assert math.isinf(_wire.unpack_float(bytes.fromhex("0000807f")))
     assert _wire.to_int32(0xFFFFFFFF) == -1
+
+
+def test_unpack_floats_and_doubles_of_every_count():
+    # the unpackers are cached by count (up to _UNPACK_CACHED): each count, then past the cache
+    for count in (0, 1, 2, 64, 65, 200):
+        floats = [float(i) - 0.5 for i in range(count)]
+        packed = struct.pack("<%df" % count, *floats)
+        assert _wire.unpack_floats(packed) == floats == _wire.unpack_fixed(packed, "f", 4)
+        assert _wire.unpack_doubles(struct.pack("<%dd" % count, *floats)) == floats
+    for bad, unpack in ((b"\x00" * 6, _wire.unpack_floats), (b"\x00" * 12, _wire.unpack_doubles)):
+        with pytest.raises(DecodeError, match="payload of %d bytes" % len(bad)):
+            unpack(bad)

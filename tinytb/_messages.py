@@ -38,7 +38,7 @@ from .errors import DecodeError
 
 TYPE_CHECKING = False  # typing is not imported at run time: it costs milliseconds (tomli's way)
 if TYPE_CHECKING:
-    from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple, Union
+    from typing import Any, Dict, FrozenSet, Iterable, List, Optional, Sequence, Tuple, Union
 
     #: A hyperparameter value as ``struct_value`` takes it.
     PyValue = Union[None, bool, float, str]
@@ -631,11 +631,24 @@ class Message:
     Unset fields read as proto3 defaults (0, 0.0, "", b"", False, [] for repeated fields, and
     ``None`` for embedded messages, so ``event.summary is not None`` says which ``oneof`` member
     is set). ``repr`` shows only the fields that were on the wire.
+
+    Read decoded messages, do not change them: the decoder gives one shared Message for
+    sub-messages of some types decoded from the same bytes (:meth:`Schema.share`: the
+    SummaryMetadata that every event of a tag repeats).
     """
 
-    if TYPE_CHECKING:  # the fields are attributes set from the schema: Any to a type checker
-
-        def __getattr__(self, name: str) -> Any: ...
+    def __getattr__(self, name: str) -> Any:
+        # Only for names not in the instance: the decoder leaves out repeated fields that were
+        # not on the wire (one empty list per absent field of every message made most of
+        # what a log's messages allocated, and the garbage collector walks each list). The
+        # empty list is made here, once, and kept, so that appending to it sticks.
+        if name[:1] != "_":  # _schema itself may be missing (copy and pickle make instances)
+            schema = self.__dict__.get("_schema")
+            if schema is not None and name in schema._lazy_lists():
+                value: List[Any] = []
+                self.__dict__[name] = value
+                return value
+        raise AttributeError("%r object has no attribute %r" % (type(self).__name__, name))
 
     def __init__(self, schema: Schema, fields: Dict[str, Any], present: Iterable[str] = ()) -> None:
         self._schema = schema
@@ -663,7 +676,7 @@ class Message:
         return self._schema is other._schema and self._values() == other._values()
 
     def _values(self) -> List[Any]:
-        return [self.__dict__[name] for name, _, _ in self._schema.fields.values()]
+        return [getattr(self, name) for name, _, _ in self._schema.fields.values()]
 
     __hash__ = None  # type: ignore[assignment]  # mutable, compared by value
 
@@ -691,10 +704,91 @@ _DEFAULTS = {
 _PACKABLE = {"double", "float", "int64", "int32", "uint64", "uint32", "enum", "bool"}
 
 
+class _Malformed(Exception):
+    """The fast decoder met something it does not take (any malformed input, or a message
+    nested too deep): Schema.decode then runs the checked decoder, which raises the error."""
+
+
+# What the fast decoder does with one (field number, wire type) key, by the field's type.
+_OP_VARINT = 0  # int32, int64, uint32, uint64, enum: a varint (converted when > 1 byte)
+_OP_BOOL = 1
+_OP_DOUBLE = 2  # I64
+_OP_FLOAT = 3  # I32
+_OP_STRING = 4  # from here on LEN: a varint length, then that many bytes
+_OP_BYTES = 5
+_OP_MESSAGE = 6
+_OP_PACKED = 7  # packed repeated numbers
+
+_unpack_double = struct.Struct("<d").unpack_from
+_unpack_float = struct.Struct("<f").unpack_from
+_new = object.__new__
+_decode_varint = _wire.decode_varint
+# Shared messages (Schema.share) kept per schema, and the longest encoding kept.
+_SHARED_COUNT = 1024
+_SHARED_SIZE = 512
+# Distinct presence sets kept per schema: far more than real messages show (a few each).
+_PRESENT_SETS = 4096
+
+
+def _uint32(value: int) -> int:
+    return value & 0xFFFFFFFF
+
+
+# How a varint of more than one byte becomes the field's value (one byte, < 128, is the value
+# itself for all of them): as _scalar converts.
+_VARINT_CONVERT = {
+    "int64": _wire.to_int64,
+    "int32": _wire.to_int32,
+    "enum": _wire.to_int32,
+    "uint32": _uint32,
+    "uint64": None,
+    "bool": None,
+}
+
+
+def _packed(kind: str) -> Any:
+    """The function turning a packed field's bytes into its values (a list)."""
+    if kind == "double":
+        return _wire.unpack_doubles
+    if kind == "float":
+        return _wire.unpack_floats
+    return lambda raw: [_scalar(kind, v) for v in _wire.unpack_varints(raw)]
+
+
+def _ops(kind: Any, repeated: bool) -> Dict[int, Tuple[int, Any]]:
+    """wire type -> (op, argument) for the keys a field of this type decodes without error."""
+    if isinstance(kind, Schema):  # the argument: how to decode the submessage
+        decode = kind._fast if kind._shared is None else kind._fast_shared
+        return {_wire.LEN: (_OP_MESSAGE, decode)}
+    wire_type = _WIRE_TYPES[kind]
+    if wire_type == _wire.VARINT:
+        op = (_OP_BOOL, None) if kind == "bool" else (_OP_VARINT, _VARINT_CONVERT[kind])
+    elif kind in ("double", "float"):
+        op = (_OP_DOUBLE if kind == "double" else _OP_FLOAT, None)
+    else:
+        op = (_OP_STRING if kind == "string" else _OP_BYTES, None)
+    out = {wire_type: op}
+    if repeated and kind in _PACKABLE:
+        out[_wire.LEN] = (_OP_PACKED, _packed(kind))
+    return out
+
+
+def _height(schema: Schema, seen: Tuple[Schema, ...]) -> int:
+    """How many levels of messages ``schema`` can hold below itself (ValueError if it can
+    hold itself)."""
+    if schema in seen:
+        raise ValueError("%s can nest itself" % schema.name)
+    kinds = [kind for _, kind, _ in schema.fields.values() if isinstance(kind, Schema)]
+    return max([1 + _height(kind, seen + (schema,)) for kind in kinds], default=0)
+
+
 class Schema:
     """One message type: ``fields`` maps field number -> (name, kind, repeated), where kind is a
     scalar type name from the ``.proto`` or another Schema. ``oneof``: names of oneof members
-    (they keep explicit presence, so a member set to its default still shows as set)."""
+    (they keep explicit presence, so a member set to its default still shows as set).
+
+    ``fields`` and ``oneof`` may be filled in after construction (recursive types need it), but
+    not after the first decode: the decoder's tables are built from them then."""
 
     def __init__(
         self, name: str, fields: Dict[int, Tuple[str, Any, bool]], oneof: Iterable[str] = ()
@@ -702,6 +796,20 @@ class Schema:
         self.name = name
         self.fields = fields
         self.oneof = frozenset(oneof)
+        self._table: Optional[Tuple[Any, ...]] = None
+        self._names: Tuple[str, ...] = ()
+        self._shared: Optional[Dict[bytes, Message]] = None
+        self._shared_depth = -1
+
+    def share(self) -> None:
+        """Let decoded messages of this type share one Message per distinct encoding (up to
+        :data:`_SHARED_COUNT` of at most :data:`_SHARED_SIZE` bytes). For small messages that
+        recur unchanged in every event of a tag (SummaryMetadata, TensorShapeProto): they
+        then cost one dict lookup. Only for types that cannot nest themselves."""
+        self._shared = {}
+        # A shared message decoded at one depth stands for the same bytes at another: only
+        # where its deepest nested message is still within MAX_DEPTH.
+        self._shared_depth = MAX_DEPTH - _height(self, ())
 
     def decode(
         self, buf: bytes, base: int = 0, path: Optional[str] = None, depth: int = 0
@@ -711,6 +819,180 @@ class Schema:
         counts the messages this one is nested in (more than :data:`MAX_DEPTH` levels raise
         DecodeError, as protobuf's parsers refuse input nested deeper than their recursion
         limit, 100 by default)."""
+        # Valid bytes go through the fast decoder, which builds no error paths and checks only
+        # enough to give up on anything malformed; the checked decoder (the specification of
+        # the errors: message, offset, section) then runs from the start. Errors are rare.
+        if type(buf) is bytes:
+            try:
+                return self._fast(buf, depth)
+            except Exception:  # whatever the cause, the checked decoder says it exactly
+                pass
+        return self._checked(buf, base, path, depth)
+
+    def _fast(self, buf: bytes, depth: int) -> Message:
+        """Decode valid bytes; raise (anything) on what the checked decoder would refuse."""
+        if depth > MAX_DEPTH:
+            raise _Malformed
+        ops, defaults, eager_lists, present_sets, _ = self._table or self._compile()
+        values = defaults.copy()
+        for name in eager_lists:
+            values[name] = []
+        mask = 0  # which fields were on the wire, one bit each
+        pos = 0
+        end = len(buf)
+        value: Any
+        while pos < end:
+            key = buf[pos]  # a key below 128 (fields 1-15) is one byte: no varint to decode
+            if key < 128:
+                pos += 1
+            else:
+                key, pos = _decode_varint(buf, pos)
+            op = ops.get(key)
+            if op is None:
+                pos = self._skip(buf, key, pos)
+                continue
+            code, name, bit, arg, repeated, clear = op
+            mask |= bit
+            if code >= _OP_STRING:  # LEN: a varint length, then the bytes
+                size = buf[pos]
+                if size < 128:
+                    pos += 1
+                else:
+                    size, pos = _decode_varint(buf, pos)
+                start = pos
+                pos += size
+                if pos > end:
+                    raise _Malformed
+                if code == _OP_STRING:
+                    value = buf[start:pos].decode("utf-8")
+                elif code == _OP_MESSAGE:
+                    value = arg(buf[start:pos], depth + 1)
+                elif code == _OP_BYTES:
+                    value = buf[start:pos]
+                else:  # packed numbers (a repeated field): the list, or more for it
+                    items = values.get(name)
+                    if items is None:
+                        values[name] = arg(buf[start:pos])
+                    else:
+                        items.extend(arg(buf[start:pos]))
+                    continue
+            elif code <= _OP_BOOL:
+                value = buf[pos]
+                if value < 128:
+                    pos += 1
+                else:
+                    value, pos = _decode_varint(buf, pos)
+                    if arg is not None:
+                        value = arg(value)
+                if code == _OP_BOOL:
+                    value = value != 0
+            elif code == _OP_DOUBLE:
+                value = _unpack_double(buf, pos)[0]  # struct.error past the end
+                pos += 8
+            else:
+                value = _unpack_float(buf, pos)[0]
+                pos += 4
+            if not repeated:
+                values[name] = value
+                if clear is not None and mask & clear[0]:  # another member of its oneof is set
+                    mask = self._clear(values, mask, clear)
+            elif name in values:
+                values[name].append(value)
+            else:
+                values[name] = [value]
+        present = present_sets.get(mask)
+        values["_present"] = self._present_set(mask) if present is None else present
+        message = _new(Message)
+        message.__dict__ = values
+        return message
+
+    def _fast_shared(self, buf: bytes, depth: int) -> Message:
+        """_fast for a type that shares its messages (Schema.share)."""
+        shared: Dict[bytes, Message] = self._shared  # type: ignore[assignment]
+        message = shared.get(buf) if depth <= self._shared_depth else None
+        if message is None:
+            message = self._fast(buf, depth)
+            if len(buf) <= _SHARED_SIZE and len(shared) < _SHARED_COUNT:
+                shared[buf] = message
+        return message
+
+    def _clear(self, values: Dict[str, Any], mask: int, clear: Tuple[int, Any]) -> int:
+        """Reset the other members of the oneof a member was just set in (the checked decoder
+        drops them: they read as defaults and do not count as present)."""
+        defaults, lazy = self._table[1], self._table[4]  # type: ignore[index]
+        for other in clear[1]:
+            if other in lazy:
+                values.pop(other, None)
+            else:
+                values[other] = [] if other not in defaults else defaults[other]
+        return mask & ~clear[0]
+
+    def _skip(self, buf: bytes, key: int, pos: int) -> int:
+        """Step over a field the schema does not know (protobuf parsers skip unknown fields);
+        raise _Malformed where the checked decoder raises: field number 0, a wire type that is
+        a group's or undefined, a known field with a wire type its type does not take, a value
+        running past the end."""
+        number, wire_type = key >> 3, key & 7
+        if number == 0 or number in self.fields:
+            raise _Malformed
+        if wire_type == _wire.VARINT:
+            return _decode_varint(buf, pos)[1]
+        if wire_type == _wire.LEN:
+            size, pos = _decode_varint(buf, pos)
+        elif wire_type == _wire.I64 or wire_type == _wire.I32:
+            size = 8 if wire_type == _wire.I64 else 4
+        else:
+            raise _Malformed
+        if pos + size > len(buf):
+            raise _Malformed
+        return pos + size
+
+    def _compile(self) -> Tuple[Any, ...]:
+        """The fast decoder's tables: key -> (op, name, presence bit, argument, repeated,
+        oneof clearing); the fields' defaults; the repeated fields made eagerly; presence sets
+        by mask; the repeated fields left out until read (Message.__getattr__)."""
+        bits: Dict[str, int] = {}
+        for name, _, _ in self.fields.values():
+            bits.setdefault(name, 1 << len(bits))
+        oneof_bits = sum(bits[name] for name in self.oneof if name in bits)
+        ops = {}
+        for number, (name, kind, repeated) in self.fields.items():
+            clear = None
+            if name in self.oneof and not repeated:
+                others = tuple(other for other in self.oneof if other != name and other in bits)
+                clear = (oneof_bits & ~bits[name], others)
+            for wire_type, (op, arg) in _ops(kind, repeated).items():
+                ops[(number << 3) | wire_type] = (op, name, bits[name], arg, repeated, clear)
+        defaults: Dict[str, Any] = {"_schema": self, "_present": None}
+        lists = []
+        for name, kind, repeated in self.fields.values():
+            if repeated:
+                lists.append(name)
+            else:
+                defaults[name] = None if isinstance(kind, Schema) else _DEFAULTS[kind]
+        # A field named as an attribute of Message (Struct's "fields") must be in the instance
+        # to hide the attribute: those lists are made with every message.
+        eager = tuple(name for name in lists if hasattr(Message, name))
+        lazy = frozenset(lists) - frozenset(eager)
+        self._names = tuple(bits)
+        self._table = (ops, defaults, eager, {}, lazy)
+        return self._table
+
+    def _lazy_lists(self) -> FrozenSet[str]:
+        """The repeated fields a decoded message makes on first reading."""
+        return (self._table or self._compile())[4]
+
+    def _present_set(self, mask: int) -> FrozenSet[str]:
+        """The names of the fields in ``mask``, one shared frozenset per distinct mask."""
+        names = frozenset(name for i, name in enumerate(self._names) if mask >> i & 1)
+        present_sets = (self._table or self._compile())[3]
+        if len(present_sets) < _PRESENT_SETS:
+            present_sets[mask] = names
+        return names
+
+    def _checked(self, buf: bytes, base: int, path: Optional[str], depth: int) -> Message:
+        """Decode one message checking everything, as the reference for errors: each
+        DecodeError says what, where (offset into the outermost buffer) and in which field."""
         path = path or self.name
         if depth > MAX_DEPTH:  # the outermost is 0: 100 levels of submessages below it
             raise DecodeError("messages nested more than %d deep" % MAX_DEPTH, base, path)
@@ -762,7 +1044,7 @@ class Schema:
                 raise DecodeError("wire type %d for a message field" % wire_type, offset, path)
             if repeated:
                 path = "%s[%d]" % (path, index)
-            return kind.decode(raw, offset, path, depth + 1)
+            return kind._checked(raw, offset, path, depth + 1)
         if repeated and wire_type == _wire.LEN and kind in _PACKABLE:
             try:
                 if kind == "double":
@@ -915,6 +1197,9 @@ VALUE = Schema(
     oneof=("simple_value", "obsolete_old_style_histogram", "image", "histo", "audio", "tensor"),
 )
 SUMMARY = Schema("Summary", {1: ("value", VALUE, True)})
+# Every event of a tag repeats its metadata; TensorFlow's scalars repeat an empty shape.
+SUMMARY_METADATA.share()
+TENSOR_SHAPE.share()
 EVENT = Schema(
     "Event",
     {

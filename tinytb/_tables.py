@@ -27,6 +27,7 @@ pandas' own groupby; a one-key sort is pandas' unstable quicksort).
 
 from __future__ import annotations
 
+import gc
 import math
 from array import array
 from collections import namedtuple
@@ -786,13 +787,22 @@ def build(
     tags: Dict[str, List[str]] = {kind: [] for kind in KINDS}
     seen: Dict[str, Dict[str, None]] = {kind: {} for kind in KINDS}
     needed = needed_reservoirs(event_types, convert)
-    for fi, ef in enumerate(files):
-        fd = read_file(ef.path, errors, skipped)
-        accumulate(fd, "tensors" in event_types, needed)
-        for kind, table in tables.items():
-            table.add_file(fi, fd, file_entries(fd, kind, convert))
-            seen[kind].update(dict.fromkeys(file_tags(fd, kind, convert)))
-        del fd
+    # Decoding makes millions of small objects that all live on in the tables: the cycle
+    # collector would walk them again and again and find nothing (measured: a third of the
+    # time of 200k tensor events). Paused for the read, restored whatever happens.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        for fi, ef in enumerate(files):
+            fd = read_file(ef.path, errors, skipped)
+            accumulate(fd, "tensors" in event_types, needed)
+            for kind, table in tables.items():
+                table.add_file(fi, fd, file_entries(fd, kind, convert))
+                seen[kind].update(dict.fromkeys(file_tags(fd, kind, convert)))
+            del fd
+    finally:
+        if collecting:
+            gc.enable()
     for kind in tables:
         tags[kind] = list(seen[kind])
     return tables, tags

@@ -218,6 +218,32 @@ def unpack_varints(payload):
 
 def unpack_fixed(payload, code, size):
     """Packed doubles ('d', 8) or floats ('f', 4)."""
-    if len(payload) % size:
+    count, extra = divmod(len(payload), size)
+    if extra:
         raise DecodeError("packed fixed%d payload of %d bytes" % (size * 8, len(payload)), 0)
-    return list(struct.unpack("<%d%s" % (len(payload) // size, code), payload))
+    unpack = _UNPACK_FIXED.get((code, count))
+    if unpack is None:  # formatting the struct format string costs more than unpacking
+        unpack = struct.Struct("<%d%s" % (count, code)).unpack
+        if count <= _UNPACK_CACHED:
+            _UNPACK_FIXED[code, count] = unpack
+    return list(unpack(payload))
+
+
+# Struct unpackers of packed fields by (code, count): short runs (one value: a scalar tensor)
+# are most fields; longer ones build theirs.
+_UNPACK_FIXED: dict = {}
+_UNPACK_CACHED = 64
+
+
+def unpack_doubles(payload):
+    unpack = _UNPACK_FIXED.get(("d", len(payload) >> 3))
+    if unpack is None or len(payload) & 7:
+        return unpack_fixed(payload, "d", 8)
+    return list(unpack(payload))
+
+
+def unpack_floats(payload):
+    unpack = _UNPACK_FIXED.get(("f", len(payload) >> 2))
+    if unpack is None or len(payload) & 3:
+        return unpack_fixed(payload, "f", 4)
+    return list(unpack(payload))
