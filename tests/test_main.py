@@ -763,7 +763,7 @@ def test_dump_bytes_calls_the_annotated_dump(monkeypatch, capsys, tmp_path):
         calls.append((p, records))
         out.write("hex\n")
 
-    monkeypatch.setattr(cli.dumping, "dump_bytes", fake, raising=False)
+    monkeypatch.setattr(cli.dumping, "dump_bytes", fake)
     assert cli.main(["dump", "--bytes", path]) == 0
     assert cli.main(["dump", "--bytes", "-n", "5", path]) == 0
     assert calls == [(path, cli.DEFAULT_BYTES_RECORDS), (path, 5)]
@@ -773,16 +773,9 @@ def test_dump_bytes_calls_the_annotated_dump(monkeypatch, capsys, tmp_path):
         "tinytb: dump --bytes reads one event file, not a folder: %s (for example %s)\n"
         % (tmp_path, path)
     )
-    monkeypatch.delattr(cli.dumping, "dump_bytes")
-    assert cli.main(["dump", "--bytes", path]) == 1
-    assert capsys.readouterr().err == (
-        "tinytb: dump --bytes is not available in this version of tinytb\n"
-    )
 
 
 def test_dump_bytes_of_a_real_file(tmp_path):
-    if not hasattr(cli.dumping, "dump_bytes"):
-        pytest.skip("tinytb._dump.dump_bytes is not written yet")
     path = event_file(tmp_path)
     out = tinytb_cli("dump", "--bytes", "-n", "2", path)
     assert (out.returncode, out.stderr) == (0, "")

@@ -348,14 +348,11 @@ def _dump(args: argparse.Namespace) -> int:
 
 
 def _dump_bytes(path: str, records: int) -> int:
-    dump_bytes = getattr(dumping, "dump_bytes", None)
-    if dump_bytes is None:  # written by another change (tinytb._dump.dump_bytes)
-        raise CommandError("dump --bytes is not available in this version of tinytb")
     if os.path.isdir(path):
         files = _export.event_files_below(path)
         hint = " (for example %s)" % files[0] if files else ""
         raise CommandError("dump --bytes reads one event file, not a folder: %s%s" % (path, hint))
-    dump_bytes(path, sys.stdout, records=records)
+    dumping.dump_bytes(path, sys.stdout, records=records)
     return 0
 
 
