@@ -63,6 +63,16 @@ def read_bytes(path):
         return f.read()
 
 
+def record_by_record_error(path):
+    """The first DecodeError of the record-by-record reader (the oracle of the fast check)."""
+    try:
+        for _ in reader.iter_events(path, strict=True):
+            pass
+    except DecodeError as err:
+        return err
+    return None
+
+
 def write_bytes(path, data):
     with open(path, "wb") as f:
         f.write(data)
@@ -443,7 +453,7 @@ def test_check_counts_records_and_finds_the_first_bad_one(log, tmp_path):
     offsets = [o for o, _ in reader.iter_records(bytes(data))]
     data[offsets[2] + 13] ^= 0x01  # inside the third record's payload: its data CRC fails
     write_bytes(path, data)
-    records, err = _export.check_file(path)
+    records, err = reader.check_records(path)
     assert records == 2
     assert isinstance(err, DecodeError) and err.offset == offsets[2]
     assert err.path == path
@@ -454,22 +464,22 @@ def test_check_of_a_truncated_tail(log):
     size = os.path.getsize(path)
     with open(path, "r+b") as f:
         f.truncate(size - 2)
-    records, err = _export.check_file(path)
+    records, err = reader.check_records(path)
     assert isinstance(err, DecodeError)
     assert records == len(reader.read_events(path))  # the whole records before it
 
 
 def test_check_counts_exactly_when_a_record_between_scalars_does_not_decode(tmp_path):
     # CRCs right, protobuf wrong, in the middle of plain scalars (the fast path's columns):
-    # the count is the records before it, and the error is reader.check_file's, record for record
+    # the count is the records before it, and the error is the record-by-record reader's
     path = event_file_with_scalars(tmp_path, 50)
     data = read_bytes(path)
     offsets = [o for o, _ in reader.iter_records(data)]
     bad_at = offsets[20]
     write_bytes(path, data[:bad_at] + frame(b"\x0a\xff") + data[bad_at:])
-    records, err = _export.check_file(path)
+    records, err = reader.check_records(path)
     assert records == 20
-    expected = reader.check_file(path)
+    expected = record_by_record_error(path)
     assert (err.offset, err.section, err.msg, err.path) == (
         expected.offset,
         expected.section,
@@ -481,13 +491,13 @@ def test_check_counts_exactly_when_a_record_between_scalars_does_not_decode(tmp_
 
 def test_check_agrees_with_the_record_by_record_reader(tmp_path):
     path = event_file_with_scalars(tmp_path, 300)
-    assert _export.check_file(path) == (301, None)
+    assert reader.check_records(path) == (301, None)
     data = bytearray(read_bytes(path))
     offsets = [o for o, _ in reader.iter_records(bytes(data))]
     data[offsets[150] + 14] ^= 0x40  # a scalar's value: its data CRC fails
     write_bytes(path, data)
-    records, err = _export.check_file(path)
-    expected = reader.check_file(path)
+    records, err = reader.check_records(path)
+    expected = record_by_record_error(path)
     assert records == 150
     assert (
         (err.offset, err.section)
