@@ -92,16 +92,6 @@ def _walk(directory: str, run: str, out: List[EventFile]) -> None:
             _walk(path, run + "/" + name if run else name, out)
 
 
-def file_events(path: str) -> Iterator[Tuple[int, Any]]:
-    """``(offset, item)`` for every record of one file in file order, where item is an int
-    (the index of a plain scalar in the current block, see :func:`scan`) or a decoded Event.
-
-    Used where file order matters more than speed; the columnar readers walk blocks."""
-    for block in scan(path):
-        for offset, item in merged(block):
-            yield offset, item
-
-
 def merged(block: Any) -> Iterator[Tuple[int, Any]]:
     """A block's records in file order: ``(offset, i)`` for the plain scalar ``i`` of the block,
     ``(offset, Event)`` for the others (decoded here; DecodeError names the file's offset)."""

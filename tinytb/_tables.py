@@ -699,19 +699,6 @@ def _audio_cells(table: Table, pay: Any, numpy: bool) -> tuple:
     return (value,) + tuple(extra[c] for c in KIND_EXTRAS["audio"] if c in table._extras)
 
 
-def _stack(arrays: List[Any]) -> Any:
-    """numpy.stack of Arrays, squeezed when there is one (tbparse's tensor_to_image/audio)."""
-    if len(arrays) == 1:
-        return arrays[0]
-    first = arrays[0]
-    data = array(first.data.typecode) if isinstance(first.data, array) else []
-    for a in arrays:
-        if a.shape != first.shape:
-            raise DecodeError("images/audio of one tensor differ in shape")
-        data.extend(a.data)
-    return _values.Array(first.dtype, (len(arrays),) + first.shape, data)
-
-
 def _converted_image(tensor: Message, numpy: bool) -> Tuple[Any, int, int]:
     value, width, height = _values.image_from_tensor(tensor)
     return (value.to_numpy() if numpy else value), width, height
