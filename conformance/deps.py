@@ -23,6 +23,7 @@ PINNED = {
     "PIL": "13.0.0",
     "matplotlib": "3.11.2",
     "onnx": "1.23.2",
+    "selenium": "4.51.0",
 }
 
 

@@ -15,6 +15,8 @@ import threading
 import pytest
 
 import tinytb
+import tinytb._demo
+import tinytb._dump
 from tinytb import FileWriter, SummaryWriter, _messages, reader
 from tinytb import __main__ as cli
 from tinytb._record import frame
@@ -53,7 +55,7 @@ def test_demo_writes_every_implemented_kind(tmp_path):
     out = tinytb_cli("demo", tmp_path / "demo")
     assert out.returncode == 0, out.stderr
     assert out.stderr == ""
-    assert "tensorboard --logdir" in out.stdout
+    assert "serve" in out.stdout and "tensorboard --logdir" in out.stdout
     runs = reader.event_files(tmp_path / "demo")
     assert set(runs) == {".", "wave_sin", "wave_cos", "trial-lr0.3", "trial-lr0.03"}
     events = reader.read_events(runs["."][0])
@@ -156,7 +158,7 @@ def test_demo_write_errors_are_one_line(monkeypatch, capsys, tmp_path):
     def unwritable(logdir):
         raise PermissionError(13, "Permission denied", logdir)
 
-    monkeypatch.setattr(cli, "demo", unwritable)
+    monkeypatch.setattr(tinytb._demo, "demo", unwritable)
     assert cli.main(["demo", str(tmp_path / "run")]) == 1
     captured = capsys.readouterr()
     assert captured.out == ""
@@ -334,7 +336,7 @@ def test_os_errors_are_one_line(monkeypatch, capsys, tmp_path, error, message):
     def failing(path, out):
         raise error
 
-    monkeypatch.setattr(cli, "dump", failing)
+    monkeypatch.setattr(tinytb._dump, "dump", failing)
     assert cli.main(["dump", str(tmp_path)]) == 1
     assert capsys.readouterr().err == "tinytb: %s\n" % message
 
@@ -346,7 +348,7 @@ def test_unknown_errors_are_not_hidden(monkeypatch, tmp_path):
     def buggy(path, out):
         raise ZeroDivisionError("bug")
 
-    monkeypatch.setattr(cli, "dump", buggy)
+    monkeypatch.setattr(tinytb._dump, "dump", buggy)
     with pytest.raises(ZeroDivisionError):
         cli.main(["dump", str(tmp_path)])
 
@@ -395,7 +397,7 @@ def test_keyboard_interrupt_anywhere_in_a_command(monkeypatch, capsys, tmp_path)
     def interrupted(logdir):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(cli, "demo", interrupted)
+    monkeypatch.setattr(tinytb._demo, "demo", interrupted)
     assert cli.main(["demo", str(tmp_path / "run")]) == 130
     assert capsys.readouterr() == ("", "")
 
@@ -408,7 +410,7 @@ def test_no_command_prints_usage_to_stderr_and_exits_2():
     assert (out.returncode, out.stdout) == (2, "")
     assert out.stderr == (
         "usage: %s [-h] [--version] COMMAND ...\n%s: error: choose a command: "
-        "demo, dump, ls, export, tail, check (see %s --help)\n" % (PROG, PROG, PROG)
+        "demo, dump, ls, export, tail, check, serve, report (see %s --help)\n" % (PROG, PROG, PROG)
     )
 
 
@@ -763,7 +765,7 @@ def test_dump_bytes_calls_the_annotated_dump(monkeypatch, capsys, tmp_path):
         calls.append((p, records))
         out.write("hex\n")
 
-    monkeypatch.setattr(cli.dumping, "dump_bytes", fake)
+    monkeypatch.setattr(tinytb._dump, "dump_bytes", fake)
     assert cli.main(["dump", "--bytes", path]) == 0
     assert cli.main(["dump", "--bytes", "-n", "5", path]) == 0
     assert calls == [(path, cli.DEFAULT_BYTES_RECORDS), (path, 5)]
@@ -782,3 +784,233 @@ def test_dump_bytes_of_a_real_file(tmp_path):
     offsets = record_offsets(path)
     assert "record 1, at byte %d" % offsets[1] in out.stdout
     assert "record 2, at byte %d" % offsets[2] not in out.stdout  # -n 2: two records only
+
+
+# -- serve and report ------------------------------------------------------------------------
+
+
+def start_serve(logdir, *args):
+    """``tinytb serve`` on a free port; its process and the URL it printed once ready."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tinytb", "serve", str(logdir), "--port", "0"] + list(args),
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    loaded = read_line(proc.stdout, timeout=60)
+    serving = read_line(proc.stdout)
+    assert loaded.startswith("loaded %s in " % logdir), loaded
+    assert serving.startswith("serving on http://127.0.0.1:"), serving
+    return proc, serving.split()[2]
+
+
+def http_get(url, path):
+    import http.client
+    import urllib.parse
+
+    where = urllib.parse.urlsplit(url)
+    conn = http.client.HTTPConnection(where.hostname, where.port, timeout=30)
+    try:
+        conn.request("GET", path)
+        resp = conn.getresponse()
+        return resp.status, resp.read()
+    finally:
+        conn.close()
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGINT"), reason="needs SIGINT")
+def test_serve_answers_until_ctrl_c(tmp_path):
+    logdir = tmp_path / "logs"
+    event_file(str(logdir / "run1"))
+    proc, url = start_serve(logdir)
+    try:
+        status, body = http_get(url, "/api/index")
+        assert status == 200
+        index = json.loads(body)
+        assert index["runs"] == ["run1"] and index["tags"]["scalars"] == {"loss": ["run1"]}
+        assert http_get(url, "/static/../../setup.cfg")[0] == 404
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=30)
+        assert (proc.returncode, out, err) == (130, "", "")  # no per-request log lines either
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+
+
+def test_serve_of_a_missing_or_wrong_folder_is_one_line(tmp_path):
+    out = tinytb_cli("serve", tmp_path / "nope")
+    assert (out.returncode, out.stdout) == (1, "")
+    assert out.stderr == "tinytb: no such file or directory: %s\n" % (tmp_path / "nope")
+    path = event_file(str(tmp_path / "file"))
+    out = tinytb_cli("serve", path)
+    assert (out.returncode, out.stdout) == (1, "")
+    assert out.stderr == (
+        "tinytb: not a directory: %s (serve and report read a log folder)\n" % path
+    )
+
+
+def test_serve_on_a_taken_port_is_one_line(tmp_path):
+    import socket
+
+    logdir = tmp_path / "logs"
+    event_file(str(logdir))
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        out = tinytb_cli("serve", logdir, "--port", port)
+    assert (out.returncode, out.stdout) == (1, "")
+    assert out.stderr.startswith("tinytb: cannot listen on 127.0.0.1:%d: " % port)
+    assert out.stderr.endswith("(another server is using that port: choose one with --port)\n")
+    assert out.stderr.count("\n") == 1
+
+
+def test_serve_and_report_usage_errors_exit_2(tmp_path):
+    for args in (
+        ["serve"],
+        ["serve", "logs", "--port", "http"],
+        ["serve", "logs", "--port", "70000"],
+        ["serve", "logs", "--port", "-1"],
+        ["serve", "logs", "--reload", "soon"],
+        ["serve", "logs", "--reload", "-1"],
+        ["serve", "logs", "--reload", "nan"],
+        ["report", "logs"],
+        ["report", "logs", "-o", "x.html", "--max-media-bytes", "-5"],
+        ["report", "logs", "-o", "x.html", "--max-media-bytes", "1e6"],
+    ):
+        out = tinytb_cli(*args)
+        assert (out.returncode, out.stdout) == (2, ""), args
+        assert out.stderr.startswith("usage: %s " % PROG), args
+        assert "Traceback" not in out.stderr
+
+
+def test_serve_passes_its_options(monkeypatch, capsys, tmp_path):
+    from tinytb.viewer import server
+
+    calls = []
+    monkeypatch.setattr(server, "serve", lambda *a, **k: calls.append((a, k)))
+    assert cli.main(["serve", str(tmp_path)]) == 0
+    assert (
+        cli.main(
+            [
+                "serve",
+                str(tmp_path),
+                "--host",
+                "0.0.0.0",
+                "--port",
+                "0",
+                "--reload",
+                "0.5",
+                "--verbose",
+            ]
+        )
+        == 0
+    )
+    assert calls == [
+        ((str(tmp_path),), dict(host="127.0.0.1", port=6006, reload=5.0, verbose=False)),
+        ((str(tmp_path),), dict(host="0.0.0.0", port=0, reload=0.5, verbose=True)),
+    ]
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(server, "serve", interrupted)
+    assert cli.main(["serve", str(tmp_path)]) == 130
+    assert capsys.readouterr() == ("", "")
+
+
+def test_report_calls_write_report(monkeypatch, capsys, tmp_path):
+    import types
+
+    calls = []
+
+    def write_report(logdir, out, **options):
+        calls.append((logdir, out, options))
+        with open(out, "w") as f:
+            f.write("<!doctype html>")
+
+    fake = types.ModuleType("tinytb.viewer.report")
+    fake.write_report = write_report
+    import tinytb.viewer
+
+    monkeypatch.setitem(sys.modules, "tinytb.viewer.report", fake)
+    monkeypatch.setattr(tinytb.viewer, "report", fake, raising=False)
+    logdir = tmp_path / "logs"
+    event_file(str(logdir))
+    out = str(tmp_path / "r.html")
+    assert cli.main(["report", str(logdir), "-o", out]) == 0
+    assert (
+        cli.main(["report", str(logdir), "-o", out, "--max-media-bytes", "0", "--title", "My run"])
+        == 0
+    )
+    assert calls == [
+        (str(logdir), out, {"max_media_bytes": cli.DEFAULT_MAX_MEDIA_BYTES, "title": None}),
+        (str(logdir), out, {"max_media_bytes": 0, "title": "My run"}),
+    ]
+    assert capsys.readouterr().out == "wrote %s (15 bytes)\n" % out * 2
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert cli.main(["report", str(tmp_path / "nope"), "-o", out]) == 1
+    assert cli.main(["report", str(empty), "-o", out]) == 1
+    assert capsys.readouterr().err.splitlines() == [
+        "tinytb: no such file or directory: %s" % (tmp_path / "nope"),
+        "tinytb: no event files under %s (their names contain 'tfevents')" % empty,
+    ]
+    assert len(calls) == 2
+
+
+def test_the_viewer_loads_only_for_serve_and_report(tmp_path):
+    event_file(str(tmp_path))
+    code = (
+        "import sys\n"
+        "from tinytb.__main__ import main\n"
+        "main(['ls', sys.argv[1]])\n"
+        "assert not [m for m in sys.modules if m.startswith('tinytb.viewer')], 'viewer loaded'\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert (out.returncode, out.stderr) == (0, "")
+
+
+def test_report_default_media_cap_is_the_report_module_s():
+    from tinytb.viewer import report
+
+    assert cli.DEFAULT_MAX_MEDIA_BYTES == report.DEFAULT_MAX_MEDIA_BYTES == 20 * 1024 * 1024
+
+
+def test_report_writes_one_html_file(tmp_path):
+    logdir = tmp_path / "logs"
+    event_file(str(logdir / "run1"))
+    out = tmp_path / "report.html"
+    result = tinytb_cli("report", logdir, "-o", out, "--title", "My <run>")
+    assert (result.returncode, result.stderr) == (0, "")
+    assert result.stdout == "wrote %s (%d bytes)\n" % (out, os.path.getsize(out))
+    html = out.read_text(encoding="utf-8")
+    assert html.lstrip().lower().startswith("<!doctype html>")
+    assert "My &lt;run&gt;" in html and "<script src=" not in html
+
+
+def test_export_choices_agree_with_the_export_module():
+    # __main__ keeps its own copies so that building the parser does not import _export.
+    from tinytb import _export
+
+    assert cli.EXPORT_KINDS == _export.KINDS
+    assert cli.EXPORT_FORMATS == _export.FORMATS
+
+
+def test_serve_does_not_import_the_export_or_dump_code():
+    code = (
+        "import sys, tinytb.__main__, tinytb.viewer.server, tinytb.viewer.store; "
+        "print(' '.join(sorted(m for m in sys.modules if m.startswith('tinytb'))))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    loaded = set(out.stdout.split())
+    for module in ("tinytb._export", "tinytb._dump", "tinytb._demo", "tinytb._tables"):
+        assert module not in loaded, module

@@ -205,3 +205,31 @@ def test_follow_sees_growth_new_runs_and_waits_for_a_partial_record(tmp_path):
         stop.set()
         thread.join(5)
     assert seen == [("a", 1), ("a", 2), ("b", 3)]
+
+
+def test_decode_other_gives_the_event_and_file_offsets_in_errors(tmp_path):
+    events = [VERSION, tensor_event("t", _messages.tensor_proto(1, (), float_val=[2.0]), 3)]
+    path = raw_file(tmp_path / "events.out.tfevents.1", events)
+    (block,) = list(_stream.scan(path))
+    (offset, data), *_ = [o for o in block.others if o[0] > 0]
+    event = _stream.decode_other(offset, data)
+    assert (event.step, event.summary.value[0].tag) == (3, "t")
+    bad = data[:-1]  # the last field cut short
+    with pytest.raises(DecodeError) as info:
+        _stream.decode_other(offset, bad)
+    assert info.value.offset >= offset + _record.HEADER_SIZE  # inside this record, in the file
+    assert info.value.offset < offset + _record.OVERHEAD + len(data)
+
+
+def test_experiment_info_names_hparams_and_metrics_in_order():
+    exp = _messages.experiment(
+        [_messages.hparam_info("lr"), _messages.hparam_info("opt")],
+        [_messages.metric_info("acc"), _messages.metric_info("loss", "train")],
+    )
+    content = _messages.hparams_plugin_data(experiment=exp)
+    assert _stream.experiment_info(content) == (["lr", "opt"], [("", "acc"), ("train", "loss")])
+    start = _messages.session_start_info([("a", 1.0)])
+    ssi = _messages.hparams_plugin_data(session_start_info=start)
+    assert _stream.experiment_info(ssi) is None
+    with pytest.raises(DecodeError):
+        _stream.experiment_info(b"\x12\x05ab")  # the experiment's length runs past the end

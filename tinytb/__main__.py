@@ -9,6 +9,10 @@
                   [--kinds K,K] [--media] [--force] [--skip-bad]
     tinytb tail [-f] LOGDIR [--runs RE] [--tags RE]   scalars, one per line (-f: as written)
     tinytb check LOGDIR|FILE              every record's CRCs and decoding; status 1 if bad
+    tinytb serve LOGDIR [--host H] [--port P] [--reload S] [--verbose]
+                                          view the log in a browser (until Ctrl-C)
+    tinytb report LOGDIR -o OUT [--max-media-bytes N] [--title T]
+                                          one self-contained HTML file of the log
 
 Anything a user can cause is reported as one line on stderr, ``tinytb: <what is wrong>``, naming
 the file, never as a traceback. Exit status:
@@ -33,11 +37,12 @@ import os
 import re
 import sys
 
-from . import __version__, _export, reader
-from . import _dump as dumping
-from ._dump import dump
-from ._demo import demo
+from . import __version__
 from .errors import DecodeError
+
+# The modules behind the commands are imported by the command that uses them (``from . import
+# reader`` inside the function): ``tinytb serve`` starts without the export or dump code, and
+# ``tinytb ls`` without the viewer.
 
 TYPE_CHECKING = False  # typing is not imported at run time: it costs milliseconds (tomli's way)
 if TYPE_CHECKING:
@@ -47,7 +52,15 @@ INTERRUPTED = 130  # 128 + SIGINT
 CLOSED_PIPE = 141  # 128 + SIGPIPE
 DEFAULT_LOGDIR = os.path.join("runs", "tinytb-demo")
 DEFAULT_BYTES_RECORDS = 3  # dump --bytes: the header record, then the first two events
-COMMANDS = ("demo", "dump", "ls", "export", "tail", "check")
+COMMANDS = ("demo", "dump", "ls", "export", "tail", "check", "serve", "report")
+DEFAULT_PORT = 6006  # TensorBoard's
+# report: images and audio inlined up to 20 MiB (viewer/report.py's DEFAULT_MAX_MEDIA_BYTES;
+# not imported from there so that the other commands do not load the viewer)
+DEFAULT_MAX_MEDIA_BYTES = 20 * 1024 * 1024
+# export's --kinds and --format choices (_export.KINDS and FORMATS: a test checks they agree;
+# not imported from there so that building the parser does not load the export code)
+EXPORT_KINDS = ("scalars", "tensors", "histograms", "images", "audio", "text", "hparams")
+EXPORT_FORMATS = ("csv", "jsonl", "sqlite")
 
 
 class CommandError(Exception):
@@ -103,6 +116,8 @@ def _record_number(path: str, offset: int) -> Optional[int]:
     number = 0
     try:
         with open(path, "rb") as f:
+            from . import reader
+
             for start, _ in reader.iter_records(f):
                 if start > offset:
                     return number
@@ -124,12 +139,16 @@ def _os_message(err: OSError) -> str:
 
 # Exception -> (exit status, one-line message); the first match wins. BrokenPipeError and
 # KeyboardInterrupt are not here: main() ends quietly for those.
-_FAILURES: Tuple[Tuple[type, int, Callable[..., str]], ...] = (
-    (DecodeError, 1, _decode_message),
-    (CommandError, 1, lambda err, path: str(err)),
-    (_export.ExportError, 1, lambda err, path: str(err)),
-    (OSError, 1, lambda err, path: _os_message(err)),
-)
+def _failures() -> List[Tuple[type, int, Callable[..., str]]]:
+    table: List[Tuple[type, int, Callable[..., str]]] = [
+        (DecodeError, 1, _decode_message),
+        (CommandError, 1, lambda err, path: str(err)),
+    ]
+    export = sys.modules.get(__package__ + "._export")  # only a command that loaded it
+    if export is not None:
+        table.append((export.ExportError, 1, lambda err, path: str(err)))
+    table.append((OSError, 1, lambda err, path: _os_message(err)))
+    return table
 
 
 def _regex(text: str) -> str:
@@ -146,6 +165,8 @@ def _regex(text: str) -> str:
 def _kinds(text: str) -> Tuple[str, ...]:
     """argparse type of --kinds: comma-separated kind names."""
     try:
+        from . import _export
+
         return _export.parse_kinds(k.strip() for k in text.split(",") if k.strip())
     except ValueError as err:
         raise argparse.ArgumentTypeError(str(err).split(": ", 1)[1]) from None
@@ -174,7 +195,7 @@ def _filters(p: argparse.ArgumentParser, kinds: bool = True) -> None:
             "--kinds",
             type=_kinds,
             metavar="K,K",
-            help="only these kinds, comma-separated: %s (default: all)" % ",".join(_export.KINDS),
+            help="only these kinds, comma-separated: %s (default: all)" % ",".join(EXPORT_KINDS),
         )
     p.add_argument(
         "--skip-bad",
@@ -258,7 +279,7 @@ def _reading_parsers(sub: Any) -> None:
         metavar="OUT",
         help="output: a folder for csv (one KIND.csv per kind), a file for jsonl and sqlite",
     )
-    p.add_argument("--format", required=True, choices=_export.FORMATS, help="output format")
+    p.add_argument("--format", required=True, choices=EXPORT_FORMATS, help="output format")
     p.add_argument(
         "--media",
         action="store_true",
@@ -293,12 +314,85 @@ def _reading_parsers(sub: Any) -> None:
     p.add_argument("path", metavar="LOGDIR|FILE", help="a log folder or one event file")
 
 
+def _port(text: str) -> int:
+    """argparse type of --port: 0 (any free port) to 65535."""
+    if not (text.isascii() and text.isdigit()) or int(text) > 65535:
+        raise argparse.ArgumentTypeError("not a TCP port (0 to 65535): %r" % text)
+    return int(text)
+
+
+def _seconds(text: str) -> float:
+    """argparse type of --reload: a finite number of seconds >= 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value < float("inf"):
+        raise argparse.ArgumentTypeError("not a number of seconds >= 0: %r" % text)
+    return value
+
+
+def _byte_count(text: str) -> int:
+    """argparse type of --max-media-bytes: a whole number >= 0."""
+    if not (text.isascii() and text.isdigit()):
+        raise argparse.ArgumentTypeError("not a whole number of bytes >= 0: %r" % text)
+    return int(text)
+
+
+def _viewer_parsers(sub: Any) -> None:
+    p = sub.add_parser(
+        "serve",
+        help="view a log in a browser: scalars, images, histograms, text, audio, hparams",
+        description="Serve a log folder's dashboards over HTTP (standard library only) until "
+        "Ctrl-C; new points and runs appear as they are written. Read-only; only this machine "
+        "can connect unless --host says otherwise.",
+    )
+    p.add_argument("path", metavar="LOGDIR", help="the log folder (runs below it)")
+    p.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to listen on (default %(default)s: this machine only; 0.0.0.0: every "
+        "interface, anyone who can reach it can read the log)",
+    )
+    p.add_argument(
+        "--port",
+        type=_port,
+        default=DEFAULT_PORT,
+        help="TCP port (default %(default)s; 0: any free one)",
+    )
+    p.add_argument(
+        "--reload",
+        type=_seconds,
+        default=5.0,
+        metavar="SECONDS",
+        help="how often the page looks for new data (default %(default)s; 0: never)",
+    )
+    p.add_argument("--verbose", action="store_true", help="log every request on stderr")
+    p = sub.add_parser(
+        "report",
+        help="write one self-contained HTML file of a log (opens offline)",
+        description="Write the log's scalars, images, histograms, text and audio as one HTML "
+        "file, data and code inline, that opens from file:// with no server.",
+    )
+    p.add_argument("path", metavar="LOGDIR", help="the log folder (runs below it)")
+    p.add_argument("-o", "--output", required=True, metavar="OUT", help="the HTML file to write")
+    p.add_argument(
+        "--max-media-bytes",
+        type=_byte_count,
+        default=DEFAULT_MAX_MEDIA_BYTES,
+        metavar="N",
+        help="inline images and audio up to N bytes in all, the rest left out (default "
+        "%(default)s, 20 MiB; 0: none)",
+    )
+    p.add_argument("--title", metavar="T", help="the page title (default: the log folder's name)")
+
+
 def _parser(prog: str) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=prog,
         description="tinytb %s: PyTorch's TensorBoard writer in the Python standard "
-        "library alone. These commands write a demo run and read, list, export and check "
-        "event logs." % __version__,
+        "library alone. These commands write a demo run and read, list, export, check and "
+        "view event logs." % __version__,
         epilog="'%s COMMAND --help' describes a command. Exit status: 0 done, 1 bad or "
         "unreadable data, 2 wrong command line, 130 interrupted, 141 output closed early." % prog,
     )
@@ -307,10 +401,14 @@ def _parser(prog: str) -> argparse.ArgumentParser:
     _demo_parser(sub)
     _dump_parser(sub)
     _reading_parsers(sub)
+    _viewer_parsers(sub)
     return parser
 
 
 def _demo(args: argparse.Namespace, prog: str) -> int:
+    from . import reader
+    from ._demo import demo
+
     logdir = args.path
     if os.path.exists(logdir) and not os.path.isdir(logdir):
         raise CommandError("cannot write the demo run: not a directory: %s" % logdir)
@@ -327,12 +425,14 @@ def _demo(args: argparse.Namespace, prog: str) -> int:
     for files in reader.event_files(logdir).values():
         for f in files:
             print("  %s  (%d bytes)" % (f, os.path.getsize(f)))
-    print("view it with:  tensorboard --logdir %s" % logdir)
-    print("or read it with:  %s dump %s" % (prog, logdir))
+    print("view it with:  %s serve %s" % (prog, logdir))
+    print("(or tensorboard --logdir %s); read it with:  %s dump %s" % (logdir, prog, logdir))
     return 0
 
 
 def _dump(args: argparse.Namespace) -> int:
+    from ._dump import dump
+
     path = args.path
     if args.bytes:
         return _dump_bytes(path, args.records or DEFAULT_BYTES_RECORDS)
@@ -348,6 +448,9 @@ def _dump(args: argparse.Namespace) -> int:
 
 
 def _dump_bytes(path: str, records: int) -> int:
+    from . import _dump as dumping
+    from . import _export
+
     if os.path.isdir(path):
         files = _export.event_files_below(path)
         hint = " (for example %s)" % files[0] if files else ""
@@ -358,6 +461,8 @@ def _dump_bytes(path: str, records: int) -> int:
 
 def _need_event_files(path: str) -> None:
     """FileNotFoundError for a missing path, CommandError for a folder with no event file."""
+    from . import _export
+
     if not os.path.exists(path):
         raise FileNotFoundError(2, "No such file or directory", path)
     if os.path.isdir(path) and not _export.event_files_below(path):
@@ -397,6 +502,8 @@ def _when(wall_time: Optional[float]) -> str:
 
 
 def _ls(args: argparse.Namespace) -> int:
+    from . import _export
+
     _need_event_files(args.path)
     options = _read_options(args)
     entries = _export.summarize(args.path, **options)
@@ -429,6 +536,8 @@ def _ls(args: argparse.Namespace) -> int:
 
 
 def _export_command(args: argparse.Namespace) -> int:
+    from . import _export
+
     if not os.path.exists(args.path):
         raise FileNotFoundError(2, "No such file or directory", args.path)
     options = _read_options(args)
@@ -448,6 +557,8 @@ def _export_command(args: argparse.Namespace) -> int:
 
 
 def _tail(args: argparse.Namespace) -> int:
+    from . import reader
+
     if not (args.follow and os.path.isdir(args.path)):  # following an empty folder is fine:
         _need_event_files(args.path)  # the run may not have started yet
     options = _read_options(args)
@@ -488,6 +599,8 @@ def _check_line(err: Exception, path: str, good: int) -> str:
 
 
 def _check(args: argparse.Namespace) -> int:
+    from . import _export
+
     if not os.path.exists(args.path):
         raise FileNotFoundError(2, "No such file or directory", args.path)
     files = records = bad = 0
@@ -512,12 +625,46 @@ def _check(args: argparse.Namespace) -> int:
     return 1 if bad else 0
 
 
+def _log_folder(path: str) -> None:
+    if not os.path.exists(path):
+        raise FileNotFoundError(2, "No such file or directory", path)
+    if not os.path.isdir(path):
+        raise CommandError("not a directory: %s (serve and report read a log folder)" % path)
+
+
+def _serve(args: argparse.Namespace) -> int:
+    _log_folder(args.path)  # a folder without event files yet is fine: runs appear as written
+    from .viewer import server  # only here: the other commands do not load the viewer
+
+    try:
+        server.serve(
+            args.path, host=args.host, port=args.port, reload=args.reload, verbose=args.verbose
+        )
+    except server.ListenError as err:
+        raise CommandError(str(err)) from None
+    return 0
+
+
+def _report(args: argparse.Namespace) -> int:
+    _log_folder(args.path)
+    _need_event_files(args.path)
+    from .viewer import report  # only here, as for serve
+
+    report.write_report(
+        args.path, args.output, max_media_bytes=args.max_media_bytes, title=args.title
+    )
+    print("wrote %s (%d bytes)" % (args.output, os.path.getsize(args.output)))
+    return 0
+
+
 _COMMANDS: Dict[str, Callable[[argparse.Namespace], int]] = {
     "dump": _dump,
     "ls": _ls,
     "export": _export_command,
     "tail": _tail,
     "check": _check,
+    "serve": _serve,
+    "report": _report,
 }
 
 
@@ -544,7 +691,7 @@ def _run(argv: Optional[Sequence[str]], prog: str) -> int:
     except BrokenPipeError:  # an OSError, but main() ends quietly for it
         raise
     except Exception as err:
-        for kind, status, message in _FAILURES:
+        for kind, status, message in _failures():
             if isinstance(err, kind):
                 print("tinytb: %s" % message(err, path), file=sys.stderr)
                 return status

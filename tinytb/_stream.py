@@ -29,7 +29,7 @@ from collections import namedtuple
 from itertools import compress, repeat
 
 from . import _values
-from ._messages import decode_event
+from ._messages import HPARAMS_PLUGIN_DATA, decode_event
 from ._record import HEADER_SIZE, OVERHEAD, iter_records
 from ._scan import scan
 from .errors import DecodeError
@@ -48,6 +48,8 @@ KINDS = ("images", "audio", "histograms", "scalars", "tensors", "hparams", "text
 TEXT_SUFFIX = "/text_summary"
 #: The hparams plugin's tag holding the session's hyperparameters (plugin/hparams/metadata.py).
 SSI_TAG = "_hparams_/session_start_info"
+#: The hparams plugin's tag holding the experiment (plugin/hparams/metadata.py EXPERIMENT_TAG).
+EXPERIMENT_TAG = "_hparams_/experiment"
 #: Plugin names whose tensors ``convert_tensors`` turns into rows of the kind of the same name.
 CONVERTED = ("scalars", "histograms", "images", "audio")
 #: event.proto: enum SessionStatus { STATUS_UNSPECIFIED = 0; START = 1; STOP = 2; CHECKPOINT = 3; }
@@ -107,6 +109,36 @@ def merged(block: Any) -> Iterator[Tuple[int, Any]]:
     while j < n:
         yield others[j][0], decode_event(others[j][1], others[j][0] + HEADER_SIZE)
         j += 1
+
+
+def decode_other(offset: int, data: bytes) -> Message:
+    """The Event of a record that ``scan`` left in ``Block.others`` as ``(offset, data)``;
+    DecodeError offsets count in the file (``offset`` is the record's).
+
+    Args:
+        offset: the record's byte offset in the file.
+        data: the record's Event bytes (CRC checked by ``scan``).
+    """
+    return decode_event(data, offset + HEADER_SIZE)
+
+
+def experiment_info(content: bytes) -> Optional[Tuple[List[str], List[Tuple[str, str]]]]:
+    """``(hparam names, [(group, tag)] of the metrics)`` of an ``_hparams_/experiment``
+    summary's ``HParamsPluginData``, in the order written; None when the content holds no
+    experiment (a session start or end).
+
+    Args:
+        content: ``SummaryMetadata.plugin_data.content`` of the hparams plugin.
+    """
+    experiment = HPARAMS_PLUGIN_DATA.decode(bytes(content)).experiment
+    if experiment is None:
+        return None
+    names = [info.name for info in experiment.hparam_infos]
+    metrics = [
+        ("", "") if info.name is None else (info.name.group, info.name.tag)
+        for info in experiment.metric_infos
+    ]
+    return names, metrics
 
 
 def value_kind(value: Message) -> Optional[str]:
