@@ -23,7 +23,6 @@ The package under test is the one conformance/target.py names (``TINYTB_MODULE``
 
 import json
 import os
-import signal
 import socket
 import subprocess
 import sys
@@ -31,7 +30,7 @@ import time
 import urllib.error
 import urllib.request
 
-from . import deps, target
+from . import deps, servers, target
 
 CHROMIUM = os.environ.get("TINYTB_CHROMIUM", "/usr/bin/chromium")
 CHROMEDRIVER = os.environ.get("TINYTB_CHROMEDRIVER", "/usr/bin/chromedriver")
@@ -314,14 +313,7 @@ class ViewerServer:
             time.sleep(0.02)
 
     def stop(self):
-        if self.process.poll() is None:
-            os.kill(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.kill(self.process.pid, signal.SIGKILL)
-                self.process.wait(timeout=10)
-        self._log.close()
+        servers.stop_process(self.process, self._log)
 
 
 def run_report(logdir, out_path, extra_args=(), timeout=120):

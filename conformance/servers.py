@@ -150,14 +150,19 @@ class Server:
             ) from e
 
     def stop(self):
-        if self.process.poll() is None:
-            os.kill(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.kill(self.process.pid, signal.SIGKILL)
-                self.process.wait(timeout=10)
-        self._log.close()
+        stop_process(self.process, self._log)
+
+
+def stop_process(process, log):
+    """SIGTERM, then SIGKILL after 10 s; close the log file the process wrote."""
+    if process.poll() is None:
+        os.kill(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.kill(process.pid, signal.SIGKILL)
+            process.wait(timeout=10)
+    log.close()
 
 
 @contextlib.contextmanager

@@ -103,8 +103,9 @@ ALLOWED = {
     "viewer.series": set(),
     "viewer.markdown": {"_values"},
     "viewer.store": {"viewer.series", "reader", "_stream", "_scan", "_values", "errors"},
-    "viewer.server": {"viewer.store", "viewer.series", "viewer.markdown", "viewer.__init__"},
-    "viewer.report": {"viewer.store", "viewer.series", "viewer.markdown", "viewer.__init__"},
+    "viewer.payloads": {"viewer.markdown"},
+    "viewer.server": {"viewer.store", "viewer.series", "viewer.payloads", "viewer.__init__"},
+    "viewer.report": {"viewer.store", "viewer.series", "viewer.payloads", "viewer.__init__"},
 }
 # Only the event-file layer touches the filesystem; reader and the CLI read files.
 FILE_USERS = {

@@ -8,7 +8,8 @@ smooths and reduces scalars itself with the algorithm of ``series.py``). A
 ``<meta http-equiv="Content-Security-Policy">`` lets only those two blocks run, by their
 sha256 hashes, and images and audio load only from ``data:`` (and ``blob:``) URLs.
 
-The data bundle is the design note's "Report mode" (the same JSON as the server's API):
+The data bundle is the design note's "Report mode" (the same JSON as the server's API,
+built by ``payloads``):
 ``{"mode": "report", "generated", "title", "index", "scalars", "images", "audio",
 "histograms", "text", "hparams"}``. Scalars are kept at full resolution, each column base64 of
 float64 little-endian (steps too: exact up to 2**53). Non-finite floats elsewhere are the
@@ -37,13 +38,12 @@ import errno
 import hashlib
 import html
 import json
-import math
 import os
 import sys
 import tempfile
 from array import array
 
-from . import markdown
+from . import payloads
 from .store import Store
 
 TYPE_CHECKING = False  # typing is not imported at run time (see tinytb/_stream.py)
@@ -54,20 +54,7 @@ __all__ = ["write_report", "build_report", "DEFAULT_MAX_MEDIA_BYTES"]
 
 DEFAULT_MAX_MEDIA_BYTES = 20 * 1024 * 1024
 STATIC_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "static")
-HISTOGRAMS_PER_RUN = 50  # as the server's /api/histograms default (max=50)
 
-# Leading bytes -> MIME type of a data URI (the formats the server's blob_type names).
-# PNG spec 5.2; GIF89a/87a; JPEG SOI + marker; RIFF....WEBP; "BM" (BMP); RIFF....WAVE.
-_MAGIC = (
-    (0, b"\x89PNG\r\n\x1a\n", "image/png"),
-    (0, b"GIF87a", "image/gif"),
-    (0, b"GIF89a", "image/gif"),
-    (0, b"\xff\xd8\xff", "image/jpeg"),
-    (8, b"WEBP", "image/webp"),
-    (0, b"BM", "image/bmp"),
-    (8, b"WAVE", "audio/wav"),
-)
-_NON_FINITE = {float("inf"): "Infinity", float("-inf"): "-Infinity"}
 # Inside <script type="application/json">, "</script" or "<!--" would end or confuse the
 # element (HTML's script data states): no '<' (nor '>', '&') is left raw.
 _JSON_ESCAPES = {ord("<"): "\\u003c", ord(">"): "\\u003e", ord("&"): "\\u0026"}
@@ -120,7 +107,7 @@ def build_report(
         max_media_bytes: the data-URI budget of images and audio (see the module docstring).
         title: the page title (default from the store's log directory name).
     """
-    name = _logdir_name(getattr(store, "logdir", ""))
+    name = payloads.logdir_name(store)
     if title is None:
         title = "tinytb report: " + (name or "log")
     bundle = bundle_of(store, max_media_bytes, title)
@@ -135,32 +122,25 @@ def bundle_of(store: Any, max_media_bytes: int, title: str) -> Dict[str, Any]:
         max_media_bytes: the data-URI budget of images and audio.
         title: the page title (kept in the bundle as "title").
     """
-    tags = store.tags()
-    hparams = store.hparams()
+    index = payloads.index(store, 0)  # a report never polls
+    tags = index["tags"]
     now = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
-    index = {
-        "generation": store.generation,
-        "logdir": _logdir_name(getattr(store, "logdir", "")),
-        "reload": 0,  # a report never polls
-        "runs": store.runs(),
-        "tags": tags,
-        "hparams": bool(hparams.get("sessions")),
-        "errors": [
-            {"file": f, "offset": offset, "message": message}
-            for f, offset, message in store.errors()
-        ],
-    }
     bundle = {
         "mode": "report",
         "generated": now.isoformat().replace("+00:00", "Z"),
         "title": title,
         "index": index,
         "scalars": _scalars(store, tags.get("scalars", {})),
-        "images": _media_listing(store, "images", tags.get("images", {})),
-        "audio": _media_listing(store, "audio", tags.get("audio", {})),
-        "histograms": _histograms(store, tags.get("histograms", {})),
-        "text": _text(store, tags.get("text", {})),
-        "hparams": hparams,
+        "images": _media(store, "images", tags.get("images", {})),
+        "audio": _media(store, "audio", tags.get("audio", {})),
+        "histograms": {
+            tag: payloads.histograms(store, tag, runs)
+            for tag, runs in tags.get("histograms", {}).items()
+        },
+        "text": {
+            tag: payloads.text(store, tag, runs) for tag, runs in tags.get("text", {}).items()
+        },
+        "hparams": payloads.hparams(store),
     }
     _embed_media(store, bundle, max_media_bytes)
     return bundle
@@ -223,24 +203,8 @@ def encode_json(value: Any) -> str:
     try:
         text = json.dumps(value, allow_nan=False, separators=(",", ":"))
     except ValueError:  # a NaN or infinity somewhere: map them (the common case skips the walk)
-        text = json.dumps(_finite(value), allow_nan=False, separators=(",", ":"))
+        text = json.dumps(payloads.finite(value), allow_nan=False, separators=(",", ":"))
     return text.translate(_JSON_ESCAPES)
-
-
-def _finite(value: Any) -> Any:
-    if isinstance(value, float):
-        if math.isfinite(value):
-            return value
-        return "NaN" if value != value else _NON_FINITE[value]
-    if isinstance(value, dict):
-        return {k: _finite(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_finite(v) for v in value]
-    return value
-
-
-def _logdir_name(logdir: str) -> str:
-    return os.path.basename(os.path.normpath(os.path.abspath(logdir))) if logdir else ""
 
 
 def _static(name: str) -> str:
@@ -278,70 +242,16 @@ def _scalars(store: Any, tags: Dict[str, List[str]]) -> Dict[str, Any]:
     return out
 
 
-def _media_listing(store: Any, kind: str, tags: Dict[str, List[str]]) -> Dict[str, Any]:
-    """As /api/images or /api/audio, every item with "src": [None] * samples (filled later)."""
-    if kind == "images":
-        fields = ("step", "wall_time", "samples", "width", "height")
-    else:
-        fields = ("step", "wall_time", "samples", "sample_rate", "length_frames")
+def _media(store: Any, kind: str, tags: Dict[str, List[str]]) -> Dict[str, Any]:
+    """As /api/images or /api/audio per tag, every item with "src": [None] * samples (filled
+    later by :func:`_embed_media`)."""
     out = {}
     for tag, runs in tags.items():
-        series = []
-        for run in runs:
-            items = []
-            for i, item in enumerate(store.items(kind, run, tag)):
-                entry = {"index": i}  # type: Dict[str, Any]
-                entry.update((f, getattr(item, f)) for f in fields)
-                entry["src"] = [None] * item.samples
-                items.append(entry)
-            series.append({"run": run, "items": items})
-        out[tag] = {"tag": tag, "series": series}
-    return out
-
-
-def _spread(n: int, k: int) -> List[int]:
-    """At most ``k`` indices of ``n``, evenly spaced, first and last kept (server.spread)."""
-    if n <= k:
-        return list(range(n))
-    if k == 1:
-        return [n - 1]
-    return sorted({(i * (n - 1) + (k - 1) // 2) // (k - 1) for i in range(k)})
-
-
-def _histograms(store: Any, tags: Dict[str, List[str]]) -> Dict[str, Any]:
-    out = {}
-    for tag, runs in tags.items():
-        series = []
-        for run in runs:
-            events = store.histograms(run, tag)
-            items = []
-            for i in _spread(len(events), HISTOGRAMS_PER_RUN):
-                step, wall_time, buckets = events[i]
-                items.append(
-                    {
-                        "step": step,
-                        "wall_time": wall_time,
-                        "min": buckets[0][0] if buckets else None,
-                        "max": buckets[-1][1] if buckets else None,
-                        "buckets": [list(b) for b in buckets],
-                    }
-                )
-            series.append({"run": run, "items": items})
-        out[tag] = {"tag": tag, "series": series}
-    return out
-
-
-def _text(store: Any, tags: Dict[str, List[str]]) -> Dict[str, Any]:
-    out = {}
-    for tag, runs in tags.items():
-        series = []
-        for run in runs:
-            items = [
-                {"step": step, "wall_time": wall_time, "html": markdown.render_text(value)}
-                for step, wall_time, value in store.text(run, tag)
-            ]
-            series.append({"run": run, "items": items})
-        out[tag] = {"tag": tag, "series": series}
+        listing = payloads.media(store, kind, tag, runs)
+        for series in listing["series"]:
+            for item in series["items"]:
+                item["src"] = [None] * item["samples"]
+        out[tag] = listing
     return out
 
 
@@ -370,7 +280,7 @@ def _embed_media(store: Any, bundle: Dict[str, Any], budget: int) -> None:
     for kind, tag, run, item in media_order(bundle):
         for sample in range(len(item["src"])):
             data = store.blob(kind, run, tag, item["index"], sample)
-            mime = _mime(data) if data is not None else None
+            mime = payloads.blob_type(data) if data is not None else None
             if mime is None or (kind == "images") != mime.startswith("image/"):
                 continue  # unknown or unreadable bytes: never embedded, cost nothing
             uri = "data:%s;base64,%s" % (mime, base64.b64encode(data).decode("ascii"))
@@ -378,13 +288,6 @@ def _embed_media(store: Any, bundle: Dict[str, Any], budget: int) -> None:
                 return  # the budget is spent: this and every later sample stay null
             used += len(uri)
             item["src"][sample] = uri
-
-
-def _mime(data: bytes) -> Optional[str]:
-    for at, magic, mime in _MAGIC:
-        if data[at : at + len(magic)] == magic and (at == 0 or data[:4] == b"RIFF"):
-            return mime
-    return None
 
 
 def _write_atomically(path: str, data: bytes) -> None:

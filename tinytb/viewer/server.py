@@ -8,7 +8,7 @@ the same security headers on every response. The API is the one the design note 
 (``/api/index``, ``/api/scalars`` (binary), ``/api/scalars.csv``, ``/api/images``,
 ``/api/audio``, ``/api/blob``, ``/api/histograms``, ``/api/text``, ``/api/hparams``); what it
 serves comes from a ``Store`` (``store.py``), refreshed by ``/api/index`` when the last refresh
-is over a second old.
+is over a second old; its JSON shapes are built by ``payloads.py`` (shared with the report).
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ import threading
 import time
 import urllib.parse
 
-from . import markdown, series
+from . import payloads, series
 
 TYPE_CHECKING = False  # typing is not imported at run time (see tinytb/__main__.py)
 if TYPE_CHECKING:
@@ -85,28 +85,15 @@ DEFAULT_SMOOTHING = 0.6  # TensorBoard's default
 MAX_SMOOTHING = 0.999
 DEFAULT_WIDTH = 1000
 MAX_WIDTH = 10000
-DEFAULT_HISTOGRAMS = 50
 MAX_HISTOGRAMS = 10000
 MEDIA_KINDS = ("images", "audio")
 # /api/scalars bodies kept for a reopen or a second tab: keyed by the store's generation (bumped
 # by every refresh that finds anything new), so a cached body is never older than the data.
 CACHE_BYTES = 64 * 1024 * 1024
 
-# Leading bytes -> content type of a blob (file signatures of each format's spec); anything
-# else is sent as an attachment, never rendered (an SVG or HTML "image" could run script).
-MAGIC_TYPES = (
-    (0, b"\x89PNG\r\n\x1a\n", "image/png"),  # PNG spec 5.2
-    (0, b"GIF87a", "image/gif"),  # GIF89a spec, Header block
-    (0, b"GIF89a", "image/gif"),
-    (0, b"\xff\xd8\xff", "image/jpeg"),  # SOI marker, then another marker
-    (8, b"WEBP", "image/webp"),  # RIFF container, form type WEBP
-    (8, b"WAVE", "audio/wav"),  # RIFF container, form type WAVE
-    (0, b"BM", "image/bmp"),  # BITMAPFILEHEADER bfType
-)
 CSV_NAME = re.compile(r"[^A-Za-z0-9._-]")
 LOOPBACK_NAMES = frozenset(("localhost", "127.0.0.1", "[::1]"))
 WILDCARDS = frozenset(("", "0.0.0.0", "::", "[::]"))
-_NON_FINITE = {math.inf: "Infinity", -math.inf: "-Infinity"}
 _JSON_OPTIONS = dict(allow_nan=False, separators=(",", ":"), ensure_ascii=False)  # type: Any
 
 
@@ -121,19 +108,6 @@ class ListenError(Exception):
 # -- encodings -------------------------------------------------------------------------------
 
 
-def _finite(value: Any) -> Any:
-    """``value`` with every non-finite float replaced by "NaN", "Infinity" or "-Infinity"."""
-    if isinstance(value, float):
-        if math.isfinite(value):
-            return value
-        return "NaN" if value != value else _NON_FINITE[value]
-    if isinstance(value, dict):
-        return {k: _finite(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_finite(v) for v in value]
-    return value
-
-
 def to_json(value: Any) -> bytes:
     """UTF-8 JSON of ``value``; non-finite floats as strings (JSON has no NaN).
 
@@ -143,7 +117,7 @@ def to_json(value: Any) -> bytes:
     try:
         text = json.dumps(value, **_JSON_OPTIONS)
     except ValueError:  # a NaN or infinity somewhere: map them (the common case skips this walk)
-        text = json.dumps(_finite(value), **_JSON_OPTIONS)
+        text = json.dumps(payloads.finite(value), **_JSON_OPTIONS)
     return text.encode("utf-8")
 
 
@@ -300,34 +274,6 @@ def scalars_csv(store: Any, tag: str, runs: Iterable[str]) -> bytes:
     return out.getvalue().encode("utf-8")
 
 
-def blob_type(data: bytes) -> Optional[str]:
-    """The content type a blob's leading bytes announce, or None (sent as a download).
-
-    Args:
-        data: the encoded image or audio.
-    """
-    for at, magic, kind in MAGIC_TYPES:
-        if data[at : at + len(magic)] == magic:
-            if at == 8 and data[:4] != b"RIFF":
-                continue
-            return kind
-    return None
-
-
-def spread(n: int, k: int) -> List[int]:
-    """At most ``k`` indices of ``n`` items, evenly spaced, first and last kept (k >= 2).
-
-    Args:
-        n: how many items there are.
-        k: how many to keep at most (>= 1; with 1, the last).
-    """
-    if n <= k:
-        return list(range(n))
-    if k == 1:
-        return [n - 1]
-    return sorted({(i * (n - 1) + (k - 1) // 2) // (k - 1) for i in range(k)})
-
-
 # -- queries ---------------------------------------------------------------------------------
 
 
@@ -482,7 +428,7 @@ class App:
             "/api/blob": self.blob,
             "/api/histograms": self.histograms,
             "/api/text": self.text,
-            "/api/hparams": lambda q: _json_response(self.store.hparams()),
+            "/api/hparams": lambda q: _json_response(payloads.hparams(self.store)),
         }
 
     def host_ok(self, hosts: Optional[Sequence[str]]) -> bool:
@@ -560,21 +506,7 @@ class App:
             query: the parsed query string (unused).
         """
         self.refresh()
-        store = self.store
-        logdir = getattr(store, "logdir", "") or ""
-        value = {
-            "generation": store.generation,
-            "logdir": os.path.basename(os.path.normpath(os.path.abspath(logdir))) if logdir else "",
-            "reload": self.reload,
-            "runs": store.runs(),
-            "tags": store.tags(),
-            "hparams": bool(store.hparams().get("sessions")),
-            "errors": [
-                {"file": f, "offset": offset, "message": message}
-                for f, offset, message in store.errors()
-            ],
-        }
-        return _json_response(value)
+        return _json_response(payloads.index(self.store, self.reload))
 
     def scalars(self, query: Dict[str, List[str]]) -> Response:
         """``/api/scalars``: the binary body of ``scalars_body``, cached per generation.
@@ -630,19 +562,7 @@ class App:
             kind: "images" or "audio".
         """
         tag = _one(query, "tag")
-        if kind == "images":
-            fields = ("step", "wall_time", "samples", "width", "height")
-        else:
-            fields = ("step", "wall_time", "samples", "sample_rate", "length_frames")
-        out = []
-        for run in self._runs(query, kind, tag):
-            items = []
-            for i, item in enumerate(self.store.items(kind, run, tag)):
-                entry = {"index": i}
-                entry.update((f, getattr(item, f)) for f in fields)
-                items.append(entry)
-            out.append({"run": run, "items": items})
-        return _json_response({"tag": tag, "series": out})
+        return _json_response(payloads.media(self.store, kind, tag, self._runs(query, kind, tag)))
 
     def blob(self, query: Dict[str, List[str]]) -> Response:
         """``/api/blob``: one image or clip as logged, typed by its magic bytes.
@@ -658,7 +578,7 @@ class App:
         data = self.store.blob(kind, run, tag, index, sample)
         if data is None:
             return _error(404, "no such sample", True)
-        content_type = blob_type(data)
+        content_type = payloads.blob_type(data)
         headers = [NO_STORE]
         if content_type is None:
             content_type = "application/octet-stream"
@@ -672,24 +592,9 @@ class App:
             query: tag, max, run (repeated).
         """
         tag = _one(query, "tag")
-        most = _number(query, "max", DEFAULT_HISTOGRAMS, 1, MAX_HISTOGRAMS)
-        out = []
-        for run in self._runs(query, "histograms", tag):
-            events = self.store.histograms(run, tag)
-            items = []
-            for i in spread(len(events), most):
-                step, wall_time, buckets = events[i]
-                items.append(
-                    {
-                        "step": step,
-                        "wall_time": wall_time,
-                        "min": buckets[0][0] if buckets else None,
-                        "max": buckets[-1][1] if buckets else None,
-                        "buckets": [list(b) for b in buckets],
-                    }
-                )
-            out.append({"run": run, "items": items})
-        return _json_response({"tag": tag, "series": out})
+        most = _number(query, "max", payloads.DEFAULT_HISTOGRAMS, 1, MAX_HISTOGRAMS)
+        runs = self._runs(query, "histograms", tag)
+        return _json_response(payloads.histograms(self.store, tag, runs, most))
 
     def text(self, query: Dict[str, List[str]]) -> Response:
         """``/api/text``: each event's text as safe HTML (``markdown.render_text``).
@@ -698,14 +603,7 @@ class App:
             query: tag, run (repeated).
         """
         tag = _one(query, "tag")
-        out = []
-        for run in self._runs(query, "text", tag):
-            items = [
-                {"step": step, "wall_time": wall_time, "html": markdown.render_text(value)}
-                for step, wall_time, value in self.store.text(run, tag)
-            ]
-            out.append({"run": run, "items": items})
-        return _json_response({"tag": tag, "series": out})
+        return _json_response(payloads.text(self.store, tag, self._runs(query, "text", tag)))
 
 
 # -- HTTP ------------------------------------------------------------------------------------
