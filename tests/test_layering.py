@@ -97,12 +97,22 @@ ALLOWED = {
         "writer",
         "viewer.server",
         "viewer.report",
+        "viewer.cache",  # serve's default cache folder
     },
     # The viewer sits on top: a client of the read layer (never _record or _messages).
     "viewer.__init__": set(),
     "viewer.series": set(),
     "viewer.markdown": {"_values"},
-    "viewer.store": {"viewer.series", "reader", "_stream", "_scan", "_values", "errors"},
+    "viewer.store": {
+        "viewer.series",
+        "viewer.cache",
+        "reader",
+        "_stream",
+        "_scan",
+        "_values",
+        "errors",
+    },
+    "viewer.cache": {"_values"},
     "viewer.payloads": {"viewer.markdown"},
     "viewer.server": {"viewer.store", "viewer.series", "viewer.payloads", "viewer.__init__"},
     "viewer.report": {"viewer.store", "viewer.series", "viewer.payloads", "viewer.__init__"},
@@ -118,6 +128,7 @@ FILE_USERS = {
     "_stream",
     "_export",
     "viewer.store",
+    "viewer.cache",  # its entry files
     "viewer.server",  # its static files
     "viewer.report",  # the report it writes
 }

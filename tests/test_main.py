@@ -791,9 +791,11 @@ def test_dump_bytes_of_a_real_file(tmp_path):
 
 def start_serve(logdir, *args):
     """``tinytb serve`` on a free port; its process and the URL it printed once ready."""
+    env = dict(os.environ, TINYTB_CACHE_DIR=os.path.join(os.path.dirname(logdir), "cache"))
     proc = subprocess.Popen(
         [sys.executable, "-m", "tinytb", "serve", str(logdir), "--port", "0"] + list(args),
         cwd=ROOT,
+        env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -891,34 +893,21 @@ def test_serve_passes_its_options(monkeypatch, capsys, tmp_path):
 
     calls = []
     monkeypatch.setattr(server, "serve", lambda *a, **k: calls.append((a, k)))
+    monkeypatch.setenv("TINYTB_CACHE_DIR", str(tmp_path / "cache"))
     assert cli.main(["serve", str(tmp_path)]) == 0
-    assert (
-        cli.main(
-            [
-                "serve",
-                str(tmp_path),
-                "--host",
-                "0.0.0.0",
-                "--port",
-                "0",
-                "--reload",
-                "0.5",
-                "--verbose",
-            ]
-        )
-        == 0
-    )
+    options = ["--host", "0.0.0.0", "--port", "0", "--reload", "0.5", "--verbose"]
+    assert cli.main(["serve", str(tmp_path)] + options) == 0
+    assert cli.main(["serve", str(tmp_path), "--no-cache"]) == 0
+    default = dict(host="127.0.0.1", port=6006, reload=5.0, verbose=False)
+    cached = str(tmp_path / "cache")  # $TINYTB_CACHE_DIR: cache.default_dir()
     assert calls == [
-        ((str(tmp_path),), dict(host="127.0.0.1", port=6006, reload=5.0, verbose=False)),
-        ((str(tmp_path),), dict(host="0.0.0.0", port=0, reload=0.5, verbose=True)),
+        ((str(tmp_path),), dict(default, cache_dir=cached)),
+        (
+            (str(tmp_path),),
+            dict(host="0.0.0.0", port=0, reload=0.5, verbose=True, cache_dir=cached),
+        ),
+        ((str(tmp_path),), dict(default, cache_dir=None)),
     ]
-
-    def interrupted(*args, **kwargs):
-        raise KeyboardInterrupt
-
-    monkeypatch.setattr(server, "serve", interrupted)
-    assert cli.main(["serve", str(tmp_path)]) == 130
-    assert capsys.readouterr() == ("", "")
 
 
 def test_report_calls_write_report(monkeypatch, capsys, tmp_path):

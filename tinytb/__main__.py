@@ -9,7 +9,7 @@
                   [--kinds K,K] [--media] [--force] [--skip-bad]
     tinytb tail [-f] LOGDIR [--runs RE] [--tags RE]   scalars, one per line (-f: as written)
     tinytb check LOGDIR|FILE              every record's CRCs and decoding; status 1 if bad
-    tinytb serve LOGDIR [--host H] [--port P] [--reload S] [--verbose]
+    tinytb serve LOGDIR [--host H] [--port P] [--reload S] [--verbose] [--no-cache]
                                           view the log in a browser (until Ctrl-C)
     tinytb report LOGDIR -o OUT [--max-media-bytes N] [--title T]
                                           one self-contained HTML file of the log
@@ -368,6 +368,13 @@ def _viewer_parsers(sub: Any) -> None:
         help="how often the page looks for new data (default %(default)s; 0: never)",
     )
     p.add_argument("--verbose", action="store_true", help="log every request on stderr")
+    p.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="do not keep decoded files in the cache folder ($TINYTB_CACHE_DIR, else "
+        "$XDG_CACHE_HOME/tinytb or ~/.cache/tinytb), which makes a restart on the same log "
+        "fast; an entry is used only while its file's size, mtime and last bytes match",
+    )
     p = sub.add_parser(
         "report",
         help="write one self-contained HTML file of a log (opens offline)",
@@ -634,11 +641,16 @@ def _log_folder(path: str) -> None:
 
 def _serve(args: argparse.Namespace) -> int:
     _log_folder(args.path)  # a folder without event files yet is fine: runs appear as written
-    from .viewer import server  # only here: the other commands do not load the viewer
+    from .viewer import cache, server  # only here: the other commands do not load the viewer
 
     try:
         server.serve(
-            args.path, host=args.host, port=args.port, reload=args.reload, verbose=args.verbose
+            args.path,
+            host=args.host,
+            port=args.port,
+            reload=args.reload,
+            verbose=args.verbose,
+            cache_dir=None if args.no_cache else cache.default_dir(),
         )
     except server.ListenError as err:
         raise CommandError(str(err)) from None

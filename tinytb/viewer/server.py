@@ -801,6 +801,7 @@ def serve(
     reload: float = DEFAULT_RELOAD,
     verbose: bool = False,
     out: Any = None,
+    cache_dir: Optional[str] = None,
 ) -> None:
     """Serve ``logdir`` until interrupted (Ctrl-C raises KeyboardInterrupt out of here). The
     store is loaded in full before the first request is answered; the URL is printed then.
@@ -812,6 +813,7 @@ def serve(
         reload: seconds the client should wait between polls of ``/api/index``.
         verbose: log every request on stderr.
         out: where to print the address (default sys.stdout).
+        cache_dir: the cache of decoded files (``cache.default_dir()``), or None for none.
 
     Raises:
         ListenError: the address cannot be used.
@@ -819,7 +821,7 @@ def serve(
     from .store import Store  # here: the server module is usable with any store object
 
     out = out if out is not None else sys.stdout
-    store = Store(logdir)
+    store = Store(logdir, cache_dir=cache_dir)
     server = make_server(store, host, port, reload=reload, verbose=verbose)  # fails fast
     try:
         start = time.perf_counter()

@@ -31,6 +31,13 @@ should do its first ``refresh()`` before it starts serving.
 
 Images and audio are not kept in memory: an item remembers its record's offset and length,
 and ``blob()`` reads that record again (CRCs checked, decoded by the read layer).
+
+With a ``cache_dir`` (:mod:`tinytb.viewer.cache`), a file read from scratch is first looked
+up there: its entry (what reading it from 0 to some offset gave, and the plugin state to go
+on) is taken when the file is unchanged or only grew and the bytes before that offset still
+have the entry's CRC, and the file is read on from that offset; in any doubt it is read from
+0. The refresh then writes the entries of the files it read from 0 or further than their
+entry (and, while tailing, of files that grew well past their entry).
 """
 
 from __future__ import annotations
@@ -40,6 +47,7 @@ import stat
 import sys
 import threading
 import time
+import zlib
 from array import array
 from bisect import bisect_left
 from collections import namedtuple
@@ -49,12 +57,14 @@ from operator import itemgetter
 from .. import _stream, _values
 from .._scan import scan
 from ..errors import DecodeError
+from . import cache as _cache
 
 TYPE_CHECKING = False  # typing is not imported at run time: it costs milliseconds (tomli's way)
 if TYPE_CHECKING:
     from typing import Any, Dict, List, Optional, Tuple
 
     Buckets = Tuple[float, float, float]  # (left, right, count)
+    Task = Tuple[str, int, Any, Optional[tuple]]  # _read_file's (path, pos, plugins, track)
 
 __all__ = ["Store", "Item", "KINDS"]
 
@@ -73,6 +83,9 @@ RECORD_OVERHEAD = 8 + 4 + 4
 PARALLEL_MIN_BYTES = 4 << 20
 # ... and when at least this many CPUs are idle besides ours (for the other process).
 PARALLEL_MIN_SPARE = 1.0
+# A tailed file's cache entry is written again when the file grew by this many bytes (and by
+# a quarter) since: a server running for hours still restarts from a recent entry.
+CACHE_LAG = 1 << 20
 _ORDER = sys.byteorder  # arrays hold native-endian items
 
 # The period of a block's tags is looked for among its first this many records.
@@ -178,7 +191,7 @@ class _Chunk(_Data):
     """The new records of one file: its data, where reading stopped, the per-file plugin
     state (first metadata per tag), and the bad record that stopped it, if any."""
 
-    __slots__ = ("path", "end", "plugins", "error", "dead", "raw")
+    __slots__ = ("path", "end", "plugins", "error", "dead", "raw", "ident", "tail", "stale")
 
     def __init__(self, path: str, pos: int, plugins: Any) -> None:
         super().__init__()
@@ -187,6 +200,12 @@ class _Chunk(_Data):
         self.plugins = plugins
         self.error: Optional[Tuple[Optional[int], str]] = None  # (offset, message)
         self.dead = False  # the error is a bad record (not a file that cannot be read now)
+        # For the cache (when the read was asked to track them): the file's (size, mtime_ns,
+        # inode, device) when opened, (length, CRC-32) of the bytes before ``end``, and
+        # whether the cache entry the read started from turned out not to hold (``stale``).
+        self.ident: Optional[Tuple[int, int, int, int]] = None
+        self.tail: Optional[Tuple[int, int]] = None
+        self.stale = False
         # scalars in file order before preemption: tag -> [steps, walls, values]
         self.raw: Dict[str, List[array]] = {}
 
@@ -208,28 +227,46 @@ class _File:
 # -- reading one file (module level: worker processes run it too) ---------------------------
 
 
-def _read_batch(tasks: List[Tuple[str, int, Any]]) -> List[_Chunk]:
-    """``_read_file`` of each ``(path, pos, plugins)`` task."""
-    return [_read_file(path, pos, plugins) for path, pos, plugins in tasks]
+def _read_batch(tasks: List[Task]) -> List[_Chunk]:
+    """``_read_file`` of each ``(path, pos, plugins, track)`` task."""
+    return [_read_file(*task) for task in tasks]
 
 
-def _read_file(path: str, pos: int, plugins: Any) -> _Chunk:
+def _read_file(path: str, pos: int, plugins: Any, track: Optional[tuple] = None) -> _Chunk:
     """The records of ``path`` from byte ``pos`` to the last complete one, as a :class:`_Chunk`
     (``plugins``: the file's state so far, None for a fresh one). Never raises: a bad record
-    ends the chunk with ``error`` set; an unreadable file gives an empty chunk with ``error``."""
+    ends the chunk with ``error`` set; an unreadable file gives an empty chunk with ``error``.
+
+    ``track`` is for the cache: None (off), ``()`` (set the chunk's ``ident`` and ``tail``),
+    or a cache entry's ``(ident, end, (length, crc))`` that must still hold for the file (then
+    ``pos`` is ``end``): the file is the same or only grew (same inode and device), and the
+    bytes before ``pos`` have that CRC-32, else the chunk is ``stale`` and nothing is read."""
     chunk = _Chunk(path, pos, _stream.Plugins() if plugins is None else plugins)
+    tracked = None
     try:
         with open(path, "rb") as f:
+            source: Any = f
+            if track is not None:
+                source = tracked = _Tracked(f, pos, track)
+                if tracked.stale:
+                    chunk.stale = True
+                    return chunk
             f.seek(pos)
-            for block in scan(f):
+            for block in scan(source):
                 ok = _take_block(chunk, block, pos)
                 if not ok:
                     break
                 chunk.end = pos + block.end
+                if tracked is not None:
+                    tracked.mark(chunk.end)
+        if tracked is not None:  # what the cache keeps: no error, or a bad record's
+            chunk.ident, chunk.tail = tracked.ident, tracked.tail(chunk.end)
     except DecodeError as err:
         offset = None if err.offset is None else pos + err.offset
         chunk.error = (offset, _message(err))
         chunk.dead = True
+        if tracked is not None:
+            chunk.ident, chunk.tail = tracked.ident, tracked.tail(chunk.end)
     except FileNotFoundError:  # gone since the walk: the next walk drops it
         pass
     except OSError as err:  # unreadable now (permissions...): tried again at the next refresh
@@ -239,6 +276,55 @@ def _read_file(path: str, pos: int, plugins: Any) -> _Chunk:
         chunk.dead = True
     _finish(chunk)
     return chunk
+
+
+class _Tracked:
+    """A file read by ``scan`` that keeps the bytes read in the last ``WINDOW`` before the
+    latest record boundary (``mark``), for the CRC an entry of the cache keeps; opened with
+    a cache entry to continue from, it checks that the entry still holds (``stale`` if not)."""
+
+    def __init__(self, f: Any, pos: int, track: tuple) -> None:
+        self.f = f
+        self.name = f.name
+        info = os.fstat(f.fileno())
+        self.ident = (info.st_size, info.st_mtime_ns, info.st_ino, info.st_dev)
+        self.pieces: List[Tuple[int, bytes]] = []  # (file offset, bytes read there)
+        self.at = pos
+        self.stale = False
+        if track:
+            ident, end, (length, crc) = track
+            same = self.ident == tuple(ident)
+            grown = self.ident[2:] == tuple(ident[2:]) and self.ident[0] > ident[0]
+            prefix = b""
+            if (same or grown) and end == pos and 0 <= length <= end:
+                f.seek(end - length)
+                prefix = f.read(length)
+            if not (same or grown) or len(prefix) != length or zlib.crc32(prefix) != crc:
+                self.stale = True
+            self.pieces.append((end - length, prefix))
+
+    def read(self, n: int = -1) -> bytes:
+        data = self.f.read(n)
+        if data:
+            self.pieces.append((self.at, data))
+            self.at += len(data)
+        return data
+
+    def mark(self, end: int) -> None:
+        """Forget the bytes read before ``end - WINDOW`` (``end``: a record boundary)."""
+        keep = end - _cache.WINDOW
+        while len(self.pieces) > 1 and self.pieces[1][0] <= keep:
+            del self.pieces[0]
+
+    def tail(self, end: int) -> Tuple[int, int]:
+        """``(length, CRC-32)`` of the (up to ``WINDOW``) bytes before ``end``."""
+        self.mark(end)
+        if not self.pieces:
+            return 0, zlib.crc32(b"")
+        start = self.pieces[0][0]
+        data = b"".join(piece for _, piece in self.pieces)[: end - start]
+        data = data[max(0, end - _cache.WINDOW - start) :]
+        return len(data), zlib.crc32(data)
 
 
 def _message(err: DecodeError) -> str:
@@ -534,7 +620,7 @@ def _preempted(steps: array, walls: array, values: array) -> _Scalars:
 # -- reading many files ------------------------------------------------------------------------
 
 
-def _read_all(tasks: List[Tuple[str, int, Any]], workers: int) -> List[_Chunk]:
+def _read_all(tasks: List[Task], workers: int) -> List[_Chunk]:
     """``_read_file`` of every task, in order; with ``workers`` > 1 the fresh files (read from
     0) are shared between this process and ``workers - 1`` forked ones. Any failure of the
     pool (no fork, a worker killed, a pickling error) falls back to reading here."""
@@ -549,7 +635,7 @@ def _read_all(tasks: List[Tuple[str, int, Any]], workers: int) -> List[_Chunk]:
     return _read_batch(tasks)
 
 
-def _read_parallel(tasks: List[Tuple[str, int, Any]], workers: int) -> Dict[str, _Chunk]:
+def _read_parallel(tasks: List[Task], workers: int) -> Dict[str, _Chunk]:
     """Chunks by path of fresh files, read by this process and ``workers - 1`` forked ones:
     files balanced by size (largest first, each to the least loaded), the first share here."""
     import multiprocessing
@@ -557,18 +643,18 @@ def _read_parallel(tasks: List[Tuple[str, int, Any]], workers: int) -> Dict[str,
 
     context = multiprocessing.get_context("fork")  # ValueError where there is no fork
     sizes = []
-    for path, _, _ in tasks:
+    for task in tasks:
         try:
-            sizes.append((os.path.getsize(path), path))
+            sizes.append((os.path.getsize(task[0]), task))
         except OSError:
-            sizes.append((0, path))
-    sizes.sort(reverse=True)
-    shares: List[List[Tuple[str, int, Any]]] = [[] for _ in range(workers)]
+            sizes.append((0, task))
+    sizes.sort(key=itemgetter(0), reverse=True)
+    shares: List[List[Task]] = [[] for _ in range(workers)]
     loads = [0] * workers
-    for size, path in sizes:
+    for size, task in sizes:
         i = loads.index(min(loads))
         loads[i] += size
-        shares[i].append((path, 0, None))
+        shares[i].append(task)
     with ProcessPoolExecutor(workers - 1, mp_context=context) as pool:
         futures = [pool.submit(_read_batch, share) for share in shares[1:] if share]
         chunks = _read_batch(shares[0])
@@ -605,6 +691,31 @@ def _spare_cpus() -> float:
         return cpus - 1.0
 
 
+def _continued(entry: _cache.Entry, chunk: _Chunk) -> _Chunk:
+    """The chunk of a whole file: a cache entry's data (bytes 0 to ``entry.end``) followed by
+    ``chunk``'s (read on from there, with the entry's plugin state)."""
+    path = chunk.path
+    whole = _Chunk(path, entry.end, chunk.plugins)
+    for tag, (steps, walls, values) in entry.scalars.items():
+        whole.scalars[tag] = _Scalars(steps, walls, values)
+    for kind in ("images", "audio", "histograms", "text"):
+        table = getattr(whole, kind)
+        for tag, got in getattr(entry, kind).items():
+            rows = table[tag] = _Rows()
+            rows.steps = got[0]
+            if kind == "images" or kind == "audio":
+                rows.rows = [Item._make(row) for row in got[1]]
+                rows.locs = [(path,) + loc for loc in got[2]]
+            else:
+                rows.rows = got[1]
+                rows.locs = [None] * len(got[1])
+    whole.session, whole.experiment = entry.session, entry.experiment
+    whole.merge(chunk)
+    whole.end, whole.error, whole.dead = chunk.end, chunk.error, chunk.dead
+    whole.ident, whole.tail = chunk.ident, chunk.tail
+    return whole
+
+
 # -- the store ---------------------------------------------------------------------------------
 
 
@@ -619,14 +730,27 @@ class Store:
             it pay and another CPU is idle (nothing else runnable on it), 1 reads in this
             process only, n > 1 uses n processes (this one and n - 1 forked ones) whatever
             the size and load.
+        cache_dir: a folder for the cache of decoded files (:mod:`tinytb.viewer.cache`,
+            e.g. ``cache.default_dir()``), or None for none. A file read before comes from
+            there when it is unchanged (and from there plus its new bytes when it only grew);
+            each refresh that read files from byte 0 writes their entries (best-effort: a
+            folder that cannot be written only costs the time). Ignored when it would put
+            the cache inside ``logdir``.
     """
 
-    def __init__(self, logdir: str, *, workers: int = 0) -> None:
+    def __init__(self, logdir: str, *, workers: int = 0, cache_dir: Optional[str] = None) -> None:
         if isinstance(workers, bool) or not isinstance(workers, int):
             raise TypeError("workers must be an int, got %s" % type(workers).__name__)
         if workers < 0:
             raise ValueError("workers must be 0 (auto) or more, got %d" % workers)
+        if cache_dir is not None and not isinstance(cache_dir, (str, os.PathLike)):
+            raise TypeError("cache_dir must be a path or None, got %s" % type(cache_dir).__name__)
         self.logdir = os.fspath(logdir)
+        self._real = os.path.realpath(self.logdir)
+        self._cache: Optional[str] = None  # the log dir's folder in the cache
+        self._saved: Dict[str, int] = {}  # path -> end of its cache entry (written or tried)
+        if cache_dir is not None:
+            self._cache = _cache.log_folder(os.fsdecode(cache_dir), self.logdir)
         #: Bumped by every refresh() that finds something new.
         self.generation = 0
         self._workers = workers
@@ -648,19 +772,86 @@ class Store:
         with self._refreshing:
             found = self._walk()
             rebuild = self._shrunk(found)
-            tasks: List[Tuple[str, int, Any]] = []
-            for path, _, run, size in found:
+            tasks: List[Task] = []
+            entries: Dict[str, _cache.Entry] = {}  # path -> the cache entry a task continues
+            for path, rel, run, size in found:
                 f = self._files.get(path)
                 if f is None or run in rebuild:
-                    tasks.append((path, 0, None))
+                    tasks.append(self._fresh_task(path, rel, entries))
                 elif not f.dead and size > f.pos:
-                    tasks.append((path, f.pos, f.plugins))
+                    tasks.append((path, f.pos, f.plugins, None))
             chunks = _read_all(tasks, self._pool_size(tasks, found))
+            saves: List[Tuple[str, bytes]] = []
+            if self._cache is not None and tasks:
+                chunks = self._cached(chunks, entries, found, saves)
             with self._lock:
                 changed = self._apply(found, rebuild, chunks)
                 if changed:
                     self.generation += 1
+            if saves and self._cache is not None:  # once per refresh, and only with news
+                _cache.save(self._cache, saves, [rel for _, rel, _, _ in found])
             return changed
+
+    def _fresh_task(self, path: str, rel: str, entries: Dict[str, _cache.Entry]) -> Task:
+        """The task reading a file from scratch: from byte 0, or on from its cache entry when
+        there is one (then in ``entries``; ``_read_file`` checks that it still holds)."""
+        if self._cache is None:
+            return (path, 0, None, None)
+        entry = _cache.load(self._cache, self._real, rel)
+        if entry is None or not all(_increasing(s[0]) for s in entry.scalars.values()):
+            return (path, 0, None, ())
+        entries[path] = entry
+        plugins = _stream.Plugins()
+        plugins.plugin, plugins.content = entry.plugin, entry.content
+        return (path, entry.end, plugins, (entry.ident, entry.end, entry.tail))
+
+    def _cached(
+        self, chunks: List[_Chunk], entries: dict, found: list, saves: List[Tuple[str, bytes]]
+    ) -> List[_Chunk]:
+        """The chunks of a refresh with the cache: those read on from an entry get its data
+        first, those whose entry did not hold (``stale``) are read again from byte 0; the
+        encoded entries of those read from 0 or grown go to ``saves``."""
+        rels = {path: rel for path, rel, _, _ in found}
+        self._saved = {path: end for path, end in self._saved.items() if path in rels}
+        # read again from 0: the files whose entry did not hold, and those where reading on
+        # from an entry failed before the entry was checked (as a fresh read would fail)
+        redo = {c.path for c in chunks if c.stale or (c.path in entries and c.tail is None)}
+        stale: List[Task] = [(path, 0, None, ()) for path in redo]
+        again = {c.path: c for c in _read_all(stale, self._pool_size(stale, found))}
+        out = []
+        for chunk in chunks:
+            entry = None if chunk.path in redo else entries.get(chunk.path)
+            if chunk.path in redo:
+                chunk = again[chunk.path]
+            elif entry is not None:
+                chunk = _continued(entry, chunk)
+            out.append(chunk)
+            rel = rels[chunk.path]
+            if chunk.tail is not None:  # the whole file: from 0 or on from its entry
+                self._saved[chunk.path] = chunk.end
+                if entry is None or chunk.end != entry.end:
+                    saves.append((rel, _cache.encode(self._real, rel, chunk)))
+            elif chunk.path in self._saved:  # tailed: its entry is kept up when it lags
+                whole = self._lagging(chunk, rel)
+                if whole is not None:
+                    saves.append((rel, _cache.encode(self._real, rel, whole)))
+        return out
+
+    def _lagging(self, chunk: _Chunk, rel: str) -> Optional[_Chunk]:
+        """The whole file of a tailed chunk, read again (from its entry on, else from 0),
+        when the file has grown by ``CACHE_LAG`` bytes and a quarter since its entry was
+        last written (or tried: so a cache that cannot be written costs little)."""
+        saved = self._saved[chunk.path]
+        if chunk.end - saved < max(CACHE_LAG, saved // 4):
+            return None
+        self._saved[chunk.path] = chunk.end
+        entries: Dict[str, _cache.Entry] = {}
+        whole = _read_file(*self._fresh_task(chunk.path, rel, entries))
+        if whole.stale:
+            whole = _read_file(chunk.path, 0, None, ())
+        elif chunk.path in entries:
+            whole = _continued(entries[chunk.path], whole)
+        return whole if whole.tail is not None else None
 
     def _walk(self) -> List[Tuple[str, str, str, int]]:
         """``(path, path relative to LOGDIR, run, size)`` of every event file, runs in walk
@@ -701,10 +892,10 @@ class Store:
                 runs.add(run)
         return runs
 
-    def _pool_size(self, tasks: List[Tuple[str, int, Any]], found: list) -> int:
+    def _pool_size(self, tasks: List[Task], found: list) -> int:
         if self._workers:
             return self._workers
-        fresh = {path for path, pos, _ in tasks if pos == 0}
+        fresh = {task[0] for task in tasks if task[1] == 0}
         if len(fresh) < 2 or _spare_cpus() < PARALLEL_MIN_SPARE:
             return 1
         total = sum(size for path, _, _, size in found if path in fresh)
