@@ -26,6 +26,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -82,6 +83,9 @@ def child_env():
         paths.append(env["PYTHONPATH"])
     env["PYTHONPATH"] = os.pathsep.join(paths)
     env.setdefault("PYTHONUNBUFFERED", "1")
+    # serve keeps a cache of decoded files: the suite's goes to a folder of its own, not ~/.cache
+    cache = os.path.join(tempfile.gettempdir(), "tinytb-conformance-cache")
+    env.setdefault("TINYTB_CACHE_DIR", cache)
     return env
 
 

@@ -562,9 +562,15 @@ def test_auto_workers_use_the_pool_for_a_big_log(tmp_path, monkeypatch):
     monkeypatch.setattr(store_module, "PARALLEL_MIN_BYTES", 0)
     monkeypatch.setattr(store_module, "_read_parallel", spy)
     monkeypatch.setattr(store_module, "_spare_cpus", lambda: 1.0)
+    threads = [1]  # the writer's flusher thread may be alive in this process: say it is not
+    monkeypatch.setattr(store_module.threading, "active_count", lambda: threads[0])
     auto = loaded(tmp_path)
     assert calls == [2]
     monkeypatch.setattr(store_module, "_spare_cpus", lambda: 0.4)  # a core busy elsewhere
+    loaded(tmp_path)
+    assert calls == [2]
+    monkeypatch.setattr(store_module, "_spare_cpus", lambda: 1.0)
+    threads[0] = 2  # another thread (a server answering requests): forking is not safe
     loaded(tmp_path)
     assert calls == [2]
     assert snapshot(auto) == snapshot(loaded(tmp_path, workers=1))

@@ -896,7 +896,9 @@ class Store:
         if self._workers:
             return self._workers
         fresh = {task[0] for task in tasks if task[1] == 0}
-        if len(fresh) < 2 or _spare_cpus() < PARALLEL_MIN_SPARE:
+        # Forking a process that runs other threads (a server answering requests) can copy a
+        # lock some thread holds: the child would wait on it for ever. Only a lone thread forks.
+        if len(fresh) < 2 or threading.active_count() > 1 or _spare_cpus() < PARALLEL_MIN_SPARE:
             return 1
         total = sum(size for path, _, _, size in found if path in fresh)
         return 2 if total >= PARALLEL_MIN_BYTES else 1
