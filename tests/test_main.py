@@ -374,6 +374,14 @@ def test_a_closed_pipe_ends_quietly(tmp_path):
     assert dump.returncode == cli.CLOSED_PIPE == 141
 
 
+def default_sigint():
+    """In the child before exec: SIGINT back to its default. A test run started in the
+    background by a shell without job control ignores SIGINT, and a Python started with SIGINT
+    ignored keeps ignoring it (no KeyboardInterrupt): the signal these tests send would be
+    lost."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs a POSIX fifo")
 def test_ctrl_c_exits_130_without_a_traceback(tmp_path):
     fifo = tmp_path / "events.out.tfevents.fifo"
@@ -383,6 +391,7 @@ def test_ctrl_c_exits_130_without_a_traceback(tmp_path):
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
+        preexec_fn=default_sigint,
     )
     # Opening the writing end returns once dump has opened the reading end: it then waits in
     # read() for the end of the file, which never comes before the SIGINT.
@@ -687,6 +696,7 @@ def test_tail_follow_prints_new_scalars_and_runs_until_ctrl_c(tmp_path):
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=default_sigint,
     )
     writer = subprocess.Popen(
         [sys.executable, "-c", WRITER, logdir], cwd=ROOT, stdin=subprocess.PIPE, text=True
@@ -799,6 +809,7 @@ def start_serve(logdir, *args):
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=default_sigint,
     )
     loaded = read_line(proc.stdout, timeout=60)
     serving = read_line(proc.stdout)
