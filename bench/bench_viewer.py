@@ -72,6 +72,8 @@ REPO = os.path.dirname(HERE)
 if sys.path[0] != REPO:
     sys.path.insert(0, REPO)
 
+from bench_reader import render_table  # noqa: E402 (this folder is on sys.path: a script)
+
 TAGS = 10
 STEPS = 1000
 FULL_RUNS = 100
@@ -619,15 +621,6 @@ def request_times(root, runs, rounds):
 
 # --------------------------------------------------------------------------
 # Output
-
-
-def render_table(headers, rows):
-    widths = [max(len(str(x)) for x in col) for col in zip(headers, *rows)]
-    line = "  ".join("%-*s" % (w, h) for w, h in zip(widths, headers))
-    out = [line, "  ".join("-" * w for w in widths)]
-    for row in rows:
-        out.append("  ".join("%-*s" % (w, x) for w, x in zip(widths, row)))
-    return "\n".join(out)
 
 
 def fmt_s(x):
