@@ -41,7 +41,7 @@ import unicodedata
 
 TYPE_CHECKING = False  # typing is not imported at run time (see tinytb/_stream.py)
 if TYPE_CHECKING:
-    from typing import Any, Dict, List, Optional, Tuple
+    from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 __all__ = [
     "render_text",
@@ -398,20 +398,11 @@ def _split_row(line: str) -> List[str]:
         row = row[1:]
     if row.endswith("|") and not row.endswith("\\|"):
         row = row[:-1]
-    spans = _code_spans(row)
-    cells, start, k = [], 0, 0
-    while k < len(row):
-        c = row[k]
-        if c == "\\":
-            k += 2
-            continue
-        if k in spans:
-            k = spans[k][1]
-            continue
+    cells, start = [], 0
+    for k, c in _outside_code(row, _code_spans(row)):
         if c == "|":
             cells.append(row[start:k].strip())
             start = k + 1
-        k += 1
     cells.append(row[start:].strip())
     return cells
 
@@ -500,6 +491,17 @@ def _code_spans(text: str) -> Dict[int, Tuple[int, int]]:
 def _brackets(text: str, spans: Dict[int, Tuple[int, int]]) -> Dict[int, int]:
     """'[' position -> its matching ']' (nesting counted, escapes and code spans skipped)."""
     stack, match = [], {}
+    for k, c in _outside_code(text, spans):
+        if c == "[":
+            stack.append(k)
+        elif c == "]" and stack:
+            match[stack.pop()] = k
+    return match
+
+
+def _outside_code(text: str, spans: Dict[int, Tuple[int, int]]) -> Iterator[Tuple[int, str]]:
+    """(position, character) of ``text`` outside backslash escapes and code spans (``spans``:
+    a span's start -> (content start, end)), for the scanners that look for syntax."""
     k, n = 0, len(text)
     while k < n:
         c = text[k]
@@ -509,12 +511,8 @@ def _brackets(text: str, spans: Dict[int, Tuple[int, int]]) -> Dict[int, int]:
         if k in spans:
             k = spans[k][1]
             continue
-        if c == "[":
-            stack.append(k)
-        elif c == "]" and stack:
-            match[stack.pop()] = k
+        yield k, c
         k += 1
-    return match
 
 
 def _is_punct(c: str) -> bool:
