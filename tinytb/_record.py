@@ -157,7 +157,8 @@ _CHUNK = 1 << 20
 
 
 def _read_long(f: IO[bytes], length: int) -> bytes:
-    """Up to ``length`` (> _CHUNK) bytes of ``f``; fewer only at the end of the file."""
+    """Up to ``length`` bytes of ``f``, read ``_CHUNK`` at a time (so a corrupt length
+    costs no allocation beyond the file); fewer only at the end of the file."""
     parts = []
     left = length
     while left:

@@ -83,6 +83,7 @@ from ._record import (
     OVERHEAD,
     _check_data,
     _check_header,
+    _read_long,
     iter_records,
     record_header,
 )
@@ -256,21 +257,10 @@ def _scan(f: IO[bytes], strict: bool, chunk: int, path: Optional[str], owned: bo
             f.close()
 
 
-_PIECE = 1 << 20  # long records are read in pieces this big (as _record._read_long)
-
-
 def _long_record(f, carry, length, base, strict, path):
     """The record at the start of ``carry`` that does not fit in a chunk, read whole: a Block
     with it in ``others``, or None for a record cut short (DecodeError if ``strict``)."""
-    parts = [carry]
-    left = length + OVERHEAD - len(carry)
-    while left:
-        part = f.read(min(left, _PIECE))
-        if not part:
-            break
-        parts.append(part)
-        left -= len(part)
-    data = b"".join(parts)
+    data = carry + _read_long(f, length + OVERHEAD - len(carry))
     try:
         records = list(iter_records(data, strict))
     except DecodeError as err:
