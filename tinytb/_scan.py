@@ -711,12 +711,10 @@ class _Scanner:
 
     def _slow(self, buf, pos, stride, base, others, slow):
         """The exact path for one record; a new plain scalar layout becomes a template."""
-        data = buf[pos + HEADER_SIZE : pos + stride - CRC_SIZE]
         try:
-            _check_data(data, buf[pos + stride - CRC_SIZE : pos + stride], base + pos)
+            data, plain = _checked(buf, pos, stride, base)
         except DecodeError as err:
             return err
-        plain = _parse_plain(data)
         if plain is None:
             others.append((base + pos, data))
             return None
@@ -754,15 +752,21 @@ class _Scanner:
         self.headers[record_header(length)] = (length + OVERHEAD, stop - size, stop, keys.get)
 
 
+def _checked(buf: bytes, pos: int, stride: int, base: int) -> Tuple[bytes, Any]:
+    """The event bytes of the ``stride``-byte record at ``pos``, its data CRC checked (as
+    ``_record`` checks it), and their plain-scalar fields (None: not a plain scalar)."""
+    data = buf[pos + HEADER_SIZE : pos + stride - CRC_SIZE]
+    _check_data(data, buf[pos + stride - CRC_SIZE : pos + stride], base + pos)
+    return data, _parse_plain(data)
+
+
 def _exact(buf, base, stride, offs, others, slow) -> Optional[DecodeError]:
     """Records at ``offs`` one by one, as ``_record`` checks them; stops at the first bad one."""
     for pos in offs:
-        data = buf[pos + HEADER_SIZE : pos + stride - CRC_SIZE]
         try:
-            _check_data(data, buf[pos + stride - CRC_SIZE : pos + stride], base + pos)
+            data, plain = _checked(buf, pos, stride, base)
         except DecodeError as err:
             return err
-        plain = _parse_plain(data)
         if plain is None:
             others.append((base + pos, data))
         else:
