@@ -8,6 +8,7 @@ from array import array
 
 import pytest
 
+from tinytb.viewer import series
 from tinytb.viewer.series import reduce, smooth, x_values
 
 NAN = float("nan")
@@ -216,3 +217,25 @@ def test_reduce_survives_x_far_outside_lo_hi():
     # (1e308 - 0) / 5e-324 * 4 overflows: the point goes to the last column, as in app.js
     assert reduce(xs, values, 4, 0.0, 5e-324) == [0, 9, 10]
     assert reduce(list(reversed(xs)), values, 4, 0.0, 5e-324) == [0, 1, 10]
+
+
+def test_stride_of_finds_fixed_strides_in_c_and_refuses_the_rest():
+    # The progression test the store (steps increasing) and the server (steps left out of
+    # /api/scalars) share: against the definition, on both of its paths.
+    cases = [
+        ([0, 1, 2, 3], 1),
+        ([10, 15, 20], 5),
+        ([-4, -2, 0, 2], 2),  # negative first: compared as an array
+        ([0, 2, 4, 7], None),
+        ([3, 3, 3], None),
+        ([5, 4, 3], None),
+        ([7], None),
+        ([], None),
+        ([0, 1, 3, 4], None),  # ends where a progression would, but is not one
+    ]
+    for steps, want in cases:
+        assert series.stride_of(array("q", steps)) == want, steps
+    long = array("q", range(5, 5 + 3 * (series.MAX_PROGRESSION + 1), 3))  # past the cache bound
+    assert series.stride_of(long) == 3
+    long[1000] += 1
+    assert series.stride_of(long) is None

@@ -11,6 +11,7 @@ depends only on the points before it: a drawn value does not move when later poi
 from __future__ import annotations
 
 import math
+import sys
 from array import array
 from bisect import bisect_left
 from itertools import accumulate, repeat
@@ -18,7 +19,7 @@ from operator import le, mul, sub, truediv
 
 TYPE_CHECKING = False  # typing is not imported at run time: it costs milliseconds (tomli's way)
 if TYPE_CHECKING:
-    from typing import Dict, List, Sequence, Set
+    from typing import Dict, List, Optional, Sequence, Set, Tuple
 
 __all__ = ["smooth", "x_values", "reduce", "AXES"]
 
@@ -233,3 +234,47 @@ def _reduce_any(
     for got in cols.values():
         keep.update(i for i in got if i >= 0)
     return sorted(keep)
+
+
+# The cache of progressions: at most this many, of at most this many steps (16 bytes a step).
+MAX_PROGRESSIONS = 32
+MAX_PROGRESSION = 1 << 18
+_PROGRESSIONS: Dict[Tuple[int, int], Tuple[int, int]] = {}
+_ORDER = sys.byteorder  # arrays hold native-endian items
+
+
+def stride_of(steps: array) -> Optional[int]:
+    """The stride of ``steps`` that go up by a fixed positive stride (``first + i * stride``,
+    what a training loop logs), else None; checked in C. Fewer than two steps: None.
+
+    Args:
+        steps: an ``array("q")``.
+    """
+    n = len(steps)
+    if n < 2:
+        return None
+    first, stride = steps[0], steps[1] - steps[0]
+    if stride <= 0 or steps[-1] != first + (n - 1) * stride:
+        return None
+    if n <= MAX_PROGRESSION and first >= 0:
+        # first + i * stride in 64-bit slots of one big int (no slot carries: all are below
+        # 2**63), compared with the array's bytes
+        same = _progression(n, stride, first) == steps.tobytes()
+    else:
+        same = steps == array("q", range(first, steps[-1] + 1, stride))
+    return stride if same else None
+
+
+def _progression(n: int, stride: int, first: int) -> bytes:
+    """The bytes of ``array("q", range(first, first + n * stride, stride))``, made with big
+    ints from a cached ``0, stride, 2 * stride...`` (a log's series mostly share n and stride:
+    building the array element by element costs some 100 ns each)."""
+    got = _PROGRESSIONS.get((n, stride))
+    if got is None:
+        if len(_PROGRESSIONS) >= MAX_PROGRESSIONS:
+            _PROGRESSIONS.clear()
+        ramp = array("q", range(0, n * stride, stride)).tobytes()
+        ones = (1).to_bytes(8, _ORDER) * n
+        got = (int.from_bytes(ramp, _ORDER), int.from_bytes(ones, _ORDER))
+        _PROGRESSIONS[n, stride] = got
+    return (got[0] + first * got[1]).to_bytes(8 * n, _ORDER)

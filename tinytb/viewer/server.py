@@ -145,15 +145,14 @@ def _x_range(columns: Sequence[array.array], axis: str) -> Tuple[float, float]:
 
 
 def _stride(steps: array.array) -> Optional[int]:
-    """The fixed stride of ``steps`` if they go up by one (compared in C), else None."""
-    n = len(steps)
-    if n < 2:
-        return 1 if n else None
-    stride = steps[1] - steps[0]
-    last = steps[0] + stride * (n - 1)
-    if stride <= 0 or abs(last) >= 2**53:  # beyond 2**53 a float64 step is not exact
+    """The fixed stride of ``steps`` if they go up by one (a single step: 1), else None; not
+    when a step is beyond 2**53, where a float64 step is not exact."""
+    if len(steps) == 1:
+        return 1
+    stride = series.stride_of(steps)
+    if stride is None or max(abs(steps[0]), abs(steps[-1])) >= 2**53:
         return None
-    return stride if steps == array.array("q", range(steps[0], last + 1, stride)) else None
+    return stride
 
 
 def _as_float32(values: array.array) -> Optional[array.array]:

@@ -44,7 +44,6 @@ from __future__ import annotations
 
 import os
 import stat
-import sys
 import threading
 import time
 import zlib
@@ -58,6 +57,7 @@ from .. import _stream, _values
 from .._scan import scan
 from ..errors import DecodeError
 from . import cache as _cache
+from .series import stride_of
 
 TYPE_CHECKING = False  # typing is not imported at run time: it costs milliseconds (tomli's way)
 if TYPE_CHECKING:
@@ -86,7 +86,6 @@ PARALLEL_MIN_SPARE = 1.0
 # A tailed file's cache entry is written again when the file grew by this many bytes (and by
 # a quarter) since: a server running for hours still restarts from a recent entry.
 CACHE_LAG = 1 << 20
-_ORDER = sys.byteorder  # arrays hold native-endian items
 
 # The period of a block's tags is looked for among its first this many records.
 MAX_PERIOD = 256
@@ -566,37 +565,10 @@ def _increasing(steps: array) -> bool:
     """Whether ``steps`` strictly increase: in C, first as the arithmetic progression a
     training loop logs, else as a sorted list without repeats."""
     n = len(steps)
-    if n < 2:
+    if n < 2 or stride_of(steps) is not None:
         return True
-    first, stride = steps[0], steps[1] - steps[0]
-    if n <= MAX_PROGRESSION and first >= 0 and stride > 0 and steps[-1] == first + (n - 1) * stride:
-        # first + i * stride in 64-bit slots of one big int (no slot carries: all are below
-        # 2**63), compared with the array's bytes
-        if _progression(n, stride, first) == steps.tobytes():
-            return True
     items = steps.tolist()
     return items == sorted(items) and len(set(items)) == n
-
-
-# The cache of progressions: at most this many, of at most this many steps (16 bytes a step).
-MAX_PROGRESSIONS = 32
-MAX_PROGRESSION = 1 << 18
-_PROGRESSIONS: Dict[Tuple[int, int], Tuple[int, int]] = {}
-
-
-def _progression(n: int, stride: int, first: int) -> bytes:
-    """The bytes of ``array("q", range(first, first + n * stride, stride))``, made with big
-    ints from a cached ``0, stride, 2 * stride...`` (a log's series mostly share n and stride:
-    building the array element by element costs some 100 ns each)."""
-    got = _PROGRESSIONS.get((n, stride))
-    if got is None:
-        if len(_PROGRESSIONS) >= MAX_PROGRESSIONS:
-            _PROGRESSIONS.clear()
-        ramp = array("q", range(0, n * stride, stride)).tobytes()
-        ones = (1).to_bytes(8, _ORDER) * n
-        got = (int.from_bytes(ramp, _ORDER), int.from_bytes(ones, _ORDER))
-        _PROGRESSIONS[n, stride] = got
-    return (got[0] + first * got[1]).to_bytes(8 * n, _ORDER)
 
 
 def _preempted(steps: array, walls: array, values: array) -> _Scalars:
