@@ -230,6 +230,9 @@ class FakeStore:
     def tags(self):
         return {"histograms": {"h": ["r"]}}
 
+    def has_hparams(self):
+        return False
+
     def hparams(self):
         return {"hparams": [], "metrics": [], "sessions": []}
 

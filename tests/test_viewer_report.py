@@ -332,6 +332,9 @@ class _FakeStore:
     def errors(self):
         return [("r/events.out.tfevents.1", 40, "bad CRC")]
 
+    def has_hparams(self):
+        return False
+
     def hparams(self):
         return {"hparams": [], "metrics": [], "sessions": []}
 

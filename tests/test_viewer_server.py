@@ -150,6 +150,9 @@ class FakeStore:
     def text(self, run, tag):
         return list(self.texts.get((run, tag), []))
 
+    def has_hparams(self):
+        return bool(self.hp["sessions"])
+
     def hparams(self):
         return self.hp
 

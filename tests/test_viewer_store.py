@@ -263,10 +263,13 @@ def test_text_as_str_or_table(tmp_path):
 def test_hparams_sessions_as_pytorch_writes_them(tmp_path):
     with SummaryWriter(str(tmp_path)) as w:
         w.add_scalar("loss", 1.0, 0)
+    assert loaded(tmp_path).has_hparams() is False  # no session yet
+    with SummaryWriter(str(tmp_path)) as w:
         w.add_hparams({"lr": 0.1, "opt": "adam"}, {"hp/acc": 0.75}, run_name="s1")
         w.add_hparams({"lr": 0.01, "opt": "sgd", "extra": True}, {"hp/acc": 0.5}, run_name="s2")
     st = loaded(tmp_path)
     assert st.runs() == [".", "s1", "s2"]
+    assert st.has_hparams() is True
     got = st.hparams()
     assert got["metrics"] == ["hp/acc"]
     assert got["hparams"][:2] == ["lr", "opt"] and sorted(got["hparams"]) == ["extra", "lr", "opt"]

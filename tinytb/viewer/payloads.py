@@ -126,7 +126,7 @@ def index(store: Any, reload: float) -> Dict[str, Any]:
         "reload": reload,
         "runs": store.runs(),
         "tags": store.tags(),
-        "hparams": bool(store.hparams().get("sessions")),
+        "hparams": store.has_hparams(),
         "errors": [
             {"file": f, "offset": offset, "message": message}
             for f, offset, message in store.errors()

@@ -1019,6 +1019,12 @@ class Store:
             series = None if data is None else getattr(data, kind).get(tag)
             return None if series is None else (list(series.rows),)
 
+    def has_hparams(self) -> bool:
+        """Whether any run holds an hparams session (what ``/api/index`` tells the page,
+        at every poll: without building the table of :meth:`hparams`)."""
+        with self._lock:
+            return any(data.session is not None for data in self._runs.values())
+
     def hparams(self) -> Dict[str, Any]:
         """The hparams sessions: ``{"hparams": [names], "metrics": [tags], "sessions":
         [{"run", "hparams": {name: value}, "metrics": {tag: last value in the run}}]}``.
