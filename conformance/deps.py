@@ -5,6 +5,8 @@ a failure, so a broken CI environment can never pass by skipping.
 """
 
 import importlib
+import importlib.util
+import os
 
 import pytest
 
@@ -25,6 +27,38 @@ PINNED = {
     "onnx": "1.23.2",
     "selenium": "4.51.0",
 }
+
+
+# The reader's suites (test_reader_tbparse.py, test_export_readers.py) run in their own venv,
+# TensorFlow's stack: requirements-reader.txt.
+READER_STACK_ENV = "TINYTB_READER_STACK"
+READER_HINT = "pip install -r conformance/requirements-reader.txt (and set %s=1)" % READER_STACK_ENV
+
+
+def missing(modules):
+    """The names of ``modules`` that cannot be imported here."""
+    return [name for name in modules if importlib.util.find_spec(name) is None]
+
+
+def need_reader_stack(modules):
+    """At a module's top: skip the whole module when its stack (``modules``) is not installed,
+    unless TINYTB_READER_STACK=1 says it must be (then :func:`check_reader_stack` fails)."""
+    if os.environ.get(READER_STACK_ENV, "") != "1" and missing(modules):
+        pytest.skip(
+            "%s unset and the reader stack is not installed (missing %s): %s"
+            % (READER_STACK_ENV, ", ".join(missing(modules)), READER_HINT),
+            allow_module_level=True,
+        )
+
+
+def check_reader_stack(modules):
+    """Fail (only reached with TINYTB_READER_STACK=1) unless every module of the stack is
+    installed."""
+    absent = missing(modules)
+    if absent:
+        pytest.fail(
+            "%s=1 but %s not installed: %s" % (READER_STACK_ENV, ", ".join(absent), READER_HINT)
+        )
 
 
 def need(module_name):

@@ -61,21 +61,11 @@ import sys
 
 import pytest
 
-STACK_ENV = "TINYTB_READER_STACK"
+from . import deps
+
 STACK = ("numpy", "pandas", "polars", "duckdb", "tensorflow", "tensorboard")
-HINT = "pip install -r conformance/requirements-reader.txt (and set %s=1)" % STACK_ENV
-
-
-def _missing():
-    return [name for name in STACK if importlib.util.find_spec(name) is None]
-
-
-if os.environ.get(STACK_ENV, "") != "1" and _missing():
-    pytest.skip(
-        "%s unset and the reader stack is not installed (missing %s): %s"
-        % (STACK_ENV, ", ".join(_missing()), HINT),
-        allow_module_level=True,
-    )
+HINT = deps.READER_HINT
+deps.need_reader_stack(STACK)
 
 KINDS = ("scalars", "tensors", "histograms", "images", "audio", "text", "hparams")
 FORMATS = ("csv", "jsonl", "sqlite")
@@ -177,9 +167,7 @@ def _write_extra(module, root):
 @pytest.fixture(scope="session")
 def exported(tmp_path_factory):
     """{"logdir": ..., "rows": {kind: [Row]}, fmt: (OUT, folder media paths are relative to)}."""
-    missing = _missing()
-    if missing:  # only reached with TINYTB_READER_STACK=1: the stack must be complete
-        pytest.fail("%s=1 but %s not installed: %s" % (STACK_ENV, ", ".join(missing), HINT))
+    deps.check_reader_stack(STACK)  # only reached with TINYTB_READER_STACK=1
     from . import reader_logs, target
 
     module = target.load()
