@@ -273,11 +273,7 @@ class ViewerServer:
         self.stop()
 
     def log(self):
-        try:
-            with open(self.log_path, "rb") as f:
-                return f.read().decode("utf-8", "replace")
-        except OSError:
-            return ""
+        return servers.read_log(self.log_path)
 
     def url(self, path="/"):
         return self.base + path

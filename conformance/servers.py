@@ -85,11 +85,7 @@ class Server:
         return "tensorboard --load_fast=%s" % ("true" if self.load_fast else "false")
 
     def log(self):
-        try:
-            with open(self.log_path, "rb") as f:
-                return f.read().decode("utf-8", "replace")
-        except OSError:
-            return ""
+        return read_log(self.log_path)
 
     def wait_ready(self, timeout=60.0):
         """Wait (bounded) until the server answers /data/runs."""
@@ -151,6 +147,15 @@ class Server:
 
     def stop(self):
         stop_process(self.process, self._log)
+
+
+def read_log(path):
+    """What a server wrote to its log file ("" when there is none to read)."""
+    try:
+        with open(path, "rb") as f:
+            return f.read().decode("utf-8", "replace")
+    except OSError:
+        return ""
 
 
 def stop_process(process, log):
