@@ -223,23 +223,21 @@
 
   const LITTLE = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
-  // float64 little-endian array at byte `off`; a view when the platform is little-endian.
-  function f64(buf, off, n) {
-    if (LITTLE && off % 8 === 0) return new Float64Array(buf, off, n);
-    const dv = new DataView(buf, off, n * 8);
-    const out = new Float64Array(n);
-    for (let i = 0; i < n; i++) out[i] = dv.getFloat64(i * 8, true);
+  // A little-endian float array (Float64Array or Float32Array) of n items at byte `off`: a
+  // view in place when the platform is little-endian and `off` aligned, else a copy.
+  function floats(Type, buf, off, n) {
+    const size = Type.BYTES_PER_ELEMENT;
+    if (LITTLE && off % size === 0) return new Type(buf, off, n);
+    const dv = new DataView(buf, off, n * size);
+    const out = new Type(n);
+    for (let i = 0; i < n; i++) {
+      out[i] = size === 8 ? dv.getFloat64(i * 8, true) : dv.getFloat32(i * 4, true);
+    }
     return out;
   }
 
-  // float32 little-endian array at byte `off`, widened to float64 values.
-  function f32(buf, off, n) {
-    if (LITTLE && off % 4 === 0) return new Float32Array(buf, off, n);
-    const dv = new DataView(buf, off, n * 4);
-    const out = new Float32Array(n);
-    for (let i = 0; i < n; i++) out[i] = dv.getFloat32(i * 4, true);
-    return out;
-  }
+  function f64(buf, off, n) { return floats(Float64Array, buf, off, n); }
+  function f32(buf, off, n) { return floats(Float32Array, buf, off, n); }
 
   // /api/scalars body (docs/viewer.md): b"TTBS", uint32 LE header length H, H bytes of JSON,
   // zero padding to a multiple of 8, then per series: steps float64 (absent when the header
