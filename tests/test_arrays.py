@@ -55,29 +55,26 @@ def test_complex_from_every_kind_of_input():
         (c8, "complex64", (2,), [1 + 2j, -0.5j]),
         (c16, "complex128", (1, 1), [3 - 4j]),
         (FakeArray([1 + 2j], "complex128"), "complex128", (1,), [1 + 2j]),
-        ([[1, 2j], [0.5, True]], "complex64", (2, 2), [1, 2j, 0.5, 1]),
-        (1j, "complex64", (), [1j]),
-        ([NumpyScalar(2 - 1j)], "complex64", (1,), [2 - 1j]),
+        ([[1, 2j], [0.5, True]], "complex128", (2, 2), [1, 2j, 0.5, 1]),
+        (1j, "complex128", (), [1j]),
+        ([NumpyScalar(2 - 1j)], "complex128", (1,), [2 - 1j]),
     ]:
         arr = _arrays.as_array(value, "t", pixels=False, allow_complex=True)
         assert (arr.dtype, arr.shape, list(arr.data)) == (dtype, shape, numbers)
         assert isinstance(arr.data, _arrays.ComplexValues) and len(arr.data) == len(numbers)
 
 
-def test_complex64_parts_are_float32():
-    # 0.1 is 0x3dcccccd in binary32: a complex64 keeps float32 parts, as torch.tensor does
+def test_complex_lists_keep_float64_parts():
+    # 0.1 is 0x3dcccccd in binary32: a list keeps Python's float64 parts, as numpy.array does
     arr = _arrays.as_array([0.1 + 0.1j], "t", pixels=False, allow_complex=True)
-    assert arr.data.parts.tobytes() == struct.pack("=2f", 0.1, 0.1)
-    assert (
-        arr.data[0]
-        == arr.data[-1]
-        == complex(
-            struct.unpack("=f", struct.pack("=f", 0.1))[0],
-            struct.unpack("=f", struct.pack("=f", 0.1))[0],
-        )
-    )
+    assert arr.dtype == "complex128"
+    assert arr.data.parts.tobytes() == struct.pack("=2d", 0.1, 0.1)
+    assert arr.data[0] == arr.data[-1] == 0.1 + 0.1j
     with pytest.raises(IndexError):
         arr.data[1]
+    # complex64 parts (a typed array) are float32
+    parts = _arrays.ComplexValues.of([0.1 + 0.1j], "complex64").parts
+    assert parts.tobytes() == struct.pack("=2f", 0.1, 0.1)
 
 
 @pytest.mark.parametrize(
@@ -157,26 +154,32 @@ def test_bfloat16_bits_as_ml_dtypes_stores_them():
         _arrays.as_array(Interface(b"\0\0", "|V2", (1,), "void16"), "x")
 
 
-def test_python_values_are_typed_as_torch_tensor_types_them():
+def test_python_values_are_typed_as_numpy_array_types_them():
+    # lists mean float64 (numpy.array, tensorboardX), never a silent rounding to float32
     class Level(enum.IntEnum):
         LOW = 1
 
     cases = [
-        ([], "float32", (0,)),
-        ([[], []], "float32", (2, 0)),
+        ([], "float64", (0,)),
+        ([[], []], "float64", (2, 0)),
         ([True, False], "bool", (2,)),
         ([True, 2], "int64", (2,)),
         ([Level.LOW, 2], "int64", (2,)),
-        ([1, 2.5], "float32", (2,)),
-        ([True, 2.5], "float32", (2,)),
+        ([1, 2.5], "float64", (2,)),
+        ([True, 2.5], "float64", (2,)),
         (3, "int64", ()),
-        (2.5, "float32", ()),
+        (2.5, "float64", ()),
         ([[1, 2], FakeArray([3, 4], "int8")], "int64", (2, 2)),  # an array inside a list
     ]
     for value, dtype, shape in cases:
         arr = _arrays.as_array(value, "x", pixels=False)
         assert (arr.dtype, arr.shape) == (dtype, shape), value
     assert type(_arrays.as_array([Level.LOW], "x", pixels=False).data[0]) is int
+    # floats keep every bit: 0.1 is not rounded to float32's 0.10000000149011612
+    assert list(_arrays.as_array([0.1, 1, True], "x", pixels=False).data) == [0.1, 1.0, 1.0]
+    assert all(type(v) is float for v in _arrays.as_array([1, 2.5], "x", pixels=False).data)
+    with pytest.raises(ValueError, match="x holds an int too large"):
+        _arrays.as_array([0.5, 10**400], "x", pixels=False)
     # images keep Python ints as uint8 pixels
     assert _arrays.as_array([1, 2], "x").dtype == "uint8"
 

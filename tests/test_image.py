@@ -31,7 +31,7 @@ def test_as_array_kinds():
     a = _arrays.as_array([[1, 2], [3, 4]], "x")
     assert (a.dtype, a.shape, a.data) == ("uint8", (2, 2), bytes([1, 2, 3, 4]))
     a = _arrays.as_array([[0.5, 1], [0, 0.25]], "x")
-    assert (a.dtype, a.shape, list(a.data)) == ("float32", (2, 2), [0.5, 1.0, 0.0, 0.25])
+    assert (a.dtype, a.shape, list(a.data)) == ("float64", (2, 2), [0.5, 1.0, 0.0, 0.25])
     a = _arrays.as_array(array("f", [0.1, 0.2]), "x")
     assert a.dtype == "float32" and a.shape == (2,)
     assert list(a.data) == list(array("f", [0.1, 0.2]))

@@ -101,9 +101,12 @@ def test_tensors_tsv_float32_strings():
     assert P.tensors_tsv(mat) == b"0.10000000149011612\t9.99999993922529e-09\n-2.5\t0.0\n"
 
 
-def test_tensors_tsv_nested_floats_are_float32_and_float64_stays():
-    assert P.tensors_tsv([[0.1, 0.2]]) == b"0.10000000149011612\t0.20000000298023224\n"
+def test_tensors_tsv_nested_floats_are_float64_and_float32_stays():
+    assert P.tensors_tsv([[0.1, 0.2]]) == b"0.1\t0.2\n"
     assert P.tensors_tsv(typed([0.1, 0.2], "d", (1, 2))) == b"0.1\t0.2\n"
+    assert P.tensors_tsv(typed([0.1, 0.2], "f", (1, 2))) == (
+        b"0.10000000149011612\t0.20000000298023224\n"
+    )
 
 
 def test_tensors_tsv_ints_bools_and_specials():

@@ -47,6 +47,13 @@ SUMMARY = {
         "nested_float32": "0a2f0a0174421e0801120812020802120208022a100000803f0000204000004040"
         "cdcccc3d",
         "empty_float32": "0a170a01744206080112021200",
+        "nested_float64": "0a3f0a0174422e0802120812020802120208023220000000000000f03f000000"
+        "000000044000000000000008409a9999999999b93f",
+        "scalar_float64": "0a1f0a0174420e0802120032080000000000000440",
+        "scalar_complex128": "0a270a017442160812120062100000000000000000000000000000f03f",
+        "complex128_vec": "0a3b0a0174422a08121204120208026220000000000000f03f0000000000000040"
+        "0000000000000000000000000000e0bf",
+        "empty_float64": "0a170a01744206080212021200",
         "float32_vec": "0a270a0174421608011204120208032a0c0000003f0000c0bf00005040",
         "int32_2x2": "0a300a0174421f0803120812020802120208023a1101feffffffffffffffff0103ffffffff07",
     }.items()
@@ -272,31 +279,35 @@ def test_bytes_are_a_uint8_vector():
     assert encoded(bytearray([0, 255, 7])) == SUMMARY["uint8"]
 
 
-# -- Python values: as torch.tensor types them -------------------------------------------------
+# -- Python values: as numpy.array types them -------------------------------------------------
 
 
 def test_nested_lists_and_scalars():
-    assert encoded([[1.0, 2.5], [3, 0.1]]) == SUMMARY["nested_float32"]  # mixed -> float32
-    assert encoded([[1.0, 2.5], [3.0, 0.1]]) == SUMMARY["nested_float32"]
-    assert encoded(((1.0, 2.5), (3.0, 0.1))) == SUMMARY["nested_float32"]  # tuples too
+    # lists are read as numpy.array reads them: floats float64, complex complex128
+    assert encoded([[1.0, 2.5], [3, 0.1]]) == SUMMARY["nested_float64"]  # mixed -> float64
+    assert encoded([[1.0, 2.5], [3.0, 0.1]]) == SUMMARY["nested_float64"]
+    assert encoded(((1.0, 2.5), (3.0, 0.1))) == SUMMARY["nested_float64"]  # tuples too
     assert encoded([-(2**63), 2**63 - 1]) == SUMMARY["int64"]  # ints -> int64
     assert encoded([True, False, True]) == SUMMARY["bool"]
-    assert encoded([1 + 2j, 0.0 - 0.5j]) == SUMMARY["complex64"]
-    assert encoded([1 + 2j, -0.5j]) != SUMMARY["complex64"]  # -0.5j has the real part -0.0
+    assert encoded([1 + 2j, 0.0 - 0.5j]) == SUMMARY["complex128_vec"]
+    assert encoded([1 + 2j, -0.5j]) != SUMMARY["complex128_vec"]  # -0.5j: real part -0.0
     assert encoded(3) == SUMMARY["scalar_int64"]
-    assert encoded(2.5) == SUMMARY["scalar_float32"]
-    assert encoded(1j) == SUMMARY["scalar_complex64"]
-    assert encoded([]) == SUMMARY["empty_float32"]  # torch.tensor([]) is float32
+    assert encoded(2.5) == SUMMARY["scalar_float64"]
+    assert encoded(1j) == SUMMARY["scalar_complex128"]
+    assert encoded([]) == SUMMARY["empty_float64"]  # numpy.array([]) is float64
     assert _convert.to_tensor([True, 2])[0] == "int64"
-    assert _convert.to_tensor([True, 2.0])[0] == "float32"
-    assert _convert.to_tensor([1, 2j])[:2] == ("complex64", (2,))
+    assert _convert.to_tensor([True, 2.0])[0] == "float64"
+    assert _convert.to_tensor([1, 2j])[:2] == ("complex128", (2,))
     assert _convert.to_tensor(True)[:2] == ("bool", ())
+    # the same values as a typed float32 array stay float32
+    assert encoded(memoryview(struct.pack("=3f", 0.5, -1.5, 3.25)).cast("f")) == SUMMARY[
+        "float32_vec"
+    ]
 
 
-def test_float_beyond_float32_is_infinity():
-    # as torch.tensor([1e300]) (a C cast): +-inf, not an OverflowError
-    data = encoded([1e300, -1e300])
-    assert struct.pack("<2f", float("inf"), float("-inf")) in data
+def test_floats_beyond_float32_keep_their_value():
+    # a list is float64: 1e300 is written as itself (torch.tensor would make it inf)
+    assert struct.pack("<2d", 1e300, -1e300) in encoded([1e300, -1e300])
 
 
 # -- half floats keep their own bits (PyTorch writes float32 bits there) -----------------------

@@ -15,9 +15,10 @@ flat C-order data) without importing numpy or torch. It reads:
 * the buffer protocol (``bytes`` as a uint8 vector, ``bytearray``, ``memoryview`` with a shape
   and format, ``array.array`` of any numeric typecode), which gives shape and element format;
   integer sizes come from the buffer's item size, not from the C type's name;
-* nested lists and tuples, and Python numbers, typed as ``torch.tensor`` would type them:
-  floats are float32, complex numbers complex64, bools bool, ints int64 (``pixels=False``)
-  or uint8 pixel values 0-255 (``pixels=True``, images), and an empty list is float32.
+* nested lists and tuples, and Python numbers, typed as ``numpy.array`` types them (as
+  tensorboardX reads them, and as Python computed them: no silent rounding): floats are
+  float64, complex numbers complex128, bools bool, ints int64 (``pixels=False``) or uint8
+  pixel values 0-255 (``pixels=True``, images), and an empty list is float64.
 
 Complex values are refused unless the caller passes ``allow_complex=True`` (only ``add_tensor``
 can write them). An element type that cannot be used raises ``TypeError``, or the built-in
@@ -98,14 +99,30 @@ class _DtypeError(TypeError):
 class Array:
     """``dtype``: an element type name (``"uint8"``, ``"float32"``, ``"complex64"``...);
     ``shape``: a tuple; ``data``: ``bytes`` for uint8, else a flat sequence of numbers in C
-    order (a :class:`ComplexValues` of Python ``complex`` for the complex types)."""
+    order (a :class:`ComplexValues` of Python ``complex`` for the complex types).
 
-    __slots__ = ("dtype", "shape", "data")
+    ``host``: the caller's numpy array (a torch tensor's ``numpy()`` view included) when the
+    input was one, holding these elements in this ``dtype``; None otherwise. A method with a
+    fast path drives it through its own methods and operators (``ravel``, ``astype``,
+    ``sort``, ``*``...) and never touches ``data``, which is then made only on first use
+    (one ``tobytes()`` copy)."""
 
-    def __init__(self, dtype: str, shape: Iterable[int], data: Any) -> None:
+    __slots__ = ("dtype", "shape", "_data", "host")
+
+    def __init__(self, dtype: str, shape: Iterable[int], data: Any, host: Any = None) -> None:
         self.dtype = dtype
         self.shape = tuple(shape)
-        self.data = data
+        self._data = data
+        self.host = host
+
+    @property
+    def data(self) -> Any:
+        if self._data is None:
+            host = self.host
+            typestr = host.__array_interface__["typestr"]
+            big = typestr[0] == ">" or (typestr[0] == "=" and not _LITTLE)
+            self._data = _values(host.tobytes(), self.dtype, big)  # tobytes: C order
+        return self._data
 
     @property
     def size(self) -> int:
@@ -350,8 +367,19 @@ def _from_array_interface(arr, name, allow_complex):
             % (name, typestr, _dtype_name(arr) or "?")
         )
     _check(dtype, name, allow_complex)
+    if dtype != "bfloat16" and _has_methods(arr):
+        return Array(dtype, shape, None, host=arr)  # data made from it on first use
     big = typestr[0] == ">" or (typestr[0] == "=" and not _LITTLE)
     return Array(dtype, shape, _values(arr.tobytes(), dtype, big))  # tobytes: C order
+
+
+_HOST_METHODS = ("ravel", "reshape", "astype", "view", "sort", "searchsorted", "tobytes", "min")
+
+
+def _has_methods(arr):
+    """Whether ``arr`` offers the numpy methods a fast path uses (numpy's own arrays and
+    scalars do; a bare ``__array_interface__`` object does not)."""
+    return all(hasattr(arr, m) for m in _HOST_METHODS)
 
 
 def _typestr_size(typestr):
@@ -436,10 +464,10 @@ def _from_tolist(value, name, allow_complex):
 
 def _from_nested(value, name, pixels, allow_complex):
     shape, flat = nested(value, name, allow_complex)
-    check_size(shape, 8, name)  # as the int64/float64/complex64 values they are written as
+    check_size(shape, 16 if complex in set(map(type, flat)) else 8, name)
     kinds = set(map(type, flat))
     if not flat:
-        return Array("float32", shape, [])  # torch.tensor([]) is float32
+        return Array("float64", shape, [])  # numpy.array([]) is float64
     if kinds == {bool}:
         return Array("bool", shape, flat)
     if kinds <= {int, bool} and not pixels:
@@ -452,10 +480,17 @@ def _from_nested(value, name, pixels, allow_complex):
             )
         return Array("uint8", shape, bytes(flat))
     if complex in kinds:
-        # complex64 values, as torch.tensor would make them: both parts rounded to float32
-        return Array("complex64", shape, ComplexValues.of(flat, "complex64"))
-    # floats (with ints or bools among them): float32 values, as torch.tensor would make
-    return Array("float32", shape, array("f", flat).tolist())
+        return Array("complex128", shape, ComplexValues.of(flat, "complex128"))
+    # floats (with ints or bools among them): float64, the values Python computed
+    if kinds != {float}:
+        try:
+            flat = list(map(float, flat))
+        except OverflowError:
+            raise ValueError("%s holds an int too large for a float64" % name) from None
+    return Array("float64", shape, flat)
+
+
+_PLAIN_NUMBERS = frozenset((float, int, bool))
 
 
 def nested(value, name, complex_ok=False):
@@ -465,6 +500,8 @@ def nested(value, name, complex_ok=False):
     if isinstance(value, (list, tuple)):
         if not value:
             return (0,), []
+        if set(map(type, value)) <= _PLAIN_NUMBERS:  # a row of numbers: C speed, no recursion
+            return (len(value),), list(value)
         parts = [nested(v, name, complex_ok) for v in value]
         inner = parts[0][0]
         for shape, _ in parts:
