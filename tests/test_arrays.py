@@ -1,5 +1,5 @@
 """tinytb._arrays beyond images: complex numbers (for add_tensor only), element types from buffer
-item sizes, Python values typed as torch.tensor types them, and the refusals media methods keep.
+item sizes, Python values typed as numpy.array types them, and the refusals media methods keep.
 
 Expected values are written out by hand: IEEE binary32/64 and bfloat16 bit patterns (bfloat16 is
 the top half of a binary32), and torch.tensor's type inference (float -> float32, int -> int64,
@@ -244,3 +244,62 @@ def test_the_limit_is_the_protobuf_message_size():
 def test_a_shaped_memoryview_is_measured_too():
     view = memoryview(bytearray(8)).cast("f", (2,))
     assert _arrays.as_array(view, "x").shape == (2,)
+
+
+# -- the caller's own array (issue 13): kept as ``host``, data made only on first use ---------
+
+
+def test_a_numpy_array_is_kept_as_the_host_and_read_lazily():
+    np = pytest.importorskip("numpy", reason="the host path needs a numpy array")
+    for values in (
+        np.arange(12, dtype=np.float32).reshape(3, 4) / 7,
+        np.arange(12, dtype=">f8").reshape(4, 3)[:, ::2],  # big-endian, not contiguous
+        np.array([[True, False]]),
+        np.arange(-5, 5, dtype=np.int16),
+        np.array([1 + 2j, -0.5j], dtype=np.complex64),
+        np.float32(2.5),  # a numpy scalar: shape ()
+    ):
+        arr = _arrays.as_array(values, "x", pixels=False, allow_complex=True)
+        assert arr.host is values
+        assert arr.shape == np.shape(values)
+        assert arr.dtype == np.asarray(values).dtype.name
+        # the lazy data equals the buffer path's eager read of the same elements
+        plain = _arrays.as_array(
+            memoryview(np.ascontiguousarray(values).astype(values.dtype.newbyteorder("="))),
+            "x",
+            pixels=False,
+            allow_complex=True,
+        )
+        assert list(arr.data) == list(plain.data)
+        assert arr.data is arr.data  # made once
+
+
+def test_no_host_for_lists_buffers_and_bare_interfaces():
+    assert _arrays.as_array([0.5, 2.0], "x", pixels=False).host is None
+    assert _arrays.as_array(array("f", [0.5]), "x", pixels=False).host is None
+    bare = Interface(struct.pack("<2f", 1.0, 2.0), "<f4", (2,))
+    arr = _arrays.as_array(bare, "x", pixels=False)
+    assert arr.host is None and list(arr.data) == [1.0, 2.0]
+
+
+def test_a_torch_tensor_hosts_its_numpy_view():
+    torch = pytest.importorskip("torch", reason="the torch host path needs torch")
+    t = torch.arange(6, dtype=torch.float64).reshape(2, 3)
+    arr = _arrays.as_array(t, "x", pixels=False)
+    assert arr.dtype == "float64" and arr.shape == (2, 3)
+    assert arr.host is not None and arr.host.tolist() == t.tolist()
+    assert list(arr.data) == [0.0, 1.0, 2.0, 3.0, 4.0, 5.0]
+    # bfloat16 has no numpy dtype: read through float32, no host
+    b = _arrays.as_array(torch.tensor([1.0, -3.140625], dtype=torch.bfloat16), "x", pixels=False)
+    assert b.dtype == "bfloat16" and b.host is None and list(b.data) == [1.0, -3.140625]
+
+
+def test_a_list_a_float64_array_and_a_float64_tensor_write_the_same_tensor():
+    from tinytb import summary
+
+    np = pytest.importorskip("numpy", reason="compares a list with a numpy array")
+    values = [[0.1, -2.5, 1e300], [5e-324, -0.0, 3.0]]
+    expected = summary.tensor_proto("t", values)
+    assert summary.tensor_proto("t", np.array(values)) == expected
+    torch = pytest.importorskip("torch", reason="compares with a torch tensor")
+    assert summary.tensor_proto("t", torch.tensor(values, dtype=torch.float64)) == expected

@@ -300,9 +300,9 @@ def test_nested_lists_and_scalars():
     assert _convert.to_tensor([1, 2j])[:2] == ("complex128", (2,))
     assert _convert.to_tensor(True)[:2] == ("bool", ())
     # the same values as a typed float32 array stay float32
-    assert encoded(memoryview(struct.pack("=3f", 0.5, -1.5, 3.25)).cast("f")) == SUMMARY[
-        "float32_vec"
-    ]
+    assert (
+        encoded(memoryview(struct.pack("=3f", 0.5, -1.5, 3.25)).cast("f")) == SUMMARY["float32_vec"]
+    )
 
 
 def test_floats_beyond_float32_keep_their_value():
