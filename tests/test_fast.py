@@ -7,7 +7,9 @@ from tinytb import _fast
 from vectors import RECORD_LOSS
 
 TAGS = ["loss", "train/loss", "a" * 40, "ünïcode/损失", "x" * 120, ""]
-STEPS = [0, 1, 127, 128, 50000, 2**31, 2**33, 2**63 - 1, -1, -(2**63)]
+# the varint lengths of the step change at 128, 2**14 and 2**21
+STEPS = [0, 1, 127, 128, 16383, 16384, 50000, 2**21 - 1, 2**21, 2**31, 2**33, 2**63 - 1, -1]
+STEPS.append(-(2**63))
 VALUES = [0.0, -0.0, 0.5, 1e-45, 3.4028235e38, 1e39, -1e39, float("inf"), float("nan"), 0.1]
 
 

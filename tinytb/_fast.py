@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: MIT
-"""The hot path: whole framed records for old-style scalar events, in about two microseconds.
+"""The hot path: whole framed records for old-style scalar events, in under two microseconds.
 
 ``add_scalar(tag, value, step)`` writes the same bytes every time but for three fields::
 
@@ -51,14 +51,20 @@ _MASKED = struct.Struct("<I")
 _MASK_DELTA = 0xA282EAD8  # TFRecord's masked CRC: rotate right by 15, add this (_crc32c.mask)
 _SHORT = 64  # position tables exist up to this length
 _WALL_KEY_BYTE = WALL_TIME_KEY[0]
+_FLOAT = struct.Struct("<f")
+_STEP_KEY_BYTE = STEP_KEY[0]
+_STEPS = [b""] + [STEP_KEY + varint(step) for step in range(1, 128)]  # step 0 is left out
+_STEP2 = struct.Struct("BBB")  # the key and a two-byte varint (steps below 2**14)
+_STEP3 = struct.Struct("BBBB")  # the key and a three-byte varint (steps below 2**21)
 
 TYPE_CHECKING = False  # typing is not imported at run time: it costs milliseconds (tomli's way)
 if TYPE_CHECKING:
     from typing import Any, Dict, Tuple
 
-    # header, middle, k, position tables of the variable bytes, tables of the high wall bytes
-    # (the last three None for an event over _SHORT bytes: its CRC is computed in full)
-    Template = Tuple[bytes, bytes, Any, Any, Any]
+    # header, middle, k, position tables of the wall time's low half, of the step's varint and
+    # of the value, tables of the high wall bytes (all but the first two None for an event over
+    # _SHORT bytes: its CRC is computed in full)
+    Template = Tuple[bytes, bytes, Any, Any, Any, Any, Any]
 
 
 def general_scalar_record(tag: str, value: float, step: int, wall_time: float) -> bytes:
@@ -84,7 +90,17 @@ class ScalarRecords:
     def record(self, tag: str, value: float, step: int, wall_time: float) -> bytes:
         if wall_time == 0.0 or not tag:  # proto3 leaves out a zero wall time and an empty tag
             return general_scalar_record(tag, value, step, wall_time)
-        step_bytes = STEP_KEY + varint(step) if step else b""
+        # the step's key and varint, the usual lengths packed in one call
+        if 0 <= step < 128:
+            step_bytes = _STEPS[step]
+        elif 0 < step < 16384:
+            step_bytes = _STEP2.pack(_STEP_KEY_BYTE, (step & 127) | 128, step >> 7)
+        elif 0 < step < 2097152:
+            step_bytes = _STEP3.pack(
+                _STEP_KEY_BYTE, (step & 127) | 128, ((step >> 7) & 127) | 128, step >> 14
+            )
+        else:
+            step_bytes = STEP_KEY + varint(step)
         key = (tag, len(step_bytes))
         template = self._templates.get(key)
         if template is None:
@@ -92,12 +108,14 @@ class ScalarRecords:
                 self._templates.clear()
                 self._high.clear()
             template = self._templates[key] = _template(tag, len(step_bytes))
-        header, middle, k, tables, high_tables = template
-        value_bytes = float32_bytes(value)
+        header, middle, k, wall_tables, step_tables, value_tables, high_tables = template
+        try:
+            value_bytes = _FLOAT.pack(value)
+        except OverflowError:  # beyond float32: +-inf, as protobuf's runtimes (a C cast)
+            value_bytes = float32_bytes(value)
         wall = _WALL.pack(_WALL_KEY_BYTE, wall_time)
-        data = wall + step_bytes + middle + value_bytes
-        if tables is None:
-            crc = crc32c(data)
+        if wall_tables is None:
+            crc = crc32c(b"".join((wall, step_bytes, middle, value_bytes)))
         else:
             # The top four bytes of the wall time (sign, exponent, high mantissa) change only
             # every few minutes: keep their contribution folded into the start value.
@@ -105,17 +123,20 @@ class ScalarRecords:
             start = self._high.get(key)
             if start is None or start[0] != high:
                 start = self._high[key] = (high, reduce(xor, map(getitem, high_tables, high), k))
-            crc = reduce(
-                xor,
-                map(
-                    getitem,
-                    tables,
-                    wall[_LOW_AT:_HIGH_AT] + step_bytes[1:] + value_bytes,
-                ),
-                start[1],
-            )
+            # the table lookups written out: half the time of a map/reduce over them
+            w0, w1, w2, w3 = wall_tables
+            v0, v1, v2, v3 = value_tables
+            a, b, c, d = wall[_LOW_AT:_HIGH_AT]
+            e, f, g, h = value_bytes
+            crc = start[1] ^ w0[a] ^ w1[b] ^ w2[c] ^ w3[d] ^ v0[e] ^ v1[f] ^ v2[g] ^ v3[h]
+            if len(step_tables) == 2:
+                s0, s1 = step_tables
+                crc ^= s0[step_bytes[1]] ^ s1[step_bytes[2]]
+            elif step_tables:
+                crc = reduce(xor, map(getitem, step_tables, step_bytes[1:]), crc)
         crc = ((crc >> 15) | (crc << 17)) & 0xFFFFFFFF
-        return header + data + _MASKED.pack((crc + _MASK_DELTA) & 0xFFFFFFFF)
+        masked = _MASKED.pack((crc + _MASK_DELTA) & 0xFFFFFFFF)
+        return b"".join((header, wall, step_bytes, middle, value_bytes, masked))
 
 
 def _template(tag: str, step_len: int) -> Template:
@@ -127,18 +148,19 @@ def _template(tag: str, step_len: int) -> Template:
     n = _WALL.size + step_len + len(middle) + 4
     header = record_header(n)
     if n > _SHORT:
-        return header, middle, None, None, None
+        return header, middle, None, None, None, None, None
     step_zeroed = STEP_KEY + bytes(step_len - 1) if step_len else b""
     zeroed = WALL_TIME_KEY + bytes(_WALL.size - 1) + step_zeroed + middle + bytes(4)
     tabs = position_tables(n)
     # Variable bytes: the wall time's low half (the high half gets tables of its own), the
     # step's varint after its key, and the value in the last four bytes.
     steps = range(_STEP_VARINT_AT, _STEP_VARINT_AT + step_len - 1)
-    variable = list(_WALL_LOW) + list(steps) + list(range(n - 4, n))
     return (
         header,
         middle,
         crc32c(zeroed),
-        tuple(tabs[i] for i in variable),
+        tuple(tabs[i] for i in _WALL_LOW),
+        tuple(tabs[i] for i in steps),
+        tuple(tabs[i] for i in range(n - 4, n)),
         tuple(tabs[i] for i in _WALL_HIGH),
     )
