@@ -14,7 +14,8 @@ import tinytb
 from tinytb import summary
 
 SUMMARY_WRITER = {
-    "__init__": "(self, log_dir=None, comment='', purge_step=None, max_queue=10, flush_secs=120, filename_suffix='')",
+    # tinytb adds one keyword-only argument (ranks: issue 14)
+    "__init__": "(self, log_dir=None, comment='', purge_step=None, max_queue=10, flush_secs=120, filename_suffix='', *, ranks='all')",
     "__enter__": "(self)",
     "__exit__": "(self, exc_type, exc_val, exc_tb)",
     "add_audio": "(self, tag, snd_tensor, global_step=None, sample_rate=44100, walltime=None)",

@@ -30,6 +30,7 @@ ALLOWED = {
     "_fast": {"_messages", "_crc32c", "_record", "_wire"},
     "_event_file": {"_convert", "_files", "_messages", "_record"},
     "_files": set(),
+    "_ranks": set(),
     "summary": {
         "_arrays",
         "_audio",
@@ -56,6 +57,7 @@ ALLOWED = {
     "_text_format": {"_wire"},
     "writer": {
         "_arrays",
+        "_ranks",
         "_convert",
         "_event_file",
         "_files",

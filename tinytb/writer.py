@@ -15,7 +15,7 @@ import threading
 import time
 import weakref
 
-from . import _convert, _event_file, _files, _messages, summary as _summary
+from . import _convert, _event_file, _files, _messages, _ranks, summary as _summary
 from ._fast import ScalarRecords
 from ._record import frame
 from .summary import scalar_value as _scalar_value
@@ -267,6 +267,27 @@ class FileWriter(SummaryToEventTransformer):
         self.event_writer.reopen()
 
 
+def _check_writer_args(
+    log_dir: Any,
+    comment: Any,
+    purge_step: Any,
+    max_queue: Any,
+    flush_secs: Any,
+    filename_suffix: Any,
+) -> Tuple[PathLike, Optional[int]]:
+    """SummaryWriter's checks of its arguments; the log dir (the default one made) and the
+    purge step (an int or None)."""
+    if not isinstance(comment, str):
+        raise TypeError("comment must be a str, not %s" % type(comment).__name__)
+    _check_options(max_queue, flush_secs, filename_suffix)
+    if not log_dir:
+        log_dir = _default_log_dir(comment)
+    _event_file.check_local(str(os.fspath(log_dir)), "log_dir")
+    if purge_step is not None:
+        purge_step = _convert.to_step(purge_step, "purge_step")
+    return log_dir, purge_step
+
+
 def _default_log_dir(comment: str) -> str:
     # PyTorch: os.path.join("runs", datetime.now().strftime("%b%d_%H-%M-%S") + "_" + host + comment)
     return os.path.join(
@@ -285,6 +306,15 @@ class SummaryWriter:
         max_queue: events that may wait in memory before an ``add`` call writes them itself.
         flush_secs: how often the event file is also fsync-ed while data arrives.
         filename_suffix: suffix added to every event file name in the directory.
+        ranks: in a distributed job, which processes write (keyword only; tinytb's own).
+            ``"all"`` (default, PyTorch's behaviour): every process writes to ``log_dir``.
+            ``"zero"``: only the global rank 0 writes; on every other rank the writer is an
+            idle one whose calls do nothing: no file, directory or thread. ``"each"``: every
+            rank writes to ``<log_dir>/rank_<N>``, so TensorBoard shows each rank as a run.
+            The rank comes from an initialized ``torch.distributed``, else the ``RANK``,
+            ``SLURM_PROCID``, ``OMPI_COMM_WORLD_RANK`` or ``PMI_RANK`` environment variable
+            (none set: rank 0). Pass the same ``log_dir`` on every rank: a default one is
+            made from each process's own clock.
 
     Examples::
 
@@ -297,6 +327,11 @@ class SummaryWriter:
     the same directory, as PyTorch's does.
     """
 
+    def __new__(cls, *args: Any, ranks: str = "all", **kwargs: Any) -> SummaryWriter:
+        if _ranks.check_ranks(ranks) == "zero" and _ranks.global_rank() != 0:
+            return object.__new__(_IdleWriter)  # its __init__ runs next, with these arguments
+        return object.__new__(cls)
+
     def __init__(
         self,
         log_dir: Optional[PathLike] = None,
@@ -305,16 +340,16 @@ class SummaryWriter:
         max_queue: int = 10,
         flush_secs: float = 120,
         filename_suffix: str = "",
+        *,
+        ranks: str = "all",
     ) -> None:
-        if not isinstance(comment, str):
-            raise TypeError("comment must be a str, not %s" % type(comment).__name__)
-        _check_options(max_queue, flush_secs, filename_suffix)
-        if not log_dir:
-            log_dir = _default_log_dir(comment)
-        _event_file.check_local(str(os.fspath(log_dir)), "log_dir")
-        if purge_step is not None:
-            purge_step = _convert.to_step(purge_step, "purge_step")
-        self.log_dir = log_dir
+        path, purge_step = _check_writer_args(
+            log_dir, comment, purge_step, max_queue, flush_secs, filename_suffix
+        )
+        if ranks == "each":
+            path = os.path.join(path, "rank_%d" % _ranks.global_rank())
+        self.ranks = ranks
+        self.log_dir = path
         self.purge_step = purge_step
         self.max_queue = max_queue
         self.flush_secs = flush_secs
@@ -1193,6 +1228,48 @@ class SummaryWriter:
 
     def __exit__(self, exc_type: Any, exc_val: Any, exc_tb: Any) -> None:
         self.close()
+
+
+def _idle(*args: Any, **kwargs: Any) -> None:
+    """What every call does on a rank that does not write (``ranks="zero"``)."""
+
+
+class _IdleWriter(SummaryWriter):
+    """``SummaryWriter(ranks="zero")`` on a rank other than 0: the arguments are checked as on
+    rank 0 (so a mistake shows on every rank), then nothing happens: no file, no directory, no
+    thread, and each ``add_*``, ``flush()`` and ``close()`` returns None at once."""
+
+    def __init__(
+        self,
+        log_dir: Optional[PathLike] = None,
+        comment: str = "",
+        purge_step: Step = None,
+        max_queue: int = 10,
+        flush_secs: float = 120,
+        filename_suffix: str = "",
+        *,
+        ranks: str = "all",
+    ) -> None:
+        path, purge_step = _check_writer_args(
+            log_dir, comment, purge_step, max_queue, flush_secs, filename_suffix
+        )
+        self.ranks = ranks
+        self.log_dir = path
+        self.purge_step = purge_step
+        self.max_queue = max_queue
+        self.flush_secs = flush_secs
+        self.filename_suffix = filename_suffix
+        self.file_writer = None
+        self.all_writers = None
+
+    def get_logdir(self) -> PathLike:
+        return self.log_dir
+
+
+for _name in dir(SummaryWriter):
+    if _name.startswith("add_") or _name in ("flush", "close", "_get_file_writer"):
+        setattr(_IdleWriter, _name, _idle)
+del _name
 
 
 class _Records:
