@@ -1,7 +1,7 @@
 """Benchmarks of tinytb's writer, side by side with PyTorch's and tensorboardX's.
 
     python bench/bench_writer.py            # full run, a few minutes
-    python bench/bench_writer.py --quick    # smoke run, well under a minute
+    python bench/bench_writer.py --quick    # smoke run, about a minute and a half
     python bench/bench_writer.py --list     # the registered benchmarks
 
 Run it with an interpreter that has torch and/or tensorboardX installed to get
@@ -17,11 +17,35 @@ Method (docs/benchmark-method.md, section 1):
 - the garbage collector is disabled while timing;
 - import time is measured in fresh processes, each paired with a bare
   ``python -c pass``; peak RSS is the child's own VmHWM (``ru_maxrss`` cannot
-  be used: a forked child inherits the parent's high-water mark).
+  be used: a forked child inherits the parent's high-water mark);
+- the peak extra memory of a call (benchmark ``memory``) is tracemalloc's peak
+  over that one call, tracing started right before it (after a warm-up call
+  with a small slice on the same writer), against the input's size; numpy
+  reports its array buffers to tracemalloc, torch's allocator does not, so
+  PyTorch's figure is a lower bound printed for reference.
+
+Targets (the PASS/FAIL lines at the end; ratios are tinytb's per-round e2e time
+over PyTorch's, e2e = calls + close()):
+
+- issue 2: import <= 30 ms over bare Python; add_scalar >= 10x PyTorch's
+  events/s; add_scalar caller p50 < 5 us (10 us until issue 13);
+- issue 4: add_image 3x512x512 uint8 <= 0.5x, PNG no larger than Pillow's;
+- issue 5: add_histogram of 1e3 float32 values <= 0.5x;
+- issue 13: add_histogram of 1e6 float32 values <= 0.3x (ns per value still
+  printed); add_histogram of a list of 1e6 Python floats <= 300 ns per value
+  (PyTorch, which takes no list, is timed on np.array(the list), conversion
+  included, as the anchor); add_pr_curve of 10k float32 and float64
+  predictions <= 0.5x (issue 5: 1.0x); add_image 3x512x512 float32 with values
+  between the 8-bit levels <= 0.5x, and the same photo on the levels (u8 / 255)
+  raised from 1.0x to 0.5x too; add_audio 10 s at 44.1 kHz <= 0.5x (was
+  1.0x); add_embedding of 10,000 x 128 float32 with 10,000 string labels
+  <= 0.5x; peak extra memory of each of those large-input calls <= 2x the
+  input's size (a list of floats counts 8 bytes per value).
 
 Benchmarks are reported, not asserted: the exit status is 0 whatever the
-timings, and 1 only if a correctness check fails (an event file that does not
-hold every event that was added) or a benchmark crashes.
+timings and memory figures, and 1 only if a correctness check fails (an event
+file that does not hold every event that was added, an embedding whose files
+are incomplete) or a benchmark crashes.
 
 Adding a benchmark: write ``def bench_x(ctx): ... return Section(...)`` and
 decorate it with ``@benchmark('x', 'one-line description')``.  ``ctx`` gives the
@@ -58,10 +82,10 @@ REPO = os.path.dirname(HERE)
 REFERENCE_TORCH_EVENTS_PER_S = 17132.0
 REFERENCE_TORCH_IMPORT_S = (1.5, 2.3)
 
-# Targets of issue 2.
+# Targets of issue 2 (the p50 tightened from 10 to 5 µs by issue 13).
 TARGET_IMPORT_MS = 30.0
 TARGET_SCALAR_SPEEDUP = 10.0
-TARGET_P50_US = 10.0
+TARGET_P50_US = 5.0
 
 
 # --------------------------------------------------------------------------
@@ -261,17 +285,18 @@ def count_records(path):
     return n, size, header_ok, None
 
 
-def check_counts(ctx, sec, res, expected):
+def check_counts(ctx, sec, res, expected, what="event file holds %d events, expected %d"):
     """Names of the libraries whose event files did not hold ``expected`` events in some
-    round; each such round is recorded as a correctness failure of ``sec``."""
+    round; each such round is recorded as a correctness failure of ``sec``. ``what``
+    words the failure for other counts (the embedding benchmark counts complete embeddings)."""
     lossy = set()
     for lib in ctx.libs:
         for r in res.get(lib.name, ()):
             if r["events"] != expected or r["problems"]:
                 lossy.add(lib.name)
                 sec.failures.append(
-                    "%s: event file holds %d events, expected %d %s"
-                    % (lib.label, r["events"], expected, "; ".join(r["problems"]))
+                    "%s: %s %s"
+                    % (lib.label, what % (r["events"], expected), "; ".join(r["problems"]))
                 )
     return lossy
 
@@ -889,8 +914,12 @@ def bench_latency(ctx):
 # --------------------------------------------------------------------------
 # 4. add_image of a 3x512x512 "photo", uint8 and float32; 5. add_video
 
-TARGET_IMAGE_U8_RATIO = 0.5  # tinytb's time per call at most half of PyTorch's
-TARGET_IMAGE_F32_RATIO = 1.0  # no slower than PyTorch
+TARGET_IMAGE_U8_RATIO = 0.5  # tinytb's time per call at most half of PyTorch's (issue 4)
+# float32 with values between the 8-bit levels (a network's output): issue 13. The photo as
+# u8 / 255 (on the levels) had 1.0x (issue 4); issue 13 raises it to the same 0.5x, since the
+# general float32 path it may now take must meet 0.5x anyway.
+TARGET_IMAGE_F32_RATIO = 0.5
+TARGET_IMAGE_F32_CONT_RATIO = 0.5
 
 
 def _photo(np, size=512):
@@ -901,6 +930,12 @@ def _photo(np, size=512):
     planes = [128 + 60 * np.sin(x / (17 + 9 * c)) * np.cos(y / (23 + 5 * c)) for c in range(3)]
     img = np.stack(planes) + rng.normal(0, 6, (3, size, size))
     return img.clip(0, 255).astype(np.uint8)
+
+
+def _continuous(np, u8):
+    """The photo as float32 with values between the 8-bit levels (a network's output)."""
+    noise = np.random.default_rng(2).random(u8.shape)
+    return ((u8 + noise) / 256.0).astype(np.float32)
 
 
 def _image_blob_sizes(log_dir):
@@ -927,13 +962,11 @@ def bench_image(ctx):
     rounds = ctx.rounds(5, 2)
     u8 = _photo(np)
     # 'float32' is the same photo as u8 / 255 (what ToTensor gives: 256 levels); 'float32
-    # continuous' has values between the levels (as a network's output), which takes tinytb's
-    # general per-pixel path. The target is on the first; the second is reported.
-    noise = np.random.default_rng(2).random(u8.shape)
+    # continuous' has values between the levels (as a network's output). Each has a target.
     inputs = {
         "uint8": u8,
         "float32": u8.astype(np.float32) / 255.0,
-        "float32 continuous": ((u8 + noise) / 256.0).astype(np.float32),
+        "float32 continuous": _continuous(np, u8),
     }
     pillow = None
     try:
@@ -986,19 +1019,12 @@ def bench_image(ctx):
                     fmt_ratio(ratio[lib.name]),
                 ]
             )
-        limit = TARGET_IMAGE_U8_RATIO if kind == "uint8" else TARGET_IMAGE_F32_RATIO
+        limit = {
+            "uint8": TARGET_IMAGE_U8_RATIO,
+            "float32": TARGET_IMAGE_F32_RATIO,
+            "float32 continuous": TARGET_IMAGE_F32_CONT_RATIO,
+        }[kind]
         target = "tinytb add_image %s e2e <= %gx PyTorch" % (kind, limit)
-        if kind == "float32 continuous":
-            if ratio.get("tinytb") is not None:
-                sec.note(
-                    "float32 continuous (reported, no target): tinytb %s vs torch %s, %.2fx"
-                    % (
-                        fmt_time(medians(res, "e2e")["tinytb"]),
-                        fmt_time(medians(res, "e2e").get(BASELINE)),
-                        ratio["tinytb"],
-                    )
-                )
-            continue
         _ratio_verdict(ctx, sec, res, lossy, ratio, target, limit)
         if kind == "uint8" and pillow and "tinytb" in res:
             size = medians(res, "png")["tinytb"]
@@ -1076,7 +1102,12 @@ def bench_video(ctx):
     return sec
 
 
-TARGET_AUDIO_RATIO = 1.0  # add_audio of 10 s at 44.1 kHz: no slower than PyTorch
+TARGET_AUDIO_RATIO = 0.5  # add_audio of 10 s at 44.1 kHz: half of PyTorch's time (issue 13)
+
+
+def _clip(np):
+    """10 s of mono float32 noise in [-1, 1] at 44.1 kHz."""
+    return np.random.default_rng(3).uniform(-1, 1, 441000).astype(np.float32)
 
 
 @benchmark("audio", "add_audio of 10 s mono at 44.1 kHz, float32: time per call")
@@ -1085,7 +1116,7 @@ def bench_audio(ctx):
     np = _numpy(sec)
     if np is None:
         return sec
-    clip = np.random.default_rng(3).uniform(-1, 1, 441000).astype(np.float32)
+    clip = _clip(np)
     k = 2 if ctx.quick else 5
     rounds = ctx.rounds(5, 2)
 
@@ -1140,28 +1171,36 @@ def bench_audio(ctx):
 # --------------------------------------------------------------------------
 # 7-8. add_histogram of float32 values, default ('tensorflow') bins; 9. add_pr_curve
 
-TARGET_HISTOGRAM_1E3_RATIO = 0.5  # 1e3 values: at most half of PyTorch's time per call
-TARGET_HISTOGRAM_1E6_NS = 300.0  # 1e6 values: ns per value (reported: numpy wins here)
-TARGET_PR_CURVE_RATIO = 1.0  # 10k labels: no slower than PyTorch
+TARGET_HISTOGRAM_1E3_RATIO = 0.5  # 1e3 values: at most half of PyTorch's time per call (issue 5)
+TARGET_HISTOGRAM_1E6_RATIO = 0.3  # 1e6 float32 values: issue 13 (issue 5 had 300 ns/value)
+TARGET_HISTOGRAM_LIST_NS = 300.0  # a list of 1e6 Python floats: ns per value (issue 13)
+TARGET_PR_CURVE_RATIO = 0.5  # 10k labels: half of PyTorch's time (issue 13; issue 5 had 1.0x)
 
 
-def _calls_then_close(ctx, sec, libs, rounds, k, call, progress):
+def _calls_then_close(ctx, sec, libs, rounds, k, call, progress, calls=None, check=None, what=None):
     """Interleaved rounds of: fresh writer, ``call(writer, i)`` for i in range(k), close().
 
-    Returns (results per library, libraries that lost events). Each result holds 'caller'
-    (time of the calls / k), 'e2e' ((calls + close()) / k) and the event-count check."""
+    ``calls`` ({library name: call}) overrides ``call`` for some libraries (the same data in
+    the form each one accepts). Returns (results per library, libraries that lost events).
+    Each result holds 'caller' (time of the calls / k), 'e2e' ((calls + close()) / k) and
+    the event-count check; ``check(log_dir, k)`` -> (count, problems) replaces that check
+    (the count must equal k; ``what`` words its failure, as in check_counts)."""
 
     def one(lib, r):
+        fn = (calls or {}).get(lib.name, call)
         d = temp_logdir()
         try:
             w = lib.writer_class(d)
             t0 = time.perf_counter()
             for i in range(k):
-                call(w, i)
+                fn(w, i)
             t1 = time.perf_counter()
             w.close()
             t2 = time.perf_counter()
-            events, _nbytes, problems = count_events(d)
+            if check is None:
+                events, _nbytes, problems = count_events(d)
+            else:
+                events, problems = check(d, k)
             return {
                 "e2e": (t2 - t0) / k,
                 "caller": (t1 - t0) / k,
@@ -1172,7 +1211,9 @@ def _calls_then_close(ctx, sec, libs, rounds, k, call, progress):
             shutil.rmtree(d, ignore_errors=True)
 
     res = ctx.interleave(libs, rounds, one, progress=progress)
-    return res, check_counts(ctx, sec, res, k)
+    if what is None:
+        return res, check_counts(ctx, sec, res, k)
+    return res, check_counts(ctx, sec, res, k, what=what)
 
 
 def _time_rows(ctx, res, lossy, label=None, per=None):
@@ -1239,7 +1280,7 @@ def bench_histogram_1e3(ctx):
     return sec
 
 
-@benchmark("histogram_1e6", "add_histogram of 1e6 float32 values: ns per value (reported)")
+@benchmark("histogram_1e6", "add_histogram of 1e6 float32 values: time per call, ns per value")
 def bench_histogram_1e6(ctx):
     sec = Section(
         "8. add_histogram: 1,000,000 float32 standard-normal values, default "
@@ -1251,7 +1292,7 @@ def bench_histogram_1e6(ctx):
     n = 1000000
     values = _normal_f32(np, n, 5)
     k = 1 if ctx.quick else 3
-    rounds = ctx.rounds(3, 1)
+    rounds = ctx.rounds(3, 3)  # cheap once tinytb bins at C speed; 1 round is noisy
     res, lossy = _calls_then_close(
         ctx,
         sec,
@@ -1261,33 +1302,34 @@ def bench_histogram_1e6(ctx):
         lambda w, i: w.add_histogram("h", values, i),
         "add_histogram 1e6",
     )
-    rows, _ratio = _time_rows(ctx, res, lossy, per=n)
+    rows, ratio = _time_rows(ctx, res, lossy, per=n)
     sec.table(["library", "caller/call", "e2e/call", "e2e per value", "e2e / torch's"], rows)
     sec.note(
-        "%d rounds of %d calls. numpy bins at C speed; pure Python sorts "
-        "(docs/benchmark-method.md, section 4.3: 250-400 ns per value), so tinytb is "
-        "expected to be slower here. The ns-per-value target is reported, not required."
-        % (rounds, k)
+        "%d rounds of %d calls; e2e = (calls + close()) / k. tinytb bins a numpy array "
+        "through the array's own methods (issue 13); the pure-Python path (lists, buffers) "
+        "is timed by histogram_list_1e6." % (rounds, k)
     )
-    target = "tinytb add_histogram 1e6 <= %g ns/value (reported)" % TARGET_HISTOGRAM_1E6_NS
-    e2e = medians(res, "e2e").get("tinytb")
-    if e2e is None:
-        sec.verdict(target, *_unmeasured(ctx))
-    elif "tinytb" in lossy:
-        sec.verdict(target, False, "tinytb lost events (see below)")
-    else:
-        torch_e2e = medians(res, "e2e").get(BASELINE)
-        sec.verdict(
-            target,
-            e2e / n * 1e9 <= TARGET_HISTOGRAM_1E6_NS,
-            "tinytb %.0f ns/value (%s per call)%s"
-            % (
-                e2e / n * 1e9,
-                fmt_time(e2e),
-                "" if torch_e2e is None else "; torch %.0f ns/value" % (torch_e2e / n * 1e9),
-            ),
-        )
+    _ratio_verdict(
+        ctx,
+        sec,
+        res,
+        lossy,
+        ratio,
+        "tinytb add_histogram 1e6 float32 e2e <= %gx PyTorch" % TARGET_HISTOGRAM_1E6_RATIO,
+        TARGET_HISTOGRAM_1E6_RATIO,
+    )
     return sec
+
+
+def _pr_inputs(np):
+    """(labels, {'float64': predictions, 'float32': the same as float32}), 10k of each."""
+    rng = np.random.default_rng(6)
+    labels = rng.integers(0, 2, 10000)
+    # PyTorch's docstring example, at 10k: np.random.rand predictions (float64); float32, as
+    # a model's sigmoid output would be (numpy multiplies it in float32).
+    inputs = {"float64": rng.random(10000)}
+    inputs["float32"] = inputs["float64"].astype(np.float32)
+    return labels, inputs
 
 
 @benchmark("pr_curve_10k", "add_pr_curve of 10k labels and predictions: time per call")
@@ -1299,12 +1341,7 @@ def bench_pr_curve(ctx):
     np = _numpy(sec)
     if np is None:
         return sec
-    rng = np.random.default_rng(6)
-    labels = rng.integers(0, 2, 10000)
-    # PyTorch's docstring example, at 10k: np.random.rand predictions (float64); float32, as
-    # a model's sigmoid output would be, is reported too (numpy multiplies it in float32).
-    inputs = {"float64": rng.random(10000)}
-    inputs["float32"] = inputs["float64"].astype(np.float32)
+    labels, inputs = _pr_inputs(np)
     k = 10 if ctx.quick else 20
     rounds = ctx.rounds(5, 3)
     rows = []
@@ -1333,6 +1370,349 @@ def bench_pr_curve(ctx):
     sec.note(
         "%d rounds of %d calls; e2e = (calls + close()) / k; each event is ~3.1 KB "
         "(6 x 127 float32)." % (rounds, k)
+    )
+    return sec
+
+
+# --------------------------------------------------------------------------
+# 10. add_histogram of a Python list of 1e6 floats
+
+
+def _normal_list(np, n, seed):
+    """The float32 normals of histogram_1e6 as a list of Python floats (float64 values)."""
+    return _normal_f32(np, n, seed).astype(float).tolist()
+
+
+@benchmark("histogram_list_1e6", "add_histogram of a list of 1e6 Python floats: ns per value")
+def bench_histogram_list(ctx):
+    sec = Section(
+        "10. add_histogram: a Python list of 1,000,000 floats (the values of 8, "
+        ".astype(float).tolist()), default bins, k calls then close()"
+    )
+    np = _numpy(sec)
+    if np is None:
+        return sec
+    n = 1000000
+    values = _normal_list(np, n, 5)
+    k = 1 if ctx.quick else 3
+    rounds = ctx.rounds(3, 2)
+    res, lossy = _calls_then_close(
+        ctx,
+        sec,
+        ctx.libs,
+        rounds,
+        k,
+        lambda w, i: w.add_histogram("h", values, i),
+        "add_histogram list 1e6",
+        # PyTorch's add_histogram does not take a list: it gets np.array(the list), the
+        # conversion timed with the call (the anchor a PyTorch user would write).
+        calls={BASELINE: lambda w, i: w.add_histogram("h", np.array(values), i)},
+    )
+    rows, _ratio = _time_rows(ctx, res, lossy, per=n)
+    for row in rows:
+        if any(lib.name == BASELINE and row[0].startswith(lib.label) for lib in ctx.libs):
+            row[0] += " on np.array(list)"
+    sec.table(["library", "caller/call", "e2e/call", "e2e per value", "e2e / torch's"], rows)
+    sec.note(
+        "%d rounds of %d calls; e2e = (calls + close()) / k. tinytb and tensorboardX get the "
+        "list itself; PyTorch's add_histogram does not take a list, so its row times "
+        "add_histogram(np.array(the_list)), the conversion (%s alone, best of 3) included: the "
+        "side-by-side anchor. The target is tinytb's ns per value (its pure-Python path)."
+        % (rounds, k, fmt_time(_best_time(lambda: np.array(values))))
+    )
+    target = "tinytb add_histogram of a list of 1e6 floats <= %g ns/value" % (
+        TARGET_HISTOGRAM_LIST_NS
+    )
+    e2e = medians(res, "e2e").get("tinytb")
+    if e2e is None:
+        sec.verdict(target, *_unmeasured(ctx))
+    elif "tinytb" in lossy:
+        sec.verdict(target, False, "tinytb lost events (see below)")
+    else:
+        torch_e2e = medians(res, "e2e").get(BASELINE)
+        sec.verdict(
+            target,
+            e2e / n * 1e9 <= TARGET_HISTOGRAM_LIST_NS,
+            "tinytb %.0f ns/value (%s per call)%s"
+            % (
+                e2e / n * 1e9,
+                fmt_time(e2e),
+                ""
+                if torch_e2e is None
+                else "; torch on np.array(list) %.0f ns/value" % (torch_e2e / n * 1e9),
+            ),
+        )
+    return sec
+
+
+def _best_time(fn, runs=3):
+    """The fastest of ``runs`` calls of fn(), GC off (for a note, not a verdict)."""
+    best = None
+    gc.collect()
+    gc.disable()
+    try:
+        for _ in range(runs):
+            t0 = time.perf_counter()
+            fn()
+            t = time.perf_counter() - t0
+            best = t if best is None else min(best, t)
+    finally:
+        gc.enable()
+    return best
+
+
+# --------------------------------------------------------------------------
+# 11. add_embedding of 10,000 x 128 float32 with 10,000 string labels
+
+TARGET_EMBEDDING_RATIO = 0.5  # e2e (call + close()) at most half of PyTorch's (issue 13)
+
+
+def _embedding_inputs(np, n=10000, dim=128):
+    """(mat, metadata): n x dim float32 normals and n string labels (100 distinct)."""
+    mat = np.random.default_rng(7).standard_normal((n, dim)).astype(np.float32)
+    return mat, ["label_%d" % (i % 100) for i in range(n)]
+
+
+def _embedding_check(log_dir, k, n):
+    """(complete embeddings, problems): steps 0..k-1 each have tensors.tsv and metadata.tsv of
+    n lines under <step:05d>/default/, named in projector_config.pbtxt."""
+    problems = []
+    try:
+        with open(os.path.join(log_dir, "projector_config.pbtxt")) as f:
+            config = f.read()
+    except OSError:
+        config = ""
+        problems.append("no projector_config.pbtxt")
+    done = 0
+    for step in range(k):
+        sub = "%05d/default" % step
+        ok = sub + "/tensors.tsv" in config
+        if not ok and config:
+            problems.append("%s not in projector_config.pbtxt" % sub)
+        for name in ("tensors.tsv", "metadata.tsv"):
+            try:
+                with open(os.path.join(log_dir, sub, name), "rb") as f:
+                    lines = f.read().count(b"\n")
+            except OSError:
+                problems.append("%s/%s missing" % (sub, name))
+                ok = False
+                continue
+            if lines != n:
+                problems.append("%s/%s has %d lines, expected %d" % (sub, name, lines, n))
+                ok = False
+        done += ok
+    return done, problems
+
+
+@benchmark("embedding_10k", "add_embedding of 10k x 128 float32 with metadata: time per call")
+def bench_embedding(ctx):
+    sec = Section(
+        "11. add_embedding: 10,000 x 128 float32 (normals) with metadata (10,000 string "
+        "labels), k calls (steps 0..k-1) then close()"
+    )
+    np = _numpy(sec)
+    if np is None:
+        return sec
+    mat, meta = _embedding_inputs(np)
+    n = len(meta)
+    k = 1
+    rounds = ctx.rounds(5, 1)
+    res, lossy = _calls_then_close(
+        ctx,
+        sec,
+        ctx.libs,
+        rounds,
+        k,
+        lambda w, i: w.add_embedding(mat, metadata=meta, global_step=i),
+        "add_embedding 10k x 128",
+        check=lambda d, k: _embedding_check(d, k, n),
+        what="log dir holds %d complete embeddings, expected %d",
+    )
+    rows, ratio = _time_rows(ctx, res, lossy)
+    sec.table(["library", "caller/call", "e2e/call", "e2e / torch's"], rows)
+    sec.note(
+        "%d rounds of %d call; e2e = (call + close()) / k. Each call writes tensors.tsv "
+        "(~25 MB of text), metadata.tsv and projector_config.pbtxt; afterwards both TSV files "
+        "must hold 10,000 lines and the config must name the tensors. PyTorch's add_embedding "
+        "runs without TensorFlow (tensorboard's tf.io.gfile stub)." % (rounds, k)
+    )
+    _ratio_verdict(
+        ctx,
+        sec,
+        res,
+        lossy,
+        ratio,
+        "tinytb add_embedding 10k x 128 e2e <= %gx PyTorch" % TARGET_EMBEDDING_RATIO,
+        TARGET_EMBEDDING_RATIO,
+    )
+    return sec
+
+
+# --------------------------------------------------------------------------
+# 12. Peak extra memory of one call with a large input
+
+TARGET_PEAK_RATIO = 2.0  # peak extra memory of a call <= 2x the input's size (issue 13)
+
+
+def _traced_peak(call):
+    """Peak bytes allocated, and not yet freed, during ``call()``, by tracemalloc.
+
+    tracemalloc traces only what is allocated after start(), so the figure is the call's
+    own high-water mark above what existed before it: Python objects and numpy's array
+    buffers (numpy reports them to tracemalloc), not torch's or protobuf's C++ allocators."""
+    import tracemalloc
+
+    if tracemalloc.is_tracing():
+        raise RuntimeError("tracemalloc is already tracing (PYTHONTRACEMALLOC set?)")
+    tracemalloc.start()
+    try:
+        call()
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def _memory_cases(np):
+    """The large inputs of the time benchmarks, as ([(name, input bytes, {library name:
+    fn(writer, step)}, {library name: warm-up fn(writer, step)})], the list of floats, the
+    metadata's bytes). A library without an entry of its own uses the 'tinytb' one."""
+    values = _normal_f32(np, 1000000, 5)
+    lst = values.astype(float).tolist()
+    labels, preds = _pr_inputs(np)
+    img = _continuous(np, _photo(np))
+    clip = _clip(np)
+    mat, meta = _embedding_inputs(np)
+    meta_bytes = sum(len(m.encode("utf-8")) + 1 for m in meta)  # as metadata.tsv lines
+
+    def hist(v):
+        return lambda w, i: w.add_histogram("h", v, i)
+
+    cases = [
+        (
+            "add_histogram 1e6 float32",
+            values.nbytes,
+            {"tinytb": hist(values)},
+            {"tinytb": hist(values[:1000])},
+        ),
+        (
+            "add_histogram list of 1e6 floats",
+            8 * len(lst),
+            {"tinytb": hist(lst), BASELINE: lambda w, i: w.add_histogram("h", np.array(lst), i)},
+            {"tinytb": hist(lst[:1000]), BASELINE: hist(values[:1000].astype(float))},
+        ),
+    ]
+    for kind in ("float32", "float64"):
+        p = preds[kind]
+        cases.append(
+            (
+                "add_pr_curve 10k %s" % kind,
+                labels.nbytes + p.nbytes,
+                {"tinytb": lambda w, i, p=p: w.add_pr_curve("pr", labels, p, i)},
+                {"tinytb": lambda w, i, p=p: w.add_pr_curve("pr", labels[:100], p[:100], i)},
+            )
+        )
+    cases += [
+        (
+            "add_image 3x512x512 float32 continuous",
+            img.nbytes,
+            {"tinytb": lambda w, i: w.add_image("img", img, i)},
+            {"tinytb": lambda w, i: w.add_image("img", img[:, :16, :16], i)},
+        ),
+        (
+            "add_audio 10 s 44.1 kHz float32",
+            clip.nbytes,
+            {"tinytb": lambda w, i: w.add_audio("clip", clip, i, sample_rate=44100)},
+            {"tinytb": lambda w, i: w.add_audio("clip", clip[:1000], i, sample_rate=44100)},
+        ),
+        (
+            "add_embedding 10k x 128 float32 + metadata",
+            mat.nbytes + meta_bytes,
+            {"tinytb": lambda w, i: w.add_embedding(mat, metadata=meta, global_step=i)},
+            {"tinytb": lambda w, i: w.add_embedding(mat[:10], metadata=meta[:10], global_step=i)},
+        ),
+    ]
+    return cases, lst, meta_bytes
+
+
+@benchmark("memory", "peak extra memory of one large-input call (tracemalloc), vs input size")
+def bench_memory(ctx):
+    sec = Section(
+        "12. Peak extra memory of one call with a large input (tracemalloc), against the "
+        "input's size"
+    )
+    np = _numpy(sec)
+    if np is None:
+        return sec
+    import tracemalloc
+
+    if tracemalloc.is_tracing():
+        sec.note("tracemalloc is already tracing (PYTHONTRACEMALLOC?): skipped.")
+        return sec
+    cases, lst, meta_bytes = _memory_cases(np)
+    libs = [lib for lib in ctx.libs if lib.name in ("tinytb", BASELINE)]
+    rows = []
+    list_peak = None
+    for name, nbytes, calls, warm in cases:
+
+        def one(lib, r, calls=calls, warm=warm):
+            call = calls.get(lib.name, calls["tinytb"])
+            warm_up = warm.get(lib.name, warm["tinytb"])
+            d = temp_logdir()
+            try:
+                w = lib.writer_class(d)
+                warm_up(w, 0)  # lazy imports and first-call caches are not the call's memory
+                peak = _traced_peak(lambda: call(w, 1))
+                w.close()
+                return {"peak": peak}
+            finally:
+                shutil.rmtree(d, ignore_errors=True)
+
+        res = ctx.interleave(libs, 1, one, progress="memory %s" % name)
+        peak = medians(res, "peak")
+        if "list" in name:
+            list_peak = peak.get("tinytb")
+        row = [name, "{:,}".format(nbytes)]
+        for lib in libs:
+            p = peak.get(lib.name)
+            row += ["-", "-"] if p is None else ["{:,}".format(p), "%.3fx" % (p / nbytes)]
+        rows.append(row)
+        target = "tinytb peak extra memory of %s <= %gx input" % (name, TARGET_PEAK_RATIO)
+        if peak.get("tinytb") is None:
+            sec.verdict(target, *_unmeasured(ctx))
+        else:
+            detail = "%.2f MB peak extra for %.2f MB of input: %.3fx" % (
+                peak["tinytb"] / 1e6,
+                nbytes / 1e6,
+                peak["tinytb"] / nbytes,
+            )
+            if peak.get(BASELINE) is not None:
+                detail += " (torch %.3fx, Python and numpy memory only)" % (peak[BASELINE] / nbytes)
+            sec.verdict(target, peak["tinytb"] <= TARGET_PEAK_RATIO * nbytes, detail)
+    headers = ["call", "input bytes"]
+    for lib in libs:
+        headers += ["%s peak extra" % lib.label, "%s / input" % lib.name]
+    sec.table(headers, rows)
+    sizeof = sys.getsizeof(lst) + sum(sys.getsizeof(x) for x in lst)
+    sec.note(
+        "Peak extra = tracemalloc's peak over one call (started right before it, after a "
+        "warm-up call with a small slice on the same writer): what the call allocates on top "
+        "of what exists, Python objects and numpy array buffers (numpy reports them to "
+        "tracemalloc). PyTorch's figure is a lower bound, for reference: torch's and "
+        "protobuf's C++ allocations are not traced. One measurement per call (the figure does "
+        "not depend on the machine's load)."
+    )
+    sec.note(
+        "Input bytes: the arrays' nbytes (pr_curve: labels int64 + predictions; embedding: "
+        "the matrix + the metadata as TSV lines, %s bytes); the list of 1e6 floats counts as "
+        "8 bytes per value, the float64 it means. By sys.getsizeof the list and its float "
+        "objects hold %s bytes%s. PyTorch's list row is add_histogram(np.array(list))."
+        % (
+            "{:,}".format(meta_bytes),
+            "{:,}".format(sizeof),
+            ""
+            if list_peak is None
+            else ": tinytb's peak against that size is %s" % fmt_ratio(list_peak / sizeof),
+        )
     )
     return sec
 
@@ -1388,7 +1768,7 @@ def main(argv=None):
     ap.add_argument(
         "--quick",
         action="store_true",
-        help="smoke run: 3 rounds, fewer calls (well under a minute)",
+        help="smoke run: fewer rounds and calls (about a minute and a half with all three)",
     )
     ap.add_argument(
         "--only", metavar="NAMES", help="comma-separated benchmarks to run (%s)" % ", ".join(names)
@@ -1415,7 +1795,7 @@ def main(argv=None):
 
     if args.list:
         for name, desc, _fn in BENCHMARKS:
-            print("%-14s %s" % (name, desc))
+            print("%-20s %s" % (name, desc))
         return 0
     selected = names if not args.only else [s.strip() for s in args.only.split(",") if s.strip()]
     unknown = [s for s in selected if s not in names]
