@@ -1718,6 +1718,83 @@ def bench_memory(ctx):
 
 
 # --------------------------------------------------------------------------
+# 13. SummaryWriter(ranks="zero") on a rank other than 0 (issue 14)
+
+TARGET_IDLE_NS = 500.0  # an add_* call on an idle rank costs at most 0.5 us
+
+_IDLE_CHILD = r"""
+import json, os, sys, threading, timeit
+import tinytb
+log_dir = sys.argv[1]
+imported, threads = set(sys.modules), threading.active_count()
+w = tinytb.SummaryWriter(log_dir, ranks="zero")
+n, out = int(sys.argv[2]), {"kind": type(w).__name__}
+for name, stmt in (
+    ("add_scalar", "w.add_scalar('loss', 0.5, 10)"),
+    ("add_histogram", "w.add_histogram('h', values, 10)"),
+    ("add_image", "w.add_image('i', values, 10, dataformats='HW')"),
+):
+    g = {"w": w, "values": [[0.5, 1.0]]}
+    out[name] = min(timeit.repeat(stmt, globals=g, number=n, repeat=5)) / n
+w.close()
+out["new_modules"] = sorted(set(sys.modules) - imported)
+out["new_threads"] = threading.active_count() - threads
+out["made_dir"] = os.path.exists(log_dir)
+print(json.dumps(out))
+"""
+
+
+@benchmark("idle_rank", "add_* on a rank that does not write (ranks='zero', RANK=1): ns per call")
+def bench_idle_rank(ctx):
+    import json
+
+    sec = Section(
+        '13. SummaryWriter(ranks="zero") on rank 1 (RANK=1): time of an add_* call, '
+        "and what the idle writer leaves behind"
+    )
+    n = 20000 if ctx.quick else 200000
+    scratch = tempfile.mkdtemp(prefix="tinytb-idle-")
+    try:
+        log_dir = os.path.join(scratch, "run")
+        env = _child_env(REPO, RANK="1")
+        p = subprocess.run(
+            [sys.executable, "-c", _IDLE_CHILD, log_dir, str(n)],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            universal_newlines=True,
+        )
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    target = "tinytb idle add_* <= %g ns per call" % TARGET_IDLE_NS
+    if p.returncode != 0:
+        sec.failures.append("idle writer child failed: %s" % p.stderr.strip()[-300:])
+        sec.verdict(target, False, "the child process failed")
+        return sec
+    out = json.loads(p.stdout.strip().splitlines()[-1])
+    calls = ("add_scalar", "add_histogram", "add_image")
+    sec.table(["call", "per call"], [[c, "%.0f ns" % (out[c] * 1e9)] for c in calls])
+    sec.note(
+        "best of 5 timeit loops of %s calls in a fresh process with RANK=1 (the loop's own "
+        "cost included); writer class %s; "
+        "modules imported by it and its calls: %s; threads started: %d; log dir created: %s"
+        % (
+            "{:,}".format(n),
+            out["kind"],
+            out["new_modules"] or "none",
+            out["new_threads"],
+            out["made_dir"],
+        )
+    )
+    worst = max(out[c] for c in calls) * 1e9
+    clean = not out["new_modules"] and not out["new_threads"] and not out["made_dir"]
+    if not clean:
+        sec.failures.append("the idle writer imported, started a thread or made a directory")
+    sec.verdict(target, worst <= TARGET_IDLE_NS and clean, "slowest %.0f ns" % worst)
+    return sec
+
+
+# --------------------------------------------------------------------------
 # Driver
 
 
