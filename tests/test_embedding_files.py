@@ -258,3 +258,26 @@ def _raises(fn, *args):
     except Exception as err:  # returned to the test thread to look at
         return err
     return None
+
+
+def test_numpy_inputs_write_the_bytes_of_the_pure_path(tmp_path):
+    # numpy arrays go through their own methods (Array.host); a memoryview of the same elements
+    # takes the pure path: the files on disk must be the same bytes.
+    np = pytest.importorskip("numpy", reason="the host fast path is driven by numpy arrays")
+    rng = np.random.default_rng(2)
+    mat = rng.standard_normal((9, 4)).astype(np.float32)[:, ::-1]  # a non-contiguous view
+    mat[0, :] = [np.nan, -np.inf, -0.0, 1e-45]
+    images = rng.random((9, 3, 5, 5))  # float64: the sprite's float64 arithmetic
+    labels = ["p%d" % i for i in range(9)]
+    fast = add(tmp_path / "fast", mat, labels, images, tag="e")
+    pure = add(
+        tmp_path / "pure",
+        memoryview(np.ascontiguousarray(mat)),
+        labels,
+        memoryview(np.ascontiguousarray(images)),
+        tag="e",
+    )
+    for name in ("tensors.tsv", "metadata.tsv", "sprite.png"):
+        assert read(os.path.join(fast, name)) == read(os.path.join(pure, name)), name
+    first = read(os.path.join(fast, "tensors.tsv")).split(b"\n")[0]
+    assert first == b"nan\t-inf\t-0.0\t1.401298464324817e-45"  # str() of float32 widened

@@ -7,6 +7,7 @@ docs/pytorch-writer.md 3.1 and 3.2); conformance/ compares them with PyTorch its
 
 import math
 import struct
+import warnings
 from array import array
 
 import pytest
@@ -249,3 +250,190 @@ def test_boxes_must_be_finite():
         _image.boxes([[0, math.nan, 2, 3]], "box_tensor")
     with pytest.raises(ValueError, match=r"box_tensor must have shape \(N, 4\)"):
         _image.boxes([0, 1, 2, 3], "box_tensor")
+
+
+# -- the caller's numpy array (Array.host) -----------------------------------------------------
+# The fast path drives the caller's numpy array through its own methods; the pure path (a
+# memoryview of the same elements: no host) is the reference, and the bytes must be the same.
+
+
+def _numpy():
+    return pytest.importorskip("numpy", reason="the host fast path is driven by numpy arrays")
+
+
+# values that take every branch of the scaling: on and between the 8-bit levels, the ends,
+# beyond [0, 1], NaN, infinities, signed zeros, denormals of float32 and float64, and float64
+# values that round across a level or overflow when cast to float32
+_SPECIAL = [
+    math.nan,
+    -math.nan,
+    math.inf,
+    -math.inf,
+    0.0,
+    -0.0,
+    1.0,
+    -1.0,
+    2.0,
+    0.5,
+    1 / 255,
+    254 / 255,
+    1 - 2**-30,
+    1 + 2**-23,
+    255 / 256,
+    1 / 256,
+    1 / 256 - 2**-40,
+    5e-324,
+    1e-45,
+    1.1754942e-38,
+    1e300,
+    -1e300,
+    3.4e38,
+    65504.0,
+    -1e-9,
+]
+_DTYPES = ["u1", "f2", "f4", "f8", ">f4", ">f8", ">f2", "i1", ">i2", "i4", "u8", "?"]
+
+
+def _random_values(np, rng, shape, dtype):
+    """An array of ``shape``/``dtype`` whose values mix levels, in-between values and specials."""
+    x = rng.random(shape) * 1.4 - 0.2
+    kind = rng.integers(3)
+    if kind == 0:
+        x = np.floor(rng.random(shape) * 256) / 255  # exactly on the levels (as float64)
+    mask = rng.random(shape) < 0.25
+    x[mask] = rng.choice(np.array(_SPECIAL), int(mask.sum()))
+    with np.errstate(all="ignore"):
+        if np.dtype(dtype).kind in "iub":
+            if np.dtype(dtype).kind == "b":
+                return rng.random(shape) < 0.5
+            if dtype == "u1":
+                return rng.integers(0, 256, shape).astype(dtype)
+            return rng.integers(-3, 4, shape).astype(dtype)
+        return x.astype(dtype)
+
+
+def _random_view(np, rng, a):
+    """``a`` itself, or a non-contiguous view of the same shape (transposed back, strided)."""
+    choice = rng.integers(3)
+    if choice == 1:  # transposed storage, viewed in the original axis order
+        perm = tuple(int(p) for p in rng.permutation(a.ndim))
+        inverse = tuple(int(p) for p in np.argsort(perm))
+        return np.ascontiguousarray(a.transpose(perm)).transpose(inverse)
+    if choice == 2:  # every other element along the last axis of a wider array
+        wide = np.repeat(a, 2, axis=-1)
+        wide[..., 1::2] = 0
+        return wide[..., ::2]
+    return a
+
+
+def _pure(np, a):
+    """The same elements without a host: the buffer path (memoryview of a C-order copy)."""
+    return memoryview(np.ascontiguousarray(a))
+
+
+@pytest.mark.parametrize("block", [7, 1 << 16])
+def test_host_images_are_the_pure_paths_pixels(monkeypatch, block):
+    np = _numpy()
+    monkeypatch.setattr(_image, "_BLOCK", block)  # blocks that split rows, and the default
+    rng = np.random.default_rng(13)
+    letters = {2: "HW", 3: "HWC", 4: "NCHW"}
+    checked = 0
+    for _ in range(300):
+        ndim = int(rng.integers(2, 5))
+        fmt = "".join(rng.permutation(list(letters[ndim])))
+        sizes = {k: int(rng.integers(1, 7)) for k in "NHW"}
+        sizes["C"] = int(rng.choice([1, 2, 3, 4]))
+        if rng.random() < 0.3:
+            sizes["N"] = int(rng.integers(7, 20))  # more than 8 columns: a partial last row
+        shape = tuple(sizes[k] for k in fmt)
+        dtype = str(rng.choice(_DTYPES))
+        a = _random_view(np, rng, _random_values(np, rng, shape, dtype))
+        before = a.copy()
+        with np.errstate(all="raise"), warnings.catch_warnings():
+            warnings.simplefilter("error")  # no numpy warning may reach the caller
+            fast = _image.image_hwc(a, fmt.lower() if rng.random() < 0.2 else fmt)
+        assert fast == _image.image_hwc(_pure(np, a), fmt), (dtype, shape, fmt)
+        if a.dtype == np.float64:
+            assert fast == _image.image_hwc(a.tolist(), fmt)
+        assert np.array_equal(a, before, equal_nan=a.dtype.kind == "f")  # never written
+        checked += 1
+    assert checked == 300
+
+
+def test_host_scaling_of_every_kind_of_float32():
+    # random bit patterns: every exponent, NaN payloads of both signs, denormals
+    np = _numpy()
+    rng = np.random.default_rng(5)
+    bits = rng.integers(0, 1 << 32, 200_000, dtype=np.uint64).astype(np.uint32)
+    with np.errstate(all="ignore"):
+        tiny = bits.view(np.float32) * np.float32(2**-100)  # denormals and zeros
+    for values in (bits.view(np.float32), tiny):
+        arr = _arrays.as_array(values, "x")
+        fast = _image.to_uint8(arr)
+        assert arr._data is None  # the host path never made the pure data
+        assert fast == _image.to_uint8(_arrays.as_array(_pure(np, values), "x"))
+    # and the whole of [0, 1] at a fine step, where the float32 product is rounded
+    grid = np.arange(0, 1 << 24, 7, dtype=np.uint32).view(np.float32)[: 1 << 21]
+    grid = (grid.view(np.uint32) + np.uint32(0x3B800000)).view(np.float32)  # from 1/256 up
+    assert _image.to_uint8(_arrays.as_array(grid, "x")) == _image.to_uint8(
+        _arrays.as_array(_pure(np, grid), "x")
+    )
+
+
+def test_host_video_frames_are_the_pure_paths():
+    np = _numpy()
+    rng = np.random.default_rng(3)
+    for _ in range(40):
+        shape = (
+            int(rng.integers(1, 6)),
+            int(rng.integers(1, 4)),
+            int(rng.choice([1, 3, 4])),
+            int(rng.integers(1, 5)),
+            int(rng.integers(1, 5)),
+        )
+        dtype = str(rng.choice(_DTYPES))
+        a = _random_view(np, rng, _random_values(np, rng, shape, dtype))
+        with np.errstate(all="raise"), warnings.catch_warnings():
+            warnings.simplefilter("error")
+            fast = _image.video_frames(a)
+        assert fast == _image.video_frames(_pure(np, a)), (dtype, shape)
+
+
+def test_a_list_a_float64_array_and_a_float64_tensor_give_the_same_image():
+    np = _numpy()
+    torch = pytest.importorskip("torch", reason="compares a torch tensor's host path")
+    rng = np.random.default_rng(8)
+    a = _random_values(np, rng, (3, 5, 6), "f8")
+    expected = _image.image_hwc(a.tolist(), "CHW")
+    assert _image.image_hwc(a, "CHW") == expected
+    assert _image.image_hwc(torch.from_numpy(a), "CHW") == expected
+    with np.errstate(all="ignore"):
+        rounded = a.astype(np.float32)
+    assert _image.image_hwc(torch.from_numpy(a).float(), "CHW") == _image.image_hwc(rounded, "CHW")
+
+
+def test_host_image_memory_stays_under_twice_the_input():
+    np = _numpy()
+    import tracemalloc
+
+    img = np.random.default_rng(1).random((3, 256, 256)).astype(np.float32)
+    tracemalloc.start()
+    try:
+        tracemalloc.reset_peak()
+        base = tracemalloc.get_traced_memory()[0]
+        _image.image_hwc(img, "CHW")
+        peak = tracemalloc.get_traced_memory()[1] - base
+    finally:
+        tracemalloc.stop()
+    assert peak <= 2 * img.nbytes, (peak, img.nbytes)
+
+
+@pytest.mark.filterwarnings("ignore::PendingDeprecationWarning")  # np.matrix
+def test_numpy_subclasses_take_the_pure_path():
+    # np.matrix stays 2-D through ravel and indexing: its methods mean something else
+    np = _numpy()
+    m = np.matrix(np.random.default_rng(2).random((4, 5)))
+    arr = _arrays.as_array(m, "x")
+    assert arr.host is not None and _image.plain_host(arr) is None
+    assert _image.image_hwc(m, "HW") == _image.image_hwc(_pure(np, m), "HW")
+    assert _image.plain_host(_arrays.as_array(np.asarray(m), "x")) is not None

@@ -462,3 +462,306 @@ def test_num_thresholds(T, error):
 def test_bad_weights(weights, error):
     with pytest.raises(error, match="weights"):
         compute_curve([1, 0, 1], [0.5, 0.5, 0.5], 3, weights=weights)
+
+
+# ---------------------------------------------------------------------------
+# The fast path (numpy arrays driven through their own methods) against the pure path
+#
+# The reference: the same arrays as buffers (``memoryview`` of a C-contiguous copy: the same
+# element type and shape, read one Python number at a time), and for float64 the same values
+# as nested lists. Equal rows (bit for bit) and equal Summary bytes, or the same error.
+
+_NUMPY = "the fast path drives the caller's numpy arrays; without numpy there is none"
+_PREDICTION_TYPES = ("float16", "float32", "float64")
+_LABEL_TYPES = ("bool", "int8", "uint8", "int32", "int64", "uint64") + _PREDICTION_TYPES
+
+
+def _numpy():
+    return pytest.importorskip("numpy", reason=_NUMPY)
+
+
+def _pure(np, x):
+    """``x`` for the pure path: a buffer of the same element type and shape."""
+    return x if x is None or isinstance(x, (int, float)) else memoryview(np.ascontiguousarray(x))
+
+
+def _outcome(f):
+    """f()'s rows as bits, or its error's type and message."""
+    try:
+        return _bits(f())
+    except (TypeError, ValueError) as err:
+        return (type(err), str(err))
+
+
+def _both(np, labels, predictions, T, weights=None):
+    """(fast outcome, pure outcome) of summary.compute_curve on the arrays."""
+    from tinytb import summary
+
+    fast = _outcome(lambda: summary.compute_curve(labels, predictions, T, weights))
+    pure = _outcome(
+        lambda: summary.compute_curve(
+            _pure(np, labels), _pure(np, predictions), T, _pure(np, weights)
+        )
+    )
+    return fast, pure
+
+
+def _random_predictions(np, rng, n, T, dtype):
+    """Uniform values in [0, 1] of ``dtype``, a third of them exactly on a threshold
+    k / (T - 1) (as ``dtype`` rounds it) or one step of ``dtype`` either side, and some
+    0, -0.0, 1 and denormals."""
+    p = rng.random(n).astype(dtype)
+    if n == 0:
+        return p
+    grid = (np.arange(T) / max(T - 1, 1)).astype(dtype)
+    m = max(1, n // 3)
+    on = grid[rng.integers(0, T, m)]
+    toward = np.where(rng.random(m) < 0.5, 0.0, 1.0).astype(dtype)
+    near = np.nextafter(on, toward)
+    p[rng.integers(0, n, m)] = np.where(rng.random(m) < 0.5, on, near)
+    tiny = np.finfo(dtype).smallest_subnormal
+    specials = np.array([0.0, -0.0, 1.0, tiny, 1.0 - np.finfo(dtype).epsneg], dtype=dtype)
+    p[rng.integers(0, n, max(1, n // 50))] = specials[rng.integers(0, 5, max(1, n // 50))]
+    return p
+
+
+def _random_labels(np, rng, n, dtype):
+    labels = (rng.random(n) < 0.5).astype(dtype)
+    if dtype.startswith("float") and n:
+        labels[(labels == 0) & (rng.random(n) < 0.3)] = -0.0  # still a 0 label
+    return labels
+
+
+def _layout(np, rng, x):
+    """``x`` in another memory layout: reversed-stride or strided views, big-endian,
+    2-D (C or Fortran order), 0-d for one element; the same flat C-order values."""
+    n = x.size
+    choice = rng.integers(0, 6)
+    if choice == 1:
+        wide = np.empty(2 * n, dtype=x.dtype)
+        wide[::2] = x
+        return wide[::2]
+    if choice == 2:
+        return x.astype(x.dtype.newbyteorder(">"))
+    if choice == 3 and n % 2 == 0 and n:
+        return x.reshape(2, n // 2)
+    if choice == 4 and n % 2 == 0 and n:
+        return np.asfortranarray(x.reshape(2, n // 2))
+    if choice == 5 and n == 1:
+        return x.reshape(())
+    if choice == 5:
+        return x[::-1].copy()[::-1]
+    return x
+
+
+def test_fast_path_equals_pure_path_on_random_inputs():
+    np = _numpy()
+    from tinytb import _arrays
+
+    rng = np.random.default_rng(13)
+    taken = 0
+    for case in range(300):
+        n = int(rng.choice([0, 1, 2, 3, 5, 17, 100, 1000, 4000]))
+        T = int(rng.choice([1, 2, 3, 127, 128, 129, 200, int(rng.integers(1, 201))]))
+        pdtype = _PREDICTION_TYPES[case % 3]
+        ldtype = _LABEL_TYPES[int(rng.integers(0, len(_LABEL_TYPES)))]
+        weights = [None, None, 1.0, 0.3, -2.0, 0.0, -0.0, 2][case % 8]
+        predictions = _layout(np, rng, _random_predictions(np, rng, n, T, pdtype))
+        labels = _layout(np, rng, _random_labels(np, rng, n, ldtype))
+        fast, pure = _both(np, labels, predictions, T, weights)
+        assert fast == pure, (case, n, T, pdtype, ldtype, weights)
+        lab = _arrays.as_array(labels, "labels", pixels=False)
+        pred = _arrays.as_array(predictions, "predictions", pixels=False)
+        weight = None if weights is None else float(weights)  # as summary passes it
+        rows = _pr_curve.compute_curve_host(lab.host, lab.dtype, pred.host, pred.dtype, T, weight)
+        if n:  # the fast path took it (and agrees): valid binary input always goes that way
+            assert rows is not None and _bits(rows) == pure, (case, n, T)
+            taken += 1
+    assert taken > 250
+
+
+def test_fast_path_summary_bytes_equal_the_pure_path_and_lists():
+    np = _numpy()
+    from tinytb import summary
+
+    rng = np.random.default_rng(14)
+    labels = rng.integers(0, 2, 10000)
+    for dtype in _PREDICTION_TYPES:
+        predictions = _random_predictions(np, rng, 10000, 127, dtype)
+        for T in (1, 2, 127, 500):  # pr_curve caps T at 127
+            fast = summary.pr_curve("pr", labels, predictions, T)
+            assert fast == summary.pr_curve("pr", _pure(np, labels), _pure(np, predictions), T)
+            if dtype == "float64":  # lists are float64 (and int64)
+                assert fast == summary.pr_curve("pr", labels.tolist(), predictions.tolist(), T)
+
+
+@pytest.mark.parametrize("n", [65535, 65536, 65537, 100000, 140000])
+@pytest.mark.parametrize("weights", [None, 0.3])
+def test_fast_path_blocks_equal_the_pure_path(n, weights):
+    # numpy adds a weight other than 1 block by block (65536 items): the sums depend on
+    # where the blocks end
+    np = _numpy()
+    rng = np.random.default_rng(n)
+    labels = rng.random(n) < 0.5
+    predictions = _random_predictions(np, rng, n, 127, "float32")
+    fast, pure = _both(np, labels, predictions, 127, weights)
+    assert fast == pure
+
+
+def _host_rows(labels, predictions, T, weights=None):
+    """compute_curve_host's answer for what summary.compute_curve would hand it."""
+    from tinytb import _arrays
+
+    lab = _arrays.as_array(labels, "labels", pixels=False)
+    pred = _arrays.as_array(predictions, "predictions", pixels=False)
+    if weights is not None and not isinstance(weights, float):
+        weights = _arrays.as_array(weights, "weights", pixels=False).host
+    return _pr_curve.compute_curve_host(lab.host, lab.dtype, pred.host, pred.dtype, T, weights)
+
+
+def _random_weights(np, rng, n, case):
+    """None, a number (NaN and infinities too) or an array of one weight per item, of
+    several types, with -0.0, NaN and infinities among the floats."""
+    kind = case % 6
+    if kind == 0:
+        return [None, 0.3, -2.0, -0.0, math.nan, math.inf, -math.inf][case % 7]
+    dtype = ["float64", "float32", "float16", "int64", "bool"][kind - 1]
+    w = rng.uniform(-1, 3, n).astype(dtype) if dtype != "bool" else rng.random(n) < 0.7
+    if dtype.startswith("float") and n:
+        specials = np.array([-0.0, 0.0, math.nan, math.inf, -math.inf, 1e-300], dtype=dtype)
+        k = max(1, n // 100) if case % 3 == 0 else 0
+        w[rng.integers(0, n, k)] = specials[rng.integers(0, len(specials), k)]
+    return w
+
+
+def _random_any_labels(np, rng, n, dtype):
+    """Labels of any finite value: 0/1, fractions, -0.0, negatives, large ints."""
+    if dtype == "bool":
+        return rng.random(n) < 0.5
+    values = np.where(rng.random(n) < 0.5, rng.integers(0, 2, n), rng.uniform(-2, 3, n))
+    if dtype.startswith("float"):
+        values[rng.random(n) < 0.05] = -0.0
+        return values.astype(dtype)
+    values = np.where(rng.random(n) < 0.02, 2**53 + 1, values)  # rounded to a float64
+    return values.astype("int64").astype(dtype) if dtype != "uint64" else values.astype(dtype)
+
+
+def test_fast_sums_equal_pure_path_for_any_labels_and_weights():
+    # fractional labels, per-item weights, non-finite weights: each bucket's weights are
+    # added in item order as np.bincount does; the fast path takes all of these
+    np = _numpy()
+    rng = np.random.default_rng(19)
+    for case in range(240):
+        n = int(rng.choice([1, 2, 3, 17, 300, 3000]))
+        T = int(rng.choice([1, 2, 127, 300, int(rng.integers(1, 201))]))
+        pdtype = _PREDICTION_TYPES[case % 3]
+        ldtype = ("float64", "float32", "float16", "int64", "int8", "uint64", "bool")[case % 7]
+        labels = _layout(np, rng, _random_any_labels(np, rng, n, ldtype))
+        predictions = _layout(np, rng, _random_predictions(np, rng, n, T, pdtype))
+        weights = _random_weights(np, rng, n, case)
+        fast, pure = _both(np, labels, predictions, T, weights)
+        assert fast == pure, (case, n, T, pdtype, ldtype, weights)
+        rows = _host_rows(labels, predictions, T, weights)
+        assert rows is not None and _bits(rows) == pure, (case, n, T)
+
+
+@pytest.mark.parametrize("n", [65537, 140000])
+def test_fast_sums_blocks_equal_the_pure_path(n):
+    np = _numpy()
+    rng = np.random.default_rng(n + 1)
+    labels = rng.random(n)
+    predictions = _random_predictions(np, rng, n, 127, "float64")
+    weights = rng.uniform(-1, 3, n)
+    fast, pure = _both(np, labels, predictions, 127, weights)
+    assert fast == pure
+    assert _bits(_host_rows(labels, predictions, 127, weights)) == pure
+
+
+def test_inputs_the_fast_path_leaves_to_the_pure_path():
+    # non-finite labels, integer and bool predictions, more thresholds than
+    # _HOST_MAX_THRESHOLDS, one weight in an array (numpy broadcasts it), lengths that
+    # differ: the same rows or the same error, from the pure path
+    np = _numpy()
+    rng = np.random.default_rng(15)
+    n = 300
+    predictions = rng.random(n)
+    binary = (rng.random(n) < 0.5).astype("float64")
+    cases = [
+        (binary, predictions.astype("float32"), 4096, None),
+        (binary, predictions.astype("float16"), 2050, None),
+        (binary, (predictions < 0.5).astype("int64"), 127, None),
+        (binary, predictions < 0.5, 127, None),
+        (binary, predictions, 127, np.array([0.7])),
+        (binary, predictions, 127, np.array([0.7, 0.2])),
+        (np.append(binary, np.nan), np.append(predictions, 0.5), 127, None),
+        (np.append(binary, np.inf), np.append(predictions, 0.5), 127, 0.3),
+        (np.append(rng.random(n), -np.inf), np.append(predictions, 0.5), 127, None),
+        (binary[:-1], predictions, 127, None),
+        (binary, predictions[:0], 127, None),
+        (binary, predictions, 0, None),
+    ]
+    for i, (labels, p, T, weights) in enumerate(cases):
+        fast, pure = _both(np, labels, p, T, weights)
+        assert fast == pure, i
+        if T >= 1 and weights is None or isinstance(weights, float):
+            assert _host_rows(labels, p, T, weights) is None, i
+    # a fast path that is taken when the one above is not (the test can fail)
+    assert _host_rows(binary, predictions.astype("float16"), 2049) is not None
+
+
+@pytest.mark.parametrize("dtype", _PREDICTION_TYPES)
+@pytest.mark.parametrize("bad", [math.nan, -1e-30, -0.5, 1.5, 1.0001, math.inf, -math.inf])
+def test_fast_path_errors_equal_the_pure_paths(dtype, bad):
+    np = _numpy()
+    rng = np.random.default_rng(16)
+    labels = rng.integers(0, 2, 50)
+    for where in (0, 17, 49):
+        predictions = rng.random(50).astype(dtype)
+        predictions[where] = bad
+        if 0 <= predictions[where] <= 1:  # -1e-30 is -0.0 in float16/32: valid
+            continue
+        fast, pure = _both(np, labels, predictions, 127)
+        assert fast == pure and fast[0] is ValueError and "predictions" in fast[1]
+
+
+def test_torch_tensors_equal_numpy_arrays():
+    np = _numpy()
+    torch = pytest.importorskip("torch", reason="torch tensors reach the fast path too")
+    from tinytb import summary
+
+    rng = np.random.default_rng(17)
+    labels = rng.integers(0, 2, 3000)
+    for dtype in _PREDICTION_TYPES:
+        p = _random_predictions(np, rng, 3000, 127, dtype)
+        expected = summary.pr_curve("pr", _pure(np, labels), _pure(np, p), 127)
+        assert summary.pr_curve("pr", torch.from_numpy(labels), torch.from_numpy(p), 127) == (
+            expected
+        )
+        assert summary.pr_curve("pr", torch.from_numpy(labels).bool(), torch.from_numpy(p)) == (
+            expected
+        )
+
+
+def test_fast_path_leaves_the_callers_arrays_alone_and_warns_nothing():
+    np = _numpy()
+    import warnings
+
+    from tinytb import summary
+
+    rng = np.random.default_rng(18)
+    labels = rng.integers(0, 2, 1000)
+    predictions = rng.random(1000).astype("float32")
+    before = (labels.copy(), predictions.copy())
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        summary.pr_curve("pr", labels, predictions)
+        with pytest.raises(ValueError):
+            summary.pr_curve("pr", labels, np.where(labels == 1, np.nan, predictions))
+    assert (labels == before[0]).all() and (predictions == before[1]).all()
+
+
+def test_numpy_scalars_take_the_fast_path_as_one_item():
+    np = _numpy()
+    for p in (np.float16(0.5), np.float32(1.0), np.float64(0.0), np.float64(-0.0)):
+        fast, pure = _both(np, np.int64(1), p, 3)
+        assert fast == pure == _bits(compute_curve([1], [float(p)], 3)), p

@@ -653,3 +653,189 @@ def test_embedding_files_names(step, tag, subdir, name):
 def test_embedding_files_checks_everything(kwargs, error, message):
     with pytest.raises(error, match=message):
         P.embedding_files(**kwargs)
+
+
+# --- the caller's numpy array (Array.host) -----------------------------------------------------
+# tensors.tsv and sprite.png from the caller's numpy array, through its own methods: the same
+# bytes as the pure path (a memoryview of the same elements has no host), always.
+
+
+def _numpy():
+    return pytest.importorskip("numpy", reason="the host fast path is driven by numpy arrays")
+
+
+_SPECIALS = [
+    float("nan"),
+    -float("nan"),
+    float("inf"),
+    -float("inf"),
+    0.0,
+    -0.0,
+    0.1,
+    1e-8,
+    5e-324,
+    1e-45,
+    1.1754942e-38,
+    1e16,
+    1e-5,
+    123456789.0,
+    3.4e38,
+    1e300,
+    65504.0,
+    1.0,
+    0.5,
+]
+_TSV_DTYPES = ["f2", "f4", "f8", ">f4", ">f8", ">f2", "i1", ">i2", "i4", "i8", "u1", "u2", "u8"]
+_TSV_DTYPES.append("?")
+
+
+def _random_matrix(np, rng, shape, dtype):
+    kind = np.dtype(dtype).kind
+    if kind == "b":
+        return rng.random(shape) < 0.5
+    if kind in "iu":
+        info = np.iinfo(dtype)
+        ends = np.array([info.min, info.max, 0, 1], dtype=dtype)
+        native = np.dtype(dtype).newbyteorder("=")
+        a = rng.integers(info.min, info.max, shape, dtype=native, endpoint=True).astype(dtype)
+        mask = rng.random(shape) < 0.2
+        a[mask] = rng.choice(ends, int(mask.sum()))
+        return a
+    x = rng.standard_normal(shape) * 10.0 ** rng.integers(-6, 7, shape)
+    mask = rng.random(shape) < 0.3
+    x[mask] = rng.choice(np.array(_SPECIALS), int(mask.sum()))
+    with np.errstate(all="ignore"):
+        return x.astype(dtype)
+
+
+def _strided(np, rng, a):
+    """``a``, or a non-contiguous view with the same elements."""
+    choice = rng.integers(3)
+    if choice == 1:
+        return np.ascontiguousarray(a.T).T  # Fortran order
+    if choice == 2:
+        wide = np.repeat(a, 2, axis=1)
+        return wide[:, ::2]
+    return a
+
+
+def _pure(np, a):
+    return memoryview(np.ascontiguousarray(a))
+
+
+@pytest.mark.parametrize("block", [3, 1 << 13])
+def test_host_tensors_tsv_is_the_pure_paths(monkeypatch, block):
+    np = _numpy()
+    monkeypatch.setattr(P, "_TSV_BLOCK", block)  # blocks of one row and of many rows
+    rng = np.random.default_rng(21)
+    for _ in range(150):
+        shape = (int(rng.integers(1, 9)), int(rng.integers(1, 6)))
+        dtype = str(rng.choice(_TSV_DTYPES))
+        a = _strided(np, rng, _random_matrix(np, rng, shape, dtype))
+        arr = P._matrix(a)
+        fast = P._tensors_tsv(arr)
+        assert arr._data is None  # the host path never made the pure data
+        assert fast == P.tensors_tsv(_pure(np, a)), (dtype, shape)
+        if a.dtype == np.float64:
+            assert fast == P.tensors_tsv(a.tolist())
+        if a.dtype.kind != "b":  # PyTorch's text: str(x.item()) per element (bools: 1/0 here)
+            rows = ["\t".join(str(x.item()) for x in row) for row in a]
+            assert fast == ("\n".join(rows) + "\n").encode("ascii")
+
+
+def test_tensors_tsv_of_a_list_a_float64_array_and_a_float64_tensor_are_the_same():
+    np = _numpy()
+    torch = pytest.importorskip("torch", reason="compares a torch tensor's host path")
+    a = _random_matrix(np, np.random.default_rng(4), (6, 5), "f8")
+    expected = P.tensors_tsv(a.tolist())
+    assert P.tensors_tsv(a) == expected
+    assert P.tensors_tsv(torch.from_numpy(a)) == expected
+    f32 = torch.from_numpy(a).float()
+    assert P.tensors_tsv(f32) == P.tensors_tsv(f32.numpy()) == P.tensors_tsv(_pure(np, f32.numpy()))
+
+
+def test_host_tensors_tsv_memory_is_one_block_at_a_time():
+    np = _numpy()
+    import tracemalloc
+
+    mat = np.random.default_rng(1).standard_normal((1500, 128)).astype(np.float32)
+    arr = P._matrix(mat)
+    size = 0
+    tracemalloc.start()
+    try:
+        tracemalloc.reset_peak()
+        base = tracemalloc.get_traced_memory()[0]
+        for chunk in P.tsv_chunks(arr):  # as a streaming writer would consume it
+            size += len(chunk)
+        peak = tracemalloc.get_traced_memory()[1] - base
+    finally:
+        tracemalloc.stop()
+    assert size > 4 * mat.nbytes  # the text is several times the input ...
+    assert peak <= 2 * mat.nbytes, (peak, mat.nbytes)  # ... but only a block of it is alive
+
+
+def test_host_sprites_are_the_pure_paths():
+    np = _numpy()
+    rng = np.random.default_rng(9)
+    checked = 0
+    for _ in range(60):
+        shape = (
+            int(rng.integers(1, 11)),
+            int(rng.choice([1, 3])),
+            int(rng.integers(1, 5)),
+            int(rng.integers(1, 5)),
+        )
+        dtype = str(rng.choice(["u1", "f2", "f4", "f8", ">f8", "i4", "?"]))
+        if dtype == "u1":
+            a = rng.integers(0, 256, shape).astype(np.uint8)
+        else:
+            a = _random_matrix(np, rng, shape, dtype)
+            if a.dtype.kind == "f":  # mostly in [0, 1], where the scaling matters
+                # just under a level: float64 gives k - 1, rounded to float32 first it gives k
+                edge = rng.integers(1, 256, shape) / 255 - 2.0**-40
+                x = np.where(rng.random(shape) < 0.5, rng.random(shape), edge)
+                with np.errstate(all="ignore"):
+                    a = np.where(rng.random(shape) < 0.7, x, a).astype(dtype)
+        if rng.random() < 0.3:  # stored in another axis order, viewed as (N, C, H, W)
+            a = np.ascontiguousarray(a.transpose(3, 1, 0, 2)).transpose(2, 1, 3, 0)
+        elif rng.random() < 0.3:  # every other image of a larger batch
+            a = np.repeat(a, 2, axis=0)[::2]
+        with np.errstate(all="raise"), warnings.catch_warnings():
+            warnings.simplefilter("error")
+            fast = P.sprite_png(a)
+        assert fast == P.sprite_png(_pure(np, a)), (dtype, shape)
+        checked += 1
+    assert checked == 60
+
+
+def test_metadata_single_column_fast_check_agrees_with_the_per_cell_one():
+    # _plain_column checks all labels at once; where it declines, the per-cell checks raise
+    rng = random.Random(17)
+    alphabet = ["a", "\u00e9", " ", "\t", "\n", "\r", "\u3000", "\ufeff", "\v", "0"]
+    accepted = 0
+    for _ in range(400):
+        labels = ["".join(rng.choice(alphabet) for _ in range(rng.randrange(4))) or "x"]
+        labels += ["".join(rng.choice(alphabet) for _ in range(rng.randrange(4))) for _ in range(3)]
+        if rng.random() < 0.5:
+            labels = [
+                x if x.strip(P._JS_SPACE) and not set(x) & set("\t\n\r") else "ok"
+                for x in labels
+            ]
+        fast = P._plain_column(labels)
+        try:
+            lines = [P._line([P._cell(x, "m")], "m") for x in labels]
+        except ValueError:
+            assert fast is None
+            with pytest.raises(ValueError):
+                P.metadata_tsv(labels)
+            continue
+        assert fast == ("\n".join(lines) + "\n").encode("utf-8") == P.metadata_tsv(labels)
+        accepted += 1
+    assert 50 < accepted < 350  # both outcomes were tried
+
+
+@pytest.mark.filterwarnings("ignore::PendingDeprecationWarning")  # np.matrix
+def test_tensors_tsv_of_a_numpy_subclass_is_the_pure_paths():
+    np = _numpy()
+    m = np.matrix(np.random.default_rng(2).random((3, 4)).astype(np.float32))
+    assert P.tensors_tsv(m) == P.tensors_tsv(_pure(np, m)) == P.tensors_tsv(np.asarray(m))

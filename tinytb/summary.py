@@ -724,8 +724,8 @@ def _audio_summary(tag: Any, tensor: Any, sample_rate: Any, name: str) -> bytes:
     rate = _audio.sample_rate(sample_rate)
     arr = _arrays.as_array(tensor, name, pixels=False)
     channels = _audio.channels(arr.shape, arr.size, name)
-    values = list(arr.data) if arr.dtype == "uint8" else arr.data
-    samples = _audio.pcm16(_audio.clipped(values, name), arr.dtype)
+    # no name holds the samples or the WAV: each full-size buffer is freed as soon as the
+    # next one is made (peak: the three copies the nested messages' joins make)
     return _messages.summary(
         [
             _messages.summary_value(
@@ -733,8 +733,8 @@ def _audio_summary(tag: Any, tensor: Any, sample_rate: Any, name: str) -> bytes:
                 audio=_messages.audio(
                     rate,
                     channels,
-                    len(samples) // channels,
-                    _audio.wav(samples, channels, rate),
+                    arr.size // channels,
+                    _audio.wav(_audio.samples(arr, name), channels, rate),
                     "audio/wav",
                 ),
             )
@@ -840,11 +840,26 @@ def compute_curve(
     num_thresholds = _convert.to_step(num_thresholds, "num_thresholds")
     labels = _arrays.as_array(labels, "labels", pixels=False)
     predictions = _arrays.as_array(predictions, "predictions", pixels=False)
+    per_item = None
     if isinstance(weights, (int, float)):
         weights = float(weights)
     elif weights is not None:  # one weight per item, or one for all (numpy broadcasts it)
-        weights = _numbers(_arrays.as_array(weights, "weights", pixels=False))
-    # numpy computes predictions * (T - 1) in the predictions' own float type
+        per_item = _arrays.as_array(weights, "weights", pixels=False)
+        weights = per_item.host
+    if (
+        labels.host is not None
+        and predictions.host is not None
+        and (per_item is None or per_item.host is not None)
+    ):  # the callers' numpy arrays, through their own methods
+        rows = _pr_curve.compute_curve_host(
+            labels.host, labels.dtype, predictions.host, predictions.dtype, num_thresholds, weights
+        )
+        if rows is not None:
+            return rows
+    if per_item is not None:
+        weights = _numbers(per_item)
+    # the reference path, one Python number per item; numpy computes predictions * (T - 1)
+    # in the predictions' own float type
     return _pr_curve.compute_curve(
         _numbers(labels),
         _numbers(predictions),
