@@ -606,7 +606,7 @@ def test_embedding_files_contents():
         mat, [["x", 1], ["y", 2]], solid_images(2, 1, 3, 5), 7, "t", ["name", "n"]
     )
     assert subdir == "00007/t"
-    assert files["tensors.tsv"] == P.tensors_tsv(mat)
+    assert b"".join(files["tensors.tsv"]) == P.tensors_tsv(mat)
     assert files["metadata.tsv"] == b"name\tn\nx\t1\ny\t2\n"
     assert files["sprite.png"] == P.sprite_png(solid_images(2, 1, 3, 5))[0]
     assert e["sprite"] == {"image_path": "00007/t/sprite.png", "single_image_dim": [5, 3]}
@@ -818,8 +818,7 @@ def test_metadata_single_column_fast_check_agrees_with_the_per_cell_one():
         labels += ["".join(rng.choice(alphabet) for _ in range(rng.randrange(4))) for _ in range(3)]
         if rng.random() < 0.5:
             labels = [
-                x if x.strip(P._JS_SPACE) and not set(x) & set("\t\n\r") else "ok"
-                for x in labels
+                x if x.strip(P._JS_SPACE) and not set(x) & set("\t\n\r") else "ok" for x in labels
             ]
         fast = P._plain_column(labels)
         try:

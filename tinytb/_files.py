@@ -27,7 +27,7 @@ import warnings
 
 TYPE_CHECKING = False  # typing is not imported at run time: it costs milliseconds (tomli's way)
 if TYPE_CHECKING:
-    from typing import Callable, Dict, Iterator, List, Optional, Union
+    from typing import Callable, Iterable, Iterator, List, Mapping, Optional, Union
 
 try:
     import fcntl
@@ -90,15 +90,20 @@ def _projector_lock(log_dir: str) -> Iterator[None]:
                 os.close(fd)  # closing the descriptor releases the flock
 
 
-def replace_file(path: str, data: bytes) -> None:
-    """Write ``data`` to ``path`` atomically: a temporary file in the same directory, fsynced,
+def replace_file(path: str, data: Union[bytes, Iterable[bytes]]) -> None:
+    """Write ``data`` (bytes, or an iterable of bytes written as they come: a large text need
+    not be held whole) to ``path`` atomically: a temporary file in the same directory, fsynced,
     then ``os.replace``. A reader sees the old file or the new one, never a mix."""
     directory, name = os.path.split(path)
     tmp = os.path.join(directory, ".%s.%d.%d.tmp" % (name, os.getpid(), next(_tmp_uid)))
     fd = os.open(tmp, _OPEN_FLAGS, 0o666)
     try:
         try:
-            write_all(fd, data)
+            if isinstance(data, (bytes, bytearray, memoryview)):
+                write_all(fd, data)
+            else:
+                for chunk in data:
+                    write_all(fd, chunk)
             os.fsync(fd)
         finally:
             os.close(fd)
@@ -128,11 +133,12 @@ def _inside(path: str, root: str) -> bool:
 def write_embedding(
     log_dir: str,
     subdir: str,
-    files: Dict[str, bytes],
+    files: Mapping[str, Union[bytes, Iterable[bytes]]],
     update_config: Callable[[Optional[bytes]], bytes],
 ) -> str:
-    """Write one embedding: ``files`` (``{name: bytes}``) into ``<log_dir>/<subdir>``, then
-    ``projector_config.pbtxt`` as ``update_config(current bytes or None)`` returns it.
+    """Write one embedding: ``files`` (``{name: bytes or an iterable of bytes}``) into
+    ``<log_dir>/<subdir>``, then ``projector_config.pbtxt`` as ``update_config(current bytes or
+    None)`` returns it.
 
     ``subdir`` is relative and '/'-separated; a directory that would resolve outside
     ``log_dir`` (through ``..`` or a symbolic link; TensorBoard refuses to serve such assets

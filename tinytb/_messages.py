@@ -25,6 +25,7 @@ import struct
 
 from . import _wire
 from ._wire import (
+    LEN,
     bytes_field,
     double_field,
     float_field,
@@ -33,6 +34,7 @@ from ._wire import (
     packed_varints,
     string_field,
     uint_field,
+    varint,
 )
 from .errors import DecodeError
 
@@ -71,6 +73,15 @@ def _explicit(field: int, payload: Optional[bytes]) -> bytes:
     return b"" if payload is None else bytes_field(field, payload)
 
 
+def _parts(field: int, payload: Optional[bytes], empty_too: bool = True) -> Tuple[bytes, ...]:
+    """:func:`_explicit` as two pieces, key and length, then the payload itself, for the
+    enclosing message's one join: a large payload (an image, a WAV) is then copied once per
+    level of nesting, not twice (``empty_too=False``: an empty payload is left out)."""
+    if payload is None or not (payload or empty_too):
+        return ()
+    return (varint((field << 3) | LEN) + varint(len(payload)), payload)
+
+
 # -- event.proto ------------------------------------------------------------------------------
 
 
@@ -99,12 +110,12 @@ def event(
             _double_if_set(1, wall_time),
             _uint_if_set(2, step),
             b"" if file_version is None else string_field(3, file_version),
-            _explicit(4, graph_def),
-            _explicit(5, summary),
-            _explicit(6, log_message),
-            _explicit(7, session_log),
-            _explicit(8, tagged_run_metadata),
-            _explicit(9, meta_graph_def),
+            *_parts(4, graph_def),
+            *_parts(5, summary),
+            *_parts(6, log_message),
+            *_parts(7, session_log),
+            *_parts(8, tagged_run_metadata),
+            *_parts(9, meta_graph_def),
             _explicit(10, source_metadata),
         )
     )
@@ -164,7 +175,7 @@ def tagged_run_metadata(tag: str = "", run_metadata: bytes = b"") -> bytes:
 
 def summary(values: Iterable[bytes]) -> bytes:
     """message Summary { repeated Value value = 1; }  (``values``: encoded Summary.Value list)"""
-    return b"".join([bytes_field(1, v) for v in values])
+    return b"".join([piece for v in values for piece in _parts(1, v)])
 
 
 def summary_value(
@@ -186,12 +197,12 @@ def summary_value(
         (
             _string_if_set(1, tag),
             b"" if simple_value is None else float_field(2, simple_value),
-            _explicit(4, image),
-            _explicit(5, histo),
-            _explicit(6, audio),
+            *_parts(4, image),
+            *_parts(5, histo),
+            *_parts(6, audio),
             _string_if_set(7, node_name),
-            _explicit(8, tensor),
-            _explicit(9, metadata),
+            *_parts(8, tensor),
+            *_parts(9, metadata),
         )
     )
 
@@ -257,7 +268,7 @@ def image(height: int, width: int, colorspace: int, encoded_image_string: bytes)
             _uint_if_set(1, height),
             _uint_if_set(2, width),
             _uint_if_set(3, colorspace),
-            _bytes_if_set(4, encoded_image_string),
+            *_parts(4, encoded_image_string, empty_too=False),
         )
     )
 
@@ -276,7 +287,7 @@ def audio(
             float_field(1, sample_rate) if sample_rate else b"",
             _uint_if_set(2, num_channels),
             _uint_if_set(3, length_frames),
-            _bytes_if_set(4, encoded_audio_string),
+            *_parts(4, encoded_audio_string, empty_too=False),
             _string_if_set(5, content_type),
         )
     )
@@ -322,7 +333,7 @@ def tensor_proto(
         (
             _uint_if_set(1, dtype),
             b"" if shape is None else bytes_field(2, tensor_shape(shape)),
-            _bytes_if_set(4, tensor_content),
+            *_parts(4, tensor_content, empty_too=False),
             packed_floats(5, float_val) if len(float_val) else b"",
             packed_doubles(6, double_val) if len(double_val) else b"",
             packed_varints(7, int_val) if len(int_val) else b"",

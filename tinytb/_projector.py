@@ -400,7 +400,7 @@ def embedding_files(
     sprite_dim = None
     if label_img is not None:
         files["sprite.png"], sprite_dim = _sprite_png(_label_images(label_img, n))
-    files["tensors.tsv"] = _tensors_tsv(arr)
+    files["tensors.tsv"] = tsv_chunks(arr)  # written as it is made: never held whole
     return subdir, files, embedding_info(tag, global_step, subdir, metadata is not None, sprite_dim)
 
 

@@ -60,7 +60,8 @@ def record_header(length: int) -> bytes:
 
 def frame(data: bytes) -> bytes:
     """One whole record: header, ``data``, footer."""
-    return record_header(len(data)) + data + _MASKED_CRC.pack(masked_crc32c(data))
+    # one join: the data (an image, a WAV) is copied once, not twice
+    return b"".join((record_header(len(data)), data, _MASKED_CRC.pack(masked_crc32c(data))))
 
 
 def iter_records(
