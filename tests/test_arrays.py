@@ -8,6 +8,7 @@ bool -> bool, complex -> complex64, [] -> float32).
 
 import enum
 import struct
+import warnings
 from array import array
 
 import pytest
@@ -257,7 +258,7 @@ def test_a_numpy_array_is_kept_as_the_host_and_read_lazily():
         np.array([[True, False]]),
         np.arange(-5, 5, dtype=np.int16),
         np.array([1 + 2j, -0.5j], dtype=np.complex64),
-        np.float32(2.5),  # a numpy scalar: shape ()
+        np.array(2.5, dtype=np.float32),  # 0-d
     ):
         arr = _arrays.as_array(values, "x", pixels=False, allow_complex=True)
         assert arr.host is values
@@ -276,6 +277,14 @@ def test_a_numpy_array_is_kept_as_the_host_and_read_lazily():
 
 def test_no_host_for_lists_buffers_and_bare_interfaces():
     assert _arrays.as_array([0.5, 2.0], "x", pixels=False).host is None
+    np = pytest.importorskip("numpy", reason="numpy's scalars and subclasses")
+    # a numpy scalar, np.matrix (2-D through ravel) and a masked array take the pure path
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PendingDeprecationWarning)  # numpy's word on matrix
+        matrix = np.matrix([[1.0, 2.0]])
+    for value in (np.float32(2.5), matrix, np.ma.masked_array([1.0, 2.0])):
+        arr = _arrays.as_array(value, "x", pixels=False)
+        assert arr.host is None and list(arr.data) == np.asarray(value).ravel().tolist()
     assert _arrays.as_array(array("f", [0.5]), "x", pixels=False).host is None
     bare = Interface(struct.pack("<2f", 1.0, 2.0), "<f4", (2,))
     arr = _arrays.as_array(bare, "x", pixels=False)

@@ -373,13 +373,17 @@ def _from_array_interface(arr, name, allow_complex):
     return Array(dtype, shape, _values(arr.tobytes(), dtype, big))  # tobytes: C order
 
 
-_HOST_METHODS = ("ravel", "reshape", "astype", "view", "sort", "searchsorted", "tobytes", "min")
+# numpy's own array types, whose methods the fast paths rely on: a subclass may change what
+# they mean (np.matrix stays 2-D through ravel(), a masked array's tolist() gives None), and a
+# numpy scalar is one value, so those take the pure path
+_HOST_TYPES = frozenset((("numpy", "ndarray"), ("numpy", "memmap")))
 
 
 def _has_methods(arr):
-    """Whether ``arr`` offers the numpy methods a fast path uses (numpy's own arrays and
-    scalars do; a bare ``__array_interface__`` object does not)."""
-    return all(hasattr(arr, m) for m in _HOST_METHODS)
+    """Whether ``arr`` is a numpy ndarray (or memmap) proper, whose methods a fast path may
+    drive; checked by its type's name, numpy is not imported."""
+    kind = type(arr)
+    return (getattr(kind, "__module__", None), kind.__name__) in _HOST_TYPES
 
 
 def _typestr_size(typestr):

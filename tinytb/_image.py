@@ -70,7 +70,7 @@ if TYPE_CHECKING:
 
 def to_uint8(arr: Array) -> bytes:
     """Flat uint8 ``bytes`` of an :class:`~tinytb._arrays.Array`, scaled as PyTorch scales."""
-    host = plain_host(arr)
+    host = arr.host
     if host is not None:
         return host_pixels(host, arr.dtype, range(len(arr.shape)))
     if arr.dtype == "uint8":
@@ -108,17 +108,6 @@ def to_uint8(arr: Array) -> bytes:
 # floating-point exception is raised (module docstring), so neither numpy warnings nor
 # np.seterr(all="raise") reach the caller.
 _BLOCK = 1 << 16  # elements per block
-# Subclasses change what the methods mean (np.matrix stays 2-D through ravel, a masked array's
-# tolist and comparisons see the mask): they take the pure path, which reads tobytes().
-_PLAIN_HOSTS = frozenset((("numpy", "ndarray"), ("numpy", "memmap")))
-
-
-def plain_host(arr: Array) -> Any:
-    """``arr.host`` when it is a plain numpy ndarray (or memmap), else None."""
-    host = arr.host
-    if host is not None and (type(host).__module__, type(host).__name__) in _PLAIN_HOSTS:
-        return host
-    return None
 
 
 def host_pixels(host: Any, dtype: str, perm: Any, wide: bool = False) -> bytes:
@@ -280,7 +269,7 @@ def image_hwc(
         return h, w, c, hwc
     n, c, h, w = sizes["N"], sizes["C"], sizes["H"], sizes["W"]
     _check_channels(c, name, arr.shape)
-    host = plain_host(arr)
+    host = arr.host
     if host is not None:
         rows, grid = host_grid(host.transpose([fmt.index(ch) for ch in "NCHW"]), arr.dtype, columns)
         return h * rows, w * columns, 3 if c == 1 else c, bytes(grid)
@@ -291,7 +280,7 @@ def image_hwc(
 def _pixels(arr, perm):
     """The scaled uint8 pixels of ``arr`` with its axes permuted (numpy's ``transpose(perm)``):
     through the caller's array when there is one, else the pure path."""
-    host = plain_host(arr)
+    host = arr.host
     if host is not None:
         return host_pixels(host, arr.dtype, perm)
     return transpose(to_uint8(arr), arr.shape, perm)
@@ -428,7 +417,7 @@ def video_frames(value: Any, name: str = "vid_tensor") -> Tuple[int, int, int, L
             "limit of %d" % (name, t, width, height, t * height * width * 3, MAX_VIDEO_BYTES)
         )
     if arr.dtype == "uint8":
-        host = plain_host(arr)
+        host = arr.host
         raw = host.tobytes() if host is not None else bytes(arr.data)
         data = raw.translate(_video_u8_table())
     else:

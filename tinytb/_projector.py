@@ -72,7 +72,7 @@ from operator import methodcaller, mul
 
 from . import _text_format
 from ._arrays import as_array
-from ._image import host_grid, make_grid, plain_host, to_uint8, transpose
+from ._image import host_grid, make_grid, to_uint8, transpose
 from ._png import encode_png
 
 TYPE_CHECKING = False  # typing is not imported at run time: it costs milliseconds (tomli's way)
@@ -177,7 +177,7 @@ def tsv_chunks(arr: Any) -> Iterator[bytes]:
     n, d = arr.shape
     row_format = "\t".join(["%r"] * d) + "\n"
     rows = max(1, _TSV_BLOCK // d)
-    host = plain_host(arr)
+    host = arr.host
     if host is not None:
         for i in range(0, n, rows):
             block = host[i : i + rows]
@@ -344,7 +344,7 @@ def _sprite_png(arr):
             % (k * w, k * h, MAX_SPRITE_SIDE, MAX_SPRITE_SIDE),
             stacklevel=4,
         )
-    host = plain_host(arr)
+    host = arr.host
     if host is not None:
         rows, grid = host_grid(host, arr.dtype, k, wide=True)
         grid += bytes((k - rows) * h * k * w * 3)  # the empty rows of cells below
