@@ -4,6 +4,8 @@ Expected values are the verified examples of docs/pytorch-writer.md section 6.2
 ("Verified examples", torch 2.13 / numpy 2.4.6) and 6.3 ("Example counts"), and 6.1 for the
 default edges; conformance/test_histogram_numpy.py compares against numpy and PyTorch on
 random data.
+The array path (make_histogram_array: a numpy array through its own methods) is held to the
+pure path's bytes by property tests on random inputs (design note of issue 13).
 """
 
 import math
@@ -333,3 +335,241 @@ def test_bin_counts_beyond_the_limit_are_refused_before_the_edges_are_made():
     values = sorted([0.0] * 50 + [1e-9] * 50 + [1e6])
     with pytest.raises(ValueError, match="bins='fd' makes"):
         bin_edges(values, "fd")
+
+
+# ---------------------------------------------------------------------------
+# the array path (make_histogram_array, numpy's own methods) against the pure path: the same
+# HistogramProto bytes for every input (design note of issue 13)
+
+
+def _numpy():
+    return pytest.importorskip("numpy", reason="the array path drives numpy arrays")
+
+
+def _summary():
+    from tinytb import summary
+
+    return summary
+
+
+def _proto(values, bins, max_bins=None):
+    """make_histogram's bytes, or the exception it raised (type and message)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # NaN/inf and stone's warnings: both paths warn
+        try:
+            return _summary().make_histogram(values, bins, max_bins)
+        except (ValueError, TypeError) as err:
+            return type(err), str(err)
+
+
+def _pure_twin(np, a):
+    """The same values through the pure path: a buffer of the same type and shape."""
+    c = np.ascontiguousarray(a)
+    if c.ndim == 0:
+        return c.reshape(1).tolist() if c.dtype.kind == "f" else [float(c)]
+    return memoryview(c)
+
+
+_DTYPES = ("f2", "f4", "f8", "i1", "i4", "i8", "u1", "?", ">f4", ">f8", "u8", "i2", ">i2", "u2")
+_BINS = (
+    "tensorflow",
+    1,
+    7,
+    50,
+    "auto",
+    "fd",
+    "doane",
+    "scott",
+    "stone",
+    "rice",
+    "sturges",
+    "sqrt",
+    [-1.0, 0.0, 0.5, 2.0],
+    [0.0, 1.0, 1.0, 3.0],
+)
+
+
+def _values(np, rng, dtype, n):
+    """Random values of ``dtype`` with the hard cases mixed in: NaN, +-inf, signed zeros,
+    subnormals, values exactly on the 'tensorflow' and the explicit edges."""
+    kind = np.dtype(dtype).kind
+    if kind == "b":
+        return rng.integers(0, 2, n).astype(dtype)
+    if kind in "iu":
+        info = np.iinfo(dtype)
+        lo, hi = (int(info.min), int(info.max)) if rng.random() < 0.3 else (-50, 50)
+        lo, hi = max(lo, int(info.min)), min(hi, int(info.max))
+        return rng.integers(lo, hi, n, endpoint=True, dtype=np.dtype(dtype).newbyteorder("="))
+    scale = 10.0 ** rng.integers(-3, 4)
+    v = rng.standard_normal(n) * scale
+    specials = [0.0, -0.0, 0.5, -1.0, 2.0, 1.0, 3.0]
+    specials += rng.choice(default_bins()[454:1095], 5).tolist()  # edges within +-20
+    if rng.random() < 0.5:
+        specials += [math.nan, math.inf, -math.inf]
+    tiny = {"f": 2.0**-140, "d": 2.0**-1060, "e": 2.0**-20}[
+        np.dtype(dtype).char.lower() if dtype != "f2" else "e"
+    ]
+    specials += [tiny, -tiny, 3 * tiny]
+    k = int(rng.integers(0, min(n, len(specials)) + 1))
+    v[rng.choice(n, k, replace=False)] = rng.choice(specials, k)
+    with np.errstate(over="ignore"):
+        return v.astype(dtype)
+
+
+@pytest.fixture
+def array_path(monkeypatch):
+    """Small inputs take the array path too (below _SMALL_ARRAY values the pure path does it)."""
+    monkeypatch.setattr(_histogram, "_SMALL_ARRAY", 0)
+
+
+@pytest.mark.parametrize("mode", ["sizes", "array", "runs"])
+def test_array_path_equals_pure_path_random(mode, monkeypatch):
+    np = _numpy()
+    if mode != "sizes":  # the thresholds as they are: small inputs take the pure path
+        monkeypatch.setattr(_histogram, "_SMALL_ARRAY", 0)
+    if mode == "runs":  # the integer sums of large inputs and runs, on every small case too
+        monkeypatch.setattr(_histogram, "_SMALL", 0)
+        monkeypatch.setattr(_histogram, "_SMALL_RUN", 0)
+    rng = np.random.default_rng(["sizes", "array", "runs"].index(mode))
+    for case in range(600):
+        dtype = _DTYPES[case % len(_DTYPES)]
+        n = int(rng.choice([1, 2, 3, 5, 17, 100, 1000, 2500]))
+        a = _values(np, rng, dtype, n)
+        shape = [(n,), (1, n), None][case % 3]
+        if shape is None and n % 5 == 0:
+            a = a.reshape(5, n // 5).T  # Fortran order
+        elif shape:
+            a = a.reshape(shape)
+        if case % 4 == 0 and n > 2:
+            a = a[::2]  # non-contiguous
+        bins = _BINS[case % len(_BINS)]
+        max_bins = [None, None, 3, 40][case % 4]
+        expected = _proto(_pure_twin(np, a), bins, max_bins)
+        assert _proto(a, bins, max_bins) == expected, (case, dtype, a, bins, max_bins)
+        if a.dtype == np.float64 and a.ndim:  # a list means float64: the same bytes
+            assert _proto(a.reshape(-1).tolist(), bins, max_bins) == expected
+
+
+def test_array_path_zero_d_single_and_empty(array_path):
+    np = _numpy()
+    for v in (2.5, -0.0, 0.0, 1e-12, 7):
+        a = np.array(v)
+        for bins in ("tensorflow", 3, "auto", [0.0, 1.0]):
+            assert _proto(a, bins) == _proto([float(v)], bins)
+            assert _proto(a.reshape(1, 1), bins) == _proto([float(v)], bins)
+    assert _proto(np.zeros(0, "f4"), "tensorflow") == _proto([], "tensorflow")
+    assert _proto(np.zeros(0, "f4"), "tensorflow")[0] is ValueError
+    nan = np.array([math.nan, math.inf], "f4")
+    assert _proto(nan, 5) == _proto(memoryview(nan), 5)
+    assert "no finite element" in _proto(nan, 5)[1]
+
+
+def test_array_path_signed_zero_extremes_follow_the_stable_sort(array_path):
+    # the pure path's sorted() keeps equal values in input order: min is the first zero,
+    # max the last one; numpy's sort does not, so the array path looks them up
+    np = _numpy()
+    for order in ([0.0, -0.0, 1.0], [-0.0, 0.0, -1.0], [-0.0, 0.0], [0.0, -0.0, -0.0]):
+        for dtype in ("f2", "f4", "f8"):
+            a = np.array(order * 3000, dtype)  # large: the run-based sums too
+            assert _proto(a, "tensorflow") == _proto(memoryview(a), "tensorflow"), order
+            assert _proto(a[:3], 4) == _proto(memoryview(a[:3].copy()), 4), order
+
+
+def test_array_path_large_inputs_exact_sums():
+    # 2 ** 13 values or more take the run-based exact sums (a Python int per run); they
+    # must be math.fsum's correctly rounded sums, for the sums and the squares
+    np = _numpy()
+    rng = np.random.default_rng(5)
+    for case in range(12):
+        n = int(rng.integers(8192, 30000))
+        dtype = ("f4", "f8", "f2", "i8")[case % 4]
+        v = rng.standard_normal(n) * 10.0 ** rng.uniform(-30, 30, n)
+        v[rng.choice(n, 50, replace=False)] = rng.choice([0.0, -0.0, 1e-310, -5e-324, 1e-40], 50)
+        if dtype == "f4":
+            v = v.clip(-3e38, 3e38)
+        if dtype == "i8":
+            v = (v.clip(-1e18, 1e18)).round()
+        with np.errstate(over="ignore"):
+            a = v.astype(dtype)
+        h = _histogram.make_histogram_array(a, str(a.dtype), "tensorflow")
+        values = [float(x) for x in a.tolist()]
+        finite = [x for x in values if math.isfinite(x)]
+        assert h["sum"] == math.fsum(finite)
+        assert h["sum_squares"] == math.fsum(x * x for x in finite)
+        assert _proto(a, "tensorflow") == _proto(memoryview(np.ascontiguousarray(a)), "tensorflow")
+        assert _proto(a, 30) == _proto(values, 30)
+
+
+@pytest.mark.parametrize("dtype", ["f4", "f8", ">f4"])
+def test_array_path_one_sign_and_subnormal_runs(dtype, monkeypatch):
+    # every run through the integer sums: one sign only, subnormals only, zeros only,
+    # a single binade, values on both sides of the smallest normal number
+    np = _numpy()
+    for name in ("_SMALL_ARRAY", "_SMALL", "_SMALL_RUN"):
+        monkeypatch.setattr(_histogram, name, 0)
+    tiny = float(np.finfo(dtype).tiny)  # smallest normal
+    sub = float(np.finfo(dtype).smallest_subnormal)
+    cases = [
+        [-3.0, -1.5, -1e-3, -2.0],
+        [3.0, 1.5, 1e-3, 2.0, 1.0],
+        [sub, 3 * sub, -sub, 0.0, -0.0],
+        [tiny, tiny - sub, -tiny, tiny * 2, -(tiny - sub)],
+        [-0.0, -0.0],
+        [0.0, -0.0, 0.0],
+        [1.0, 1.25, 1.5, 1.75],
+        [-(2.0**20), 2.0**-20, 7.0, -7.0, 65504.0],
+    ]
+    for values in cases:
+        a = np.array(values * 5, dtype)
+        for bins in ("tensorflow", 3, "auto", [-2.0, 0.0, 2.0]):
+            assert _proto(a, bins) == _proto(memoryview(np.ascontiguousarray(a)), bins), values
+
+
+def test_array_subclasses(array_path, tmp_path):
+    # a matrix stays 2-D and a masked array writes its own values: both take the pure path
+    # (as their tobytes() gives them); a memmap is an ndarray
+    np = _numpy()
+    v = np.random.default_rng(4).standard_normal((30, 100))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PendingDeprecationWarning)  # numpy's about matrix
+        m = np.matrix(v)
+    assert _histogram.make_histogram_array(m, "float64", 10) is None
+    assert _proto(m, 10) == _proto(memoryview(v), 10)
+    ma = np.ma.masked_array(v, mask=v > 1)
+    assert _proto(ma, "tensorflow") == _proto(memoryview(np.frombuffer(ma.tobytes())), "tensorflow")
+    mm = np.memmap(str(tmp_path / "v.f4"), dtype="f4", mode="w+", shape=(3000,))
+    mm[:] = v.reshape(-1)
+    assert _histogram.make_histogram_array(mm, "float32", 10) is not None
+    assert _proto(mm, 10) == _proto(memoryview(np.array(mm)), 10)
+
+
+def test_array_path_overflowing_sums_take_the_pure_path():
+    np = _numpy()
+    a = np.array([1e308, 1.5e308, -1e308] * 4000)
+    assert _histogram.make_histogram_array(a, "float64", 3) is None
+    assert _proto(a, 3) == _proto(a.tolist(), 3)
+
+
+def test_array_path_does_not_modify_the_input():
+    np = _numpy()
+    a = np.random.default_rng(1).standard_normal(20000).astype("f4")
+    before = a.copy()
+    _proto(a, "tensorflow")
+    assert (a == before).all()
+
+
+def test_list_numpy_and_torch_give_identical_bytes(array_path):
+    np = _numpy()
+    v = np.random.default_rng(2).standard_normal(10000) * 3
+    v[:3] = [0.0, -0.0, 1e-300]
+    for bins in ("tensorflow", 10, "auto", [-1.0, 0.0, 1.0]):
+        expected = _proto(v.tolist(), bins)
+        assert _proto(v, bins) == expected
+        assert _proto(v[:50], bins) == _proto(v[:50].tolist(), bins)
+    try:
+        import torch
+    except ImportError:
+        pytest.skip("torch is not installed: list and numpy compared only")
+    t = torch.from_numpy(v.copy())
+    for bins in ("tensorflow", 10):
+        assert _proto(t, bins) == _proto(v.tolist(), bins)

@@ -467,9 +467,13 @@ def _from_tolist(value, name, allow_complex):
 
 
 def _from_nested(value, name, pixels, allow_complex):
+    if type(value) is list and value and set(map(type, value)) == _FLOAT_ONLY:
+        # a row of floats (the usual list): one pass, and no copy (the call only reads it)
+        check_size((len(value),), 8, name)
+        return Array("float64", (len(value),), value)
     shape, flat = nested(value, name, allow_complex)
-    check_size(shape, 16 if complex in set(map(type, flat)) else 8, name)
     kinds = set(map(type, flat))
+    check_size(shape, 16 if complex in kinds else 8, name)
     if not flat:
         return Array("float64", shape, [])  # numpy.array([]) is float64
     if kinds == {bool}:
@@ -495,6 +499,7 @@ def _from_nested(value, name, pixels, allow_complex):
 
 
 _PLAIN_NUMBERS = frozenset((float, int, bool))
+_FLOAT_ONLY = {float}
 
 
 def nested(value, name, complex_ok=False):

@@ -446,7 +446,6 @@ def _histogram_proto(values: Any, bins: Any, max_bins: Any, name: str) -> bytes:
     arr = _arrays.as_array(values, name, pixels=False)
     if arr.size == 0:
         raise ValueError("%s has no element: a histogram needs at least one value" % name)
-    data = arr.data
     if max_bins is not None:
         max_bins = _convert.to_step(max_bins, "max_bins")
     if bins is None or isinstance(bins, (float, complex)):  # numpy's TypeError
@@ -455,11 +454,16 @@ def _histogram_proto(values: Any, bins: Any, max_bins: Any, name: str) -> bytes:
         )
     if not isinstance(bins, (str, int)):
         bins = [_convert.to_float(v, "bins") for v in _flat(bins, "bins")]
-    # floats of a float array come out of tolist() at C speed; other types through float()
-    values = (
-        data.tolist() if getattr(data, "typecode", "") in ("f", "d") else list(map(float, data))
-    )
-    h = _histogram.make_histogram(values, bins, max_bins)
+    h = None
+    if arr.host is not None:  # a numpy array: sorted and counted by its own methods
+        h = _histogram.make_histogram_array(arr.host, arr.dtype, bins, max_bins)
+    if h is None:
+        data = arr.data
+        if type(data) is not list or arr.dtype != "float64":  # a list of floats as it is
+            # floats of a float array come out of tolist() at C speed; others through float()
+            f = getattr(data, "typecode", "") in ("f", "d")
+            data = data.tolist() if f else list(map(float, data))
+        h = _histogram.make_histogram(data, bins, max_bins)
     if h.get("nonfinite"):
         _convert.warn_caller(
             "%s: %d NaN or infinite values were left out of the histogram" % (name, h["nonfinite"])
@@ -471,7 +475,7 @@ def _histogram_proto(values: Any, bins: Any, max_bins: Any, name: str) -> bytes:
         sum=h["sum"],
         sum_squares=h["sum_squares"],
         bucket_limit=h["bucket_limit"],
-        bucket=[float(c) for c in h["bucket"]],
+        bucket=list(map(float, h["bucket"])),
     )
 
 
