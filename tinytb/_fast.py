@@ -59,12 +59,12 @@ _STEP3 = struct.Struct("BBBB")  # the key and a three-byte varint (steps below 2
 
 TYPE_CHECKING = False  # typing is not imported at run time: it costs milliseconds (tomli's way)
 if TYPE_CHECKING:
-    from typing import Any, Dict, Tuple
+    from typing import Any, Dict, List, Optional, Tuple
 
-    # header, middle, k, position tables of the wall time's low half, of the step's varint and
-    # of the value, tables of the high wall bytes (all but the first two None for an event over
-    # _SHORT bytes: its CRC is computed in full)
-    Template = Tuple[bytes, bytes, Any, Any, Any, Any, Any]
+    # header, middle, rotated position tables of the wall time's low half, of the step's
+    # varint and of the value, and the high wall bytes' state (all but the first two None for
+    # an event over _SHORT bytes: its CRC is computed in full)
+    Template = Tuple[bytes, bytes, Any, Any, Any, Any]
 
 
 def general_scalar_record(tag: str, value: float, step: int, wall_time: float) -> bytes:
@@ -83,9 +83,8 @@ class ScalarRecords:
     (a template computed twice is computed identically)."""
 
     def __init__(self) -> None:
-        self._templates: Dict[Tuple[str, int], Template] = {}
-        # key -> (top 4 wall-time bytes, k with their contribution)
-        self._high: Dict[Tuple[str, int], Tuple[bytes, int]] = {}
+        # tag -> templates by the length of the step's bytes (0: step 0 left out; 11 at most)
+        self._templates: Dict[str, List[Optional[Template]]] = {}
 
     def record(self, tag: str, value: float, step: int, wall_time: float) -> bytes:
         if wall_time == 0.0 or not tag:  # proto3 leaves out a zero wall time and an empty tag
@@ -101,14 +100,15 @@ class ScalarRecords:
             )
         else:
             step_bytes = STEP_KEY + varint(step)
-        key = (tag, len(step_bytes))
-        template = self._templates.get(key)
-        if template is None:
+        by_length = self._templates.get(tag)
+        if by_length is None:
             if len(self._templates) >= 8192:  # a tag per step would grow it without end
                 self._templates.clear()
-                self._high.clear()
-            template = self._templates[key] = _template(tag, len(step_bytes))
-        header, middle, k, wall_tables, step_tables, value_tables, high_tables = template
+            by_length = self._templates[tag] = [None] * 12
+        template = by_length[len(step_bytes)]
+        if template is None:
+            template = by_length[len(step_bytes)] = _template(tag, len(step_bytes))
+        header, middle, wall_tables, step_tables, value_tables, high = template
         try:
             value_bytes = _FLOAT.pack(value)
         except OverflowError:  # beyond float32: +-inf, as protobuf's runtimes (a C cast)
@@ -116,14 +116,16 @@ class ScalarRecords:
         wall = _WALL.pack(_WALL_KEY_BYTE, wall_time)
         if wall_tables is None:
             crc = crc32c(b"".join((wall, step_bytes, middle, value_bytes)))
+            crc = ((crc >> 15) | (crc << 17)) & 0xFFFFFFFF
         else:
-            # The top four bytes of the wall time (sign, exponent, high mantissa) change only
-            # every few minutes: keep their contribution folded into the start value.
-            high = wall[_HIGH_AT:]
-            start = self._high.get(key)
-            if start is None or start[0] != high:
-                start = self._high[key] = (high, reduce(xor, map(getitem, high_tables, high), k))
-            # the table lookups written out: half the time of a map/reduce over them
+            # The tables hold the contributions already rotated as the mask rotates (a bit
+            # permutation: it commutes with XOR). The top four bytes of the wall time change
+            # only every few minutes: their part is kept, with the bytes it is for, in one
+            # list item (read and replaced whole, so threads never pair wrong halves).
+            top = wall[_HIGH_AT:]
+            start = high[0]
+            if start[0] != top:
+                start = high[0] = (top, reduce(xor, map(getitem, high[1], top), high[2]))
             w0, w1, w2, w3 = wall_tables
             v0, v1, v2, v3 = value_tables
             a, b, c, d = wall[_LOW_AT:_HIGH_AT]
@@ -134,9 +136,27 @@ class ScalarRecords:
                 crc ^= s0[step_bytes[1]] ^ s1[step_bytes[2]]
             elif step_tables:
                 crc = reduce(xor, map(getitem, step_tables, step_bytes[1:]), crc)
-        crc = ((crc >> 15) | (crc << 17)) & 0xFFFFFFFF
         masked = _MASKED.pack((crc + _MASK_DELTA) & 0xFFFFFFFF)
         return b"".join((header, wall, step_bytes, middle, value_bytes, masked))
+
+
+_ROTATED: Dict[int, Tuple[int, ...]] = {}  # distance from the end -> rotated table
+
+
+def _rotate(x: int) -> int:
+    return ((x >> 15) | (x << 17)) & 0xFFFFFFFF  # right by 15, as TFRecord's mask rotates
+
+
+def _rotated(n: int, positions: Any) -> Tuple[Tuple[int, ...], ...]:
+    """The rotated tables of ``positions`` in an ``n``-byte message. A table depends only on
+    the distance from the end (``_crc32c.position_tables``), so at most 64 are ever made."""
+    out = []
+    for i in positions:
+        table = _ROTATED.get(n - 1 - i)
+        if table is None:
+            table = _ROTATED[n - 1 - i] = tuple(map(_rotate, position_tables(n)[i]))
+        out.append(table)
+    return tuple(out)
 
 
 def _template(tag: str, step_len: int) -> Template:
@@ -148,19 +168,18 @@ def _template(tag: str, step_len: int) -> Template:
     n = _WALL.size + step_len + len(middle) + 4
     header = record_header(n)
     if n > _SHORT:
-        return header, middle, None, None, None, None, None
+        return header, middle, None, None, None, None
     step_zeroed = STEP_KEY + bytes(step_len - 1) if step_len else b""
     zeroed = WALL_TIME_KEY + bytes(_WALL.size - 1) + step_zeroed + middle + bytes(4)
-    tabs = position_tables(n)
     # Variable bytes: the wall time's low half (the high half gets tables of its own), the
     # step's varint after its key, and the value in the last four bytes.
     steps = range(_STEP_VARINT_AT, _STEP_VARINT_AT + step_len - 1)
     return (
         header,
         middle,
-        crc32c(zeroed),
-        tuple(tabs[i] for i in _WALL_LOW),
-        tuple(tabs[i] for i in steps),
-        tuple(tabs[i] for i in range(n - 4, n)),
-        tuple(tabs[i] for i in _WALL_HIGH),
+        _rotated(n, _WALL_LOW),
+        _rotated(n, steps),
+        _rotated(n, range(n - 4, n)),
+        # [(top wall bytes, their part), their tables, the rotated CRC of the zeroed event]
+        [(None, 0), _rotated(n, _WALL_HIGH), _rotate(crc32c(zeroed))],
     )
