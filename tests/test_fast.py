@@ -44,3 +44,29 @@ def test_random_against_general_path():
         assert records.record(tag, value, step, wall) == _fast.general_scalar_record(
             tag, value, step, wall
         )
+
+
+def test_threads_sharing_templates_never_pair_wrong_halves():
+    # wall times whose top four bytes differ (1e9 and 2e9 s): every call replaces the cached
+    # part of the top bytes, while other threads read it
+    import threading
+
+    records = _fast.ScalarRecords()
+    bad = []
+
+    def work(seed):
+        rng = random.Random(seed)
+        for _ in range(3000):
+            wall = rng.choice([1e9, 2e9]) + rng.random()
+            step = rng.randrange(1 << 16)
+            if records.record("t", 0.5, step, wall) != _fast.general_scalar_record(
+                "t", 0.5, step, wall
+            ):
+                bad.append((step, wall))
+
+    threads = [threading.Thread(target=work, args=(seed,)) for seed in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert bad == []
