@@ -14,8 +14,8 @@ import tinytb
 from tinytb import summary
 
 SUMMARY_WRITER = {
-    # tinytb adds one keyword-only argument (ranks: issue 14)
-    "__init__": "(self, log_dir=None, comment='', purge_step=None, max_queue=10, flush_secs=120, filename_suffix='', *, ranks='all')",
+    # tinytb adds keyword-only arguments (ranks, storage_options: issue 14)
+    "__init__": "(self, log_dir=None, comment='', purge_step=None, max_queue=10, flush_secs=120, filename_suffix='', *, ranks='all', storage_options=None)",
     "__enter__": "(self)",
     "__exit__": "(self, exc_type, exc_val, exc_tb)",
     "add_audio": "(self, tag, snd_tensor, global_step=None, sample_rate=44100, walltime=None)",
@@ -45,7 +45,8 @@ SUMMARY_WRITER = {
     "get_logdir": "(self)",
 }
 FILE_WRITER = {
-    "__init__": "(self, log_dir, max_queue=10, flush_secs=120, filename_suffix='')",
+    # tinytb adds one keyword-only argument (storage_options: issue 14)
+    "__init__": "(self, log_dir, max_queue=10, flush_secs=120, filename_suffix='', *, storage_options=None)",
     "add_event": "(self, event, step=None, walltime=None)",
     "add_graph": "(self, graph_profile, walltime=None)",
     "add_onnx_graph": "(self, graph, walltime=None)",

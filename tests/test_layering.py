@@ -28,8 +28,9 @@ ALLOWED = {
     "_record": {"_crc32c", "errors"},
     "_convert": {"_arrays"},
     "_fast": {"_messages", "_crc32c", "_record", "_wire"},
-    "_event_file": {"_convert", "_files", "_messages", "_record"},
-    "_files": set(),
+    "_event_file": {"_convert", "_files", "_messages", "_record", "_remote"},
+    "_files": {"_remote"},
+    "_remote": set(),
     "_ranks": set(),
     "summary": {
         "_arrays",
@@ -58,6 +59,7 @@ ALLOWED = {
     "writer": {
         "_arrays",
         "_ranks",
+        "_remote",
         "_convert",
         "_event_file",
         "_files",
@@ -73,6 +75,7 @@ ALLOWED = {
     },
     "reader": {
         "_messages",
+        "_remote",
         "_record",
         "_scan",
         "_stream",
@@ -81,9 +84,9 @@ ALLOWED = {
         "_values",
         "errors",
     },
-    "_scan": {"_record", "_crc32c", "_messages", "errors"},
+    "_scan": {"_record", "_crc32c", "_messages", "_remote", "errors"},
     "_values": {"_messages", "_tensor", "_png", "_gif", "errors"},
-    "_stream": {"_messages", "_record", "_scan", "_values", "errors"},
+    "_stream": {"_messages", "_record", "_remote", "_scan", "_values", "errors"},
     "_tables": {"_messages", "_record", "_scan", "_stream", "_values", "errors"},
     "_export": {"reader", "_values", "errors", "_scan", "_messages", "_record"},
     "__init__": {"errors", "writer"},
@@ -91,6 +94,7 @@ ALLOWED = {
     "_dump": {"reader", "_messages", "_record", "_crc32c", "_tensor", "_wire", "errors"},
     "__main__": {
         "__init__",
+        "_remote",  # is a path a URL (read through fsspec)
         "reader",
         "_demo",
         "_dump",
@@ -123,6 +127,7 @@ ALLOWED = {
 FILE_USERS = {
     "_event_file",
     "_files",
+    "_remote",  # URL log dirs, through fsspec
     "reader",
     "_dump",
     "__main__",
@@ -137,8 +142,9 @@ FILE_USERS = {
 
 
 # A method handed an object of these libraries may import them, inside the function only; so
-# may the methods that hand objects of them back (Table.to_pandas, Array.to_numpy).
-CALLER_LIBRARIES = {"torch", "matplotlib", "numpy", "pandas", "ml_dtypes"}
+# may the methods that hand objects of them back (Table.to_pandas, Array.to_numpy), and the
+# one that opens a URL log dir (_remote.open_fs: fsspec, as ../shared/tools/stdlib_only.py).
+CALLER_LIBRARIES = {"torch", "matplotlib", "numpy", "pandas", "ml_dtypes", "fsspec"}
 
 
 def source_path(module):
@@ -249,6 +255,7 @@ def test_import_is_light():
         "tinytb._png",
         "tinytb._gif",
         "tinytb._draw",
+        "fsspec",
     ):
         assert heavy not in loaded, heavy
 

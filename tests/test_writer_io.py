@@ -11,6 +11,7 @@ instead of stalling the run.
 import gc
 import json
 import os
+import sys
 import threading
 import weakref
 
@@ -636,9 +637,18 @@ def test_close_racing_adds_in_other_threads_neither_raises_nor_loses(tmp_path, m
     ],
 )
 @pytest.mark.parametrize("cls", [SummaryWriter, FileWriter])
-def test_a_url_log_dir_raises_and_creates_nothing(tmp_path, monkeypatch, url, cls):
+def test_a_url_log_dir_without_fsspec_says_what_to_install_and_creates_nothing(
+    tmp_path, monkeypatch, url, cls
+):
     # Regression: SummaryWriter("s3://bucket/run") created a local directory named "s3:".
+    # Without fsspec (None in sys.modules makes its import fail), a URL is never taken for a
+    # local path: the error says what to install. tests/test_remote.py covers URLs with it.
     monkeypatch.chdir(tmp_path)
-    with pytest.raises(ValueError, match="URL"):
+    monkeypatch.setitem(sys.modules, "fsspec", None)
+    monkeypatch.setitem(sys.modules, "fsspec.core", None)
+    with pytest.raises(ImportError, match="pip install fsspec") as info:
         cls(url)
+    assert url in str(info.value)
+    if url.startswith("s3://"):
+        assert "s3fs" in str(info.value)
     assert os.listdir(str(tmp_path)) == []

@@ -37,7 +37,7 @@ import os
 import re
 import sys
 
-from . import __version__
+from . import __version__, _remote
 from .errors import DecodeError
 
 # The modules behind the commands are imported by the command that uses them (``from . import
@@ -470,10 +470,26 @@ def _need_event_files(path: str) -> None:
     """FileNotFoundError for a missing path, CommandError for a folder with no event file."""
     from . import _export
 
+    if _remote.is_url(path):
+        _need_remote_event_files(path)
+        return
     if not os.path.exists(path):
         raise FileNotFoundError(2, "No such file or directory", path)
     if os.path.isdir(path) and not _export.event_files_below(path):
         raise CommandError("no event files under %s (their names contain 'tfevents')" % path)
+
+
+def _need_remote_event_files(url: str) -> None:
+    """CommandError for a URL with no event file below it, fsspec (or the filesystem's
+    package) missing, or a scheme fsspec does not know."""
+    from . import reader
+
+    try:
+        found = reader.event_files(url)
+    except (ImportError, ValueError) as err:
+        raise CommandError(str(err)) from None
+    if not found:
+        raise CommandError("no event files under %s (their names contain 'tfevents')" % url)
 
 
 def _read_options(args: argparse.Namespace) -> Dict[str, Any]:
@@ -545,7 +561,9 @@ def _ls(args: argparse.Namespace) -> int:
 def _export_command(args: argparse.Namespace) -> int:
     from . import _export
 
-    if not os.path.exists(args.path):
+    if _remote.is_url(args.path):  # s3://bucket/run...: read through fsspec
+        _need_remote_event_files(args.path)
+    elif not os.path.exists(args.path):
         raise FileNotFoundError(2, "No such file or directory", args.path)
     options = _read_options(args)
     counts = _export.export(

@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: MIT
 """Event files on disk: naming, opening, and getting records there without losing any.
 
-This is the only tinytb module that touches the filesystem. What it promises:
+This is the only tinytb module that writes event files (on a URL log dir through ``_remote``,
+the only one that talks to fsspec). What it promises:
 
 * **Naming.** ``events.out.tfevents.<%010d seconds>.<host>.<pid>.<n><suffix>``, TensorBoard's
   scheme (``event_file_writer.py``), ``n`` a counter shared by the whole process. The file is
@@ -32,6 +33,15 @@ This is the only tinytb module that touches the filesystem. What it promises:
   failed stay queued and are tried again; a partly written batch is cut back (``ftruncate``) to
   the last whole record so the file stays readable. A file that was deleted under the writer is
   reported as ``FileNotFoundError`` and the following records go to a new file.
+* **URL log dirs** (``s3://bucket/run``; ``_RemoteSink``): nothing is appended and nothing
+  read back. Records go out in segments, each a new object (header + whole records) stored
+  once, when ``SEGMENT_BYTES`` wait, every ``flush_secs``, at ``flush()`` and at
+  ``close()``/exit, by a background thread of their own (``_Uploader``) or the calling
+  ``flush``/``close``; never under the sink's lock, never by an ``add``. Segment names sort in
+  creation order. Failed uploads are retried with backoff as the same object, raised by the
+  next ``add`` after ``REPORT_AFTER`` in a row, and by ``flush``/``close`` at once; the exit
+  path (run from threading's exit hooks) waits at most ``EXIT_WAIT`` seconds and says on
+  stderr what it could not store.
 """
 
 from __future__ import annotations
@@ -45,7 +55,7 @@ import threading
 import time
 import weakref
 
-from . import _messages
+from . import _messages, _remote
 from ._convert import warn_caller
 from ._files import write_all
 from ._record import frame
@@ -56,17 +66,25 @@ LINGER = 0.02  # seconds the background thread lets records gather before writin
 RETRY_MIN = 0.25  # seconds before a failed write is tried again; doubled at each failure ...
 RETRY_MAX = 2.0  # ... up to this
 MAX_BACKLOG = 64 << 20  # bytes of records kept queued while writes fail (the newest kept)
-# RFC 3986: scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ); a URL log dir is "scheme://..."
-# (checked by hand: importing re would cost milliseconds at import tinytb)
-_SCHEME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+-.")
+# URL log dirs (_RemoteSink):
+SEGMENT_BYTES = 16 << 20  # a segment is uploaded once this many bytes wait (s3fs: one PUT)
+REMOTE_RETRY_MIN = 1.0  # seconds before a failed upload is tried again; doubled at each failure
+REMOTE_RETRY_MAX = 30.0  # ... up to this
+REPORT_AFTER = 3  # failed background uploads in a row before the writer's next call raises
+EXIT_WAIT = 30.0  # seconds the exit path spends, in all, uploading what is left
+# The counter in a segment's name, zero-padded so that names of one second sort by it
+# (TensorBoard's loaders order a run's files by name, as strings).
+SEGMENT_NAME = "events.out.tfevents.%010d.%s.%s.%010d%s"
 
 TYPE_CHECKING = False  # typing is not imported at run time: it costs milliseconds (tomli's way)
 if TYPE_CHECKING:
-    from typing import Dict, List, Optional
+    from typing import Any, Dict, List, Optional, Set, Tuple
     from weakref import WeakSet
 
 _uid = itertools.count()  # TensorBoard's _global_uid: one counter for the whole process
 _sinks: WeakSet[_Sink] = weakref.WeakSet()  # every open event file of this process
+_remote_sinks: WeakSet[_RemoteSink] = weakref.WeakSet()  # every open URL event file
+_orphans: Set[_RemoteSink] = set()  # URL event files whose writer is gone, not yet all uploaded
 # Read-write: a file deleted while in use is read back through its descriptor (_carry_if_deleted).
 _OPEN_FLAGS = (
     os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0)
@@ -138,13 +156,7 @@ class _Sink:
             except FileExistsError:
                 continue  # another writer's file: never clobber it, take the next number
             break
-        header = frame(
-            _messages.event(
-                wall_time=time.time(),
-                file_version=FILE_VERSION,
-                source_metadata=_messages.source_metadata(WRITER_NAME),
-            )
-        )
+        header = _header(time.time())
         try:
             write_all(fd, header)
         except OSError:
@@ -320,6 +332,17 @@ class _Sink:
         )
 
 
+def _header(wall_time: float) -> bytes:
+    """The first record of every event file (and of every segment of a URL one)."""
+    return frame(
+        _messages.event(
+            wall_time=wall_time,
+            file_version=FILE_VERSION,
+            source_metadata=_messages.source_metadata(WRITER_NAME),
+        )
+    )
+
+
 def _read_at(fd: int, offset: int, size: int) -> bytes:
     chunks: List[bytes] = []
     while size > 0:
@@ -336,17 +359,32 @@ class EventFileWriter:
     """Writes framed records to a new event file in ``logdir``.
 
     Args:
-        logdir: the directory (created if missing).
+        logdir: the directory (created if missing), or a URL fsspec knows (``s3://b/run``):
+            then the file goes out in segments (``_RemoteSink``).
         max_queue: pending records that make the adding call write them itself (0: every
-            record is written at once).
-        flush_secs: how often the background thread fsyncs a file that has new data.
+            record is written at once). Not for a URL: uploads wait for a full segment,
+            ``flush_secs``, ``flush()`` or ``close()``.
+        flush_secs: how often the background thread fsyncs a file that has new data (for a
+            URL: uploads what has arrived since the last upload).
         filename_suffix: appended to the file name.
+        storage_options: for a URL, options for its fsspec filesystem (credentials,
+            ``client_kwargs={"endpoint_url": ...}``); ignored for a local directory.
     """
 
+    def __new__(cls, logdir: str, *args: Any, **kwargs: Any) -> EventFileWriter:
+        if cls is EventFileWriter and _remote.is_url(logdir):
+            cls = _RemoteEventFileWriter  # its __init__ runs next, with these arguments
+        return object.__new__(cls)
+
     def __init__(
-        self, logdir: str, max_queue: int = 10, flush_secs: float = 120, filename_suffix: str = ""
+        self,
+        logdir: str,
+        max_queue: int = 10,
+        flush_secs: float = 120,
+        filename_suffix: str = "",
+        *,
+        storage_options: Optional[Dict[str, Any]] = None,
     ) -> None:
-        check_local(logdir, "logdir")
         self._logdir = logdir
         self._args = (max_queue, flush_secs, filename_suffix)
         self._sink = _Sink(logdir, max_queue, flush_secs, filename_suffix)
@@ -423,17 +461,6 @@ class EventFileWriter:
         self._finalizer.detach()
         self._sink = _Sink(self._logdir, *self._args)
         self._finalizer = weakref.finalize(self, _collect, self._sink)
-
-
-def check_local(logdir: str, name: str = "log_dir") -> None:
-    """Refuse a URL (``s3://bucket/run``, ``memory://x``): writing it as a local path would
-    create a directory named after the scheme. Remote log dirs are not supported yet."""
-    scheme, sep, _ = logdir.partition("://")
-    if sep and scheme[:1].isalpha() and _SCHEME_CHARS.issuperset(scheme):
-        raise ValueError(
-            "%s %r is a URL; tinytb writes local directories only (remote log "
-            "dirs are not supported yet)" % (name, logdir)
-        )
 
 
 def _over_queue(sink: _Sink) -> None:
@@ -514,6 +541,8 @@ def _collect(sink: _Sink) -> None:
 class _Flusher:
     """One daemon thread per process, woken when a sink's queue goes from empty to non-empty."""
 
+    name = "tinytb-flusher"
+
     def __init__(self) -> None:
         self.wake = threading.Event()
         self.thread: Optional[threading.Thread] = None
@@ -525,9 +554,7 @@ class _Flusher:
         if self.thread is None:
             with self.start_lock:
                 if self.thread is None:
-                    self.thread = threading.Thread(
-                        target=self.run, name="tinytb-flusher", daemon=True
-                    )
+                    self.thread = threading.Thread(target=self.run, name=self.name, daemon=True)
                     self.thread.start()
 
     def run(self) -> None:
@@ -571,12 +598,401 @@ _flusher = _Flusher()
 _wake_flusher = _flusher.kick
 
 
+# -- URL log dirs: the event file in segments ------------------------------------------------
+
+
+class _RemoteSink(_Sink):
+    """An event file in a URL log dir. Nothing is appended and nothing is read back: records
+    wait in memory and go out as SEGMENTS, each a new object (its own event-file name, the
+    ``file_version`` header, then whole records) stored once by one ``pipe_file``. A segment
+    leaves when ``SEGMENT_BYTES`` are waiting, every ``flush_secs`` (the uploader thread), at
+    ``flush()`` and at ``close()``/exit. Names sort in the order the segments were made: the
+    time part never goes back within a sink, and the counter (process-wide, zero-padded)
+    orders those of one second, also across sinks of one process.
+
+    The network is never used with ``lock`` held: a segment is cut from ``pending`` under the
+    lock (``segment``, kept until stored: a failed upload is retried as the same object, so a
+    PUT that did reach the server is only repeated, never duplicated under another name), and
+    uploaded outside it, one upload at a time (``uploading``, waited for on ``idle``)."""
+
+    def __init__(
+        self,
+        logdir: str,
+        max_queue: int,
+        flush_secs: float,
+        suffix: str,
+        storage_options: Optional[Dict[str, Any]],
+    ) -> None:
+        self.fs, self.root = _remote.open_fs(logdir, storage_options)
+        self.segment_bytes = SEGMENT_BYTES
+        self.size = 0  # bytes in pending
+        # cut from pending, not yet stored: (name, data, records)
+        self.segment: Optional[Tuple[str, bytes, int]] = None
+        self.uploading = False
+        self.failures = 0  # failed uploads in a row
+        self.stamp = 0  # the time part of the last name
+        self.uploads = 0  # segments stored, and their bytes:
+        self.uploaded = 0
+        self.owes_file = True  # nothing stored yet: close() stores a header-only segment
+        self.dirs_made = False
+        self.last_error: Optional[BaseException] = None
+        super().__init__(logdir, max_queue, flush_secs, suffix)
+        self.backoff = REMOTE_RETRY_MIN
+        self.idle = threading.Condition(self.lock)
+
+    def open_file(self) -> None:
+        # Nothing is stored before the first upload; start the uploader now, so that a writer
+        # collected without records can still be finished by it (_orphan starts no thread).
+        _remote_sinks.add(self)
+        _register_mp_finalizer()
+        _register_remote_exit()
+        _uploader.kick()
+
+    def release(self) -> None:
+        self.closed = True
+        _remote_sinks.discard(self)
+        _orphans.discard(self)
+
+    def forget_after_fork(self) -> None:
+        # In a forked child: the parent uploads what it had; the child's own records make
+        # segments with its own pid in the name.
+        self.lock = threading.Lock()
+        self.idle = threading.Condition(self.lock)
+        self.pending = []
+        self.size = self.counted = self.backlog = 0
+        self.segment = None
+        self.uploading = False
+        self.error = None
+        self.owes_file = False
+        self.failures = 0
+        self.succeeded()
+
+    def failed(self, now: float) -> None:
+        if self.failing:
+            self.backoff = min(self.backoff * 2, REMOTE_RETRY_MAX)
+        self.failing = True
+        self.retry_at = now + self.backoff
+
+    def succeeded(self) -> None:
+        self.failing = False
+        self.backoff = REMOTE_RETRY_MIN
+        self.retry_at = 0.0
+
+    def bound_backlog(self) -> None:
+        # Also while uploads work but cannot keep up: memory stays bounded.
+        dropped = self.dropped[1]
+        super().bound_backlog()
+        self.size -= self.dropped[1] - dropped
+
+    def due_at(self) -> Optional[float]:
+        """When the uploader should look at this sink next (monotonic), or None."""
+        if self.segment is not None or self.orphaned:
+            return self.retry_at  # 0.0 unless failing
+        if not self.pending:
+            return None
+        if self.size >= self.segment_bytes:
+            return self.retry_at
+        return max(self.retry_at, self.last_sync + self.flush_secs)
+
+    def cut_segment(self) -> None:
+        """Move records from the front of ``pending`` (up to ``segment_bytes``, at least one)
+        into a new ``segment`` behind its header."""
+        pending, count, size = self.pending, 0, 0
+        for record in pending:
+            if count and size + len(record) > self.segment_bytes:
+                break
+            count += 1
+            size += len(record)
+        wall = time.time()
+        self.stamp = max(int(wall), self.stamp)
+        name = SEGMENT_NAME % (self.stamp, hostname(), os.getpid(), next(_uid), self.suffix)
+        self.segment = (name, b"".join([_header(wall)] + pending[:count]), count)
+        del pending[:count]
+        self.size -= size
+        self.counted = self.backlog = 0  # counted afresh by bound_backlog
+
+
+def _upload_step(
+    sink: _RemoteSink, everything: bool, final: bool = False, patient: bool = True
+) -> bool:
+    """Store the next segment, if one is due; called without ``sink.lock``. ``everything``:
+    whatever is pending is due (else only a full segment, or ``flush_secs`` after the last
+    upload); ``final``: a sink that never stored anything stores its header alone;
+    ``patient``: a failing sink waits for ``retry_at``. True if a segment was stored, False if
+    none was due; an ``UploadError`` if storing failed (the segment is kept for the next try)."""
+    with sink.lock:
+        while sink.uploading:
+            sink.idle.wait()
+        now = time.monotonic()
+        if sink.closed or (patient and sink.failing and now < sink.retry_at):
+            return False
+        if sink.segment is None:
+            if sink.pending:
+                if not (
+                    everything
+                    or sink.size >= sink.segment_bytes
+                    or now >= sink.last_sync + sink.flush_secs
+                ):
+                    return False
+            elif not (final and sink.owes_file):
+                return False
+            sink.cut_segment()
+        name, data, _ = sink.segment  # type: ignore[misc]  # cut_segment set it
+        sink.uploading = True
+    try:
+        if not sink.dirs_made:
+            _remote.makedirs(sink.fs, sink.root)
+        _remote.upload(sink.fs, _remote.join(sink.root, name), data)
+    except BaseException as err:  # KeyboardInterrupt too: never leave `uploading` set
+        with sink.lock:
+            sink.uploading = False
+            sink.idle.notify_all()
+            if isinstance(err, OSError):
+                sink.failures += 1
+                sink.last_error = err
+                sink.failed(time.monotonic())
+        raise
+    with sink.lock:
+        sink.uploading = False
+        sink.idle.notify_all()
+        sink.dirs_made = True
+        sink.segment = None
+        sink.owes_file = False
+        sink.uploads += 1
+        sink.uploaded += len(data)
+        sink.path = _remote.join(sink.logdir, name)
+        sink.last_sync = time.monotonic()
+        sink.failures = 0
+        sink.error = None  # stored now: an earlier failure is moot
+        sink.succeeded()
+    return True
+
+
+def _upload_all(sink: _RemoteSink, final: bool = False) -> None:
+    """Store everything pending now (flush, close): no waiting for the backoff."""
+    while _upload_step(sink, True, final, patient=False):
+        pass
+
+
+class _RemoteEventFileWriter(EventFileWriter):
+    """``EventFileWriter`` on a URL log dir (``EventFileWriter(url)`` makes one): the same
+    calls, over a ``_RemoteSink``. No request is made before the first upload."""
+
+    _sink: _RemoteSink
+
+    def __init__(
+        self,
+        logdir: str,
+        max_queue: int = 10,
+        flush_secs: float = 120,
+        filename_suffix: str = "",
+        *,
+        storage_options: Optional[Dict[str, Any]] = None,
+    ) -> None:
+        self._logdir = logdir
+        self._args = (max_queue, flush_secs, filename_suffix)
+        self._options = storage_options
+        self._sink = _RemoteSink(logdir, max_queue, flush_secs, filename_suffix, storage_options)
+        self._finalizer = weakref.finalize(self, _orphan, self._sink)
+
+    def add_record(self, record: bytes) -> None:
+        """Queue one framed record (never waits on the network). An ``OSError`` raised here
+        reports uploads that kept failing in the background: the records, this one included,
+        stay queued and are uploaded when storing works again; do not add them again."""
+        sink = self._sink
+        with sink.lock:
+            if sink.closed:
+                raise WriterClosedError()
+            sink.pending.append(record)
+            sink.size += len(record)
+            if sink.size >= sink.segment_bytes:
+                sink.bound_backlog()
+                _kick_uploader()
+            elif len(sink.pending) == 1:
+                _kick_uploader()  # so that it wakes flush_secs after the last upload
+            if sink.error is not None:
+                sink.raise_error()
+
+    def flush(self) -> None:
+        """Return once every record added so far is stored (a flush with nothing new stores
+        nothing). An upload that fails raises; its records stay queued."""
+        sink = self._sink
+        if sink.closed:
+            return
+        try:
+            _upload_all(sink)
+        except OSError:
+            with sink.lock:
+                sink.error = None  # this error supersedes one kept from the background
+            raise
+        _report_drops(sink)
+
+    def close(self) -> None:
+        """Store what is left and close. Idempotent. If an upload fails, the error is raised
+        and the writer stays open with the records queued: ``close()`` again (or the exit
+        hook) tries once more."""
+        sink = self._sink
+        while True:
+            if sink.closed:
+                return
+            try:
+                _upload_all(sink, final=True)
+            except OSError:
+                with sink.lock:
+                    sink.error = None
+                raise
+            with sink.lock:
+                if sink.closed:
+                    return
+                if not (sink.pending or sink.segment is not None or sink.uploading):
+                    sink.release()
+                    break
+        _report_drops(sink)
+
+    def reopen(self) -> None:
+        if not self._sink.closed:
+            return
+        self._finalizer.detach()
+        self._sink = _RemoteSink(self._logdir, *self._args, self._options)
+        self._finalizer = weakref.finalize(self, _orphan, self._sink)
+
+
+def _orphan(sink: _RemoteSink) -> None:
+    # The garbage-collection finalizer of a URL writer: no network here (it may run in any
+    # thread at any allocation). The uploader stores what is left, then closes the sink;
+    # _orphans keeps it alive until then.
+    if sink.closed:
+        return
+    sink.orphaned = True
+    _orphans.add(sink)
+    if _uploader.thread is not None:
+        _uploader.wake.set()
+
+
+def _service(sink: _RemoteSink) -> None:
+    """One look by the uploader: store the segments that are due; an orphan's are all due,
+    and it is closed once everything is stored."""
+    if sink.closed:
+        return
+    orphan = sink.orphaned
+    try:
+        while _upload_step(sink, orphan, final=orphan):
+            pass
+    except Exception as err:  # kept for the writer's next call, once it is persistent
+        with sink.lock:
+            if sink.failures >= REPORT_AFTER and not orphan:
+                sink.error = err
+        return
+    if orphan:
+        with sink.lock:
+            if not (sink.pending or sink.segment is not None):
+                sink.release()
+                report = sink.take_drop_report()
+                if report is not None:
+                    sys.stderr.write(report + "\n")
+
+
+class _Uploader(_Flusher):
+    """One daemon thread per process for URL event files (their uploads never hold up the
+    local files' flusher), woken when a sink gets its first pending record or is full."""
+
+    name = "tinytb-uploader"
+
+    def run(self) -> None:
+        wake = self.wake
+        while True:
+            wake.wait(self.next_wake_in())
+            wake.clear()
+            for sink in list(_remote_sinks):
+                _service(sink)
+
+    @staticmethod
+    def next_wake_in() -> Optional[float]:
+        due = [at for at in (s.due_at() for s in list(_remote_sinks)) if at is not None]
+        return max(0.0, min(due) - time.monotonic()) if due else None
+
+
+_uploader = _Uploader()
+_kick_uploader = _uploader.kick
+
+
+def _finish_all(sinks: List[_RemoteSink], deadline: float) -> None:
+    """The exit path's uploads: everything of every sink, retried (with the backoff) until
+    ``deadline``."""
+    for sink in sinks:
+        while not sink.closed:
+            try:
+                _upload_all(sink, final=True)
+            except Exception:
+                now = time.monotonic()
+                if now >= deadline:
+                    return
+                time.sleep(min(max(sink.retry_at - now, 0.0), deadline - now))
+                continue
+            with sink.lock:
+                if not (sink.pending or sink.segment is not None or sink.uploading):
+                    sink.release()
+
+
+def _close_remote_all(wait: Optional[float] = None) -> None:
+    """At exit: store what every URL event file has left, waiting ``EXIT_WAIT`` seconds in
+    all; say on stderr what could not be stored."""
+    sinks = [s for s in list(_remote_sinks) if not s.closed]
+    if not sinks:
+        return
+    deadline = time.monotonic() + (EXIT_WAIT if wait is None else wait)
+    # In a thread of its own: an upload that hangs cannot hold the exit beyond the deadline.
+    worker = threading.Thread(target=_finish_all, args=(sinks, deadline), daemon=True)
+    worker.start()
+    worker.join(max(0.0, deadline - time.monotonic()) + 0.5)
+    for sink in sinks:
+        if sink.closed:
+            continue
+        if not sink.lock.acquire(timeout=1.0):
+            sys.stderr.write("tinytb: could not finish the uploads to %s\n" % sink.logdir)
+            continue
+        try:
+            size = sink.size + (len(sink.segment[1]) if sink.segment else 0)
+            records = len(sink.pending) + (sink.segment[2] if sink.segment else 0)
+            sink.release()
+        finally:
+            sink.lock.release()
+        sys.stderr.write(
+            "tinytb: %d event records (%d bytes) could not be uploaded to %s before exit "
+            "(waited %g s): %s\n"
+            % (records, size, sink.logdir, EXIT_WAIT if wait is None else wait, sink.last_error)
+        )
+
+
+_remote_exit: Dict[str, int] = {}
+
+
+def _register_remote_exit() -> None:
+    # Run before the interpreter shuts down concurrent.futures' executors (which asyncio, and
+    # so fsspec's async filesystems, need to resolve host names): threading's own exit hooks
+    # run first, the last registered first, and this registers after fsspec imported asyncio.
+    # Python 3.8 has none: atexit's hooks also run last-registered first. _close_all (atexit)
+    # still stores what came later.
+    if _remote_exit.get("pid") == os.getpid():
+        return
+    _remote_exit["pid"] = os.getpid()
+    hook = getattr(threading, "_register_atexit", None)
+    try:
+        if hook is None:
+            raise RuntimeError
+        hook(_close_remote_all)
+    except RuntimeError:  # 3.8, or threading is already shutting down
+        atexit.register(_close_remote_all)
+
+
 # -- exit and fork ----------------------------------------------------------------------------
 
 
 def _close_all() -> None:
     for sink in list(_sinks):
         _close_quietly(sink)
+    if len(_remote_sinks):
+        _close_remote_all()
 
 
 atexit.register(_close_all)
@@ -597,11 +1013,16 @@ _mp_registered: Dict[str, int] = {}
 
 
 def _after_fork_in_child() -> None:
-    global _flusher, _wake_flusher
+    global _flusher, _wake_flusher, _uploader, _kick_uploader
     _flusher = _Flusher()
     _wake_flusher = _flusher.kick
+    _uploader = _Uploader()
+    _kick_uploader = _uploader.kick
     for sink in list(_sinks):
         sink.forget_after_fork()
+    for remote in list(_remote_sinks):
+        remote.forget_after_fork()
+    _orphans.clear()  # the parent finishes them
 
 
 if hasattr(os, "register_at_fork"):

@@ -11,6 +11,13 @@ other's entries. Where ``flock()`` is missing (Windows) or refused (some network
 only the threads of one process are ordered: two processes adding embeddings to one log dir at
 the same moment can then still lose one entry of the config (never a data file).
 
+On a URL log dir (``s3://bucket/run``: ``_remote``, through fsspec) each file is one object,
+stored once and whole (an object store's PUT is atomic: a reader sees the old object or the new
+one), the data files before the config that names them; the config is read (a ranged read, at
+most ``MAX_CONFIG_BYTES``) and merged under the process-wide lock only: object stores have no
+``flock``, so two processes adding embeddings to one URL log dir at the same moment can lose
+one entry of the config.
+
 The config already in the log dir is read as untrusted: only a regular file is opened (a
 symbolic link is not followed, a FIFO does not block the call), and one over
 ``MAX_CONFIG_BYTES`` is refused rather than read without bound.
@@ -25,9 +32,11 @@ import stat
 import threading
 import warnings
 
+from . import _remote
+
 TYPE_CHECKING = False  # typing is not imported at run time: it costs milliseconds (tomli's way)
 if TYPE_CHECKING:
-    from typing import Callable, Iterable, Iterator, List, Mapping, Optional, Union
+    from typing import Any, Callable, Dict, Iterable, Iterator, List, Mapping, Optional, Union
 
 try:
     import fcntl
@@ -135,6 +144,7 @@ def write_embedding(
     subdir: str,
     files: Mapping[str, Union[bytes, Iterable[bytes]]],
     update_config: Callable[[Optional[bytes]], bytes],
+    storage_options: Optional[Dict[str, Any]] = None,
 ) -> str:
     """Write one embedding: ``files`` (``{name: bytes or an iterable of bytes}``) into
     ``<log_dir>/<subdir>``, then ``projector_config.pbtxt`` as ``update_config(current bytes or
@@ -145,8 +155,11 @@ def write_embedding(
     anyway) raises ``ValueError``, and a file in its place ``NotADirectoryError`` (PyTorch's
     type). The config is read and ``update_config`` called first: if it raises (a config it
     cannot read), nothing has been written. An existing directory is reused with a warning, as
-    PyTorch prints one. Returns the directory's path.
+    PyTorch prints one. Returns the directory's path. A URL ``log_dir`` is written through
+    fsspec (``storage_options`` for its filesystem; ignored for a local directory).
     """
+    if _remote.is_url(log_dir):
+        return _write_embedding_remote(log_dir, subdir, files, update_config, storage_options)
     log_dir = os.fspath(log_dir)
     parts = [p for p in subdir.split("/") if p]
     target = os.path.join(log_dir, *parts)
@@ -174,6 +187,40 @@ def write_embedding(
             replace_file(os.path.join(target, name), data)
         replace_file(config_path, config)
     return target
+
+
+def _write_embedding_remote(
+    log_dir: str,
+    subdir: str,
+    files: Mapping[str, Union[bytes, Iterable[bytes]]],
+    update_config: Callable[[Optional[bytes]], bytes],
+    storage_options: Optional[Dict[str, Any]],
+) -> str:
+    """``write_embedding`` on a URL log dir: the same checks on the URL's path (no symbolic
+    links there), each file one upload, the config last."""
+    fs, root = _remote.open_fs(log_dir, storage_options)
+    parts = [p for p in subdir.split("/") if p]
+    if not parts or any(p in (".", "..") for p in parts):
+        raise ValueError("embedding directory %r is not inside log_dir %r" % (subdir, log_dir))
+    target = _remote.join(root, *parts)
+    with _embedding_lock:
+        config_path = _remote.join(root, PROJECTOR_CONFIG)
+        existing = _remote.read_if_exists(fs, config_path, MAX_CONFIG_BYTES, "projector config")
+        config = update_config(existing)
+        there = _remote.kind(fs, target)
+        url = _remote.join(log_dir, *parts)
+        if there == "dir":
+            warnings.warn(
+                "Embedding dir %s exists, did you set global_step for add_embedding()?" % url,
+                stacklevel=3,
+            )
+        elif there == "file":
+            raise NotADirectoryError("Path: `%s` exists, but is a file. Cannot proceed." % url)
+        _remote.makedirs(fs, target)
+        for name, data in files.items():
+            _remote.upload(fs, _remote.join(target, name), data)
+        _remote.upload(fs, config_path, config)
+    return url
 
 
 def read_file(

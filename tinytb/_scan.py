@@ -76,6 +76,7 @@ from array import array
 from bisect import bisect_left
 from operator import itemgetter
 
+from . import _remote
 from ._crc32c import crc32c, position_tables, zeros_crc
 from ._record import (
     CRC_SIZE,
@@ -209,7 +210,8 @@ def scan(source: Source, *, strict: bool = False, chunk_size: int = 1 << 23) -> 
         return _scan(io.BytesIO(source), strict, chunk_size, None, False)
     if isinstance(source, (str, os.PathLike)):
         path = os.fsdecode(source)
-        return _scan(open(path, "rb"), strict, chunk_size, path, True)
+        f = _remote.open_read(path) if _remote.is_url(path) else open(path, "rb")
+        return _scan(f, strict, chunk_size, path, True)
     if hasattr(source, "read"):
         name = getattr(source, "name", None)  # errors name the file, as reader.iter_events
         return _scan(source, strict, chunk_size, name if isinstance(name, str) else None, False)

@@ -28,7 +28,7 @@ import time
 from collections import namedtuple
 from itertools import compress, repeat
 
-from . import _values
+from . import _remote, _values
 from ._messages import HPARAMS_PLUGIN_DATA, decode_event
 from ._record import HEADER_SIZE, OVERHEAD, iter_records
 from ._scan import scan
@@ -69,12 +69,21 @@ def event_files(log_path: PathLike) -> List[EventFile]:
 
     Args:
         log_path: a directory (every event file below it) or one event file (read whatever
-            its name).
+            its name); or a URL fsspec knows (``s3://bucket/run``), fsspec installed.
 
     Raises:
         ValueError: ``log_path`` does not exist (tbparse's error).
     """
     path = os.fspath(log_path)
+    if _remote.is_url(path):  # s3://bucket/run...: listed through fsspec
+        files = _remote.list_files(path)
+        if files == [(path, "")]:
+            return [EventFile(path, "", path.rstrip("/").rsplit("/", 1)[-1])]
+        return [
+            EventFile(url, run, url.rsplit("/", 1)[-1])
+            for url, run in files
+            if is_event_file(url.rsplit("/", 1)[-1])
+        ]
     if not os.path.exists(path):
         raise ValueError("File or directory not found: %s" % path)
     if os.path.isfile(path):

@@ -30,6 +30,7 @@ from __future__ import annotations
 import bisect
 import os
 
+from . import _remote
 from ._messages import LAYOUT, Message, decode_event
 from ._record import HEADER_SIZE, iter_records
 from ._scan import scan as _scan
@@ -97,7 +98,8 @@ def iter_events(source: Source, strict: bool = False) -> Iterator[Tuple[int, Mes
     path = _name_of(source)
     f: IO[bytes]
     if isinstance(source, (str, os.PathLike)):
-        f, owned = open(os.fspath(source), "rb"), True
+        name = os.fspath(source)
+        f, owned = (_remote.open_read(name) if _remote.is_url(name) else open(name, "rb")), True
     else:
         f, owned = source, False
     try:
@@ -127,9 +129,19 @@ def event_files(logdir: Union[str, os.PathLike[str]]) -> Dict[str, List[str]]:
     for the top), each run's files in the order TensorBoard reads them (sorted by name).
 
     Args:
-        logdir: the directory to walk (``os.walk``; no files at all give ``{}``).
+        logdir: the directory to walk (``os.walk``; no files at all give ``{}``), or a URL
+            fsspec knows (``s3://bucket/run``, fsspec installed).
     """
-    runs = {}
+    runs: Dict[str, List[str]] = {}
+    if _remote.is_url(os.fspath(logdir)):  # s3://bucket/run...: listed through fsspec
+        try:
+            files = _remote.list_files(os.fspath(logdir))
+        except ValueError:
+            return {}  # nothing there: no files at all
+        for url, folder in files:
+            if "tfevents" in url.rsplit("/", 1)[-1]:
+                runs.setdefault(folder or ".", []).append(url)
+        return {run: sorted(urls) for run, urls in sorted(runs.items())}
     for dirpath, _, filenames in os.walk(os.fspath(logdir)):
         names = sorted(n for n in filenames if "tfevents" in n)
         if names:

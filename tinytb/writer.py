@@ -15,7 +15,7 @@ import threading
 import time
 import weakref
 
-from . import _convert, _event_file, _files, _messages, _ranks, summary as _summary
+from . import _convert, _event_file, _files, _messages, _ranks, _remote, summary as _summary
 from ._fast import ScalarRecords
 from ._record import frame
 from .summary import scalar_value as _scalar_value
@@ -222,6 +222,8 @@ class FileWriter(SummaryToEventTransformer):
             itself. Fewer are written by a background thread within ~20 ms.
         flush_secs: how often, in seconds, the file is also ``fsync``-ed while data arrives.
         filename_suffix: appended to the event file's name.
+        storage_options: for a URL ``log_dir`` (``s3://bucket/run``), options for its fsspec
+            filesystem (keyword only; tinytb's own); ignored for a local directory.
 
     Unlike PyTorch's, ``reopen()`` works: after ``close()`` it starts a new event file in the
     same directory. Adding to a closed ``FileWriter`` raises ``OSError("Writer is closed")``,
@@ -236,13 +238,18 @@ class FileWriter(SummaryToEventTransformer):
         max_queue: int = 10,
         flush_secs: float = 120,
         filename_suffix: str = "",
+        *,
+        storage_options: Optional[Dict[str, Any]] = None,
     ) -> None:
         log_dir = str(os.fspath(log_dir))
         max_queue, flush_secs, filename_suffix = _check_options(
             max_queue, flush_secs, filename_suffix
         )
+        storage_options = _remote.check_storage_options(storage_options)
         super().__init__(
-            _event_file.EventFileWriter(log_dir, max_queue, flush_secs, filename_suffix)
+            _event_file.EventFileWriter(
+                log_dir, max_queue, flush_secs, filename_suffix, storage_options=storage_options
+            )
         )
 
     def get_logdir(self) -> str:
@@ -253,7 +260,8 @@ class FileWriter(SummaryToEventTransformer):
         self.event_writer.add_record(record)
 
     def flush(self) -> None:
-        """Return once every event added so far is in the file (written and fsynced)."""
+        """Return once every event added so far is in the file (written and fsynced; for a URL
+        log dir, uploaded: nothing new, no request)."""
         self.event_writer.flush()
 
     def close(self) -> None:
@@ -274,15 +282,16 @@ def _check_writer_args(
     max_queue: Any,
     flush_secs: Any,
     filename_suffix: Any,
+    storage_options: Any = None,
 ) -> Tuple[PathLike, Optional[int]]:
     """SummaryWriter's checks of its arguments; the log dir (the default one made) and the
     purge step (an int or None)."""
     if not isinstance(comment, str):
         raise TypeError("comment must be a str, not %s" % type(comment).__name__)
     _check_options(max_queue, flush_secs, filename_suffix)
+    _remote.check_storage_options(storage_options)
     if not log_dir:
         log_dir = _default_log_dir(comment)
-    _event_file.check_local(str(os.fspath(log_dir)), "log_dir")
     if purge_step is not None:
         purge_step = _convert.to_step(purge_step, "purge_step")
     return log_dir, purge_step
@@ -315,6 +324,13 @@ class SummaryWriter:
             ``SLURM_PROCID``, ``OMPI_COMM_WORLD_RANK`` or ``PMI_RANK`` environment variable
             (none set: rank 0). Pass the same ``log_dir`` on every rank: a default one is
             made from each process's own clock.
+        storage_options: for a URL ``log_dir`` (``s3://bucket/run``, ``gs://``, any URL
+            fsspec knows, fsspec and the filesystem's package installed), the options of its
+            fsspec filesystem, e.g. ``{"client_kwargs": {"endpoint_url": ...}}`` (keyword only;
+            tinytb's own; ignored for a local directory). Credentials otherwise come from
+            fsspec's own configuration. A URL's event file is uploaded in segments, each a new
+            object stored once: when 16 MiB wait, every ``flush_secs``, at ``flush()`` and at
+            ``close()``/exit (docs/remote.md).
 
     Examples::
 
@@ -326,6 +342,8 @@ class SummaryWriter:
     After ``close()`` the writer is still usable: the next ``add_*`` starts a new event file in
     the same directory, as PyTorch's does.
     """
+
+    _idle = False  # the writer of a rank that does not write (_IdleWriter)
 
     def __new__(cls, *args: Any, ranks: str = "all", **kwargs: Any) -> SummaryWriter:
         if _ranks.check_ranks(ranks) == "zero" and _ranks.global_rank() != 0:
@@ -342,12 +360,14 @@ class SummaryWriter:
         filename_suffix: str = "",
         *,
         ranks: str = "all",
+        storage_options: Optional[Dict[str, Any]] = None,
     ) -> None:
         path, purge_step = _check_writer_args(
-            log_dir, comment, purge_step, max_queue, flush_secs, filename_suffix
+            log_dir, comment, purge_step, max_queue, flush_secs, filename_suffix, storage_options
         )
+        self.storage_options = _remote.check_storage_options(storage_options)
         if ranks == "each":
-            path = os.path.join(path, "rank_%d" % _ranks.global_rank())
+            path = _join(str(os.fspath(path)), "rank_%d" % _ranks.global_rank())
         self.ranks = ranks
         self.log_dir = path
         self.purge_step = purge_step
@@ -356,6 +376,8 @@ class SummaryWriter:
         self.filename_suffix = filename_suffix
         self.file_writer: Optional[FileWriter] = None
         self.all_writers: Optional[Dict[str, FileWriter]] = None
+        if self._idle:  # ranks="zero" on another rank: checked, and nothing more
+            return
         self._unclosed: List[FileWriter] = []  # close() raised for these: close() tries again
         self._lock = threading.Lock()
         self._events = SummaryToEventTransformer(_Records(self))
@@ -370,7 +392,11 @@ class SummaryWriter:
             main, writers = self.file_writer, self.all_writers
             if writers is None or main is None:
                 main = FileWriter(
-                    self.log_dir, self.max_queue, self.flush_secs, self.filename_suffix
+                    self.log_dir,
+                    self.max_queue,
+                    self.flush_secs,
+                    self.filename_suffix,
+                    storage_options=self.storage_options,
                 )
                 if self.purge_step is not None:
                     step = self.purge_step
@@ -388,7 +414,11 @@ class SummaryWriter:
             fw = writers.get(sub_run)
             if fw is None:
                 fw = writers[sub_run] = FileWriter(
-                    sub_run, self.max_queue, self.flush_secs, self.filename_suffix
+                    sub_run,
+                    self.max_queue,
+                    self.flush_secs,
+                    self.filename_suffix,
+                    storage_options=self.storage_options,
                 )
             return fw
 
@@ -1012,6 +1042,7 @@ class SummaryWriter:
             subdir,
             files,
             lambda existing: _projector.update_config(existing, entry),
+            storage_options=self.storage_options,
         )
 
     def add_pr_curve(
@@ -1170,12 +1201,13 @@ class SummaryWriter:
         if run_name and os.path.normpath(run_name) == os.curdir:
             self._write_session(self, summaries, metrics, global_step)
             return
-        logdir = os.path.join(self._get_file_writer().get_logdir(), run_name or str(time.time()))
+        logdir = _join(self._get_file_writer().get_logdir(), run_name or str(time.time()))
         with SummaryWriter(
             logdir,
             max_queue=self.max_queue,
             flush_secs=self.flush_secs,
             filename_suffix=self.filename_suffix,
+            storage_options=self.storage_options,
         ) as w_hp:
             self._write_session(w_hp, summaries, metrics, global_step)
 
@@ -1195,7 +1227,8 @@ class SummaryWriter:
     # -- lifetime ----------------------------------------------------------------------------
 
     def flush(self) -> None:
-        """Return once every event added so far is in its file (written and fsynced)."""
+        """Return once every event added so far is in its file (written and fsynced; for a URL
+        log dir, uploaded: nothing new, no request)."""
         with self._lock:
             writers = list(self.all_writers.values()) if self.all_writers else []
         for writer in writers:
@@ -1239,28 +1272,7 @@ class _IdleWriter(SummaryWriter):
     rank 0 (so a mistake shows on every rank), then nothing happens: no file, no directory, no
     thread, and each ``add_*``, ``flush()`` and ``close()`` returns None at once."""
 
-    def __init__(
-        self,
-        log_dir: Optional[PathLike] = None,
-        comment: str = "",
-        purge_step: Step = None,
-        max_queue: int = 10,
-        flush_secs: float = 120,
-        filename_suffix: str = "",
-        *,
-        ranks: str = "all",
-    ) -> None:
-        path, purge_step = _check_writer_args(
-            log_dir, comment, purge_step, max_queue, flush_secs, filename_suffix
-        )
-        self.ranks = ranks
-        self.log_dir = path
-        self.purge_step = purge_step
-        self.max_queue = max_queue
-        self.flush_secs = flush_secs
-        self.filename_suffix = filename_suffix
-        self.file_writer = None
-        self.all_writers = None
+    _idle = True
 
     def get_logdir(self) -> PathLike:
         return self.log_dir
@@ -1305,6 +1317,13 @@ def _check_run_name(run_name: Any) -> None:
             "run_name %r would put the hparams session outside log_dir: give a "
             "relative name without '..'" % (run_name,)
         )
+
+
+def _join(log_dir: str, name: str) -> str:
+    """A sub-run of ``log_dir``: ``os.path.join``, or ``/`` for a URL."""
+    if _remote.is_url(log_dir):
+        return _remote.join(log_dir, *[p for p in _path_parts(name) if p])
+    return os.path.join(log_dir, name)
 
 
 def _path_parts(name: str) -> List[str]:
