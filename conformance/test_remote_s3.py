@@ -13,9 +13,12 @@ interpreter shuts down before ``atexit`` hooks run (an ``atexit`` hook alone fai
 "cannot schedule new futures after interpreter shutdown"; tinytb's runs from threading's
 exit hooks, before that). ``add_embedding``'s files on S3; a missing bucket is an error, never
 created. And both loaders (RustBoard and the Python loader, as ``tensorboard`` servers) read
-a run of 12 segments (through ``file://``) as one run, in order.
+a run of 12 segments (through ``file://``) as one run, in order. tinytb's own reader
+(``SummaryReader``, ``event_files``) lists and reads an S3 log of two runs of three segments
+each as TensorBoard's loader reads them, with GET and HEAD requests only.
 """
 
+import importlib
 import os
 import subprocess
 import sys
@@ -298,3 +301,28 @@ def test_both_loaders_read_the_segments_of_a_run_as_one_run(tmp_path):
                 assert [p[2] for p in points] == [float(s) for s in range(600)]
 
             servers.eventually(check, timeout=60.0)
+
+
+def test_tinytbs_reader_lists_and_reads_the_s3_run_as_tensorboard_does(s3, monkeypatch):
+    endpoint, recorder = s3
+    tb = target.load()
+    reader = importlib.import_module(tb.__name__ + ".reader")
+    prefix = "runs/%s" % uuid.uuid4().hex
+    run_url = "s3://%s/%s" % (BUCKET, prefix)
+    for sub in ("train", "valid"):
+        w = tb.SummaryWriter(run_url + "/" + sub, storage_options=options(endpoint))
+        for step in range(300):
+            w.add_scalar("loss", 1.0 / (step + 1), step)
+            if step % 100 == 99:
+                w.flush()  # three segments per run
+        w.close()
+    # the reader takes fsspec's own configuration: the endpoint from the environment
+    monkeypatch.setenv("AWS_ENDPOINT_URL", endpoint)
+    mark = len(recorder.log)
+    table = reader.SummaryReader(run_url, extra_columns={"dir_name"}).scalars
+    for sub in ("train", "valid"):
+        mine = [(r.step, r.value) for r in table if r.dir_name == sub]
+        assert mine == tensorboard_scalars(run_url + "/" + sub, "loss")
+    assert len(mine) == 300
+    assert {r[0] for r in recorder.since(mark)} <= {"GET", "HEAD"}  # reading writes nothing
+    assert sorted(reader.event_files(run_url)) == ["train", "valid"]

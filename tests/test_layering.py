@@ -113,6 +113,7 @@ ALLOWED = {
         "viewer.series",
         "viewer.cache",
         "reader",
+        "_remote",  # a URL log, listed and read through fsspec
         "_stream",
         "_scan",
         "_values",

@@ -561,3 +561,69 @@ def test_the_command_line_lists_and_exports_a_url(memurl, tmp_path, capsys):
     assert "no event files under" in capsys.readouterr().err
     assert main(["ls", "nosuchscheme://x/y"]) == 1
     assert "nosuchscheme" in capsys.readouterr().err
+
+
+def test_follow_a_url_sees_new_segments(memurl):
+    import threading as _threading
+
+    stop = _threading.Event()
+    w = SummaryWriter(memurl, flush_secs=3600)
+    w.add_scalar("loss", 1.0, 1)
+    w.flush()
+    rows = reader.follow(memurl, kinds=["scalars"], interval=0.01, stop=stop)
+    assert next(rows).value == 1.0
+    w.add_scalar("loss", 2.0, 2)
+    w.flush()  # a new segment: the next listing finds it
+    assert next(rows).value == 2.0
+    stop.set()
+    w.close()
+    assert list(rows) == []
+
+
+def test_the_viewer_store_lists_and_reads_a_url(memurl, tmp_path):
+    from tinytb.viewer import store as _store
+
+    with SummaryWriter(memurl + "/a", flush_secs=3600) as w:
+        w.add_scalar("loss", 1.0, 1)
+        w.add_image("img", [[0.0, 1.0]], 1, dataformats="HW")
+    s = _store.Store(memurl, cache_dir=str(tmp_path / "cache"))
+    assert s.refresh()
+    assert s.runs() == ["a"]
+    steps, _, values = s.scalars("a", "loss")
+    assert (list(steps), list(values)) == ([1], [1.0])
+    items = s.items("images", "a", "img")
+    assert len(items) == 1 and s.blob("images", "a", "img", 0, 0).startswith(b"\x89PNG")
+    assert not (tmp_path / "cache").exists()  # no cache for a URL log
+    with SummaryWriter(memurl + "/a", flush_secs=3600) as w:
+        w.add_scalar("loss", 2.0, 2)
+    assert s.refresh()  # a new segment
+    assert list(s.scalars("a", "loss")[2]) == [1.0, 2.0]
+    assert not s.refresh()  # nothing new: nothing changes
+    assert _store.Store(memurl + "/nothing").refresh() is False
+
+
+def test_tinytb_serve_a_url(memurl):
+    import json
+    import urllib.request
+
+    from tinytb.viewer import server
+    from tinytb.viewer import store as _store
+
+    with SummaryWriter(memurl, flush_secs=3600) as w:
+        for step in range(3):
+            w.add_scalar("loss", float(step), step)
+    s = _store.Store(memurl)
+    s.refresh()
+    httpd = server.make_server(s, "127.0.0.1", 0)
+    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05})
+    thread.daemon = True
+    thread.start()
+    try:
+        base = "http://127.0.0.1:%d" % httpd.server_port
+        with urllib.request.urlopen(base + "/api/index") as reply:
+            index = json.loads(reply.read().decode("utf-8"))
+        assert "loss" in json.dumps(index)
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+        thread.join(10)

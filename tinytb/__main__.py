@@ -651,6 +651,8 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _log_folder(path: str) -> None:
+    if _remote.is_url(path):  # s3://bucket/run...: runs appear as they are listed
+        return
     if not os.path.exists(path):
         raise FileNotFoundError(2, "No such file or directory", path)
     if not os.path.isdir(path):

@@ -196,25 +196,32 @@ def list_files(url: str, storage_options: Optional[Dict[str, Any]] = None) -> Li
     Raises:
         ValueError: nothing exists at ``url`` (tbparse's error for a missing path).
     """
+    return [(file_url, folder) for file_url, folder, _ in list_sized(url, storage_options)]
+
+
+def list_sized(
+    url: str, storage_options: Optional[Dict[str, Any]] = None
+) -> List[Tuple[str, str, int]]:
+    """:func:`list_files` with each file's size: ``(URL, folder, size)``, one listing."""
     fs, root = open_fs(url, storage_options, "log_path")
     found = kind(fs, root)
     if found is None:
         raise ValueError("File or directory not found: %s" % url)
-    if found == "file":
-        return [(url, "")]
     try:
-        paths = fs.find(root, withdirs=False)
+        if found == "file":
+            return [(url, "", int(fs.size(root) or 0))]
+        infos = fs.find(root, withdirs=False, detail=True)
     except Exception as err:
         raise _failed("listing", fs, root, err) from err
     base = url.rstrip("/")
     out = []
-    for path in paths:
+    for path, info in infos.items():
         rel = path[len(root) :].strip("/") if path.startswith(root) else path
         parts = rel.split("/")
         # depth first, each folder sorted: the order of the path's parts as a tuple
-        out.append((parts, join(base, rel), "/".join(parts[:-1])))
+        out.append((parts, join(base, rel), "/".join(parts[:-1]), int(info.get("size") or 0)))
     out.sort(key=lambda item: item[0])
-    return [(file_url, folder) for _, file_url, folder in out]
+    return [(file_url, folder, size) for _, file_url, folder, size in out]
 
 
 def open_read(url: str, storage_options: Optional[Dict[str, Any]] = None) -> Any:

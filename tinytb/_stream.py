@@ -465,7 +465,7 @@ _RECORD_SECTIONS = ("header", "header crc", "data", "data crc")
 def poll_file(ef: EventFile, state: FileState, want: Filter) -> Iterator[Row]:
     """Rows of the records completed since the last poll; a record still being written (cut
     short at the end) is left for the next one."""
-    with open(ef.path, "rb") as f:
+    with _remote.open_read(ef.path) if _remote.is_url(ef.path) else open(ef.path, "rb") as f:
         f.seek(state.pos)
         base = state.pos
         try:
@@ -509,13 +509,32 @@ def follow(
     states: Dict[str, FileState] = {}
     wait: Callable[[float], Any] = stop.wait if stop is not None else time.sleep
     while stop is None or not stop.is_set():
-        if os.path.exists(os.fspath(log_path)):
-            for ef in event_files(log_path):
-                if not want.run(ef.run):
-                    continue
-                state = states.get(ef.path)
-                if state is None:
-                    state = states[ef.path] = FileState()
-                if os.path.getsize(ef.path) > state.pos:
-                    yield from poll_file(ef, state, want)
+        for ef, size in _sized_event_files(os.fspath(log_path)):
+            if not want.run(ef.run):
+                continue
+            state = states.get(ef.path)
+            if state is None:
+                state = states[ef.path] = FileState()
+            if size > state.pos:
+                yield from poll_file(ef, state, want)
         wait(interval)
+
+
+def _sized_event_files(path: str) -> List[Tuple[EventFile, int]]:
+    """The event files of ``path`` with their sizes now; none while ``path`` does not exist.
+    A URL log is listed once per poll (its objects do not grow: new ones appear)."""
+    if _remote.is_url(path):
+        try:
+            listed = _remote.list_sized(path)
+        except ValueError:  # nothing there yet
+            return []
+        if len(listed) == 1 and listed[0][0] == path:  # one event file
+            return [(EventFile(path, "", path.rstrip("/").rsplit("/", 1)[-1]), listed[0][2])]
+        return [
+            (EventFile(url, run, url.rsplit("/", 1)[-1]), size)
+            for url, run, size in listed
+            if is_event_file(url.rsplit("/", 1)[-1])
+        ]
+    if not os.path.exists(path):
+        return []
+    return [(ef, os.path.getsize(ef.path)) for ef in event_files(path)]

@@ -53,7 +53,7 @@ from collections import namedtuple
 from itertools import compress
 from operator import itemgetter
 
-from .. import _stream, _values
+from .. import _remote, _stream, _values
 from .._scan import scan
 from ..errors import DecodeError
 from . import cache as _cache
@@ -226,6 +226,12 @@ class _File:
 # -- reading one file (module level: worker processes run it too) ---------------------------
 
 
+def _open(path: str) -> Any:
+    """A binary file object reading ``path``: a local file, or an object of a URL log
+    (through fsspec)."""
+    return _remote.open_read(path) if _remote.is_url(path) else open(path, "rb")
+
+
 def _read_batch(tasks: List[Task]) -> List[_Chunk]:
     """``_read_file`` of each ``(path, pos, plugins, track)`` task."""
     return [_read_file(*task) for task in tasks]
@@ -243,7 +249,7 @@ def _read_file(path: str, pos: int, plugins: Any, track: Optional[tuple] = None)
     chunk = _Chunk(path, pos, _stream.Plugins() if plugins is None else plugins)
     tracked = None
     try:
-        with open(path, "rb") as f:
+        with _open(path) as f:
             source: Any = f
             if track is not None:
                 source = tracked = _Tracked(f, pos, track)
@@ -718,10 +724,13 @@ class Store:
         if cache_dir is not None and not isinstance(cache_dir, (str, os.PathLike)):
             raise TypeError("cache_dir must be a path or None, got %s" % type(cache_dir).__name__)
         self.logdir = os.fspath(logdir)
-        self._real = os.path.realpath(self.logdir)
+        # a URL log (s3://bucket/run): listed and read through fsspec, one process, no cache
+        # (the cache trusts a file by its inode and device)
+        self._url = _remote.is_url(self.logdir)
+        self._real = self.logdir if self._url else os.path.realpath(self.logdir)
         self._cache: Optional[str] = None  # the log dir's folder in the cache
         self._saved: Dict[str, int] = {}  # path -> end of its cache entry (written or tried)
-        if cache_dir is not None:
+        if cache_dir is not None and not self._url:
             self._cache = _cache.log_folder(os.fsdecode(cache_dir), self.logdir)
         #: Bumped by every refresh() that finds something new.
         self.generation = 0
@@ -829,6 +838,8 @@ class Store:
         """``(path, path relative to LOGDIR, run, size)`` of every event file, runs in walk
         order and each run's files sorted by name (the order TensorBoard reads them in)."""
         root = self.logdir
+        if self._url:
+            return self._walk_url()
         if os.path.isfile(root):  # one event file, whatever its name
             try:
                 return [(root, os.path.basename(root), ".", os.path.getsize(root))]
@@ -853,6 +864,23 @@ class Store:
                 out.append((path, os.path.relpath(path, root).replace(os.sep, "/"), run, size))
         return out
 
+    def _walk_url(self) -> List[Tuple[str, str, str, int]]:
+        """:meth:`_walk` of a URL log: one listing (nothing there yet: no files)."""
+        try:
+            listed = _remote.list_sized(self.logdir)
+        except (OSError, ValueError):  # not there yet, or the listing failed: try next time
+            return []
+        base = self.logdir.rstrip("/")
+        if len(listed) == 1 and listed[0][0] == self.logdir:  # one event file
+            return [(self.logdir, base.rsplit("/", 1)[-1], ".", listed[0][2])]
+        out = []
+        for url, folder, size in listed:
+            name = url.rsplit("/", 1)[-1]
+            if _stream.is_event_file(name):
+                rel = folder + "/" + name if folder else name
+                out.append((url, rel, folder or ".", size))
+        return out
+
     def _shrunk(self, found: List[Tuple[str, str, str, int]]) -> set:
         """The runs to read again from scratch: a file of theirs shrank (it was replaced) or
         vanished (its data must go)."""
@@ -865,6 +893,8 @@ class Store:
         return runs
 
     def _pool_size(self, tasks: List[Task], found: list) -> int:
+        if self._url:  # no fork: a filesystem's connections and event loop do not survive it
+            return 1
         if self._workers:
             return self._workers
         fresh = {task[0] for task in tasks if task[1] == 0}
@@ -1067,7 +1097,7 @@ def _read_blob(kind: str, tag: str, loc: Tuple[str, int, int, int], sample: int)
     index), read and checked again; None if it is not there any more."""
     path, offset, length, index = loc
     try:
-        with open(path, "rb") as f:
+        with _open(path) as f:
             f.seek(offset)
             record = f.read(length)
         (block,) = scan(record, strict=True)  # both CRCs checked again
