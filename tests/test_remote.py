@@ -557,6 +557,10 @@ def test_the_command_line_lists_and_exports_a_url(memurl, tmp_path, capsys):
     assert main(["export", memurl, "-o", str(tmp_path / "out.jsonl"), "--format", "jsonl"]) == 0
     lines = (tmp_path / "out.jsonl").read_text().splitlines()
     assert sum('"loss"' in line for line in lines) == 3
+    assert main(["check", memurl]) == 0
+    assert "3 files" in capsys.readouterr().out
+    assert main(["tail", memurl]) == 0
+    assert "loss" in capsys.readouterr().out
     assert main(["ls", memurl + "/nothing"]) == 1
     assert "no event files under" in capsys.readouterr().err
     assert main(["ls", "nosuchscheme://x/y"]) == 1
@@ -627,3 +631,15 @@ def test_tinytb_serve_a_url(memurl):
         httpd.shutdown()
         httpd.server_close()
         thread.join(10)
+
+
+def test_a_readers_storage_options_reach_every_file_below_its_url(counting):
+    url = "countmem://logs/opts"
+    with SummaryWriter(url + "/a") as w:
+        w.add_scalar("loss", 1.5, 3)
+    counting.options[:] = []
+    table = reader.SummaryReader(url, storage_options={"reader_option": 7}).scalars
+    assert [(r.step, r.value) for r in table] == [(3, 1.5)]
+    assert counting.options and all(o.get("reader_option") == 7 for o in counting.options)
+    with pytest.raises(TypeError, match="storage_options"):
+        reader.SummaryReader(url, storage_options=["not", "a", "dict"])

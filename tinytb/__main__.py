@@ -626,7 +626,9 @@ def _check_line(err: Exception, path: str, good: int) -> str:
 def _check(args: argparse.Namespace) -> int:
     from . import _export
 
-    if not os.path.exists(args.path):
+    if _remote.is_url(args.path):  # s3://bucket/run...: read through fsspec
+        _need_remote_event_files(args.path)
+    elif not os.path.exists(args.path):
         raise FileNotFoundError(2, "No such file or directory", args.path)
     files = records = bad = 0
     for path, count, err in _export.check(args.path):

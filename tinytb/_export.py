@@ -614,6 +614,9 @@ def event_files_below(path: Union[str, os.PathLike[str]]) -> List[str]:
     as tbparse walks. Event files are TensorBoard's: "tfevents" in the name, not ending in
     ".profile-empty" (io_wrapper.IsSummaryEventsFile)."""
     path = os.fspath(path)
+    if "://" in path:  # a URL log (s3://bucket/run): the reader lists it through fsspec
+        runs = reader.event_files(path)
+        return [f for files in runs.values() for f in files] if runs else [path]
     if not os.path.isdir(path):
         return [path]
     found = []

@@ -87,6 +87,28 @@ def check_storage_options(value: Any) -> Optional[Dict[str, Any]]:
     return dict(value)
 
 
+# Options a reader was given for a URL log (SummaryReader(url, storage_options=...)), used for
+# every path below it that is opened without options of its own: the reading pipeline passes
+# paths, not filesystems, down to the file it opens.
+_READ_OPTIONS: Dict[str, Dict[str, Any]] = {}
+
+
+def remember_options(url: str, storage_options: Any) -> None:
+    """Use ``storage_options`` (checked) for ``url`` and every path below it, in this
+    process, wherever no options are given."""
+    options = check_storage_options(storage_options)
+    if options is not None:
+        _READ_OPTIONS[url.rstrip("/")] = options
+
+
+def _options_for(url: str) -> Optional[Dict[str, Any]]:
+    best = ""
+    for prefix in _READ_OPTIONS:
+        if (url == prefix or url.startswith(prefix + "/")) and len(prefix) > len(best):
+            best = prefix
+    return _READ_OPTIONS.get(best) if best else None
+
+
 def _install_line(url: str) -> str:
     package = _PACKAGES.get(scheme(url) or "")
     return "pip install fsspec" + (" " + package if package else "")
@@ -111,6 +133,8 @@ def open_fs(
             "%s %r is a URL: it needs fsspec and the filesystem for %r (%s)"
             % (name, url, scheme(url), _install_line(url))
         ) from None
+    if storage_options is None:
+        storage_options = _options_for(url)
     try:
         fs, path = fsspec.core.url_to_fs(url, **(storage_options or {}))
     except ImportError as err:  # fsspec knows the scheme, its package is missing

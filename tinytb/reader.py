@@ -263,7 +263,8 @@ class SummaryReader:
     read once, at the first access, for all the kinds in ``event_types``.
 
     Args:
-        log_path: a directory (every event file below it) or one event file.
+        log_path: a directory (every event file below it) or one event file; or a URL
+            fsspec knows (``s3://bucket/exp``; fsspec and the filesystem installed).
         pivot: wide tables, as tbparse's ``pivot=True``.
         extra_columns: a set of tbparse's extra column names ({"dir_name", "file_name",
             "wall_time", "min", "max", "num", "sum", "sum_squares", "width", "height",
@@ -273,6 +274,9 @@ class SummaryReader:
             audio) in the tables of those kinds rather than in ``tensors``.
         errors: "raise" (a bad record raises DecodeError) or "skip" (the rest of that file
             is skipped, listed in :attr:`skipped`, and reading goes on).
+        storage_options: for a URL ``log_path``, its fsspec filesystem's options
+            (credentials, ``{"client_kwargs": {"endpoint_url": ...}}``), used for every path
+            below it in this process (tinytb's own; without it fsspec's own configuration).
 
     Raises:
         ValueError: ``log_path`` does not exist, ``extra_columns``/``event_types`` is not a
@@ -289,7 +293,11 @@ class SummaryReader:
         event_types: Optional[Set[str]] = None,
         convert_tensors: bool = False,
         errors: str = "raise",
+        storage_options: Optional[Dict[str, Any]] = None,
     ) -> None:
+        path = os.fspath(log_path)
+        if _remote.is_url(path):  # before anything is listed: the options of its filesystem
+            _remote.remember_options(path, storage_options)
         extras = extra_columns or set()
         if not isinstance(extras, set):
             raise ValueError("extra_columns should be a set, not %s" % type(extras).__name__)
@@ -309,7 +317,10 @@ class SummaryReader:
         self._convert = bool(convert_tensors)
         self._errors = errors
         self._files = _walk_files(log_path)  # ValueError when it does not exist
-        self._root_is_file = os.path.isfile(os.fspath(log_path))
+        if _remote.is_url(path):
+            self._root_is_file = [f.path for f in self._files] == [path]
+        else:
+            self._root_is_file = os.path.isfile(path)
         self._tables: Optional[Dict[str, Table]] = None
         self._tags: Dict[str, List[str]] = {}
         #: ``(path, offset, message)`` of each bad record met with errors="skip".
