@@ -91,12 +91,20 @@ def s3():
     thread.start()
     endpoint = "http://127.0.0.1:%d" % server.port
     os.environ["S3_ENDPOINT"] = endpoint  # TensorBoard's S3 filesystem (boto3)
+    # TensorBoard reads S3_ENDPOINT once, when its gfile module registers the S3 filesystem
+    # (an earlier test of the suite may have imported it): point that instance here too.
+    from tensorboard.compat.tensorflow_stub.io import gfile as tb_gfile
+
+    tb_s3 = tb_gfile.get_filesystem("s3://%s" % BUCKET)
+    saved_endpoint = tb_s3._s3_endpoint
+    tb_s3._s3_endpoint = endpoint
     import boto3
 
     boto3.client("s3", endpoint_url=endpoint).create_bucket(Bucket=BUCKET)
     try:
         yield endpoint, recorder
     finally:
+        tb_s3._s3_endpoint = saved_endpoint
         server.shutdown()
         thread.join(10)
         for key, value in saved.items():
