@@ -64,6 +64,34 @@ def check_reader_stack(modules):
         )
 
 
+# The framework adapters' suites (test_frameworks_*.py) need their frameworks; in CI they run
+# in their own venv, without TensorBoard: requirements-frameworks.txt.
+FRAMEWORKS_ENV = "TINYTB_FRAMEWORKS"
+FRAMEWORKS_HINT = "pip install -r conformance/requirements-frameworks.txt (and set %s=1)" % (
+    FRAMEWORKS_ENV
+)
+
+
+def need_framework(module_name):
+    """At a module's top: the framework ``module_name`` imported, or the whole module skipped
+    (with the install hint) unless TINYTB_FRAMEWORKS=1 says it must be there (then fail)."""
+    if os.environ.get(FRAMEWORKS_ENV, "") != "1" and missing([module_name]):
+        pytest.skip(
+            "%s unset and %s is not installed: %s" % (FRAMEWORKS_ENV, module_name, FRAMEWORKS_HINT),
+            allow_module_level=True,
+        )
+    if missing([module_name]):
+        pytest.fail(
+            "%s=1 but %s is not installed: %s" % (FRAMEWORKS_ENV, module_name, FRAMEWORKS_HINT)
+        )
+    return importlib.import_module(module_name)
+
+
+def tensorboard_absent():
+    """Whether none of TensorBoard's packages is installed (the adapters' own environment)."""
+    return not [m for m in ("tensorboard", "tensorboardX", "tensorflow") if not missing([m])]
+
+
 def need(module_name):
     """Import ``module_name`` or skip the calling test with an install hint."""
     return pytest.importorskip(

@@ -123,9 +123,25 @@ ALLOWED = {
     "viewer.payloads": {"viewer.markdown"},
     "viewer.server": {"viewer.store", "viewer.series", "viewer.payloads", "viewer.__init__"},
     "viewer.report": {"viewer.store", "viewer.series", "viewer.payloads", "viewer.__init__"},
+    # The adapters sit on top, beside the viewer: each is a client of the writer.
+    "integrations.__init__": set(),
+    "integrations.lightning": {"writer", "summary"},
+    "integrations.accelerate": {"writer"},
+    "integrations.transformers": {"writer"},
+    "integrations.ray": {"summary", "writer"},
+}
+# integrations/ modules import their framework at module level (only people who have it import
+# them); these are the top-level packages each may import besides the standard library.
+FRAMEWORKS = {
+    "integrations.__init__": set(),
+    "integrations.lightning": {"lightning", "lightning_fabric", "pytorch_lightning", "torch"},
+    "integrations.accelerate": {"accelerate", "torch", "yaml"},
+    "integrations.transformers": {"transformers", "torch"},
+    "integrations.ray": {"ray", "numpy"},
 }
 # Only the event-file layer touches the filesystem; reader and the CLI read files.
 FILE_USERS = {
+    "integrations.accelerate",  # hparams.yml beside the run, as accelerate's tracker writes it
     "_event_file",
     "_files",
     "_remote",  # URL log dirs, through fsspec
@@ -213,12 +229,21 @@ def test_stdlib_only_and_layers(module):
     absolute, relative, tree = imports(module)
     stdlib = getattr(sys, "stdlib_module_names", None)
     if stdlib is not None:  # Python 3.10+
-        assert absolute <= set(stdlib), absolute - set(stdlib)
+        allowed = set(stdlib) | FRAMEWORKS.get(module, set())
+        assert absolute <= allowed, absolute - allowed
     assert "tinytb" not in absolute, "use relative imports so the package can be vendored"
     assert relative <= ALLOWED[module], relative - ALLOWED[module]
     if module not in FILE_USERS:
         names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
         assert "open" not in names, "only _event_file touches the filesystem"
+
+
+def test_nothing_outside_integrations_imports_them():
+    # the adapters import their framework: the core must never load one
+    for module in MODULES:
+        if not module.startswith("integrations."):
+            _, relative, _ = imports(module)
+            assert not {m for m in relative if m.startswith("integrations.")}, module
 
 
 def run(code, *flags):
