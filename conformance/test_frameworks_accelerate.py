@@ -14,49 +14,21 @@ string and a dict every step. The log is read back with tinytb's reader:
   (``log_with="tensorboard"``) on PyTorch's writer gives the same scalars, text and session.
 """
 
-import contextlib
 import os
-import struct
-import sys
 
 import pytest
 
 from . import deps
+from .frameworks import blocked_modules, no_tensorboard, session_parts
 
 accelerate = deps.need_framework("accelerate")
 
 import torch  # noqa: E402  (after the gate: accelerate brings torch)
 
-from tinytb._wire import iter_fields  # noqa: E402
 from tinytb.integrations import accelerate as adapter  # noqa: E402
 from tinytb.reader import SummaryReader, event_files, read_events  # noqa: E402
 
 CONFIG = {"lr": 0.05, "steps": 6, "optimizer": "sgd", "bias": True, "seed": None}
-BLOCKED = ("tensorboard", "tensorboardX", "tensorflow", "torch.utils.tensorboard")
-
-
-@contextlib.contextmanager
-def no_tensorboard():
-    """TensorBoard's packages (and PyTorch's ``torch.utils.tensorboard``) made unimportable
-    for the block, where not imported already: a ``None`` in ``sys.modules`` makes ``import``
-    raise ModuleNotFoundError and ``importlib.util.find_spec`` answer None (not installed)."""
-    hidden = [name for name in BLOCKED if name not in sys.modules]
-    for name in hidden:
-        sys.modules[name] = None
-    try:
-        yield
-    finally:
-        for name in hidden:
-            if sys.modules.get(name, 0) is None:
-                del sys.modules[name]
-
-
-def _blocked_modules():
-    return {
-        m
-        for m, module in sys.modules.items()
-        if module is not None and any(m == b or m.startswith(b + ".") for b in BLOCKED)
-    }
 
 
 def _train(log_with, logging_dir):
@@ -97,17 +69,6 @@ def _dir(name):
     return "/".join("<time>" if p.replace(".", "").isdigit() else p for p in name.split("/"))
 
 
-def _struct_value(raw):
-    for field, _, value, _ in iter_fields(raw):
-        if field == 2:
-            return struct.unpack("<d", value)[0]
-        if field == 3:
-            return value.decode()
-        if field == 4:
-            return bool(value)
-    return None
-
-
 def session(root):
     """{dir: {"hparams": {...}, "metrics": [...], "steps": [...]}} of the hparams events."""
     found = {}
@@ -121,34 +82,17 @@ def session(root):
                             {"hparams": {}, "types": {}, "metrics": [], "steps": []},
                         )
                         part["steps"].append(event.step)
-                        _session_parts(value.metadata.plugin_data.content, part)
+                        session_parts(value.metadata.plugin_data.content, part)
     return found
-
-
-def _session_parts(content, found):
-    for field, _, data, _ in iter_fields(content):
-        if field == 2:  # Experiment: 4 HParamInfo {1 name, 4 type}; 5 MetricInfo {1 name {2 tag}}
-            for f, _, info, _ in iter_fields(data):
-                parts = {k: v for k, _, v, _ in iter_fields(info)}
-                if f == 4:
-                    found["types"][parts[1].decode()] = parts.get(4, 0)
-                elif f == 5:
-                    name = {k: v for k, _, v, _ in iter_fields(parts[1])}
-                    found["metrics"].append(name[2].decode())
-        elif field == 3:  # SessionStartInfo: 1 map entry {1 key, 2 Value}
-            for f, _, entry, _ in iter_fields(data):
-                if f == 1:
-                    parts = {k: v for k, _, v, _ in iter_fields(entry)}
-                    found["hparams"][parts[1].decode()] = _struct_value(parts[2])
 
 
 @pytest.fixture(scope="module")
 def tinytb_run(tmp_path_factory):
     root = str(tmp_path_factory.mktemp("accelerate_tinytb"))
-    before = _blocked_modules()
+    before = blocked_modules()
     with no_tensorboard():
         logged = _train([adapter.TensorBoardTracker("tiny", root)], root)
-    assert _blocked_modules() == before  # nothing of TensorBoard's was imported
+    assert blocked_modules() == before  # nothing of TensorBoard's was imported
     return root, logged
 
 

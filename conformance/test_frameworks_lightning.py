@@ -14,20 +14,17 @@ log is read back with tinytb's reader:
   PyTorch's writer gives the same scalars (tags, steps, values) and the same hparams session.
 """
 
-import contextlib
 import os
-import struct
-import sys
 
 import pytest
 
 from . import deps
+from .frameworks import blocked_modules, no_tensorboard, session_parts
 
 lightning = deps.need_framework("lightning")
 
 import torch  # noqa: E402  (after the gate: lightning brings torch)
 
-from tinytb._wire import iter_fields  # noqa: E402
 from tinytb.integrations import lightning as adapter  # noqa: E402
 from tinytb.reader import SummaryReader, event_files, read_events  # noqa: E402
 
@@ -78,33 +75,6 @@ def _loader():
     return torch.utils.data.DataLoader(torch.utils.data.TensorDataset(x, y), batch_size=2)
 
 
-BLOCKED = ("tensorboard", "tensorboardX", "tensorflow", "torch.utils.tensorboard")
-
-
-@contextlib.contextmanager
-def no_tensorboard():
-    """TensorBoard's packages (and PyTorch's ``torch.utils.tensorboard``) made unimportable
-    for the block, where not imported already: a ``None`` in ``sys.modules`` makes ``import``
-    raise ModuleNotFoundError and ``importlib.util.find_spec`` answer None (not installed)."""
-    hidden = [name for name in BLOCKED if name not in sys.modules]
-    for name in hidden:
-        sys.modules[name] = None
-    try:
-        yield
-    finally:
-        for name in hidden:
-            if sys.modules.get(name, 0) is None:
-                del sys.modules[name]
-
-
-def _blocked_modules():
-    return {
-        m
-        for m, module in sys.modules.items()
-        if module is not None and any(m == b or m.startswith(b + ".") for b in BLOCKED)
-    }
-
-
 def _recording(logger_class):
     """``logger_class`` that also keeps what Lightning handed ``log_metrics``."""
 
@@ -139,18 +109,6 @@ def _scalars(logdir):
     return [(row.tag, row.step, row.value) for row in SummaryReader(logdir).scalars]
 
 
-def _struct_value(raw):
-    """google.protobuf.Value: 1 null, 2 number (double), 3 string, 4 bool."""
-    for field, _, value, _ in iter_fields(raw):
-        if field == 2:
-            return struct.unpack("<d", value)[0]
-        if field == 3:
-            return value.decode()
-        if field == 4:
-            return bool(value)
-    return None
-
-
 def session(logdir):
     """The hparams session of the event files under ``logdir``: {"hparams": {name: (type,
     value)}, "metrics": [tags], "steps": [steps of the three events]} (map order ignored)."""
@@ -162,25 +120,8 @@ def session(logdir):
                     if not value.tag.startswith("_hparams_/"):
                         continue
                     found["steps"].append(event.step)
-                    _session_parts(value.metadata.plugin_data.content, found)
+                    session_parts(value.metadata.plugin_data.content, found)
     return found
-
-
-def _session_parts(content, found):
-    for field, _, data, _ in iter_fields(content):
-        if field == 2:  # Experiment: 4 HParamInfo {1 name, 4 type}; 5 MetricInfo {1 name {2 tag}}
-            for f, _, info, _ in iter_fields(data):
-                parts = {k: v for k, _, v, _ in iter_fields(info)}
-                if f == 4:
-                    found["types"][parts[1].decode()] = parts.get(4, 0)
-                elif f == 5:
-                    name = {k: v for k, _, v, _ in iter_fields(parts[1])}
-                    found["metrics"].append(name[2].decode())
-        elif field == 3:  # SessionStartInfo: 1 map entry {1 key, 2 Value}
-            for f, _, entry, _ in iter_fields(data):
-                if f == 1:
-                    parts = {k: v for k, _, v, _ in iter_fields(entry)}
-                    found["hparams"][parts[1].decode()] = _struct_value(parts[2])
 
 
 def _has_graph(logdir):
@@ -195,11 +136,11 @@ def _has_graph(logdir):
 @pytest.fixture(scope="module")
 def tinytb_run(tmp_path_factory):
     root = tmp_path_factory.mktemp("lightning_tinytb")
-    before = _blocked_modules()
+    before = blocked_modules()
     with no_tensorboard():
         logger = _recording(adapter.TensorBoardLogger)(str(root), name="tiny", log_graph=True)
         trainer = _train(logger)
-    assert _blocked_modules() == before  # nothing of TensorBoard's was imported
+    assert blocked_modules() == before  # nothing of TensorBoard's was imported
     return logger, trainer
 
 

@@ -160,7 +160,7 @@ FILE_USERS = {
 
 # A method handed an object of these libraries may import them, inside the function only; so
 # may the methods that hand objects of them back (Table.to_pandas, Array.to_numpy), and the
-# one that opens a URL log dir (_remote.open_fs: fsspec, as ../shared/tools/stdlib_only.py).
+# one that opens a URL log dir (_remote.open_fs: fsspec; docs/remote.md).
 CALLER_LIBRARIES = {"torch", "matplotlib", "numpy", "pandas", "ml_dtypes", "fsspec"}
 
 
