@@ -129,7 +129,7 @@ class _Sink:
         self.unsynced = False
         self.failing = False  # the last write failed: writes wait for retry_at
         self.retry_at = 0.0
-        self.backoff = RETRY_MIN
+        self.backoff = self.retry_range()[0]
         self.counted = 0  # pending[:counted] is in backlog (counted only while failing)
         self.backlog = 0
         self.dropped = [0, 0]  # records, bytes dropped while failing, not yet reported
@@ -287,17 +287,22 @@ class _Sink:
 
     # -- failing writes: back off, bound the queue ---------------------------------------------
 
+    def retry_range(self) -> Tuple[float, float]:
+        """Seconds before the first retry of a failed write, and the most (a URL's sink backs
+        off more: an upload is a request to a server)."""
+        return RETRY_MIN, RETRY_MAX
+
     def failed(self, now: float) -> None:
         """A write failed: the next try (by anyone but flush and close) waits a while longer
         each time, so a full disk costs each add O(1), not a rewrite of the whole queue."""
         if self.failing:
-            self.backoff = min(self.backoff * 2, RETRY_MAX)
+            self.backoff = min(self.backoff * 2, self.retry_range()[1])
         self.failing = True
         self.retry_at = now + self.backoff
 
     def succeeded(self) -> None:
         self.failing = False
-        self.backoff = RETRY_MIN
+        self.backoff = self.retry_range()[0]
         self.retry_at = 0.0
 
     def bound_backlog(self) -> None:
@@ -637,7 +642,6 @@ class _RemoteSink(_Sink):
         self.dirs_made = False
         self.last_error: Optional[BaseException] = None
         super().__init__(logdir, max_queue, flush_secs, suffix)
-        self.backoff = REMOTE_RETRY_MIN
         self.idle = threading.Condition(self.lock)
 
     def open_file(self) -> None:
@@ -667,16 +671,8 @@ class _RemoteSink(_Sink):
         self.failures = 0
         self.succeeded()
 
-    def failed(self, now: float) -> None:
-        if self.failing:
-            self.backoff = min(self.backoff * 2, REMOTE_RETRY_MAX)
-        self.failing = True
-        self.retry_at = now + self.backoff
-
-    def succeeded(self) -> None:
-        self.failing = False
-        self.backoff = REMOTE_RETRY_MIN
-        self.retry_at = 0.0
+    def retry_range(self) -> Tuple[float, float]:
+        return REMOTE_RETRY_MIN, REMOTE_RETRY_MAX
 
     def bound_backlog(self) -> None:
         # Also while uploads work but cannot keep up: memory stays bounded.
