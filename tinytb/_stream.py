@@ -509,7 +509,7 @@ def follow(
     states: Dict[str, FileState] = {}
     wait: Callable[[float], Any] = stop.wait if stop is not None else time.sleep
     while stop is None or not stop.is_set():
-        for ef, size in _sized_event_files(os.fspath(log_path)):
+        for ef, size in sized_event_files(os.fspath(log_path)):
             if not want.run(ef.run):
                 continue
             state = states.get(ef.path)
@@ -520,7 +520,7 @@ def follow(
         wait(interval)
 
 
-def _sized_event_files(path: str) -> List[Tuple[EventFile, int]]:
+def sized_event_files(path: str) -> List[Tuple[EventFile, int]]:
     """The event files of ``path`` with their sizes now; none while ``path`` does not exist.
     A URL log is listed once per poll (its objects do not grow: new ones appear)."""
     if _remote.is_url(path):

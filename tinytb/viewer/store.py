@@ -867,19 +867,13 @@ class Store:
     def _walk_url(self) -> List[Tuple[str, str, str, int]]:
         """:meth:`_walk` of a URL log: one listing (nothing there yet: no files)."""
         try:
-            listed = _remote.list_sized(self.logdir)
-        except (OSError, ValueError):  # not there yet, or the listing failed: try next time
+            listed = _stream.sized_event_files(self.logdir)
+        except OSError:  # the listing failed: try at the next refresh
             return []
-        base = self.logdir.rstrip("/")
-        if len(listed) == 1 and listed[0][0] == self.logdir:  # one event file
-            return [(self.logdir, base.rsplit("/", 1)[-1], ".", listed[0][2])]
-        out = []
-        for url, folder, size in listed:
-            name = url.rsplit("/", 1)[-1]
-            if _stream.is_event_file(name):
-                rel = folder + "/" + name if folder else name
-                out.append((url, rel, folder or ".", size))
-        return out
+        return [
+            (ef.path, ef.run + "/" + ef.name if ef.run else ef.name, ef.run or ".", size)
+            for ef, size in listed
+        ]
 
     def _shrunk(self, found: List[Tuple[str, str, str, int]]) -> set:
         """The runs to read again from scratch: a file of theirs shrank (it was replaced) or
